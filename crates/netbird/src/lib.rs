@@ -1,1 +1,50 @@
-//! onboard-netbird.
+//! onboard-netbird: a typed client for the NetBird management REST API.
+//!
+//! It knows nothing about playbooks. It provides:
+//! - [`Client`]: auth (`Authorization: Token <pat>`), one [`RateLimiter`] per
+//!   PAT shared by every clone, a cap on requests in flight, retries as data
+//!   ([`decide`], [`Backoff`]), typed errors ([`ApiError`]) and events for a
+//!   run journal ([`ClientEvent`]).
+//! - [`ResourceKind`] and its static [`KindSpec`] catalogue (paths, request
+//!   fields, response fields, secrets, unique names), with [`check_request`]
+//!   to validate a body against the OpenAPI spec before anything is sent.
+//! - Typed MSP tenant and account models ([`models`]).
+//!
+//! Public signatures use no reqwest types.
+
+mod accounts;
+mod adopt;
+mod attempt;
+mod calls;
+mod catalog;
+mod check;
+mod client;
+mod config;
+mod error;
+mod events;
+mod kind;
+mod limiter;
+pub mod models;
+mod retry;
+mod scope;
+mod spec;
+mod tenants;
+mod token;
+
+pub use adopt::{Created, by_field};
+pub use catalog::USER_ROLES;
+pub use check::{FieldIssue, Problem, check_object, check_request, check_update};
+pub use client::{Client, USER_AGENT};
+pub use config::{ClientConfig, DEFAULT_BASE_URL, RateLimit};
+pub use error::{ApiError, ConfigError, TransportKind};
+pub use events::{ClientEvent, Observer};
+pub use kind::ResourceKind;
+pub use limiter::RateLimiter;
+pub use models::{
+    Account, CreateTenantRequest, TenantGroup, TenantResponse, TenantStatus, UpdateTenantRequest,
+    User, UserStatus,
+};
+pub use retry::{Backoff, Decision, Method, Outcome, RetryPolicy, RetryReason, decide};
+pub use scope::Scope;
+pub use spec::{FieldSpec, FieldType, KindSpec, ObjectSpec, UpdateBody};
+pub use token::Token;

@@ -1,0 +1,330 @@
+//! The static resource catalogue: one [`KindSpec`] per [`ResourceKind`].
+//!
+//! Request fields, required lists and enums follow `shared/netbird/openapi.yml`
+//! (schema names are recorded next to each table); a unit test cross-checks
+//! them against the spec. Where the server is stricter than the spec, the
+//! server wins (enums for setup key `type` and user `role`, the port range of
+//! rules) and the cross-check allows it. Uniqueness and secrets come from
+//! `shared/netbird/api-notes.md`.
+
+mod accounts;
+mod objects;
+
+use accounts::{ACCOUNT_SETTINGS, DNS_SETTINGS, TOKEN, USER};
+
+pub use objects::USER_ROLES;
+use objects::*;
+
+use crate::kind::ResourceKind;
+use crate::spec::{
+    KindSpec, UpdateBody, boolean, integer, object, objects as object_list, one_of, ranged, string,
+    strings,
+};
+
+/// The spec of `kind`.
+pub(crate) fn spec(kind: ResourceKind) -> &'static KindSpec {
+    match kind {
+        ResourceKind::Group => &GROUP,
+        ResourceKind::SetupKey => &SETUP_KEY,
+        ResourceKind::Policy => &POLICY,
+        ResourceKind::PostureCheck => &POSTURE_CHECK,
+        ResourceKind::Network => &NETWORK,
+        ResourceKind::NetworkResource => &NETWORK_RESOURCE,
+        ResourceKind::NetworkRouter => &NETWORK_ROUTER,
+        ResourceKind::Route => &ROUTE,
+        ResourceKind::NameserverGroup => &NAMESERVER_GROUP,
+        ResourceKind::DnsSettings => &DNS_SETTINGS,
+        ResourceKind::AccountSettings => &ACCOUNT_SETTINGS,
+        ResourceKind::User => &USER,
+        ResourceKind::Token => &TOKEN,
+    }
+}
+
+/// Defaults shared by most kinds; each spec overrides what differs.
+const BASE: KindSpec = KindSpec {
+    kind: ResourceKind::Group,
+    name: "",
+    collection: "",
+    parent: None,
+    singleton: false,
+    get_item: true,
+    request_schema: "",
+    required: &[],
+    fields: &[],
+    update: UpdateBody::SameAsCreate,
+    response_schemas: &[],
+    response_fields: &[],
+    secret_fields: &[],
+    unique_name: None,
+};
+
+static GROUP: KindSpec = KindSpec {
+    kind: ResourceKind::Group,
+    name: "group",
+    collection: "/api/groups",
+    request_schema: "GroupRequest",
+    required: &["name"],
+    fields: &[
+        string("name"),
+        strings("peers"),
+        object_list("resources", &RESOURCE),
+    ],
+    response_schemas: &["Group"],
+    response_fields: &[
+        "id",
+        "name",
+        "peers_count",
+        "resources_count",
+        "issued",
+        "peers",
+        "resources",
+    ],
+    unique_name: Some(("name", 409)),
+    ..BASE
+};
+
+static SETUP_KEY: KindSpec = KindSpec {
+    kind: ResourceKind::SetupKey,
+    name: "setup_key",
+    collection: "/api/setup-keys",
+    request_schema: "CreateSetupKeyRequest",
+    required: &["name", "type", "expires_in", "auto_groups", "usage_limit"],
+    fields: &[
+        string("name"),
+        // The spec has no enum; the server refuses anything else with 422.
+        one_of("type", &["one-off", "reusable"]),
+        // The spec says 86400..=31536000, but the server takes 0 as "never expires".
+        integer("expires_in"),
+        strings("auto_groups"),
+        integer("usage_limit"),
+        boolean("ephemeral"),
+        boolean("allow_extra_dns_labels"),
+    ],
+    update: UpdateBody::Other(&SETUP_KEY_PUT),
+    response_schemas: &["SetupKeyClear"],
+    response_fields: &[
+        "id",
+        "key",
+        "name",
+        "expires",
+        "type",
+        "valid",
+        "revoked",
+        "used_times",
+        "last_used",
+        "state",
+        "auto_groups",
+        "updated_at",
+        "usage_limit",
+        "ephemeral",
+        "allow_extra_dns_labels",
+    ],
+    secret_fields: &["key"],
+    ..BASE
+};
+
+static POLICY: KindSpec = KindSpec {
+    kind: ResourceKind::Policy,
+    name: "policy",
+    collection: "/api/policies",
+    // POST takes `PolicyUpdate`, PUT `PolicyCreate` (the spec swaps the names;
+    // the schemas are identical).
+    request_schema: "PolicyUpdate",
+    required: &["name", "enabled", "rules"],
+    fields: POLICY_FIELDS,
+    update: UpdateBody::Other(&POLICY_PUT),
+    response_schemas: &["Policy"],
+    response_fields: &[
+        "name",
+        "description",
+        "enabled",
+        "id",
+        "source_posture_checks",
+        "rules",
+    ],
+    ..BASE
+};
+
+static POSTURE_CHECK: KindSpec = KindSpec {
+    kind: ResourceKind::PostureCheck,
+    name: "posture_check",
+    collection: "/api/posture-checks",
+    request_schema: "PostureCheckUpdate",
+    required: &["name", "description"],
+    fields: &[
+        string("name"),
+        string("description"),
+        object("checks", &CHECKS),
+    ],
+    response_schemas: &["PostureCheck"],
+    response_fields: &["id", "name", "description", "checks"],
+    unique_name: Some(("name", 422)),
+    ..BASE
+};
+
+static NETWORK: KindSpec = KindSpec {
+    kind: ResourceKind::Network,
+    name: "network",
+    collection: "/api/networks",
+    request_schema: "NetworkRequest",
+    required: &["name"],
+    fields: &[string("name"), string("description")],
+    response_schemas: &["Network"],
+    response_fields: &[
+        "id",
+        "routers",
+        "routing_peers_count",
+        "resources",
+        "policies",
+        "name",
+        "description",
+    ],
+    ..BASE
+};
+
+static NETWORK_RESOURCE: KindSpec = KindSpec {
+    kind: ResourceKind::NetworkResource,
+    name: "network_resource",
+    collection: "/api/networks/{network_id}/resources",
+    parent: Some("network_id"),
+    request_schema: "NetworkResourceRequest",
+    required: &["name", "address", "enabled", "groups"],
+    fields: &[
+        string("name"),
+        string("description"),
+        string("address"),
+        boolean("enabled"),
+        strings("groups"),
+    ],
+    response_schemas: &["NetworkResource"],
+    response_fields: &[
+        "id",
+        "type",
+        "groups",
+        "name",
+        "description",
+        "address",
+        "enabled",
+    ],
+    // Unique across the whole account, not per network.
+    unique_name: Some(("name", 422)),
+    ..BASE
+};
+
+static NETWORK_ROUTER: KindSpec = KindSpec {
+    kind: ResourceKind::NetworkRouter,
+    name: "network_router",
+    collection: "/api/networks/{network_id}/routers",
+    parent: Some("network_id"),
+    request_schema: "NetworkRouterRequest",
+    required: &["metric", "masquerade", "enabled"],
+    fields: &[
+        string("peer"),
+        strings("peer_groups"),
+        ranged("metric", 1, 9999),
+        boolean("masquerade"),
+        boolean("enabled"),
+    ],
+    response_schemas: &["NetworkRouter"],
+    response_fields: &[
+        "id",
+        "peer",
+        "peer_groups",
+        "metric",
+        "masquerade",
+        "enabled",
+    ],
+    ..BASE
+};
+
+static ROUTE: KindSpec = KindSpec {
+    kind: ResourceKind::Route,
+    name: "route",
+    collection: "/api/routes",
+    request_schema: "RouteRequest",
+    // The spec also lists `id`, which is not a property of RouteRequest.
+    required: &[
+        "description",
+        "network_id",
+        "enabled",
+        "metric",
+        "masquerade",
+        "groups",
+        "keep_route",
+    ],
+    fields: &[
+        string("description"),
+        string("network_id"),
+        boolean("enabled"),
+        string("peer"),
+        strings("peer_groups"),
+        string("network"),
+        strings("domains"),
+        ranged("metric", 1, 9999),
+        boolean("masquerade"),
+        strings("groups"),
+        boolean("keep_route"),
+        strings("access_control_groups"),
+        boolean("skip_auto_apply"),
+    ],
+    response_schemas: &["Route"],
+    response_fields: &[
+        "id",
+        "network_type",
+        "description",
+        "network_id",
+        "enabled",
+        "peer",
+        "peer_groups",
+        "network",
+        "domains",
+        "metric",
+        "masquerade",
+        "groups",
+        "keep_route",
+        "access_control_groups",
+        "skip_auto_apply",
+    ],
+    ..BASE
+};
+
+static NAMESERVER_GROUP: KindSpec = KindSpec {
+    kind: ResourceKind::NameserverGroup,
+    name: "nameserver_group",
+    collection: "/api/dns/nameservers",
+    request_schema: "NameserverGroupRequest",
+    required: &[
+        "name",
+        "description",
+        "nameservers",
+        "enabled",
+        "groups",
+        "primary",
+        "domains",
+        "search_domains_enabled",
+    ],
+    fields: &[
+        string("name"),
+        string("description"),
+        object_list("nameservers", &NAMESERVER),
+        boolean("enabled"),
+        strings("groups"),
+        boolean("primary"),
+        strings("domains"),
+        boolean("search_domains_enabled"),
+    ],
+    response_schemas: &["NameserverGroup"],
+    response_fields: &[
+        "id",
+        "name",
+        "description",
+        "nameservers",
+        "enabled",
+        "groups",
+        "primary",
+        "domains",
+        "search_domains_enabled",
+    ],
+    unique_name: Some(("name", 422)),
+    ..BASE
+};

@@ -1,0 +1,275 @@
+//! The HTTP core: one request, retried as the policy says.
+//!
+//! [`Client`] is cheap to clone: clones share one HTTP connection pool, one
+//! [`RateLimiter`] (one per PAT) and one semaphore capping requests in flight.
+//! Every call goes through [`Client::execute`]: take an in-flight permit, take
+//! a token from the bucket, send with the auth headers, classify the
+//! [`Outcome`](crate::Outcome), and ask [`decide`] whether to return, retry after the next
+//! [`Backoff`] delay, or report [`ApiError::OutcomeUnknown`]. A 429 drains the
+//! shared bucket. One attempt is `attempt.rs`; the typed calls live in `calls.rs`,
+//! `accounts.rs`, `tenants.rs` and `adopt.rs`.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use serde_json::Value;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use crate::attempt::{Attempt, Reply, may_have_landed, send, to_reqwest};
+use crate::config::{ClientConfig, RateLimit};
+use crate::error::{ApiError, ConfigError, RetryCause};
+use crate::events::{ClientEvent, Observer};
+use crate::kind::encode_segment;
+use crate::limiter::RateLimiter;
+use crate::retry::{Backoff, Decision, Method, RetryPolicy, RetryReason, decide};
+use crate::scope::Scope;
+
+/// The `User-Agent` sent with every request.
+pub const USER_AGENT: &str = concat!("onboard/", env!("CARGO_PKG_VERSION"));
+
+/// A NetBird management API client. Clones share the rate limiter and the
+/// in-flight cap; each clone may carry its own observer.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+    observer: Option<Observer>,
+}
+
+pub(crate) struct Inner {
+    http: reqwest::Client,
+    base: String,
+    limiter: RateLimiter,
+    inflight: Semaphore,
+    pub(crate) retry: RetryPolicy,
+    rate: RateLimit,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base)
+            .field("rate", &self.inner.rate)
+            .field("token", &"(sensitive)")
+            .finish_non_exhaustive()
+    }
+}
+
+/// One request as the typed calls describe it.
+pub(crate) struct Call<'a> {
+    pub method: Method,
+    /// Percent-encoded path without query, e.g. `/api/groups/abc`.
+    pub path: String,
+    /// Extra query parameters (`name=...`); `account` comes from the scope.
+    pub query: Vec<(String, String)>,
+    pub scope: &'a Scope,
+    pub body: Option<&'a Value>,
+}
+
+impl Client {
+    /// Checks the configuration and builds the client.
+    pub fn new(cfg: ClientConfig) -> Result<Client, ConfigError> {
+        let base = cfg.validate()?;
+        let mut auth = HeaderValue::from_str(&format!("Token {}", cfg.token.expose()))
+            .map_err(|_| ConfigError::InvalidToken)?;
+        auth.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, auth);
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(USER_AGENT)
+            .timeout(cfg.timeout)
+            .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| ConfigError::Http(e.to_string()))?;
+        let inner = Inner {
+            http,
+            base: base.as_str().trim_end_matches('/').to_owned(),
+            limiter: RateLimiter::new(cfg.rate),
+            inflight: Semaphore::new(cfg.concurrency),
+            retry: cfg.retry,
+            rate: cfg.rate,
+        };
+        Ok(Client {
+            inner: Arc::new(inner),
+            observer: None,
+        })
+    }
+
+    /// A clone that reports every [`ClientEvent`] to `observer` (and shares the
+    /// limiter and in-flight cap with `self`).
+    pub fn with_observer(&self, observer: Observer) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            observer: Some(observer),
+        }
+    }
+
+    /// The base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base
+    }
+
+    /// Tokens left in the shared bucket (negative when tasks are waiting).
+    pub fn rate_tokens_available(&self) -> f64 {
+        self.inner.limiter.available()
+    }
+
+    pub(crate) fn emit(&self, event: ClientEvent) {
+        tracing::debug!(?event, "netbird client event");
+        if let Some(observer) = &self.observer {
+            observer(&event);
+        }
+    }
+
+    /// Sends `call`, retrying as [`decide`] says. An error status that is not
+    /// retried comes back as an `Ok(Reply)`; callers map it with [`Reply::json`].
+    pub(crate) async fn execute(&self, call: &Call<'_>) -> Result<Reply, ApiError> {
+        let url = self.url(call)?;
+        let mut backoff = Backoff::new(self.inner.retry);
+        let mut landed = false;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let span = tracing::debug_span!("netbird_request", method = %call.method, path = %call.path, attempt);
+            let result = self.attempt(call, &url, attempt).instrument(span).await;
+            let outcome = result.outcome();
+            let reason = match decide(call.method, &outcome) {
+                Decision::Return => return finish(call, result, attempt, landed),
+                Decision::OutcomeUnknown => return Err(unknown(call, result)),
+                Decision::Retry(reason) => reason,
+            };
+            if reason == RetryReason::RateLimited {
+                self.inner.limiter.drain();
+            } else {
+                landed |= may_have_landed(outcome);
+            }
+            let Some(delay) = backoff.next() else {
+                return exhausted(call, result, reason, attempt, landed);
+            };
+            self.emit(ClientEvent::Retry {
+                method: call.method,
+                path: call.path.clone(),
+                reason,
+                attempt,
+                delay_ms: millis(delay),
+            });
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    fn url(&self, call: &Call<'_>) -> Result<String, ApiError> {
+        let mut url = format!("{}{}", self.inner.base, call.path);
+        let account = match call.scope {
+            Scope::Own => None,
+            Scope::Account(id) if id.is_empty() => {
+                return Err(ApiError::Usage("empty account id in scope".into()));
+            }
+            Scope::Account(id) => Some(("account".to_owned(), id.clone())),
+        };
+        for (i, (k, v)) in account.iter().chain(call.query.iter()).enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(k);
+            url.push('=');
+            url.push_str(&encode_segment(v));
+        }
+        Ok(url)
+    }
+
+    async fn attempt(&self, call: &Call<'_>, url: &str, attempt: u32) -> Attempt {
+        // The semaphore is never closed, so acquire cannot fail.
+        let _permit = self.inner.inflight.acquire().await.ok();
+        let waited = self.inner.limiter.acquire().await;
+        if !waited.is_zero() {
+            self.emit(ClientEvent::RateLimited {
+                method: call.method,
+                path: call.path.clone(),
+                waited_ms: millis(waited),
+            });
+        }
+        let mut req = self.inner.http.request(to_reqwest(call.method), url);
+        if let Some(body) = call.body {
+            req = req.json(body);
+        }
+        self.emit(ClientEvent::RequestSent {
+            method: call.method,
+            path: call.path.clone(),
+            account: call.scope.account().map(str::to_owned),
+            attempt,
+        });
+        let started = Instant::now();
+        let result = send(req).await;
+        let elapsed_ms = millis(started.elapsed());
+        match &result {
+            Attempt::Answer(reply) => self.emit(ClientEvent::Response {
+                method: call.method,
+                path: call.path.clone(),
+                status: reply.status,
+                elapsed_ms,
+                request_id: reply.request_id.clone(),
+            }),
+            Attempt::Failed { kind, sent, .. } => self.emit(ClientEvent::TransportError {
+                method: call.method,
+                path: call.path.clone(),
+                kind: *kind,
+                sent: *sent,
+                elapsed_ms,
+            }),
+        }
+        result
+    }
+}
+
+fn finish(
+    call: &Call<'_>,
+    result: Attempt,
+    attempts: u32,
+    landed: bool,
+) -> Result<Reply, ApiError> {
+    match result {
+        Attempt::Answer(mut reply) => {
+            reply.earlier_may_have_landed = landed;
+            Ok(reply)
+        }
+        Attempt::Failed { kind, detail, .. } => Err(ApiError::Transport {
+            method: call.method,
+            path: call.path.clone(),
+            kind,
+            attempts,
+            detail,
+        }),
+    }
+}
+
+fn unknown(call: &Call<'_>, result: Attempt) -> ApiError {
+    let (cause, request_id) = match result {
+        Attempt::Answer(r) => (RetryCause::Status(r.status), r.request_id),
+        Attempt::Failed { kind, .. } => (RetryCause::Transport(kind), None),
+    };
+    ApiError::outcome_unknown(call.method, &call.path, cause, request_id)
+}
+
+fn exhausted(
+    call: &Call<'_>,
+    result: Attempt,
+    reason: RetryReason,
+    attempts: u32,
+    landed: bool,
+) -> Result<Reply, ApiError> {
+    if reason == RetryReason::RateLimited {
+        return Err(ApiError::RateLimited {
+            method: call.method,
+            path: call.path.clone(),
+            attempts,
+        });
+    }
+    finish(call, result, attempts, landed)
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,174 @@
+//! Client configuration and its validation.
+//!
+//! [`ClientConfig`] is plain data (base URL, [`Token`], [`RateLimit`], timeout,
+//! concurrency, [`RetryPolicy`]). [`ClientConfig::validate`] turns it into the
+//! checked parts the client runs with, or a [`ConfigError`]. Invariants after
+//! validation: the base URL is `https://`, or `http://` to a loopback host
+//! (127.0.0.0/8, `::1`, `localhost`); it carries no credentials, query or
+//! fragment; rate, burst and concurrency are at least 1.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use reqwest::Url;
+
+use crate::error::ConfigError;
+use crate::retry::RetryPolicy;
+use crate::token::Token;
+
+/// The NetBird Cloud management API.
+pub const DEFAULT_BASE_URL: &str = "https://api.netbird.io";
+
+/// The client-side budget for one PAT: a token bucket refilled continuously at
+/// `per_minute` tokens a minute, holding at most `burst` tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub per_minute: u32,
+    pub burst: u32,
+}
+
+impl Default for RateLimit {
+    /// 120 a minute with a burst of 1200, as NetBird Cloud enforces per PAT.
+    fn default() -> Self {
+        RateLimit {
+            per_minute: 120,
+            burst: 1200,
+        }
+    }
+}
+
+/// Everything needed to build a [`crate::Client`].
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// API base URL, e.g. `https://api.netbird.io` (paths start with `/api/`).
+    pub base_url: String,
+    pub token: Token,
+    pub rate: RateLimit,
+    /// Per-attempt timeout (connect + request + response body).
+    pub timeout: Duration,
+    /// Maximum number of requests in flight at once, across every clone.
+    pub concurrency: usize,
+    pub retry: RetryPolicy,
+}
+
+impl ClientConfig {
+    /// A configuration with the defaults: NetBird Cloud rates, 30 s timeout,
+    /// 8 requests in flight, [`RetryPolicy::default`].
+    pub fn new(base_url: impl Into<String>, token: Token) -> Self {
+        ClientConfig {
+            base_url: base_url.into(),
+            token,
+            rate: RateLimit::default(),
+            timeout: Duration::from_secs(30),
+            concurrency: 8,
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// Checks every field; returns the parsed base URL.
+    pub(crate) fn validate(&self) -> Result<Url, ConfigError> {
+        if self.token.is_empty() {
+            return Err(ConfigError::EmptyToken);
+        }
+        if self.rate.per_minute == 0 || self.rate.burst == 0 {
+            return Err(ConfigError::InvalidRate {
+                per_minute: self.rate.per_minute,
+                burst: self.rate.burst,
+            });
+        }
+        if self.concurrency == 0 {
+            return Err(ConfigError::InvalidConcurrency);
+        }
+        if self.timeout.is_zero() {
+            return Err(ConfigError::InvalidTimeout);
+        }
+        parse_base_url(&self.base_url)
+    }
+}
+
+/// Parses and checks the base URL; strips a trailing `/` from its path.
+pub(crate) fn parse_base_url(raw: &str) -> Result<Url, ConfigError> {
+    let invalid = |reason: &str| ConfigError::InvalidUrl {
+        url: raw.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let mut url = Url::parse(raw.trim()).map_err(|e| invalid(&e.to_string()))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("credentials in the url are not supported"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("a query or fragment is not allowed"));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(ConfigError::InsecureUrl {
+                host: url.host_str().unwrap_or_default().to_owned(),
+            });
+        }
+        other => {
+            return Err(invalid(&format!(
+                "unsupported scheme `{other}` (use https)"
+            )));
+        }
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("no host"));
+    }
+    let path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&path);
+    Ok(url)
+}
+
+/// True for `localhost`, 127.0.0.0/8 and `::1`.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_anywhere_http_only_on_loopback() {
+        for ok in [
+            "https://api.netbird.io",
+            "https://nb.example.com/prefix/",
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9",
+            "http://localhost:33073",
+            "http://[::1]:80",
+        ] {
+            assert!(parse_base_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://api.netbird.io",
+            "http://10.0.0.1",
+            "http://[::2]",
+            "http://localhost.evil.com",
+        ] {
+            assert!(
+                matches!(parse_base_url(bad), Err(ConfigError::InsecureUrl { .. })),
+                "{bad}"
+            );
+        }
+        for bad in ["ftp://x", "not a url", "https://u:p@h", "https://h/?a=1"] {
+            assert!(
+                matches!(parse_base_url(bad), Err(ConfigError::InvalidUrl { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn trailing_slash_is_stripped() {
+        let u = parse_base_url("https://h/prefix/").unwrap();
+        assert_eq!(u.path(), "/prefix");
+    }
+}

@@ -1,0 +1,182 @@
+//! The shape of the static resource catalogue.
+//!
+//! A [`KindSpec`] describes one [`ResourceKind`]: where it lives, what a create
+//! (and update) body may contain, which fields a response has, which of them
+//! are secrets, and which name the server keeps unique. Nested objects are
+//! [`ObjectSpec`]s. The data lives in `catalog.rs`, taken from
+//! `shared/netbird/openapi.yml` and cross-checked against it by a test; request
+//! validation (`check.rs`) reads the same tables, so there is one source of truth.
+
+use serde::Serialize;
+
+use crate::kind::ResourceKind;
+
+/// The JSON type a request field must have.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "of")]
+pub enum FieldType {
+    String,
+    Integer,
+    Boolean,
+    /// An array of strings (ids, CIDRs, ports).
+    StringList,
+    /// A nested object with its own fields.
+    Object(&'static ObjectSpec),
+    /// An array of nested objects.
+    ObjectList(&'static ObjectSpec),
+    /// An object with free-form keys (e.g. `authorized_groups`).
+    Map,
+}
+
+impl FieldType {
+    /// A short name for messages: `string`, `list of strings`, ...
+    pub fn describe(&self) -> &'static str {
+        match self {
+            FieldType::String => "a string",
+            FieldType::Integer => "an integer",
+            FieldType::Boolean => "a boolean",
+            FieldType::StringList => "a list of strings",
+            FieldType::Object(_) | FieldType::Map => "an object",
+            FieldType::ObjectList(_) => "a list of objects",
+        }
+    }
+}
+
+/// One request field.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub ty: FieldType,
+    /// Allowed values of a string field; empty: any.
+    pub enum_values: &'static [&'static str],
+    /// Inclusive bounds of an integer field.
+    pub range: Option<(i64, i64)>,
+}
+
+/// A nested object: the OpenAPI schema it follows, its required fields, its fields.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ObjectSpec {
+    pub schema: &'static str,
+    pub required: &'static [&'static str],
+    pub fields: &'static [FieldSpec],
+}
+
+/// What `PUT` on an object of this kind accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "update", content = "body")]
+pub enum UpdateBody {
+    /// The same body as create.
+    SameAsCreate,
+    /// A different, usually smaller body (setup keys, users).
+    Other(&'static ObjectSpec),
+    /// The API cannot update it; a change is a replacement (tokens).
+    Unsupported,
+}
+
+/// Everything the engine needs to know about a kind without calling the API.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct KindSpec {
+    pub kind: ResourceKind,
+    /// The playbook type name: `group`, `network_resource`, ...
+    pub name: &'static str,
+    /// Collection path template: `/api/groups`, `/api/networks/{network_id}/resources`.
+    /// For singletons, the path that is read and written.
+    pub collection: &'static str,
+    /// The parent id a path needs (`network_id`, `user_id`). A playbook writes
+    /// it in `with`; the client takes it out of the body before sending.
+    pub parent: Option<&'static str>,
+    /// One object per account, read and replaced whole (DNS and account settings).
+    pub singleton: bool,
+    /// `GET <collection>/<id>` exists (users have none: the client lists instead).
+    pub get_item: bool,
+    /// The OpenAPI schema of the create (or, for singletons, the PUT) body.
+    pub request_schema: &'static str,
+    pub required: &'static [&'static str],
+    pub fields: &'static [FieldSpec],
+    pub update: UpdateBody,
+    /// The OpenAPI schemas whose properties make up a response.
+    pub response_schemas: &'static [&'static str],
+    /// Every field a response can have, for checking `steps.<id>.<field>`.
+    pub response_fields: &'static [&'static str],
+    /// Response fields that are secrets, returned once on create.
+    pub secret_fields: &'static [&'static str],
+    /// `(field, status)`: the server refuses a duplicate value with this status.
+    pub unique_name: Option<(&'static str, u16)>,
+}
+
+impl KindSpec {
+    /// The create body as an [`ObjectSpec`].
+    pub fn body(&self) -> ObjectSpec {
+        ObjectSpec {
+            schema: self.request_schema,
+            required: self.required,
+            fields: self.fields,
+        }
+    }
+
+    /// The update body, or `None` when the kind cannot be updated in place.
+    pub fn update_body(&self) -> Option<ObjectSpec> {
+        match self.update {
+            UpdateBody::SameAsCreate => Some(self.body()),
+            UpdateBody::Other(spec) => Some(*spec),
+            UpdateBody::Unsupported => None,
+        }
+    }
+
+    /// The request field with this name.
+    pub fn field(&self, name: &str) -> Option<&'static FieldSpec> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    pub fn is_secret(&self, response_field: &str) -> bool {
+        self.secret_fields.contains(&response_field)
+    }
+
+    pub fn has_response_field(&self, name: &str) -> bool {
+        self.response_fields.contains(&name)
+    }
+}
+
+// Constructors for the catalogue's static tables.
+
+pub(crate) const fn string(name: &'static str) -> FieldSpec {
+    field(name, FieldType::String)
+}
+pub(crate) const fn integer(name: &'static str) -> FieldSpec {
+    field(name, FieldType::Integer)
+}
+pub(crate) const fn boolean(name: &'static str) -> FieldSpec {
+    field(name, FieldType::Boolean)
+}
+pub(crate) const fn strings(name: &'static str) -> FieldSpec {
+    field(name, FieldType::StringList)
+}
+pub(crate) const fn map(name: &'static str) -> FieldSpec {
+    field(name, FieldType::Map)
+}
+pub(crate) const fn object(name: &'static str, spec: &'static ObjectSpec) -> FieldSpec {
+    field(name, FieldType::Object(spec))
+}
+pub(crate) const fn objects(name: &'static str, spec: &'static ObjectSpec) -> FieldSpec {
+    field(name, FieldType::ObjectList(spec))
+}
+pub(crate) const fn one_of(name: &'static str, values: &'static [&'static str]) -> FieldSpec {
+    FieldSpec {
+        enum_values: values,
+        ..string(name)
+    }
+}
+pub(crate) const fn ranged(name: &'static str, min: i64, max: i64) -> FieldSpec {
+    FieldSpec {
+        range: Some((min, max)),
+        ..integer(name)
+    }
+}
+const fn field(name: &'static str, ty: FieldType) -> FieldSpec {
+    FieldSpec {
+        name,
+        ty,
+        enum_values: &[],
+        range: None,
+    }
+}

@@ -1,0 +1,274 @@
+//! Client tests against the in-memory stub in `support/`: headers, `account`
+//! scoping, errors, configuration, the in-flight cap, the shared rate limiter,
+//! typed calls (tokens, singletons, tenants) and events.
+
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use onboard_netbird::{
+    ApiError, Client, ClientConfig, ClientEvent, ConfigError, CreateTenantRequest, Method,
+    ResourceKind, Scope, TenantGroup, Token,
+};
+use serde_json::{Value, json};
+use support::{Action, OWN_ACCOUNT, PAT, Stub, recorder};
+
+const GROUP: ResourceKind = ResourceKind::Group;
+
+#[tokio::test]
+async fn sends_auth_user_agent_and_accept_headers() {
+    let stub = Stub::start().await;
+    stub.client().list(GROUP, &Scope::Own, None).await.unwrap();
+    let seen = &stub.seen()[0];
+    assert_eq!(
+        seen.authorization.as_deref(),
+        Some(&*format!("Token {PAT}"))
+    );
+    let ua = seen.user_agent.as_deref().unwrap();
+    assert_eq!(ua, format!("onboard/{}", env!("CARGO_PKG_VERSION")));
+    assert!(ua.strip_prefix("onboard/").unwrap().split('.').count() == 3);
+    assert_eq!(seen.accept.as_deref(), Some("application/json"));
+}
+
+#[tokio::test]
+async fn account_parameter_on_every_call_for_a_tenant_and_never_for_own() {
+    let stub = Stub::start().await;
+    let client = stub.client();
+    for scope in [Scope::Account("tenant 1".into()), Scope::Own] {
+        let g = client
+            .create(GROUP, &scope, None, &json!({"name": format!("G {scope}")}))
+            .await
+            .unwrap();
+        let id = g["id"].as_str().unwrap();
+        client.list(GROUP, &scope, None).await.unwrap();
+        client.get(GROUP, &scope, None, id).await.unwrap();
+        client
+            .update(GROUP, &scope, None, id, &json!({"name": "renamed"}))
+            .await
+            .unwrap();
+        client
+            .find_group_by_name(&scope, "renamed")
+            .await
+            .unwrap()
+            .unwrap();
+        client
+            .get_singleton(ResourceKind::AccountSettings, &scope)
+            .await
+            .unwrap();
+        client.delete(GROUP, &scope, None, id).await.unwrap();
+        let effective = client.effective_account(&scope).await.unwrap();
+        let want = scope.account().unwrap_or(OWN_ACCOUNT);
+        assert_eq!(effective, want);
+        let seen = stub.seen();
+        stub.world().seen.clear();
+        assert_eq!(seen.len(), 8);
+        for s in &seen {
+            assert_eq!(
+                s.account().as_deref(),
+                scope.account(),
+                "{} {}",
+                s.method,
+                s.path
+            );
+        }
+        let by_name = &seen[4];
+        assert!(by_name.query.as_deref().unwrap().contains("name=renamed"));
+    }
+}
+
+#[tokio::test]
+async fn errors_show_status_message_and_request_id_never_the_token() {
+    let stub = Stub::start().await;
+    let client = stub.client();
+    let body = json!({"name": "Servers"});
+    client
+        .create(GROUP, &Scope::Own, None, &body)
+        .await
+        .unwrap();
+    let err = client
+        .create(GROUP, &Scope::Own, None, &body)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "POST /api/groups: 409 group with name Servers already exists (request id req-2)"
+    );
+    assert!(err.is_already_exists());
+    assert_eq!(err.request_id(), Some("req-2"));
+    let ApiError::Status { code, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*code, Some(409));
+    for text in [err.to_string(), format!("{err:?}"), format!("{client:?}")] {
+        assert!(!text.contains(PAT), "{text}");
+    }
+    let missing = client
+        .get(GROUP, &Scope::Own, None, "nope")
+        .await
+        .unwrap_err();
+    assert!(missing.is_not_found());
+}
+
+#[tokio::test]
+async fn plain_http_is_refused_unless_loopback() {
+    let cfg = |url: &str| ClientConfig::new(url, Token::new(PAT));
+    let err = Client::new(cfg("http://api.netbird.example")).unwrap_err();
+    assert!(matches!(err, ConfigError::InsecureUrl { .. }), "{err}");
+    assert!(!format!("{err} {err:?}").contains(PAT));
+    assert!(Client::new(cfg("http://127.0.0.1:1")).is_ok());
+    assert!(Client::new(cfg("http://localhost:1")).is_ok());
+    assert!(Client::new(cfg("http://[::1]:1")).is_ok());
+    assert!(Client::new(cfg("https://api.netbird.io")).is_ok());
+    let err = Client::new(ClientConfig::new("https://x", Token::new(" \n"))).unwrap_err();
+    assert_eq!(err, ConfigError::EmptyToken);
+}
+
+#[tokio::test]
+async fn concurrency_cap_is_respected_across_clones() {
+    let stub = Stub::start().await;
+    let mut cfg = stub.config();
+    cfg.concurrency = 2;
+    let client = Client::new(cfg).unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let c = client.clone();
+        tasks.push(tokio::spawn(async move {
+            c.raw(Method::Get, "/api/slow", &Scope::Own, None).await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(stub.world().max_inflight, 2);
+}
+
+#[tokio::test]
+async fn clones_share_one_rate_limiter() {
+    let stub = Stub::start().await;
+    let mut cfg = stub.config();
+    cfg.rate.burst = 2;
+    cfg.rate.per_minute = 1200; // one token every 50 ms
+    let a = Client::new(cfg).unwrap();
+    let (b, events) = recorder(&a);
+    a.list(GROUP, &Scope::Own, None).await.unwrap();
+    a.list(GROUP, &Scope::Own, None).await.unwrap();
+    assert!(b.rate_tokens_available() < 1.0);
+    let start = Instant::now();
+    b.list(GROUP, &Scope::Own, None).await.unwrap();
+    assert!(start.elapsed() >= Duration::from_millis(30));
+    let limited = events
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|e| matches!(e, ClientEvent::RateLimited { .. }));
+    assert!(limited);
+}
+
+#[tokio::test]
+async fn tokens_singletons_users_and_tenants() {
+    let stub = Stub::start().await;
+    let client = stub.client();
+    let body = json!({"user_id": "u1", "name": "ci", "expires_in": 30});
+    let tok = client
+        .create(ResourceKind::Token, &Scope::Own, Some("u1"), &body)
+        .await
+        .unwrap();
+    assert_eq!(tok["id"], "tok1");
+    assert_eq!(tok["plain_token"], "nbp_NEWTOKEN");
+    let post = stub.seen().pop().unwrap();
+    assert_eq!(post.path, "/api/users/u1/tokens");
+    assert_eq!(
+        post.body,
+        Some(json!({"name": "ci", "expires_in": 30})),
+        "parent taken out"
+    );
+
+    let scope = Scope::Account("t9".into());
+    let settings = client
+        .get_singleton(ResourceKind::AccountSettings, &scope)
+        .await
+        .unwrap();
+    assert_eq!(settings["unmodelled"], json!({"x": 1}));
+    let put = client
+        .put_singleton(ResourceKind::AccountSettings, &scope, &settings)
+        .await
+        .unwrap();
+    assert_eq!(put, settings);
+    let last = stub.seen().pop().unwrap();
+    assert_eq!(
+        (last.method.as_str(), last.path.as_str()),
+        ("PUT", "/api/accounts/t9")
+    );
+    assert_eq!(last.body, Some(json!({"settings": settings})));
+
+    let me = client.current_user(&Scope::Own).await.unwrap();
+    assert_eq!(me.email, "ops@msp.example");
+
+    let req = CreateTenantRequest {
+        name: "Acme".into(),
+        domain: "acme.example".into(),
+        groups: vec![TenantGroup {
+            id: "g1".into(),
+            role: "admin".into(),
+        }],
+    };
+    stub.fault(
+        "POST",
+        "/api/integrations/msp/tenants",
+        Action::DropAfterHandling,
+        1,
+    );
+    let t = client.create_tenant_or_adopt(&req).await.unwrap();
+    assert!(t.is_adopted());
+    assert_eq!(client.list_tenants().await.unwrap(), vec![t.into_inner()]);
+    let tenant_calls = stub.seen().into_iter().filter(|s| s.path.contains("/msp/"));
+    assert!(
+        tenant_calls.into_iter().all(|s| s.query.is_none()),
+        "tenants: no account param"
+    );
+}
+
+#[tokio::test]
+async fn events_carry_no_bodies_or_secrets() {
+    let stub = Stub::start().await;
+    let mut cfg = stub.config();
+    cfg.rate.per_minute = 6_000;
+    let (client, events) = recorder(&Client::new(cfg).unwrap());
+    stub.fault("POST", "/api/groups", Action::Reject(429), 1);
+    let secret_name = "secret-group-name";
+    client
+        .create(
+            GROUP,
+            &Scope::Account("t1".into()),
+            None,
+            &json!({"name": secret_name}),
+        )
+        .await
+        .unwrap();
+    let events = events.lock().unwrap();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| match e {
+            ClientEvent::RequestSent { .. } => "sent",
+            ClientEvent::Response { .. } => "response",
+            ClientEvent::Retry { .. } => "retry",
+            ClientEvent::RateLimited { .. } => "limited",
+            ClientEvent::TransportError { .. } => "transport",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["sent", "response", "retry", "limited", "sent", "response"]
+    );
+    let json: Vec<Value> = events
+        .iter()
+        .map(|e| serde_json::to_value(e).unwrap())
+        .collect();
+    let text = serde_json::to_string(&json).unwrap();
+    assert!(!text.contains(PAT) && !text.contains(secret_name), "{text}");
+    assert_eq!(json[0]["account"], "t1");
+    assert_eq!(json[1]["request_id"], "req-1");
+    assert_eq!(json[1]["status"], 429);
+}

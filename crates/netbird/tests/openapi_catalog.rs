@@ -1,0 +1,283 @@
+//! Cross-checks the static catalogue against `shared/netbird/openapi.yml`:
+//! request fields, required lists, types and enums, response field names, and
+//! that every collection path exists. Skips (and says so) when the spec file is
+//! absent; set ONBOARD_OPENAPI to point at another copy.
+
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use onboard_netbird::{FieldType, ObjectSpec, ResourceKind, UpdateBody};
+use serde_json::{Map, Value};
+
+fn load_spec() -> Option<Value> {
+    let path = std::env::var_os("ONBOARD_OPENAPI").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/netbird/openapi.yml"),
+        PathBuf::from,
+    );
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!("skipped: no OpenAPI spec at {}", path.display());
+        return None;
+    };
+    Some(serde_saphyr::from_str(&text).expect("openapi.yml parses"))
+}
+
+struct Schemas<'a>(&'a Map<String, Value>);
+
+impl<'a> Schemas<'a> {
+    fn named(&self, name: &str) -> &'a Value {
+        self.0
+            .get(name)
+            .unwrap_or_else(|| panic!("no schema {name}"))
+    }
+
+    fn deref(&self, v: &'a Value) -> &'a Value {
+        match v.get("$ref").and_then(Value::as_str) {
+            Some(r) => self.deref(self.named(ref_name(r))),
+            None => v,
+        }
+    }
+
+    /// Properties and required fields, through `$ref` and `allOf`.
+    fn object(&self, v: &'a Value, props: &mut Map<String, Value>, req: &mut BTreeSet<String>) {
+        let v = self.deref(v);
+        for part in v
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            self.object(part, props, req);
+        }
+        if let Some(p) = v.get("properties").and_then(Value::as_object) {
+            props.extend(p.clone());
+        }
+        for r in v
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            req.insert(r.as_str().unwrap().to_owned());
+        }
+    }
+
+    /// The `type` and enum values of a property, through `$ref` and `allOf`.
+    fn scalar(&self, v: &'a Value) -> (Option<String>, BTreeSet<String>) {
+        let v = self.deref(v);
+        let mut ty = v.get("type").and_then(Value::as_str).map(str::to_owned);
+        let mut values: BTreeSet<String> = v
+            .get("enum")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|e| e.as_str().unwrap().to_owned())
+            .collect();
+        for part in v
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let (t, e) = self.scalar(part);
+            ty = ty.or(t);
+            values.extend(e);
+        }
+        (ty, values)
+    }
+
+    /// True when `v` is, or refers (through `$ref`s) to, schema `name`.
+    fn refers_to(&self, v: &Value, name: &str) -> bool {
+        match v.get("$ref").and_then(Value::as_str).map(ref_name) {
+            Some(r) if r == name => true,
+            Some(r) => self.refers_to(self.named(r), name),
+            None => false,
+        }
+    }
+}
+
+fn ref_name(r: &str) -> &str {
+    r.rsplit('/').next().unwrap()
+}
+
+fn check_object(s: &Schemas, spec: &ObjectSpec, at: &str, errors: &mut Vec<String>) {
+    let (mut props, mut req) = (Map::new(), BTreeSet::new());
+    s.object(s.named(spec.schema), &mut props, &mut req);
+    // RouteRequest lists `id` as required without declaring it: ignore such names.
+    req.retain(|r| props.contains_key(r));
+    let ours: BTreeSet<String> = spec.required.iter().map(|r| r.to_string()).collect();
+    if ours != req {
+        errors.push(format!(
+            "{at} ({}): required {ours:?} != spec {req:?}",
+            spec.schema
+        ));
+    }
+    let names: BTreeSet<&str> = spec.fields.iter().map(|f| f.name).collect();
+    let theirs: BTreeSet<&str> = props.keys().map(String::as_str).collect();
+    if names != theirs {
+        errors.push(format!(
+            "{at} ({}): fields {names:?} != spec {theirs:?}",
+            spec.schema
+        ));
+    }
+    for field in spec.fields {
+        let Some(prop) = props.get(field.name) else {
+            continue;
+        };
+        let here = format!("{at}.{}", field.name);
+        check_field(s, &field.ty, field.enum_values, prop, &here, errors);
+    }
+}
+
+fn check_field(
+    s: &Schemas,
+    ty: &FieldType,
+    enum_values: &[&str],
+    prop: &Value,
+    at: &str,
+    errors: &mut Vec<String>,
+) {
+    let (spec_ty, spec_enum) = s.scalar(prop);
+    let want = match ty {
+        FieldType::String => "string",
+        FieldType::Integer => "integer",
+        FieldType::Boolean => "boolean",
+        FieldType::StringList | FieldType::ObjectList(_) => "array",
+        FieldType::Object(_) | FieldType::Map => "object",
+    };
+    if spec_ty.as_deref() != Some(want) {
+        errors.push(format!("{at}: type {want} != spec {spec_ty:?}"));
+    }
+    let ours: BTreeSet<String> = enum_values.iter().map(|e| e.to_string()).collect();
+    if !spec_enum.is_empty() && ours != spec_enum {
+        errors.push(format!("{at}: enum {ours:?} != spec {spec_enum:?}"));
+    }
+    let items = s.deref(prop).get("items");
+    match ty {
+        FieldType::StringList => {
+            let item_ty = items.map(|i| s.scalar(i).0);
+            if item_ty != Some(Some("string".into())) {
+                errors.push(format!("{at}: items {item_ty:?}, want strings"));
+            }
+        }
+        FieldType::Object(o) => {
+            if !s.refers_to(prop, o.schema) {
+                errors.push(format!("{at}: does not refer to {}", o.schema));
+            }
+            check_object(s, o, at, errors);
+        }
+        FieldType::ObjectList(o) => {
+            if !items.is_some_and(|i| s.refers_to(i, o.schema)) {
+                errors.push(format!("{at}: items do not refer to {}", o.schema));
+            }
+            check_object(s, o, &format!("{at}[]"), errors);
+        }
+        _ => {}
+    }
+}
+
+fn template(path: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                inside = true;
+                out.push_str("{}");
+            }
+            '}' => inside = false,
+            _ if !inside => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn catalogue_matches_openapi() {
+    let Some(doc) = load_spec() else { return };
+    let schemas = Schemas(doc["components"]["schemas"].as_object().unwrap());
+    let paths: BTreeSet<String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|p| template(p))
+        .collect();
+    let mut errors = Vec::new();
+    for kind in ResourceKind::ALL {
+        let spec = kind.spec();
+        check_object(&schemas, &spec.body(), spec.name, &mut errors);
+        if let UpdateBody::Other(o) = spec.update {
+            check_object(&schemas, o, &format!("{} (update)", spec.name), &mut errors);
+        }
+        let (mut props, mut req) = (Map::new(), BTreeSet::new());
+        for name in spec.response_schemas {
+            schemas.object(schemas.named(name), &mut props, &mut req);
+        }
+        let mut want: BTreeSet<&str> = props.keys().map(String::as_str).collect();
+        want.extend(spec.secret_fields);
+        let ours: BTreeSet<&str> = spec.response_fields.iter().copied().collect();
+        if ours != want {
+            errors.push(format!("{kind}: response fields {ours:?} != spec {want:?}"));
+        }
+        if let Some((field, _)) = spec.unique_name
+            && spec.field(field).is_none()
+        {
+            errors.push(format!(
+                "{kind}: unique field {field} is not a request field"
+            ));
+        }
+        let collection = template(spec.collection);
+        if !paths.contains(&collection) {
+            errors.push(format!("{kind}: no path {collection}"));
+        }
+        let item = format!("{collection}/{{}}");
+        if !spec.singleton && !paths.contains(&item) {
+            errors.push(format!("{kind}: no path {item}"));
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "catalogue drifted from openapi.yml:\n{}",
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn secrets_and_unique_names_are_as_documented() {
+    use ResourceKind::*;
+    let secrets: Vec<(ResourceKind, &[&str])> = ResourceKind::ALL
+        .into_iter()
+        .map(|k| (k, k.spec().secret_fields))
+        .filter(|(_, s)| !s.is_empty())
+        .collect();
+    assert_eq!(
+        secrets,
+        [
+            (SetupKey, &["key"][..]),
+            (User, &["password"][..]),
+            (Token, &["plain_token"][..]),
+        ]
+    );
+    let unique: Vec<_> = ResourceKind::ALL
+        .into_iter()
+        .filter_map(|k| k.spec().unique_name.map(|u| (k, u)))
+        .collect();
+    assert_eq!(
+        unique,
+        [
+            (Group, ("name", 409)),
+            (PostureCheck, ("name", 422)),
+            (NetworkResource, ("name", 422)),
+            (NameserverGroup, ("name", 422)),
+            (User, ("email", 409)),
+        ]
+    );
+    for k in ResourceKind::ALL {
+        let s = k.spec();
+        for secret in s.secret_fields {
+            assert!(s.has_response_field(secret) && s.is_secret(secret));
+        }
+    }
+}
