@@ -173,7 +173,7 @@ impl Client {
         };
         for (i, (k, v)) in account.iter().chain(call.query.iter()).enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
-            url.push_str(k);
+            url.push_str(&encode_segment(k));
             url.push('=');
             url.push_str(&encode_segment(v));
         }
