@@ -1,0 +1,198 @@
+//! `/api/groups`: groups of peers and network resources.
+//!
+//! Names are unique per account (409 `group with name <name> already exists`); the `All`
+//! group cannot be updated or deleted (422); a group still referenced elsewhere cannot be
+//! deleted (400 `group has been linked to <kind>: <name>`). `GET ?name=` answers a
+//! one-element array or 404.
+
+use super::prelude::*;
+use crate::world::model::World as W;
+use crate::world::resources::{Group, ResourceKind, ResourceRef};
+
+/// `GroupRequest`.
+#[derive(Debug, Deserialize)]
+pub struct GroupRequest {
+    name: String,
+    #[serde(default)]
+    peers: Option<Vec<String>>,
+    #[serde(default)]
+    resources: Option<Vec<ResourceRef>>,
+}
+
+/// `GET /api/groups[?name=]`.
+pub async fn list_groups(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
+    app.read(|w| {
+        let a = w.account(&ctx.account_id)?;
+        if let Some(name) = ctx.param("name") {
+            let id = a
+                .group_id_by_name(name)
+                .ok_or_else(|| missing("group", name))?;
+            return Ok(json!([render::group(a, a.group(id)?)]));
+        }
+        Ok(list(a.groups.values(), |g| render::group(a, g)))
+    })
+    .map(Json)
+}
+
+/// `GET /api/groups/{id}`.
+pub async fn get_group(
+    State(app): AppState,
+    Extension(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    app.read(|w| {
+        let a = w.account(&ctx.account_id)?;
+        Ok(render::group(a, a.group(&id)?))
+    })
+    .map(Json)
+}
+
+/// `POST /api/groups`.
+pub async fn create_group(State(app): AppState, Extension(ctx): Caller, body: Bytes) -> ApiResult {
+    let req: GroupRequest = parse(&body)?;
+    app.write(|w| {
+        let (a, ids) = w.account_mut(&ctx.account_id)?;
+        let group = build(a, ids.id(), req)?;
+        a.audit(&ctx.user, "group.add", &group.id, &[("name", &group.name)]);
+        let id = group.id.clone();
+        a.put_group(group);
+        Ok(render::group(a, a.group(&id)?))
+    })
+    .await
+    .map(Json)
+}
+
+/// `PUT /api/groups/{id}`.
+pub async fn update_group(
+    State(app): AppState,
+    Extension(ctx): Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let req: GroupRequest = parse(&body)?;
+    app.write(|w| {
+        let (a, _) = w.account_mut(&ctx.account_id)?;
+        if a.group(&id)?.name == "All" {
+            return Err(ApiError::invalid("updating the 'All' group is not allowed"));
+        }
+        let group = build(a, id.clone(), req)?;
+        a.audit(&ctx.user, "group.update", &id, &[("name", &group.name)]);
+        a.put_group(group);
+        Ok(render::group(a, a.group(&id)?))
+    })
+    .await
+    .map(Json)
+}
+
+/// `DELETE /api/groups/{id}`.
+pub async fn delete_group(
+    State(app): AppState,
+    Extension(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    app.write(|w| {
+        let a = w.account(&ctx.account_id)?;
+        let name = a.group(&id)?.name.clone();
+        if name == "All" {
+            return Err(ApiError::invalid("deleting the 'All' group is not allowed"));
+        }
+        if let Some((kind, by)) = link_of(w, a, &id) {
+            return Err(ApiError::bad_request(format!(
+                "group has been linked to {kind}: {by}"
+            )));
+        }
+        let (a, _) = w.account_mut(&ctx.account_id)?;
+        a.remove_group(&id);
+        a.audit(&ctx.user, "group.delete", &id, &[("name", &name)]);
+        Ok(empty())
+    })
+    .await
+    .map(Json)
+}
+
+/// Checks a request and builds the group it describes.
+fn build(a: &Account, id: String, req: GroupRequest) -> Result<Group, ApiError> {
+    validate::non_empty("name", &req.name)?;
+    if let Some(other) = a.group_id_by_name(&req.name)
+        && *other != id
+    {
+        return Err(ApiError::conflict(format!(
+            "group with name {} already exists",
+            req.name
+        )));
+    }
+    let peers = req.peers.unwrap_or_default();
+    a.check_peers(&peers)?;
+    let resources = req.resources.unwrap_or_default();
+    for r in &resources {
+        let known = match r.kind {
+            ResourceKind::Peer => a.peers.contains_key(&r.id),
+            _ => a.network_resources.contains_key(&r.id),
+        };
+        if !known {
+            return Err(missing("resource", &r.id));
+        }
+    }
+    Ok(Group {
+        id,
+        name: req.name,
+        issued: "api".to_owned(),
+        peers,
+        resources,
+    })
+}
+
+/// The first object that still references group `id`: its kind and name.
+fn link_of(w: &W, a: &Account, id: &str) -> Option<(&'static str, String)> {
+    let id = &id.to_owned();
+    let has = |ids: &Option<Vec<String>>| ids.as_ref().is_some_and(|v| v.contains(id));
+    if let Some(k) = a.setup_keys.values().find(|k| k.auto_groups.contains(id)) {
+        return Some(("setup key", k.name.clone()));
+    }
+    if let Some(u) = a.users.values().find(|u| u.auto_groups.contains(id)) {
+        return Some(("user", u.name.clone()));
+    }
+    let in_rule = |r: &crate::world::resources::PolicyRule| {
+        r.sources.contains(id)
+            || r.destinations.contains(id)
+            || r.authorized_groups
+                .as_ref()
+                .is_some_and(|m| m.contains_key(id))
+    };
+    if let Some(p) = a.policies.values().find(|p| p.rules.iter().any(in_rule)) {
+        return Some(("policy", p.name.clone()));
+    }
+    if let Some(r) = a.routes.values().find(|r| {
+        r.spec.groups.contains(id) || has(&r.spec.peer_groups) || has(&r.spec.access_control_groups)
+    }) {
+        return Some(("route", r.spec.network_id.clone()));
+    }
+    if let Some(n) = a
+        .nameserver_groups
+        .values()
+        .find(|n| n.spec.groups.contains(id))
+    {
+        return Some(("name server groups", n.spec.name.clone()));
+    }
+    if a.dns_settings.disabled_management_groups.contains(id) {
+        return Some(("disabled dns management groups", id.clone()));
+    }
+    if let Some(r) = a
+        .network_routers
+        .values()
+        .find(|r| has(&r.spec.peer_groups))
+    {
+        return Some(("network router", r.id.clone()));
+    }
+    if let Some(r) = a.groups.get(id).and_then(|g| g.resources.first()) {
+        return Some(("network resource", r.id.clone()));
+    }
+    if let Some(t) = w
+        .tenants
+        .values()
+        .find(|t| t.groups.iter().any(|g| &g.id == id))
+    {
+        return Some(("tenant", t.name.clone()));
+    }
+    None
+}

@@ -1,0 +1,15 @@
+//! `GET /__sandbox/log` and `GET /__sandbox/world`: the request log and the whole world, for
+//! tests and benchmarks. No auth, no rate limit, no faults, and they are not logged.
+
+use super::prelude::*;
+use crate::world::view;
+
+/// `GET /__sandbox/log`.
+pub async fn log(State(app): AppState) -> Json<Value> {
+    Json(serde_json::to_value(app.log.snapshot()).unwrap_or(Value::Null))
+}
+
+/// `GET /__sandbox/world`.
+pub async fn world(State(app): AppState) -> Json<Value> {
+    Json(view::world(&app.lock()))
+}

@@ -1,0 +1,245 @@
+//! `/api/policies`. Requests name groups by id (`sources`, `destinations`); responses answer
+//! them as `GroupMinimum` objects. Names are not unique.
+//!
+//! Checks (422 unless noted): a name, at least one rule, sources or a source resource but
+//! not both (likewise destinations), no ports with protocol `all` or `icmp`, ports and
+//! ranges within 1..=65535 and not both, known posture checks; unknown groups, resources
+//! and peers are 404.
+//!
+//! Like NetBird (netbird#3583), a policy keeps only its first rule.
+
+use indexmap::IndexMap;
+
+use super::prelude::*;
+use crate::world::resources::{
+    Action, Policy, PolicyRule, PortRange, Protocol, ResourceKind, ResourceRef,
+};
+
+/// `PolicyUpdate` / `PolicyCreate` (identical).
+#[derive(Debug, Deserialize)]
+pub struct PolicyRequest {
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    enabled: bool,
+    #[serde(default)]
+    source_posture_checks: Option<Vec<String>>,
+    rules: Vec<RuleRequest>,
+}
+
+/// `PolicyRuleUpdate`.
+#[derive(Debug, Deserialize)]
+pub struct RuleRequest {
+    #[serde(default)]
+    id: Option<String>,
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    enabled: bool,
+    action: Action,
+    bidirectional: bool,
+    protocol: Protocol,
+    #[serde(default)]
+    ports: Option<Vec<String>>,
+    #[serde(default)]
+    port_ranges: Option<Vec<PortRange>>,
+    #[serde(default)]
+    authorized_groups: Option<IndexMap<String, Vec<String>>>,
+    #[serde(default)]
+    sources: Option<Vec<String>>,
+    #[serde(default)]
+    destinations: Option<Vec<String>>,
+    #[serde(default, rename = "sourceResource")]
+    source_resource: Option<ResourceRef>,
+    #[serde(default, rename = "destinationResource")]
+    destination_resource: Option<ResourceRef>,
+}
+
+/// `GET /api/policies`.
+pub async fn list_policies(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
+    app.read(|w| {
+        let a = w.account(&ctx.account_id)?;
+        Ok(list(a.policies.values(), |p| render::policy(a, p)))
+    })
+    .map(Json)
+}
+
+/// `GET /api/policies/{id}`.
+pub async fn get_policy(
+    State(app): AppState,
+    Extension(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    app.read(|w| {
+        let a = w.account(&ctx.account_id)?;
+        let p = a.policies.get(&id).ok_or_else(|| missing("policy", &id))?;
+        Ok(render::policy(a, p))
+    })
+    .map(Json)
+}
+
+/// `POST /api/policies`.
+pub async fn create_policy(State(app): AppState, Extension(ctx): Caller, body: Bytes) -> ApiResult {
+    let req: PolicyRequest = parse(&body)?;
+    save(&app, &ctx, None, req).await
+}
+
+/// `PUT /api/policies/{id}`.
+pub async fn update_policy(
+    State(app): AppState,
+    Extension(ctx): Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let req: PolicyRequest = parse(&body)?;
+    save(&app, &ctx, Some(id), req).await
+}
+
+/// `DELETE /api/policies/{id}`.
+pub async fn delete_policy(
+    State(app): AppState,
+    Extension(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    app.write(|w| {
+        let (a, _) = w.account_mut(&ctx.account_id)?;
+        let p = a
+            .policies
+            .shift_remove(&id)
+            .ok_or_else(|| missing("policy", &id))?;
+        a.audit(&ctx.user, "policy.delete", &id, &[("name", &p.name)]);
+        Ok(empty())
+    })
+    .await
+    .map(Json)
+}
+
+async fn save(app: &App, ctx: &Ctx, id: Option<String>, req: PolicyRequest) -> ApiResult {
+    validate::non_empty("name", &req.name)?;
+    if req.rules.is_empty() {
+        return Err(ApiError::invalid("policy should have at least one rule"));
+    }
+    req.rules.iter().try_for_each(check_rule_shape)?;
+    app.write(|w| {
+        let (a, ids) = w.account_mut(&ctx.account_id)?;
+        let old = match &id {
+            Some(id) => Some(a.policies.get(id).ok_or_else(|| missing("policy", id))?),
+            None => None,
+        };
+        let checks = req.source_posture_checks.unwrap_or_default();
+        if let Some(bad) = checks.iter().find(|c| !a.posture_checks.contains_key(*c)) {
+            return Err(ApiError::invalid(format!(
+                "invalid posture check id: {bad}"
+            )));
+        }
+        let mut rules = Vec::new();
+        // NetBird keeps only the first rule of a policy (netbird#3583).
+        if let Some(first) = req.rules.into_iter().next() {
+            check_rule_refs(a, &first)?;
+            let keep = first
+                .id
+                .clone()
+                .filter(|rid| old.is_some_and(|p| p.rules.iter().any(|r| &r.id == rid)));
+            rules.push(rule(keep.unwrap_or_else(|| ids.id()), first));
+        }
+        let policy = Policy {
+            id: id.clone().unwrap_or_else(|| ids.id()),
+            name: req.name,
+            description: req.description,
+            enabled: req.enabled,
+            source_posture_checks: checks,
+            rules,
+        };
+        let code = if id.is_some() {
+            "policy.update"
+        } else {
+            "policy.add"
+        };
+        a.audit(&ctx.user, code, &policy.id, &[("name", &policy.name)]);
+        let view = render::policy(a, &policy);
+        a.policies.insert(policy.id.clone(), policy);
+        Ok(view)
+    })
+    .await
+    .map(Json)
+}
+
+fn check_rule_shape(r: &RuleRequest) -> Result<(), ApiError> {
+    let given = |v: &Option<Vec<String>>| v.as_ref().is_some_and(|v| !v.is_empty());
+    if given(&r.sources) && r.source_resource.is_some() {
+        return Err(ApiError::invalid(
+            "specify either sources or source resources, not both",
+        ));
+    }
+    if given(&r.destinations) && r.destination_resource.is_some() {
+        return Err(ApiError::invalid(
+            "specify either destinations or destination resources, not both",
+        ));
+    }
+    let ports = r.ports.as_deref().unwrap_or_default();
+    let ranges = r.port_ranges.as_deref().unwrap_or_default();
+    if (!ports.is_empty() || !ranges.is_empty())
+        && matches!(r.protocol, Protocol::All | Protocol::Icmp)
+    {
+        return Err(ApiError::invalid(
+            "invalid field ports: ports are not allowed with protocol all or icmp",
+        ));
+    }
+    if !ports.is_empty() && !ranges.is_empty() {
+        return Err(ApiError::invalid(
+            "specify either ports or port_ranges, not both",
+        ));
+    }
+    for port in ports {
+        let n: i64 = port
+            .parse()
+            .map_err(|_| ApiError::invalid(format!("invalid field ports: invalid port {port}")))?;
+        validate::in_range("ports", n, 1, 65_535)?;
+    }
+    for range in ranges {
+        validate::in_range("port_ranges.start", range.start, 1, 65_535)?;
+        validate::in_range("port_ranges.end", range.end, range.start, 65_535)?;
+    }
+    Ok(())
+}
+
+fn check_rule_refs(a: &Account, r: &RuleRequest) -> Result<(), ApiError> {
+    for ids in [&r.sources, &r.destinations].into_iter().flatten() {
+        a.check_groups(ids)?;
+    }
+    if let Some(map) = &r.authorized_groups {
+        a.check_groups(map.keys())?;
+    }
+    for res in [&r.source_resource, &r.destination_resource]
+        .into_iter()
+        .flatten()
+    {
+        let known = match res.kind {
+            ResourceKind::Peer => a.peers.contains_key(&res.id),
+            _ => a.network_resources.contains_key(&res.id),
+        };
+        if !known {
+            return Err(missing("resource", &res.id));
+        }
+    }
+    Ok(())
+}
+
+fn rule(id: String, r: RuleRequest) -> PolicyRule {
+    PolicyRule {
+        id,
+        name: r.name,
+        description: r.description,
+        enabled: r.enabled,
+        action: r.action,
+        bidirectional: r.bidirectional,
+        protocol: r.protocol,
+        ports: r.ports,
+        port_ranges: r.port_ranges,
+        authorized_groups: r.authorized_groups,
+        sources: r.sources.unwrap_or_default(),
+        destinations: r.destinations.unwrap_or_default(),
+        source_resource: r.source_resource,
+        destination_resource: r.destination_resource,
+    }
+}

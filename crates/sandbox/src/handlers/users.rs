@@ -1,0 +1,224 @@
+//! `/api/users`: `POST` invites a regular user (status `invited`, email required and unique
+//! per account: 409) or creates a service user; the answer to inviting carries a `password`,
+//! the only time it is shown. `GET /api/users/current` answers the caller. Roles must be
+//! NetBird's (422 `unknown user role`); auto groups must exist (404). Nobody deletes or
+//! blocks themselves (422).
+
+use super::prelude::*;
+use crate::world::people::User;
+use crate::world::time::Ts;
+
+/// `UserCreateRequest`.
+#[derive(Debug, Deserialize)]
+pub struct UserCreateRequest {
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    role: String,
+    auto_groups: Vec<String>,
+    is_service_user: bool,
+}
+
+/// `UserRequest`.
+#[derive(Debug, Deserialize)]
+pub struct UserRequest {
+    role: String,
+    auto_groups: Vec<String>,
+    is_blocked: bool,
+}
+
+/// `GET /api/users[?service_user=true|false]`.
+pub async fn list_users(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
+    let filter = match ctx.param("service_user") {
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        _ => None,
+    };
+    app.read(|w| {
+        let a = w.account(&ctx.account_id)?;
+        let users = a
+            .users
+            .values()
+            .filter(|u| filter.is_none_or(|s| u.is_service_user == s));
+        Ok(list(users, |u| render::user(u, Some(&ctx.user.id))))
+    })
+    .map(Json)
+}
+
+/// `GET /api/users/current`.
+pub async fn current_user(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
+    app.read(|w| {
+        let a = w.account(&ctx.home_account_id)?;
+        let u = a
+            .users
+            .get(&ctx.user.id)
+            .ok_or_else(|| missing("user", &ctx.user.id))?;
+        Ok(render::user(u, Some(&ctx.user.id)))
+    })
+    .map(Json)
+}
+
+/// `POST /api/users`.
+pub async fn create_user(State(app): AppState, Extension(ctx): Caller, body: Bytes) -> ApiResult {
+    let req: UserCreateRequest = parse(&body)?;
+    validate::role(&req.role)?;
+    let email = req.email.unwrap_or_default();
+    if !req.is_service_user && email.trim().is_empty() {
+        return Err(ApiError::invalid("missing field: email"));
+    }
+    app.write(|w| {
+        let (a, ids) = w.account_mut(&ctx.account_id)?;
+        a.check_groups(&req.auto_groups)?;
+        let taken = !email.is_empty()
+            && a.users
+                .values()
+                .any(|u| u.email.eq_ignore_ascii_case(&email));
+        if taken {
+            return Err(ApiError::conflict(format!(
+                "user with email {email} already exists"
+            )));
+        }
+        let user = User {
+            id: ids.id(),
+            name: req.name.unwrap_or_else(|| email.clone()),
+            email,
+            role: req.role,
+            status: if req.is_service_user {
+                "active"
+            } else {
+                "invited"
+            }
+            .to_owned(),
+            auto_groups: req.auto_groups,
+            is_service_user: req.is_service_user,
+            is_blocked: false,
+            pending_approval: false,
+            issued: "api".to_owned(),
+            last_login: Ts::zero(),
+        };
+        let mut view = render::user(&user, Some(&ctx.user.id));
+        if user.is_service_user {
+            a.audit(
+                &ctx.user,
+                "service.user.create",
+                &user.id,
+                &[("name", &user.name)],
+            );
+        } else {
+            a.audit(
+                &ctx.user,
+                "user.invite",
+                &user.id,
+                &[("email", &user.email)],
+            );
+            view["password"] = Value::String(ids.alnum(20));
+        }
+        a.users.insert(user.id.clone(), user);
+        Ok(view)
+    })
+    .await
+    .map(Json)
+}
+
+/// `PUT /api/users/{id}`: audits role, block and auto-group changes.
+pub async fn update_user(
+    State(app): AppState,
+    Extension(ctx): Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let req: UserRequest = parse(&body)?;
+    validate::role(&req.role)?;
+    if req.is_blocked && id == ctx.user.id {
+        return Err(ApiError::invalid("self blocking isn't allowed"));
+    }
+    app.write(|w| {
+        let (a, _) = w.account_mut(&ctx.account_id)?;
+        a.check_groups(&req.auto_groups)?;
+        let u = a.users.get_mut(&id).ok_or_else(|| missing("user", &id))?;
+        let mut codes = Vec::new();
+        if u.role != req.role {
+            codes.push("user.role.update");
+        }
+        if u.is_blocked != req.is_blocked {
+            codes.push(if req.is_blocked {
+                "user.block"
+            } else {
+                "user.unblock"
+            });
+        }
+        if req.auto_groups.iter().any(|g| !u.auto_groups.contains(g)) {
+            codes.push("user.group.add");
+        }
+        if u.auto_groups.iter().any(|g| !req.auto_groups.contains(g)) {
+            codes.push("user.group.delete");
+        }
+        u.status = match (req.is_blocked, u.status.as_str()) {
+            (true, _) => "blocked",
+            (false, "blocked") => "active",
+            (false, other) => other,
+        }
+        .to_owned();
+        u.role = req.role;
+        u.auto_groups = req.auto_groups;
+        u.is_blocked = req.is_blocked;
+        let view = render::user(u, Some(&ctx.user.id));
+        for code in codes {
+            a.audit(&ctx.user, code, &id, &[]);
+        }
+        Ok(view)
+    })
+    .await
+    .map(Json)
+}
+
+/// `DELETE /api/users/{id}`: also deletes the user's tokens.
+pub async fn delete_user(
+    State(app): AppState,
+    Extension(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    if id == ctx.user.id {
+        return Err(ApiError::invalid("self deletion isn't allowed"));
+    }
+    app.write(|w| {
+        let (a, _) = w.account_mut(&ctx.account_id)?;
+        let u = a.users.get(&id).ok_or_else(|| missing("user", &id))?;
+        if u.role == "owner" {
+            return Err(ApiError::forbidden("the account owner can't be deleted"));
+        }
+        let code = if u.is_service_user {
+            "service.user.delete"
+        } else {
+            "user.delete"
+        };
+        let name = u.name.clone();
+        a.users.shift_remove(&id);
+        a.audit(&ctx.user, code, &id, &[("name", &name)]);
+        w.retain_tokens(&ctx.account_id, |t| t.user_id != id);
+        Ok(empty())
+    })
+    .await
+    .map(Json)
+}
+
+/// `POST /api/users/{id}/invite`: resends an invitation (regular users only).
+pub async fn resend_invite(
+    State(app): AppState,
+    Extension(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    app.write(|w| {
+        let (a, _) = w.account_mut(&ctx.account_id)?;
+        let u = a.users.get(&id).ok_or_else(|| missing("user", &id))?;
+        if u.is_service_user {
+            return Err(ApiError::invalid("can't invite a service user"));
+        }
+        let email = u.email.clone();
+        a.audit(&ctx.user, "user.invite", &id, &[("email", &email)]);
+        Ok(empty())
+    })
+    .await
+    .map(Json)
+}

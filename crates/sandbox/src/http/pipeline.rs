@@ -1,0 +1,139 @@
+//! What happens to every request before and after its handler:
+//!
+//! 1. `/__sandbox/...` goes straight to the router: no auth, no limit, no faults, no log.
+//! 2. Otherwise the request draws its fate (see `faults`) and waits the injected latency.
+//! 3. An injected failure answers 500 `internal server error` without doing anything.
+//! 4. Authentication and the `?account=` switch (see `auth`): 401 on failure.
+//! 5. The caller's PAT bucket (see `ratelimit`): 429 `too many requests`, no `Retry-After`.
+//! 6. The router and the handler, with the [`Ctx`] as a request extension.
+//! 7. Any error response the router made itself (405, bad path encoding) gets the error
+//!    body; every response gets an `X-Request-Id`.
+//! 8. The request is logged; a dropped one then fails the service call, which makes hyper
+//!    close the connection without writing a response.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderValue, Request, header};
+use axum::response::{IntoResponse, Response};
+use tower::Service;
+
+use super::auth::{self, Ctx};
+use super::error::ApiError;
+use super::query;
+use crate::app::App;
+use crate::log::{LogEntry, now_ms};
+
+/// The service error that aborts a connection without a response.
+#[derive(Debug, thiserror::Error)]
+#[error("response dropped by fault injection")]
+pub struct Dropped;
+
+/// Handles one request on a connection.
+pub async fn serve(
+    app: Arc<App>,
+    router: Router,
+    req: Request<hyper::body::Incoming>,
+) -> Result<Response, Dropped> {
+    let req = req.map(Body::new);
+    if req.uri().path().starts_with("/__sandbox/") {
+        return Ok(call(router, req).await);
+    }
+    let started_ms = now_ms();
+    let seq = app.log.next_seq();
+    let method = req.method().to_string();
+    let path = req.uri().path().to_owned();
+    let pairs = query::parse(req.uri().query().unwrap_or(""));
+    let account = pairs
+        .iter()
+        .find(|(k, _)| k == "account")
+        .map(|(_, v)| v.clone());
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let fate = app.faults.draw();
+    if !fate.delay.is_zero() {
+        tokio::time::sleep(fate.delay).await;
+    }
+    let (mut response, who) = if fate.fail {
+        let error = ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal server error",
+        );
+        (error.into_response(), None)
+    } else {
+        run(&app, router, req, pairs, user_agent.as_deref()).await
+    };
+    response = with_error_body(response);
+    if let Ok(id) = HeaderValue::from_str(&format!("sandbox-{seq:012}")) {
+        response.headers_mut().insert("x-request-id", id);
+    }
+    let (effective_account, user_id) = who.unzip();
+    app.log.push(LogEntry {
+        seq,
+        method,
+        path,
+        account,
+        effective_account,
+        status: response.status().as_u16(),
+        dropped: fate.drop,
+        user_id,
+        user_agent,
+        started_ms,
+        finished_ms: now_ms(),
+    });
+    if fate.drop {
+        Err(Dropped)
+    } else {
+        Ok(response)
+    }
+}
+
+/// Steps 4 to 6; also answers who ran where, for the log.
+async fn run(
+    app: &App,
+    router: Router,
+    mut req: Request<Body>,
+    pairs: Vec<(String, String)>,
+    user_agent: Option<&str>,
+) -> (Response, Option<(String, String)>) {
+    let ctx: Result<Ctx, ApiError> = {
+        let mut world = app.lock();
+        auth::authenticate(&mut world, req.headers().get(header::AUTHORIZATION), pairs)
+    };
+    let ctx = match ctx {
+        Ok(ctx) => ctx,
+        Err(error) => return (error.into_response(), None),
+    };
+    let who = Some((ctx.account_id.clone(), ctx.user.id.clone()));
+    if !app.limiter.admit(&ctx.token_id, user_agent) {
+        return (ApiError::too_many_requests().into_response(), who);
+    }
+    req.extensions_mut().insert(ctx);
+    (call(router, req).await, who)
+}
+
+async fn call(mut router: Router, req: Request<Body>) -> Response {
+    let result: Result<Response, Infallible> = router.call(req).await;
+    match result {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
+}
+
+/// Gives router-made error responses (no JSON body) NetBird's error body.
+fn with_error_body(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if status.as_u16() < 400 || is_json {
+        return response;
+    }
+    ApiError::from_status(status).into_response()
+}

@@ -1,0 +1,115 @@
+//! Stored people and bookkeeping: users, personal access tokens (hashed), audit events and
+//! MSP tenant records.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::time::Ts;
+
+/// A user (regular or service user) of one account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct User {
+    /// User id.
+    pub id: String,
+    /// Email; empty for service users.
+    pub email: String,
+    /// Name.
+    pub name: String,
+    /// `owner`, `admin`, `user`, `billing_admin`, `auditor` or `network_admin`.
+    pub role: String,
+    /// `active`, `invited` or `blocked`.
+    pub status: String,
+    /// Group ids given to the user's peers.
+    pub auto_groups: Vec<String>,
+    /// Service user.
+    pub is_service_user: bool,
+    /// Blocked.
+    pub is_blocked: bool,
+    /// Awaiting approval.
+    pub pending_approval: bool,
+    /// `api` or `integration`.
+    pub issued: String,
+    /// Last dashboard login; zero time when never.
+    pub last_login: Ts,
+}
+
+/// A personal access token; the plain text is never stored, only its SHA-256.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Token {
+    /// Token id.
+    pub id: String,
+    /// The user it authenticates as.
+    pub user_id: String,
+    /// Name.
+    pub name: String,
+    /// Expiry.
+    pub expiration_date: Ts,
+    /// Creator's user id.
+    pub created_by: String,
+    /// Creation time.
+    pub created_at: Ts,
+    /// Last authenticated request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<Ts>,
+    /// Hex SHA-256 of the plain token.
+    pub hash: String,
+}
+
+/// An audit event, stored in its response form.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Event {
+    /// Event id (a per-account sequence number, as text).
+    pub id: String,
+    /// When.
+    pub timestamp: Ts,
+    /// Human-readable activity.
+    pub activity: String,
+    /// Activity code from the spec's enum.
+    pub activity_code: String,
+    /// Who.
+    pub initiator_id: String,
+    /// Their name.
+    pub initiator_name: String,
+    /// Their email.
+    pub initiator_email: String,
+    /// What.
+    pub target_id: String,
+    /// Details; `external: true` for writes by a user of another account.
+    pub meta: Map<String, Value>,
+}
+
+/// `TenantGroupResponse`: an MSP group whose members may act in the tenant, and their role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantGroup {
+    /// Group id in the MSP account.
+    pub id: String,
+    /// Role assumed in the tenant.
+    pub role: String,
+}
+
+/// A tenant record, stored in its `TenantResponse` form.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Tenant {
+    /// The tenant's account id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Domain (unique across accounts).
+    pub domain: String,
+    /// MSP groups and roles.
+    pub groups: Vec<TenantGroup>,
+    /// Activation (DNS verified).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activated_at: Option<Ts>,
+    /// TXT record value.
+    pub dns_challenge: String,
+    /// Creation.
+    pub created_at: Ts,
+    /// Last update.
+    pub updated_at: Ts,
+    /// Invitation of an existing account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invited_at: Option<Ts>,
+    /// `existing`, `invited`, `pending` or `active`.
+    pub status: String,
+}
