@@ -1,1 +1,47 @@
-//! onboard-engine.
+//! onboard-engine: the playbook pipeline.
+//!
+//! ```text
+//! playbook.yaml + values ──parse──▶ Playbook ──check──▶ Dag ──plan──▶ Plan ──execute──▶ report
+//! ```
+//!
+//! [`parse`] turns text into a typed [`model::Playbook`] (every value located), [`check`]
+//! resolves references into a [`graph::Dag`], [`inputs`] resolves values, [`plan`] renders
+//! what apply would do, [`report`] formats it. Every user error is a [`diag::Diag`] that
+//! points into the source; each stage reports all of its errors at once.
+
+pub mod check;
+pub mod decode;
+pub mod diag;
+pub mod dot;
+pub mod graph;
+pub mod inputs;
+pub mod inventory;
+pub mod model;
+pub mod parse;
+pub mod plan;
+pub mod render;
+pub mod report;
+pub mod resource;
+pub mod schema;
+pub mod source;
+pub mod template;
+pub mod yaml;
+
+use diag::Diags;
+use graph::Dag;
+use model::Playbook;
+use source::SourceFile;
+
+/// A playbook that parsed and whose references resolve.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub playbook: Playbook,
+    pub dag: Dag,
+}
+
+/// Parse and check a playbook.
+pub fn load(file: &SourceFile) -> Result<Loaded, Diags> {
+    let playbook = parse::playbook(file)?;
+    let dag = check::check(&playbook)?;
+    Ok(Loaded { playbook, dag })
+}

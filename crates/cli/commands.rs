@@ -1,0 +1,190 @@
+//! One function per command. Each returns an exit code or the errors to print.
+
+use onboard_engine::diag::{Diag, Diags};
+use onboard_engine::inputs::{self, Source};
+use onboard_engine::inventory::{self, Inventory};
+use onboard_engine::{Loaded, plan, report};
+use std::io::Write;
+
+use crate::args::{Cli, Command, Format, GraphArgs, GraphFormat, InputArgs, PlanArgs};
+
+/// Why a command failed.
+pub enum Failure {
+    Diags(Diags),
+}
+
+impl From<Diags> for Failure {
+    fn from(d: Diags) -> Self {
+        Failure::Diags(d)
+    }
+}
+
+impl From<Diag> for Failure {
+    fn from(d: Diag) -> Self {
+        Failure::Diags(d.into())
+    }
+}
+
+pub fn run(cli: Cli) -> Result<u8, Failure> {
+    match cli.command {
+        Command::Validate(input) => validate(&input, cli.quiet),
+        Command::Plan(args) => plan_cmd(&args),
+        Command::Graph(args) => graph(&args),
+        Command::Schema => {
+            print(&onboard_engine::schema::playbook_schema());
+            Ok(0)
+        }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "onboard", &mut std::io::stdout());
+            Ok(0)
+        }
+    }
+}
+
+fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// One run of the playbook: a customer of an inventory, or the values given.
+pub struct Run {
+    pub key: Option<String>,
+    pub loaded: Loaded,
+    pub inputs: inputs::Inputs,
+}
+
+/// Load the playbook and resolve inputs for every run; every error of every run at once.
+pub fn prepare(input: &InputArgs) -> Result<Vec<Run>, Failure> {
+    let file = inventory::read(&input.playbook)?;
+    let loaded = onboard_engine::load(&file)?;
+    let mut diags = Diags::new();
+    let cli_sources = cli_sources(input, &mut diags);
+    let mut runs = Vec::new();
+    let entries: Vec<(Option<String>, Vec<Source>)> = match &input.inventory {
+        Some(path) => {
+            let inv = Inventory::parse(&inventory::read(path)?)?;
+            inv.select(&input.only)?
+                .into_iter()
+                .map(|e| {
+                    (
+                        Some(e.key.clone()),
+                        e.sources
+                            .iter()
+                            .cloned()
+                            .chain(cli_sources.iter().cloned())
+                            .collect(),
+                    )
+                })
+                .collect()
+        }
+        None => vec![(None, cli_sources)],
+    };
+    for (key, sources) in entries {
+        match inputs::resolve(&loaded.playbook, &sources) {
+            Ok(inputs) => runs.push(Run {
+                key,
+                loaded: loaded.clone(),
+                inputs,
+            }),
+            Err(d) => diags.extend(d),
+        }
+    }
+    if diags.is_empty() {
+        Ok(runs)
+    } else {
+        Err(diags.sorted().into())
+    }
+}
+
+fn cli_sources(input: &InputArgs, diags: &mut Diags) -> Vec<Source> {
+    let mut sources = Vec::new();
+    for path in &input.values {
+        match inventory::read(path).and_then(Source::values_file) {
+            Ok(s) => sources.push(s),
+            Err(d) => diags.push(d),
+        }
+    }
+    sources.extend(input.set.iter().map(|s| Source::set(s)));
+    sources
+}
+
+fn offline_plans(input: &InputArgs) -> Result<Vec<plan::Plan>, Failure> {
+    let runs = prepare(input)?;
+    let mut diags = Diags::new();
+    let mut plans = Vec::new();
+    for run in &runs {
+        match plan::offline(
+            &run.loaded.playbook,
+            &run.loaded.dag,
+            &run.inputs,
+            run.key.as_deref(),
+        ) {
+            Ok(p) => plans.push(p),
+            Err(d) => diags.extend(d),
+        }
+    }
+    if diags.is_empty() {
+        Ok(plans)
+    } else {
+        Err(diags.sorted().into())
+    }
+}
+
+fn validate(input: &InputArgs, quiet: bool) -> Result<u8, Failure> {
+    let plans = offline_plans(input)?;
+    if !quiet {
+        for p in &plans {
+            let steps = p.steps.len();
+            eprintln!(
+                "{}: valid (run key `{}`, {steps} step instance{})",
+                input.playbook.display(),
+                p.run_key,
+                if steps == 1 { "" } else { "s" }
+            );
+        }
+    }
+    Ok(0)
+}
+
+fn plan_cmd(args: &PlanArgs) -> Result<u8, Failure> {
+    if !args.offline {
+        return Err(
+            Diag::plain("a live plan needs the API client, which is not built yet")
+                .help("use `onboard plan --offline` to plan without reading live state")
+                .into(),
+        );
+    }
+    let plans = offline_plans(&args.input)?;
+    let format = match args.format {
+        Format::Text => report::Format::Text,
+        Format::Json => report::Format::Json,
+        Format::Markdown => report::Format::Markdown,
+    };
+    let changes = plans.iter().any(plan::Plan::has_changes);
+    if format == report::Format::Json && args.input.inventory.is_some() {
+        let all = serde_json::to_string_pretty(&plans).unwrap_or_default();
+        print(&format!("{all}\n"));
+    } else {
+        let text: Vec<String> = plans.iter().map(|p| report::plan(p, format)).collect();
+        print(&text.join("\n"));
+    }
+    Ok(if args.detailed_exitcode && changes {
+        2
+    } else {
+        0
+    })
+}
+
+fn graph(args: &GraphArgs) -> Result<u8, Failure> {
+    let file = inventory::read(&args.playbook)?;
+    let loaded = onboard_engine::load(&file)?;
+    let text = match args.format {
+        GraphFormat::Dot => onboard_engine::dot::dot(&loaded.playbook, &loaded.dag),
+        GraphFormat::Mermaid => onboard_engine::dot::mermaid(&loaded.playbook, &loaded.dag),
+    };
+    print(&text);
+    Ok(0)
+}

@@ -1,0 +1,202 @@
+//! Whole-playbook checks: ids, references, scopes and the graph.
+//!
+//! Input: a structurally valid [`Playbook`]. Output: the same playbook with its [`Dag`], or
+//! every error: duplicate ids, unknown `depends_on` targets, references to unknown steps,
+//! inputs or response fields, `item`/`key` outside a `for_each`, and dependency cycles.
+
+use std::collections::HashMap;
+
+use crate::diag::{Diag, Diags, did_you_mean};
+use crate::graph::Dag;
+use crate::model::{Playbook, Step};
+use crate::template::{Ref, Target, Template};
+
+/// Fields of the tenant that templates may read.
+pub const TENANT_FIELDS: &[&str] = &["id", "name", "domain", "status"];
+
+/// Check references and build the graph.
+pub fn check(playbook: &Playbook) -> Result<Dag, Diags> {
+    let mut diags = Diags::new();
+    let mut first: HashMap<&str, &Step> = HashMap::new();
+    for step in &playbook.steps {
+        if let Some(prev) = first.get(step.id.as_str()) {
+            let (line, _) = playbook.file.line_col(prev.id_span.offset);
+            diags.push(
+                Diag::at(
+                    &playbook.file,
+                    step.id_span,
+                    format!("duplicate step id `{}`", step.id),
+                    "used again here",
+                )
+                .label(prev.id_span, "first used here")
+                .help(format!(
+                    "step ids are unique; rename this one (the first is on line {line})"
+                )),
+            );
+        } else {
+            first.insert(&step.id, step);
+        }
+    }
+    let ctx = Ctx {
+        playbook,
+        steps: &first,
+    };
+    if let Some(t) = &playbook.tenant {
+        for tpl in [&t.name, &t.domain]
+            .into_iter()
+            .chain(t.group_templates.iter())
+        {
+            ctx.template(tpl, None, &mut diags);
+        }
+    }
+    for step in &playbook.steps {
+        for (dep, span) in &step.depends_on {
+            if !first.contains_key(dep.as_str()) {
+                diags.push(ctx.unknown_step(dep, *span));
+            }
+        }
+        for tpl in step.all_templates() {
+            ctx.template(tpl, Some(step), &mut diags);
+        }
+    }
+    for out in &playbook.outputs {
+        for tpl in &out.templates {
+            ctx.template(tpl, None, &mut diags);
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags.sorted());
+    }
+    Dag::build(playbook).map_err(Diags::from)
+}
+
+struct Ctx<'a> {
+    playbook: &'a Playbook,
+    steps: &'a HashMap<&'a str, &'a Step>,
+}
+
+impl Ctx<'_> {
+    fn template(&self, tpl: &Template, step: Option<&Step>, diags: &mut Diags) {
+        for r in &tpl.refs {
+            if let Some(d) = self.reference(r, step) {
+                diags.push(d);
+            }
+        }
+    }
+
+    fn reference(&self, r: &Ref, step: Option<&Step>) -> Option<Diag> {
+        let file = &self.playbook.file;
+        match &r.target {
+            Target::Step { id, key, field } => {
+                self.step_ref(r, id, key.as_deref(), field.as_deref())
+            }
+            Target::Input(name) if !self.playbook.inputs.contains_key(name) => {
+                let hint = match did_you_mean(name, self.playbook.inputs.keys().map(String::as_str))
+                {
+                    Some(s) => format!("did you mean `inputs.{s}`?"),
+                    None => {
+                        format!("declare it under `inputs:`, e.g. `{name}: {{ type: string }}`")
+                    }
+                };
+                Some(
+                    Diag::at(
+                        file,
+                        r.span,
+                        format!("unknown input `{name}`"),
+                        "not declared",
+                    )
+                    .help(hint),
+                )
+            }
+            Target::Tenant(_) if self.playbook.tenant.is_none() => Some(
+                Diag::at(
+                    file,
+                    r.span,
+                    "`tenant` is referenced but the playbook has no tenant block",
+                    "no tenant",
+                )
+                .help("add a `tenant:` block, or remove the reference"),
+            ),
+            Target::Tenant(Some(f)) if !TENANT_FIELDS.contains(&f.as_str()) => Some(
+                Diag::at(
+                    file,
+                    r.span,
+                    format!("the tenant has no field `{f}`"),
+                    "unknown field",
+                )
+                .help(format!("the tenant has {}", TENANT_FIELDS.join(", "))),
+            ),
+            Target::Item | Target::Key if step.is_none_or(|s| s.for_each.is_none()) => Some(
+                Diag::at(
+                    file,
+                    r.span,
+                    "`item` and `key` exist only inside a step with `for_each`",
+                    "not in a for_each",
+                )
+                .help("add `for_each:` to this step, or reference a value directly"),
+            ),
+            _ => None,
+        }
+    }
+
+    fn unknown_step(&self, id: &str, span: crate::source::Span) -> Diag {
+        let hint = match did_you_mean(id, self.steps.keys().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "reference a step declared under `steps:`".to_owned(),
+        };
+        Diag::at(
+            &self.playbook.file,
+            span,
+            format!("unknown step `{id}`"),
+            "no step has this id",
+        )
+        .help(hint)
+    }
+
+    fn step_ref(&self, r: &Ref, id: &str, key: Option<&str>, field: Option<&str>) -> Option<Diag> {
+        let file = &self.playbook.file;
+        let Some(target) = self.steps.get(id) else {
+            return Some(self.unknown_step(id, r.span));
+        };
+        if key.is_some() && target.for_each.is_none() {
+            return Some(
+                Diag::at(
+                    file,
+                    r.span,
+                    format!("step `{id}` has no `for_each`, so it has no instances"),
+                    "not a map of instances",
+                )
+                .help(format!("write `steps.{id}.<field>`")),
+            );
+        }
+        let field = field?;
+        if target.for_each.is_some() && key.is_none() {
+            return Some(
+                Diag::at(
+                    file,
+                    r.span,
+                    format!("step `{id}` has `for_each`: `steps.{id}` is a map of instances"),
+                    "pick an instance",
+                )
+                .help(format!("write `steps.{id}[\"<key>\"].{field}`")),
+            );
+        }
+        let spec = target.ty.spec();
+        if spec.has_response_field(field) {
+            return None;
+        }
+        let hint = match did_you_mean(field, spec.response.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("a {} response has {}", spec.name, spec.response.join(", ")),
+        };
+        Some(
+            Diag::at(
+                file,
+                r.span,
+                format!("a {} has no field `{field}`", spec.name),
+                format!("not a field of step `{id}`"),
+            )
+            .help(hint),
+        )
+    }
+}

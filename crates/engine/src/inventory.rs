@@ -1,0 +1,136 @@
+//! Inventories: one playbook, many customers.
+//!
+//! Input: an inventory file (`playbook`, `defaults`, `customers`). Output: an [`Inventory`]
+//! whose entries are value sources for [`crate::inputs::resolve`] (`defaults` under the
+//! entry's values), keyed by the customer key that names the run.
+
+use regex::Regex;
+use std::path::{Path, PathBuf};
+
+use crate::decode::Decoder;
+use crate::diag::{Diag, Diags};
+use crate::inputs::Source;
+use crate::source::{SourceFile, Span};
+use crate::yaml;
+
+pub const INVENTORY_FIELDS: &[&str] = &["playbook", "defaults", "customers"];
+
+/// One customer of an inventory.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub key: String,
+    pub span: Span,
+    /// `defaults` then the entry's own values.
+    pub sources: Vec<Source>,
+}
+
+/// A parsed inventory.
+#[derive(Debug, Clone)]
+pub struct Inventory {
+    pub file: SourceFile,
+    /// The playbook path, relative to the inventory's folder, if given.
+    pub playbook: Option<PathBuf>,
+    pub entries: Vec<Entry>,
+}
+
+impl Inventory {
+    pub fn parse(file: &SourceFile) -> Result<Inventory, Diags> {
+        let root = yaml::parse(file)?;
+        let mut dec = Decoder::new(file);
+        let mut inv = Inventory {
+            file: file.clone(),
+            playbook: None,
+            entries: Vec::new(),
+        };
+        let Some(f) = dec.fields(&root, "the inventory", INVENTORY_FIELDS) else {
+            return dec.diags.into_result(inv);
+        };
+        let dir = Path::new(file.name()).parent().unwrap_or(Path::new(""));
+        inv.playbook = f.string(&mut dec, "playbook").map(|(p, _)| dir.join(p));
+        let defaults = f.get("defaults").cloned();
+        if let Some(d) = &defaults
+            && d.as_map().is_none()
+        {
+            dec.expected(d, "a map of input values", "defaults");
+        }
+        let key_re = Regex::new("^[a-z0-9][a-z0-9_.-]*$").unwrap_or_else(|_| unreachable!());
+        if let Some(customers) = f.require(
+            &mut dec,
+            "customers",
+            "a map of customer keys to input values, e.g. `customers: {acme: {customer: Acme}}`",
+        ) {
+            match customers.as_map() {
+                Some(entries) => {
+                    for (key, values) in entries {
+                        if !key_re.is_match(&key.name) {
+                            dec.push(Diag::at(file, key.span, format!("invalid customer key `{}`", key.name), "not a valid key")
+                                .help("keys name state files: use lower-case letters, digits, `.`, `_` and `-`"));
+                            continue;
+                        }
+                        if values.as_map().is_none() && !matches!(values.value, yaml::Value::Null) {
+                            dec.expected(values, "a map of input values", &key.name);
+                            continue;
+                        }
+                        let mut sources = Vec::new();
+                        if let Some(d) = defaults.clone().filter(|d| d.as_map().is_some()) {
+                            sources.push(Source::Map {
+                                file: file.clone(),
+                                node: d,
+                            });
+                        }
+                        sources.push(Source::Map {
+                            file: file.clone(),
+                            node: values.clone(),
+                        });
+                        inv.entries.push(Entry {
+                            key: key.name.clone(),
+                            span: key.span,
+                            sources,
+                        });
+                    }
+                }
+                None => dec.expected(customers, "a map of customer keys to values", "customers"),
+            }
+        }
+        dec.diags.into_result(inv)
+    }
+
+    /// The entries named by `--only` (all when `only` is empty); unknown keys are errors.
+    pub fn select(&self, only: &[String]) -> Result<Vec<&Entry>, Diag> {
+        if only.is_empty() {
+            return Ok(self.entries.iter().collect());
+        }
+        for key in only {
+            if !self.entries.iter().any(|e| &e.key == key) {
+                let keys: Vec<&str> = self.entries.iter().map(|e| e.key.as_str()).collect();
+                let hint = crate::diag::did_you_mean(key, keys.iter().copied()).map_or_else(
+                    || format!("the inventory has {}", keys.join(", ")),
+                    |s| format!("did you mean `{s}`?"),
+                );
+                return Err(Diag::plain(format!(
+                    "--only: no customer `{key}` in {}",
+                    self.file.name()
+                ))
+                .help(hint));
+            }
+        }
+        Ok(self
+            .entries
+            .iter()
+            .filter(|e| only.contains(&e.key))
+            .collect())
+    }
+}
+
+/// Read a file into a [`SourceFile`], or say which file could not be read.
+pub fn read(path: &Path) -> Result<SourceFile, Diag> {
+    std::fs::read_to_string(path)
+        .map(|text| SourceFile::new(path.display().to_string(), text))
+        .map_err(|e| {
+            Diag::plain(format!(
+                "cannot read {}: {}",
+                path.display(),
+                e.to_string().to_lowercase()
+            ))
+        })
+}

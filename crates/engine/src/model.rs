@@ -1,0 +1,184 @@
+//! The validated playbook: typed, every value located, every template parsed.
+//!
+//! Produced by [`crate::parse`]; consumed by [`crate::inputs`] and [`crate::plan`]. Values
+//! that end up in request bodies stay [`Node`] trees (so they keep their spans) whose strings
+//! are rendered as templates when the step runs.
+
+use indexmap::IndexMap;
+
+use crate::resource::StepType;
+use crate::source::{SourceFile, Span};
+use crate::template::Template;
+use crate::yaml::Node;
+
+/// A playbook that passed validation.
+#[derive(Debug, Clone)]
+pub struct Playbook {
+    pub file: SourceFile,
+    pub name: String,
+    pub description: Option<String>,
+    pub inputs: IndexMap<String, InputDecl>,
+    pub tenant: Option<TenantDecl>,
+    pub steps: Vec<Step>,
+    pub outputs: Vec<Output>,
+}
+
+/// The type of an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputType {
+    String,
+    Number,
+    Bool,
+    List,
+    Map,
+}
+
+impl InputType {
+    pub const NAMES: [&'static str; 5] = ["string", "number", "bool", "list", "map"];
+
+    pub fn from_name(name: &str) -> Option<InputType> {
+        Some(match name {
+            "string" => InputType::String,
+            "number" => InputType::Number,
+            "bool" => InputType::Bool,
+            "list" => InputType::List,
+            "map" => InputType::Map,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+/// One declared input.
+#[derive(Debug, Clone)]
+pub struct InputDecl {
+    pub name: String,
+    pub span: Span,
+    pub ty: InputType,
+    pub default: Option<Node>,
+    pub description: Option<String>,
+    pub pattern: Option<(regex::Regex, Span)>,
+    pub allowed: Option<Node>,
+}
+
+/// The `tenant` block.
+#[derive(Debug, Clone)]
+pub struct TenantDecl {
+    pub span: Span,
+    pub name: Template,
+    pub domain: Template,
+    /// The `groups` list as written, templates inside.
+    pub groups: Node,
+    pub group_templates: Vec<Template>,
+}
+
+/// Where a step runs.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum StepScope {
+    Tenant,
+    Msp,
+    Account,
+}
+
+impl StepScope {
+    pub fn name(self) -> &'static str {
+        match self {
+            StepScope::Tenant => "tenant",
+            StepScope::Msp => "msp",
+            StepScope::Account => "account",
+        }
+    }
+}
+
+/// One step as declared.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: String,
+    pub id_span: Span,
+    /// The whole step item.
+    pub span: Span,
+    pub ty: StepType,
+    pub with: Node,
+    /// Every template in `with`, in source order.
+    pub templates: Vec<Template>,
+    pub scope: StepScope,
+    pub existing: bool,
+    pub depends_on: Vec<(String, Span)>,
+    pub for_each: Option<ForEach>,
+    pub when: Option<Template>,
+    pub prune: bool,
+}
+
+/// A `for_each`: a literal list or map, or a template that yields one.
+#[derive(Debug, Clone)]
+pub struct ForEach {
+    pub node: Node,
+    pub templates: Vec<Template>,
+}
+
+/// One named output.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub name: String,
+    pub span: Span,
+    pub value: Node,
+    pub templates: Vec<Template>,
+}
+
+impl Step {
+    /// Every template of the step: `with`, `for_each`, `when`.
+    pub fn all_templates(&self) -> impl Iterator<Item = &Template> {
+        self.templates
+            .iter()
+            .chain(self.for_each.iter().flat_map(|f| f.templates.iter()))
+            .chain(self.when.iter())
+    }
+
+    /// Whether this step's `for_each` waits for another step's output.
+    pub fn for_each_is_deferred(&self) -> bool {
+        self.for_each
+            .as_ref()
+            .is_some_and(|f| f.templates.iter().any(|t| t.step_ids().next().is_some()))
+    }
+}
+
+impl Playbook {
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+
+    /// Whether an output derives from a secret field of a step.
+    pub fn output_is_secret(&self, output: &Output) -> bool {
+        output.templates.iter().any(|t| self.template_is_secret(t))
+    }
+
+    /// Whether a template reads a secret response field.
+    pub fn template_is_secret(&self, template: &Template) -> bool {
+        use crate::template::Target;
+        template.refs.iter().any(|r| match &r.target {
+            Target::Step { id, field, .. } => self.step(id).is_some_and(|s| match field {
+                Some(f) => s.ty.spec().is_secret(f) || request_secret(s, f),
+                // The whole object (or the map of instances) carries its secrets.
+                None => !s.ty.spec().secrets.is_empty() || s.ty == StepType::Request,
+            }),
+            _ => false,
+        })
+    }
+}
+
+/// A `request` step's `secret_fields`.
+fn request_secret(step: &Step, field: &str) -> bool {
+    step.ty == StepType::Request
+        && step
+            .with
+            .get("secret_fields")
+            .and_then(|n| n.as_seq())
+            .is_some_and(|items| items.iter().any(|i| i.as_str() == Some(field)))
+}

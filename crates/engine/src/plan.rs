@@ -1,0 +1,454 @@
+//! The plan: what apply would do, step by step.
+//!
+//! Input: a checked [`Playbook`], its [`Dag`] and resolved [`Inputs`]. Output: a [`Plan`]:
+//! one [`PlannedStep`] per step instance (`for_each` expanded where its list is known), each
+//! with an [`Action`] and its rendered request body, in dependency order. The offline plan
+//! knows nothing live: every step is a create (`existing` steps a read) and ids render as
+//! `(known after apply)`. Uniqueness of identity keys is checked here, on rendered values.
+
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+use std::collections::BTreeMap;
+
+use crate::diag::{Diag, Diags};
+use crate::graph::{Dag, NodeId};
+use crate::inputs::Inputs;
+use crate::model::{Playbook, Step, StepScope};
+use crate::render::{Renderer, SENSITIVE, Scope, truthy};
+use crate::resource::{Identity, StepType, apply_defaults};
+use crate::template::UNKNOWN;
+
+/// What apply does with one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    /// `existing: true`: looked up, never changed.
+    Read,
+    Adopt,
+    Update,
+    Replace,
+    Delete,
+    NoChange,
+    /// A `for_each` over another step's output: its instances are known after that step.
+    Deferred,
+    /// `when` is false.
+    Skip,
+}
+
+impl Action {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::Create => "+",
+            Action::Read => "<=",
+            Action::Adopt => "&",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+            Action::NoChange => " ",
+            Action::Deferred => "?",
+            Action::Skip => "x",
+        }
+    }
+}
+
+/// The tenant part of a plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct TenantPlan {
+    pub action: Action,
+    pub name: Json,
+    pub domain: Json,
+    pub groups: Json,
+}
+
+/// One step instance.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedStep {
+    /// `id`, or `id["key"]` for a `for_each` instance.
+    pub address: String,
+    pub step: String,
+    #[serde(rename = "type")]
+    pub ty: StepType,
+    pub scope: StepScope,
+    pub action: Action,
+    /// The request body, defaults filled in, secrets masked, unknowns marked.
+    pub body: Json,
+    pub depends_on: Vec<String>,
+    pub level: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A named output.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedOutput {
+    pub name: String,
+    pub value: Json,
+    pub sensitive: bool,
+}
+
+/// Counts per action.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub create: usize,
+    pub read: usize,
+    pub adopt: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
+    pub no_change: usize,
+    pub deferred: usize,
+    pub skip: usize,
+}
+
+/// What apply would do.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub playbook: String,
+    pub run_key: String,
+    pub offline: bool,
+    pub inputs: Inputs,
+    pub tenant: Option<TenantPlan>,
+    pub steps: Vec<PlannedStep>,
+    pub outputs: Vec<PlannedOutput>,
+    pub summary: Summary,
+}
+
+impl Plan {
+    pub fn has_changes(&self) -> bool {
+        let s = &self.summary;
+        s.create + s.adopt + s.update + s.replace + s.delete + s.deferred > 0
+            || self
+                .tenant
+                .as_ref()
+                .is_some_and(|t| t.action != Action::NoChange)
+    }
+}
+
+/// The run key: the inventory key, else the tenant's domain, else the account.
+pub fn run_key(
+    inventory_key: Option<&str>,
+    tenant_domain: Option<&str>,
+    account: Option<&str>,
+) -> String {
+    match (inventory_key, tenant_domain, account) {
+        (Some(k), _, _) => k.to_owned(),
+        (None, Some(d), _) => d.to_owned(),
+        (None, None, Some(a)) => format!("account-{a}"),
+        (None, None, None) => "own-account".to_owned(),
+    }
+}
+
+/// Plan without reading anything live: every step is a create, ids are unknown.
+pub fn offline(
+    playbook: &Playbook,
+    dag: &Dag,
+    inputs: &Inputs,
+    inventory_key: Option<&str>,
+) -> Result<Plan, Diags> {
+    let mut diags = Diags::new();
+    let mut scope = Scope {
+        inputs: inputs.0.clone().into_iter().collect(),
+        ..Scope::default()
+    };
+    let tenant = playbook.tenant.as_ref().map(|t| {
+        let r = Renderer {
+            playbook,
+            ctx: scope.context(None),
+            mask_secrets: true,
+        };
+        let mut field = |tpl| {
+            r.template(tpl).unwrap_or_else(|e| {
+                diags.push(e.to_diag());
+                Json::Null
+            })
+        };
+        let (name, domain) = (field(&t.name), field(&t.domain));
+        let groups = r.node(&t.groups).unwrap_or(Json::Null);
+        TenantPlan {
+            action: Action::Create,
+            name,
+            domain,
+            groups,
+        }
+    });
+    if let Some(t) = &tenant {
+        let mut map = Map::new();
+        map.insert("id".into(), Json::String(UNKNOWN.into()));
+        map.insert("name".into(), t.name.clone());
+        map.insert("domain".into(), t.domain.clone());
+        map.insert("status".into(), Json::String(UNKNOWN.into()));
+        scope.tenant = Some(map);
+    }
+    let levels = level_map(dag);
+    let mut steps = Vec::new();
+    for node in dag.order() {
+        let NodeId::Step(i) = *node else { continue };
+        let step = &playbook.steps[i];
+        let deps = dependency_names(playbook, dag, *node);
+        match plan_step(playbook, step, &scope, deps, levels[node]) {
+            Ok((planned, outputs)) => {
+                scope.steps.insert(step.id.clone(), outputs);
+                steps.extend(planned);
+            }
+            Err(d) => {
+                diags.push(d);
+                scope.pending.push(step.id.clone());
+            }
+        }
+    }
+    check_unique(playbook, &steps, &mut diags);
+    let outputs = render_outputs(playbook, &scope, &mut diags);
+    let domain = tenant
+        .as_ref()
+        .and_then(|t| t.domain.as_str().map(str::to_owned));
+    let plan = Plan {
+        format_version: 1,
+        playbook: playbook.name.clone(),
+        run_key: run_key(inventory_key, domain.as_deref(), None),
+        offline: true,
+        inputs: inputs.clone(),
+        tenant,
+        summary: summarize(&steps),
+        steps,
+        outputs,
+    };
+    diags.into_result(plan)
+}
+
+fn level_map(dag: &Dag) -> BTreeMap<NodeId, usize> {
+    dag.levels()
+        .into_iter()
+        .enumerate()
+        .flat_map(|(l, nodes)| nodes.into_iter().map(move |n| (n, l)))
+        .collect()
+}
+
+fn dependency_names(playbook: &Playbook, dag: &Dag, node: NodeId) -> Vec<String> {
+    dag.dependencies(node)
+        .into_iter()
+        .map(|d| match d {
+            NodeId::Tenant => "tenant".to_owned(),
+            NodeId::Step(j) => playbook.steps[j].id.clone(),
+        })
+        .collect()
+}
+
+/// The instances of one step and the outputs later templates will see.
+fn plan_step(
+    playbook: &Playbook,
+    step: &Step,
+    scope: &Scope,
+    deps: Vec<String>,
+    level: usize,
+) -> Result<(Vec<PlannedStep>, Json), Diag> {
+    let r = Renderer {
+        playbook,
+        ctx: scope.context(None),
+        mask_secrets: true,
+    };
+    let base = PlannedStep {
+        address: step.id.clone(),
+        step: step.id.clone(),
+        ty: step.ty,
+        scope: step.scope,
+        action: if step.existing {
+            Action::Read
+        } else {
+            Action::Create
+        },
+        body: Json::Null,
+        depends_on: deps,
+        level,
+        note: None,
+    };
+    let Some(fe) = &step.for_each else {
+        let planned = instance(playbook, step, scope, None, base)?;
+        return Ok((vec![planned], unknown_outputs(step)));
+    };
+    let list = r.node(&fe.node).map_err(|e| e.to_diag())?;
+    if list.as_str() == Some(UNKNOWN) {
+        let planned = PlannedStep {
+            action: Action::Deferred,
+            note: Some("for_each over another step's output: instances known after apply".into()),
+            ..base
+        };
+        return Ok((vec![planned], Json::String(UNKNOWN.into())));
+    }
+    let items = instances(&list)
+        .map_err(|m| Diag::at(&playbook.file, fe.node.span, m, "for_each value"))?;
+    let mut planned = Vec::new();
+    let mut outputs = Map::new();
+    for (key, item) in &items {
+        let address = format!("{}[{}]", step.id, Json::String(key.clone()));
+        let one = PlannedStep {
+            address,
+            ..base.clone()
+        };
+        planned.push(instance(playbook, step, scope, Some((key, item)), one)?);
+        outputs.insert(key.clone(), unknown_outputs(step));
+    }
+    Ok((planned, Json::Object(outputs)))
+}
+
+fn instance(
+    playbook: &Playbook,
+    step: &Step,
+    scope: &Scope,
+    inst: Option<(&String, &Json)>,
+    mut planned: PlannedStep,
+) -> Result<PlannedStep, Diag> {
+    let r = Renderer {
+        playbook,
+        ctx: scope.context(inst.map(|(k, i)| (k.as_str(), i))),
+        mask_secrets: true,
+    };
+    if let Some(when) = &step.when {
+        let v = r.template(when).map_err(|e| e.to_diag())?;
+        if v.as_str() == Some(UNKNOWN) {
+            planned.note = Some("`when` known after apply".into());
+        } else if !truthy(&v) {
+            planned.action = Action::Skip;
+        }
+    }
+    let mut body = r.node(&step.with).map_err(|e| e.to_diag())?;
+    if !step.existing {
+        apply_defaults(step.ty, &mut body);
+    }
+    planned.body = body;
+    Ok(planned)
+}
+
+/// The keys and items of a `for_each` value.
+pub fn instances(list: &Json) -> Result<Vec<(String, Json)>, String> {
+    match list {
+        Json::Array(items) => {
+            let mut out: Vec<(String, Json)> = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let key = item.as_str().map_or_else(|| i.to_string(), str::to_owned);
+                if out.iter().any(|(k, _)| *k == key) {
+                    return Err(format!(
+                        "for_each lists `{key}` twice; each instance needs its own key"
+                    ));
+                }
+                out.push((key, item.clone()));
+            }
+            Ok(out)
+        }
+        Json::Object(map) => Ok(map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+        other => Err(format!(
+            "for_each must be a list or a map, found {}",
+            crate::inputs::json_kind(other)
+        )),
+    }
+}
+
+fn unknown_outputs(_step: &Step) -> Json {
+    Json::String(UNKNOWN.into())
+}
+
+/// Two instances that would create the same identity in one scope.
+fn check_unique(playbook: &Playbook, steps: &[PlannedStep], diags: &mut Diags) {
+    let mut seen: BTreeMap<(StepScope, StepType, String), &PlannedStep> = BTreeMap::new();
+    for planned in steps
+        .iter()
+        .filter(|p| !matches!(p.action, Action::Skip | Action::Deferred | Action::Read))
+    {
+        let Some(identity) = identity_value(planned.ty, &planned.body) else {
+            continue;
+        };
+        let key = (planned.scope, planned.ty, identity.clone());
+        if let Some(first) = seen.get(&key) {
+            let span = playbook
+                .step(&planned.step)
+                .map(|s| s.id_span)
+                .unwrap_or_default();
+            let first_span = playbook
+                .step(&first.step)
+                .map(|s| s.id_span)
+                .unwrap_or_default();
+            let what = if planned.ty.spec().unique.is_some() {
+                "NetBird keeps it unique"
+            } else {
+                "it is how an existing object is found"
+            };
+            diags.push(
+                Diag::at(&playbook.file, span, format!("`{}` and `{}` would both create a {} identified by {identity} in the {} scope", first.address, planned.address, planned.ty.name(), planned.scope.name()), "second one here")
+                    .label(first_span, "first one here")
+                    .help(format!("give each its own identity ({what})")),
+            );
+        } else {
+            seen.insert(key, planned);
+        }
+    }
+}
+
+/// The rendered identity key of a body, when fully known.
+pub fn identity_value(ty: StepType, body: &Json) -> Option<String> {
+    let sets: Vec<&[&str]> = match ty.spec().identity {
+        Identity::Fields(f) => vec![f],
+        Identity::AnyOf(sets) => sets.to_vec(),
+        Identity::Singleton => return Some("(singleton)".into()),
+        Identity::None => return None,
+    };
+    let set = sets
+        .into_iter()
+        .find(|set| set.iter().all(|f| body.get(f).is_some()))?;
+    let values: Vec<&Json> = set.iter().filter_map(|f| body.get(f)).collect();
+    if values
+        .iter()
+        .any(|v| crate::render::contains_unknown(v) || v.as_str() == Some(SENSITIVE))
+    {
+        return None;
+    }
+    Some(
+        set.iter()
+            .zip(values)
+            .map(|(f, v)| format!("{f} {v}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+}
+
+fn render_outputs(playbook: &Playbook, scope: &Scope, diags: &mut Diags) -> Vec<PlannedOutput> {
+    let r = Renderer {
+        playbook,
+        ctx: scope.context(None),
+        mask_secrets: true,
+    };
+    playbook
+        .outputs
+        .iter()
+        .map(|o| {
+            let sensitive = playbook.output_is_secret(o);
+            let value = r.node(&o.value).unwrap_or_else(|e| {
+                diags.push(e.to_diag());
+                Json::Null
+            });
+            PlannedOutput {
+                name: o.name.clone(),
+                value,
+                sensitive,
+            }
+        })
+        .collect()
+}
+
+fn summarize(steps: &[PlannedStep]) -> Summary {
+    let mut s = Summary::default();
+    for p in steps {
+        *match p.action {
+            Action::Create => &mut s.create,
+            Action::Read => &mut s.read,
+            Action::Adopt => &mut s.adopt,
+            Action::Update => &mut s.update,
+            Action::Replace => &mut s.replace,
+            Action::Delete => &mut s.delete,
+            Action::NoChange => &mut s.no_change,
+            Action::Deferred => &mut s.deferred,
+            Action::Skip => &mut s.skip,
+        } += 1;
+    }
+    s
+}

@@ -1,0 +1,199 @@
+//! Plans as text, JSON and Markdown.
+//!
+//! Input: a [`Plan`]. Output: a `String`; only the CLI prints it. Every format is
+//! deterministic: same plan, same bytes.
+
+use serde_json::Value as Json;
+use std::fmt::Write;
+
+use crate::plan::{Action, Plan, PlannedStep};
+use crate::render::SENSITIVE;
+
+/// Output formats of plan and apply reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+pub fn plan(plan: &Plan, format: Format) -> String {
+    match format {
+        Format::Text => text(plan),
+        Format::Json => json(plan),
+        Format::Markdown => markdown(plan),
+    }
+}
+
+fn json(plan: &Plan) -> String {
+    let mut s =
+        serde_json::to_string_pretty(plan).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+fn heading(plan: &Plan) -> String {
+    let mode = if plan.offline { ", offline" } else { "" };
+    format!(
+        "plan for `{}` (run key `{}`{mode})",
+        plan.playbook, plan.run_key
+    )
+}
+
+fn text(plan: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}\n", heading(plan));
+    if let Some(t) = &plan.tenant {
+        let _ = writeln!(
+            out,
+            "{:>3} tenant {} ({})",
+            t.action.symbol(),
+            show(&t.name),
+            show(&t.domain)
+        );
+        if t.groups.as_array().is_some_and(|g| !g.is_empty()) {
+            let _ = writeln!(out, "      groups: {}", show(&t.groups));
+        }
+    }
+    for step in &plan.steps {
+        let _ = writeln!(
+            out,
+            "{:>3} {} ({}{})",
+            step.action.symbol(),
+            step.address,
+            step.ty.name(),
+            scope_note(step)
+        );
+        if let Some(note) = &step.note {
+            let _ = writeln!(out, "      # {note}");
+        }
+        if matches!(
+            step.action,
+            Action::Create | Action::Update | Action::Replace | Action::Read | Action::Adopt
+        ) && let Some(body) = step.body.as_object()
+        {
+            for (k, v) in body {
+                let _ = writeln!(out, "      {k}: {}", show(v));
+            }
+        }
+    }
+    if !plan.outputs.is_empty() {
+        let _ = writeln!(out, "\noutputs:");
+        for o in &plan.outputs {
+            let v = if o.sensitive {
+                Json::String(SENSITIVE.into())
+            } else {
+                o.value.clone()
+            };
+            let _ = writeln!(out, "  {} = {}", o.name, show(&v));
+        }
+    }
+    let _ = writeln!(out, "\n{}", summary_line(plan));
+    out
+}
+
+fn scope_note(step: &PlannedStep) -> String {
+    use crate::model::StepScope;
+    match step.scope {
+        StepScope::Tenant => String::new(),
+        other => format!(", scope {}", other.name()),
+    }
+}
+
+/// A value in one line; unknown and sensitive markers unquoted.
+fn show(v: &Json) -> String {
+    match v {
+        Json::String(s) if s == crate::template::UNKNOWN || s == SENSITIVE => s.clone(),
+        Json::Array(items) => format!(
+            "[{}]",
+            items.iter().map(show).collect::<Vec<_>>().join(", ")
+        ),
+        Json::Object(map) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(k, v)| format!("{k}: {}", show(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// `Plan: 3 to create, 1 to read, ...`
+pub fn summary_line(plan: &Plan) -> String {
+    let s = &plan.summary;
+    let tenant = match &plan.tenant {
+        Some(t) if t.action == Action::Create => 1,
+        _ => 0,
+    };
+    let mut parts = vec![format!("{} to create", s.create + tenant)];
+    for (n, what) in [
+        (s.adopt, "to adopt"),
+        (s.update, "to update"),
+        (s.replace, "to replace"),
+        (s.delete, "to delete"),
+        (s.read, "to read"),
+        (s.deferred, "deferred"),
+        (s.skip, "skipped"),
+        (s.no_change, "unchanged"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    format!("Plan: {}.", parts.join(", "))
+}
+
+fn markdown(plan: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "### onboard {}\n", heading(plan));
+    let _ = writeln!(
+        out,
+        "| | address | type | scope | note |\n|---|---|---|---|---|"
+    );
+    if let Some(t) = &plan.tenant {
+        let _ = writeln!(
+            out,
+            "| `{}` | tenant | tenant | msp | {} ({}) |",
+            t.action.symbol(),
+            show(&t.name),
+            show(&t.domain)
+        );
+    }
+    for step in &plan.steps {
+        let note = step.note.clone().unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "| `{}` | `{}` | {} | {} | {} |",
+            step.action.symbol(),
+            step.address,
+            step.ty.name(),
+            step.scope.name(),
+            note.replace('|', "\\|")
+        );
+    }
+    if !plan.outputs.is_empty() {
+        let _ = writeln!(out, "\n| output | value |\n|---|---|");
+        for o in &plan.outputs {
+            let v = if o.sensitive {
+                SENSITIVE.to_owned()
+            } else {
+                show(&o.value)
+            };
+            let _ = writeln!(out, "| `{}` | `{}` |", o.name, v.replace('|', "\\|"));
+        }
+    }
+    let _ = writeln!(out, "\n**{}**\n", summary_line(plan));
+    let _ = writeln!(out, "<details><summary>request bodies</summary>\n\n```text");
+    for step in plan.steps.iter().filter(|s| s.body.is_object()) {
+        let _ = writeln!(
+            out,
+            "{} {}: {}",
+            step.action.symbol(),
+            step.address,
+            show(&step.body)
+        );
+    }
+    let _ = writeln!(out, "```\n\n</details>");
+    out
+}

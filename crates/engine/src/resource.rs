@@ -1,0 +1,609 @@
+//! What the playbook knows about each resource type.
+//!
+//! One table, [`StepType::spec`], says for every step type: the fields the API requires and
+//! the defaults the engine fills in (also inside policy rules and nameservers), how an existing
+//! object is found (its identity key), which names must be unique in a scope, the fields of the
+//! API response that templates may reference, and which of them are secrets. Validation, the
+//! planner and the executor all read this table; nothing else hard-codes a resource type.
+
+use serde_json::{Value, json};
+
+/// A step's `type`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum StepType {
+    Group,
+    SetupKey,
+    Policy,
+    PostureCheck,
+    Network,
+    NetworkResource,
+    NetworkRouter,
+    Route,
+    NameserverGroup,
+    DnsSettings,
+    AccountSettings,
+    User,
+    Token,
+    Request,
+}
+
+/// How an existing object is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    /// By the value of these `with` fields (all of them present and equal).
+    Fields(&'static [&'static str]),
+    /// One of several alternative field sets (a router by `peer` or by `peer_groups`).
+    AnyOf(&'static [&'static [&'static str]]),
+    /// There is exactly one per account.
+    Singleton,
+    /// Never looked up: runs once, its response is recorded.
+    None,
+}
+
+/// Which `with` fields an update may change in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Updatable {
+    All,
+    Only(&'static [&'static str]),
+    Nothing,
+}
+
+/// Defaults and required fields of one object shape (the body, or the items of a list in it).
+#[derive(Debug)]
+pub struct Shape {
+    pub required: &'static [&'static str],
+    pub defaults: fn() -> Vec<(&'static str, Value)>,
+    /// Lists of objects inside the body, with their own shape.
+    pub nested: &'static [(&'static str, &'static Shape)],
+}
+
+/// Everything the engine knows about one step type.
+#[derive(Debug)]
+pub struct Spec {
+    pub ty: StepType,
+    pub name: &'static str,
+    pub body: &'static Shape,
+    /// A `with` field that goes into the URL path instead of the body.
+    pub parent: Option<&'static str>,
+    pub identity: Identity,
+    /// A field whose value the API keeps unique per account.
+    pub unique: Option<&'static str>,
+    pub updatable: Updatable,
+    /// Fields of the API response, available as `steps.<id>.<field>`. Empty: any field.
+    pub response: &'static [&'static str],
+    pub secrets: &'static [&'static str],
+}
+
+const fn shape(
+    required: &'static [&'static str],
+    defaults: fn() -> Vec<(&'static str, Value)>,
+) -> Shape {
+    Shape {
+        required,
+        defaults,
+        nested: &[],
+    }
+}
+
+fn none() -> Vec<(&'static str, Value)> {
+    Vec::new()
+}
+
+static GROUP: Shape = shape(&["name"], none);
+static SETUP_KEY: Shape = shape(
+    &["name", "type", "expires_in", "auto_groups", "usage_limit"],
+    || {
+        vec![
+            ("type", json!("reusable")),
+            ("expires_in", json!(2_592_000)),
+            ("auto_groups", json!([])),
+            ("usage_limit", json!(0)),
+            ("ephemeral", json!(false)),
+            ("allow_extra_dns_labels", json!(false)),
+        ]
+    },
+);
+// A rule's `name` defaults to the policy's name, filled in by `apply_defaults`.
+static RULE: Shape = shape(&["enabled", "action", "bidirectional", "protocol"], || {
+    vec![
+        ("enabled", json!(true)),
+        ("action", json!("accept")),
+        ("bidirectional", json!(true)),
+        ("protocol", json!("all")),
+    ]
+});
+static POLICY: Shape = Shape {
+    required: &["name", "enabled", "rules"],
+    defaults: || {
+        vec![
+            ("description", json!("")),
+            ("enabled", json!(true)),
+            ("source_posture_checks", json!([])),
+        ]
+    },
+    nested: &[("rules", &RULE)],
+};
+static POSTURE_CHECK: Shape = shape(&["name", "description"], || {
+    vec![("description", json!(""))]
+});
+static NETWORK: Shape = shape(&["name"], || vec![("description", json!(""))]);
+static NETWORK_RESOURCE: Shape = shape(
+    &["network_id", "name", "address", "enabled", "groups"],
+    || {
+        vec![
+            ("description", json!("")),
+            ("enabled", json!(true)),
+            ("groups", json!([])),
+        ]
+    },
+);
+static NETWORK_ROUTER: Shape = shape(&["network_id", "metric", "masquerade", "enabled"], || {
+    vec![
+        ("metric", json!(9999)),
+        ("masquerade", json!(true)),
+        ("enabled", json!(true)),
+    ]
+});
+static ROUTE: Shape = shape(
+    &[
+        "description",
+        "network_id",
+        "enabled",
+        "metric",
+        "masquerade",
+        "groups",
+        "keep_route",
+    ],
+    || {
+        vec![
+            ("enabled", json!(true)),
+            ("metric", json!(9999)),
+            ("masquerade", json!(true)),
+            ("keep_route", json!(true)),
+        ]
+    },
+);
+static NAMESERVER: Shape = shape(&["ip", "ns_type", "port"], || {
+    vec![("ns_type", json!("udp")), ("port", json!(53))]
+});
+static NAMESERVER_GROUP: Shape = Shape {
+    required: &[
+        "name",
+        "description",
+        "nameservers",
+        "enabled",
+        "groups",
+        "primary",
+        "domains",
+        "search_domains_enabled",
+    ],
+    // `primary` defaults to "no match domains", filled in by `apply_defaults`.
+    defaults: || {
+        vec![
+            ("description", json!("")),
+            ("enabled", json!(true)),
+            ("domains", json!([])),
+            ("search_domains_enabled", json!(false)),
+        ]
+    },
+    nested: &[("nameservers", &NAMESERVER)],
+};
+static SETTINGS: Shape = shape(&[], none);
+static USER: Shape = shape(&["role", "auto_groups", "is_service_user"], || {
+    vec![
+        ("auto_groups", json!([])),
+        ("is_service_user", json!(false)),
+    ]
+});
+static TOKEN: Shape = shape(&["user_id", "name", "expires_in"], none);
+static REQUEST: Shape = shape(&["method", "path"], none);
+
+macro_rules! spec {
+    ($ty:ident, $name:literal, $body:expr, $parent:expr, $identity:expr, $unique:expr, $upd:expr, $resp:expr, $secrets:expr) => {
+        Spec {
+            ty: StepType::$ty,
+            name: $name,
+            body: $body,
+            parent: $parent,
+            identity: $identity,
+            unique: $unique,
+            updatable: $upd,
+            response: $resp,
+            secrets: $secrets,
+        }
+    };
+}
+
+static SPECS: [Spec; 14] = [
+    spec!(
+        Group,
+        "group",
+        &GROUP,
+        None,
+        Identity::Fields(&["name"]),
+        Some("name"),
+        Updatable::Only(&["name", "peers", "resources"]),
+        &[
+            "id",
+            "name",
+            "peers_count",
+            "resources_count",
+            "issued",
+            "peers",
+            "resources"
+        ],
+        &[]
+    ),
+    spec!(
+        SetupKey,
+        "setup_key",
+        &SETUP_KEY,
+        None,
+        Identity::Fields(&["name"]),
+        None,
+        Updatable::Only(&["revoked", "auto_groups"]),
+        &[
+            "id",
+            "key",
+            "name",
+            "expires",
+            "type",
+            "valid",
+            "revoked",
+            "used_times",
+            "last_used",
+            "state",
+            "auto_groups",
+            "updated_at",
+            "usage_limit",
+            "ephemeral",
+            "allow_extra_dns_labels"
+        ],
+        &["key"]
+    ),
+    spec!(
+        Policy,
+        "policy",
+        &POLICY,
+        None,
+        Identity::Fields(&["name"]),
+        None,
+        Updatable::All,
+        &[
+            "id",
+            "name",
+            "description",
+            "enabled",
+            "source_posture_checks",
+            "rules"
+        ],
+        &[]
+    ),
+    spec!(
+        PostureCheck,
+        "posture_check",
+        &POSTURE_CHECK,
+        None,
+        Identity::Fields(&["name"]),
+        Some("name"),
+        Updatable::All,
+        &["id", "name", "description", "checks"],
+        &[]
+    ),
+    spec!(
+        Network,
+        "network",
+        &NETWORK,
+        None,
+        Identity::Fields(&["name"]),
+        None,
+        Updatable::All,
+        &[
+            "id",
+            "name",
+            "description",
+            "routers",
+            "routing_peers_count",
+            "resources",
+            "policies"
+        ],
+        &[]
+    ),
+    spec!(
+        NetworkResource,
+        "network_resource",
+        &NETWORK_RESOURCE,
+        Some("network_id"),
+        Identity::Fields(&["name"]),
+        Some("name"),
+        Updatable::All,
+        &[
+            "id",
+            "type",
+            "name",
+            "description",
+            "address",
+            "enabled",
+            "groups"
+        ],
+        &[]
+    ),
+    spec!(
+        NetworkRouter,
+        "network_router",
+        &NETWORK_ROUTER,
+        Some("network_id"),
+        Identity::AnyOf(&[&["network_id", "peer"], &["network_id", "peer_groups"]]),
+        None,
+        Updatable::All,
+        &[
+            "id",
+            "peer",
+            "peer_groups",
+            "metric",
+            "masquerade",
+            "enabled"
+        ],
+        &[]
+    ),
+    spec!(
+        Route,
+        "route",
+        &ROUTE,
+        None,
+        Identity::Fields(&["network_id", "description"]),
+        None,
+        Updatable::All,
+        &[
+            "id",
+            "network_type",
+            "description",
+            "network_id",
+            "enabled",
+            "peer",
+            "peer_groups",
+            "network",
+            "domains",
+            "metric",
+            "masquerade",
+            "groups",
+            "keep_route",
+            "access_control_groups",
+            "skip_auto_apply"
+        ],
+        &[]
+    ),
+    spec!(
+        NameserverGroup,
+        "nameserver_group",
+        &NAMESERVER_GROUP,
+        None,
+        Identity::Fields(&["name"]),
+        Some("name"),
+        Updatable::All,
+        &[
+            "id",
+            "name",
+            "description",
+            "nameservers",
+            "enabled",
+            "groups",
+            "primary",
+            "domains",
+            "search_domains_enabled"
+        ],
+        &[]
+    ),
+    spec!(
+        DnsSettings,
+        "dns_settings",
+        &SETTINGS,
+        None,
+        Identity::Singleton,
+        None,
+        Updatable::All,
+        &["disabled_management_groups"],
+        &[]
+    ),
+    spec!(
+        AccountSettings,
+        "account_settings",
+        &SETTINGS,
+        None,
+        Identity::Singleton,
+        None,
+        Updatable::All,
+        &[],
+        &[]
+    ),
+    spec!(
+        User,
+        "user",
+        &USER,
+        None,
+        Identity::AnyOf(&[&["email"], &["name"]]),
+        Some("email"),
+        Updatable::Only(&["role", "auto_groups", "is_blocked"]),
+        &[
+            "id",
+            "email",
+            "name",
+            "role",
+            "status",
+            "auto_groups",
+            "is_blocked",
+            "pending_approval",
+            "is_service_user",
+            "is_current",
+            "last_login",
+            "issued",
+            "idp_id",
+            "permissions",
+            "password"
+        ],
+        &["password"]
+    ),
+    spec!(
+        Token,
+        "token",
+        &TOKEN,
+        Some("user_id"),
+        Identity::Fields(&["user_id", "name"]),
+        None,
+        Updatable::Nothing,
+        &[
+            "id",
+            "name",
+            "expiration_date",
+            "created_by",
+            "created_at",
+            "last_used",
+            "plain_token"
+        ],
+        &["plain_token"]
+    ),
+    spec!(
+        Request,
+        "request",
+        &REQUEST,
+        None,
+        Identity::None,
+        None,
+        Updatable::Nothing,
+        &[],
+        &[]
+    ),
+];
+
+impl StepType {
+    pub const ALL: [StepType; 14] = [
+        StepType::Group,
+        StepType::SetupKey,
+        StepType::Policy,
+        StepType::PostureCheck,
+        StepType::Network,
+        StepType::NetworkResource,
+        StepType::NetworkRouter,
+        StepType::Route,
+        StepType::NameserverGroup,
+        StepType::DnsSettings,
+        StepType::AccountSettings,
+        StepType::User,
+        StepType::Token,
+        StepType::Request,
+    ];
+
+    pub fn spec(self) -> &'static Spec {
+        &SPECS[self as usize]
+    }
+
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    pub fn from_name(name: &str) -> Option<StepType> {
+        StepType::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        StepType::ALL.into_iter().map(StepType::name)
+    }
+}
+
+impl Spec {
+    /// Whether `field` of the response may be referenced.
+    pub fn has_response_field(&self, field: &str) -> bool {
+        self.response.is_empty() || self.response.contains(&field)
+    }
+
+    pub fn is_secret(&self, field: &str) -> bool {
+        self.secrets.contains(&field)
+    }
+}
+
+/// Fill the documented defaults into a rendered body, in place (nested lists included).
+pub fn apply_defaults(ty: StepType, body: &mut Value) {
+    fill(ty.spec().body, body);
+    if ty == StepType::Policy
+        && let Some(obj) = body.as_object_mut()
+        && let Some(name) = obj.get("name").cloned()
+        && let Some(Value::Array(rules)) = obj.get_mut("rules")
+    {
+        for rule in rules.iter_mut().filter_map(Value::as_object_mut) {
+            rule.entry("name").or_insert_with(|| name.clone());
+        }
+    }
+    if ty == StepType::NameserverGroup
+        && let Some(obj) = body.as_object_mut()
+        && !obj.contains_key("primary")
+    {
+        let no_domains = obj
+            .get("domains")
+            .and_then(Value::as_array)
+            .is_none_or(Vec::is_empty);
+        obj.insert("primary".into(), Value::Bool(no_domains));
+    }
+}
+
+fn fill(shape: &Shape, body: &mut Value) {
+    let Some(obj) = body.as_object_mut() else {
+        return;
+    };
+    for (field, default) in (shape.defaults)() {
+        obj.entry(field).or_insert(default);
+    }
+    for (field, inner) in shape.nested {
+        if let Some(Value::Array(items)) = obj.get_mut(*field) {
+            for item in items {
+                fill(inner, item);
+            }
+        }
+    }
+}
+
+/// Required fields of a shape that neither the author nor a default provides.
+pub fn missing_required(shape: &Shape, present: &dyn Fn(&str) -> bool) -> Vec<&'static str> {
+    let defaults: Vec<&str> = (shape.defaults)().into_iter().map(|(f, _)| f).collect();
+    shape
+        .required
+        .iter()
+        .copied()
+        .filter(|f| !present(f) && !defaults.contains(f))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_indexed_by_type() {
+        for ty in StepType::ALL {
+            assert_eq!(ty.spec().ty, ty);
+            assert_eq!(StepType::from_name(ty.name()), Some(ty));
+        }
+    }
+
+    #[test]
+    fn defaults_fill_nested_rules() {
+        let mut body = json!({"name": "p", "rules": [{"name": "r", "protocol": "tcp"}]});
+        apply_defaults(StepType::Policy, &mut body);
+        assert_eq!(body["enabled"], json!(true));
+        assert_eq!(body["rules"][0]["action"], json!("accept"));
+        assert_eq!(body["rules"][0]["protocol"], json!("tcp"));
+        assert_eq!(body["rules"][0]["bidirectional"], json!(true));
+    }
+
+    #[test]
+    fn nameserver_primary_follows_domains() {
+        let mut a = json!({"name": "a", "nameservers": [], "groups": []});
+        apply_defaults(StepType::NameserverGroup, &mut a);
+        assert_eq!(a["primary"], json!(true));
+        let mut b = json!({"name": "b", "nameservers": [], "groups": [], "domains": ["x.y"]});
+        apply_defaults(StepType::NameserverGroup, &mut b);
+        assert_eq!(b["primary"], json!(false));
+    }
+}
