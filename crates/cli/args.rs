@@ -33,6 +33,8 @@ pub enum Command {
     Validate(InputArgs),
     /// Print what apply would do.
     Plan(PlanArgs),
+    /// Plan, confirm, then create, adopt or update everything the playbook declares.
+    Apply(ApplyArgs),
     /// Print the dependency graph.
     Graph(GraphArgs),
     /// Print the playbook JSON Schema.
@@ -97,4 +99,40 @@ pub struct GraphArgs {
 pub enum GraphFormat {
     Dot,
     Mermaid,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Run against an embedded sandbox whose world persists in <state-dir>/sandbox.json.
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Where state lives.
+    #[arg(long, default_value = ".onboard", value_name = "DIR")]
+    pub state_dir: PathBuf,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// In-flight API calls at most.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Client-side budget for this PAT: calls per minute.
+    #[arg(long, default_value_t = 120)]
+    pub rate_limit: u32,
+    /// Client-side burst for this PAT.
+    #[arg(long, default_value_t = 1200)]
+    pub burst: u32,
+    /// Run a playbook without a tenant block inside this existing account.
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// Read the PAT from this file instead of NB_PAT.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Write outputs, secrets included, as JSON (mode 0600).
+    #[arg(long, value_name = "FILE")]
+    pub outputs: Option<PathBuf>,
+    /// Print secret outputs.
+    #[arg(long)]
+    pub show_secrets: bool,
 }

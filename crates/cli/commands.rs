@@ -29,6 +29,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
         Command::Validate(input) => validate(&input, cli.quiet),
         Command::Plan(args) => plan_cmd(&args),
+        Command::Apply(args) => crate::apply::apply(&args),
         Command::Graph(args) => graph(&args),
         Command::Schema => {
             print(&onboard_engine::schema::playbook_schema());

@@ -45,3 +45,8 @@ pub fn load(file: &SourceFile) -> Result<Loaded, Diags> {
     let dag = check::check(&playbook)?;
     Ok(Loaded { playbook, dag })
 }
+pub mod compare;
+pub mod converge;
+pub mod execute;
+pub mod schedule;
+pub mod state;

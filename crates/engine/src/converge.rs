@@ -1,0 +1,276 @@
+//! Bringing one object to its desired state: find it, compare, create, adopt or update.
+//!
+//! Input: a step type, a rendered body, the API scope and what the state recorded. Output:
+//! the [`Action`] taken and the object as the API returned it. A POST is never repeated
+//! blindly: the client settles an unknown outcome by looking the object up by its identity.
+
+use onboard_netbird::{ApiError, Client, Method, ResourceKind, Scope};
+use serde_json::Value as Json;
+
+use crate::compare::matches;
+use crate::plan::Action;
+use crate::resource::{Identity, StepType, Updatable};
+
+/// The API resource of a step type (`None` for `request`).
+pub fn resource_kind(ty: StepType) -> Option<ResourceKind> {
+    Some(match ty {
+        StepType::Group => ResourceKind::Group,
+        StepType::SetupKey => ResourceKind::SetupKey,
+        StepType::Policy => ResourceKind::Policy,
+        StepType::PostureCheck => ResourceKind::PostureCheck,
+        StepType::Network => ResourceKind::Network,
+        StepType::NetworkResource => ResourceKind::NetworkResource,
+        StepType::NetworkRouter => ResourceKind::NetworkRouter,
+        StepType::Route => ResourceKind::Route,
+        StepType::NameserverGroup => ResourceKind::NameserverGroup,
+        StepType::DnsSettings => ResourceKind::DnsSettings,
+        StepType::AccountSettings => ResourceKind::AccountSettings,
+        StepType::User => ResourceKind::User,
+        StepType::Token => ResourceKind::Token,
+        StepType::Request => return None,
+    })
+}
+
+/// One object to converge.
+pub struct Target<'a> {
+    pub ty: StepType,
+    pub scope: &'a Scope,
+    pub body: &'a Json,
+    pub existing: bool,
+    /// The id the state recorded, if any.
+    pub known_id: Option<&'a str>,
+}
+
+/// Why converging failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConvergeError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Find, compare and write; returns the action and the object.
+pub async fn converge(client: &Client, t: &Target<'_>) -> Result<(Action, Json), ConvergeError> {
+    let Some(kind) = resource_kind(t.ty) else {
+        return request(client, t).await;
+    };
+    if matches!(t.ty.spec().identity, Identity::Singleton) {
+        return singleton(client, kind, t).await;
+    }
+    let parent =
+        t.ty.spec()
+            .parent
+            .and_then(|p| t.body.get(p))
+            .and_then(Json::as_str);
+    let live = find(client, kind, t, parent).await?;
+    match (live, t.existing) {
+        (Some(live), true) => Ok((Action::Read, live)),
+        (None, true) => Err(ConvergeError::Invalid(format!(
+            "no existing {} matches {}",
+            t.ty.name(),
+            crate::plan::identity_value(t.ty, t.body).unwrap_or_default()
+        ))),
+        (Some(live), false) if matches(&without_parent(t.ty, t.body), &live) => Ok((
+            if t.known_id.is_some() {
+                Action::NoChange
+            } else {
+                Action::Adopt
+            },
+            live,
+        )),
+        (Some(live), false) => update(client, kind, t, parent, live).await,
+        (None, false) => {
+            let lookup = identity_lookup(t.ty, t.body);
+            let created = client
+                .create_or_adopt(kind, t.scope, parent, t.body, lookup)
+                .await?;
+            let action = if created.is_adopted() {
+                Action::Adopt
+            } else {
+                Action::Create
+            };
+            Ok((action, created.into_inner()))
+        }
+    }
+}
+
+async fn find(
+    client: &Client,
+    kind: ResourceKind,
+    t: &Target<'_>,
+    parent: Option<&str>,
+) -> Result<Option<Json>, ApiError> {
+    if let Some(id) = t.known_id {
+        match client.get(kind, t.scope, parent, id).await {
+            Ok(v) => return Ok(Some(v)),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if kind == ResourceKind::Group
+        && let Some(name) = t.body.get("name").and_then(Json::as_str)
+    {
+        return client.find_group_by_name(t.scope, name).await;
+    }
+    let list = client.list(kind, t.scope, parent).await?;
+    Ok(identity_lookup(t.ty, t.body)(&list))
+}
+
+/// A matcher for objects with the same identity key as `body`.
+pub fn identity_lookup(ty: StepType, body: &Json) -> impl Fn(&[Json]) -> Option<Json> + use<> {
+    let sets: Vec<&'static [&'static str]> = match ty.spec().identity {
+        Identity::Fields(f) => vec![f],
+        Identity::AnyOf(sets) => sets.to_vec(),
+        Identity::Singleton | Identity::None => Vec::new(),
+    };
+    let parent = ty.spec().parent;
+    let wanted: Option<Vec<(&'static str, Json)>> = sets
+        .into_iter()
+        .find(|set| set.iter().all(|f| body.get(f).is_some()))
+        .map(|set| {
+            set.iter()
+                .filter(|f| Some(**f) != parent)
+                .map(|f| (*f, body[*f].clone()))
+                .collect()
+        });
+    move |items: &[Json]| {
+        let wanted = wanted.as_ref()?;
+        items
+            .iter()
+            .find(|o| {
+                wanted
+                    .iter()
+                    .all(|(f, v)| o.get(f).is_some_and(|lv| same_identity(v, lv)))
+            })
+            .cloned()
+    }
+}
+
+fn same_identity(want: &Json, live: &Json) -> bool {
+    match (want.as_str(), live.as_str()) {
+        (Some(a), Some(b)) if a.contains('@') => a.eq_ignore_ascii_case(b),
+        _ => matches(want, live),
+    }
+}
+
+fn without_parent(ty: StepType, body: &Json) -> Json {
+    let mut b = body.clone();
+    if let (Some(p), Some(obj)) = (ty.spec().parent, b.as_object_mut()) {
+        obj.remove(p);
+    }
+    b
+}
+
+async fn update(
+    client: &Client,
+    kind: ResourceKind,
+    t: &Target<'_>,
+    parent: Option<&str>,
+    live: Json,
+) -> Result<(Action, Json), ConvergeError> {
+    let id = live
+        .get("id")
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let body = match t.ty.spec().updatable {
+        Updatable::Nothing => {
+            return Err(ConvergeError::Invalid(format!(
+                "the live {} differs and cannot be changed in place (it needs a replacement)",
+                t.ty.name()
+            )));
+        }
+        Updatable::All => t.body.clone(),
+        Updatable::Only(fields) => update_body(t.ty, fields, t.body, &live)?,
+    };
+    let updated = client.update(kind, t.scope, parent, &id, &body).await?;
+    Ok((Action::Update, updated))
+}
+
+/// The PUT body for types that change only some fields: desired where given, else live.
+fn update_body(
+    ty: StepType,
+    fields: &[&str],
+    desired: &Json,
+    live: &Json,
+) -> Result<Json, ConvergeError> {
+    let blocked: Vec<String> = crate::compare::diff(desired, live)
+        .into_iter()
+        .map(|(f, _, _)| f)
+        .filter(|f| !fields.contains(&f.as_str()))
+        .collect();
+    if !blocked.is_empty() {
+        return Err(ConvergeError::Invalid(format!(
+            "{} of the live {} differ and cannot be changed in place (it needs a replacement)",
+            blocked.join(", "),
+            ty.name()
+        )));
+    }
+    let mut body = serde_json::Map::new();
+    for f in fields {
+        let v = desired
+            .get(*f)
+            .cloned()
+            .or_else(|| live.get(*f).map(crate::compare::normalize));
+        if let Some(v) = v {
+            body.insert((*f).to_owned(), v);
+        }
+    }
+    if ty == StepType::User {
+        body.entry("is_blocked").or_insert(Json::Bool(false));
+    }
+    if ty == StepType::SetupKey {
+        body.entry("revoked").or_insert(Json::Bool(false));
+    }
+    Ok(Json::Object(body))
+}
+
+async fn singleton(
+    client: &Client,
+    kind: ResourceKind,
+    t: &Target<'_>,
+) -> Result<(Action, Json), ConvergeError> {
+    let live = client.get_singleton(kind, t.scope).await?;
+    if matches(t.body, &live) {
+        return Ok((Action::NoChange, live));
+    }
+    let mut merged = live.clone();
+    if let (Some(m), Some(d)) = (merged.as_object_mut(), t.body.as_object()) {
+        for (k, v) in d {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    let written = client.put_singleton(kind, t.scope, &merged).await?;
+    Ok((Action::Update, written))
+}
+
+async fn request(client: &Client, t: &Target<'_>) -> Result<(Action, Json), ConvergeError> {
+    let method = match t
+        .body
+        .get("method")
+        .and_then(Json::as_str)
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
+        Some("GET") => Method::Get,
+        Some("POST") => Method::Post,
+        Some("PUT") => Method::Put,
+        Some("DELETE") => Method::Delete,
+        other => {
+            return Err(ConvergeError::Invalid(format!(
+                "request method must be GET, POST, PUT or DELETE, found {}",
+                other.unwrap_or("nothing")
+            )));
+        }
+    };
+    let path = t
+        .body
+        .get("path")
+        .and_then(Json::as_str)
+        .unwrap_or_default();
+    let reply = client
+        .raw(method, path, t.scope, t.body.get("body"))
+        .await?;
+    Ok((Action::Create, reply))
+}

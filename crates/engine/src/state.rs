@@ -1,0 +1,148 @@
+//! The state file: what a run created or adopted, per run key.
+//!
+//! `<state-dir>/state/<playbook>/<run-key>.json`, versioned, written atomically (temp file,
+//! fsync, rename) with mode 0600 after every finished step. It holds ids, identity keys,
+//! fingerprints and non-secret outputs; secret fields are removed before anything is stored.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub const STATE_VERSION: u32 = 1;
+
+/// One object the run owns.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Record {
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub id: Option<String>,
+    /// The identity key as rendered, e.g. `name "Servers"`.
+    pub identity: Option<String>,
+    /// `created` or `adopted`.
+    pub origin: String,
+    /// SHA-256 of the request body that was sent (secrets included only as their hash).
+    pub fingerprint: String,
+    /// Non-secret fields of the API response.
+    pub outputs: Json,
+    pub updated_at: String,
+}
+
+/// The tenant a run works in.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TenantRecord {
+    pub id: String,
+    pub domain: String,
+    pub origin: String,
+}
+
+/// Everything recorded for one run key.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct State {
+    pub version: u32,
+    pub playbook: String,
+    pub run_key: String,
+    pub tenant: Option<TenantRecord>,
+    /// By step address (`id` or `id["key"]`).
+    pub steps: BTreeMap<String, Record>,
+}
+
+impl State {
+    pub fn new(playbook: &str, run_key: &str) -> Self {
+        Self {
+            version: STATE_VERSION,
+            playbook: playbook.into(),
+            run_key: run_key.into(),
+            tenant: None,
+            steps: BTreeMap::new(),
+        }
+    }
+
+    /// The state file of a run key under `state_dir`.
+    pub fn path(state_dir: &Path, playbook: &str, run_key: &str) -> PathBuf {
+        state_dir
+            .join("state")
+            .join(safe(playbook))
+            .join(format!("{}.json", safe(run_key)))
+    }
+
+    /// Load, or a fresh state when there is no file yet.
+    pub fn load(path: &Path, playbook: &str, run_key: &str) -> Result<State, String> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let state: State = serde_json::from_str(&text)
+                    .map_err(|e| format!("{}: not a valid state file: {e}", path.display()))?;
+                if state.version != STATE_VERSION {
+                    return Err(format!(
+                        "{}: state version {} is not supported (expected {STATE_VERSION})",
+                        path.display(),
+                        state.version
+                    ));
+                }
+                Ok(state)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::new(playbook, run_key)),
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+
+    /// Write atomically with mode 0600.
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        write_private(path, text.as_bytes())
+    }
+}
+
+/// A file name component made safe.
+pub fn safe(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Write a file atomically (temp file, fsync, rename), readable by the owner only.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("state")
+    ));
+    {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut f = opts.open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
+}
+
+/// An object without the named secret fields.
+pub fn without_secrets(value: &Json, secrets: &[&str]) -> Json {
+    match value {
+        Json::Object(map) => Json::Object(
+            map.iter()
+                .filter(|(k, _)| !secrets.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<Map<_, _>>(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// A stable fingerprint of a request body.
+pub fn fingerprint(body: &Json) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(body.to_string().as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
