@@ -1,4 +1,5 @@
 //! Behaviour of the API resources, driven over HTTP with plain reqwest.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
 mod common;
 

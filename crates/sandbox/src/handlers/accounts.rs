@@ -16,8 +16,7 @@ pub struct AccountRequest {
 
 /// `GET /api/accounts`.
 pub async fn list_accounts(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
-    app.read(|w| Ok(json!([render::account(w.account(&ctx.account_id)?)])))
-        .map(Json)
+    app.read(|w| json(&[render::account(w.account(&ctx.account_id)?)]))
 }
 
 /// `PUT /api/accounts/{id}`.
@@ -57,10 +56,9 @@ pub async fn update_account(
         for code in codes {
             a.audit(&ctx.user, code, &id, &[]);
         }
-        Ok(render::account(a))
+        json(&render::account(a))
     })
     .await
-    .map(Json)
 }
 
 fn check(s: &AccountSettings) -> Result<(), ApiError> {

@@ -12,9 +12,8 @@ use crate::world::network::{DnsSettings, NameserverGroup, NameserverGroupSpec};
 pub async fn list_nameservers(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
     app.read(|w| {
         let a = w.account(&ctx.account_id)?;
-        Ok(list(a.nameserver_groups.values(), render::nameserver_group))
+        list(a.nameserver_groups.values(), render::nameserver_group)
     })
-    .map(Json)
 }
 
 /// `GET /api/dns/nameservers/{id}`.
@@ -29,9 +28,8 @@ pub async fn get_nameserver(
             .nameserver_groups
             .get(&id)
             .ok_or_else(|| missing("nameserver group", &id))?;
-        Ok(render::nameserver_group(g))
+        json(&render::nameserver_group(g))
     })
-    .map(Json)
 }
 
 /// `POST /api/dns/nameservers`.
@@ -73,10 +71,9 @@ pub async fn delete_nameserver(
             &id,
             &[("name", &g.spec.name)],
         );
-        Ok(empty())
+        empty()
     })
     .await
-    .map(Json)
 }
 
 async fn save(app: &App, ctx: &Ctx, id: Option<String>, spec: NameserverGroupSpec) -> ApiResult {
@@ -109,12 +106,11 @@ async fn save(app: &App, ctx: &Ctx, id: Option<String>, spec: NameserverGroupSpe
             spec,
         };
         a.audit(&ctx.user, code, &g.id, &[("name", &g.spec.name)]);
-        let view = render::nameserver_group(&g);
+        let view = json(&render::nameserver_group(&g))?;
         a.nameserver_groups.insert(g.id.clone(), g);
         Ok(view)
     })
     .await
-    .map(Json)
 }
 
 fn check(spec: &NameserverGroupSpec) -> Result<(), ApiError> {
@@ -156,8 +152,7 @@ fn check(spec: &NameserverGroupSpec) -> Result<(), ApiError> {
 
 /// `GET /api/dns/settings`.
 pub async fn get_settings(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
-    app.read(|w| Ok(render::plain(&w.account(&ctx.account_id)?.dns_settings)))
-        .map(Json)
+    app.read(|w| json(&w.account(&ctx.account_id)?.dns_settings))
 }
 
 /// `PUT /api/dns/settings`: one audit event per group added to or removed from the list.
@@ -195,8 +190,7 @@ pub async fn update_settings(
                 &[],
             );
         }
-        Ok(render::plain(&a.dns_settings))
+        json(&a.dns_settings)
     })
     .await
-    .map(Json)
 }

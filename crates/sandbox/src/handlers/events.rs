@@ -5,11 +5,5 @@ use super::prelude::*;
 
 /// `GET /api/events/audit`.
 pub async fn audit_events(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
-    app.read(|w| {
-        Ok(list(
-            w.account(&ctx.account_id)?.events.iter(),
-            render::plain,
-        ))
-    })
-    .map(Json)
+    app.read(|w| list(w.account(&ctx.account_id)?.events.iter(), |e| e))
 }

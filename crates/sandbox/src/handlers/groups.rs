@@ -27,11 +27,10 @@ pub async fn list_groups(State(app): AppState, Extension(ctx): Caller) -> ApiRes
             let id = a
                 .group_id_by_name(name)
                 .ok_or_else(|| missing("group", name))?;
-            return Ok(json!([render::group(a, a.group(id)?)]));
+            return json(&[render::group(a, a.group(id)?)]);
         }
-        Ok(list(a.groups.values(), |g| render::group(a, g)))
+        list(a.groups.values(), |g| render::group(a, g))
     })
-    .map(Json)
 }
 
 /// `GET /api/groups/{id}`.
@@ -42,9 +41,8 @@ pub async fn get_group(
 ) -> ApiResult {
     app.read(|w| {
         let a = w.account(&ctx.account_id)?;
-        Ok(render::group(a, a.group(&id)?))
+        json(&render::group(a, a.group(&id)?))
     })
-    .map(Json)
 }
 
 /// `POST /api/groups`.
@@ -56,10 +54,9 @@ pub async fn create_group(State(app): AppState, Extension(ctx): Caller, body: By
         a.audit(&ctx.user, "group.add", &group.id, &[("name", &group.name)]);
         let id = group.id.clone();
         a.put_group(group);
-        Ok(render::group(a, a.group(&id)?))
+        json(&render::group(a, a.group(&id)?))
     })
     .await
-    .map(Json)
 }
 
 /// `PUT /api/groups/{id}`.
@@ -78,10 +75,9 @@ pub async fn update_group(
         let group = build(a, id.clone(), req)?;
         a.audit(&ctx.user, "group.update", &id, &[("name", &group.name)]);
         a.put_group(group);
-        Ok(render::group(a, a.group(&id)?))
+        json(&render::group(a, a.group(&id)?))
     })
     .await
-    .map(Json)
 }
 
 /// `DELETE /api/groups/{id}`.
@@ -104,10 +100,9 @@ pub async fn delete_group(
         let (a, _) = w.account_mut(&ctx.account_id)?;
         a.remove_group(&id);
         a.audit(&ctx.user, "group.delete", &id, &[("name", &name)]);
-        Ok(empty())
+        empty()
     })
     .await
-    .map(Json)
 }
 
 /// Checks a request and builds the group it describes.

@@ -5,11 +5,11 @@ use super::prelude::*;
 use crate::world::view;
 
 /// `GET /__sandbox/log`.
-pub async fn log(State(app): AppState) -> Json<Value> {
-    Json(serde_json::to_value(app.log.snapshot()).unwrap_or(Value::Null))
+pub async fn log(State(app): AppState) -> ApiResult {
+    json(&app.log.snapshot())
 }
 
 /// `GET /__sandbox/world`.
-pub async fn world(State(app): AppState) -> Json<Value> {
-    Json(view::world(&app.lock()))
+pub async fn world(State(app): AppState) -> ApiResult {
+    json(&view::view(&app.lock()))
 }

@@ -32,9 +32,8 @@ pub async fn list_resources(
         let a = w.account(&ctx.account_id)?;
         network(a, &net)?;
         let mine = a.network_resources.values().filter(|r| r.network_id == net);
-        Ok(list(mine, |r| render::network_resource(a, r)))
+        list(mine, |r| render::network_resource(a, r))
     })
-    .map(Json)
 }
 
 /// `GET /api/networks/{id}/resources/{rid}`.
@@ -45,9 +44,8 @@ pub async fn get_resource(
 ) -> ApiResult {
     app.read(|w| {
         let a = w.account(&ctx.account_id)?;
-        Ok(render::network_resource(a, resource(a, &net, &id)?))
+        json(&render::network_resource(a, resource(a, &net, &id)?))
     })
-    .map(Json)
 }
 
 /// `POST /api/networks/{id}/resources`.
@@ -91,10 +89,9 @@ pub async fn delete_resource(
             &id,
             &[("name", &name)],
         );
-        Ok(empty())
+        empty()
     })
     .await
-    .map(Json)
 }
 
 async fn save_resource(
@@ -147,12 +144,11 @@ async fn save_resource(
             }
         }
         a.audit(&ctx.user, code, &r.id, &[("name", &r.name)]);
-        let view = render::network_resource(a, &r);
+        let view = json(&render::network_resource(a, &r))?;
         a.network_resources.insert(r.id.clone(), r);
         Ok(view)
     })
     .await
-    .map(Json)
 }
 
 fn resource<'a>(a: &'a Account, net: &str, id: &str) -> Result<&'a NetworkResource, ApiError> {
@@ -166,12 +162,11 @@ fn resource<'a>(a: &'a Account, net: &str, id: &str) -> Result<&'a NetworkResour
 /// `GET /api/networks/routers`: every router of the account.
 pub async fn list_all_routers(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
     app.read(|w| {
-        Ok(list(
+        list(
             w.account(&ctx.account_id)?.network_routers.values(),
             render::network_router,
-        ))
+        )
     })
-    .map(Json)
 }
 
 /// `GET /api/networks/{id}/routers`.
@@ -184,9 +179,8 @@ pub async fn list_routers(
         let a = w.account(&ctx.account_id)?;
         network(a, &net)?;
         let mine = a.network_routers.values().filter(|r| r.network_id == net);
-        Ok(list(mine, render::network_router))
+        list(mine, render::network_router)
     })
-    .map(Json)
 }
 
 /// `GET /api/networks/{id}/routers/{rid}`.
@@ -195,8 +189,10 @@ pub async fn get_router(
     Extension(ctx): Caller,
     Path((net, id)): Path<(String, String)>,
 ) -> ApiResult {
-    app.read(|w| router(w.account(&ctx.account_id)?, &net, &id).map(render::network_router))
-        .map(Json)
+    app.read(|w| {
+        router(w.account(&ctx.account_id)?, &net, &id)
+            .and_then(|v| json(&render::network_router(v)))
+    })
 }
 
 /// `POST /api/networks/{id}/routers`.
@@ -237,10 +233,9 @@ pub async fn delete_router(
             &id,
             &[("network_id", &net)],
         );
-        Ok(empty())
+        empty()
     })
     .await
-    .map(Json)
 }
 
 async fn save_router(
@@ -284,12 +279,11 @@ async fn save_router(
             spec,
         };
         a.audit(&ctx.user, code, &r.id, &[("network_id", &r.network_id)]);
-        let view = render::network_router(&r);
+        let view = json(&render::network_router(&r))?;
         a.network_routers.insert(r.id.clone(), r);
         Ok(view)
     })
     .await
-    .map(Json)
 }
 
 fn router<'a>(a: &'a Account, net: &str, id: &str) -> Result<&'a NetworkRouter, ApiError> {

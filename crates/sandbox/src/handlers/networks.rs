@@ -9,9 +9,8 @@ use crate::world::network::{Network, NetworkSpec};
 pub async fn list_networks(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
     app.read(|w| {
         let a = w.account(&ctx.account_id)?;
-        Ok(list(a.networks.values(), |n| render::network(a, n)))
+        list(a.networks.values(), |n| render::network(a, n))
     })
-    .map(Json)
 }
 
 /// `GET /api/networks/{id}`.
@@ -22,9 +21,8 @@ pub async fn get_network(
 ) -> ApiResult {
     app.read(|w| {
         let a = w.account(&ctx.account_id)?;
-        Ok(render::network(a, network(a, &id)?))
+        json(&render::network(a, network(a, &id)?))
     })
-    .map(Json)
 }
 
 /// `POST /api/networks`.
@@ -44,12 +42,11 @@ pub async fn create_network(
             &n.id,
             &[("name", &n.spec.name)],
         );
-        let view = render::network(a, &n);
+        let view = json(&render::network(a, &n))?;
         a.networks.insert(n.id.clone(), n);
         Ok(view)
     })
     .await
-    .map(Json)
 }
 
 /// `PUT /api/networks/{id}`.
@@ -70,10 +67,9 @@ pub async fn update_network(
             spec,
         };
         a.networks.insert(id.clone(), n);
-        Ok(render::network(a, network(a, &id)?))
+        json(&render::network(a, network(a, &id)?))
     })
     .await
-    .map(Json)
 }
 
 /// `DELETE /api/networks/{id}`.
@@ -98,10 +94,9 @@ pub async fn delete_network(
         a.network_routers.retain(|_, r| r.network_id != id);
         a.networks.shift_remove(&id);
         a.audit(&ctx.user, "network.delete", &id, &[("name", &name)]);
-        Ok(empty())
+        empty()
     })
     .await
-    .map(Json)
 }
 
 /// The network `id`, or 404.

@@ -29,9 +29,8 @@ pub async fn list_peers(State(app): AppState, Extension(ctx): Caller) -> ApiResu
             .peers
             .values()
             .filter(|p| matches(p, "name", name) && matches(p, "ip", ip));
-        Ok(list(peers, Value::clone))
+        list(peers, |p| p)
     })
-    .map(Json)
 }
 
 /// `GET /api/peers/{id}`.
@@ -42,12 +41,8 @@ pub async fn get_peer(
 ) -> ApiResult {
     app.read(|w| {
         let a = w.account(&ctx.account_id)?;
-        a.peers
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| missing("peer", &id))
+        json(a.peers.get(&id).ok_or_else(|| missing("peer", &id))?)
     })
-    .map(Json)
 }
 
 /// `PUT /api/peers/{id}`.
@@ -64,28 +59,27 @@ pub async fn update_peer(
         let peer = a.peers.get_mut(&id).ok_or_else(|| missing("peer", &id))?;
         let renamed = peer.get("name").and_then(Value::as_str) != Some(req.name.as_str());
         if let Value::Object(map) = peer {
-            map.insert("name".to_owned(), json!(req.name));
-            map.insert("ssh_enabled".to_owned(), json!(req.ssh_enabled));
+            map.insert("name".to_owned(), Value::from(req.name.clone()));
+            map.insert("ssh_enabled".to_owned(), Value::from(req.ssh_enabled));
             map.insert(
                 "login_expiration_enabled".to_owned(),
-                json!(req.login_expiration_enabled),
+                Value::from(req.login_expiration_enabled),
             );
             map.insert(
                 "inactivity_expiration_enabled".to_owned(),
-                json!(req.inactivity_expiration_enabled),
+                Value::from(req.inactivity_expiration_enabled),
             );
             if let Some(approval) = req.approval_required {
-                map.insert("approval_required".to_owned(), json!(approval));
+                map.insert("approval_required".to_owned(), Value::from(approval));
             }
         }
-        let view = peer.clone();
+        let view = json(peer)?;
         if renamed {
             a.audit(&ctx.user, "peer.rename", &id, &[("name", &req.name)]);
         }
         Ok(view)
     })
     .await
-    .map(Json)
 }
 
 /// `DELETE /api/peers/{id}`.
@@ -103,8 +97,7 @@ pub async fn delete_peer(
             g.peers.retain(|p| *p != id);
         }
         a.audit(&ctx.user, "user.peer.delete", &id, &[]);
-        Ok(empty())
+        empty()
     })
     .await
-    .map(Json)
 }

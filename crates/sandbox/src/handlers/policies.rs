@@ -59,9 +59,8 @@ pub struct RuleRequest {
 pub async fn list_policies(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
     app.read(|w| {
         let a = w.account(&ctx.account_id)?;
-        Ok(list(a.policies.values(), |p| render::policy(a, p)))
+        list(a.policies.values(), |p| render::policy(a, p))
     })
-    .map(Json)
 }
 
 /// `GET /api/policies/{id}`.
@@ -73,9 +72,8 @@ pub async fn get_policy(
     app.read(|w| {
         let a = w.account(&ctx.account_id)?;
         let p = a.policies.get(&id).ok_or_else(|| missing("policy", &id))?;
-        Ok(render::policy(a, p))
+        json(&render::policy(a, p))
     })
-    .map(Json)
 }
 
 /// `POST /api/policies`.
@@ -108,10 +106,9 @@ pub async fn delete_policy(
             .shift_remove(&id)
             .ok_or_else(|| missing("policy", &id))?;
         a.audit(&ctx.user, "policy.delete", &id, &[("name", &p.name)]);
-        Ok(empty())
+        empty()
     })
     .await
-    .map(Json)
 }
 
 async fn save(app: &App, ctx: &Ctx, id: Option<String>, req: PolicyRequest) -> ApiResult {
@@ -156,12 +153,11 @@ async fn save(app: &App, ctx: &Ctx, id: Option<String>, req: PolicyRequest) -> A
             "policy.add"
         };
         a.audit(&ctx.user, code, &policy.id, &[("name", &policy.name)]);
-        let view = render::policy(a, &policy);
+        let view = json(&render::policy(a, &policy))?;
         a.policies.insert(policy.id.clone(), policy);
         Ok(view)
     })
     .await
-    .map(Json)
 }
 
 fn check_rule_shape(r: &RuleRequest) -> Result<(), ApiError> {

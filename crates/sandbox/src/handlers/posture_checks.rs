@@ -9,9 +9,8 @@ use crate::world::resources::{Checks, PostureCheck, PostureCheckSpec};
 pub async fn list_checks(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
     app.read(|w| {
         let a = w.account(&ctx.account_id)?;
-        Ok(list(a.posture_checks.values(), render::posture_check))
+        list(a.posture_checks.values(), render::posture_check)
     })
-    .map(Json)
 }
 
 /// `GET /api/posture-checks/{id}`.
@@ -26,9 +25,8 @@ pub async fn get_check(
             .posture_checks
             .get(&id)
             .ok_or_else(|| missing("posture checks", &id))?;
-        Ok(render::posture_check(c))
+        json(&render::posture_check(c))
     })
-    .map(Json)
 }
 
 /// `POST /api/posture-checks`.
@@ -75,10 +73,9 @@ pub async fn delete_check(
         }
         a.posture_checks.shift_remove(&id);
         a.audit(&ctx.user, "posture.check.delete", &id, &[("name", &name)]);
-        Ok(empty())
+        empty()
     })
     .await
-    .map(Json)
 }
 
 async fn save(app: &App, ctx: &Ctx, id: Option<String>, spec: PostureCheckSpec) -> ApiResult {
@@ -111,12 +108,11 @@ async fn save(app: &App, ctx: &Ctx, id: Option<String>, spec: PostureCheckSpec) 
             spec,
         };
         a.audit(&ctx.user, code, &check.id, &[("name", &check.spec.name)]);
-        let view = render::posture_check(&check);
+        let view = json(&render::posture_check(&check))?;
         a.posture_checks.insert(check.id.clone(), check);
         Ok(view)
     })
     .await
-    .map(Json)
 }
 
 fn check_checks(c: &Checks) -> Result<(), ApiError> {

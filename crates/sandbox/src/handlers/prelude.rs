@@ -3,16 +3,16 @@
 
 pub use std::sync::Arc;
 
-pub use axum::Json;
 pub use axum::body::Bytes;
 pub use axum::extract::{Extension, Path, State};
 pub use serde::Deserialize;
-pub use serde_json::{Value, json};
+pub use serde_json::Value;
 
 pub use crate::app::App;
 pub use crate::http::auth::Ctx;
 pub use crate::http::body::parse;
-pub use crate::http::error::{ApiError, ApiResult};
+pub use crate::http::error::ApiError;
+pub use crate::http::reply::{ApiResult, json};
 pub(crate) use crate::validate;
 pub use crate::world::model::{Account, World};
 pub use crate::world::render;
@@ -21,19 +21,19 @@ pub use crate::world::render;
 pub type AppState = State<Arc<App>>;
 
 /// The caller-context extractor every API handler takes.
-pub type Caller = Extension<Ctx>;
+pub type Caller = Extension<Arc<Ctx>>;
 
-/// A list of views.
-pub fn list<'a, T: 'a>(
+/// A list of views, serialized.
+pub fn list<'a, T: 'a, V: serde::Serialize>(
     items: impl IntoIterator<Item = &'a T>,
-    view: impl Fn(&T) -> Value,
-) -> Value {
-    Value::Array(items.into_iter().map(view).collect())
+    view: impl Fn(&'a T) -> V,
+) -> ApiResult {
+    json(&items.into_iter().map(view).collect::<Vec<V>>())
 }
 
 /// DELETE's answer: `{}`.
-pub fn empty() -> Value {
-    json!({})
+pub fn empty() -> ApiResult {
+    json(&serde_json::Map::new())
 }
 
 /// 404 `<what> not found: <id>`.

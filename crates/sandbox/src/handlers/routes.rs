@@ -8,13 +8,7 @@ use crate::world::network::{Route, RouteSpec};
 
 /// `GET /api/routes`.
 pub async fn list_routes(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
-    app.read(|w| {
-        Ok(list(
-            w.account(&ctx.account_id)?.routes.values(),
-            render::route,
-        ))
-    })
-    .map(Json)
+    app.read(|w| list(w.account(&ctx.account_id)?.routes.values(), render::route))
 }
 
 /// `GET /api/routes/{id}`.
@@ -25,12 +19,9 @@ pub async fn get_route(
 ) -> ApiResult {
     app.read(|w| {
         let a = w.account(&ctx.account_id)?;
-        a.routes
-            .get(&id)
-            .map(render::route)
-            .ok_or_else(|| missing("route", &id))
+        let r = a.routes.get(&id).ok_or_else(|| missing("route", &id))?;
+        json(&render::route(r))
     })
-    .map(Json)
 }
 
 /// `POST /api/routes`.
@@ -68,10 +59,9 @@ pub async fn delete_route(
             &id,
             &[("name", &r.spec.network_id)],
         );
-        Ok(empty())
+        empty()
     })
     .await
-    .map(Json)
 }
 
 async fn save(app: &App, ctx: &Ctx, id: Option<String>, spec: RouteSpec) -> ApiResult {
@@ -120,12 +110,11 @@ async fn save(app: &App, ctx: &Ctx, id: Option<String>, spec: RouteSpec) -> ApiR
             &route.id,
             &[("name", &route.spec.network_id)],
         );
-        let view = render::route(&route);
+        let view = json(&render::route(&route))?;
         a.routes.insert(route.id.clone(), route);
         Ok(view)
     })
     .await
-    .map(Json)
 }
 
 /// Checks the fields that need no lookups; answers the `network_type`.

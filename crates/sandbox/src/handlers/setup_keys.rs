@@ -39,12 +39,11 @@ pub struct SetupKeyRequest {
 /// `GET /api/setup-keys`.
 pub async fn list_keys(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
     app.read(|w| {
-        Ok(list(
+        list(
             w.account(&ctx.account_id)?.setup_keys.values(),
             render::setup_key,
-        ))
+        )
     })
-    .map(Json)
 }
 
 /// `GET /api/setup-keys/{id}`.
@@ -53,8 +52,7 @@ pub async fn get_key(
     Extension(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult {
-    app.read(|w| key(w.account(&ctx.account_id)?, &id).map(render::setup_key))
-        .map(Json)
+    app.read(|w| key(w.account(&ctx.account_id)?, &id).and_then(|v| json(&render::setup_key(v))))
 }
 
 /// `POST /api/setup-keys`: answers `SetupKeyClear`, the only time the key is shown.
@@ -113,12 +111,12 @@ pub async fn create_key(State(app): AppState, Extension(ctx): Caller, body: Byte
             &[("name", &key.name), ("type", kind)],
         );
         let mut view = render::setup_key(&key);
-        view["key"] = Value::String(plain);
+        view.key = &plain;
+        let body = json(&view)?;
         a.setup_keys.insert(key.id.clone(), key);
-        Ok(view)
+        Ok(body)
     })
     .await
-    .map(Json)
 }
 
 /// `PUT /api/setup-keys/{id}`.
@@ -148,12 +146,11 @@ pub async fn update_key(
         k.revoked = req.revoked;
         k.auto_groups = req.auto_groups;
         k.updated_at = Ts::now();
-        let (view, name) = (render::setup_key(k), k.name.clone());
+        let (view, name) = (json(&render::setup_key(k))?, k.name.clone());
         a.audit(&ctx.user, code, &id, &[("name", &name)]);
         Ok(view)
     })
     .await
-    .map(Json)
 }
 
 /// `DELETE /api/setup-keys/{id}`.
@@ -169,10 +166,9 @@ pub async fn delete_key(
             .shift_remove(&id)
             .ok_or_else(|| missing("setup key", &id))?;
         a.audit(&ctx.user, "setupkey.delete", &id, &[("name", &k.name)]);
-        Ok(empty())
+        empty()
     })
     .await
-    .map(Json)
 }
 
 fn key<'a>(a: &'a Account, id: &str) -> Result<&'a SetupKey, ApiError> {

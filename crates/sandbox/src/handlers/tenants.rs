@@ -43,9 +43,8 @@ pub struct SubscriptionRequest {
 pub async fn list_tenants(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
     app.read(|w| {
         msp(w, &ctx)?;
-        Ok(list(w.tenants.values(), render::tenant))
+        list(w.tenants.values(), |t| t)
     })
-    .map(Json)
 }
 
 /// `POST /api/integrations/msp/tenants`.
@@ -89,7 +88,7 @@ pub async fn create_tenant(State(app): AppState, Extension(ctx): Caller, body: B
             invited_at: None,
             status: "pending".to_owned(),
         };
-        let view = render::tenant(&tenant);
+        let view = json(&tenant)?;
         let meta = [
             ("name", tenant.name.as_str()),
             ("domain", tenant.domain.as_str()),
@@ -101,7 +100,6 @@ pub async fn create_tenant(State(app): AppState, Extension(ctx): Caller, body: B
         Ok(view)
     })
     .await
-    .map(Json)
 }
 
 /// `PUT /api/integrations/msp/tenants/{id}`.
@@ -123,10 +121,9 @@ pub async fn update_tenant(
         t.name = req.name;
         t.groups = req.groups;
         t.updated_at = Ts::now();
-        Ok(render::tenant(t))
+        json(t)
     })
     .await
-    .map(Json)
 }
 
 /// `DELETE /api/integrations/msp/tenants/{id}`.
@@ -149,10 +146,9 @@ pub async fn delete_tenant(
             &id,
             &[("name", &t.name), ("domain", &t.domain)],
         );
-        Ok(empty())
+        empty()
     })
     .await
-    .map(Json)
 }
 
 /// `POST .../{id}/invite`: invites an existing account (a tenant, or a former one).
@@ -193,10 +189,9 @@ pub async fn invite_tenant(
         t.status = "invited".to_owned();
         t.invited_at = Some(now);
         t.updated_at = now;
-        Ok(render::tenant(t))
+        json(t)
     })
     .await
-    .map(Json)
 }
 
 /// `POST .../{id}/dns`: the DNS challenge always verifies in the sandbox.
@@ -215,10 +210,9 @@ pub async fn verify_dns(
         t.status = "active".to_owned();
         t.activated_at = Some(now);
         t.updated_at = now;
-        Ok(empty())
+        empty()
     })
     .await
-    .map(Json)
 }
 
 /// `POST .../{id}/unlink`: the tenant becomes a standalone account.
@@ -239,10 +233,9 @@ pub async fn unlink_tenant(
             a.parent = None;
             a.created_by = req.owner;
         }
-        Ok(empty())
+        empty()
     })
     .await
-    .map(Json)
 }
 
 /// `POST .../{id}/subscription`: accepted and ignored.
@@ -257,9 +250,8 @@ pub async fn subscription(
     app.read(|w| {
         msp(w, &ctx)?;
         w.tenants.get(&id).ok_or_else(|| missing("tenant", &id))?;
-        Ok(empty())
+        empty()
     })
-    .map(Json)
 }
 
 /// 403 unless the request runs in the MSP account of an MSP sandbox.

@@ -25,9 +25,8 @@ pub async fn list_tokens(
         let a = w.account(&ctx.account_id)?;
         allowed(a, &ctx, &user)?;
         let mine = a.tokens.values().filter(|t| t.user_id == user);
-        Ok(list(mine, render::token))
+        list(mine, render::token)
     })
-    .map(Json)
 }
 
 /// `GET /api/users/{id}/tokens/{tid}`.
@@ -39,9 +38,8 @@ pub async fn get_token(
     app.read(|w| {
         let a = w.account(&ctx.account_id)?;
         allowed(a, &ctx, &user)?;
-        token(a, &user, &id).map(render::token)
+        token(a, &user, &id).and_then(|v| json(&render::token(v)))
     })
-    .map(Json)
 }
 
 /// `POST /api/users/{id}/tokens`: answers `PersonalAccessTokenGenerated`.
@@ -75,12 +73,14 @@ pub async fn create_token(
             &user,
             &[("name", &t.name)],
         );
-        let view = json!({"plain_token": plain, "personal_access_token": render::token(&t)});
+        let view = json(&serde_json::json!({
+            "plain_token": plain,
+            "personal_access_token": render::token(&t),
+        }))?;
         w.add_token(&ctx.account_id, t)?;
         Ok(view)
     })
     .await
-    .map(Json)
 }
 
 /// `DELETE /api/users/{id}/tokens/{tid}`.
@@ -100,10 +100,9 @@ pub async fn delete_token(
             &[("name", &name)],
         );
         w.retain_tokens(&ctx.account_id, |t| t.id != id);
-        Ok(empty())
+        empty()
     })
     .await
-    .map(Json)
 }
 
 /// 404 for an unknown user; 403 unless the caller is the user, or an owner or admin acting

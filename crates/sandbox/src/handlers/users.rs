@@ -41,9 +41,8 @@ pub async fn list_users(State(app): AppState, Extension(ctx): Caller) -> ApiResu
             .users
             .values()
             .filter(|u| filter.is_none_or(|s| u.is_service_user == s));
-        Ok(list(users, |u| render::user(u, Some(&ctx.user.id))))
+        list(users, |u| render::user(u, Some(&ctx.user.id)))
     })
-    .map(Json)
 }
 
 /// `GET /api/users/current`.
@@ -54,9 +53,8 @@ pub async fn current_user(State(app): AppState, Extension(ctx): Caller) -> ApiRe
             .users
             .get(&ctx.user.id)
             .ok_or_else(|| missing("user", &ctx.user.id))?;
-        Ok(render::user(u, Some(&ctx.user.id)))
+        json(&render::user(u, Some(&ctx.user.id)))
     })
-    .map(Json)
 }
 
 /// `POST /api/users`.
@@ -97,7 +95,10 @@ pub async fn create_user(State(app): AppState, Extension(ctx): Caller, body: Byt
             issued: "api".to_owned(),
             last_login: Ts::zero(),
         };
+        let password = (!user.is_service_user).then(|| ids.alnum(20));
         let mut view = render::user(&user, Some(&ctx.user.id));
+        view.password = password.as_deref();
+        let body = json(&view)?;
         if user.is_service_user {
             a.audit(
                 &ctx.user,
@@ -112,13 +113,11 @@ pub async fn create_user(State(app): AppState, Extension(ctx): Caller, body: Byt
                 &user.id,
                 &[("email", &user.email)],
             );
-            view["password"] = Value::String(ids.alnum(20));
         }
         a.users.insert(user.id.clone(), user);
-        Ok(view)
+        Ok(body)
     })
     .await
-    .map(Json)
 }
 
 /// `PUT /api/users/{id}`: audits role, block and auto-group changes.
@@ -163,14 +162,13 @@ pub async fn update_user(
         u.role = req.role;
         u.auto_groups = req.auto_groups;
         u.is_blocked = req.is_blocked;
-        let view = render::user(u, Some(&ctx.user.id));
+        let view = json(&render::user(u, Some(&ctx.user.id)))?;
         for code in codes {
             a.audit(&ctx.user, code, &id, &[]);
         }
         Ok(view)
     })
     .await
-    .map(Json)
 }
 
 /// `DELETE /api/users/{id}`: also deletes the user's tokens.
@@ -197,10 +195,9 @@ pub async fn delete_user(
         a.users.shift_remove(&id);
         a.audit(&ctx.user, code, &id, &[("name", &name)]);
         w.retain_tokens(&ctx.account_id, |t| t.user_id != id);
-        Ok(empty())
+        empty()
     })
     .await
-    .map(Json)
 }
 
 /// `POST /api/users/{id}/invite`: resends an invitation (regular users only).
@@ -217,8 +214,7 @@ pub async fn resend_invite(
         }
         let email = u.email.clone();
         a.audit(&ctx.user, "user.invite", &id, &[("email", &email)]);
-        Ok(empty())
+        empty()
     })
     .await
-    .map(Json)
 }

@@ -73,25 +73,26 @@ pub fn authenticate(
     let user = account
         .users
         .get(&user_id)
-        .ok_or_else(|| ApiError::unauthorized("invalid token"))?
-        .clone();
+        .ok_or_else(|| ApiError::unauthorized("invalid token"))?;
     if user.is_blocked {
         return Err(ApiError::forbidden("user is blocked"));
     }
+    let (name, email, role) = (user.name.clone(), user.email.clone(), user.role.clone());
+    let is_service_user = user.is_service_user;
     let home = account.id.clone();
     let target = query::single(&query, "account")
-        .filter(|_| !user.is_service_user)
+        .filter(|_| !is_service_user)
         .filter(|id| world_child(world, &home, id))
         .map(str::to_owned)
         .unwrap_or_else(|| home.clone());
     Ok(Ctx {
         user: Initiator {
-            id: user.id,
-            name: user.name,
-            email: user.email,
+            id: user_id,
+            name,
+            email,
             external: target != home,
         },
-        role: user.role,
+        role,
         account_id: target,
         home_account_id: home,
         token_id: token_ref.token_id,

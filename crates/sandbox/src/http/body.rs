@@ -18,6 +18,8 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if first != Some(&b'{') {
         return Err(ApiError::unparsable());
     }
+    // Syntax first (the whole input, trailing garbage included), then the fields.
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|_| ApiError::unparsable())?;
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -81,6 +83,7 @@ mod tests {
             "[1]",
             "5",
             "{\"name\":\"a\",\"rules\":[]} x",
+            "{}a",
         ] {
             assert_eq!(err(body), ApiError::unparsable(), "{body}");
         }

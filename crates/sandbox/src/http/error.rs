@@ -100,9 +100,6 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// What handlers answer.
-pub type ApiResult = Result<Json<serde_json::Value>, ApiError>;
-
 #[cfg(test)]
 mod tests {
     use super::*;

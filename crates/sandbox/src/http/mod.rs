@@ -8,4 +8,5 @@ pub mod faults;
 pub mod pipeline;
 pub mod query;
 pub mod ratelimit;
+pub mod reply;
 pub mod router;

@@ -113,7 +113,7 @@ async fn run(
     if !app.limiter.admit(&ctx.token_id, user_agent) {
         return (ApiError::too_many_requests().into_response(), who);
     }
-    req.extensions_mut().insert(ctx);
+    req.extensions_mut().insert(Arc::new(ctx));
     (call(router, req).await, who)
 }
 

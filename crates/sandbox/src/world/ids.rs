@@ -85,8 +85,14 @@ pub fn mask_setup_key(key: &str) -> String {
 
 /// The hex SHA-256 of a PAT: how tokens are stored and looked up.
 pub fn hash_token(token: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
 }
 
 fn base32hex(raw: &[u8; 12]) -> String {
@@ -135,5 +141,9 @@ mod tests {
         assert!(pat[4..].bytes().all(|c| c.is_ascii_alphanumeric()));
         assert_eq!(hash_token(&pat).len(), 64);
         assert_ne!(hash_token(&pat), hash_token("other"));
+        assert_eq!(
+            hash_token("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

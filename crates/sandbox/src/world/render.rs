@@ -1,284 +1,462 @@
-//! Response views: every stored object in the form its GET endpoint answers, resolving ids
-//! where the spec wants objects (a policy rule's `sources` and a network resource's `groups`
-//! as `GroupMinimum`), computing counts, and masking secrets (a setup key shows only
-//! `A6160****`; a token never shows its hash). `/__sandbox/world` uses the same views.
+//! Response views: every stored object in the form its GET endpoint answers, as borrowed
+//! `Serialize` structs (serialized straight to the response, no intermediate JSON tree).
+//! They resolve ids where the spec wants objects (a policy rule's `sources` and a network
+//! resource's `groups` as `GroupMinimum`), compute counts, and mask secrets: a setup key shows
+//! only `A6160****` (the create handler substitutes the plain key once), a token never shows
+//! its hash. `/__sandbox/world` uses the same views.
 
+use indexmap::IndexMap;
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::model::Account;
 use super::network::{NameserverGroup, Network, NetworkResource, NetworkRouter, Route};
-use super::people::{Tenant, Token, User};
-use super::resources::{Group, Policy, PolicyRule, PostureCheck, SetupKey};
+use super::people::{Token, User};
+use super::resources::{
+    Action, Group, Policy, PolicyRule, PortRange, PostureCheck, Protocol, ResourceKind,
+    ResourceRef, SetupKey, SetupKeyType,
+};
+use super::settings::{AccountSettings, Onboarding};
+use super::time::Ts;
 
-/// `{"id": id}` followed by the fields of `spec`.
-pub fn with_id(id: &str, spec: &impl Serialize) -> Value {
-    let mut map = Map::new();
-    map.insert("id".to_owned(), Value::String(id.to_owned()));
-    if let Ok(Value::Object(fields)) = serde_json::to_value(spec) {
-        map.extend(fields);
-    }
-    Value::Object(map)
+/// Any view as a JSON tree (for the world document).
+pub fn value(view: &impl Serialize) -> Value {
+    serde_json::to_value(view).unwrap_or(Value::Null)
 }
 
-/// Any serializable value as JSON (stored forms that equal their response form).
-pub fn plain(value: &impl Serialize) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
+/// `{"id": ..., <spec fields>}`.
+#[derive(Debug, Serialize)]
+pub struct WithId<'a, T> {
+    id: &'a str,
+    #[serde(flatten)]
+    spec: &'a T,
 }
 
 /// `GroupMinimum`.
-pub fn group_minimum(group: &Group) -> Value {
-    json!({
-        "id": group.id,
-        "name": group.name,
-        "peers_count": group.peers.len(),
-        "resources_count": group.resources.len(),
-        "issued": group.issued,
-    })
+#[derive(Debug, Serialize)]
+pub struct GroupMinimum<'a> {
+    id: &'a str,
+    name: &'a str,
+    peers_count: usize,
+    resources_count: usize,
+    issued: &'a str,
 }
 
-/// `Group`.
-pub fn group(account: &Account, group: &Group) -> Value {
-    let peers: Vec<Value> = group
-        .peers
-        .iter()
-        .map(|id| {
-            let name = account
-                .peers
-                .get(id)
-                .and_then(|p| p.get("name"))
-                .cloned()
-                .unwrap_or_else(|| Value::String(String::new()));
-            json!({"id": id, "name": name})
-        })
-        .collect();
-    let mut view = group_minimum(group);
-    if let Value::Object(map) = &mut view {
-        map.insert("peers".to_owned(), Value::Array(peers));
-        map.insert("resources".to_owned(), plain(&group.resources));
+/// `GroupMinimum` of a group.
+pub fn group_minimum(g: &Group) -> GroupMinimum<'_> {
+    GroupMinimum {
+        id: &g.id,
+        name: &g.name,
+        peers_count: g.peers.len(),
+        resources_count: g.resources.len(),
+        issued: &g.issued,
     }
-    view
 }
 
-fn group_minimums(account: &Account, ids: &[String]) -> Value {
+fn group_minimums<'a>(a: &'a Account, ids: &'a [String]) -> Vec<GroupMinimum<'a>> {
     ids.iter()
-        .filter_map(|id| account.groups.get(id))
+        .filter_map(|id| a.groups.get(id))
         .map(group_minimum)
         .collect()
 }
 
-/// `SetupKey`, with the key masked.
-pub fn setup_key(key: &SetupKey) -> Value {
-    json!({
-        "id": key.id,
-        "key": key.masked_key,
-        "name": key.name,
-        "expires": key.expires,
-        "type": key.kind,
-        "valid": setup_key_state(key) == "valid",
-        "revoked": key.revoked,
-        "used_times": key.used_times,
-        "last_used": key.last_used,
-        "state": setup_key_state(key),
-        "auto_groups": key.auto_groups,
-        "updated_at": key.updated_at,
-        "usage_limit": key.usage_limit,
-        "ephemeral": key.ephemeral,
-        "allow_extra_dns_labels": key.allow_extra_dns_labels,
-    })
+/// `PeerMinimum`.
+#[derive(Debug, Serialize)]
+pub struct PeerMinimum<'a> {
+    id: &'a str,
+    name: &'a str,
 }
 
-fn setup_key_state(key: &SetupKey) -> &'static str {
-    if key.revoked {
+/// `Group`.
+#[derive(Debug, Serialize)]
+pub struct GroupView<'a> {
+    id: &'a str,
+    name: &'a str,
+    peers_count: usize,
+    resources_count: usize,
+    issued: &'a str,
+    peers: Vec<PeerMinimum<'a>>,
+    resources: &'a [ResourceRef],
+}
+
+/// `Group`, with peer names looked up.
+pub fn group<'a>(a: &'a Account, g: &'a Group) -> GroupView<'a> {
+    let peers = g
+        .peers
+        .iter()
+        .map(|id| PeerMinimum {
+            id,
+            name: a
+                .peers
+                .get(id)
+                .and_then(|p| p.get("name"))
+                .and_then(Value::as_str)
+                .unwrap_or(""),
+        })
+        .collect();
+    GroupView {
+        id: &g.id,
+        name: &g.name,
+        peers_count: g.peers.len(),
+        resources_count: g.resources.len(),
+        issued: &g.issued,
+        peers,
+        resources: &g.resources,
+    }
+}
+
+/// `SetupKey` (masked) or, with `key` replaced, `SetupKeyClear`.
+#[derive(Debug, Serialize)]
+pub struct SetupKeyView<'a> {
+    id: &'a str,
+    /// The masked key; the create handler puts the plain key here once.
+    pub key: &'a str,
+    name: &'a str,
+    expires: Ts,
+    #[serde(rename = "type")]
+    kind: SetupKeyType,
+    valid: bool,
+    revoked: bool,
+    used_times: u64,
+    last_used: Ts,
+    state: &'static str,
+    auto_groups: &'a [String],
+    updated_at: Ts,
+    usage_limit: u64,
+    ephemeral: bool,
+    allow_extra_dns_labels: bool,
+}
+
+/// `SetupKey`, masked.
+pub fn setup_key(k: &SetupKey) -> SetupKeyView<'_> {
+    let state = if k.revoked {
         "revoked"
-    } else if !key.expires.is_zero() && key.expires < super::time::Ts::now() {
+    } else if !k.expires.is_zero() && k.expires < Ts::now() {
         "expired"
-    } else if key.usage_limit > 0 && key.used_times >= key.usage_limit {
+    } else if k.usage_limit > 0 && k.used_times >= k.usage_limit {
         "overused"
     } else {
         "valid"
+    };
+    SetupKeyView {
+        id: &k.id,
+        key: &k.masked_key,
+        name: &k.name,
+        expires: k.expires,
+        kind: k.kind,
+        valid: state == "valid",
+        revoked: k.revoked,
+        used_times: k.used_times,
+        last_used: k.last_used,
+        state,
+        auto_groups: &k.auto_groups,
+        updated_at: k.updated_at,
+        usage_limit: k.usage_limit,
+        ephemeral: k.ephemeral,
+        allow_extra_dns_labels: k.allow_extra_dns_labels,
     }
 }
 
-/// `Policy`, with rule ends as `GroupMinimum` objects.
-pub fn policy(account: &Account, policy: &Policy) -> Value {
-    let rules: Vec<Value> = policy.rules.iter().map(|r| rule(account, r)).collect();
-    let mut map = Map::new();
-    map.insert("id".to_owned(), json!(policy.id));
-    map.insert("name".to_owned(), json!(policy.name));
-    if let Some(description) = &policy.description {
-        map.insert("description".to_owned(), json!(description));
-    }
-    map.insert("enabled".to_owned(), json!(policy.enabled));
-    map.insert(
-        "source_posture_checks".to_owned(),
-        json!(policy.source_posture_checks),
-    );
-    map.insert("rules".to_owned(), Value::Array(rules));
-    Value::Object(map)
+/// `PolicyRule`: rule ends as `GroupMinimum`.
+#[derive(Debug, Serialize)]
+pub struct RuleView<'a> {
+    id: &'a str,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    enabled: bool,
+    action: Action,
+    bidirectional: bool,
+    protocol: Protocol,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ports: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    port_ranges: Option<&'a [PortRange]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authorized_groups: Option<&'a IndexMap<String, Vec<String>>>,
+    sources: Vec<GroupMinimum<'a>>,
+    destinations: Vec<GroupMinimum<'a>>,
+    #[serde(rename = "sourceResource", skip_serializing_if = "Option::is_none")]
+    source_resource: Option<&'a ResourceRef>,
+    #[serde(
+        rename = "destinationResource",
+        skip_serializing_if = "Option::is_none"
+    )]
+    destination_resource: Option<&'a ResourceRef>,
 }
 
-fn rule(account: &Account, rule: &PolicyRule) -> Value {
-    let mut view = plain(rule);
-    if let Value::Object(map) = &mut view {
-        map.insert("sources".to_owned(), group_minimums(account, &rule.sources));
-        map.insert(
-            "destinations".to_owned(),
-            group_minimums(account, &rule.destinations),
-        );
+fn rule<'a>(a: &'a Account, r: &'a PolicyRule) -> RuleView<'a> {
+    RuleView {
+        id: &r.id,
+        name: &r.name,
+        description: r.description.as_deref(),
+        enabled: r.enabled,
+        action: r.action,
+        bidirectional: r.bidirectional,
+        protocol: r.protocol,
+        ports: r.ports.as_deref(),
+        port_ranges: r.port_ranges.as_deref(),
+        authorized_groups: r.authorized_groups.as_ref(),
+        sources: group_minimums(a, &r.sources),
+        destinations: group_minimums(a, &r.destinations),
+        source_resource: r.source_resource.as_ref(),
+        destination_resource: r.destination_resource.as_ref(),
     }
-    view
+}
+
+/// `Policy`.
+#[derive(Debug, Serialize)]
+pub struct PolicyView<'a> {
+    id: &'a str,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    enabled: bool,
+    source_posture_checks: &'a [String],
+    rules: Vec<RuleView<'a>>,
+}
+
+/// `Policy`.
+pub fn policy<'a>(a: &'a Account, p: &'a Policy) -> PolicyView<'a> {
+    PolicyView {
+        id: &p.id,
+        name: &p.name,
+        description: p.description.as_deref(),
+        enabled: p.enabled,
+        source_posture_checks: &p.source_posture_checks,
+        rules: p.rules.iter().map(|r| rule(a, r)).collect(),
+    }
 }
 
 /// `PostureCheck`.
-pub fn posture_check(check: &PostureCheck) -> Value {
-    with_id(&check.id, &check.spec)
+pub fn posture_check(c: &PostureCheck) -> WithId<'_, super::resources::PostureCheckSpec> {
+    WithId {
+        id: &c.id,
+        spec: &c.spec,
+    }
+}
+
+/// `Network`.
+#[derive(Debug, Serialize)]
+pub struct NetworkView<'a> {
+    id: &'a str,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    routers: Vec<&'a str>,
+    routing_peers_count: usize,
+    resources: Vec<&'a str>,
+    policies: Vec<&'a str>,
 }
 
 /// `Network`, with its routers, resources, routing peer count and the policies that reach
 /// its resources.
-pub fn network(account: &Account, network: &Network) -> Value {
-    let resources: Vec<&String> = account
+pub fn network<'a>(a: &'a Account, n: &'a Network) -> NetworkView<'a> {
+    let resources: Vec<&str> = a
         .network_resources
         .values()
-        .filter(|r| r.network_id == network.id)
-        .map(|r| &r.id)
+        .filter(|r| r.network_id == n.id)
+        .map(|r| r.id.as_str())
         .collect();
-    let routers: Vec<&NetworkRouter> = account
+    let routers: Vec<&NetworkRouter> = a
         .network_routers
         .values()
-        .filter(|r| r.network_id == network.id)
+        .filter(|r| r.network_id == n.id)
         .collect();
-    let routing_peers: usize = routers
+    let routing_peers_count = routers
         .iter()
         .map(|r| match (&r.spec.peer, &r.spec.peer_groups) {
             (Some(_), _) => 1,
             (None, Some(groups)) => groups
                 .iter()
-                .filter_map(|g| account.groups.get(g))
+                .filter_map(|g| a.groups.get(g))
                 .map(|g| g.peers.len())
                 .sum(),
             (None, None) => 0,
         })
         .sum();
-    let policies: Vec<&String> = account
+    let policies = a
         .policies
         .values()
-        .filter(|p| p.rules.iter().any(|r| reaches(account, r, &resources)))
-        .map(|p| &p.id)
+        .filter(|p| p.rules.iter().any(|r| reaches(a, r, &resources)))
+        .map(|p| p.id.as_str())
         .collect();
-    let mut view = with_id(&network.id, &network.spec);
-    if let Value::Object(map) = &mut view {
-        let router_ids: Vec<&String> = routers.iter().map(|r| &r.id).collect();
-        map.insert("routers".to_owned(), json!(router_ids));
-        map.insert("routing_peers_count".to_owned(), json!(routing_peers));
-        map.insert("resources".to_owned(), json!(resources));
-        map.insert("policies".to_owned(), json!(policies));
+    NetworkView {
+        id: &n.id,
+        name: &n.spec.name,
+        description: n.spec.description.as_deref(),
+        routers: routers.iter().map(|r| r.id.as_str()).collect(),
+        routing_peers_count,
+        resources,
+        policies,
     }
-    view
 }
 
-fn reaches(account: &Account, rule: &PolicyRule, resources: &[&String]) -> bool {
-    let direct = rule
+fn reaches(a: &Account, r: &PolicyRule, resources: &[&str]) -> bool {
+    let direct = r
         .destination_resource
         .as_ref()
-        .is_some_and(|r| resources.contains(&&r.id));
+        .is_some_and(|d| resources.contains(&d.id.as_str()));
     direct
-        || rule.destinations.iter().any(|g| {
-            account
-                .groups
-                .get(g)
-                .is_some_and(|g| g.resources.iter().any(|r| resources.contains(&&r.id)))
+        || r.destinations.iter().any(|g| {
+            a.groups.get(g).is_some_and(|g| {
+                g.resources
+                    .iter()
+                    .any(|m| resources.contains(&m.id.as_str()))
+            })
         })
 }
 
+/// `NetworkResource`.
+#[derive(Debug, Serialize)]
+pub struct NetworkResourceView<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: ResourceKind,
+    groups: Vec<GroupMinimum<'a>>,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    address: &'a str,
+    enabled: bool,
+}
+
 /// `NetworkResource`, with `groups` as `GroupMinimum` objects.
-pub fn network_resource(account: &Account, resource: &NetworkResource) -> Value {
-    let groups: Vec<Value> = account
-        .groups
-        .values()
-        .filter(|g| g.resources.iter().any(|r| r.id == resource.id))
-        .map(group_minimum)
-        .collect();
-    let mut map = Map::new();
-    map.insert("id".to_owned(), json!(resource.id));
-    map.insert("type".to_owned(), json!(resource.kind));
-    map.insert("groups".to_owned(), Value::Array(groups));
-    map.insert("name".to_owned(), json!(resource.name));
-    if let Some(description) = &resource.description {
-        map.insert("description".to_owned(), json!(description));
+pub fn network_resource<'a>(a: &'a Account, r: &'a NetworkResource) -> NetworkResourceView<'a> {
+    NetworkResourceView {
+        id: &r.id,
+        kind: r.kind,
+        groups: a
+            .groups
+            .values()
+            .filter(|g| g.resources.iter().any(|m| m.id == r.id))
+            .map(group_minimum)
+            .collect(),
+        name: &r.name,
+        description: r.description.as_deref(),
+        address: &r.address,
+        enabled: r.enabled,
     }
-    map.insert("address".to_owned(), json!(resource.address));
-    map.insert("enabled".to_owned(), json!(resource.enabled));
-    Value::Object(map)
 }
 
 /// `NetworkRouter`.
-pub fn network_router(router: &NetworkRouter) -> Value {
-    with_id(&router.id, &router.spec)
+pub fn network_router(r: &NetworkRouter) -> WithId<'_, super::network::RouterSpec> {
+    WithId {
+        id: &r.id,
+        spec: &r.spec,
+    }
 }
 
 /// `Route`.
-pub fn route(route: &Route) -> Value {
-    let mut view = with_id(&route.id, &route.spec);
-    if let Value::Object(map) = &mut view {
-        map.insert("network_type".to_owned(), json!(route.network_type));
+#[derive(Debug, Serialize)]
+pub struct RouteView<'a> {
+    id: &'a str,
+    network_type: &'a str,
+    #[serde(flatten)]
+    spec: &'a super::network::RouteSpec,
+}
+
+/// `Route`.
+pub fn route(r: &Route) -> RouteView<'_> {
+    RouteView {
+        id: &r.id,
+        network_type: &r.network_type,
+        spec: &r.spec,
     }
-    view
 }
 
 /// `NameserverGroup`.
-pub fn nameserver_group(group: &NameserverGroup) -> Value {
-    with_id(&group.id, &group.spec)
+pub fn nameserver_group(g: &NameserverGroup) -> WithId<'_, super::network::NameserverGroupSpec> {
+    WithId {
+        id: &g.id,
+        spec: &g.spec,
+    }
+}
+
+/// `User`; `password` only in the answer that created the user.
+#[derive(Debug, Serialize)]
+pub struct UserView<'a> {
+    id: &'a str,
+    email: &'a str,
+    name: &'a str,
+    role: &'a str,
+    status: &'a str,
+    last_login: Ts,
+    auto_groups: &'a [String],
+    is_current: bool,
+    is_service_user: bool,
+    is_blocked: bool,
+    pending_approval: bool,
+    issued: &'a str,
+    /// Set by the create handler only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<&'a str>,
 }
 
 /// `User`; `current` is the caller's user id.
-pub fn user(user: &User, current: Option<&str>) -> Value {
-    json!({
-        "id": user.id,
-        "email": user.email,
-        "name": user.name,
-        "role": user.role,
-        "status": user.status,
-        "last_login": user.last_login,
-        "auto_groups": user.auto_groups,
-        "is_current": current == Some(user.id.as_str()),
-        "is_service_user": user.is_service_user,
-        "is_blocked": user.is_blocked,
-        "pending_approval": user.pending_approval,
-        "issued": user.issued,
-    })
+pub fn user<'a>(u: &'a User, current: Option<&str>) -> UserView<'a> {
+    UserView {
+        id: &u.id,
+        email: &u.email,
+        name: &u.name,
+        role: &u.role,
+        status: &u.status,
+        last_login: u.last_login,
+        auto_groups: &u.auto_groups,
+        is_current: current == Some(u.id.as_str()),
+        is_service_user: u.is_service_user,
+        is_blocked: u.is_blocked,
+        pending_approval: u.pending_approval,
+        issued: &u.issued,
+        password: None,
+    }
 }
 
 /// `PersonalAccessToken` (never the hash).
-pub fn token(token: &Token) -> Value {
-    let mut view = json!({
-        "id": token.id,
-        "name": token.name,
-        "expiration_date": token.expiration_date,
-        "created_by": token.created_by,
-        "created_at": token.created_at,
-    });
-    if let (Value::Object(map), Some(last_used)) = (&mut view, token.last_used) {
-        map.insert("last_used".to_owned(), json!(last_used));
+#[derive(Debug, Serialize)]
+pub struct TokenView<'a> {
+    id: &'a str,
+    name: &'a str,
+    expiration_date: Ts,
+    created_by: &'a str,
+    created_at: Ts,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_used: Option<Ts>,
+}
+
+/// `PersonalAccessToken`.
+pub fn token(t: &Token) -> TokenView<'_> {
+    TokenView {
+        id: &t.id,
+        name: &t.name,
+        expiration_date: t.expiration_date,
+        created_by: &t.created_by,
+        created_at: t.created_at,
+        last_used: t.last_used,
     }
-    view
 }
 
 /// `Account`.
-pub fn account(account: &Account) -> Value {
-    json!({
-        "id": account.id,
-        "settings": account.settings,
-        "domain": account.domain,
-        "domain_category": account.domain_category,
-        "created_at": account.created_at,
-        "created_by": account.created_by,
-        "onboarding": account.onboarding,
-    })
+#[derive(Debug, Serialize)]
+pub struct AccountView<'a> {
+    id: &'a str,
+    settings: &'a AccountSettings,
+    domain: &'a str,
+    domain_category: &'a str,
+    created_at: Ts,
+    created_by: &'a str,
+    onboarding: &'a Onboarding,
 }
 
-/// `TenantResponse`.
-pub fn tenant(tenant: &Tenant) -> Value {
-    plain(tenant)
+/// `Account`.
+pub fn account(a: &Account) -> AccountView<'_> {
+    AccountView {
+        id: &a.id,
+        settings: &a.settings,
+        domain: &a.domain,
+        domain_category: &a.domain_category,
+        created_at: a.created_at,
+        created_by: &a.created_by,
+        onboarding: &a.onboarding,
+    }
 }

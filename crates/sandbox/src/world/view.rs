@@ -9,72 +9,124 @@
 //!  "tenants": [TenantResponse...]}
 //! ```
 //!
-//! Every object is in its API GET form, in creation order; no secret appears (setup keys are
-//! masked, tokens carry no hash).
+//! Every object is in its API GET form (the views of `render`), in creation order; no secret
+//! appears (setup keys are masked, tokens carry no hash).
 
-use serde_json::{Map, Value, json};
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::Value;
 
 use super::model::{Account, World};
-use super::render;
+use super::network::DnsSettings;
+use super::people::{Event, Tenant};
+use super::render::{self, GroupView, NetworkView, PolicyView, SetupKeyView, UserView};
+use super::settings::AccountSettings;
 
-/// The whole world.
-pub fn world(world: &World) -> Value {
-    let accounts: Map<String, Value> = world
-        .accounts
-        .values()
-        .map(|a| (a.id.clone(), account(a)))
-        .collect();
-    let tenants: Vec<Value> = world.tenants.values().map(render::tenant).collect();
-    json!({
-        "msp_account_id": world.msp_account_id,
-        "standalone": world.standalone,
-        "accounts": accounts,
-        "tenants": tenants,
-    })
+/// The whole world, as a serializable view.
+#[derive(Debug, Serialize)]
+pub struct WorldView<'a> {
+    msp_account_id: &'a str,
+    standalone: bool,
+    accounts: IndexMap<&'a str, AccountDoc<'a>>,
+    tenants: Vec<&'a Tenant>,
 }
 
-fn with_field(mut view: Value, key: &str, value: &str) -> Value {
-    if let Value::Object(map) = &mut view {
-        map.insert(key.to_owned(), Value::String(value.to_owned()));
+/// A view with one more field (`network_id`, `user_id`) after its own.
+#[derive(Debug, Serialize)]
+struct Tagged<'a, V> {
+    #[serde(flatten)]
+    view: V,
+    #[serde(flatten)]
+    tag: IndexMap<&'static str, &'a str>,
+}
+
+fn tagged<'a, V>(view: V, key: &'static str, value: &'a str) -> Tagged<'a, V> {
+    Tagged {
+        view,
+        tag: IndexMap::from([(key, value)]),
     }
-    view
 }
 
-fn account(a: &Account) -> Value {
-    let list = |items: Vec<Value>| Value::Array(items);
-    json!({
-        "id": a.id,
-        "domain": a.domain,
-        "parent": a.parent,
-        "settings": a.settings,
-        "dns_settings": a.dns_settings,
-        "groups": list(a.groups.values().map(|g| render::group(a, g)).collect()),
-        "setup_keys": list(a.setup_keys.values().map(render::setup_key).collect()),
-        "policies": list(a.policies.values().map(|p| render::policy(a, p)).collect()),
-        "posture_checks": list(a.posture_checks.values().map(render::posture_check).collect()),
-        "networks": list(a.networks.values().map(|n| render::network(a, n)).collect()),
-        "network_resources": list(
-            a.network_resources
-                .values()
-                .map(|r| with_field(render::network_resource(a, r), "network_id", &r.network_id))
-                .collect()
-        ),
-        "network_routers": list(
-            a.network_routers
-                .values()
-                .map(|r| with_field(render::network_router(r), "network_id", &r.network_id))
-                .collect()
-        ),
-        "routes": list(a.routes.values().map(render::route).collect()),
-        "nameserver_groups": list(a.nameserver_groups.values().map(render::nameserver_group).collect()),
-        "users": list(a.users.values().map(|u| render::user(u, None)).collect()),
-        "tokens": list(
-            a.tokens
-                .values()
-                .map(|t| with_field(render::token(t), "user_id", &t.user_id))
-                .collect()
-        ),
-        "events": list(a.events.iter().map(render::plain).collect()),
-        "peers": list(a.peers.values().cloned().collect()),
-    })
+#[derive(Debug, Serialize)]
+struct AccountDoc<'a> {
+    id: &'a str,
+    domain: &'a str,
+    parent: Option<&'a str>,
+    settings: &'a AccountSettings,
+    dns_settings: &'a DnsSettings,
+    groups: Vec<GroupView<'a>>,
+    setup_keys: Vec<SetupKeyView<'a>>,
+    policies: Vec<PolicyView<'a>>,
+    posture_checks: Vec<render::WithId<'a, super::resources::PostureCheckSpec>>,
+    networks: Vec<NetworkView<'a>>,
+    network_resources: Vec<Tagged<'a, render::NetworkResourceView<'a>>>,
+    network_routers: Vec<Tagged<'a, render::WithId<'a, super::network::RouterSpec>>>,
+    routes: Vec<render::RouteView<'a>>,
+    nameserver_groups: Vec<render::WithId<'a, super::network::NameserverGroupSpec>>,
+    users: Vec<UserView<'a>>,
+    tokens: Vec<Tagged<'a, render::TokenView<'a>>>,
+    events: &'a [Event],
+    peers: Vec<&'a Value>,
+}
+
+/// The whole world as a view (serialize it directly, or through [`world`]).
+pub fn view(world: &World) -> WorldView<'_> {
+    WorldView {
+        msp_account_id: &world.msp_account_id,
+        standalone: world.standalone,
+        accounts: world
+            .accounts
+            .values()
+            .map(|a| (a.id.as_str(), account(a)))
+            .collect(),
+        tenants: world.tenants.values().collect(),
+    }
+}
+
+/// The whole world as JSON.
+pub fn world(world: &World) -> Value {
+    render::value(&view(world))
+}
+
+fn account(a: &Account) -> AccountDoc<'_> {
+    AccountDoc {
+        id: &a.id,
+        domain: &a.domain,
+        parent: a.parent.as_deref(),
+        settings: &a.settings,
+        dns_settings: &a.dns_settings,
+        groups: a.groups.values().map(|g| render::group(a, g)).collect(),
+        setup_keys: a.setup_keys.values().map(render::setup_key).collect(),
+        policies: a.policies.values().map(|p| render::policy(a, p)).collect(),
+        posture_checks: a
+            .posture_checks
+            .values()
+            .map(render::posture_check)
+            .collect(),
+        networks: a.networks.values().map(|n| render::network(a, n)).collect(),
+        network_resources: a
+            .network_resources
+            .values()
+            .map(|r| tagged(render::network_resource(a, r), "network_id", &r.network_id))
+            .collect(),
+        network_routers: a
+            .network_routers
+            .values()
+            .map(|r| tagged(render::network_router(r), "network_id", &r.network_id))
+            .collect(),
+        routes: a.routes.values().map(render::route).collect(),
+        nameserver_groups: a
+            .nameserver_groups
+            .values()
+            .map(render::nameserver_group)
+            .collect(),
+        users: a.users.values().map(|u| render::user(u, None)).collect(),
+        tokens: a
+            .tokens
+            .values()
+            .map(|t| tagged(render::token(t), "user_id", &t.user_id))
+            .collect(),
+        events: &a.events,
+        peers: a.peers.values().collect(),
+    }
 }

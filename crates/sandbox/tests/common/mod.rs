@@ -1,5 +1,5 @@
 //! Test kit: a sandbox on 127.0.0.1:0 and a plain reqwest client that talks to it.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use onboard_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 use reqwest::{Method, StatusCode};

@@ -1,0 +1,299 @@
+//! The testing features: rate limit, injected faults, persistence, the request log.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Api, config};
+use onboard_sandbox::{RateLimit, SandboxConfig};
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn rate_limit_429_after_the_burst_shared_across_tenants() {
+    let cfg = SandboxConfig {
+        rate_limit: Some(RateLimit {
+            per_minute: 60,
+            burst: 6,
+        }),
+        ..config()
+    };
+    let api = Api::with(cfg).await;
+    let t = api.tenant("acme.com").await;
+    for path in ["/api/groups".to_owned(), "/api/groups".to_owned()]
+        .into_iter()
+        .chain((0..3).map(|_| format!("/api/groups?account={t}")))
+    {
+        assert_eq!(api.get(&path).await.code(), 200, "{path}");
+    }
+    for path in ["/api/groups".to_owned(), format!("/api/groups?account={t}")] {
+        let resp = api
+            .http
+            .get(format!("{}{path}", api.base))
+            .header("Authorization", format!("Token {}", api.token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 429);
+        assert!(resp.headers().get("retry-after").is_none());
+        assert_eq!(
+            resp.text().await.unwrap(),
+            r#"{"message":"too many requests","code":429}"#
+        );
+    }
+    let introspection = api
+        .http
+        .get(format!("{}/__sandbox/log", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(introspection.status(), 200, "introspection is not limited");
+}
+
+#[tokio::test]
+async fn rate_limit_refills_at_the_configured_rate() {
+    // 6000 per minute = 100 per second: ten more requests need at least ~0.09 s.
+    let cfg = SandboxConfig {
+        rate_limit: Some(RateLimit {
+            per_minute: 6000,
+            burst: 3,
+        }),
+        ..config()
+    };
+    let api = Api::with(cfg).await;
+    let mut admitted = 0;
+    while api.get("/api/accounts").await.code() == 200 {
+        admitted += 1;
+        assert!(
+            admitted <= 5,
+            "the burst is 3 (plus what refills meanwhile)"
+        );
+    }
+    let start = Instant::now();
+    let mut refilled = 0;
+    let mut refused = 0;
+    while refilled < 10 {
+        match api.get("/api/accounts").await.code() {
+            200 => refilled += 1,
+            429 => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+        assert!(start.elapsed() < Duration::from_secs(5), "refill too slow");
+    }
+    let elapsed = start.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(85),
+        "refilled too fast: {elapsed:?}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "refilled too slowly: {elapsed:?}"
+    );
+    assert!(refused > 0, "the bucket was empty in between");
+}
+
+#[tokio::test]
+async fn a_dropped_response_still_lands_the_write() {
+    let api = Api::with(SandboxConfig {
+        drop_rate: 1.0,
+        ..config()
+    })
+    .await;
+    let sent = api
+        .http
+        .post(format!("{}/api/groups", api.base))
+        .header("Authorization", format!("Token {}", api.token))
+        .json(&json!({"name": "landed"}))
+        .send()
+        .await;
+    let err = sent.expect_err("no response arrives");
+    assert!(err.status().is_none(), "the client sees no status: {err}");
+    assert!(
+        format!("{err:?}").contains("IncompleteMessage"),
+        "a connection closed mid-exchange: {err:?}"
+    );
+    let world = api.world();
+    let groups = world["accounts"][api.msp()]["groups"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(
+        groups.iter().any(|g| g["name"] == "landed"),
+        "the write landed"
+    );
+    let log = api.sandbox.log();
+    assert_eq!(log.len(), 1);
+    assert!(log[0].dropped);
+    assert_eq!(log[0].status, 200);
+}
+
+#[tokio::test]
+async fn injected_failures_do_nothing_and_are_reproducible() {
+    let api = Api::with(SandboxConfig {
+        fail_rate: 1.0,
+        ..config()
+    })
+    .await;
+    let failed = api.post("/api/groups", json!({"name": "never"})).await;
+    common::assert_error(&failed, 500, "internal server error");
+    let world = api.world();
+    assert!(!world.to_string().contains("never"));
+    assert_eq!(api.sandbox.log()[0].effective_account, None);
+
+    let run = |seed| async move {
+        let api = Api::with(SandboxConfig {
+            fail_rate: 0.5,
+            seed: Some(seed),
+            ..config()
+        })
+        .await;
+        let mut codes = Vec::new();
+        for _ in 0..24 {
+            codes.push(api.get("/api/groups").await.code());
+        }
+        codes
+    };
+    let a = run(11).await;
+    assert_eq!(a, run(11).await, "same seed, same faults");
+    assert!(a.contains(&500) && a.contains(&200), "{a:?}");
+}
+
+#[tokio::test]
+async fn latency_delays_responses() {
+    let api = Api::with(SandboxConfig {
+        latency_ms: 60,
+        jitter_ms: 10,
+        ..config()
+    })
+    .await;
+    let start = Instant::now();
+    assert_eq!(api.get("/api/groups").await.code(), 200);
+    assert!(start.elapsed() >= Duration::from_millis(60));
+}
+
+#[tokio::test]
+async fn the_request_log_records_every_api_request_without_tokens() {
+    let api = Api::start().await;
+    let t = api.tenant("acme.com").await;
+    api.group(&format!("?account={t}"), "g").await;
+    api.call_as("nbp_bad", Method::GET, "/api/groups", None)
+        .await;
+    let resp = api
+        .http
+        .get(format!("{}/__sandbox/log", api.base))
+        .send()
+        .await
+        .unwrap();
+    let text = resp.text().await.unwrap();
+    assert!(!text.contains(&api.token), "the log never holds a token");
+    let log: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        log.len(),
+        3,
+        "introspection requests are not logged: {text}"
+    );
+    assert_eq!(log[0]["seq"], 1);
+    assert_eq!(log[0]["method"], "POST");
+    assert_eq!(log[0]["path"], "/api/integrations/msp/tenants");
+    assert_eq!(log[1]["account"], json!(t));
+    assert_eq!(log[1]["effective_account"], json!(t));
+    assert_eq!(log[1]["status"], 200);
+    assert_eq!(log[2]["status"], 401);
+    assert_eq!(log[2]["user_id"], json!(null));
+    assert!(log[0]["user_agent"].is_null() || log[0]["user_agent"].is_string());
+    assert!(log[1]["finished_ms"].as_u64() >= log[1]["started_ms"].as_u64());
+    let world = api
+        .http
+        .get(format!("{}/__sandbox/world", api.base))
+        .send()
+        .await
+        .unwrap();
+    let world: serde_json::Value = world.json().await.unwrap();
+    assert_eq!(world, api.world());
+}
+
+#[tokio::test]
+async fn the_data_file_round_trips_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sandbox.json");
+    let fixed = "nbp_fixedfixedfixedfixedfixedfixedfixed".to_owned();
+    let cfg = SandboxConfig {
+        data: Some(data.clone()),
+        token: Some(fixed.clone()),
+        ..config()
+    };
+    let api = Api::with(cfg.clone()).await;
+    assert!(!api.sandbox.token_was_generated());
+    let g = api.group("", "kept").await;
+    let key = api
+        .post("/api/setup-keys", json!({"name": "k", "type": "reusable"}))
+        .await
+        .body["key"]
+        .clone();
+    let svc = api
+        .post(
+            "/api/users",
+            json!({"name": "ci", "role": "admin", "auto_groups": [], "is_service_user": true}),
+        )
+        .await
+        .id();
+    let minted = api
+        .post(
+            &format!("/api/users/{svc}/tokens"),
+            json!({"name": "t", "expires_in": 1}),
+        )
+        .await;
+    let pat = minted.body["plain_token"].as_str().unwrap().to_owned();
+    let msp = api.msp();
+    api.sandbox.shutdown().await;
+
+    let text = std::fs::read_to_string(&data).unwrap();
+    for secret in [fixed.as_str(), pat.as_str(), key.as_str().unwrap()] {
+        assert!(
+            !text.contains(secret),
+            "the data file holds no plain secret"
+        );
+    }
+    let again = Api::with(cfg.clone()).await;
+    assert_eq!(again.msp(), msp);
+    assert_eq!(again.get(&format!("/api/groups/{g}")).await.code(), 200);
+    assert_eq!(
+        again
+            .call_as(&pat, Method::GET, "/api/users/current", None)
+            .await
+            .body["id"],
+        json!(svc)
+    );
+    let tokens = again.world()["accounts"][&msp]["tokens"]
+        .as_array()
+        .unwrap()
+        .len();
+    again.sandbox.shutdown().await;
+
+    let generated = Api::with(SandboxConfig {
+        token: None,
+        ..cfg.clone()
+    })
+    .await;
+    assert!(generated.sandbox.token_was_generated());
+    assert_eq!(
+        generated.get("/api/groups").await.code(),
+        200,
+        "a fresh generated token works"
+    );
+    let fresh = generated.world()["accounts"][&msp]["tokens"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(fresh, tokens, "restarts do not pile up tokens");
+    generated.sandbox.shutdown().await;
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{").unwrap();
+    let err = onboard_sandbox::Sandbox::start(SandboxConfig {
+        data: Some(broken),
+        ..config()
+    })
+    .await;
+    assert!(err.is_err());
+}
