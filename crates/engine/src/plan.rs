@@ -153,9 +153,14 @@ pub fn offline(
         ..Scope::default()
     };
     let tenant = playbook.tenant.as_ref().map(|t| {
+        // The tenant comes first; the steps it references (MSP-side groups) are not known yet.
+        let before = Scope {
+            pending: playbook.steps.iter().map(|s| s.id.clone()).collect(),
+            ..scope.clone()
+        };
         let r = Renderer {
             playbook,
-            ctx: scope.context(None),
+            ctx: before.context(None),
             mask_secrets: true,
         };
         let mut field = |tpl| {
@@ -165,7 +170,10 @@ pub fn offline(
             })
         };
         let (name, domain) = (field(&t.name), field(&t.domain));
-        let groups = r.node(&t.groups).unwrap_or(Json::Null);
+        let groups = r.node(&t.groups).unwrap_or_else(|e| {
+            diags.push(e.to_diag());
+            Json::Null
+        });
         TenantPlan {
             action: Action::Create,
             name,
