@@ -58,6 +58,8 @@ pub struct Shape {
     pub defaults: fn() -> Vec<(&'static str, Value)>,
     /// Lists of objects inside the body, with their own shape.
     pub nested: &'static [(&'static str, &'static Shape)],
+    /// Required fields whose default [`apply_defaults`] derives from other fields.
+    pub derived: &'static [&'static str],
 }
 
 /// Everything the engine knows about one step type.
@@ -85,6 +87,7 @@ const fn shape(
         required,
         defaults,
         nested: &[],
+        derived: &[],
     }
 }
 
@@ -125,6 +128,7 @@ static POLICY: Shape = Shape {
         ]
     },
     nested: &[("rules", &RULE)],
+    derived: &[],
 };
 static POSTURE_CHECK: Shape = shape(&["name", "description"], || {
     vec![("description", json!(""))]
@@ -190,6 +194,7 @@ static NAMESERVER_GROUP: Shape = Shape {
         ]
     },
     nested: &[("nameservers", &NAMESERVER)],
+    derived: &["primary"],
 };
 static SETTINGS: Shape = shape(&[], none);
 static USER: Shape = shape(&["role", "auto_groups", "is_service_user"], || {
@@ -571,7 +576,7 @@ pub fn missing_required(shape: &Shape, present: &dyn Fn(&str) -> bool) -> Vec<&'
         .required
         .iter()
         .copied()
-        .filter(|f| !present(f) && !defaults.contains(f))
+        .filter(|f| !present(f) && !defaults.contains(f) && !shape.derived.contains(f))
         .collect()
 }
 
@@ -605,5 +610,14 @@ mod tests {
         let mut b = json!({"name": "b", "nameservers": [], "groups": [], "domains": ["x.y"]});
         apply_defaults(StepType::NameserverGroup, &mut b);
         assert_eq!(b["primary"], json!(false));
+    }
+
+    #[test]
+    fn derived_defaults_are_not_missing() {
+        let given = ["name", "nameservers", "groups"];
+        let missing = missing_required(StepType::NameserverGroup.spec().body, &|f| {
+            given.contains(&f)
+        });
+        assert!(missing.is_empty(), "{missing:?}");
     }
 }
