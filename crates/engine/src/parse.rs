@@ -168,6 +168,7 @@ fn inputs(dec: &mut Decoder, node: &Node) -> IndexMap<String, InputDecl> {
                         .last()
                         .unwrap_or("invalid")
                         .trim()
+                        .trim_start_matches("error: ")
                         .to_lowercase();
                     dec.error(
                         span,

@@ -159,7 +159,17 @@ fn syntax_error(file: &SourceFile, err: &serde_saphyr::Error) -> Diag {
 
 fn first_line(message: &str) -> String {
     let line = message.lines().next().unwrap_or("").trim();
-    // serde-saphyr prefixes a location; we show our own.
+    // serde-saphyr prefixes a location, and the scanner appends one; we show our own.
+    let line = match line.rfind(" at line ") {
+        Some(i)
+            if line[i + 9..]
+                .split(", column ")
+                .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) =>
+        {
+            &line[..i]
+        }
+        _ => line,
+    };
     match line.find(": ") {
         Some(i) if line[..i].contains("line ") => line[i + 2..].to_owned(),
         _ => line.to_owned(),
@@ -369,5 +379,6 @@ mod tests {
         let file = SourceFile::new("bad.yaml", "a: [1, 2\nb: 3\n");
         let err = parse(&file).unwrap_err();
         assert!(err.location().unwrap().starts_with("bad.yaml:"), "{err}");
+        assert!(!err.message.contains("at line"), "{err}");
     }
 }
