@@ -6,7 +6,6 @@
 //! one-element array or 404.
 
 use super::prelude::*;
-use crate::world::model::World as W;
 use crate::world::resources::{Group, ResourceKind, ResourceRef};
 
 /// `GroupRequest`.
@@ -138,7 +137,7 @@ fn build(a: &Account, id: String, req: GroupRequest) -> Result<Group, ApiError> 
 }
 
 /// The first object that still references group `id`: its kind and name.
-fn link_of(w: &W, a: &Account, id: &str) -> Option<(&'static str, String)> {
+fn link_of(w: &World, a: &Account, id: &str) -> Option<(&'static str, String)> {
     let id = &id.to_owned();
     let has = |ids: &Option<Vec<String>>| ids.as_ref().is_some_and(|v| v.contains(id));
     if let Some(k) = a.setup_keys.values().find(|k| k.auto_groups.contains(id)) {

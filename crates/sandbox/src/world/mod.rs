@@ -10,6 +10,7 @@ pub mod network;
 pub mod people;
 pub mod persist;
 pub mod render;
+pub mod render_net;
 pub mod resources;
 pub mod settings;
 pub mod time;

@@ -10,14 +10,18 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::model::Account;
-use super::network::{NameserverGroup, Network, NetworkResource, NetworkRouter, Route};
 use super::people::{Token, User};
 use super::resources::{
-    Action, Group, Policy, PolicyRule, PortRange, PostureCheck, Protocol, ResourceKind,
-    ResourceRef, SetupKey, SetupKeyType,
+    Action, Group, Policy, PolicyRule, PortRange, PostureCheck, Protocol, ResourceRef, SetupKey,
+    SetupKeyType,
 };
 use super::settings::{AccountSettings, Onboarding};
 use super::time::Ts;
+
+pub use super::render_net::{
+    NetworkResourceView, NetworkView, RouteView, nameserver_group, network, network_resource,
+    network_router, route,
+};
 
 /// Any view as a JSON tree (for the world document).
 pub fn value(view: &impl Serialize) -> Value {
@@ -27,9 +31,11 @@ pub fn value(view: &impl Serialize) -> Value {
 /// `{"id": ..., <spec fields>}`.
 #[derive(Debug, Serialize)]
 pub struct WithId<'a, T> {
-    id: &'a str,
+    /// The id.
+    pub id: &'a str,
+    /// The stored spec, flattened after it.
     #[serde(flatten)]
-    spec: &'a T,
+    pub spec: &'a T,
 }
 
 /// `GroupMinimum`.
@@ -233,143 +239,6 @@ pub fn posture_check(c: &PostureCheck) -> WithId<'_, super::resources::PostureCh
     WithId {
         id: &c.id,
         spec: &c.spec,
-    }
-}
-
-/// `Network`.
-#[derive(Debug, Serialize)]
-pub struct NetworkView<'a> {
-    id: &'a str,
-    name: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
-    routers: Vec<&'a str>,
-    routing_peers_count: usize,
-    resources: Vec<&'a str>,
-    policies: Vec<&'a str>,
-}
-
-/// `Network`, with its routers, resources, routing peer count and the policies that reach
-/// its resources.
-pub fn network<'a>(a: &'a Account, n: &'a Network) -> NetworkView<'a> {
-    let resources: Vec<&str> = a
-        .network_resources
-        .values()
-        .filter(|r| r.network_id == n.id)
-        .map(|r| r.id.as_str())
-        .collect();
-    let routers: Vec<&NetworkRouter> = a
-        .network_routers
-        .values()
-        .filter(|r| r.network_id == n.id)
-        .collect();
-    let routing_peers_count = routers
-        .iter()
-        .map(|r| match (&r.spec.peer, &r.spec.peer_groups) {
-            (Some(_), _) => 1,
-            (None, Some(groups)) => groups
-                .iter()
-                .filter_map(|g| a.groups.get(g))
-                .map(|g| g.peers.len())
-                .sum(),
-            (None, None) => 0,
-        })
-        .sum();
-    let policies = a
-        .policies
-        .values()
-        .filter(|p| p.rules.iter().any(|r| reaches(a, r, &resources)))
-        .map(|p| p.id.as_str())
-        .collect();
-    NetworkView {
-        id: &n.id,
-        name: &n.spec.name,
-        description: n.spec.description.as_deref(),
-        routers: routers.iter().map(|r| r.id.as_str()).collect(),
-        routing_peers_count,
-        resources,
-        policies,
-    }
-}
-
-fn reaches(a: &Account, r: &PolicyRule, resources: &[&str]) -> bool {
-    let direct = r
-        .destination_resource
-        .as_ref()
-        .is_some_and(|d| resources.contains(&d.id.as_str()));
-    direct
-        || r.destinations.iter().any(|g| {
-            a.groups.get(g).is_some_and(|g| {
-                g.resources
-                    .iter()
-                    .any(|m| resources.contains(&m.id.as_str()))
-            })
-        })
-}
-
-/// `NetworkResource`.
-#[derive(Debug, Serialize)]
-pub struct NetworkResourceView<'a> {
-    id: &'a str,
-    #[serde(rename = "type")]
-    kind: ResourceKind,
-    groups: Vec<GroupMinimum<'a>>,
-    name: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
-    address: &'a str,
-    enabled: bool,
-}
-
-/// `NetworkResource`, with `groups` as `GroupMinimum` objects.
-pub fn network_resource<'a>(a: &'a Account, r: &'a NetworkResource) -> NetworkResourceView<'a> {
-    NetworkResourceView {
-        id: &r.id,
-        kind: r.kind,
-        groups: a
-            .groups
-            .values()
-            .filter(|g| g.resources.iter().any(|m| m.id == r.id))
-            .map(group_minimum)
-            .collect(),
-        name: &r.name,
-        description: r.description.as_deref(),
-        address: &r.address,
-        enabled: r.enabled,
-    }
-}
-
-/// `NetworkRouter`.
-pub fn network_router(r: &NetworkRouter) -> WithId<'_, super::network::RouterSpec> {
-    WithId {
-        id: &r.id,
-        spec: &r.spec,
-    }
-}
-
-/// `Route`.
-#[derive(Debug, Serialize)]
-pub struct RouteView<'a> {
-    id: &'a str,
-    network_type: &'a str,
-    #[serde(flatten)]
-    spec: &'a super::network::RouteSpec,
-}
-
-/// `Route`.
-pub fn route(r: &Route) -> RouteView<'_> {
-    RouteView {
-        id: &r.id,
-        network_type: &r.network_type,
-        spec: &r.spec,
-    }
-}
-
-/// `NameserverGroup`.
-pub fn nameserver_group(g: &NameserverGroup) -> WithId<'_, super::network::NameserverGroupSpec> {
-    WithId {
-        id: &g.id,
-        spec: &g.spec,
     }
 }
 

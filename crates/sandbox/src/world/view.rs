@@ -31,20 +31,16 @@ pub struct WorldView<'a> {
     tenants: Vec<&'a Tenant>,
 }
 
-/// A view with one more field (`network_id`, `user_id`) after its own.
+/// A view with the id of its owner added (`network_id`, `user_id`), which the API views
+/// leave out because their URL says it.
 #[derive(Debug, Serialize)]
-struct Tagged<'a, V> {
+struct Owned<'a, V> {
     #[serde(flatten)]
     view: V,
-    #[serde(flatten)]
-    tag: IndexMap<&'static str, &'a str>,
-}
-
-fn tagged<'a, V>(view: V, key: &'static str, value: &'a str) -> Tagged<'a, V> {
-    Tagged {
-        view,
-        tag: IndexMap::from([(key, value)]),
-    }
+    #[serde(skip_serializing_if = "Option::is_none")]
+    network_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -59,12 +55,12 @@ struct AccountDoc<'a> {
     policies: Vec<PolicyView<'a>>,
     posture_checks: Vec<render::WithId<'a, super::resources::PostureCheckSpec>>,
     networks: Vec<NetworkView<'a>>,
-    network_resources: Vec<Tagged<'a, render::NetworkResourceView<'a>>>,
-    network_routers: Vec<Tagged<'a, render::WithId<'a, super::network::RouterSpec>>>,
+    network_resources: Vec<Owned<'a, render::NetworkResourceView<'a>>>,
+    network_routers: Vec<Owned<'a, render::WithId<'a, super::network::RouterSpec>>>,
     routes: Vec<render::RouteView<'a>>,
     nameserver_groups: Vec<render::WithId<'a, super::network::NameserverGroupSpec>>,
     users: Vec<UserView<'a>>,
-    tokens: Vec<Tagged<'a, render::TokenView<'a>>>,
+    tokens: Vec<Owned<'a, render::TokenView<'a>>>,
     events: &'a [Event],
     peers: Vec<&'a Value>,
 }
@@ -107,12 +103,20 @@ fn account(a: &Account) -> AccountDoc<'_> {
         network_resources: a
             .network_resources
             .values()
-            .map(|r| tagged(render::network_resource(a, r), "network_id", &r.network_id))
+            .map(|r| Owned {
+                view: render::network_resource(a, r),
+                network_id: Some(&r.network_id),
+                user_id: None,
+            })
             .collect(),
         network_routers: a
             .network_routers
             .values()
-            .map(|r| tagged(render::network_router(r), "network_id", &r.network_id))
+            .map(|r| Owned {
+                view: render::network_router(r),
+                network_id: Some(&r.network_id),
+                user_id: None,
+            })
             .collect(),
         routes: a.routes.values().map(render::route).collect(),
         nameserver_groups: a
@@ -124,7 +128,11 @@ fn account(a: &Account) -> AccountDoc<'_> {
         tokens: a
             .tokens
             .values()
-            .map(|t| tagged(render::token(t), "user_id", &t.user_id))
+            .map(|t| Owned {
+                view: render::token(t),
+                network_id: None,
+                user_id: Some(&t.user_id),
+            })
             .collect(),
         events: &a.events,
         peers: a.peers.values().collect(),
