@@ -92,12 +92,14 @@ impl Template {
         };
         let tmpl = env()
             .template_from_str(src)
-            .map_err(|e| syntax_diag(file, &e, &at, span))?;
+            .map_err(|e| syntax_diag(file, &e, src, 0, &at, span))?;
         let form = match single_expression(src) {
             Some(expr) => {
+                // `expr` is a slice of `src`; error ranges are relative to it.
+                let start = expr.as_ptr() as usize - src.as_ptr() as usize;
                 env()
                     .compile_expression(expr)
-                    .map_err(|e| syntax_diag(file, &e, &at, span))?;
+                    .map_err(|e| syntax_diag(file, &e, src, start, &at, span))?;
                 Form::Expr(expr.to_owned())
             }
             None => Form::Mixed,
@@ -174,10 +176,23 @@ fn source_base(file: &SourceFile, span: Span, src: &str) -> Option<usize> {
 fn syntax_diag(
     file: &SourceFile,
     err: &minijinja::Error,
+    src: &str,
+    start: usize,
     at: &dyn Fn(std::ops::Range<usize>) -> Span,
     span: Span,
 ) -> Diag {
-    let pos = err.range().map_or(span, at);
+    // minijinja's range is in bytes and may end inside a multi-byte character.
+    let pos = err.range().map_or(span, |r| {
+        let mut a = (r.start + start).min(src.len());
+        let mut b = (r.end + start).clamp(a, src.len());
+        while !src.is_char_boundary(a) {
+            a -= 1;
+        }
+        while !src.is_char_boundary(b) {
+            b += 1;
+        }
+        at(a..b)
+    });
     let detail = err.detail().unwrap_or("invalid syntax");
     Diag::at(
         file,
@@ -353,5 +368,14 @@ mod tests {
         assert_eq!(e.help.as_deref(), Some("did you mean `inputs`?"));
         let e = parse("{{ steps.x.id ").unwrap_err();
         assert!(e.message.starts_with("template syntax error"), "{e}");
+    }
+
+    #[test]
+    fn syntax_error_spans_whole_characters() {
+        let src = "{{ é }}";
+        let e = parse(src).unwrap_err();
+        let text = e.file.as_ref().unwrap().text();
+        let span = e.labels[0].span;
+        assert_eq!(&text[span.offset..span.offset + span.len], "é", "{e}");
     }
 }
