@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use onboard_sandbox::{Sandbox, SandboxConfig};
+use onboard_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -103,6 +103,51 @@ async fn run(load: &Arc<Load>, concurrency: u64) -> Duration {
     start.elapsed()
 }
 
+/// The sandbox to load: in process, or (diagnostics) one at `SANDBOX_BENCH_URL`.
+async fn target() -> (Option<SandboxHandle>, String, String) {
+    if let Ok(url) = std::env::var("SANDBOX_BENCH_URL") {
+        let token = std::env::var("SANDBOX_BENCH_TOKEN").expect("SANDBOX_BENCH_TOKEN");
+        return (None, url, token);
+    }
+    let cfg = SandboxConfig {
+        rate_limit: None,
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start(cfg).await.expect("sandbox starts");
+    let (url, token) = (sandbox.url(), sandbox.token().to_owned());
+    (Some(sandbox), url, token)
+}
+
+/// A load of `total` requests, numbered from `first`.
+async fn load(base: &str, token: &str, first: u64, total: u64, concurrency: u64) -> Arc<Load> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency as usize)
+        .no_proxy()
+        .retry(reqwest::retry::never())
+        .build()
+        .expect("client");
+    let auth = reqwest::header::HeaderValue::from_str(&format!("Token {token}")).expect("header");
+    let seed = client
+        .post(format!("{base}/api/groups"))
+        .header("authorization", auth.clone())
+        .json(&serde_json::json!({"name": "bench-seed"}))
+        .send()
+        .await
+        .expect("seed group");
+    assert!(
+        seed.status().is_success() || seed.status() == 409,
+        "seed group"
+    );
+    Arc::new(Load {
+        client,
+        urls: Urls::new(base),
+        auth,
+        next: AtomicU64::new(first),
+        total: first + total,
+        failures: AtomicU64::new(0),
+    })
+}
+
 #[tokio::main]
 async fn main() {
     // Diagnostics: serve only (to measure the server's CPU apart from the load generator).
@@ -120,74 +165,24 @@ async fn main() {
     }
     let total = env_u64("SANDBOX_BENCH_REQUESTS", 200_000);
     let concurrency = env_u64("SANDBOX_BENCH_CONCURRENCY", 64);
-    // Diagnostics: drive a sandbox running elsewhere instead of an in-process one.
-    let external = std::env::var("SANDBOX_BENCH_URL").ok();
-    let sandbox = match external {
-        Some(_) => None,
-        None => {
-            let cfg = SandboxConfig {
-                rate_limit: None,
-                ..SandboxConfig::default()
-            };
-            Some(Sandbox::start(cfg).await.expect("sandbox starts"))
-        }
-    };
-    let (base, token) = match &sandbox {
-        Some(sb) => (sb.url(), sb.token().to_owned()),
-        None => (
-            external.unwrap_or_default(),
-            std::env::var("SANDBOX_BENCH_TOKEN").expect("SANDBOX_BENCH_TOKEN"),
-        ),
-    };
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency as usize)
-        .no_proxy()
-        .retry(reqwest::retry::never())
-        .build()
-        .expect("client");
-    let auth = format!("Token {token}");
-    let urls = Urls::new(&base);
-    let seed = client
-        .post(format!("{base}/api/groups"))
-        .header("Authorization", &auth)
-        .json(&serde_json::json!({"name": "bench-seed"}))
-        .send()
-        .await
-        .expect("seed group");
-    assert!(
-        seed.status().is_success() || seed.status() == 409,
-        "seed group"
-    );
-    let auth = reqwest::header::HeaderValue::from_str(&auth).expect("header");
+    let (sandbox, base, token) = target().await;
+    run(
+        &load(&base, &token, 1_000_000_000, 2_000, concurrency).await,
+        concurrency,
+    )
+    .await;
 
-    let warmup = Arc::new(Load {
-        client: client.clone(),
-        urls: urls.clone(),
-        auth: auth.clone(),
-        next: AtomicU64::new(total),
-        total: total + 2_000,
-        failures: AtomicU64::new(0),
-    });
-    run(&warmup, concurrency).await;
-
-    let load = Arc::new(Load {
-        client,
-        urls,
-        auth,
-        next: AtomicU64::new(0),
-        total,
-        failures: AtomicU64::new(0),
-    });
+    let load = load(&base, &token, 0, total, concurrency).await;
     let cpu_before = cpu_seconds();
     let elapsed = run(&load, concurrency).await;
     let cpu = cpu_seconds()
         .zip(cpu_before)
         .map(|(after, before)| after - before);
     let failures = load.failures.load(Ordering::Relaxed);
-    let rate = total as f64 / elapsed.as_secs_f64();
     println!(
-        "sandbox_throughput: {total} mixed requests, {concurrency} keep-alive clients, {:.2} s: {rate:.0} requests/s ({failures} failures)",
-        elapsed.as_secs_f64()
+        "sandbox_throughput: {total} mixed requests, {concurrency} keep-alive clients, {:.2} s: {:.0} requests/s ({failures} failures)",
+        elapsed.as_secs_f64(),
+        total as f64 / elapsed.as_secs_f64()
     );
     if let Some(cpu) = cpu {
         println!(

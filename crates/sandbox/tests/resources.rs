@@ -184,6 +184,24 @@ async fn policies_answer_group_objects_and_keep_the_first_rule() {
         .post("/api/policies", json!({"name": "x", "enabled": true, "rules": [{"name": "r", "enabled": true, "action": "allow", "bidirectional": true, "protocol": "all"}]}))
         .await;
     assert_error(&bad, 422, "rules[0].action");
+    let ssh = json!({"name": "r", "enabled": true, "action": "accept", "bidirectional": false,
+        "protocol": "netbird-ssh", "sources": [g], "destinations": [g]});
+    let no_users = api
+        .post(
+            "/api/policies",
+            json!({"name": "ssh", "enabled": true, "rules": [ssh]}),
+        )
+        .await;
+    assert_error(&no_users, 422, "authorized_groups");
+    let mut ssh = ssh;
+    ssh["authorized_groups"] = json!({g.clone(): ["root"]});
+    let with_users = api
+        .post(
+            "/api/policies",
+            json!({"name": "ssh", "enabled": true, "rules": [ssh]}),
+        )
+        .await;
+    assert_eq!(with_users.code(), 200, "{}", with_users.body);
     let missing = api
         .post("/api/policies", json!({"enabled": true, "rules": []}))
         .await;

@@ -3,8 +3,8 @@
 //!
 //! Checks (422 unless noted): a name, at least one rule, sources or a source resource but
 //! not both (likewise destinations), no ports with protocol `all` or `icmp`, ports and
-//! ranges within 1..=65535 and not both, known posture checks; unknown groups, resources
-//! and peers are 404.
+//! ranges within 1..=65535 and not both, `authorized_groups` for every source group with
+//! protocol `netbird-ssh`, known posture checks; unknown groups, resources and peers are 404.
 //!
 //! Like NetBird (netbird#3583), a policy keeps only its first rule.
 
@@ -171,6 +171,18 @@ fn check_rule_shape(r: &RuleRequest) -> Result<(), ApiError> {
         return Err(ApiError::invalid(
             "specify either destinations or destination resources, not both",
         ));
+    }
+    if r.protocol == Protocol::NetbirdSsh {
+        let authorized = r.authorized_groups.as_ref();
+        let sources = r.sources.iter().flatten();
+        if let Some(g) = sources
+            .into_iter()
+            .find(|g| !authorized.is_some_and(|m| m.contains_key(*g)))
+        {
+            return Err(ApiError::invalid(format!(
+                "invalid field authorized_groups: protocol netbird-ssh needs local users for source group {g}"
+            )));
+        }
     }
     let ports = r.ports.as_deref().unwrap_or_default();
     let ranges = r.port_ranges.as_deref().unwrap_or_default();

@@ -15,12 +15,27 @@ use crate::handlers::{
     posture_checks as pc, routes, setup_keys, tenants, tokens, users,
 };
 
+type Routes = Router<Arc<App>>;
+
 /// The router, with the shared state applied.
 pub fn build(app: Arc<App>) -> Router {
-    let tenant = "/api/integrations/msp/tenants";
     Router::new()
         .route("/__sandbox/log", get(introspect::log))
         .route("/__sandbox/world", get(introspect::world))
+        .merge(people())
+        .merge(access())
+        .merge(network())
+        .merge(msp())
+        .fallback(|| async { ApiError::not_found("not found") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::from_status(StatusCode::METHOD_NOT_ALLOWED)
+        })
+        .with_state(app)
+}
+
+/// Accounts, users, tokens, peers and the audit log.
+fn people() -> Routes {
+    Router::new()
         .route("/api/accounts", get(accounts::list_accounts))
         .route("/api/accounts/{id}", put(accounts::update_account))
         .route(
@@ -48,15 +63,22 @@ pub fn build(app: Arc<App>) -> Router {
                 .put(peers::update_peer)
                 .delete(peers::delete_peer),
         )
+        .route("/api/events/audit", get(events::audit_events))
+}
+
+/// Setup keys, groups, policies and posture checks.
+fn access() -> Routes {
+    use setup_keys as keys;
+    Router::new()
         .route(
             "/api/setup-keys",
-            get(setup_keys::list_keys).post(setup_keys::create_key),
+            get(keys::list_keys).post(keys::create_key),
         )
         .route(
             "/api/setup-keys/{id}",
-            get(setup_keys::get_key)
-                .put(setup_keys::update_key)
-                .delete(setup_keys::delete_key),
+            get(keys::get_key)
+                .put(keys::update_key)
+                .delete(keys::delete_key),
         )
         .route(
             "/api/groups",
@@ -88,16 +110,22 @@ pub fn build(app: Arc<App>) -> Router {
                 .put(pc::update_check)
                 .delete(pc::delete_check),
         )
+}
+
+/// Networks with their resources and routers, routes, nameservers and DNS settings.
+fn network() -> Routes {
+    use networks as n;
+    Router::new()
         .route(
             "/api/networks",
-            get(networks::list_networks).post(networks::create_network),
+            get(n::list_networks).post(n::create_network),
         )
         .route("/api/networks/routers", get(nc::list_all_routers))
         .route(
             "/api/networks/{id}",
-            get(networks::get_network)
-                .put(networks::update_network)
-                .delete(networks::delete_network),
+            get(n::get_network)
+                .put(n::update_network)
+                .delete(n::delete_network),
         )
         .route(
             "/api/networks/{id}/resources",
@@ -143,31 +171,34 @@ pub fn build(app: Arc<App>) -> Router {
             "/api/dns/settings",
             get(dns::get_settings).put(dns::update_settings),
         )
-        .route("/api/events/audit", get(events::audit_events))
+}
+
+/// MSP tenants.
+fn msp() -> Routes {
+    use tenants as t;
+    Router::new()
         .route(
-            tenant,
-            get(tenants::list_tenants).post(tenants::create_tenant),
+            "/api/integrations/msp/tenants",
+            get(t::list_tenants).post(t::create_tenant),
         )
         .route(
-            &format!("{tenant}/{{id}}"),
-            put(tenants::update_tenant).delete(tenants::delete_tenant),
+            "/api/integrations/msp/tenants/{id}",
+            put(t::update_tenant).delete(t::delete_tenant),
         )
         .route(
-            &format!("{tenant}/{{id}}/invite"),
-            post(tenants::invite_tenant),
-        )
-        .route(&format!("{tenant}/{{id}}/dns"), post(tenants::verify_dns))
-        .route(
-            &format!("{tenant}/{{id}}/unlink"),
-            post(tenants::unlink_tenant),
+            "/api/integrations/msp/tenants/{id}/invite",
+            post(t::invite_tenant),
         )
         .route(
-            &format!("{tenant}/{{id}}/subscription"),
-            post(tenants::subscription),
+            "/api/integrations/msp/tenants/{id}/dns",
+            post(t::verify_dns),
         )
-        .fallback(|| async { ApiError::not_found("not found") })
-        .method_not_allowed_fallback(|| async {
-            ApiError::from_status(StatusCode::METHOD_NOT_ALLOWED)
-        })
-        .with_state(app)
+        .route(
+            "/api/integrations/msp/tenants/{id}/unlink",
+            post(t::unlink_tenant),
+        )
+        .route(
+            "/api/integrations/msp/tenants/{id}/subscription",
+            post(t::subscription),
+        )
 }
