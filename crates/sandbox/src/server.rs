@@ -12,7 +12,7 @@ use std::sync::Arc;
 use axum::Router;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
@@ -162,8 +162,10 @@ async fn accept_loop(
 
 async fn serve_connection(stream: tokio::net::TcpStream, app: Arc<App>, router: Router) {
     let service = service_fn(move |req| pipeline::serve(app.clone(), router.clone(), req));
+    // No header read timeout: hyper would also apply it to idle keep-alive connections and
+    // close them under clients that pause longer (reqwest keeps idle connections for 90 s).
     let served = http1::Builder::new()
-        .timer(TokioTimer::new())
+        .header_read_timeout(None)
         .keep_alive(true)
         .serve_connection(TokioIo::new(stream), service)
         .await;

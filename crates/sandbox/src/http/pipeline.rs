@@ -69,9 +69,9 @@ pub async fn serve(
         run(&app, router, req, pairs, user_agent.as_deref()).await
     };
     response = with_error_body(response);
-    if let Ok(id) = HeaderValue::from_str(&format!("sandbox-{seq:012}")) {
-        response.headers_mut().insert("x-request-id", id);
-    }
+    response
+        .headers_mut()
+        .insert("x-request-id", HeaderValue::from(seq));
     let (effective_account, user_id) = who.unzip();
     app.log.push(LogEntry {
         seq,
