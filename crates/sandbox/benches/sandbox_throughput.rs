@@ -5,7 +5,10 @@
 //!
 //! `cargo bench -p onboard-sandbox --bench sandbox_throughput`; `SANDBOX_BENCH_REQUESTS`
 //! changes the count (default 200000), `SANDBOX_BENCH_CONCURRENCY` the clients (default 64).
-//! Needs only tokio, reqwest, serde_json and onboard-sandbox.
+//! Diagnostics: `SANDBOX_BENCH_SERVE=host:port` (with `SANDBOX_BENCH_TOKEN`) only serves;
+//! `SANDBOX_BENCH_URL` and `SANDBOX_BENCH_TOKEN` load that sandbox instead of an in-process
+//! one, so server and client CPU can be measured apart. Needs only tokio, reqwest,
+//! serde_json and onboard-sandbox.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -185,8 +188,13 @@ async fn main() {
         total as f64 / elapsed.as_secs_f64()
     );
     if let Some(cpu) = cpu {
+        let whose = if sandbox.is_some() {
+            "server and client"
+        } else {
+            "client only"
+        };
         println!(
-            "sandbox_throughput: {cpu:.2} CPU-seconds (server and client): {:.0} requests per CPU-second",
+            "sandbox_throughput: {cpu:.2} CPU-seconds ({whose}): {:.0} requests per CPU-second",
             total as f64 / cpu
         );
     }
