@@ -42,7 +42,7 @@ fn writes(sb: &SandboxHandle) -> usize {
 fn names(account: &Value, collection: &str) -> Vec<String> {
     account[collection]
         .as_array()
-        .unwrap()
+        .expect("a collection of the world")
         .iter()
         .map(|o| o["name"].as_str().unwrap_or("").to_owned())
         .collect()
