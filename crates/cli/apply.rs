@@ -2,32 +2,27 @@
 
 use onboard_engine::diag::{Diag, Diags};
 use onboard_engine::execute::{Event, Run, RunReport, Sink};
-use onboard_engine::plan::{self, Action};
-use onboard_engine::render::SENSITIVE;
 use onboard_engine::state::{State, write_private};
+use onboard_engine::{plan, report};
 use onboard_netbird::{Client, ClientConfig, RateLimit, Token};
 use serde_json::Value as Json;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use crate::args::ApplyArgs;
+use crate::args::{ApplyArgs, Format};
 use crate::commands::{Failure, prepare};
+use crate::reporter::{self, Journal, Progress, RunProgress};
 
 /// The PAT the embedded sandbox is started with; it never leaves this machine.
 const SANDBOX_TOKEN: &str = "nbp_onboardLocalSandboxToken0000000000";
 
-pub fn apply(args: &ApplyArgs) -> Result<u8, Failure> {
+pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Failure> {
     let runs = prepare(&args.input)?;
     let mut plans = Vec::new();
     let mut diags = Diags::new();
     for run in &runs {
-        match plan::offline(
-            &run.loaded.playbook,
-            &run.loaded.dag,
-            &run.inputs,
-            run.key.as_deref(),
-        ) {
+        let (pb, dag) = (&run.loaded.playbook, &run.loaded.dag);
+        match plan::offline(pb, dag, &run.inputs, run.key.as_deref()) {
             Ok(p) => plans.push(p),
             Err(d) => diags.extend(d),
         }
@@ -35,27 +30,39 @@ pub fn apply(args: &ApplyArgs) -> Result<u8, Failure> {
     if !diags.is_empty() {
         return Err(diags.sorted().into());
     }
-    for p in &plans {
-        eprint!(
-            "{}",
-            onboard_engine::report::plan(p, onboard_engine::report::Format::Text)
-        );
+    if args.format != Format::Json {
+        for p in &plans {
+            print!("{}", report::plan(p, report::Format::Text));
+        }
     }
     confirm(args.yes)?;
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
     rt.block_on(async {
         let (client, sandbox) = connect(args).await?;
-        let mut ok = true;
-        for (run, p) in runs.into_iter().zip(plans) {
-            let report = execute(args, &client, run, &p.run_key).await?;
-            print_report(args, &report)?;
-            ok &= report.ok;
-        }
+        let progress = Progress::new(quiet || args.format == Format::Json);
+        // Tenants run side by side; the client's one token bucket and in-flight cap hold
+        // for all of them together.
+        let jobs = runs.into_iter().zip(&plans).map(|(run, p)| {
+            let bar = progress.run(&p.run_key, p.steps.len() + usize::from(p.tenant.is_some()));
+            execute(args, &client, run, &p.run_key, bar)
+        });
+        let reports: Vec<RunReport> = futures_util::future::join_all(jobs)
+            .await
+            .into_iter()
+            .collect::<Result<_, _>>()?;
+        progress.finish();
         if let Some(s) = sandbox {
             s.shutdown().await;
         }
-        Ok(if ok { 0 } else { 1 })
+        write_outputs(args, &reports)?;
+        match args.format {
+            Format::Json => print!("{}", reporter::json(&plans, &reports, args.show_secrets)),
+            _ => reports
+                .iter()
+                .for_each(|r| print!("{}", reporter::text(r, args.show_secrets))),
+        }
+        Ok(if reports.iter().all(|r| r.ok) { 0 } else { 1 })
     })
 }
 
@@ -129,6 +136,7 @@ async fn execute(
     client: &Client,
     run: crate::commands::Run,
     run_key: &str,
+    progress: RunProgress,
 ) -> Result<RunReport, Failure> {
     let playbook = run.loaded.playbook.name.clone();
     let state_path = State::path(&args.state_dir, &playbook, run_key);
@@ -136,7 +144,7 @@ async fn execute(
     let journal = Journal::open(&args.state_dir, run_key)?;
     let sink: Sink = Arc::new(move |e: &Event| {
         journal.write(e);
-        progress(e);
+        progress.event(e);
     });
     let observer_sink = sink.clone();
     let client = client.with_observer(Arc::new(move |e| observer_sink(&Event::Api(e.clone()))));
@@ -154,118 +162,24 @@ async fn execute(
     Ok(exec.execute().await)
 }
 
-/// One line per finished step on stderr.
-fn progress(e: &Event) {
-    match e {
-        Event::TenantReady { id, origin } => eprintln!("tenant {id} ({origin})"),
-        Event::StepFinished {
-            address, action, ..
-        } => eprintln!(
-            "{:>3} {address} ({})",
-            action.symbol(),
-            action_name(*action)
-        ),
-        Event::StepFailed { address, error } => eprintln!("  ! {address} failed: {error}"),
-        Event::StepSkipped { address, reason } => eprintln!("  - {address} skipped: {reason}"),
-        _ => {}
-    }
-}
-
-fn action_name(a: Action) -> &'static str {
-    match a {
-        Action::Create => "created",
-        Action::Read => "read",
-        Action::Adopt => "adopted",
-        Action::Update => "updated",
-        Action::Replace => "replaced",
-        Action::Delete => "deleted",
-        Action::NoChange => "no change",
-        Action::Deferred => "deferred",
-        Action::Skip => "skipped",
-    }
-}
-
-/// The run journal: one JSON event per line. Events carry no secrets.
-struct Journal(Mutex<Option<std::fs::File>>);
-
-impl Journal {
-    fn open(state_dir: &Path, run_key: &str) -> Result<Journal, Failure> {
-        let dir = state_dir.join("runs");
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| Diag::plain(format!("cannot create {}: {e}", dir.display())))?;
-        let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
-        let path = dir.join(format!(
-            "{stamp}-{}.jsonl",
-            onboard_engine::state::safe(run_key)
-        ));
-        let mut opts = std::fs::OpenOptions::new();
-        opts.create(true).append(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let file = opts
-            .open(&path)
-            .map_err(|e| Diag::plain(format!("cannot open {}: {e}", path.display())))?;
-        Ok(Journal(Mutex::new(Some(file))))
-    }
-
-    fn write(&self, e: &Event) {
-        if let (Ok(mut guard), Ok(line)) = (self.0.lock(), serde_json::to_string(e))
-            && let Some(f) = guard.as_mut()
-        {
-            let _ = writeln!(f, "{line}");
-        }
-    }
-}
-
-fn print_report(args: &ApplyArgs, report: &RunReport) -> Result<(), Failure> {
-    let mut out = String::new();
-    let failed = report.steps.iter().filter(|s| s.error.is_some()).count();
-    out.push_str(&format!(
-        "\napply `{}`: {}\n",
-        report.run_key,
-        if report.ok {
-            "done"
-        } else {
-            "finished with errors"
-        }
-    ));
-    if let Some(id) = &report.tenant_id {
-        out.push_str(&format!("tenant: {id}\n"));
-    }
-    if failed > 0 {
-        out.push_str(&format!(
-            "{failed} step(s) failed; the others are recorded and a re-run resumes\n"
-        ));
-    }
-    if !report.outputs.is_empty() {
-        out.push_str("outputs:\n");
-        for (name, value, sensitive) in &report.outputs {
-            let shown = if *sensitive && !args.show_secrets {
-                Json::String(SENSITIVE.into())
-            } else {
-                value.clone()
-            };
-            let text = shown
-                .as_str()
-                .map_or_else(|| shown.to_string(), str::to_owned);
-            out.push_str(&format!("  {name} = {text}\n"));
-        }
-    }
-    out.push_str(&format!("state: {}\n", report.state_path.display()));
-    if let Some(path) = &args.outputs {
-        let map: serde_json::Map<String, Json> = report
-            .outputs
-            .iter()
-            .map(|(n, v, _)| (n.clone(), v.clone()))
-            .collect();
-        let text = serde_json::to_string_pretty(&map).unwrap_or_default();
-        write_private(path, text.as_bytes())
-            .map_err(|e| Diag::plain(format!("cannot write {}: {e}", path.display())))?;
-        out.push_str(&format!(
-            "outputs written to {} (mode 0600)\n",
-            path.display()
-        ));
-    }
-    print!("{out}");
-    Ok(())
+/// `--outputs FILE`: every output of every run, secrets included, mode 0600.
+fn write_outputs(args: &ApplyArgs, reports: &[RunReport]) -> Result<(), Failure> {
+    let Some(path) = &args.outputs else {
+        return Ok(());
+    };
+    let one = |r: &RunReport| -> Json {
+        Json::Object(
+            r.outputs
+                .iter()
+                .map(|(n, v, _)| (n.clone(), v.clone()))
+                .collect(),
+        )
+    };
+    let doc = match reports {
+        [single] if args.input.inventory.is_none() => one(single),
+        many => Json::Object(many.iter().map(|r| (r.run_key.clone(), one(r))).collect()),
+    };
+    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    write_private(path, text.as_bytes())
+        .map_err(|e| Diag::plain(format!("cannot write {}: {e}", path.display())).into())
 }

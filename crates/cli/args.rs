@@ -37,6 +37,8 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Print the dependency graph.
     Graph(GraphArgs),
+    /// Run the local NetBird-compatible API in the foreground until Ctrl-C.
+    Sandbox(SandboxArgs),
     /// Print the playbook JSON Schema.
     Schema,
     /// Print shell completions.
@@ -135,4 +137,44 @@ pub struct ApplyArgs {
     /// Print secret outputs.
     #[arg(long)]
     pub show_secrets: bool,
+    /// Report format: text for people, json for scripts (one document on stdout).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Address to listen on (loopback only unless you mean it).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// The MSP owner's PAT; generated and printed when absent.
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Start a plain (non-MSP) account: the MSP endpoints answer 403.
+    #[arg(long)]
+    pub standalone: bool,
+    /// Requests per minute per PAT; 0 turns the limit off.
+    #[arg(long, default_value_t = 120)]
+    pub rate_limit: u32,
+    /// Burst per PAT.
+    #[arg(long, default_value_t = 1200)]
+    pub burst: u32,
+    /// Delay every response by this many milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Add a random delay of up to this many milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub jitter_ms: u64,
+    /// Answer 500 before doing anything, with this probability.
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_rate: f64,
+    /// Do the request, then close the connection without answering, with this probability.
+    #[arg(long, default_value_t = 0.0)]
+    pub drop_rate: f64,
+    /// Seed for reproducible faults and ids.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Load the world from this JSON file and save it after every write.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
 }

@@ -29,7 +29,8 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
         Command::Validate(input) => validate(&input, cli.quiet),
         Command::Plan(args) => plan_cmd(&args),
-        Command::Apply(args) => crate::apply::apply(&args),
+        Command::Apply(args) => crate::apply::apply(&args, cli.quiet),
+        Command::Sandbox(args) => sandbox(args),
         Command::Graph(args) => graph(&args),
         Command::Schema => {
             print(&onboard_engine::schema::playbook_schema());
@@ -187,5 +188,28 @@ fn graph(args: &GraphArgs) -> Result<u8, Failure> {
         GraphFormat::Mermaid => onboard_engine::dot::mermaid(&loaded.playbook, &loaded.dag),
     };
     print(&text);
+    Ok(0)
+}
+
+fn sandbox(args: crate::args::SandboxArgs) -> Result<u8, Failure> {
+    let cfg = onboard_sandbox::SandboxConfig {
+        listen: args.listen,
+        token: args.token,
+        standalone: args.standalone,
+        rate_limit: (args.rate_limit > 0).then_some(onboard_sandbox::RateLimit {
+            per_minute: args.rate_limit,
+            burst: args.burst,
+        }),
+        latency_ms: args.latency_ms,
+        jitter_ms: args.jitter_ms,
+        fail_rate: args.fail_rate,
+        drop_rate: args.drop_rate,
+        seed: args.seed,
+        data: args.data,
+    };
+    let rt = tokio::runtime::Runtime::new()
+        .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
+    rt.block_on(onboard_sandbox::serve_until_ctrl_c(cfg))
+        .map_err(|e| Diag::plain(format!("sandbox: {e}")))?;
     Ok(0)
 }

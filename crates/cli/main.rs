@@ -4,6 +4,7 @@ mod apply;
 mod args;
 mod commands;
 mod output;
+mod reporter;
 
 use clap::Parser;
 use std::process::ExitCode;

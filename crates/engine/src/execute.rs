@@ -106,6 +106,8 @@ struct Shared {
     state: Mutex<State>,
     results: Mutex<Vec<StepResult>>,
     tenant_id: Mutex<Option<String>>,
+    /// Accounts whose `?account=` scoping was proven; held across the proof so it runs once.
+    proven: tokio::sync::Mutex<Vec<String>>,
 }
 
 impl Run {
@@ -139,6 +141,7 @@ impl Run {
             tenant_id: Mutex::new(self.state.tenant.as_ref().map(|t| t.id.clone())),
             state: Mutex::new(self.state.clone()),
             results: Mutex::new(Vec::new()),
+            proven: tokio::sync::Mutex::new(Vec::new()),
         });
         let this = &self;
         // One task, many futures: requests overlap while the scheduler stays single-threaded.
@@ -270,18 +273,7 @@ impl Run {
             id: tenant.id.clone(),
             origin: origin.into(),
         });
-        let ran_in = self
-            .client
-            .effective_account(&ApiScope::Account(tenant.id.clone()))
-            .await
-            .map_err(|e| e.to_string())?;
-        if ran_in != tenant.id {
-            return Err(format!(
-                "the API does not scope requests to tenant {} (they ran in account {ran_in}); nothing was written inside it. Check that the PAT belongs to a user (not a service user) of the tenant's MSP account",
-                tenant.id
-            ));
-        }
-        (self.sink)(&Event::ScopeProven { account: ran_in });
+        self.prove(shared, &tenant.id).await?;
         let mut t = Map::new();
         t.insert("id".into(), Json::String(tenant.id.clone()));
         t.insert("name".into(), Json::String(tenant.name.clone()));
@@ -303,6 +295,29 @@ impl Run {
             .map_err(|e| format!("cannot save state {}: {e}", self.state_path.display()))
     }
 
+    /// Prove that `?account=<id>` really runs in `id` before anything is written there:
+    /// NetBird silently falls back to the caller's own account when it does not.
+    async fn prove(&self, shared: &Shared, id: &str) -> Result<(), String> {
+        let mut proven = shared.proven.lock().await;
+        if proven.iter().any(|p| p == id) {
+            return Ok(());
+        }
+        let ran_in = self
+            .client
+            .effective_account(&ApiScope::Account(id.to_owned()))
+            .await
+            .map_err(|e| e.to_string())?;
+        if ran_in != id {
+            return Err(format!(
+                "the API does not scope requests to account {id} (they ran in account {ran_in}), so nothing was written there; \
+                 check that the id is a tenant of this MSP account and that the PAT belongs to a user, not a service user"
+            ));
+        }
+        (self.sink)(&Event::ScopeProven { account: ran_in });
+        proven.push(id.to_owned());
+        Ok(())
+    }
+
     fn api_scope(&self, scope: StepScope, shared: &Shared) -> Result<ApiScope, String> {
         Ok(match scope {
             StepScope::Tenant => ApiScope::Account(
@@ -322,6 +337,9 @@ impl Run {
         let pb = &self.loaded.playbook;
         let step = &pb.steps[i];
         let api_scope = self.api_scope(step.scope, shared)?;
+        if let ApiScope::Account(id) = &api_scope {
+            self.prove(shared, id).await?;
+        }
         let scope = lock(&shared.scope).clone();
         let list = match &step.for_each {
             None => vec![(None, Json::Null)],
@@ -388,9 +406,12 @@ impl Run {
                 existing: step.existing,
                 known_id: known.as_deref(),
             };
-            let (action, object) = converge(&self.client, &target)
+            let (action, mut object) = converge(&self.client, &target)
                 .await
                 .map_err(|e| e.to_string())?;
+            if action != Action::Create {
+                mark_unreadable_secrets(step.ty, &mut object);
+            }
             self.record(shared, step, &address, action, &body, &object)?;
             match &key {
                 Some(k) => outputs.insert(k.clone(), object),
@@ -481,6 +502,21 @@ impl Run {
                 (o.name.clone(), value, pb.output_is_secret(o))
             })
             .collect()
+    }
+}
+
+/// What a secret output shows when the object was not created by this run.
+pub const SECRET_UNAVAILABLE: &str = "not available: created in an earlier run";
+
+/// NetBird returns secrets only in the create response; a read shows them masked. Say so
+/// instead of passing the mask on as if it were the secret.
+fn mark_unreadable_secrets(ty: StepType, object: &mut Json) {
+    if let Some(obj) = object.as_object_mut() {
+        for field in ty.spec().secrets {
+            if let Some(v) = obj.get_mut(*field) {
+                *v = Json::String(SECRET_UNAVAILABLE.to_owned());
+            }
+        }
     }
 }
 
