@@ -2,12 +2,14 @@
 
 use onboard_engine::diag::{Diag, Diags};
 use onboard_engine::execute::{Event, Run, RunReport, Sink};
+use onboard_engine::lock::RunLock;
 use onboard_engine::state::{State, write_private};
 use onboard_engine::{plan, report};
 use onboard_netbird::{Client, ClientConfig, RateLimit, Token};
 use serde_json::Value as Json;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::args::{ApplyArgs, Format};
 use crate::commands::{Failure, prepare};
@@ -41,11 +43,19 @@ pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Failure> {
     rt.block_on(async {
         let (client, sandbox) = connect(args).await?;
         let progress = Progress::new(quiet || args.format == Format::Json);
+        let interrupted = Arc::new(AtomicBool::new(false));
+        let flag = interrupted.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\ninterrupted: letting calls in flight finish, then saving state");
+                flag.store(true, Ordering::SeqCst);
+            }
+        });
         // Tenants run side by side; the client's one token bucket and in-flight cap hold
         // for all of them together.
         let jobs = runs.into_iter().zip(&plans).map(|(run, p)| {
             let bar = progress.run(&p.run_key, p.steps.len() + usize::from(p.tenant.is_some()));
-            execute(args, &client, run, &p.run_key, bar)
+            execute(args, &client, run, &p.run_key, bar, interrupted.clone())
         });
         let reports: Vec<RunReport> = futures_util::future::join_all(jobs)
             .await
@@ -62,7 +72,11 @@ pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Failure> {
                 .iter()
                 .for_each(|r| print!("{}", reporter::text(r, args.show_secrets))),
         }
-        Ok(if reports.iter().all(|r| r.ok) { 0 } else { 1 })
+        Ok(match () {
+            _ if reports.iter().any(|r| r.interrupted) => 130,
+            _ if reports.iter().all(|r| r.ok) => 0,
+            _ => 1,
+        })
     })
 }
 
@@ -137,9 +151,16 @@ async fn execute(
     run: crate::commands::Run,
     run_key: &str,
     progress: RunProgress,
+    interrupted: Arc<AtomicBool>,
 ) -> Result<RunReport, Failure> {
     let playbook = run.loaded.playbook.name.clone();
     let state_path = State::path(&args.state_dir, &playbook, run_key);
+    let lock_path = RunLock::path(&args.state_dir, &playbook, run_key);
+    let timeout = std::time::Duration::from_secs(args.lock_timeout);
+    let _lock = tokio::task::spawn_blocking(move || RunLock::acquire(lock_path, timeout))
+        .await
+        .map_err(|e| Diag::plain(format!("lock: {e}")))?
+        .map_err(Diag::plain)?;
     let state = State::load(&state_path, &playbook, run_key).map_err(Diag::plain)?;
     let journal = Journal::open(&args.state_dir, run_key)?;
     let sink: Sink = Arc::new(move |e: &Event| {
@@ -158,6 +179,7 @@ async fn execute(
         state_path,
         concurrency: args.concurrency.max(1),
         sink,
+        interrupted,
     };
     Ok(exec.execute().await)
 }

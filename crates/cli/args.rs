@@ -140,6 +140,9 @@ pub struct ApplyArgs {
     /// Report format: text for people, json for scripts (one document on stdout).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Wait this many seconds for another apply on the same run key, then fail.
+    #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+    pub lock_timeout: u64,
 }
 
 #[derive(Debug, Args)]

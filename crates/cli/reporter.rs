@@ -64,7 +64,11 @@ impl Progress {
 impl RunProgress {
     pub fn event(&self, e: &Event) {
         let line = match e {
-            Event::TenantReady { id, origin } => Some(format!("tenant {id} ({origin})")),
+            Event::TenantReady { id, action } => Some(format!(
+                "{:>3} tenant {id} ({})",
+                action.symbol(),
+                action_name(*action)
+            )),
             Event::StepFinished {
                 address, action, ..
             } => {

@@ -50,40 +50,80 @@ pub enum ConvergeError {
     Invalid(String),
 }
 
+/// A field that differs: `(field, live value, desired value)`.
+pub type Change = (String, Json, Json);
+
+/// What [`inspect`] found, without writing anything.
+#[derive(Debug, Clone)]
+pub struct Inspection {
+    pub action: Action,
+    /// The live object, when one exists.
+    pub live: Option<Json>,
+    /// For an update or a replacement: what differs.
+    pub changes: Vec<Change>,
+}
+
+/// Look the object up and decide what to do, reading only.
+pub async fn inspect(client: &Client, t: &Target<'_>) -> Result<Inspection, ConvergeError> {
+    let Some(kind) = resource_kind(t.ty) else {
+        // A raw request runs once; the state says whether it ran.
+        let action = if t.known_id.is_some() {
+            Action::NoChange
+        } else {
+            Action::Create
+        };
+        return Ok(Inspection {
+            action,
+            live: None,
+            changes: Vec::new(),
+        });
+    };
+    let live = if matches!(t.ty.spec().identity, Identity::Singleton) {
+        Some(client.get_singleton(kind, t.scope).await?)
+    } else {
+        find(client, kind, t, parent_of(t)).await?
+    };
+    let Some(live) = live else {
+        if t.existing {
+            return Err(ConvergeError::Invalid(format!(
+                "no existing {} matches {}",
+                t.ty.name(),
+                crate::plan::identity_value(t.ty, t.body).unwrap_or_default()
+            )));
+        }
+        return Ok(Inspection {
+            action: Action::Create,
+            live: None,
+            changes: Vec::new(),
+        });
+    };
+    let desired = without_parent(t.ty, t.body);
+    let changes = crate::compare::diff(&desired, &live);
+    let action = match () {
+        _ if t.existing => Action::Read,
+        _ if changes.is_empty() && (t.known_id.is_some() || is_singleton(t.ty)) => Action::NoChange,
+        _ if changes.is_empty() => Action::Adopt,
+        _ if fits_in_place(t.ty, &changes) => Action::Update,
+        _ => Action::Replace,
+    };
+    Ok(Inspection {
+        action,
+        live: Some(live),
+        changes,
+    })
+}
+
 /// Find, compare and write; returns the action and the object.
 pub async fn converge(client: &Client, t: &Target<'_>) -> Result<(Action, Json), ConvergeError> {
     let Some(kind) = resource_kind(t.ty) else {
         return request(client, t).await;
     };
-    if matches!(t.ty.spec().identity, Identity::Singleton) {
-        return singleton(client, kind, t).await;
-    }
-    let parent =
-        t.ty.spec()
-            .parent
-            .and_then(|p| t.body.get(p))
-            .and_then(Json::as_str);
-    let live = find(client, kind, t, parent).await?;
-    match (live, t.existing) {
-        (Some(live), true) => Ok((Action::Read, live)),
-        (None, true) => Err(ConvergeError::Invalid(format!(
-            "no existing {} matches {}",
-            t.ty.name(),
-            crate::plan::identity_value(t.ty, t.body).unwrap_or_default()
-        ))),
-        (Some(live), false) if matches(&without_parent(t.ty, t.body), &live) => Ok((
-            if t.known_id.is_some() {
-                Action::NoChange
-            } else {
-                Action::Adopt
-            },
-            live,
-        )),
-        (Some(live), false) => update(client, kind, t, parent, live).await,
-        (None, false) => {
+    let found = inspect(client, t).await?;
+    match (found.action, found.live) {
+        (Action::Create, _) => {
             let lookup = identity_lookup(t.ty, t.body);
             let created = client
-                .create_or_adopt(kind, t.scope, parent, t.body, lookup)
+                .create_or_adopt(kind, t.scope, parent_of(t), t.body, lookup)
                 .await?;
             let action = if created.is_adopted() {
                 Action::Adopt
@@ -92,6 +132,39 @@ pub async fn converge(client: &Client, t: &Target<'_>) -> Result<(Action, Json),
             };
             Ok((action, created.into_inner()))
         }
+        (Action::Update, Some(live)) if is_singleton(t.ty) => {
+            singleton(client, kind, t, live).await
+        }
+        (Action::Update, Some(live)) => update(client, kind, t, parent_of(t), live).await,
+        (Action::Replace, _) => {
+            let fields: Vec<String> = found.changes.into_iter().map(|(f, _, _)| f).collect();
+            Err(ConvergeError::Invalid(format!(
+                "{} of the live {} differ and cannot be changed in place: it needs a replacement",
+                fields.join(", "),
+                t.ty.name()
+            )))
+        }
+        (action, live) => Ok((action, live.unwrap_or(Json::Null))),
+    }
+}
+
+fn is_singleton(ty: StepType) -> bool {
+    matches!(ty.spec().identity, Identity::Singleton)
+}
+
+fn parent_of<'a>(t: &Target<'a>) -> Option<&'a str> {
+    t.ty.spec()
+        .parent
+        .and_then(|p| t.body.get(p))
+        .and_then(Json::as_str)
+}
+
+/// Whether every change is to a field the API updates in place.
+fn fits_in_place(ty: StepType, changes: &[Change]) -> bool {
+    match ty.spec().updatable {
+        Updatable::All => true,
+        Updatable::Nothing => false,
+        Updatable::Only(fields) => changes.iter().all(|(f, _, _)| fields.contains(&f.as_str())),
     }
 }
 
@@ -175,38 +248,15 @@ async fn update(
         .unwrap_or_default()
         .to_owned();
     let body = match t.ty.spec().updatable {
-        Updatable::Nothing => {
-            return Err(ConvergeError::Invalid(format!(
-                "the live {} differs and cannot be changed in place (it needs a replacement)",
-                t.ty.name()
-            )));
-        }
-        Updatable::All => t.body.clone(),
-        Updatable::Only(fields) => update_body(t.ty, fields, t.body, &live)?,
+        Updatable::Only(fields) => update_body(t.ty, fields, t.body, &live),
+        Updatable::All | Updatable::Nothing => t.body.clone(),
     };
     let updated = client.update(kind, t.scope, parent, &id, &body).await?;
     Ok((Action::Update, updated))
 }
 
 /// The PUT body for types that change only some fields: desired where given, else live.
-fn update_body(
-    ty: StepType,
-    fields: &[&str],
-    desired: &Json,
-    live: &Json,
-) -> Result<Json, ConvergeError> {
-    let blocked: Vec<String> = crate::compare::diff(desired, live)
-        .into_iter()
-        .map(|(f, _, _)| f)
-        .filter(|f| !fields.contains(&f.as_str()))
-        .collect();
-    if !blocked.is_empty() {
-        return Err(ConvergeError::Invalid(format!(
-            "{} of the live {} differ and cannot be changed in place (it needs a replacement)",
-            blocked.join(", "),
-            ty.name()
-        )));
-    }
+fn update_body(ty: StepType, fields: &[&str], desired: &Json, live: &Json) -> Json {
     let mut body = serde_json::Map::new();
     for f in fields {
         let v = desired
@@ -223,19 +273,17 @@ fn update_body(
     if ty == StepType::SetupKey {
         body.entry("revoked").or_insert(Json::Bool(false));
     }
-    Ok(Json::Object(body))
+    Json::Object(body)
 }
 
+/// Account and DNS settings: only the fields given change; the rest is sent back as read.
 async fn singleton(
     client: &Client,
     kind: ResourceKind,
     t: &Target<'_>,
+    live: Json,
 ) -> Result<(Action, Json), ConvergeError> {
-    let live = client.get_singleton(kind, t.scope).await?;
-    if matches(t.body, &live) {
-        return Ok((Action::NoChange, live));
-    }
-    let mut merged = live.clone();
+    let mut merged = live;
     if let (Some(m), Some(d)) = (merged.as_object_mut(), t.body.as_object()) {
         for (k, v) in d {
             m.insert(k.clone(), v.clone());

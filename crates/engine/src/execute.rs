@@ -11,6 +11,7 @@ use onboard_netbird::{Client, ClientEvent, CreateTenantRequest, Scope as ApiScop
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::converge::{Target, converge};
@@ -34,7 +35,7 @@ pub enum Event {
     },
     TenantReady {
         id: String,
-        origin: String,
+        action: Action,
     },
     ScopeProven {
         account: String,
@@ -85,6 +86,8 @@ pub struct RunReport {
     pub outputs: Vec<(String, Json, bool)>,
     pub state_path: PathBuf,
     pub ok: bool,
+    /// Stopped by Ctrl-C: in-flight calls finished and were recorded; the rest did not start.
+    pub interrupted: bool,
 }
 
 /// Everything one run needs.
@@ -99,6 +102,8 @@ pub struct Run {
     pub state_path: PathBuf,
     pub concurrency: usize,
     pub sink: Sink,
+    /// Set (by Ctrl-C) to start nothing new: in-flight steps finish and are recorded.
+    pub interrupted: Arc<AtomicBool>,
 }
 
 struct Shared {
@@ -148,7 +153,8 @@ impl Run {
         let mut tasks = FuturesUnordered::new();
         let (mut failed, mut skipped) = (0, 0);
         while !sched.is_finished() {
-            while tasks.len() < this.concurrency.max(1) {
+            let stopping = this.interrupted.load(Ordering::SeqCst);
+            while !stopping && tasks.len() < this.concurrency.max(1) {
                 let Some(i) = sched.next_ready() else { break };
                 let (node, shared) = (order[i], shared.clone());
                 tasks.push(async move { (i, this.node(node, &shared).await) });
@@ -172,7 +178,8 @@ impl Run {
             }
         }
         let outputs = this.outputs(&shared);
-        let ok = failed == 0 && skipped == 0;
+        let interrupted = this.interrupted.load(Ordering::SeqCst) && !sched.is_finished();
+        let ok = failed == 0 && skipped == 0 && !interrupted;
         (this.sink)(&Event::RunFinished {
             ok,
             failed,
@@ -187,6 +194,7 @@ impl Run {
             outputs,
             state_path: this.state_path.clone(),
             ok,
+            interrupted,
         }
     }
 
@@ -269,9 +277,19 @@ impl Run {
                 (created.into_inner(), origin)
             }
         };
+        let recorded = lock(&shared.state)
+            .tenant
+            .clone()
+            .filter(|t| t.id == tenant.id);
+        let action = match (&recorded, origin) {
+            (Some(_), _) => Action::NoChange,
+            (None, "created") => Action::Create,
+            (None, _) => Action::Adopt,
+        };
+        let origin = recorded.map_or_else(|| origin.to_owned(), |t| t.origin);
         (self.sink)(&Event::TenantReady {
             id: tenant.id.clone(),
-            origin: origin.into(),
+            action,
         });
         self.prove(shared, &tenant.id).await?;
         let mut t = Map::new();
@@ -288,7 +306,7 @@ impl Run {
         state.tenant = Some(TenantRecord {
             id: tenant.id,
             domain: tenant.domain,
-            origin: origin.into(),
+            origin,
         });
         state
             .save(&self.state_path)

@@ -16,6 +16,7 @@ pub mod dot;
 pub mod graph;
 pub mod inputs;
 pub mod inventory;
+pub mod lock;
 pub mod model;
 pub mod parse;
 pub mod plan;
