@@ -138,11 +138,25 @@ pub fn parse(file: &SourceFile) -> Result<Node, Diag> {
     if file.text().trim().is_empty() {
         return Ok(Node::new(Span::default(), Value::Null));
     }
-    let parsed: Result<Spanned<Raw>, _> = serde_saphyr::from_str(file.text());
+    let parsed: Result<Spanned<Raw>, _> =
+        serde_saphyr::from_str_with_options(file.text(), options(file.text().len()));
     match parsed {
         Ok(root) => Ok(convert(file, root)),
         Err(err) => Err(syntax_error(file, &err)),
     }
+}
+
+/// serde-saphyr's default budget stops at 250,000 nodes and 1,000,000 events (a playbook of
+/// about 20,000 steps). Every node takes at least a byte of text, so the playbook's size
+/// bounds them instead; the alias and anchor limits that stop "billion laughs" stay as they
+/// are.
+fn options(text_len: usize) -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = budget.max_nodes.max(text_len);
+    budget.max_events = budget.max_events.max(text_len.saturating_mul(4));
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
 }
 
 fn syntax_error(file: &SourceFile, err: &serde_saphyr::Error) -> Diag {
@@ -380,5 +394,12 @@ mod tests {
         let err = parse(&file).unwrap_err();
         assert!(err.location().unwrap().starts_with("bad.yaml:"), "{err}");
         assert!(!err.message.contains("at line"), "{err}");
+    }
+
+    #[test]
+    fn large_documents_are_not_over_budget() {
+        let text: String = (0..260_000).map(|i| format!("- {i}\n")).collect();
+        let root = parse_str(&text);
+        assert_eq!(root.as_seq().map(<[Node]>::len), Some(260_000));
     }
 }
