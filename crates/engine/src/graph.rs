@@ -9,7 +9,7 @@
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap};
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
 
 use crate::diag::Diag;
 use crate::model::{Playbook, StepScope};
@@ -62,7 +62,11 @@ impl Dag {
         let step_nodes: Vec<NodeIndex> = (0..playbook.steps.len())
             .map(|i| graph.add_node(NodeId::Step(i)))
             .collect();
-        let index_of = |id: &str| playbook.steps.iter().position(|s| s.id == id);
+        let mut first: HashMap<&str, usize> = HashMap::new();
+        for (i, step) in playbook.steps.iter().enumerate() {
+            first.entry(step.id.as_str()).or_insert(i);
+        }
+        let index_of = |id: &str| first.get(id).copied();
         for edge in edges(playbook, &index_of) {
             let a = node_index(edge.from, tenant_node, &step_nodes);
             let b = node_index(edge.to, tenant_node, &step_nodes);

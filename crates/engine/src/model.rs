@@ -5,6 +5,8 @@
 //! are rendered as templates when the step runs.
 
 use indexmap::IndexMap;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use crate::resource::StepType;
 use crate::source::{SourceFile, Span};
@@ -21,6 +23,8 @@ pub struct Playbook {
     pub tenant: Option<TenantDecl>,
     pub steps: Vec<Step>,
     pub outputs: Vec<Output>,
+    /// Step id → index in `steps` (the first, if an id repeats), built on first use.
+    pub(crate) step_index: OnceLock<HashMap<String, usize>>,
 }
 
 /// The type of an input.
@@ -151,7 +155,18 @@ impl Step {
 
 impl Playbook {
     pub fn step(&self, id: &str) -> Option<&Step> {
-        self.steps.iter().find(|s| s.id == id)
+        let index = self.step_index.get_or_init(|| {
+            let mut index = HashMap::new();
+            for (i, s) in self.steps.iter().enumerate() {
+                index.entry(s.id.clone()).or_insert(i);
+            }
+            index
+        });
+        match index.get(id).and_then(|&i| self.steps.get(i)) {
+            Some(s) if s.id == id => Some(s),
+            // `steps` changed after the index was built: fall back to a scan.
+            _ => self.steps.iter().find(|s| s.id == id),
+        }
     }
 
     /// Whether an output derives from a secret field of a step.

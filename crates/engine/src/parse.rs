@@ -90,6 +90,7 @@ pub fn playbook(file: &SourceFile) -> Result<Playbook, Diags> {
         tenant,
         steps,
         outputs,
+        step_index: Default::default(),
     };
     dec.diags.into_result(playbook)
 }
@@ -103,6 +104,7 @@ fn empty(file: &SourceFile) -> Playbook {
         tenant: None,
         steps: Vec::new(),
         outputs: Vec::new(),
+        step_index: Default::default(),
     }
 }
 

@@ -6,6 +6,7 @@
 //! knows nothing live: every step is a create (`existing` steps a read) and ids render as
 //! `(known after apply)`. Uniqueness of identity keys is checked here, on rendered values.
 
+use minijinja::Value as Mj;
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
@@ -14,7 +15,7 @@ use crate::diag::{Diag, Diags};
 use crate::graph::{Dag, NodeId};
 use crate::inputs::Inputs;
 use crate::model::{Playbook, Step, StepScope};
-use crate::render::{Renderer, SENSITIVE, Scope, truthy};
+use crate::render::{Renderer, SENSITIVE, Scope, StepOutputs, truthy};
 use crate::resource::{Identity, StepType, apply_defaults};
 use crate::template::UNKNOWN;
 
@@ -191,17 +192,26 @@ pub fn offline(
     }
     let levels = level_map(dag);
     let mut steps = Vec::new();
+    // `steps` for templates, grown one step at a time (and mirrored in `scope`).
+    let known = Mj::from_object(StepOutputs::default());
     for node in dag.order() {
         let NodeId::Step(i) = *node else { continue };
         let step = &playbook.steps[i];
         let deps = dependency_names(playbook, dag, *node);
-        match plan_step(playbook, step, &scope, deps, levels[node]) {
-            Ok((planned, outputs)) => {
-                scope.steps.insert(step.id.clone(), outputs);
+        let outputs = known.downcast_object_ref::<StepOutputs>();
+        match plan_step(playbook, step, &scope, &known, deps, levels[node]) {
+            Ok((planned, json)) => {
+                if let Some(o) = outputs {
+                    o.insert(&step.id, &json);
+                }
+                scope.steps.insert(step.id.clone(), json);
                 steps.extend(planned);
             }
             Err(d) => {
                 diags.push(d);
+                if let Some(o) = outputs {
+                    o.insert_unknown(&step.id);
+                }
                 scope.pending.push(step.id.clone());
             }
         }
@@ -248,12 +258,13 @@ fn plan_step(
     playbook: &Playbook,
     step: &Step,
     scope: &Scope,
+    known: &Mj,
     deps: Vec<String>,
     level: usize,
 ) -> Result<(Vec<PlannedStep>, Json), Diag> {
     let r = Renderer {
         playbook,
-        ctx: scope.context(None),
+        ctx: scope.context_with_steps(known.clone(), None),
         mask_secrets: true,
     };
     let base = PlannedStep {
@@ -272,7 +283,7 @@ fn plan_step(
         note: None,
     };
     let Some(fe) = &step.for_each else {
-        let planned = instance(playbook, step, scope, None, base)?;
+        let planned = instance(playbook, step, scope, known, None, base)?;
         return Ok((vec![planned], unknown_outputs(step)));
     };
     let list = r.node(&fe.node).map_err(|e| e.to_diag())?;
@@ -294,7 +305,14 @@ fn plan_step(
             address,
             ..base.clone()
         };
-        planned.push(instance(playbook, step, scope, Some((key, item)), one)?);
+        planned.push(instance(
+            playbook,
+            step,
+            scope,
+            known,
+            Some((key, item)),
+            one,
+        )?);
         outputs.insert(key.clone(), unknown_outputs(step));
     }
     Ok((planned, Json::Object(outputs)))
@@ -304,12 +322,13 @@ fn instance(
     playbook: &Playbook,
     step: &Step,
     scope: &Scope,
+    known: &Mj,
     inst: Option<(&String, &Json)>,
     mut planned: PlannedStep,
 ) -> Result<PlannedStep, Diag> {
     let r = Renderer {
         playbook,
-        ctx: scope.context(inst.map(|(k, i)| (k.as_str(), i))),
+        ctx: scope.context_with_steps(known.clone(), inst.map(|(k, i)| (k.as_str(), i))),
         mask_secrets: true,
     };
     if let Some(when) = &step.when {

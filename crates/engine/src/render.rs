@@ -6,10 +6,11 @@
 //! mask. The same code renders the plan and, just before each step runs, the real request.
 
 use minijinja::Value as Mj;
-use minijinja::value::{Object, ObjectRepr};
+use minijinja::value::{Enumerator, Object, ObjectRepr};
 use serde_json::{Map, Value as Json};
+use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::model::Playbook;
 use crate::source::SourceFile;
@@ -53,14 +54,19 @@ pub struct Scope {
 impl Scope {
     /// The minijinja context, with `item`/`key` when rendering a `for_each` instance.
     pub fn context(&self, instance: Option<(&str, &Json)>) -> Mj {
-        let mut steps: std::collections::BTreeMap<String, Mj> = self
-            .steps
-            .iter()
-            .map(|(k, v)| (k.clone(), json_to_mj(v)))
-            .collect();
-        for id in &self.pending {
-            steps.insert(id.clone(), Mj::from_object(Unknown));
+        let steps = StepOutputs::default();
+        for (id, v) in &self.steps {
+            steps.insert(id, v);
         }
+        for id in &self.pending {
+            steps.insert_unknown(id);
+        }
+        self.context_with_steps(Mj::from_object(steps), instance)
+    }
+
+    /// The context with `steps` given (a [`StepOutputs`] kept up to date by the caller), so
+    /// that a context per step does not copy every earlier step's outputs.
+    pub fn context_with_steps(&self, steps: Mj, instance: Option<(&str, &Json)>) -> Mj {
         let tenant = self.tenant.as_ref().map(|t| {
             let map: std::collections::BTreeMap<String, Mj> =
                 t.iter().map(|(k, v)| (k.clone(), json_to_mj(v))).collect();
@@ -73,11 +79,48 @@ impl Scope {
         minijinja::context! {
             inputs => json_to_mj(&Json::Object(self.inputs.clone())),
             tenant => tenant.unwrap_or(Mj::UNDEFINED),
-            steps => Mj::from(steps),
+            steps => steps,
             env => json_to_mj(&Json::Object(self.env.clone())),
             item => item,
             key => key,
         }
+    }
+}
+
+/// `steps` in templates: the outputs of the steps done so far, filled in one step at a time.
+/// Lookups see what was inserted up to the moment of the lookup.
+#[derive(Debug, Default)]
+pub struct StepOutputs(Mutex<BTreeMap<String, Mj>>);
+
+impl StepOutputs {
+    /// Record a step's outputs (JSON, [`UNKNOWN`] where not known).
+    pub fn insert(&self, id: &str, outputs: &Json) {
+        self.map().insert(id.to_owned(), json_to_mj(outputs));
+    }
+
+    /// Record a step whose outputs are not known (it failed to plan, or has not run).
+    pub fn insert_unknown(&self, id: &str) {
+        self.map().insert(id.to_owned(), Mj::from_object(Unknown));
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Mj>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Object for StepOutputs {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Mj) -> Option<Mj> {
+        self.map().get(key.as_str()?).cloned()
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.map().keys().map(|k| Mj::from(k.as_str())).collect())
     }
 }
 
@@ -143,7 +186,7 @@ impl Renderer<'_> {
                     if v.downcast_object_ref::<Unknown>().is_some() {
                         Ok(Json::String(UNKNOWN.to_owned()))
                     } else {
-                        t.render(&self.ctx)
+                        crate::template::to_json(&v)
                     }
                 }),
             _ => t.render(&self.ctx),
@@ -158,10 +201,10 @@ impl Renderer<'_> {
     /// Render a value tree: every string is a template.
     pub fn node(&self, node: &Node) -> Result<Json, RenderError> {
         Ok(match &node.value {
-            Value::Str(s) => match Template::parse(&self.playbook.file, node.span, s) {
-                Ok(t) => self.template(&t)?,
-                Err(_) => Json::String(s.clone()),
-            },
+            // Every string of a loaded playbook passed `Template::parse` already.
+            Value::Str(s) => {
+                self.template(&Template::reparse(&self.playbook.file, node.span, s))?
+            }
             Value::Seq(items) => Json::Array(
                 items
                     .iter()

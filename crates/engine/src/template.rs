@@ -128,6 +128,33 @@ impl Template {
         })
     }
 
+    /// A template that [`Template::parse`] accepted before (a value of a loaded playbook, read
+    /// again to render it): its form and references, without compiling it or checking its
+    /// variables again, which would cost more than rendering it.
+    pub fn reparse(file: &SourceFile, span: Span, src: &str) -> Template {
+        let form = if !src.contains("{{") && !src.contains("{%") && !src.contains("{#") {
+            Form::Literal
+        } else {
+            single_expression(src).map_or(Form::Mixed, |e| Form::Expr(e.to_owned()))
+        };
+        let refs = match form {
+            Form::Literal => Vec::new(),
+            _ => {
+                let base = source_base(file, span, src);
+                scan_refs(src, &|range: std::ops::Range<usize>| match base {
+                    Some(b) => Span::new(b + range.start, range.len()),
+                    None => span,
+                })
+            }
+        };
+        Template {
+            src: src.to_owned(),
+            span,
+            form,
+            refs,
+        }
+    }
+
     /// Whether the template names `steps`, i.e. depends on another step's output.
     pub fn step_ids(&self) -> impl Iterator<Item = &str> {
         self.refs.iter().filter_map(|r| match &r.target {
@@ -156,7 +183,8 @@ impl Template {
     }
 }
 
-fn to_json(value: &minijinja::Value) -> Result<serde_json::Value, minijinja::Error> {
+/// A template value as JSON; undefined is an error (strict mode).
+pub fn to_json(value: &minijinja::Value) -> Result<serde_json::Value, minijinja::Error> {
     if value.is_undefined() {
         return Err(minijinja::Error::new(
             minijinja::ErrorKind::UndefinedError,
@@ -368,6 +396,21 @@ mod tests {
         assert_eq!(e.help.as_deref(), Some("did you mean `inputs`?"));
         let e = parse("{{ steps.x.id ").unwrap_err();
         assert!(e.message.starts_with("template syntax error"), "{e}");
+    }
+
+    #[test]
+    fn reparse_agrees_with_parse() {
+        for src in [
+            "plain",
+            "{{ steps.servers.id }}",
+            "net-{{ inputs.n }}-{{ item }}",
+            "{% if tenant.id %}x{% endif %}",
+        ] {
+            let parsed = parse(src).unwrap();
+            let text = format!("v: \"{src}\"\n");
+            let file = SourceFile::new("t.yaml", text);
+            assert_eq!(Template::reparse(&file, parsed.span, src), parsed, "{src}");
+        }
     }
 
     #[test]
