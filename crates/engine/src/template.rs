@@ -282,9 +282,15 @@ fn scan_refs(src: &str, at: &dyn Fn(std::ops::Range<usize>) -> Span) -> Vec<Ref>
                 .map(|m| m.as_str().to_owned());
             let field = caps.name("field").map(|m| m.as_str().to_owned());
             let target = match &caps["root"] {
-                "steps" => match name {
-                    Some(id) => Target::Step { id, key, field },
-                    None => continue,
+                "steps" => match (name, key) {
+                    (Some(id), key) => Target::Step { id, key, field },
+                    // `steps["servers"].id` names the step by subscript.
+                    (None, Some(id)) => Target::Step {
+                        id,
+                        key: None,
+                        field,
+                    },
+                    (None, None) => continue,
                 },
                 "inputs" => match name {
                     Some(n) => Target::Input(n),
@@ -377,6 +383,19 @@ mod tests {
             Target::Step {
                 id: "users".into(),
                 key: Some("a b".into()),
+                field: Some("id".into())
+            }
+        );
+    }
+
+    #[test]
+    fn a_subscripted_step_is_a_reference() {
+        let t = parse("{{ steps['servers'].id }}").unwrap();
+        assert_eq!(
+            t.refs[0].target,
+            Target::Step {
+                id: "servers".into(),
+                key: None,
                 field: Some("id".into())
             }
         );
