@@ -5,18 +5,16 @@ use onboard_engine::execute::{Event, Run, RunReport, Sink};
 use onboard_engine::lock::RunLock;
 use onboard_engine::state::{State, write_private};
 use onboard_engine::{plan, report};
-use onboard_netbird::{Client, ClientConfig, RateLimit, Token};
+use onboard_netbird::Client;
 use serde_json::Value as Json;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::args::{ApplyArgs, Format};
-use crate::commands::{Failure, prepare};
+use crate::commands::{Failure, live_plans, prepare};
+use crate::connect::connect;
 use crate::reporter::{self, Journal, Progress, RunProgress};
-
-/// The PAT the embedded sandbox is started with; it never leaves this machine.
-const SANDBOX_TOKEN: &str = "nbp_onboardLocalSandboxToken0000000000";
 
 pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Failure> {
     let runs = prepare(&args.input)?;
@@ -32,16 +30,17 @@ pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Failure> {
     if !diags.is_empty() {
         return Err(diags.sorted().into());
     }
-    if args.format != Format::Json {
-        for p in &plans {
-            print!("{}", report::plan(p, report::Format::Text));
-        }
-    }
-    confirm(args.yes)?;
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
     rt.block_on(async {
-        let (client, sandbox) = connect(args).await?;
+        let (client, sandbox) = connect(&args.api).await?;
+        let plans = live_plans(&runs, &plans, &client, &args.api).await?;
+        if args.format != Format::Json {
+            for p in &plans {
+                print!("{}", report::plan(p, report::Format::Text));
+            }
+        }
+        confirm(args.yes)?;
         let progress = Progress::new(quiet || args.format == Format::Json);
         let interrupted = Arc::new(AtomicBool::new(false));
         let flag = interrupted.clone();
@@ -102,49 +101,6 @@ fn confirm(yes: bool) -> Result<(), Failure> {
     }
 }
 
-async fn connect(
-    args: &ApplyArgs,
-) -> Result<(Client, Option<onboard_sandbox::SandboxHandle>), Failure> {
-    let (url, token, sandbox) = if args.sandbox {
-        std::fs::create_dir_all(&args.state_dir)
-            .map_err(|e| Diag::plain(format!("cannot create {}: {e}", args.state_dir.display())))?;
-        let cfg = onboard_sandbox::SandboxConfig {
-            token: Some(SANDBOX_TOKEN.to_owned()),
-            rate_limit: None,
-            data: Some(args.state_dir.join("sandbox.json")),
-            ..onboard_sandbox::SandboxConfig::default()
-        };
-        let handle = onboard_sandbox::Sandbox::start(cfg)
-            .await
-            .map_err(|e| Diag::plain(format!("cannot start the embedded sandbox: {e}")))?;
-        (handle.url(), SANDBOX_TOKEN.to_owned(), Some(handle))
-    } else {
-        let url = std::env::var("NB_MANAGEMENT_URL")
-            .unwrap_or_else(|_| onboard_netbird::DEFAULT_BASE_URL.to_owned());
-        (url, read_token(args)?, None)
-    };
-    let mut cfg = ClientConfig::new(url, Token::new(token));
-    cfg.rate = RateLimit {
-        per_minute: args.rate_limit,
-        burst: args.burst,
-    };
-    cfg.concurrency = args.concurrency.max(1);
-    let client = Client::new(cfg).map_err(|e| Diag::plain(format!("invalid API settings: {e}")))?;
-    Ok((client, sandbox))
-}
-
-fn read_token(args: &ApplyArgs) -> Result<String, Failure> {
-    let token = match &args.token_file {
-        Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| Diag::plain(format!("cannot read token file {}: {e}", path.display())))?,
-        None => std::env::var("NB_PAT").map_err(|_| {
-            Diag::plain("no personal access token: set NB_PAT or pass --token-file")
-                .help("or rehearse with `--sandbox`")
-        })?,
-    };
-    Ok(token.trim().to_owned())
-}
-
 async fn execute(
     args: &ApplyArgs,
     client: &Client,
@@ -154,15 +110,15 @@ async fn execute(
     interrupted: Arc<AtomicBool>,
 ) -> Result<RunReport, Failure> {
     let playbook = run.loaded.playbook.name.clone();
-    let state_path = State::path(&args.state_dir, &playbook, run_key);
-    let lock_path = RunLock::path(&args.state_dir, &playbook, run_key);
+    let state_path = State::path(&args.api.state_dir, &playbook, run_key);
+    let lock_path = RunLock::path(&args.api.state_dir, &playbook, run_key);
     let timeout = std::time::Duration::from_secs(args.lock_timeout);
     let _lock = tokio::task::spawn_blocking(move || RunLock::acquire(lock_path, timeout))
         .await
         .map_err(|e| Diag::plain(format!("lock: {e}")))?
         .map_err(Diag::plain)?;
     let state = State::load(&state_path, &playbook, run_key).map_err(Diag::plain)?;
-    let journal = Journal::open(&args.state_dir, run_key)?;
+    let journal = Journal::open(&args.api.state_dir, run_key)?;
     let sink: Sink = Arc::new(move |e: &Event| {
         journal.write(e);
         progress.event(e);
@@ -174,10 +130,10 @@ async fn execute(
         inputs: run.inputs,
         run_key: run_key.to_owned(),
         client,
-        account: args.account.clone(),
+        account: args.api.account.clone(),
         state,
         state_path,
-        concurrency: args.concurrency.max(1),
+        concurrency: args.api.concurrency.max(1),
         sink,
         interrupted,
     };

@@ -80,6 +80,34 @@ pub struct PlanArgs {
     /// Exit 2 when the plan has changes.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// Where the API is and how to talk to it.
+#[derive(Debug, Args, Clone)]
+pub struct ApiArgs {
+    /// Run against an embedded sandbox whose world persists in <state-dir>/sandbox.json.
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Where state lives.
+    #[arg(long, default_value = ".onboard", value_name = "DIR")]
+    pub state_dir: PathBuf,
+    /// In-flight API calls at most.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Client-side budget for this PAT: calls per minute.
+    #[arg(long, default_value_t = 120)]
+    pub rate_limit: u32,
+    /// Client-side burst for this PAT.
+    #[arg(long, default_value_t = 1200)]
+    pub burst: u32,
+    /// Run a playbook without a tenant block inside this existing account.
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// Read the PAT from this file instead of NB_PAT.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -107,30 +135,11 @@ pub enum GraphFormat {
 pub struct ApplyArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Run against an embedded sandbox whose world persists in <state-dir>/sandbox.json.
-    #[arg(long)]
-    pub sandbox: bool,
-    /// Where state lives.
-    #[arg(long, default_value = ".onboard", value_name = "DIR")]
-    pub state_dir: PathBuf,
+    #[command(flatten)]
+    pub api: ApiArgs,
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
-    /// In-flight API calls at most.
-    #[arg(long, default_value_t = 8)]
-    pub concurrency: usize,
-    /// Client-side budget for this PAT: calls per minute.
-    #[arg(long, default_value_t = 120)]
-    pub rate_limit: u32,
-    /// Client-side burst for this PAT.
-    #[arg(long, default_value_t = 1200)]
-    pub burst: u32,
-    /// Run a playbook without a tenant block inside this existing account.
-    #[arg(long, value_name = "ID")]
-    pub account: Option<String>,
-    /// Read the PAT from this file instead of NB_PAT.
-    #[arg(long, value_name = "FILE")]
-    pub token_file: Option<PathBuf>,
     /// Write outputs, secrets included, as JSON (mode 0600).
     #[arg(long, value_name = "FILE")]
     pub outputs: Option<PathBuf>,

@@ -3,7 +3,8 @@
 use onboard_engine::diag::{Diag, Diags};
 use onboard_engine::inputs::{self, Source};
 use onboard_engine::inventory::{self, Inventory};
-use onboard_engine::{Loaded, plan, report};
+use onboard_engine::state::State;
+use onboard_engine::{Loaded, plan, plan_live, report};
 use std::io::Write;
 
 use crate::args::{Cli, Command, Format, GraphArgs, GraphFormat, InputArgs, PlanArgs};
@@ -152,14 +153,22 @@ fn validate(input: &InputArgs, quiet: bool) -> Result<u8, Failure> {
 }
 
 fn plan_cmd(args: &PlanArgs) -> Result<u8, Failure> {
-    if !args.offline {
-        return Err(
-            Diag::plain("a live plan needs the API client, which is not built yet")
-                .help("use `onboard plan --offline` to plan without reading live state")
-                .into(),
-        );
-    }
-    let plans = offline_plans(&args.input)?;
+    let offline = offline_plans(&args.input)?;
+    let plans = if args.offline {
+        offline
+    } else {
+        let runs = prepare(&args.input)?;
+        let rt = tokio::runtime::Runtime::new()
+            .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
+        rt.block_on(async {
+            let (client, sandbox) = crate::connect::connect(&args.api).await?;
+            let plans = live_plans(&runs, &offline, &client, &args.api).await;
+            if let Some(s) = sandbox {
+                s.shutdown().await;
+            }
+            plans
+        })?
+    };
     let format = match args.format {
         Format::Text => report::Format::Text,
         Format::Json => report::Format::Json,
@@ -178,6 +187,32 @@ fn plan_cmd(args: &PlanArgs) -> Result<u8, Failure> {
     } else {
         0
     })
+}
+
+/// Plan every run against the live API; `offline` gives each run's key.
+pub async fn live_plans(
+    runs: &[Run],
+    offline: &[plan::Plan],
+    client: &onboard_netbird::Client,
+    api: &crate::args::ApiArgs,
+) -> Result<Vec<plan::Plan>, Failure> {
+    let jobs = runs.iter().zip(offline).map(|(run, p)| async move {
+        let name = &run.loaded.playbook.name;
+        let path = State::path(&api.state_dir, name, &p.run_key);
+        let state = State::load(&path, name, &p.run_key).map_err(Diag::plain)?;
+        let to = plan_live::Live {
+            client,
+            account: api.account.as_deref(),
+            state: &state,
+        };
+        plan_live::live(&run.loaded, &run.inputs, run.key.as_deref(), &to)
+            .await
+            .map_err(Failure::from)
+    });
+    futures_util::future::join_all(jobs)
+        .await
+        .into_iter()
+        .collect()
 }
 
 fn graph(args: &GraphArgs) -> Result<u8, Failure> {

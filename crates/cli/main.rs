@@ -3,6 +3,7 @@
 mod apply;
 mod args;
 mod commands;
+mod connect;
 mod output;
 mod reporter;
 

@@ -20,6 +20,7 @@ pub mod lock;
 pub mod model;
 pub mod parse;
 pub mod plan;
+pub mod plan_live;
 pub mod render;
 pub mod report;
 pub mod resource;

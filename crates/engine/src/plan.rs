@@ -78,6 +78,17 @@ pub struct PlannedStep {
     pub level: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// For an update or a replacement: what differs from the live object.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
+}
+
+/// One field that differs: live `before`, desired `after`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: Json,
+    pub after: Json,
 }
 
 /// A named output.
@@ -148,22 +159,66 @@ pub fn offline(
     inputs: &Inputs,
     inventory_key: Option<&str>,
 ) -> Result<Plan, Diags> {
-    let mut diags = Diags::new();
-    let mut scope = Scope {
-        inputs: inputs.0.clone().into_iter().collect(),
-        ..Scope::default()
-    };
-    let tenant = playbook.tenant.as_ref().map(|t| {
+    let mut planner = Planner::new(playbook, dag, inputs);
+    planner.tenant(None);
+    for node in dag.order() {
+        if let Some((i, planned)) = planner.step(*node) {
+            planner.finish_step(i, planned, None);
+        }
+    }
+    planner.into_plan(inventory_key, true)
+}
+
+/// Builds a [`Plan`] one step at a time in dependency order. Offline, every step's outputs
+/// are unknown; the live planner ([`crate::plan_live`]) inspects each instance between
+/// [`Planner::step`] and [`Planner::finish_step`] and hands in what it found.
+pub struct Planner<'a> {
+    pub playbook: &'a Playbook,
+    dag: &'a Dag,
+    inputs: &'a Inputs,
+    levels: BTreeMap<NodeId, usize>,
+    pub scope: Scope,
+    /// `steps` for templates, grown one step at a time (and mirrored in `scope`).
+    known: Mj,
+    pub tenant: Option<TenantPlan>,
+    steps: Vec<PlannedStep>,
+    pub diags: Diags,
+}
+
+impl<'a> Planner<'a> {
+    pub fn new(playbook: &'a Playbook, dag: &'a Dag, inputs: &'a Inputs) -> Self {
+        Self {
+            playbook,
+            dag,
+            inputs,
+            levels: level_map(dag),
+            scope: Scope {
+                inputs: inputs.0.clone().into_iter().collect(),
+                ..Scope::default()
+            },
+            known: Mj::from_object(StepOutputs::default()),
+            tenant: None,
+            steps: Vec::new(),
+            diags: Diags::new(),
+        }
+    }
+
+    /// Plan the tenant block. `live`: the tenant as it exists (`id`, `status`), if it does.
+    pub fn tenant(&mut self, live: Option<Map<String, Json>>) {
+        let Some(t) = &self.playbook.tenant else {
+            return;
+        };
         // The tenant comes first; the steps it references (MSP-side groups) are not known yet.
         let before = Scope {
-            pending: playbook.steps.iter().map(|s| s.id.clone()).collect(),
-            ..scope.clone()
+            pending: self.playbook.steps.iter().map(|s| s.id.clone()).collect(),
+            ..self.scope.clone()
         };
         let r = Renderer {
-            playbook,
+            playbook: self.playbook,
             ctx: before.context(None),
             mask_secrets: true,
         };
+        let diags = &mut self.diags;
         let mut field = |tpl| {
             r.template(tpl).unwrap_or_else(|e| {
                 diags.push(e.to_diag());
@@ -175,64 +230,110 @@ pub fn offline(
             diags.push(e.to_diag());
             Json::Null
         });
-        TenantPlan {
-            action: Action::Create,
+        let unknown = || Json::String(UNKNOWN.into());
+        let mut map = Map::new();
+        let field_of = |k: &str| live.as_ref().and_then(|l| l.get(k).cloned());
+        map.insert("id".into(), field_of("id").unwrap_or_else(unknown));
+        map.insert("name".into(), name.clone());
+        map.insert("domain".into(), domain.clone());
+        map.insert("status".into(), field_of("status").unwrap_or_else(unknown));
+        self.scope.tenant = Some(map);
+        let action = if live.is_some() {
+            Action::NoChange
+        } else {
+            Action::Create
+        };
+        self.tenant = Some(TenantPlan {
+            action,
             name,
             domain,
             groups,
-        }
-    });
-    if let Some(t) = &tenant {
-        let mut map = Map::new();
-        map.insert("id".into(), Json::String(UNKNOWN.into()));
-        map.insert("name".into(), t.name.clone());
-        map.insert("domain".into(), t.domain.clone());
-        map.insert("status".into(), Json::String(UNKNOWN.into()));
-        scope.tenant = Some(map);
+        });
     }
-    let levels = level_map(dag);
-    let mut steps = Vec::new();
-    // `steps` for templates, grown one step at a time (and mirrored in `scope`).
-    let known = Mj::from_object(StepOutputs::default());
-    for node in dag.order() {
-        let NodeId::Step(i) = *node else { continue };
-        let step = &playbook.steps[i];
-        let deps = dependency_names(playbook, dag, *node);
-        let outputs = known.downcast_object_ref::<StepOutputs>();
-        match plan_step(playbook, step, &scope, &known, deps, levels[node]) {
-            Ok((planned, json)) => {
-                if let Some(o) = outputs {
-                    o.insert(&step.id, &json);
-                }
-                scope.steps.insert(step.id.clone(), json);
-                steps.extend(planned);
-            }
+
+    /// Plan one node's instances (None for the tenant node or when the step has errors).
+    pub fn step(&mut self, node: NodeId) -> Option<(usize, Vec<PlannedStep>)> {
+        let NodeId::Step(i) = node else { return None };
+        let step = &self.playbook.steps[i];
+        let deps = dependency_names(self.playbook, self.dag, node);
+        match plan_step(
+            self.playbook,
+            step,
+            &self.scope,
+            &self.known,
+            deps,
+            self.levels[&node],
+        ) {
+            Ok((planned, _)) => Some((i, planned)),
             Err(d) => {
-                diags.push(d);
-                if let Some(o) = outputs {
+                self.diags.push(d);
+                if let Some(o) = self.known.downcast_object_ref::<StepOutputs>() {
                     o.insert_unknown(&step.id);
                 }
-                scope.pending.push(step.id.clone());
+                self.scope.pending.push(step.id.clone());
+                None
             }
         }
     }
-    check_unique(playbook, &steps, &mut diags);
-    let outputs = render_outputs(playbook, &scope, &mut diags);
-    let domain = tenant
-        .as_ref()
-        .and_then(|t| t.domain.as_str().map(str::to_owned));
-    let plan = Plan {
-        format_version: 1,
-        playbook: playbook.name.clone(),
-        run_key: run_key(inventory_key, domain.as_deref(), None),
-        offline: true,
-        inputs: inputs.clone(),
-        tenant,
-        summary: summarize(&steps),
-        steps,
-        outputs,
-    };
-    diags.into_result(plan)
+
+    /// Record a step's instances. `found`: per instance, the live object (None: unknown).
+    pub fn finish_step(
+        &mut self,
+        i: usize,
+        planned: Vec<PlannedStep>,
+        found: Option<Vec<Option<Json>>>,
+    ) {
+        let step = &self.playbook.steps[i];
+        let found = found.unwrap_or_else(|| vec![None; planned.len()]);
+        let value = |f: Option<Json>| f.unwrap_or_else(|| Json::String(UNKNOWN.into()));
+        let json = match (&step.for_each, planned.first()) {
+            (Some(_), Some(p)) if p.action == Action::Deferred => Json::String(UNKNOWN.into()),
+            (Some(_), _) => Json::Object(
+                planned
+                    .iter()
+                    .zip(found)
+                    .map(|(p, f)| (instance_key(&p.address, &step.id), value(f)))
+                    .collect(),
+            ),
+            (None, _) => value(found.into_iter().next().flatten()),
+        };
+        if let Some(o) = self.known.downcast_object_ref::<StepOutputs>() {
+            o.insert(&step.id, &json);
+        }
+        self.scope.steps.insert(step.id.clone(), json);
+        self.steps.extend(planned);
+    }
+
+    pub fn into_plan(mut self, inventory_key: Option<&str>, offline: bool) -> Result<Plan, Diags> {
+        check_unique(self.playbook, &self.steps, &mut self.diags);
+        let outputs = render_outputs(self.playbook, &self.scope, &mut self.diags);
+        let domain = self
+            .tenant
+            .as_ref()
+            .and_then(|t| t.domain.as_str().map(str::to_owned));
+        let plan = Plan {
+            format_version: 1,
+            playbook: self.playbook.name.clone(),
+            run_key: run_key(inventory_key, domain.as_deref(), None),
+            offline,
+            inputs: self.inputs.clone(),
+            tenant: self.tenant,
+            summary: summarize(&self.steps),
+            steps: self.steps,
+            outputs,
+        };
+        self.diags.into_result(plan)
+    }
+}
+
+/// `key` of an address `id["key"]`.
+fn instance_key(address: &str, id: &str) -> String {
+    let inner = address.strip_prefix(id).unwrap_or(address);
+    let inner = inner
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .unwrap_or(inner);
+    serde_json::from_str::<String>(inner).unwrap_or_else(|_| inner.to_owned())
 }
 
 fn level_map(dag: &Dag) -> BTreeMap<NodeId, usize> {
@@ -281,6 +382,7 @@ fn plan_step(
         depends_on: deps,
         level,
         note: None,
+        changes: Vec::new(),
     };
     let Some(fe) = &step.for_each else {
         let planned = instance(playbook, step, scope, known, None, base)?;

@@ -67,10 +67,18 @@ fn text(plan: &Plan) -> String {
         if let Some(note) = &step.note {
             let _ = writeln!(out, "      # {note}");
         }
-        if matches!(
-            step.action,
-            Action::Create | Action::Update | Action::Replace | Action::Read | Action::Adopt
-        ) && let Some(body) = step.body.as_object()
+        for c in &step.changes {
+            let _ = writeln!(
+                out,
+                "      {}: {} → {}",
+                c.field,
+                show(&c.before),
+                show(&c.after)
+            );
+        }
+        let offline_detail = plan.offline && matches!(step.action, Action::Read);
+        if (step.action == Action::Create || offline_detail)
+            && let Some(body) = step.body.as_object()
         {
             for (k, v) in body {
                 let _ = writeln!(out, "      {k}: {}", show(v));
