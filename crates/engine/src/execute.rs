@@ -18,7 +18,7 @@ use crate::converge::{Target, converge};
 use crate::graph::NodeId;
 use crate::inputs::Inputs;
 use crate::plan::{Action, instances};
-use crate::render::{Renderer, Scope, truthy};
+use crate::render::{Renderer, Scope, StepOutputs, truthy};
 use crate::resource::{StepType, apply_defaults};
 use crate::schedule::Scheduler;
 use crate::state::{Record, State, TenantRecord, fingerprint, without_secrets};
@@ -107,7 +107,10 @@ pub struct Run {
 }
 
 struct Shared {
+    /// Inputs and the tenant; step outputs live in `known`.
     scope: Mutex<Scope>,
+    /// `steps` for templates: a [`StepOutputs`], one entry per finished step.
+    known: minijinja::Value,
     state: Mutex<State>,
     results: Mutex<Vec<StepResult>>,
     tenant_id: Mutex<Option<String>>,
@@ -139,6 +142,7 @@ impl Run {
             nodes: order.len(),
         });
         let shared = Arc::new(Shared {
+            known: minijinja::Value::from_object(StepOutputs::default()),
             scope: Mutex::new(Scope {
                 inputs: self.inputs.0.clone().into_iter().collect(),
                 ..Scope::default()
@@ -233,7 +237,7 @@ impl Run {
         let Some(decl) = &self.loaded.playbook.tenant else {
             return Ok(());
         };
-        let ctx = lock(&shared.scope).context(None);
+        let ctx = lock(&shared.scope).context_with_steps(shared.known.clone(), None);
         let r = Renderer {
             playbook: &self.loaded.playbook,
             ctx,
@@ -364,7 +368,7 @@ impl Run {
             Some(fe) => {
                 let r = Renderer {
                     playbook: pb,
-                    ctx: scope.context(None),
+                    ctx: scope.context_with_steps(shared.known.clone(), None),
                     mask_secrets: false,
                 };
                 let v = r.node(&fe.node).map_err(|e| e.message)?;
@@ -385,7 +389,8 @@ impl Run {
             });
             let r = Renderer {
                 playbook: pb,
-                ctx: scope.context(key.as_deref().map(|k| (k, &item))),
+                ctx: scope
+                    .context_with_steps(shared.known.clone(), key.as_deref().map(|k| (k, &item))),
                 mask_secrets: false,
             };
             if let Some(when) = &step.when
@@ -440,7 +445,9 @@ impl Run {
             Some(_) => Json::Object(outputs),
             None => outputs.remove("").unwrap_or(Json::Null),
         };
-        lock(&shared.scope).steps.insert(step.id.clone(), value);
+        if let Some(known) = shared.known.downcast_object_ref::<StepOutputs>() {
+            known.insert(&step.id, &value);
+        }
         Ok(())
     }
 
@@ -505,7 +512,7 @@ impl Run {
 
     fn outputs(&self, shared: &Shared) -> Vec<(String, Json, bool)> {
         let pb = &self.loaded.playbook;
-        let ctx = lock(&shared.scope).context(None);
+        let ctx = lock(&shared.scope).context_with_steps(shared.known.clone(), None);
         let r = Renderer {
             playbook: pb,
             ctx,
