@@ -1,5 +1,6 @@
 //! `onboard apply`: connect (or start the embedded sandbox), plan, confirm, execute, report.
 
+use onboard_engine::destroy::{removal_order, remove};
 use onboard_engine::diag::{Diag, Diags};
 use onboard_engine::execute::{Event, Run, RunReport, Sink};
 use onboard_engine::lock::RunLock;
@@ -14,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::args::{ApplyArgs, Format};
 use crate::commands::{Failure, live_plans, prepare};
 use crate::connect::connect;
+use crate::destroy::print_removals;
 use crate::reporter::{self, Journal, Progress, RunProgress};
 
 pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Failure> {
@@ -79,7 +81,7 @@ pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Failure> {
     })
 }
 
-fn confirm(yes: bool) -> Result<(), Failure> {
+pub fn confirm(yes: bool) -> Result<(), Failure> {
     if yes {
         return Ok(());
     }
@@ -125,11 +127,12 @@ async fn execute(
     });
     let observer_sink = sink.clone();
     let client = client.with_observer(Arc::new(move |e| observer_sink(&Event::Api(e.clone()))));
+    let loaded = Arc::new(run.loaded);
     let exec = Run {
-        loaded: Arc::new(run.loaded),
+        loaded: loaded.clone(),
         inputs: run.inputs,
         run_key: run_key.to_owned(),
-        client,
+        client: client.clone(),
         account: args.api.account.clone(),
         state,
         state_path,
@@ -137,7 +140,42 @@ async fn execute(
         sink,
         interrupted,
     };
-    Ok(exec.execute().await)
+    let report = exec.execute().await;
+    if args.prune {
+        prune(args, &client, &loaded, &report).await?;
+    }
+    Ok(report)
+}
+
+/// `--prune`: delete what the state records but this run no longer declares. Only after a
+/// run where every step succeeded, so a failed render never looks like a removed step.
+async fn prune(
+    args: &ApplyArgs,
+    client: &Client,
+    loaded: &onboard_engine::Loaded,
+    report: &RunReport,
+) -> Result<(), Failure> {
+    if !report.ok {
+        eprintln!(
+            "{}: not pruning, because some steps did not succeed",
+            report.run_key
+        );
+        return Ok(());
+    }
+    let name = &loaded.playbook.name;
+    let mut state = State::load(&report.state_path, name, &report.run_key).map_err(Diag::plain)?;
+    let declared: Vec<&str> = report.steps.iter().map(|s| s.address.as_str()).collect();
+    let order: Vec<String> = removal_order(&loaded.playbook, &loaded.dag, &state)
+        .into_iter()
+        .filter(|a| !declared.contains(&a.as_str()))
+        .collect();
+    if order.is_empty() {
+        return Ok(());
+    }
+    let account = args.api.account.as_deref();
+    let removals = remove(client, &mut state, &report.state_path, &order, account).await;
+    print_removals(&report.run_key, &removals);
+    Ok(())
 }
 
 /// `--outputs FILE`: every output of every run, secrets included, mode 0600.

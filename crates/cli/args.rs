@@ -35,6 +35,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Plan, confirm, then create, adopt or update everything the playbook declares.
     Apply(ApplyArgs),
+    /// Delete what the state records for this playbook and tenant, dependants first.
+    Destroy(DestroyArgs),
     /// Print the dependency graph.
     Graph(GraphArgs),
     /// Run the local NetBird-compatible API in the foreground until Ctrl-C.
@@ -152,6 +154,20 @@ pub struct ApplyArgs {
     /// Wait this many seconds for another apply on the same run key, then fail.
     #[arg(long, default_value_t = 0, value_name = "SECONDS")]
     pub lock_timeout: u64,
+    /// Also delete objects the state records but the playbook no longer declares.
+    #[arg(long)]
+    pub prune: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

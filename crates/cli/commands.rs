@@ -32,6 +32,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Plan(args) => plan_cmd(&args),
         Command::Apply(args) => crate::apply::apply(&args, cli.quiet),
         Command::Sandbox(args) => sandbox(args),
+        Command::Destroy(args) => crate::destroy::destroy(&args),
         Command::Graph(args) => graph(&args),
         Command::Schema => {
             print(&onboard_engine::schema::playbook_schema());
@@ -114,7 +115,7 @@ fn cli_sources(input: &InputArgs, diags: &mut Diags) -> Vec<Source> {
     sources
 }
 
-fn offline_plans(input: &InputArgs) -> Result<Vec<plan::Plan>, Failure> {
+pub fn offline_plans(input: &InputArgs) -> Result<Vec<plan::Plan>, Failure> {
     let runs = prepare(input)?;
     let mut diags = Diags::new();
     let mut plans = Vec::new();

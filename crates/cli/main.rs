@@ -4,6 +4,7 @@ mod apply;
 mod args;
 mod commands;
 mod connect;
+mod destroy;
 mod output;
 mod reporter;
 

@@ -503,6 +503,13 @@ impl Run {
                 fingerprint: fingerprint(&without_secrets(body, &secrets)),
                 outputs: without_secrets(object, &secrets),
                 updated_at: now(),
+                scope: Some(step.scope),
+                parent: spec
+                    .parent
+                    .and_then(|p| body.get(p))
+                    .and_then(Json::as_str)
+                    .map(str::to_owned),
+                prune: step.prune,
             },
         );
         state

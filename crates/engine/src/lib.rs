@@ -11,6 +11,7 @@
 
 pub mod check;
 pub mod decode;
+pub mod destroy;
 pub mod diag;
 pub mod dot;
 pub mod graph;

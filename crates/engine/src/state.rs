@@ -22,11 +22,23 @@ pub struct Record {
     pub identity: Option<String>,
     /// `created` or `adopted`.
     pub origin: String,
-    /// SHA-256 of the request body that was sent (secrets included only as their hash).
+    /// SHA-256 of the request body that was sent, secrets removed.
     pub fingerprint: String,
     /// Non-secret fields of the API response.
     pub outputs: Json,
     pub updated_at: String,
+    /// Where it lives: the step's scope, and the parent id in its URL (a network, a user).
+    #[serde(default)]
+    pub scope: Option<crate::model::StepScope>,
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// `prune: false` on the step: never deleted by prune or destroy.
+    #[serde(default = "yes")]
+    pub prune: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The tenant a run works in.

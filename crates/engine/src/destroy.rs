@@ -1,0 +1,225 @@
+//! Deleting what a run owns: `destroy` (everything its state records) and `--prune` (what the
+//! playbook no longer declares).
+//!
+//! Input: the state, the addresses to remove in order (dependants first), a client. Output: one
+//! [`Removal`] per address. Only objects the state records as `created` or `adopted` are ever
+//! deleted; `existing` reads, settings, raw requests and steps with `prune: false` are kept. An
+//! object that changed behind our back since we last wrote it is reported and kept, never
+//! silently deleted. The state is saved after every deletion.
+
+use onboard_netbird::{Client, Scope as ApiScope};
+use serde::Serialize;
+use serde_json::Value as Json;
+use std::path::Path;
+
+use crate::compare::diff;
+use crate::converge::resource_kind;
+use crate::graph::{Dag, NodeId};
+use crate::model::{Playbook, StepScope};
+use crate::resource::{Identity, StepType};
+use crate::state::{Record, State};
+
+/// What became of one object.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Deleted,
+    /// Already gone; the record is dropped.
+    Gone,
+    Kept {
+        reason: String,
+    },
+    /// Changed since we wrote it: these fields differ. Kept.
+    Changed {
+        fields: Vec<String>,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Removal {
+    pub address: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// Fields that move on their own (counters, timestamps, derived lists): not drift.
+const VOLATILE: &[&str] = &[
+    "peers_count",
+    "resources_count",
+    "peers",
+    "resources",
+    "updated_at",
+    "used_times",
+    "last_used",
+    "state",
+    "valid",
+    "expires",
+    "routing_peers_count",
+    "routers",
+    "policies",
+    "last_login",
+    "status",
+    "is_current",
+    "permissions",
+    "pending_approval",
+    "issued",
+    "expiration_date",
+    "created_at",
+    "created_by",
+];
+
+/// Addresses of the state, dependants first: reverse dependency order of their steps; records
+/// of steps the playbook no longer has come first.
+pub fn removal_order(playbook: &Playbook, dag: &Dag, state: &State) -> Vec<String> {
+    let rank = |address: &str| {
+        let id = address.split('[').next().unwrap_or(address);
+        playbook
+            .steps
+            .iter()
+            .position(|s| s.id == id)
+            .and_then(|i| dag.order().iter().position(|n| *n == NodeId::Step(i)))
+    };
+    let mut addresses: Vec<(Option<usize>, &String)> =
+        state.steps.keys().map(|a| (rank(a), a)).collect();
+    // None (gone from the playbook) first, then the latest in dependency order.
+    addresses.sort_by(|a, b| match (a.0, b.0) {
+        (None, None) => a.1.cmp(b.1),
+        (None, Some(_)) => std::cmp::Ordering::Less,
+        (Some(_), None) => std::cmp::Ordering::Greater,
+        (Some(x), Some(y)) => y.cmp(&x).then(a.1.cmp(b.1)),
+    });
+    addresses.into_iter().map(|(_, a)| a.clone()).collect()
+}
+
+/// Delete `addresses` (in the given order), saving the state after each.
+pub async fn remove(
+    client: &Client,
+    state: &mut State,
+    state_path: &Path,
+    addresses: &[String],
+    account: Option<&str>,
+) -> Vec<Removal> {
+    let mut out = Vec::new();
+    for address in addresses {
+        let Some(record) = state.steps.get(address).cloned() else {
+            continue;
+        };
+        let outcome = remove_one(client, state, &record, account).await;
+        if matches!(outcome, Outcome::Deleted | Outcome::Gone) {
+            state.steps.remove(address);
+            if let Err(e) = state.save(state_path) {
+                out.push(Removal {
+                    address: address.clone(),
+                    outcome: Outcome::Failed {
+                        error: format!("cannot save state: {e}"),
+                    },
+                });
+                return out;
+            }
+        }
+        out.push(Removal {
+            address: address.clone(),
+            outcome,
+        });
+    }
+    out
+}
+
+async fn remove_one(
+    client: &Client,
+    state: &State,
+    record: &Record,
+    account: Option<&str>,
+) -> Outcome {
+    let kept = |reason: &str| Outcome::Kept {
+        reason: reason.to_owned(),
+    };
+    let Some(ty) = StepType::from_name(&record.ty) else {
+        return kept("unknown type");
+    };
+    if !record.prune {
+        return kept("the step says `prune: false`");
+    }
+    if !matches!(record.origin.as_str(), "created" | "adopted") {
+        return kept("not created or adopted by onboard");
+    }
+    let Some(kind) = resource_kind(ty) else {
+        return kept("a raw request cannot be undone");
+    };
+    if matches!(ty.spec().identity, Identity::Singleton) {
+        return kept("settings are never deleted");
+    }
+    let Some(id) = record.id.as_deref() else {
+        return kept("no id recorded");
+    };
+    let scope = match (record.scope, &state.tenant) {
+        (Some(StepScope::Msp), _) => ApiScope::Own,
+        (Some(StepScope::Account), _) => {
+            account.map_or(ApiScope::Own, |a| ApiScope::Account(a.to_owned()))
+        }
+        (_, Some(t)) => ApiScope::Account(t.id.clone()),
+        (_, None) => account.map_or(ApiScope::Own, |a| ApiScope::Account(a.to_owned())),
+    };
+    let parent = record.parent.as_deref();
+    let live = match client.get(kind, &scope, parent, id).await {
+        Ok(v) => v,
+        Err(e) if e.is_not_found() => return Outcome::Gone,
+        Err(e) => {
+            return Outcome::Failed {
+                error: e.to_string(),
+            };
+        }
+    };
+    let changed = drift(&record.outputs, &live);
+    if !changed.is_empty() {
+        return Outcome::Changed { fields: changed };
+    }
+    match client.delete(kind, &scope, parent, id).await {
+        Ok(()) => Outcome::Deleted,
+        Err(e) if e.is_not_found() => Outcome::Gone,
+        Err(e) => Outcome::Failed {
+            error: e.to_string(),
+        },
+    }
+}
+
+/// Fields of what we recorded that the live object no longer has.
+fn drift(recorded: &Json, live: &Json) -> Vec<String> {
+    let Some(map) = recorded.as_object() else {
+        return Vec::new();
+    };
+    let stable: serde_json::Map<String, Json> = map
+        .iter()
+        .filter(|(k, _)| !VOLATILE.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), crate::compare::normalize(v)))
+        .collect();
+    diff(&Json::Object(stable), live)
+        .into_iter()
+        .map(|(f, _, _)| f)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn counters_are_not_drift_but_a_rename_is() {
+        let recorded = json!({"id": "g", "name": "Servers", "peers_count": 0, "issued": "api"});
+        assert!(
+            drift(
+                &recorded,
+                &json!({"id": "g", "name": "Servers", "peers_count": 3})
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            drift(&recorded, &json!({"id": "g", "name": "Servers2"})),
+            vec!["name".to_owned()]
+        );
+    }
+}
