@@ -80,6 +80,9 @@ pub async fn inspect(client: &Client, t: &Target<'_>) -> Result<Inspection, Conv
     };
     let live = if matches!(t.ty.spec().identity, Identity::Singleton) {
         Some(client.get_singleton(kind, t.scope).await?)
+    } else if parent_of(t) == Some(crate::template::UNKNOWN) {
+        // The live plan: the parent is still to be created, so its children cannot exist.
+        None
     } else {
         find(client, kind, t, parent_of(t)).await?
     };
@@ -259,10 +262,13 @@ async fn update(
 fn update_body(ty: StepType, fields: &[&str], desired: &Json, live: &Json) -> Json {
     let mut body = serde_json::Map::new();
     for f in fields {
-        let v = desired
-            .get(*f)
-            .cloned()
-            .or_else(|| live.get(*f).map(crate::compare::normalize));
+        let v = desired.get(*f).cloned().or_else(|| {
+            live.get(*f).map(|lv| match (ty, *f) {
+                // A group's resources go back as the `{id, type}` objects the API answered.
+                (StepType::Group, "resources") => lv.clone(),
+                _ => crate::compare::normalize(lv),
+            })
+        });
         if let Some(v) = v {
             body.insert((*f).to_owned(), v);
         }
