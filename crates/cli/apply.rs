@@ -1,9 +1,10 @@
 //! `onboard apply`: connect (or start the embedded sandbox), plan, confirm, execute, report.
 
 use onboard_engine::destroy::{removal_order, remove};
-use onboard_engine::diag::{Diag, Diags};
+use onboard_engine::diag::Diag;
 use onboard_engine::execute::{Event, Run, RunReport, Sink};
 use onboard_engine::lock::RunLock;
+use onboard_engine::saved::{SavedPlan, first_difference};
 use onboard_engine::state::{State, write_private};
 use onboard_engine::{plan, report};
 use onboard_netbird::Client;
@@ -13,36 +14,84 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::args::{ApplyArgs, Format};
-use crate::commands::{Failure, live_plans, prepare};
+use crate::commands::{Failure, live_plans, offline_for, prepare};
 use crate::connect::connect;
 use crate::destroy::print_removals;
 use crate::reporter::{self, Journal, Progress, RunProgress};
 
 pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Failure> {
+    let text = std::fs::read_to_string(&args.input.playbook).unwrap_or_default();
+    if let Some(saved) = SavedPlan::parse(&text) {
+        return apply_saved(args, quiet, saved.map_err(Diag::plain)?);
+    }
     let runs = prepare(&args.input)?;
-    let mut plans = Vec::new();
-    let mut diags = Diags::new();
-    for run in &runs {
-        let (pb, dag) = (&run.loaded.playbook, &run.loaded.dag);
-        match plan::offline(pb, dag, &run.inputs, run.key.as_deref()) {
-            Ok(p) => plans.push(p),
-            Err(d) => diags.extend(d),
+    let offline = offline_for(&runs)?;
+    run_all(args, quiet, runs, offline, None)
+}
+
+/// `apply PLAN.json`: the same playbook, values and inputs; refused when anything changed.
+fn apply_saved(args: &ApplyArgs, quiet: bool, saved: SavedPlan) -> Result<u8, Failure> {
+    let stale = |why: String| {
+        Failure::from(
+            Diag::plain(format!(
+                "the saved plan is stale: {why}; nothing was written"
+            ))
+            .help("make a new one with `onboard plan ... --out PLAN.json`"),
+        )
+    };
+    let mut runs = Vec::new();
+    let mut expected = Vec::new();
+    for r in saved.runs {
+        r.playbook.check().map_err(stale)?;
+        for s in &r.sources {
+            s.check().map_err(stale)?;
         }
+        let file = onboard_engine::inventory::read(std::path::Path::new(&r.playbook.path))?;
+        let loaded = onboard_engine::load(&file)?;
+        runs.push(crate::commands::Run {
+            key: r.inventory_key,
+            loaded,
+            inputs: r.inputs,
+        });
+        expected.push(r.plan);
     }
-    if !diags.is_empty() {
-        return Err(diags.sorted().into());
-    }
+    let offline = offline_for(&runs)?;
+    run_all(args, quiet, runs, offline, Some(expected))
+}
+
+/// Plan live, check against a saved plan if there is one, confirm, execute every run.
+fn run_all(
+    args: &ApplyArgs,
+    quiet: bool,
+    runs: Vec<crate::commands::Run>,
+    offline: Vec<plan::Plan>,
+    expected: Option<Vec<Json>>,
+) -> Result<u8, Failure> {
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
     rt.block_on(async {
         let (client, sandbox) = connect(&args.api).await?;
-        let plans = live_plans(&runs, &plans, &client, &args.api).await?;
+        let plans = live_plans(&runs, &offline, &client, &args.api).await?;
         if args.format != Format::Json {
             for p in &plans {
                 print!("{}", report::plan(p, report::Format::Text));
             }
         }
-        confirm(args.yes)?;
+        match &expected {
+            Some(saved) => {
+                for (s, p) in saved.iter().zip(&plans) {
+                    let fresh = serde_json::to_value(p).unwrap_or_default();
+                    if let Some(why) = first_difference(s, &fresh) {
+                        return Err(Diag::plain(format!(
+                            "the saved plan is stale: {why}; nothing was written"
+                        ))
+                        .help("make a new one with `onboard plan ... --out PLAN.json`")
+                        .into());
+                    }
+                }
+            }
+            None => confirm(args.yes)?,
+        }
         let progress = Progress::new(quiet || args.format == Format::Json);
         let interrupted = Arc::new(AtomicBool::new(false));
         let flag = interrupted.clone();

@@ -82,6 +82,9 @@ pub struct PlanArgs {
     /// Exit 2 when the plan has changes.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Save the plan for a later `onboard apply PLAN.json`.
+    #[arg(long, value_name = "PLAN.json")]
+    pub out: Option<PathBuf>,
     #[command(flatten)]
     pub api: ApiArgs,
 }

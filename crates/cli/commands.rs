@@ -116,10 +116,14 @@ fn cli_sources(input: &InputArgs, diags: &mut Diags) -> Vec<Source> {
 }
 
 pub fn offline_plans(input: &InputArgs) -> Result<Vec<plan::Plan>, Failure> {
-    let runs = prepare(input)?;
+    offline_for(&prepare(input)?)
+}
+
+/// The offline plan of every run: validation, and each run's key.
+pub fn offline_for(runs: &[Run]) -> Result<Vec<plan::Plan>, Failure> {
     let mut diags = Diags::new();
     let mut plans = Vec::new();
-    for run in &runs {
+    for run in runs {
         match plan::offline(
             &run.loaded.playbook,
             &run.loaded.dag,
@@ -154,11 +158,16 @@ fn validate(input: &InputArgs, quiet: bool) -> Result<u8, Failure> {
 }
 
 fn plan_cmd(args: &PlanArgs) -> Result<u8, Failure> {
-    let offline = offline_plans(&args.input)?;
+    if args.offline && args.out.is_some() {
+        return Err(
+            Diag::plain("`--out` saves a plan made against live state; drop `--offline`").into(),
+        );
+    }
+    let runs = prepare(&args.input)?;
+    let offline = offline_for(&runs)?;
     let plans = if args.offline {
         offline
     } else {
-        let runs = prepare(&args.input)?;
         let rt = tokio::runtime::Runtime::new()
             .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
         rt.block_on(async {
@@ -175,6 +184,9 @@ fn plan_cmd(args: &PlanArgs) -> Result<u8, Failure> {
         Format::Json => report::Format::Json,
         Format::Markdown => report::Format::Markdown,
     };
+    if let Some(out) = &args.out {
+        save_plan(out, &args.input, &runs, &plans)?;
+    }
     let changes = plans.iter().any(plan::Plan::has_changes);
     if format == report::Format::Json && args.input.inventory.is_some() {
         let all = serde_json::to_string_pretty(&plans).unwrap_or_default();
@@ -248,4 +260,39 @@ fn sandbox(args: crate::args::SandboxArgs) -> Result<u8, Failure> {
     rt.block_on(onboard_sandbox::serve_until_ctrl_c(cfg))
         .map_err(|e| Diag::plain(format!("sandbox: {e}")))?;
     Ok(0)
+}
+
+/// `plan --out`: the live plans with what they were made from, mode 0600.
+fn save_plan(
+    out: &std::path::Path,
+    input: &InputArgs,
+    runs: &[Run],
+    plans: &[plan::Plan],
+) -> Result<(), Failure> {
+    use onboard_engine::saved::{Hashed, SavedPlan, SavedRun};
+    let mut sources: Vec<Hashed> = Vec::new();
+    for path in input.values.iter().chain(input.inventory.iter()) {
+        sources.push(Hashed::of(path).map_err(Diag::plain)?);
+    }
+    let playbook = Hashed::of(&input.playbook).map_err(Diag::plain)?;
+    let saved: Vec<SavedRun> = runs
+        .iter()
+        .zip(plans)
+        .map(|(run, p)| SavedRun {
+            playbook: playbook.clone(),
+            sources: sources.clone(),
+            inventory_key: run.key.clone(),
+            inputs: run.inputs.clone(),
+            plan: serde_json::to_value(p).unwrap_or_default(),
+        })
+        .collect();
+    let text = serde_json::to_string_pretty(&SavedPlan::new(saved)).unwrap_or_default();
+    onboard_engine::state::write_private(out, text.as_bytes())
+        .map_err(|e| Diag::plain(format!("cannot write {}: {e}", out.display())))?;
+    eprintln!(
+        "plan saved to {}; apply it with `onboard apply {}`",
+        out.display(),
+        out.display()
+    );
+    Ok(())
 }

@@ -188,18 +188,23 @@ async fn remove_one(
 
 /// Fields of what we recorded that the live object no longer has.
 fn drift(recorded: &Json, live: &Json) -> Vec<String> {
-    let Some(map) = recorded.as_object() else {
-        return Vec::new();
-    };
-    let stable: serde_json::Map<String, Json> = map
-        .iter()
-        .filter(|(k, _)| !VOLATILE.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), crate::compare::normalize(v)))
-        .collect();
-    diff(&Json::Object(stable), live)
+    diff(&stable(recorded), live)
         .into_iter()
         .map(|(f, _, _)| f)
         .collect()
+}
+
+/// An object without the fields that move on their own, references read as ids.
+pub fn stable(object: &Json) -> Json {
+    let Some(map) = object.as_object() else {
+        return object.clone();
+    };
+    Json::Object(
+        map.iter()
+            .filter(|(k, _)| !VOLATILE.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), crate::compare::normalize(v)))
+            .collect(),
+    )
 }
 
 #[cfg(test)]

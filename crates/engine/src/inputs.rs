@@ -15,7 +15,7 @@ use crate::source::{SourceFile, Span};
 use crate::yaml::{self, Key, Node, Value};
 
 /// Resolved input values, in declaration order.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Inputs(pub IndexMap<String, Json>);
 
 /// Where values come from, lowest precedence first.

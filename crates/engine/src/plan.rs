@@ -81,6 +81,10 @@ pub struct PlannedStep {
     /// For an update or a replacement: what differs from the live object.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<FieldChange>,
+    /// A fingerprint of the live object the live plan compared against (its stable fields),
+    /// so that a saved plan can tell when the object changed since.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<String>,
 }
 
 /// One field that differs: live `before`, desired `after`.
@@ -383,6 +387,7 @@ fn plan_step(
         level,
         note: None,
         changes: Vec::new(),
+        live: None,
     };
     let Some(fe) = &step.for_each else {
         let planned = instance(playbook, step, scope, known, None, base)?;

@@ -12,11 +12,12 @@ use serde_json::{Map, Value as Json};
 
 use crate::Loaded;
 use crate::converge::{Target, inspect};
+use crate::destroy::stable;
 use crate::diag::{Diag, Diags};
 use crate::inputs::Inputs;
 use crate::model::StepScope;
 use crate::plan::{Action, FieldChange, Plan, PlannedStep, Planner};
-use crate::state::State;
+use crate::state::{State, fingerprint};
 
 /// Where the run's steps go.
 pub struct Live<'a> {
@@ -135,6 +136,7 @@ async fn look(
         .await
         .map_err(|e| Diag::plain(format!("{}: {e}", p.address)))?;
     p.action = found.action;
+    p.live = found.live.as_ref().map(|l| fingerprint(&stable(l)));
     p.changes = found
         .changes
         .into_iter()
