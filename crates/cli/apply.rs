@@ -71,7 +71,7 @@ fn run_all(
         .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
     rt.block_on(async {
         let (client, sandbox) = connect(&args.api).await?;
-        let plans = live_plans(&runs, &offline, &client, &args.api).await?;
+        let plans = live_plans(&runs, &offline, &client, &args.api, args.change).await?;
         if args.format != Format::Json {
             for p in &plans {
                 print!("{}", report::plan(p, report::Format::Text));
@@ -188,6 +188,7 @@ async fn execute(
         concurrency: args.api.concurrency.max(1),
         sink,
         interrupted,
+        replace: args.change.into(),
     };
     let report = exec.execute().await;
     if args.prune {

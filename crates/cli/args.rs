@@ -82,6 +82,8 @@ pub struct PlanArgs {
     /// Exit 2 when the plan has changes.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    #[command(flatten)]
+    pub change: ChangeArgs,
     /// Save the plan for a later `onboard apply PLAN.json`.
     #[arg(long, value_name = "PLAN.json")]
     pub out: Option<PathBuf>,
@@ -160,6 +162,28 @@ pub struct ApplyArgs {
     /// Also delete objects the state records but the playbook no longer declares.
     #[arg(long)]
     pub prune: bool,
+    #[command(flatten)]
+    pub change: ChangeArgs,
+}
+
+/// What a change may do beyond updating in place.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct ChangeArgs {
+    /// Delete and re-create an object whose change the API cannot make in place.
+    #[arg(long)]
+    pub allow_replace: bool,
+    /// Revoke every setup key of the playbook and create it anew (its new key is an output).
+    #[arg(long)]
+    pub rotate_setup_keys: bool,
+}
+
+impl From<ChangeArgs> for onboard_engine::converge::Replace {
+    fn from(c: ChangeArgs) -> Self {
+        Self {
+            allowed: c.allow_replace,
+            rotate_setup_keys: c.rotate_setup_keys,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

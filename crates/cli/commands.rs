@@ -172,7 +172,7 @@ fn plan_cmd(args: &PlanArgs) -> Result<u8, Failure> {
             .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
         rt.block_on(async {
             let (client, sandbox) = crate::connect::connect(&args.api).await?;
-            let plans = live_plans(&runs, &offline, &client, &args.api).await;
+            let plans = live_plans(&runs, &offline, &client, &args.api, args.change).await;
             if let Some(s) = sandbox {
                 s.shutdown().await;
             }
@@ -208,6 +208,7 @@ pub async fn live_plans(
     offline: &[plan::Plan],
     client: &onboard_netbird::Client,
     api: &crate::args::ApiArgs,
+    change: crate::args::ChangeArgs,
 ) -> Result<Vec<plan::Plan>, Failure> {
     let jobs = runs.iter().zip(offline).map(|(run, p)| async move {
         let name = &run.loaded.playbook.name;
@@ -217,6 +218,7 @@ pub async fn live_plans(
             client,
             account: api.account.as_deref(),
             state: &state,
+            replace: change.into(),
         };
         plan_live::live(&run.loaded, &run.inputs, run.key.as_deref(), &to)
             .await

@@ -39,6 +39,17 @@ pub struct Target<'a> {
     pub existing: bool,
     /// The id the state recorded, if any.
     pub known_id: Option<&'a str>,
+    /// What a replacement may do.
+    pub replace: Replace,
+}
+
+/// `--allow-replace` and `--rotate-setup-keys`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Replace {
+    /// Replace (delete, then create) an object whose change the API cannot make in place.
+    pub allowed: bool,
+    /// Revoke every existing setup key of the playbook and create it anew.
+    pub rotate_setup_keys: bool,
 }
 
 /// Why converging failed.
@@ -104,6 +115,7 @@ pub async fn inspect(client: &Client, t: &Target<'_>) -> Result<Inspection, Conv
     let changes = crate::compare::diff(&desired, &live);
     let action = match () {
         _ if t.existing => Action::Read,
+        _ if t.ty == StepType::SetupKey && t.replace.rotate_setup_keys => Action::Replace,
         _ if changes.is_empty() && (t.known_id.is_some() || is_singleton(t.ty)) => Action::NoChange,
         _ if changes.is_empty() => Action::Adopt,
         _ if fits_in_place(t.ty, &changes) => Action::Update,
@@ -139,16 +151,40 @@ pub async fn converge(client: &Client, t: &Target<'_>) -> Result<(Action, Json),
             singleton(client, kind, t, live).await
         }
         (Action::Update, Some(live)) => update(client, kind, t, parent_of(t), live).await,
+        (Action::Replace, Some(live)) if t.replace.allowed || t.replace.rotate_setup_keys => {
+            replace(client, kind, t, &live).await
+        }
         (Action::Replace, _) => {
             let fields: Vec<String> = found.changes.into_iter().map(|(f, _, _)| f).collect();
             Err(ConvergeError::Invalid(format!(
-                "{} of the live {} differ and cannot be changed in place: it needs a replacement",
+                "{} of the live {} differ and cannot be changed in place: it needs a replacement; \
+                 pass --allow-replace to delete and re-create it",
                 fields.join(", "),
                 t.ty.name()
             )))
         }
         (action, live) => Ok((action, live.unwrap_or(Json::Null))),
     }
+}
+
+/// Delete (a setup key: revoke, since revoked keys stay listed) the live object, then create.
+async fn replace(
+    client: &Client,
+    kind: ResourceKind,
+    t: &Target<'_>,
+    live: &Json,
+) -> Result<(Action, Json), ConvergeError> {
+    let id = live.get("id").and_then(Json::as_str).unwrap_or_default();
+    let parent = parent_of(t);
+    if t.ty == StepType::SetupKey {
+        let groups = crate::compare::normalize(live.get("auto_groups").unwrap_or(&Json::Null));
+        let revoke = serde_json::json!({"revoked": true, "auto_groups": groups});
+        client.update(kind, t.scope, parent, id, &revoke).await?;
+    } else {
+        client.delete(kind, t.scope, parent, id).await?;
+    }
+    let created = client.create(kind, t.scope, parent, t.body).await?;
+    Ok((Action::Replace, created))
 }
 
 fn is_singleton(ty: StepType) -> bool {
@@ -212,14 +248,16 @@ pub fn identity_lookup(ty: StepType, body: &Json) -> impl Fn(&[Json]) -> Option<
         });
     move |items: &[Json]| {
         let wanted = wanted.as_ref()?;
-        items
-            .iter()
-            .find(|o| {
-                wanted
-                    .iter()
-                    .all(|(f, v)| o.get(f).is_some_and(|lv| same_identity(v, lv)))
-            })
-            .cloned()
+        let same = |o: &&Json| {
+            wanted
+                .iter()
+                .all(|(f, v)| o.get(f).is_some_and(|lv| same_identity(v, lv)))
+        };
+        // A rotated setup key stays listed, revoked: the live one is the key in use.
+        let revoked = |o: &&Json| o.get("revoked") == Some(&Json::Bool(true));
+        let mut matching = items.iter().filter(same);
+        let first = matching.clone().find(|o| !revoked(o));
+        first.or_else(|| matching.next()).cloned()
     }
 }
 

@@ -102,6 +102,8 @@ pub struct Run {
     pub state_path: PathBuf,
     pub concurrency: usize,
     pub sink: Sink,
+    /// `--allow-replace`, `--rotate-setup-keys`.
+    pub replace: crate::converge::Replace,
     /// Set (by Ctrl-C) to start nothing new: in-flight steps finish and are recorded.
     pub interrupted: Arc<AtomicBool>,
 }
@@ -428,11 +430,12 @@ impl Run {
                 body: &body,
                 existing: step.existing,
                 known_id: known.as_deref(),
+                replace: self.replace,
             };
             let (action, mut object) = converge(&self.client, &target)
                 .await
                 .map_err(|e| e.to_string())?;
-            if action != Action::Create {
+            if !matches!(action, Action::Create | Action::Replace) {
                 mark_unreadable_secrets(step.ty, &mut object);
             }
             self.record(shared, step, &address, action, &body, &object)?;

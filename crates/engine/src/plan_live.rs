@@ -25,6 +25,8 @@ pub struct Live<'a> {
     /// `--account`: the account for steps without a tenant.
     pub account: Option<&'a str>,
     pub state: &'a State,
+    /// `--allow-replace`, `--rotate-setup-keys`.
+    pub replace: crate::converge::Replace,
 }
 
 /// Plan against the live API.
@@ -131,6 +133,7 @@ async fn look(
         body: &p.body,
         existing,
         known_id: known_id.as_deref(),
+        replace: to.replace,
     };
     let found = inspect(to.client, &target)
         .await
