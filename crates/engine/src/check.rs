@@ -185,9 +185,13 @@ impl Ctx<'_> {
         if spec.has_response_field(field) {
             return None;
         }
-        let hint = match did_you_mean(field, spec.response.iter().copied()) {
+        let hint = match did_you_mean(field, spec.response().iter().copied()) {
             Some(s) => format!("did you mean `{s}`?"),
-            None => format!("a {} response has {}", spec.name, spec.response.join(", ")),
+            None => format!(
+                "a {} response has {}",
+                spec.name,
+                spec.response().join(", ")
+            ),
         };
         Some(
             Diag::at(

@@ -13,22 +13,7 @@ use crate::resource::{Identity, StepType, Updatable};
 
 /// The API resource of a step type (`None` for `request`).
 pub fn resource_kind(ty: StepType) -> Option<ResourceKind> {
-    Some(match ty {
-        StepType::Group => ResourceKind::Group,
-        StepType::SetupKey => ResourceKind::SetupKey,
-        StepType::Policy => ResourceKind::Policy,
-        StepType::PostureCheck => ResourceKind::PostureCheck,
-        StepType::Network => ResourceKind::Network,
-        StepType::NetworkResource => ResourceKind::NetworkResource,
-        StepType::NetworkRouter => ResourceKind::NetworkRouter,
-        StepType::Route => ResourceKind::Route,
-        StepType::NameserverGroup => ResourceKind::NameserverGroup,
-        StepType::DnsSettings => ResourceKind::DnsSettings,
-        StepType::AccountSettings => ResourceKind::AccountSettings,
-        StepType::User => ResourceKind::User,
-        StepType::Token => ResourceKind::Token,
-        StepType::Request => return None,
-    })
+    ty.resource_kind()
 }
 
 /// One object to converge.
@@ -193,7 +178,7 @@ fn is_singleton(ty: StepType) -> bool {
 
 fn parent_of<'a>(t: &Target<'a>) -> Option<&'a str> {
     t.ty.spec()
-        .parent
+        .parent()
         .and_then(|p| t.body.get(p))
         .and_then(Json::as_str)
 }
@@ -236,7 +221,7 @@ pub fn identity_lookup(ty: StepType, body: &Json) -> impl Fn(&[Json]) -> Option<
         Identity::AnyOf(sets) => sets.to_vec(),
         Identity::Singleton | Identity::None => Vec::new(),
     };
-    let parent = ty.spec().parent;
+    let parent = ty.spec().parent();
     let wanted: Option<Vec<(&'static str, Json)>> = sets
         .into_iter()
         .find(|set| set.iter().all(|f| body.get(f).is_some()))
@@ -270,7 +255,7 @@ fn same_identity(want: &Json, live: &Json) -> bool {
 
 fn without_parent(ty: StepType, body: &Json) -> Json {
     let mut b = body.clone();
-    if let (Some(p), Some(obj)) = (ty.spec().parent, b.as_object_mut()) {
+    if let (Some(p), Some(obj)) = (ty.spec().parent(), b.as_object_mut()) {
         obj.remove(p);
     }
     b

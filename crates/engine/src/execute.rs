@@ -478,7 +478,7 @@ impl Run {
                 error: None,
             });
         }
-        let mut secrets: Vec<&str> = spec.secrets.to_vec();
+        let mut secrets: Vec<&str> = spec.secrets().to_vec();
         let request_secrets: Vec<String> = body
             .get("secret_fields")
             .and_then(Json::as_array)
@@ -508,7 +508,7 @@ impl Run {
                 updated_at: now(),
                 scope: Some(step.scope),
                 parent: spec
-                    .parent
+                    .parent()
                     .and_then(|p| body.get(p))
                     .and_then(Json::as_str)
                     .map(str::to_owned),
@@ -547,7 +547,7 @@ pub const SECRET_UNAVAILABLE: &str = "not available: created in an earlier run";
 /// instead of passing the mask on as if it were the secret.
 fn mark_unreadable_secrets(ty: StepType, object: &mut Json) {
     if let Some(obj) = object.as_object_mut() {
-        for field in ty.spec().secrets {
+        for field in ty.spec().secrets() {
             if let Some(v) = obj.get_mut(*field) {
                 *v = Json::String(SECRET_UNAVAILABLE.to_owned());
             }

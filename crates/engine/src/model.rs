@@ -191,7 +191,7 @@ impl Playbook {
             Target::Step { id, field, .. } => self.step(id).is_some_and(|s| match field {
                 Some(f) => s.ty.spec().is_secret(f) || request_secret(s, f),
                 // The whole object (or the map of instances) carries its secrets.
-                None => !s.ty.spec().secrets.is_empty() || s.ty == StepType::Request,
+                None => !s.ty.spec().secrets().is_empty() || s.ty == StepType::Request,
             }),
             _ => false,
         })

@@ -502,7 +502,7 @@ fn check_unique(playbook: &Playbook, steps: &[PlannedStep], diags: &mut Diags) {
                 .step(&first.step)
                 .map(|s| s.id_span)
                 .unwrap_or_default();
-            let what = if planned.ty.spec().unique.is_some() {
+            let what = if planned.ty.spec().unique().is_some() {
                 "NetBird keeps it unique"
             } else {
                 "it is how an existing object is found"

@@ -6,6 +6,7 @@
 //! API response that templates may reference, and which of them are secrets. Validation, the
 //! planner and the executor all read this table; nothing else hard-codes a resource type.
 
+use onboard_netbird::{KindSpec, ResourceKind};
 use serde_json::{Value, json};
 
 /// A step's `type`.
@@ -68,15 +69,8 @@ pub struct Spec {
     pub ty: StepType,
     pub name: &'static str,
     pub body: &'static Shape,
-    /// A `with` field that goes into the URL path instead of the body.
-    pub parent: Option<&'static str>,
     pub identity: Identity,
-    /// A field whose value the API keeps unique per account.
-    pub unique: Option<&'static str>,
     pub updatable: Updatable,
-    /// Fields of the API response, available as `steps.<id>.<field>`. Empty: any field.
-    pub response: &'static [&'static str],
-    pub secrets: &'static [&'static str],
 }
 
 const fn shape(
@@ -207,279 +201,105 @@ static TOKEN: Shape = shape(&["user_id", "name", "expires_in"], none);
 static REQUEST: Shape = shape(&["method", "path"], none);
 
 macro_rules! spec {
-    ($ty:ident, $name:literal, $body:expr, $parent:expr, $identity:expr, $unique:expr, $upd:expr, $resp:expr, $secrets:expr) => {
+    ($ty:ident, $name:literal, $body:expr, $identity:expr, $upd:expr) => {
         Spec {
             ty: StepType::$ty,
             name: $name,
             body: $body,
-            parent: $parent,
             identity: $identity,
-            unique: $unique,
             updatable: $upd,
-            response: $resp,
-            secrets: $secrets,
         }
     };
 }
+
+const NAME: Identity = Identity::Fields(&["name"]);
 
 static SPECS: [Spec; 14] = [
     spec!(
         Group,
         "group",
         &GROUP,
-        None,
-        Identity::Fields(&["name"]),
-        Some("name"),
-        Updatable::Only(&["name", "peers", "resources"]),
-        &[
-            "id",
-            "name",
-            "peers_count",
-            "resources_count",
-            "issued",
-            "peers",
-            "resources"
-        ],
-        &[]
+        NAME,
+        Updatable::Only(&["name", "peers", "resources"])
     ),
     spec!(
         SetupKey,
         "setup_key",
         &SETUP_KEY,
-        None,
-        Identity::Fields(&["name"]),
-        None,
-        Updatable::Only(&["revoked", "auto_groups"]),
-        &[
-            "id",
-            "key",
-            "name",
-            "expires",
-            "type",
-            "valid",
-            "revoked",
-            "used_times",
-            "last_used",
-            "state",
-            "auto_groups",
-            "updated_at",
-            "usage_limit",
-            "ephemeral",
-            "allow_extra_dns_labels"
-        ],
-        &["key"]
+        NAME,
+        Updatable::Only(&["revoked", "auto_groups"])
     ),
-    spec!(
-        Policy,
-        "policy",
-        &POLICY,
-        None,
-        Identity::Fields(&["name"]),
-        None,
-        Updatable::All,
-        &[
-            "id",
-            "name",
-            "description",
-            "enabled",
-            "source_posture_checks",
-            "rules"
-        ],
-        &[]
-    ),
+    spec!(Policy, "policy", &POLICY, NAME, Updatable::All),
     spec!(
         PostureCheck,
         "posture_check",
         &POSTURE_CHECK,
-        None,
-        Identity::Fields(&["name"]),
-        Some("name"),
-        Updatable::All,
-        &["id", "name", "description", "checks"],
-        &[]
+        NAME,
+        Updatable::All
     ),
-    spec!(
-        Network,
-        "network",
-        &NETWORK,
-        None,
-        Identity::Fields(&["name"]),
-        None,
-        Updatable::All,
-        &[
-            "id",
-            "name",
-            "description",
-            "routers",
-            "routing_peers_count",
-            "resources",
-            "policies"
-        ],
-        &[]
-    ),
+    spec!(Network, "network", &NETWORK, NAME, Updatable::All),
     spec!(
         NetworkResource,
         "network_resource",
         &NETWORK_RESOURCE,
-        Some("network_id"),
-        Identity::Fields(&["name"]),
-        Some("name"),
-        Updatable::All,
-        &[
-            "id",
-            "type",
-            "name",
-            "description",
-            "address",
-            "enabled",
-            "groups"
-        ],
-        &[]
+        NAME,
+        Updatable::All
     ),
     spec!(
         NetworkRouter,
         "network_router",
         &NETWORK_ROUTER,
-        Some("network_id"),
         Identity::AnyOf(&[&["network_id", "peer"], &["network_id", "peer_groups"]]),
-        None,
-        Updatable::All,
-        &[
-            "id",
-            "peer",
-            "peer_groups",
-            "metric",
-            "masquerade",
-            "enabled"
-        ],
-        &[]
+        Updatable::All
     ),
     spec!(
         Route,
         "route",
         &ROUTE,
-        None,
         Identity::Fields(&["network_id", "description"]),
-        None,
-        Updatable::All,
-        &[
-            "id",
-            "network_type",
-            "description",
-            "network_id",
-            "enabled",
-            "peer",
-            "peer_groups",
-            "network",
-            "domains",
-            "metric",
-            "masquerade",
-            "groups",
-            "keep_route",
-            "access_control_groups",
-            "skip_auto_apply"
-        ],
-        &[]
+        Updatable::All
     ),
     spec!(
         NameserverGroup,
         "nameserver_group",
         &NAMESERVER_GROUP,
-        None,
-        Identity::Fields(&["name"]),
-        Some("name"),
-        Updatable::All,
-        &[
-            "id",
-            "name",
-            "description",
-            "nameservers",
-            "enabled",
-            "groups",
-            "primary",
-            "domains",
-            "search_domains_enabled"
-        ],
-        &[]
+        NAME,
+        Updatable::All
     ),
     spec!(
         DnsSettings,
         "dns_settings",
         &SETTINGS,
-        None,
         Identity::Singleton,
-        None,
-        Updatable::All,
-        &["disabled_management_groups"],
-        &[]
+        Updatable::All
     ),
     spec!(
         AccountSettings,
         "account_settings",
         &SETTINGS,
-        None,
         Identity::Singleton,
-        None,
-        Updatable::All,
-        &[],
-        &[]
+        Updatable::All
     ),
     spec!(
         User,
         "user",
         &USER,
-        None,
         Identity::AnyOf(&[&["email"], &["name"]]),
-        Some("email"),
-        Updatable::Only(&["role", "auto_groups", "is_blocked"]),
-        &[
-            "id",
-            "email",
-            "name",
-            "role",
-            "status",
-            "auto_groups",
-            "is_blocked",
-            "pending_approval",
-            "is_service_user",
-            "is_current",
-            "last_login",
-            "issued",
-            "idp_id",
-            "permissions",
-            "password"
-        ],
-        &["password"]
+        Updatable::Only(&["role", "auto_groups", "is_blocked"])
     ),
     spec!(
         Token,
         "token",
         &TOKEN,
-        Some("user_id"),
         Identity::Fields(&["user_id", "name"]),
-        None,
-        Updatable::Nothing,
-        &[
-            "id",
-            "name",
-            "expiration_date",
-            "created_by",
-            "created_at",
-            "last_used",
-            "plain_token"
-        ],
-        &["plain_token"]
+        Updatable::Nothing
     ),
     spec!(
         Request,
         "request",
         &REQUEST,
-        None,
         Identity::None,
-        None,
-        Updatable::Nothing,
-        &[],
-        &[]
+        Updatable::Nothing
     ),
 ];
 
@@ -501,6 +321,26 @@ impl StepType {
         StepType::Request,
     ];
 
+    /// The API resource of a step type (`None` for `request`).
+    pub fn resource_kind(self) -> Option<ResourceKind> {
+        Some(match self {
+            StepType::Group => ResourceKind::Group,
+            StepType::SetupKey => ResourceKind::SetupKey,
+            StepType::Policy => ResourceKind::Policy,
+            StepType::PostureCheck => ResourceKind::PostureCheck,
+            StepType::Network => ResourceKind::Network,
+            StepType::NetworkResource => ResourceKind::NetworkResource,
+            StepType::NetworkRouter => ResourceKind::NetworkRouter,
+            StepType::Route => ResourceKind::Route,
+            StepType::NameserverGroup => ResourceKind::NameserverGroup,
+            StepType::DnsSettings => ResourceKind::DnsSettings,
+            StepType::AccountSettings => ResourceKind::AccountSettings,
+            StepType::User => ResourceKind::User,
+            StepType::Token => ResourceKind::Token,
+            StepType::Request => return None,
+        })
+    }
+
     pub fn spec(self) -> &'static Spec {
         &SPECS[self as usize]
     }
@@ -519,13 +359,40 @@ impl StepType {
 }
 
 impl Spec {
+    /// What the API client knows of this type (None for a raw `request`).
+    pub fn api(&self) -> Option<&'static KindSpec> {
+        self.ty.resource_kind().map(ResourceKind::spec)
+    }
+
+    /// Fields of the API response, available as `steps.<id>.<field>`. Empty: any field.
+    pub fn response(&self) -> &'static [&'static str] {
+        self.api().map_or(&[], |a| a.response_fields)
+    }
+
+    /// Response fields returned only once (setup key `key`, token `plain_token`, ...).
+    pub fn secrets(&self) -> &'static [&'static str] {
+        self.api().map_or(&[], |a| a.secret_fields)
+    }
+
+    /// A `with` field that goes into the URL path instead of the body.
+    pub fn parent(&self) -> Option<&'static str> {
+        self.api().and_then(|a| a.parent)
+    }
+
+    /// A field whose value the API keeps unique per account.
+    pub fn unique(&self) -> Option<&'static str> {
+        self.api()
+            .and_then(|a| a.unique_name)
+            .map(|(field, _)| field)
+    }
+
     /// Whether `field` of the response may be referenced.
     pub fn has_response_field(&self, field: &str) -> bool {
-        self.response.is_empty() || self.response.contains(&field)
+        self.response().is_empty() || self.response().contains(&field)
     }
 
     pub fn is_secret(&self, field: &str) -> bool {
-        self.secrets.contains(&field)
+        self.secrets().contains(&field)
     }
 }
 
