@@ -112,14 +112,21 @@ pub struct Rendered<'a> {
     diag: &'a Diag,
     source: Option<NamedSource<String>>,
     related: Vec<Rendered<'a>>,
+    /// A related place shown for context (rendered as advice, not as another error).
+    note: bool,
 }
 
 impl<'a> Rendered<'a> {
     pub fn new(diag: &'a Diag) -> Self {
+        Self::with_role(diag, false)
+    }
+
+    fn with_role(diag: &'a Diag, note: bool) -> Self {
         Self {
             diag,
             source: diag.file.as_ref().map(SourceFile::miette_source),
-            related: diag.related.iter().map(Rendered::new).collect(),
+            related: diag.related.iter().map(|d| Rendered::with_role(d, true)).collect(),
+            note,
         }
     }
 }
@@ -142,6 +149,10 @@ impl fmt::Display for Rendered<'_> {
 impl std::error::Error for Rendered<'_> {}
 
 impl Diagnostic for Rendered<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        self.note.then_some(miette::Severity::Advice)
+    }
+
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         self.diag
             .help
