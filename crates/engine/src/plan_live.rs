@@ -127,6 +127,11 @@ async fn look(
     if known_id.is_none() && !identity_known {
         return Ok(None);
     }
+    // A child of a parent not created yet (a resource of a new network): nowhere to look.
+    let parent = p.ty.spec().parent().and_then(|f| p.body.get(f));
+    if parent.and_then(Json::as_str) == Some(crate::template::UNKNOWN) {
+        return Ok(None);
+    }
     let target = Target {
         ty: p.ty,
         scope,
