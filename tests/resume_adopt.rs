@@ -95,9 +95,9 @@ fn hand_made_tenant_groups_and_policy_are_adopted_not_duplicated() {
     assert_eq!(id_of(acct, "policies", "admins-to-servers"), policy_id);
     // What the playbook adds on top refers to the adopted groups.
     let key = one(acct, "setup_keys", "bootstrap");
-    assert_eq!(ids(&key["auto_groups"]), [servers.clone()]);
+    assert_eq!(ids(&key["auto_groups"]), [servers.as_str()]);
     let lan = one(acct, "network_resources", "office-lan");
-    assert_eq!(ids(&lan["groups"]), [servers.clone()]);
+    assert_eq!(ids(&lan["groups"]), [servers.as_str()]);
     one(acct, "networks", "office");
 
     let state = state_file(dir.path());

@@ -166,7 +166,7 @@ fn drift_is_put_back_with_only_the_writes_it_needs() {
     let lan = one(&after, "network_resources", "office-lan");
     assert_eq!(lan["network_id"], network.as_str());
     assert_eq!(lan["address"], "192.168.10.0/24");
-    assert_eq!(ids(&lan["groups"]), [servers.clone()]);
+    assert_eq!(ids(&lan["groups"]), [servers.as_str()]);
     let in_servers = ids(&one(&after, "groups", "Servers")["resources"]);
     assert!(in_servers.contains(&lan["id"].as_str().unwrap().to_owned()));
     assert_eq!(after["settings"]["regular_users_view_blocked"], true);
