@@ -76,9 +76,6 @@ pub async fn inspect(client: &Client, t: &Target<'_>) -> Result<Inspection, Conv
     };
     let live = if matches!(t.ty.spec().identity, Identity::Singleton) {
         Some(client.get_singleton(kind, t.scope).await?)
-    } else if parent_of(t) == Some(crate::template::UNKNOWN) {
-        // The live plan: the parent is still to be created, so its children cannot exist.
-        None
     } else {
         find(client, kind, t, parent_of(t)).await?
     };
