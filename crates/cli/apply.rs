@@ -175,7 +175,9 @@ async fn execute(
         progress.event(e);
     });
     let observer_sink = sink.clone();
-    let client = client.with_observer(Arc::new(move |e| observer_sink(&Event::Api(e.clone()))));
+    let client = client.with_observer(Arc::new(move |e| {
+        observer_sink(&Event::Api { call: e.clone() })
+    }));
     let loaded = Arc::new(run.loaded);
     let exec = Run {
         loaded: loaded.clone(),

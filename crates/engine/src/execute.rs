@@ -56,7 +56,10 @@ pub enum Event {
         address: String,
         reason: String,
     },
-    Api(ClientEvent),
+    /// A call of the API client: `{"event": "api", "call": {"event": "request_sent", ...}}`.
+    Api {
+        call: ClientEvent,
+    },
     RunFinished {
         ok: bool,
         failed: usize,
