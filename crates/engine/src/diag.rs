@@ -125,7 +125,11 @@ impl<'a> Rendered<'a> {
         Self {
             diag,
             source: diag.file.as_ref().map(SourceFile::miette_source),
-            related: diag.related.iter().map(|d| Rendered::with_role(d, true)).collect(),
+            related: diag
+                .related
+                .iter()
+                .map(|d| Rendered::with_role(d, true))
+                .collect(),
             note,
         }
     }
