@@ -5,7 +5,8 @@
 //! identity key, equal, not yet in the state), update (with a field-level before → after diff),
 //! replace (a change the API cannot make in place), read (`existing`), no change. Steps are
 //! planned in dependency order, so later templates render with the real ids of what exists;
-//! values that only apply can know stay `(known after apply)`.
+//! values that only apply can know stay `(known after apply)`. Steps that do not depend on
+//! each other are looked up concurrently (as many calls in flight as the client allows).
 
 use onboard_netbird::{Client, Scope as ApiScope};
 use serde_json::{Map, Value as Json};
@@ -67,13 +68,36 @@ pub async fn live(
     if let Some(account) = to.account {
         prove(to.client, account).await?;
     }
-    for node in dag.order() {
-        let Some((i, mut planned)) = planner.step(*node) else {
-            continue;
-        };
-        let step = &playbook.steps[i];
+    // Steps are planned in batches of consecutive steps (in the graph's order) that do not
+    // depend on each other: their lookups run concurrently, bounded by the client's in-flight
+    // cap, and they are recorded in order before a step that needs them is rendered.
+    let tenant_id = tenant_id.as_deref();
+    let mut batch: Vec<(usize, Vec<PlannedStep>)> = Vec::new();
+    let mut in_batch = std::collections::BTreeSet::new();
+    for &node in dag.order() {
+        if dag.dependencies(node).iter().any(|d| in_batch.contains(d)) {
+            look_batch(&mut planner, to, tenant_id, std::mem::take(&mut batch)).await?;
+            in_batch.clear();
+        }
+        in_batch.insert(node);
+        batch.extend(planner.step(node));
+    }
+    look_batch(&mut planner, to, tenant_id, batch).await?;
+    planner.into_plan(inventory_key, false)
+}
+
+/// Look up every instance of a batch of independent steps at once, then record them in order.
+async fn look_batch(
+    planner: &mut Planner<'_>,
+    to: &Live<'_>,
+    tenant_id: Option<&str>,
+    mut batch: Vec<(usize, Vec<PlannedStep>)>,
+) -> Result<(), Diags> {
+    let playbook = planner.playbook;
+    let looks = batch.iter_mut().map(|(i, planned)| async move {
+        let step = &playbook.steps[*i];
         let scope = match step.scope {
-            StepScope::Tenant => tenant_id.clone().map(ApiScope::Account),
+            StepScope::Tenant => tenant_id.map(|t| ApiScope::Account(t.to_owned())),
             StepScope::Msp => Some(ApiScope::Own),
             StepScope::Account => Some(
                 to.account
@@ -81,20 +105,23 @@ pub async fn live(
             ),
         };
         let mut found = Vec::new();
-        for p in &mut planned {
-            let live = match &scope {
-                Some(scope) => look(to, step.existing, scope, p).await.map_err(|d| {
-                    let mut all = Diags::new();
-                    all.push(d);
-                    all
-                })?,
+        for p in planned.iter_mut() {
+            found.push(match &scope {
+                Some(scope) => look(to, step.existing, scope, p).await?,
                 None => None,
-            };
-            found.push(live);
+            });
         }
-        planner.finish_step(i, planned, Some(found));
+        Ok::<_, Diag>(found)
+    });
+    let results = futures_util::future::join_all(looks).await;
+    let mut diags = Diags::new();
+    for ((i, planned), found) in batch.into_iter().zip(results) {
+        match found {
+            Ok(found) => planner.finish_step(i, planned, Some(found)),
+            Err(d) => diags.push(d),
+        }
     }
-    planner.into_plan(inventory_key, false)
+    if diags.is_empty() { Ok(()) } else { Err(diags) }
 }
 
 async fn prove(client: &Client, id: &str) -> Result<(), Diags> {
