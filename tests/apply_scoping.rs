@@ -114,3 +114,46 @@ fn an_account_that_is_a_tenant_gets_the_whole_playbook() {
     assert_tenant_scoping(&sb.log(), &sb.msp_account_id(), &[tid]);
     rt.block_on(sb.shutdown());
 }
+
+#[test]
+#[ignore = "known bug: the run key ignores --account (plan.rs `into_plan` passes None to \
+            `run_key`), so a run in another account reads and overwrites `own-account` state"]
+fn a_run_in_another_account_keeps_its_own_state() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    apply(
+        &sb,
+        dir.path(),
+        &[
+            "playbooks/msp-customer.yaml",
+            "--set",
+            "customer=Acme Corp",
+            "--set",
+            "domain=acme.example",
+        ],
+    );
+    let tid = tenant_id(&sb.world(), "acme.example");
+    apply(&sb, dir.path(), &["playbooks/quickstart.yaml"]);
+    apply(
+        &sb,
+        dir.path(),
+        &["playbooks/quickstart.yaml", "--account", &tid],
+    );
+    // docs/state.md: `<run-key>` is `account-<id>` with --account, else `own-account`.
+    let state = |key: &str| -> Value {
+        let path = dir.path().join(format!("state/quickstart/{key}.json"));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        serde_json::from_str(&text).unwrap()
+    };
+    let world = sb.world();
+    let own_servers = id(account(&world, &sb.msp_account_id()), "groups", "Servers");
+    let tenant_servers = id(account(&world, &tid), "groups", "Servers");
+    assert_eq!(state("own-account")["steps"]["servers"]["id"], own_servers);
+    assert_eq!(
+        state(&format!("account-{tid}"))["steps"]["servers"]["id"],
+        tenant_servers
+    );
+    rt.block_on(sb.shutdown());
+}
