@@ -116,8 +116,6 @@ fn an_account_that_is_a_tenant_gets_the_whole_playbook() {
 }
 
 #[test]
-#[ignore = "known bug: the run key ignores --account (plan.rs `into_plan` passes None to \
-            `run_key`), so a run in another account reads and overwrites `own-account` state"]
 fn a_run_in_another_account_keeps_its_own_state() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let sb = sandbox(&rt);

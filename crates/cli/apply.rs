@@ -25,7 +25,7 @@ pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Failure> {
         return apply_saved(args, quiet, saved.map_err(Diag::plain)?);
     }
     let runs = prepare(&args.input)?;
-    let offline = offline_for(&runs)?;
+    let offline = offline_for(&runs, args.api.account.as_deref())?;
     run_all(args, quiet, runs, offline, None)
 }
 
@@ -55,7 +55,7 @@ fn apply_saved(args: &ApplyArgs, quiet: bool, saved: SavedPlan) -> Result<u8, Fa
         });
         expected.push(r.plan);
     }
-    let offline = offline_for(&runs)?;
+    let offline = offline_for(&runs, args.api.account.as_deref())?;
     run_all(args, quiet, runs, offline, Some(expected))
 }
 

@@ -115,12 +115,12 @@ fn cli_sources(input: &InputArgs, diags: &mut Diags) -> Vec<Source> {
     sources
 }
 
-pub fn offline_plans(input: &InputArgs) -> Result<Vec<plan::Plan>, Failure> {
-    offline_for(&prepare(input)?)
+pub fn offline_plans(input: &InputArgs, account: Option<&str>) -> Result<Vec<plan::Plan>, Failure> {
+    offline_for(&prepare(input)?, account)
 }
 
 /// The offline plan of every run: validation, and each run's key.
-pub fn offline_for(runs: &[Run]) -> Result<Vec<plan::Plan>, Failure> {
+pub fn offline_for(runs: &[Run], account: Option<&str>) -> Result<Vec<plan::Plan>, Failure> {
     let mut diags = Diags::new();
     let mut plans = Vec::new();
     for run in runs {
@@ -130,7 +130,7 @@ pub fn offline_for(runs: &[Run]) -> Result<Vec<plan::Plan>, Failure> {
             &run.inputs,
             run.key.as_deref(),
         ) {
-            Ok(p) => plans.push(p),
+            Ok(p) => plans.push(p.in_account(account)),
             Err(d) => diags.extend(d),
         }
     }
@@ -142,7 +142,7 @@ pub fn offline_for(runs: &[Run]) -> Result<Vec<plan::Plan>, Failure> {
 }
 
 fn validate(input: &InputArgs, quiet: bool) -> Result<u8, Failure> {
-    let plans = offline_plans(input)?;
+    let plans = offline_plans(input, None)?;
     if !quiet {
         for p in &plans {
             let steps = p.steps.len();
@@ -164,7 +164,7 @@ fn plan_cmd(args: &PlanArgs) -> Result<u8, Failure> {
         );
     }
     let runs = prepare(&args.input)?;
-    let offline = offline_for(&runs)?;
+    let offline = offline_for(&runs, args.api.account.as_deref())?;
     let plans = if args.offline {
         offline
     } else {
@@ -222,6 +222,7 @@ pub async fn live_plans(
         };
         plan_live::live(&run.loaded, &run.inputs, run.key.as_deref(), &to)
             .await
+            .map(|p| p.in_account(api.account.as_deref()))
             .map_err(Failure::from)
     });
     futures_util::future::join_all(jobs)

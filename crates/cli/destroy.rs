@@ -12,7 +12,7 @@ use crate::connect::connect;
 
 pub fn destroy(args: &DestroyArgs) -> Result<u8, Failure> {
     let runs = prepare(&args.input)?;
-    let plans = offline_plans(&args.input)?;
+    let plans = offline_plans(&args.input, args.api.account.as_deref())?;
     let mut targets = Vec::new();
     for (run, plan) in runs.iter().zip(&plans) {
         let name = &run.loaded.playbook.name;

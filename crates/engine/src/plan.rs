@@ -132,6 +132,18 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// A run without a tenant and without an inventory key in `--account ID` is keyed
+    /// `account-<ID>`, so that it keeps its own state.
+    pub fn in_account(mut self, account: Option<&str>) -> Plan {
+        if let (Some(a), true) = (
+            account,
+            self.tenant.is_none() && self.run_key == run_key(None, None, None),
+        ) {
+            self.run_key = run_key(None, None, Some(a));
+        }
+        self
+    }
+
     pub fn has_changes(&self) -> bool {
         let s = &self.summary;
         s.create + s.adopt + s.update + s.replace + s.delete + s.deferred > 0
