@@ -1,58 +1,28 @@
 //! destroy and --prune against the in-process sandbox: only what onboard created or adopted
 //! is deleted, dependants first, and the tenant is left as it was created.
 
-use onboard_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
-use serde_json::Value;
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
-const PAT: &str = "nbp_DestroyTestPat0000000000000000000000";
+use support::{PAT, names, sandbox, without_usage_stamps};
 
-fn sandbox(rt: &tokio::runtime::Runtime) -> SandboxHandle {
-    let cfg = SandboxConfig {
-        token: Some(PAT.into()),
-        rate_limit: None,
-        ..SandboxConfig::default()
-    };
-    rt.block_on(Sandbox::start(cfg)).expect("sandbox starts")
-}
-
-fn onboard(sb: &SandboxHandle, state: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_onboard"))
-        .args(args)
-        .args(["--yes", "--state-dir"])
-        .arg(state)
-        .env("NB_MANAGEMENT_URL", sb.url())
-        .env("NB_PAT", PAT)
+fn onboard(
+    sb: &onboard_sandbox::SandboxHandle,
+    state: &std::path::Path,
+    args: &[&str],
+) -> std::process::Output {
+    support::onboard(sb, state, args)
+        .arg("--yes")
         .output()
         .expect("onboard runs")
 }
 
-fn names(account: &Value, collection: &str) -> Vec<String> {
-    let mut v: Vec<String> = account[collection]
-        .as_array()
-        .expect("a collection of the world")
-        .iter()
-        .map(|o| o["name"].as_str().unwrap_or("").to_owned())
-        .collect();
-    v.sort();
-    v
-}
-
-/// The account without what reading it changes: its audit log and the PAT's `last_used`.
-fn without_events(mut account: Value) -> Value {
-    if let Some(o) = account.as_object_mut() {
+/// The account without its audit log and what every request stamps on it.
+fn without_events(account: serde_json::Value) -> serde_json::Value {
+    let mut a = without_usage_stamps(&account);
+    if let Some(o) = a.as_object_mut() {
         o.remove("events");
-        for t in o
-            .get_mut("tokens")
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
-        {
-            t.as_object_mut().map(|t| t.remove("last_used"));
-        }
     }
-    account
+    a
 }
 
 #[test]

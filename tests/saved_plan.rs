@@ -1,33 +1,21 @@
 //! Saved plans and the live plan's exit codes, against the in-process sandbox.
 
-use onboard_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
-const PAT: &str = "nbp_SavedPlanTestPat000000000000000000000";
+use support::{PAT, sandbox};
 
-fn sandbox(rt: &tokio::runtime::Runtime) -> SandboxHandle {
-    let cfg = SandboxConfig {
-        token: Some(PAT.into()),
-        rate_limit: None,
-        ..SandboxConfig::default()
-    };
-    rt.block_on(Sandbox::start(cfg)).expect("sandbox starts")
-}
-
-fn onboard(sb: &SandboxHandle, state: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_onboard"))
-        .args(args)
-        .arg("--state-dir")
-        .arg(state)
-        .env("NB_MANAGEMENT_URL", sb.url())
-        .env("NB_PAT", PAT)
+fn onboard(
+    sb: &onboard_sandbox::SandboxHandle,
+    state: &std::path::Path,
+    args: &[&str],
+) -> std::process::Output {
+    support::onboard(sb, state, args)
         .output()
         .expect("onboard runs")
 }
 
-fn writes(sb: &SandboxHandle) -> usize {
-    sb.log().iter().filter(|e| e.method != "GET").count()
+fn writes(sb: &onboard_sandbox::SandboxHandle) -> usize {
+    support::writes(&sb.log()).len()
 }
 
 #[test]

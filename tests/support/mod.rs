@@ -37,10 +37,16 @@ pub fn sandbox_with(rt: &tokio::runtime::Runtime, cfg: SandboxConfig) -> Sandbox
 
 /// `onboard apply ARGS --yes --state-dir STATE` against the sandbox, with [`PAT`].
 pub fn command(sb: &SandboxHandle, state: &Path, args: &[&str]) -> Command {
+    let mut cmd = onboard(sb, state, &["apply"]);
+    cmd.args(args).arg("--yes");
+    cmd
+}
+
+/// `onboard ARGS --state-dir STATE` against the sandbox, with [`PAT`]: any command.
+pub fn onboard(sb: &SandboxHandle, state: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_onboard"));
-    cmd.arg("apply")
-        .args(args)
-        .args(["--yes", "--state-dir"])
+    cmd.args(args)
+        .arg("--state-dir")
         .arg(state)
         .env("NB_MANAGEMENT_URL", sb.url())
         .env("NB_PAT", PAT)
