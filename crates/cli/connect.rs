@@ -34,10 +34,7 @@ pub async fn connect(
     let mut cfg = ClientConfig::new(url, Token::new(token));
     cfg.rate = RateLimit {
         per_minute: args.rate_limit,
-        // One token of headroom: the server's bucket starts refilling when our first request
-        // arrives, later than ours (connection set-up), so at full burst the request after
-        // the burst could arrive a moment before the server has its token (429).
-        burst: args.burst.saturating_sub(1).max(1),
+        burst: args.burst,
     };
     cfg.concurrency = args.concurrency.max(1);
     let client = Client::new(cfg).map_err(|e| Diag::plain(format!("invalid API settings: {e}")))?;

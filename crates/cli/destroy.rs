@@ -7,12 +7,12 @@ use onboard_engine::state::State;
 
 use crate::apply::confirm;
 use crate::args::DestroyArgs;
-use crate::commands::{Failure, offline_plans, prepare};
+use crate::commands::{Failure, offline_for, prepare};
 use crate::connect::connect;
 
 pub fn destroy(args: &DestroyArgs) -> Result<u8, Failure> {
     let runs = prepare(&args.input)?;
-    let plans = offline_plans(&args.input, args.api.account.as_deref())?;
+    let plans = offline_for(&runs, args.api.account.as_deref())?;
     let mut targets = Vec::new();
     for (run, plan) in runs.iter().zip(&plans) {
         let name = &run.loaded.playbook.name;

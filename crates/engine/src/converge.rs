@@ -11,11 +11,6 @@ use crate::compare::matches;
 use crate::plan::Action;
 use crate::resource::{Identity, StepType, Updatable};
 
-/// The API resource of a step type (`None` for `request`).
-pub fn resource_kind(ty: StepType) -> Option<ResourceKind> {
-    ty.resource_kind()
-}
-
 /// One object to converge.
 pub struct Target<'a> {
     pub ty: StepType,
@@ -61,7 +56,7 @@ pub struct Inspection {
 
 /// Look the object up and decide what to do, reading only.
 pub async fn inspect(client: &Client, t: &Target<'_>) -> Result<Inspection, ConvergeError> {
-    let Some(kind) = resource_kind(t.ty) else {
+    let Some(kind) = t.ty.resource_kind() else {
         // A raw request runs once; the state says whether it ran.
         let action = if t.known_id.is_some() {
             Action::NoChange
@@ -112,7 +107,7 @@ pub async fn inspect(client: &Client, t: &Target<'_>) -> Result<Inspection, Conv
 
 /// Find, compare and write; returns the action and the object.
 pub async fn converge(client: &Client, t: &Target<'_>) -> Result<(Action, Json), ConvergeError> {
-    let Some(kind) = resource_kind(t.ty) else {
+    let Some(kind) = t.ty.resource_kind() else {
         return request(client, t).await;
     };
     let found = inspect(client, t).await?;

@@ -13,7 +13,6 @@ use serde_json::Value as Json;
 use std::path::Path;
 
 use crate::compare::diff;
-use crate::converge::resource_kind;
 use crate::graph::{Dag, NodeId};
 use crate::model::{Playbook, StepScope};
 use crate::resource::{Identity, StepType};
@@ -146,7 +145,7 @@ async fn remove_one(
     if !matches!(record.origin.as_str(), "created" | "adopted") {
         return kept("not created or adopted by onboard");
     }
-    let Some(kind) = resource_kind(ty) else {
+    let Some(kind) = ty.resource_kind() else {
         return kept("a raw request cannot be undone");
     };
     if matches!(ty.spec().identity, Identity::Singleton) {

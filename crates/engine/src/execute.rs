@@ -385,10 +385,7 @@ impl Run {
         };
         let mut outputs = Map::new();
         for (key, item) in list {
-            let address = key.as_ref().map_or_else(
-                || step.id.clone(),
-                |k| format!("{}[{}]", step.id, Json::String(k.clone())),
-            );
+            let address = crate::plan::address(&step.id, key.as_deref());
             (self.sink)(&Event::StepStarted {
                 address: address.clone(),
             });

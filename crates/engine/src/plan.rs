@@ -280,7 +280,7 @@ impl<'a> Planner<'a> {
             deps,
             self.levels[&node],
         ) {
-            Ok((planned, _)) => Some((i, planned)),
+            Ok(planned) => Some((i, planned)),
             Err(d) => {
                 self.diags.push(d);
                 if let Some(o) = self.known.downcast_object_ref::<StepOutputs>() {
@@ -378,7 +378,7 @@ fn plan_step(
     known: &Mj,
     deps: Vec<String>,
     level: usize,
-) -> Result<(Vec<PlannedStep>, Json), Diag> {
+) -> Result<Vec<PlannedStep>, Diag> {
     let r = Renderer {
         playbook,
         ctx: scope.context_with_steps(known.clone(), None),
@@ -402,8 +402,7 @@ fn plan_step(
         live: None,
     };
     let Some(fe) = &step.for_each else {
-        let planned = instance(playbook, step, scope, known, None, base)?;
-        return Ok((vec![planned], unknown_outputs(step)));
+        return Ok(vec![instance(playbook, step, scope, known, None, base)?]);
     };
     let list = r.node(&fe.node).map_err(|e| e.to_diag())?;
     if list.as_str() == Some(UNKNOWN) {
@@ -412,16 +411,14 @@ fn plan_step(
             note: Some("for_each over another step's output: instances known after apply".into()),
             ..base
         };
-        return Ok((vec![planned], Json::String(UNKNOWN.into())));
+        return Ok(vec![planned]);
     }
     let items = instances(&list)
         .map_err(|m| Diag::at(&playbook.file, fe.node.span, m, "for_each value"))?;
     let mut planned = Vec::new();
-    let mut outputs = Map::new();
     for (key, item) in &items {
-        let address = format!("{}[{}]", step.id, Json::String(key.clone()));
         let one = PlannedStep {
-            address,
+            address: address(&step.id, Some(key)),
             ..base.clone()
         };
         planned.push(instance(
@@ -432,9 +429,16 @@ fn plan_step(
             Some((key, item)),
             one,
         )?);
-        outputs.insert(key.clone(), unknown_outputs(step));
     }
-    Ok((planned, Json::Object(outputs)))
+    Ok(planned)
+}
+
+/// A step instance's address: `id`, or `id["key"]` for a `for_each` instance.
+pub fn address(id: &str, key: Option<&str>) -> String {
+    match key {
+        Some(k) => format!("{id}[{}]", Json::String(k.to_owned())),
+        None => id.to_owned(),
+    }
 }
 
 fn instance(
@@ -488,10 +492,6 @@ pub fn instances(list: &Json) -> Result<Vec<(String, Json)>, String> {
             crate::inputs::json_kind(other)
         )),
     }
-}
-
-fn unknown_outputs(_step: &Step) -> Json {
-    Json::String(UNKNOWN.into())
 }
 
 /// Two instances that would create the same identity in one scope.

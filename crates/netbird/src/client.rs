@@ -89,7 +89,7 @@ impl Client {
         let inner = Inner {
             http,
             base: base.as_str().trim_end_matches('/').to_owned(),
-            limiter: RateLimiter::new(cfg.rate),
+            limiter: RateLimiter::new(with_headroom(cfg.rate)),
             inflight: Semaphore::new(cfg.concurrency),
             retry: cfg.retry,
             rate: cfg.rate,
@@ -272,4 +272,15 @@ fn exhausted(
 
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The local bucket keeps one token of the server's burst in reserve: the server's bucket
+/// starts refilling when our first request arrives, a little later than ours (connection
+/// set-up), so at full burst the request after the burst could reach it a moment before it
+/// has the token, and meet a 429.
+fn with_headroom(rate: crate::config::RateLimit) -> crate::config::RateLimit {
+    crate::config::RateLimit {
+        burst: rate.burst.saturating_sub(1).max(1),
+        ..rate
+    }
 }
