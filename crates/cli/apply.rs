@@ -1,23 +1,23 @@
-//! `onboard apply`: connect (or start the embedded sandbox), plan, confirm, execute, report.
+//! `onboard apply`: connect (or start the embedded sandbox), then the engine's session locks,
+//! plans, and (after confirmation, or the check of a saved plan) applies; this file only
+//! shows plans, progress and reports.
 
-use onboard_engine::destroy::{removal_order, remove};
 use onboard_engine::diag::Diag;
-use onboard_engine::execute::{Event, Run, RunReport, Sink};
-use onboard_engine::lock::RunLock;
-use onboard_engine::saved::{SavedPlan, first_difference};
-use onboard_engine::state::{State, write_private};
-use onboard_engine::{plan, report};
-use onboard_netbird::Client;
+use onboard_engine::execute::{Event, RunReport, Sink};
+use onboard_engine::report;
+use onboard_engine::saved::SavedPlan;
+use onboard_engine::session::{self, Customer, Session, SessionError};
+use onboard_engine::state::write_private;
 use serde_json::Value as Json;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::args::{ApplyArgs, Format};
-use crate::commands::{Failure, live_plans, offline_for, prepare};
+use crate::commands::{Failure, prepare};
 use crate::connect::connect;
 use crate::destroy::print_removals;
-use crate::reporter::{self, Journal, Progress, RunProgress};
+use crate::reporter::{self, Journal, Progress};
 
 pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Failure> {
     let text = std::fs::read_to_string(&args.input.playbook).unwrap_or_default();
@@ -25,20 +25,12 @@ pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Failure> {
         return apply_saved(args, quiet, saved.map_err(Diag::plain)?);
     }
     let runs = prepare(&args.input)?;
-    let offline = offline_for(&runs, args.api.account.as_deref())?;
-    run_all(args, quiet, runs, offline, None)
+    run_all(args, quiet, runs, None)
 }
 
 /// `apply PLAN.json`: the same playbook, values and inputs; refused when anything changed.
 fn apply_saved(args: &ApplyArgs, quiet: bool, saved: SavedPlan) -> Result<u8, Failure> {
-    let stale = |why: String| {
-        Failure::from(
-            Diag::plain(format!(
-                "the saved plan is stale: {why}; nothing was written"
-            ))
-            .help("make a new one with `onboard plan ... --out PLAN.json`"),
-        )
-    };
+    let stale = |why: String| Failure::from(Diag::from(SessionError::Stale { why }));
     let mut runs = Vec::new();
     let mut expected = Vec::new();
     for r in saved.runs {
@@ -48,51 +40,47 @@ fn apply_saved(args: &ApplyArgs, quiet: bool, saved: SavedPlan) -> Result<u8, Fa
         }
         let file = onboard_engine::inventory::read(std::path::Path::new(&r.playbook.path))?;
         let loaded = onboard_engine::load(&file)?;
-        runs.push(crate::commands::Run {
+        runs.push(Customer {
             key: r.inventory_key,
             loaded,
             inputs: r.inputs,
         });
         expected.push(r.plan);
     }
-    let offline = offline_for(&runs, args.api.account.as_deref())?;
-    run_all(args, quiet, runs, offline, Some(expected))
+    run_all(args, quiet, runs, Some(expected))
 }
 
-/// Plan live, check against a saved plan if there is one, confirm, execute every run.
+/// Lock, plan live, check against a saved plan if there is one, confirm, execute every run.
 fn run_all(
     args: &ApplyArgs,
     quiet: bool,
-    runs: Vec<crate::commands::Run>,
-    offline: Vec<plan::Plan>,
+    runs: Vec<Customer>,
     expected: Option<Vec<Json>>,
 ) -> Result<u8, Failure> {
+    session::offline(&runs, args.api.account.as_deref())?;
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
     rt.block_on(async {
         let (client, sandbox) = connect(&args.api).await?;
-        let plans = live_plans(&runs, &offline, &client, &args.api, args.change).await?;
+        let session = Session::new(
+            client,
+            crate::commands::options(&args.api, args.change, args.prune, args.lock_timeout),
+        );
+        // Each customer's lock is held from before its plan to the end of its apply: the plan
+        // is the contract, so nobody may change what it read in between.
+        let _locks = session.lock(&runs).await?;
+        let plans = session.plan(&runs).await?;
         if args.format != Format::Json {
             for p in &plans {
                 print!("{}", report::plan(p, report::Format::Text));
             }
+            crate::commands::print_total(&plans);
         }
         match &expected {
-            Some(saved) => {
-                for (s, p) in saved.iter().zip(&plans) {
-                    let fresh = serde_json::to_value(p).unwrap_or_default();
-                    if let Some(why) = first_difference(s, &fresh) {
-                        return Err(Diag::plain(format!(
-                            "the saved plan is stale: {why}; nothing was written"
-                        ))
-                        .help("make a new one with `onboard plan ... --out PLAN.json`")
-                        .into());
-                    }
-                }
-            }
+            Some(saved) => session::check_saved(saved, &plans).map_err(Diag::from)?,
             None => confirm(args.yes)?,
         }
-        let progress = Progress::new(quiet || args.format == Format::Json);
+        let progress = Progress::new(quiet || args.format == Format::Json, &plans);
         let interrupted = Arc::new(AtomicBool::new(false));
         let flag = interrupted.clone();
         tokio::spawn(async move {
@@ -103,14 +91,29 @@ fn run_all(
         });
         // Tenants run side by side; the client's one token bucket and in-flight cap hold
         // for all of them together.
-        let jobs = runs.into_iter().zip(&plans).map(|(run, p)| {
-            let bar = progress.run(&p.run_key, p.steps.len() + usize::from(p.tenant.is_some()));
-            execute(args, &client, run, &p.run_key, bar, interrupted.clone())
-        });
-        let reports: Vec<RunReport> = futures_util::future::join_all(jobs)
-            .await
-            .into_iter()
-            .collect::<Result<_, _>>()?;
+        let mut jobs = Vec::new();
+        for (run, p) in runs.into_iter().zip(&plans) {
+            let bar = progress.run(p);
+            let journal = Journal::open(&session.options().state_dir, &p.run_key)?;
+            let sink: Sink = Arc::new(move |e: &Event| {
+                journal.write(e);
+                bar.event(e);
+            });
+            jobs.push(session.apply(run, p.clone(), sink, interrupted.clone()));
+        }
+        let mut reports = Vec::new();
+        for applied in futures_util::future::join_all(jobs).await {
+            let applied = applied.map_err(Diag::from)?;
+            if applied.prune_skipped {
+                eprintln!(
+                    "{}: not pruning, because some steps did not succeed",
+                    applied.report.run_key
+                );
+            } else if !applied.removals.is_empty() {
+                print_removals(&applied.report.run_key, &applied.removals);
+            }
+            reports.push(applied.report);
+        }
         progress.finish();
         if let Some(s) = sandbox {
             s.shutdown().await;
@@ -150,84 +153,6 @@ pub fn confirm(yes: bool) -> Result<(), Failure> {
     } else {
         Err(Diag::plain("apply cancelled: nothing was written").into())
     }
-}
-
-async fn execute(
-    args: &ApplyArgs,
-    client: &Client,
-    run: crate::commands::Run,
-    run_key: &str,
-    progress: RunProgress,
-    interrupted: Arc<AtomicBool>,
-) -> Result<RunReport, Failure> {
-    let playbook = run.loaded.playbook.name.clone();
-    let state_path = State::path(&args.api.state_dir, &playbook, run_key);
-    let lock_path = RunLock::path(&args.api.state_dir, &playbook, run_key);
-    let timeout = std::time::Duration::from_secs(args.lock_timeout);
-    let _lock = tokio::task::spawn_blocking(move || RunLock::acquire(lock_path, timeout))
-        .await
-        .map_err(|e| Diag::plain(format!("lock: {e}")))?
-        .map_err(Diag::plain)?;
-    let state = State::load(&state_path, &playbook, run_key).map_err(Diag::plain)?;
-    let journal = Journal::open(&args.api.state_dir, run_key)?;
-    let sink: Sink = Arc::new(move |e: &Event| {
-        journal.write(e);
-        progress.event(e);
-    });
-    let observer_sink = sink.clone();
-    let client = client.with_observer(Arc::new(move |e| {
-        observer_sink(&Event::Api { call: e.clone() })
-    }));
-    let loaded = Arc::new(run.loaded);
-    let exec = Run {
-        loaded: loaded.clone(),
-        inputs: run.inputs,
-        run_key: run_key.to_owned(),
-        client: client.clone(),
-        account: args.api.account.clone(),
-        state,
-        state_path,
-        concurrency: args.api.concurrency.max(1),
-        sink,
-        interrupted,
-        replace: args.change.into(),
-    };
-    let report = exec.execute().await;
-    if args.prune {
-        prune(args, &client, &loaded, &report).await?;
-    }
-    Ok(report)
-}
-
-/// `--prune`: delete what the state records but this run no longer declares. Only after a
-/// run where every step succeeded, so a failed render never looks like a removed step.
-async fn prune(
-    args: &ApplyArgs,
-    client: &Client,
-    loaded: &onboard_engine::Loaded,
-    report: &RunReport,
-) -> Result<(), Failure> {
-    if !report.ok {
-        eprintln!(
-            "{}: not pruning, because some steps did not succeed",
-            report.run_key
-        );
-        return Ok(());
-    }
-    let name = &loaded.playbook.name;
-    let mut state = State::load(&report.state_path, name, &report.run_key).map_err(Diag::plain)?;
-    let declared: Vec<&str> = report.steps.iter().map(|s| s.address.as_str()).collect();
-    let order: Vec<String> = removal_order(&loaded.playbook, &loaded.dag, &state)
-        .into_iter()
-        .filter(|a| !declared.contains(&a.as_str()))
-        .collect();
-    if order.is_empty() {
-        return Ok(());
-    }
-    let account = args.api.account.as_deref();
-    let removals = remove(client, &mut state, &report.state_path, &order, account).await;
-    print_removals(&report.run_key, &removals);
-    Ok(())
 }
 
 /// `--outputs FILE`: every output of every run, secrets included, mode 0600.

@@ -87,6 +87,10 @@ pub struct PlanArgs {
     /// Save the plan for a later `onboard apply PLAN.json`.
     #[arg(long, value_name = "PLAN.json")]
     pub out: Option<PathBuf>,
+    /// Also show the deletions that `apply --prune` would make: objects the state records
+    /// that the playbook no longer declares
+    #[arg(long)]
+    pub prune: bool,
     #[command(flatten)]
     pub api: ApiArgs,
 }

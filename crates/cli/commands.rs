@@ -1,10 +1,12 @@
 //! One function per command. Each returns an exit code or the errors to print.
 
+use onboard_engine::cost::{self, Budget, Cost};
 use onboard_engine::diag::{Diag, Diags};
 use onboard_engine::inputs::{self, Source};
 use onboard_engine::inventory::{self, Inventory};
-use onboard_engine::state::State;
-use onboard_engine::{Loaded, plan, plan_live, report};
+use onboard_engine::layout::StateDir;
+use onboard_engine::session::{Options, Session};
+use onboard_engine::{plan, report};
 use std::io::Write;
 
 use crate::args::{Cli, Command, Format, GraphArgs, GraphFormat, InputArgs, PlanArgs};
@@ -54,11 +56,7 @@ fn print(text: &str) {
 }
 
 /// One run of the playbook: a customer of an inventory, or the values given.
-pub struct Run {
-    pub key: Option<String>,
-    pub loaded: Loaded,
-    pub inputs: inputs::Inputs,
-}
+pub use onboard_engine::session::Customer as Run;
 
 /// Load the playbook and resolve inputs for every run; every error of every run at once.
 pub fn prepare(input: &InputArgs) -> Result<Vec<Run>, Failure> {
@@ -121,23 +119,36 @@ pub fn offline_plans(input: &InputArgs, account: Option<&str>) -> Result<Vec<pla
 
 /// The offline plan of every run: validation, and each run's key.
 pub fn offline_for(runs: &[Run], account: Option<&str>) -> Result<Vec<plan::Plan>, Failure> {
-    let mut diags = Diags::new();
-    let mut plans = Vec::new();
-    for run in runs {
-        match plan::offline(
-            &run.loaded.playbook,
-            &run.loaded.dag,
-            &run.inputs,
-            run.key.as_deref(),
-        ) {
-            Ok(p) => plans.push(p.in_account(account)),
-            Err(d) => diags.extend(d),
-        }
+    Ok(onboard_engine::session::offline(runs, account)?)
+}
+
+/// The session's options from the command line.
+pub fn options(
+    api: &crate::args::ApiArgs,
+    change: crate::args::ChangeArgs,
+    prune: bool,
+    lock_timeout: u64,
+) -> Options {
+    Options {
+        state_dir: StateDir::new(&api.state_dir),
+        account: api.account.clone(),
+        replace: change.into(),
+        prune,
+        budget: Budget {
+            per_minute: api.rate_limit,
+            burst: api.burst,
+        },
+        concurrency: api.concurrency.max(1),
+        lock_timeout: std::time::Duration::from_secs(lock_timeout),
     }
-    if diags.is_empty() {
-        Ok(plans)
-    } else {
-        Err(diags.sorted().into())
+}
+
+/// With several customers, what they cost together under the one budget of the PAT.
+pub fn print_total(plans: &[plan::Plan]) {
+    let costs: Vec<Cost> = plans.iter().filter_map(|p| p.cost).collect();
+    if let ([_, _, ..], Some(first)) = (plans, costs.first()) {
+        let total = Cost::total(&costs, first.budget());
+        println!("\nAll {} customers: {}", plans.len(), cost::line(&total));
     }
 }
 
@@ -172,11 +183,12 @@ fn plan_cmd(args: &PlanArgs) -> Result<u8, Failure> {
             .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
         rt.block_on(async {
             let (client, sandbox) = crate::connect::connect(&args.api).await?;
-            let plans = live_plans(&runs, &offline, &client, &args.api, args.change).await;
+            let session = Session::new(client, options(&args.api, args.change, args.prune, 0));
+            let plans = session.plan(&runs).await;
             if let Some(s) = sandbox {
                 s.shutdown().await;
             }
-            plans
+            plans.map_err(Failure::from)
         })?
     };
     let format = match args.format {
@@ -194,41 +206,15 @@ fn plan_cmd(args: &PlanArgs) -> Result<u8, Failure> {
     } else {
         let text: Vec<String> = plans.iter().map(|p| report::plan(p, format)).collect();
         print(&text.join("\n"));
+        if format == report::Format::Text {
+            print_total(&plans);
+        }
     }
     Ok(if args.detailed_exitcode && changes {
         2
     } else {
         0
     })
-}
-
-/// Plan every run against the live API; `offline` gives each run's key.
-pub async fn live_plans(
-    runs: &[Run],
-    offline: &[plan::Plan],
-    client: &onboard_netbird::Client,
-    api: &crate::args::ApiArgs,
-    change: crate::args::ChangeArgs,
-) -> Result<Vec<plan::Plan>, Failure> {
-    let jobs = runs.iter().zip(offline).map(|(run, p)| async move {
-        let name = &run.loaded.playbook.name;
-        let path = State::path(&api.state_dir, name, &p.run_key);
-        let state = State::load(&path, name, &p.run_key).map_err(Diag::plain)?;
-        let to = plan_live::Live {
-            client,
-            account: api.account.as_deref(),
-            state: &state,
-            replace: change.into(),
-        };
-        plan_live::live(&run.loaded, &run.inputs, run.key.as_deref(), &to)
-            .await
-            .map(|p| p.in_account(api.account.as_deref()))
-            .map_err(Failure::from)
-    });
-    futures_util::future::join_all(jobs)
-        .await
-        .into_iter()
-        .collect()
 }
 
 fn graph(args: &GraphArgs) -> Result<u8, Failure> {

@@ -15,7 +15,15 @@ use args::Cli;
 use commands::Failure;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Usage errors exit 1, as Terraform's do: clap's 2 would read as "changes present" to a
+    // script running `plan --detailed-exitcode`. `--help` and `--version` exit 0.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::from(e.use_stderr()));
+        }
+    };
     init_logging(cli.verbose, cli.quiet);
     let errors = output::Errors::new(cli.color);
     match commands::run(cli) {

@@ -6,13 +6,16 @@
 //! marked sensitive are masked here unless `--show-secrets`.
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use onboard_engine::cost::{self, Budget, Cost};
 use onboard_engine::execute::{Event, RunReport};
+use onboard_engine::layout::StateDir;
 use onboard_engine::plan::{Action, Plan};
 use onboard_engine::render::SENSITIVE;
+use onboard_netbird::ClientEvent;
 use serde_json::{Value as Json, json};
 use std::io::{IsTerminal, Write};
-use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::commands::Failure;
 use onboard_engine::diag::Diag;
@@ -21,6 +24,7 @@ use onboard_engine::diag::Diag;
 pub struct Progress {
     multi: Option<MultiProgress>,
     quiet: bool,
+    eta: Arc<Eta>,
 }
 
 /// Progress of one run.
@@ -28,29 +32,65 @@ pub struct RunProgress {
     bar: Option<ProgressBar>,
     key: String,
     quiet: bool,
+    eta: Arc<Eta>,
+}
+
+/// The calls the plans said apply would make, and how many are still to come: with the rate
+/// budget, the least time the rest needs (every run shares one PAT's budget).
+struct Eta {
+    total: usize,
+    remaining: AtomicUsize,
+    budget: Budget,
+    started: std::time::Instant,
+}
+
+impl Eta {
+    /// The bucket starts full; what it holds now pays for the first of the remaining calls,
+    /// the rest go at the budget's rate.
+    fn text(&self) -> String {
+        let remaining = self.remaining.load(Ordering::Relaxed);
+        let sent = self.total.saturating_sub(remaining) as f64;
+        let refilled =
+            self.started.elapsed().as_secs_f64() * f64::from(self.budget.per_minute) / 60.0;
+        let burst = f64::from(self.budget.burst);
+        let tokens = (burst - sent + refilled).clamp(0.0, burst) as usize;
+        let wait = self.budget.time_at_rate(remaining.saturating_sub(tokens));
+        format!("{remaining} calls left, ETA {}", cost::human(wait))
+    }
 }
 
 impl Progress {
-    pub fn new(quiet: bool) -> Self {
+    pub fn new(quiet: bool, plans: &[Plan]) -> Self {
         let multi = (!quiet && std::io::stderr().is_terminal())
             .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
-        Self { multi, quiet }
+        let costs: Vec<Cost> = plans.iter().filter_map(|p| p.cost).collect();
+        let budget = costs.first().map(Cost::budget).unwrap_or_default();
+        let total = costs.iter().map(|c| c.calls).sum();
+        let eta = Arc::new(Eta {
+            total,
+            remaining: AtomicUsize::new(total),
+            budget,
+            started: std::time::Instant::now(),
+        });
+        Self { multi, quiet, eta }
     }
 
-    pub fn run(&self, key: &str, steps: usize) -> RunProgress {
+    pub fn run(&self, plan: &Plan) -> RunProgress {
+        let steps = plan.steps.len() + usize::from(plan.tenant.is_some());
         let bar = self.multi.as_ref().map(|m| {
             let bar = m.add(ProgressBar::new(steps as u64));
             let style = ProgressStyle::with_template("{prefix:>16} [{bar:30}] {pos}/{len} {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> ");
             bar.set_style(style);
-            bar.set_prefix(key.to_owned());
+            bar.set_prefix(plan.run_key.clone());
             bar
         });
         RunProgress {
             bar,
-            key: key.to_owned(),
+            key: plan.run_key.clone(),
             quiet: self.quiet,
+            eta: self.eta.clone(),
         }
     }
 
@@ -69,12 +109,21 @@ impl RunProgress {
                 action.symbol(),
                 action_name(*action)
             )),
+            Event::Api {
+                call: ClientEvent::RequestSent { .. },
+            } => {
+                let left = self.eta.remaining.load(Ordering::Relaxed);
+                self.eta
+                    .remaining
+                    .store(left.saturating_sub(1), Ordering::Relaxed);
+                None
+            }
             Event::StepFinished {
                 address, action, ..
             } => {
                 if let Some(bar) = &self.bar {
                     bar.inc(1);
-                    bar.set_message(address.clone());
+                    bar.set_message(format!("{address} ({})", self.eta.text()));
                     return;
                 }
                 Some(format!(
@@ -116,8 +165,8 @@ pub fn action_name(a: Action) -> &'static str {
 pub struct Journal(Mutex<std::fs::File>);
 
 impl Journal {
-    pub fn open(state_dir: &Path, run_key: &str) -> Result<Journal, Failure> {
-        let dir = state_dir.join("runs");
+    pub fn open(state_dir: &StateDir, run_key: &str) -> Result<Journal, Failure> {
+        let dir = state_dir.runs();
         std::fs::create_dir_all(&dir)
             .map_err(|e| Diag::plain(format!("cannot create {}: {e}", dir.display())))?;
         let now = time::OffsetDateTime::now_utc();
@@ -131,8 +180,7 @@ impl Journal {
             now.second(),
             now.nanosecond()
         );
-        let name = format!("{stamp}-{}.jsonl", onboard_engine::state::safe(run_key));
-        let path = dir.join(name);
+        let path = state_dir.journal(run_key, &stamp);
         let mut opts = std::fs::OpenOptions::new();
         opts.create(true).append(true);
         #[cfg(unix)]

@@ -1,12 +1,16 @@
-//! Bringing one object to its desired state: find it, compare, create, adopt or update.
+//! Bringing one object to its desired state: find it, compare ([`inspect`], reads only, through
+//! the session's [`Reads`]), then create, adopt or update ([`write`], writes only).
 //!
 //! Input: a step type, a rendered body, the API scope and what the state recorded. Output:
-//! the [`Action`] taken and the object as the API returned it. A POST is never repeated
-//! blindly: the client settles an unknown outcome by looking the object up by its identity.
+//! the [`Action`] taken and the object as the API returned it. The live planner inspects; the
+//! executor writes what the plan decided and inspects only what the plan could not know (an
+//! identity known after apply). A POST is never repeated blindly: the client settles an
+//! unknown outcome by looking the object up by its identity.
 
-use onboard_netbird::{ApiError, Client, Method, ResourceKind, Scope};
+use onboard_netbird::{ApiError, Method, ResourceKind, Scope};
 use serde_json::Value as Json;
 
+use crate::cache::Api;
 use crate::compare::matches;
 use crate::plan::Action;
 use crate::resource::{Identity, StepType, Updatable};
@@ -55,7 +59,7 @@ pub struct Inspection {
 }
 
 /// Look the object up and decide what to do, reading only.
-pub async fn inspect(client: &Client, t: &Target<'_>) -> Result<Inspection, ConvergeError> {
+pub async fn inspect(api: &Api<'_>, t: &Target<'_>) -> Result<Inspection, ConvergeError> {
     let Some(kind) = t.ty.resource_kind() else {
         // A raw request runs once; the state says whether it ran.
         let action = if t.known_id.is_some() {
@@ -70,9 +74,9 @@ pub async fn inspect(client: &Client, t: &Target<'_>) -> Result<Inspection, Conv
         });
     };
     let live = if matches!(t.ty.spec().identity, Identity::Singleton) {
-        Some(client.get_singleton(kind, t.scope).await?)
+        Some(api.reads.singleton(api.client, kind, t.scope).await?)
     } else {
-        find(client, kind, t, parent_of(t)).await?
+        find(api, kind, t, parent_of(t)).await?
     };
     let Some(live) = live else {
         if t.existing {
@@ -106,59 +110,78 @@ pub async fn inspect(client: &Client, t: &Target<'_>) -> Result<Inspection, Conv
 }
 
 /// Find, compare and write; returns the action and the object.
-pub async fn converge(client: &Client, t: &Target<'_>) -> Result<(Action, Json), ConvergeError> {
+pub async fn converge(api: &Api<'_>, t: &Target<'_>) -> Result<(Action, Json), ConvergeError> {
+    let found = inspect(api, t).await?;
+    write(api, t, found).await
+}
+
+/// Carry out what an inspection (the plan's, or a fresh one) decided; returns the action and
+/// the object. Every object written is recorded in `reads`, so later lookups see it.
+pub async fn write(
+    api: &Api<'_>,
+    t: &Target<'_>,
+    found: Inspection,
+) -> Result<(Action, Json), ConvergeError> {
+    let (client, reads) = (api.client, api.reads);
     let Some(kind) = t.ty.resource_kind() else {
-        return request(client, t).await;
+        return match found.action {
+            Action::NoChange => Ok((Action::NoChange, Json::Null)),
+            _ => request(client, t).await,
+        };
     };
-    let found = inspect(client, t).await?;
-    match (found.action, found.live) {
+    let parent = parent_of(t);
+    let (action, object) = match (found.action, found.live) {
         (Action::Create, _) => {
             let lookup = identity_lookup(t.ty, t.body);
             let created = client
-                .create_or_adopt(kind, t.scope, parent_of(t), t.body, lookup)
+                .create_or_adopt(kind, t.scope, parent, t.body, lookup)
                 .await?;
             let action = if created.is_adopted() {
                 Action::Adopt
             } else {
                 Action::Create
             };
-            Ok((action, created.into_inner()))
+            (action, created.into_inner())
         }
-        (Action::Update, Some(live)) if is_singleton(t.ty) => {
-            singleton(client, kind, t, live).await
-        }
-        (Action::Update, Some(live)) => update(client, kind, t, parent_of(t), live).await,
+        (Action::Update, Some(live)) if is_singleton(t.ty) => singleton(api, kind, t, live).await?,
+        (Action::Update, Some(live)) => update(api, kind, t, parent, live).await?,
         (Action::Replace, Some(live)) if t.replace.allowed || t.replace.rotate_setup_keys => {
-            replace(client, kind, t, &live).await
+            replace(api, kind, t, &live).await?
         }
         (Action::Replace, _) => {
             let fields: Vec<String> = found.changes.into_iter().map(|(f, _, _)| f).collect();
-            Err(ConvergeError::Invalid(format!(
+            return Err(ConvergeError::Invalid(format!(
                 "{} of the live {} differ and cannot be changed in place: it needs a replacement; \
                  pass --allow-replace to delete and re-create it",
                 fields.join(", "),
                 t.ty.name()
-            )))
+            )));
         }
-        (action, live) => Ok((action, live.unwrap_or(Json::Null))),
-    }
+        (action, live) => return Ok((action, live.unwrap_or(Json::Null))),
+    };
+    let created = matches!(action, Action::Create | Action::Replace);
+    reads.written(kind, t.scope, parent, &object, created).await;
+    Ok((action, object))
 }
 
 /// Delete (a setup key: revoke, since revoked keys stay listed) the live object, then create.
 async fn replace(
-    client: &Client,
+    api: &Api<'_>,
     kind: ResourceKind,
     t: &Target<'_>,
     live: &Json,
 ) -> Result<(Action, Json), ConvergeError> {
+    let (client, reads) = (api.client, api.reads);
     let id = live.get("id").and_then(Json::as_str).unwrap_or_default();
     let parent = parent_of(t);
     if t.ty == StepType::SetupKey {
         let groups = crate::compare::normalize(live.get("auto_groups").unwrap_or(&Json::Null));
         let revoke = serde_json::json!({"revoked": true, "auto_groups": groups});
-        client.update(kind, t.scope, parent, id, &revoke).await?;
+        let revoked = client.update(kind, t.scope, parent, id, &revoke).await?;
+        reads.written(kind, t.scope, parent, &revoked, false).await;
     } else {
         client.delete(kind, t.scope, parent, id).await?;
+        reads.deleted(kind, t.scope, parent, id).await;
     }
     let created = client.create(kind, t.scope, parent, t.body).await?;
     Ok((Action::Replace, created))
@@ -184,26 +207,30 @@ fn fits_in_place(ty: StepType, changes: &[Change]) -> bool {
     }
 }
 
+/// By the id the state recorded, else by identity key; both from the collection's one list.
 async fn find(
-    client: &Client,
+    api: &Api<'_>,
     kind: ResourceKind,
     t: &Target<'_>,
     parent: Option<&str>,
 ) -> Result<Option<Json>, ApiError> {
-    if let Some(id) = t.known_id {
-        match client.get(kind, t.scope, parent, id).await {
-            Ok(v) => return Ok(Some(v)),
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(e),
-        }
-    }
-    if kind == ResourceKind::Group
-        && let Some(name) = t.body.get("name").and_then(Json::as_str)
+    if let Some(id) = t.known_id
+        && let Some(live) = api
+            .reads
+            .by_id(api.client, kind, t.scope, parent, id)
+            .await?
     {
-        return client.find_group_by_name(t.scope, name).await;
+        return Ok(Some(live));
     }
-    let list = client.list(kind, t.scope, parent).await?;
-    Ok(identity_lookup(t.ty, t.body)(&list))
+    api.reads
+        .with_list(
+            api.client,
+            kind,
+            t.scope,
+            parent,
+            identity_lookup(t.ty, t.body),
+        )
+        .await
 }
 
 /// A matcher for objects with the same identity key as `body`.
@@ -254,7 +281,7 @@ fn without_parent(ty: StepType, body: &Json) -> Json {
 }
 
 async fn update(
-    client: &Client,
+    api: &Api<'_>,
     kind: ResourceKind,
     t: &Target<'_>,
     parent: Option<&str>,
@@ -269,7 +296,7 @@ async fn update(
         Updatable::Only(fields) => update_body(t.ty, fields, t.body, &live),
         Updatable::All | Updatable::Nothing => t.body.clone(),
     };
-    let updated = client.update(kind, t.scope, parent, &id, &body).await?;
+    let updated = api.client.update(kind, t.scope, parent, &id, &body).await?;
     Ok((Action::Update, updated))
 }
 
@@ -299,22 +326,45 @@ fn update_body(ty: StepType, fields: &[&str], desired: &Json, live: &Json) -> Js
 
 /// Account and DNS settings: only the fields given change; the rest is sent back as read.
 async fn singleton(
-    client: &Client,
+    api: &Api<'_>,
     kind: ResourceKind,
     t: &Target<'_>,
     live: Json,
 ) -> Result<(Action, Json), ConvergeError> {
+    let client = api.client;
     let mut merged = live;
     if let (Some(m), Some(d)) = (merged.as_object_mut(), t.body.as_object()) {
         for (k, v) in d {
             m.insert(k.clone(), v.clone());
         }
     }
-    let written = client.put_singleton(kind, t.scope, &merged).await?;
+    let written = match kind {
+        ResourceKind::AccountSettings => {
+            // The account read for the settings is the one this PUT goes to: it must be the
+            // tenant the step means, not the account a refused `?account=` fell back to.
+            let account = api.reads.account(client, t.scope).await?;
+            if let Some(tenant) = t.scope.account()
+                && account.id != tenant
+            {
+                return Err(ConvergeError::Invalid(format!(
+                    "the account settings read with ?account={tenant} belong to account {}: \
+                     the API does not scope requests to the tenant, so nothing was written",
+                    account.id
+                )));
+            }
+            client
+                .put_account_settings(t.scope, &account.id, &merged)
+                .await?
+        }
+        _ => client.put_singleton(kind, t.scope, &merged).await?,
+    };
     Ok((Action::Update, written))
 }
 
-async fn request(client: &Client, t: &Target<'_>) -> Result<(Action, Json), ConvergeError> {
+async fn request(
+    client: &onboard_netbird::Client,
+    t: &Target<'_>,
+) -> Result<(Action, Json), ConvergeError> {
     let method = match t
         .body
         .get("method")

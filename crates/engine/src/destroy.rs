@@ -7,7 +7,7 @@
 //! object that changed behind our back since we last wrote it is reported and kept, never
 //! silently deleted. The state is saved after every deletion.
 
-use onboard_netbird::{Client, Scope as ApiScope};
+use onboard_netbird::{Client, ResourceKind, Scope as ApiScope};
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::path::Path;
@@ -133,26 +133,13 @@ async fn remove_one(
     record: &Record,
     account: Option<&str>,
 ) -> Outcome {
-    let kept = |reason: &str| Outcome::Kept {
-        reason: reason.to_owned(),
-    };
-    let Some(ty) = StepType::from_name(&record.ty) else {
-        return kept("unknown type");
-    };
-    if !record.prune {
-        return kept("the step says `prune: false`");
-    }
-    if !matches!(record.origin.as_str(), "created" | "adopted") {
-        return kept("not created or adopted by onboard");
-    }
-    let Some(kind) = ty.resource_kind() else {
-        return kept("a raw request cannot be undone");
-    };
-    if matches!(ty.spec().identity, Identity::Singleton) {
-        return kept("settings are never deleted");
-    }
-    let Some(id) = record.id.as_deref() else {
-        return kept("no id recorded");
+    let (kind, id) = match deletable(record) {
+        Ok(found) => found,
+        Err(reason) => {
+            return Outcome::Kept {
+                reason: reason.to_owned(),
+            };
+        }
     };
     let scope = match (record.scope, &state.tenant) {
         (Some(StepScope::Msp), _) => ApiScope::Own,
@@ -183,6 +170,23 @@ async fn remove_one(
             error: e.to_string(),
         },
     }
+}
+
+/// What a record names when onboard may delete it, or why it never deletes it.
+pub fn deletable(record: &Record) -> Result<(ResourceKind, &str), &'static str> {
+    let ty = StepType::from_name(&record.ty).ok_or("unknown type")?;
+    if !record.prune {
+        return Err("the step says `prune: false`");
+    }
+    if !matches!(record.origin.as_str(), "created" | "adopted") {
+        return Err("not created or adopted by onboard");
+    }
+    let kind = ty.resource_kind().ok_or("a raw request cannot be undone")?;
+    if matches!(ty.spec().identity, Identity::Singleton) {
+        return Err("settings are never deleted");
+    }
+    let id = record.id.as_deref().ok_or("no id recorded")?;
+    Ok((kind, id))
 }
 
 /// Fields of what we recorded that the live object no longer has.

@@ -5,19 +5,27 @@
 //! reporters and the journal). The loop never bails out: a failed step skips its dependants,
 //! independent steps go on, and the report says what happened to every step. The tenant is
 //! created or adopted first, and its scoping is proven before the first write inside it.
+//!
+//! The executor carries out the reviewed [`Plan`]: an instance's action and live object come
+//! from it, so nothing the plan read is read again. Bodies are rendered again with the real
+//! values (ids of objects created meanwhile, secrets); only an instance the plan could not look
+//! up (`lookup_at_apply`, or a `for_each` known only now) is inspected, through the session's
+//! read cache.
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use onboard_netbird::{Client, ClientEvent, CreateTenantRequest, Scope as ApiScope, TenantGroup};
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::converge::{Target, converge};
+use crate::cache::{Api, Reads};
+use crate::converge::{Inspection, Target, inspect, write};
 use crate::graph::NodeId;
 use crate::inputs::Inputs;
-use crate::plan::{Action, instances};
+use crate::plan::{Action, Plan, PlannedStep, instances};
 use crate::render::{Renderer, Scope, StepOutputs, truthy};
 use crate::resource::{StepType, apply_defaults};
 use crate::schedule::Scheduler;
@@ -98,7 +106,12 @@ pub struct Run {
     pub loaded: Arc<Loaded>,
     pub inputs: Inputs,
     pub run_key: String,
+    /// The reviewed plan this run carries out.
+    pub plan: Plan,
+    /// Every call of this run goes through it (its observer writes the run's journal).
     pub client: Client,
+    /// The session's reads: what the plan read is not read again.
+    pub reads: Arc<Reads>,
     /// `--account`: the account for steps without a tenant.
     pub account: Option<String>,
     pub state: State,
@@ -121,6 +134,8 @@ struct Shared {
     tenant_id: Mutex<Option<String>>,
     /// Accounts whose `?account=` scoping was proven; held across the proof so it runs once.
     proven: tokio::sync::Mutex<Vec<String>>,
+    /// The plan's instances by address.
+    planned: BTreeMap<String, PlannedStep>,
 }
 
 impl Run {
@@ -156,6 +171,12 @@ impl Run {
             state: Mutex::new(self.state.clone()),
             results: Mutex::new(Vec::new()),
             proven: tokio::sync::Mutex::new(Vec::new()),
+            planned: self
+                .plan
+                .steps
+                .iter()
+                .map(|p| (p.address.clone(), p.clone()))
+                .collect(),
         });
         let this = &self;
         // One task, many futures: requests overlap while the scheduler stays single-threaded.
@@ -257,15 +278,18 @@ impl Run {
         let groups: Vec<TenantGroup> =
             serde_json::from_value(r.node(&decl.groups).map_err(|e| e.message)?)
                 .map_err(|e| format!("tenant groups: {e}"))?;
-        let existing = self
-            .client
-            .list_tenants()
-            .await
-            .map_err(|e| e.to_string())?;
-        let (tenant, origin) = match existing
-            .into_iter()
-            .find(|t| t.domain.eq_ignore_ascii_case(&domain))
-        {
+        let planned = self.plan.tenant.as_ref().and_then(|t| t.id.clone());
+        let found = match planned {
+            Some(id) => self
+                .reads
+                .tenants(&self.client)
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .find(|t| t.id == id),
+            None => None,
+        };
+        let (tenant, origin) = match found {
             Some(t) => (t, "adopted"),
             None => {
                 let req = CreateTenantRequest {
@@ -283,7 +307,9 @@ impl Run {
                 } else {
                     "created"
                 };
-                (created.into_inner(), origin)
+                let tenant = created.into_inner();
+                self.reads.tenant_written(&tenant).await;
+                (tenant, origin)
             }
         };
         let recorded = lock(&shared.state)
@@ -330,10 +356,11 @@ impl Run {
             return Ok(());
         }
         let ran_in = self
-            .client
-            .effective_account(&ApiScope::Account(id.to_owned()))
+            .reads
+            .account(&self.client, &ApiScope::Account(id.to_owned()))
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())?
+            .id;
         if ran_in != id {
             return Err(format!(
                 "the API does not scope requests to account {id} (they ran in account {ran_in}), so nothing was written there; \
@@ -432,7 +459,17 @@ impl Run {
                 known_id: known.as_deref(),
                 replace: self.replace,
             };
-            let (action, mut object) = converge(&self.client, &target)
+            let api = Api {
+                client: &self.client,
+                reads: &self.reads,
+            };
+            let found = match shared.planned.get(&address) {
+                Some(p) if !p.lookup_at_apply && p.action != Action::Deferred => {
+                    planned_inspection(p)
+                }
+                _ => inspect(&api, &target).await.map_err(|e| e.to_string())?,
+            };
+            let (action, mut object) = write(&api, &target, found)
                 .await
                 .map_err(|e| e.to_string())?;
             if !matches!(action, Action::Create | Action::Replace) {
@@ -537,6 +574,19 @@ impl Run {
                 (o.name.clone(), value, pb.output_is_secret(o))
             })
             .collect()
+    }
+}
+
+/// What the plan found for an instance, as the writer takes it.
+fn planned_inspection(p: &PlannedStep) -> Inspection {
+    Inspection {
+        action: p.action,
+        live: p.object.clone(),
+        changes: p
+            .changes
+            .iter()
+            .map(|c| (c.field.clone(), c.before.clone(), c.after.clone()))
+            .collect(),
     }
 }
 

@@ -9,7 +9,9 @@
 //! what apply would do, [`report`] formats it. Every user error is a [`diag::Diag`] that
 //! points into the source; each stage reports all of its errors at once.
 
+pub mod cache;
 pub mod check;
+pub mod cost;
 pub mod decode;
 pub mod destroy;
 pub mod diag;
@@ -17,6 +19,7 @@ pub mod dot;
 pub mod graph;
 pub mod inputs;
 pub mod inventory;
+pub mod layout;
 pub mod lock;
 pub mod model;
 pub mod parse;
@@ -27,6 +30,7 @@ pub mod report;
 pub mod resource;
 pub mod saved;
 pub mod schema;
+pub mod session;
 pub mod source;
 pub mod template;
 pub mod yaml;

@@ -8,8 +8,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::state::safe;
-
 /// A held lock; dropping it removes the file.
 #[derive(Debug)]
 pub struct RunLock {
@@ -19,10 +17,7 @@ pub struct RunLock {
 impl RunLock {
     /// The lock file of a run key.
     pub fn path(state_dir: &Path, playbook: &str, run_key: &str) -> PathBuf {
-        state_dir
-            .join("locks")
-            .join(safe(playbook))
-            .join(format!("{}.lock", safe(run_key)))
+        crate::layout::StateDir::new(state_dir).lock(playbook, run_key)
     }
 
     /// Take the lock, waiting up to `timeout` for another holder. Err: who holds it.

@@ -57,6 +57,9 @@ impl Action {
 #[derive(Debug, Clone, Serialize)]
 pub struct TenantPlan {
     pub action: Action,
+    /// The live tenant's id, when it exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     pub name: Json,
     pub domain: Json,
     pub groups: Json,
@@ -85,6 +88,15 @@ pub struct PlannedStep {
     /// so that a saved plan can tell when the object changed since.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live: Option<String>,
+    /// The live object itself: what apply updates, and the outputs of an object it does not
+    /// change. Not serialised (`apply PLAN.json` plans again and checks the fingerprints).
+    #[serde(skip)]
+    pub object: Option<Json>,
+    /// The plan could not look the object up (its identity, or its parent, is known only
+    /// after apply; or it is a built-in of a tenant this run creates): apply looks it up, once,
+    /// from the collection's list, before writing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub lookup_at_apply: bool,
 }
 
 /// One field that differs: live `before`, desired `after`.
@@ -129,6 +141,9 @@ pub struct Plan {
     pub steps: Vec<PlannedStep>,
     pub outputs: Vec<PlannedOutput>,
     pub summary: Summary,
+    /// What apply will cost in API calls (live plans only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<crate::cost::Cost>,
 }
 
 impl Plan {
@@ -261,6 +276,11 @@ impl<'a> Planner<'a> {
         };
         self.tenant = Some(TenantPlan {
             action,
+            id: live
+                .as_ref()
+                .and_then(|l| l.get("id"))
+                .and_then(Json::as_str)
+                .map(str::to_owned),
             name,
             domain,
             groups,
@@ -337,6 +357,7 @@ impl<'a> Planner<'a> {
             summary: summarize(&self.steps),
             steps: self.steps,
             outputs,
+            cost: None,
         };
         self.diags.into_result(plan)
     }
@@ -400,6 +421,8 @@ fn plan_step(
         note: None,
         changes: Vec::new(),
         live: None,
+        object: None,
+        lookup_at_apply: false,
     };
     let Some(fe) = &step.for_each else {
         return Ok(vec![instance(playbook, step, scope, known, None, base)?]);
@@ -581,7 +604,7 @@ fn render_outputs(playbook: &Playbook, scope: &Scope, diags: &mut Diags) -> Vec<
         .collect()
 }
 
-fn summarize(steps: &[PlannedStep]) -> Summary {
+pub fn summarize(steps: &[PlannedStep]) -> Summary {
     let mut s = Summary::default();
     for p in steps {
         *match p.action {

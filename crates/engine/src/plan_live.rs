@@ -8,10 +8,11 @@
 //! values that only apply can know stay `(known after apply)`. Steps that do not depend on
 //! each other are looked up concurrently (as many calls in flight as the client allows).
 
-use onboard_netbird::{Client, Scope as ApiScope};
+use onboard_netbird::Scope as ApiScope;
 use serde_json::{Map, Value as Json};
 
 use crate::Loaded;
+use crate::cache::{Api, Reads};
 use crate::converge::{Target, inspect};
 use crate::destroy::stable;
 use crate::diag::{Diag, Diags};
@@ -22,12 +23,18 @@ use crate::state::{State, fingerprint};
 
 /// Where the run's steps go.
 pub struct Live<'a> {
-    pub client: &'a Client,
+    pub client: &'a onboard_netbird::Client,
+    /// Every read goes through the session's cache: one list per collection.
+    pub reads: &'a Reads,
     /// `--account`: the account for steps without a tenant.
     pub account: Option<&'a str>,
     pub state: &'a State,
     /// `--allow-replace`, `--rotate-setup-keys`.
     pub replace: crate::converge::Replace,
+    /// `--prune`: the plan lists what apply will delete.
+    pub prune: bool,
+    /// `--rate-limit`, `--burst`: what the plan's cost is measured against.
+    pub budget: crate::cost::Budget,
 }
 
 /// Plan against the live API.
@@ -42,19 +49,21 @@ pub async fn live(
     let api =
         |e: onboard_netbird::ApiError| Diags::from(Diag::plain(format!("reading live state: {e}")));
     // The tenant, found by its domain; its scoping is proven before anything is read inside.
+    // A tenant this run creates holds only NetBird's built-ins: nothing in it is looked up.
     planner.tenant(None);
-    let mut tenant_id = None;
+    let mut tenant = TenantAt::None;
     if let Some(domain) = planner
         .tenant
         .as_ref()
         .and_then(|t| t.domain.as_str().map(str::to_owned))
     {
-        let tenants = to.client.list_tenants().await.map_err(api)?;
+        tenant = TenantAt::New;
+        let tenants = to.reads.tenants(to.client).await.map_err(api)?;
         if let Some(t) = tenants
             .into_iter()
             .find(|t| t.domain.eq_ignore_ascii_case(&domain))
         {
-            prove(to.client, &t.id).await?;
+            prove(to, &t.id).await?;
             let mut live = Map::new();
             live.insert("id".into(), Json::String(t.id.clone()));
             live.insert(
@@ -62,42 +71,93 @@ pub async fn live(
                 serde_json::to_value(t.status).unwrap_or(Json::Null),
             );
             planner.tenant(Some(live));
-            tenant_id = Some(t.id);
+            tenant = TenantAt::Live(t.id);
         }
     }
     if let Some(account) = to.account {
-        prove(to.client, account).await?;
+        prove(to, account).await?;
     }
     // Steps are planned in batches of consecutive steps (in the graph's order) that do not
     // depend on each other: their lookups run concurrently, bounded by the client's in-flight
     // cap, and they are recorded in order before a step that needs them is rendered.
-    let tenant_id = tenant_id.as_deref();
+    let tenant = &tenant;
     let mut batch: Vec<(usize, Vec<PlannedStep>)> = Vec::new();
     let mut in_batch = std::collections::BTreeSet::new();
     for &node in dag.order() {
         if dag.dependencies(node).iter().any(|d| in_batch.contains(d)) {
-            look_batch(&mut planner, to, tenant_id, std::mem::take(&mut batch)).await?;
+            look_batch(&mut planner, to, tenant, std::mem::take(&mut batch)).await?;
             in_batch.clear();
         }
         in_batch.insert(node);
         batch.extend(planner.step(node));
     }
-    look_batch(&mut planner, to, tenant_id, batch).await?;
-    planner.into_plan(inventory_key, false)
+    look_batch(&mut planner, to, tenant, batch).await?;
+    let mut plan = planner.into_plan(inventory_key, false)?;
+    if to.prune {
+        plan.steps.extend(deletions(loaded, &plan, to.state));
+    }
+    plan.summary = crate::plan::summarize(&plan.steps);
+    plan.cost = Some(crate::cost::Cost::of(&plan, to.budget));
+    Ok(plan)
+}
+
+/// `--prune`: what the state records, onboard may delete, and the plan no longer declares,
+/// dependants first. A record of a step whose instances are known only after apply (a
+/// `for_each` over another step's output) is kept: nobody can tell yet whether it goes.
+fn deletions(loaded: &Loaded, plan: &Plan, state: &State) -> Vec<PlannedStep> {
+    let declared: std::collections::BTreeSet<&str> =
+        plan.steps.iter().map(|p| p.address.as_str()).collect();
+    let deferred: std::collections::BTreeSet<&str> = plan
+        .steps
+        .iter()
+        .filter(|p| p.action == Action::Deferred)
+        .map(|p| p.step.as_str())
+        .collect();
+    crate::destroy::removal_order(&loaded.playbook, &loaded.dag, state)
+        .into_iter()
+        .filter(|a| !declared.contains(a.as_str()))
+        .filter(|a| !deferred.contains(a.split('[').next().unwrap_or(a)))
+        .filter_map(|address| {
+            let record = state.steps.get(&address)?;
+            crate::destroy::deletable(record).ok()?;
+            let ty = crate::resource::StepType::from_name(&record.ty)?;
+            Some(PlannedStep {
+                step: address.split('[').next().unwrap_or(&address).to_owned(),
+                ty,
+                scope: record.scope.unwrap_or(StepScope::Tenant),
+                action: Action::Delete,
+                body: Json::Null,
+                depends_on: Vec::new(),
+                level: 0,
+                note: record
+                    .identity
+                    .clone()
+                    .map(|i| format!("{i}, id {}", record.id.clone().unwrap_or_default())),
+                changes: Vec::new(),
+                live: None,
+                object: None,
+                lookup_at_apply: false,
+                address,
+            })
+        })
+        .collect()
 }
 
 /// Look up every instance of a batch of independent steps at once, then record them in order.
 async fn look_batch(
     planner: &mut Planner<'_>,
     to: &Live<'_>,
-    tenant_id: Option<&str>,
+    tenant: &TenantAt,
     mut batch: Vec<(usize, Vec<PlannedStep>)>,
 ) -> Result<(), Diags> {
     let playbook = planner.playbook;
     let looks = batch.iter_mut().map(|(i, planned)| async move {
         let step = &playbook.steps[*i];
         let scope = match step.scope {
-            StepScope::Tenant => tenant_id.map(|t| ApiScope::Account(t.to_owned())),
+            StepScope::Tenant => match tenant {
+                TenantAt::Live(t) => Some(ApiScope::Account(t.clone())),
+                TenantAt::New | TenantAt::None => None,
+            },
             StepScope::Msp => Some(ApiScope::Own),
             StepScope::Account => Some(
                 to.account
@@ -108,7 +168,13 @@ async fn look_batch(
         for p in planned.iter_mut() {
             found.push(match &scope {
                 Some(scope) => look(to, step.existing, scope, p).await?,
-                None => None,
+                // In a tenant this run creates, only a built-in (`All`, `Default`, the
+                // settings) can exist: apply looks for it once the tenant is there.
+                None => {
+                    p.lookup_at_apply = is_pending(p.action)
+                        && (step.existing || p.ty.spec().may_be_builtin(&p.body));
+                    None
+                }
             });
         }
         Ok::<_, Diag>(found)
@@ -124,17 +190,35 @@ async fn look_batch(
     if diags.is_empty() { Ok(()) } else { Err(diags) }
 }
 
-async fn prove(client: &Client, id: &str) -> Result<(), Diags> {
-    let ran_in = client
-        .effective_account(&ApiScope::Account(id.to_owned()))
+/// Where a run's tenant stands.
+enum TenantAt {
+    /// The playbook has no tenant block.
+    None,
+    /// Not there yet: apply creates it.
+    New,
+    /// It exists, with this id, and its scoping is proven.
+    Live(String),
+}
+
+/// Prove that `?account=<id>` really runs in `id`: NetBird silently falls back to the
+/// caller's own account when it does not. The read is cached: apply does not repeat it.
+async fn prove(to: &Live<'_>, id: &str) -> Result<(), Diags> {
+    let ran_in = to
+        .reads
+        .account(to.client, &ApiScope::Account(id.to_owned()))
         .await
-        .map_err(|e| Diags::from(Diag::plain(format!("reading live state: {e}"))))?;
+        .map_err(|e| Diags::from(Diag::plain(format!("reading live state: {e}"))))?
+        .id;
     if ran_in == id {
         return Ok(());
     }
     Err(Diag::plain(format!("the API does not scope requests to account {id} (they ran in account {ran_in})"))
         .help("check that the id is a tenant of this MSP account and that the PAT belongs to a user, not a service user")
         .into())
+}
+
+fn is_pending(action: Action) -> bool {
+    !matches!(action, Action::Skip | Action::Deferred)
 }
 
 /// Inspect one planned instance; sets its action and changes, returns the live object.
@@ -144,19 +228,23 @@ async fn look(
     scope: &ApiScope,
     p: &mut PlannedStep,
 ) -> Result<Option<Json>, Diag> {
-    if matches!(p.action, Action::Skip | Action::Deferred) {
+    if !is_pending(p.action) {
         return Ok(None);
     }
     let known_id = to.state.steps.get(&p.address).and_then(|r| r.id.clone());
     let identity_known = crate::plan::identity_value(p.ty, &p.body).is_some();
-    // Nothing to look it up by: a raw request that never ran, or an identity that depends
-    // on something not created yet.
+    let is_request = p.ty.resource_kind().is_none();
+    // Nothing to look it up by yet: an identity that depends on something not created yet.
+    // A raw request never ran (the state would say so): it is a create.
     if known_id.is_none() && !identity_known {
+        p.lookup_at_apply = !is_request;
         return Ok(None);
     }
-    // A child of a parent not created yet (a resource of a new network): nowhere to look.
+    // A child of a parent known only after apply (a resource of a new network): apply looks
+    // in the parent's collection, which is known empty when the parent is new.
     let parent = p.ty.spec().parent().and_then(|f| p.body.get(f));
     if parent.and_then(Json::as_str) == Some(crate::template::UNKNOWN) {
+        p.lookup_at_apply = true;
         return Ok(None);
     }
     let target = Target {
@@ -167,7 +255,11 @@ async fn look(
         known_id: known_id.as_deref(),
         replace: to.replace,
     };
-    let found = inspect(to.client, &target)
+    let api = Api {
+        client: to.client,
+        reads: to.reads,
+    };
+    let found = inspect(&api, &target)
         .await
         .map_err(|e| Diag::plain(format!("{}: {e}", p.address)))?;
     p.action = found.action;
@@ -181,5 +273,6 @@ async fn look(
             after,
         })
         .collect();
+    p.object = found.live.clone();
     Ok(found.live)
 }

@@ -97,6 +97,9 @@ fn text(plan: &Plan) -> String {
         }
     }
     let _ = writeln!(out, "\n{}", summary_line(plan));
+    if let Some(cost) = &plan.cost {
+        let _ = writeln!(out, "{}", crate::cost::line(cost));
+    }
     out
 }
 
@@ -192,6 +195,9 @@ fn markdown(plan: &Plan) -> String {
         }
     }
     let _ = writeln!(out, "\n**{}**\n", summary_line(plan));
+    if let Some(cost) = &plan.cost {
+        let _ = writeln!(out, "{}\n", crate::cost::line(cost));
+    }
     let _ = writeln!(out, "<details><summary>request bodies</summary>\n\n```text");
     for step in plan.steps.iter().filter(|s| s.body.is_object()) {
         let _ = writeln!(

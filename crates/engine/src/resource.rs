@@ -394,6 +394,19 @@ impl Spec {
     pub fn is_secret(&self, field: &str) -> bool {
         self.secrets().contains(&field)
     }
+
+    /// Whether an object with this body may be one of the objects NetBird puts in every new
+    /// account: its settings, the `All` group, the `Default` policy. Anything else is known
+    /// not to exist in a tenant created moments ago, so it needs no lookup there.
+    pub fn may_be_builtin(&self, body: &Value) -> bool {
+        let name = body.get("name").and_then(Value::as_str);
+        match self.ty {
+            StepType::DnsSettings | StepType::AccountSettings => true,
+            StepType::Group => name == Some("All"),
+            StepType::Policy => name == Some("Default"),
+            _ => false,
+        }
+    }
 }
 
 /// Fill the documented defaults into a rendered body, in place (nested lists included).

@@ -71,12 +71,9 @@ impl State {
         }
     }
 
-    /// The state file of a run key under `state_dir`.
+    /// The state file of a run key under `state_dir` ([`crate::layout`]).
     pub fn path(state_dir: &Path, playbook: &str, run_key: &str) -> PathBuf {
-        state_dir
-            .join("state")
-            .join(safe(playbook))
-            .join(format!("{}.json", safe(run_key)))
+        crate::layout::StateDir::new(state_dir).state(playbook, run_key)
     }
 
     /// Load, or a fresh state when there is no file yet.
@@ -106,18 +103,7 @@ impl State {
     }
 }
 
-/// A file name component made safe.
-pub fn safe(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
+pub use crate::layout::safe;
 
 /// Write a file atomically (temp file, fsync, rename), readable by the owner only.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

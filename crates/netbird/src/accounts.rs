@@ -55,16 +55,30 @@ impl Client {
             }
             ResourceKind::AccountSettings => {
                 let account = self.own_account(scope).await?;
-                let path = kind.spec().collection_path(Some(&account.id))?;
-                let mut wrapped = Map::new();
-                wrapped.insert("settings".into(), body.clone());
-                let reply = self
-                    .call(Method::Put, scope, path, Some(&Value::Object(wrapped)))
-                    .await?;
-                Ok(reply.get("settings").cloned().unwrap_or(reply))
+                self.put_account_settings(scope, &account.id, body).await
             }
             _ => Err(ApiError::unsupported(kind, "put_singleton")),
         }
+    }
+
+    /// `PUT /api/accounts/{account_id}` with `{"settings": body}`, for a caller that already
+    /// read the account (and compared its id with the tenant it means to write in); returns
+    /// the settings object the server answered with.
+    pub async fn put_account_settings(
+        &self,
+        scope: &Scope,
+        account_id: &str,
+        body: &Value,
+    ) -> Result<Value, ApiError> {
+        let path = ResourceKind::AccountSettings
+            .spec()
+            .collection_path(Some(account_id))?;
+        let mut wrapped = Map::new();
+        wrapped.insert("settings".into(), body.clone());
+        let reply = self
+            .call(Method::Put, scope, path, Some(&Value::Object(wrapped)))
+            .await?;
+        Ok(reply.get("settings").cloned().unwrap_or(reply))
     }
 
     /// `GET /api/accounts`: the account(s) the request ran in (always one).

@@ -1,0 +1,160 @@
+//! What a plan costs: the API calls apply will make, and the least time they take.
+//!
+//! NetBird Cloud gives one PAT a token bucket of 120 calls a minute with a burst of 1200, for
+//! reads and writes alike and for every tenant together, so calls are time. A live plan counts
+//! the calls apply will make from its own actions (the plan's reads are already spent); the
+//! least time of a set of plans is what the calls beyond the burst need at the rate.
+
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use crate::plan::{Action, Plan};
+use crate::template::UNKNOWN;
+
+/// The client-side rate budget: `--rate-limit` calls a minute, `--burst`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    pub per_minute: u32,
+    pub burst: u32,
+}
+
+impl Default for Budget {
+    /// NetBird Cloud's budget per PAT.
+    fn default() -> Self {
+        Self {
+            per_minute: 120,
+            burst: 1200,
+        }
+    }
+}
+
+impl Budget {
+    /// The least time `calls` take when the bucket starts full.
+    pub fn least_time(&self, calls: usize) -> Duration {
+        let beyond = calls.saturating_sub(self.burst as usize) as f64;
+        Duration::from_secs_f64(beyond * 60.0 / f64::from(self.per_minute.max(1)))
+    }
+
+    /// The least time of `calls` when the bucket is empty (an ETA for calls still to make).
+    pub fn time_at_rate(&self, calls: usize) -> Duration {
+        Duration::from_secs_f64(calls as f64 * 60.0 / f64::from(self.per_minute.max(1)))
+    }
+}
+
+/// The calls apply will make for one plan, and the least time they need under the budget.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Cost {
+    pub writes: usize,
+    pub reads: usize,
+    pub calls: usize,
+    /// The least time of these calls alone, with the bucket full, in seconds.
+    pub least_seconds: f64,
+    pub rate_limit: u32,
+    pub burst: u32,
+}
+
+impl Cost {
+    pub fn of(plan: &Plan, budget: Budget) -> Cost {
+        let mut writes = 0;
+        let mut reads = 0;
+        if plan
+            .tenant
+            .as_ref()
+            .is_some_and(|t| t.action == Action::Create)
+        {
+            // The tenant, then the read that proves `?account=` reaches it.
+            writes += 1;
+            reads += 1;
+        }
+        let mut collections = BTreeSet::new();
+        for p in &plan.steps {
+            writes += match p.action {
+                Action::Create | Action::Update => 1,
+                Action::Replace => 2,
+                Action::Delete => 1,
+                _ => 0,
+            };
+            if p.action == Action::Delete {
+                collections.insert((p.ty, p.scope, None));
+            }
+            // A lookup at apply lists the collection once; under a parent created by this run
+            // the collection is known empty and costs nothing.
+            let parent = p.ty.spec().parent().and_then(|f| p.body.get(f));
+            if p.lookup_at_apply && parent.and_then(|v| v.as_str()) != Some(UNKNOWN) {
+                collections.insert((p.ty, p.scope, parent.map(ToString::to_string)));
+            }
+        }
+        reads += collections.len();
+        Cost::new(writes, reads, budget)
+    }
+
+    fn new(writes: usize, reads: usize, budget: Budget) -> Cost {
+        let calls = writes + reads;
+        Cost {
+            writes,
+            reads,
+            calls,
+            least_seconds: budget.least_time(calls).as_secs_f64(),
+            rate_limit: budget.per_minute,
+            burst: budget.burst,
+        }
+    }
+
+    /// The cost of several plans run together under one budget.
+    pub fn total(costs: &[Cost], budget: Budget) -> Cost {
+        let writes = costs.iter().map(|c| c.writes).sum();
+        let reads = costs.iter().map(|c| c.reads).sum();
+        Cost::new(writes, reads, budget)
+    }
+
+    pub fn budget(&self) -> Budget {
+        Budget {
+            per_minute: self.rate_limit,
+            burst: self.burst,
+        }
+    }
+}
+
+/// `Apply: 12 API calls (9 writes), at least 0 s at 120 calls/min, burst 1200.`
+pub fn line(cost: &Cost) -> String {
+    let budget = cost.budget();
+    let t = budget.least_time(cost.calls);
+    format!(
+        "Apply: {} API call{} ({} write{}), at least {} at {} calls/min, burst {}.",
+        cost.calls,
+        if cost.calls == 1 { "" } else { "s" },
+        cost.writes,
+        if cost.writes == 1 { "" } else { "s" },
+        human(t),
+        budget.per_minute,
+        budget.burst
+    )
+}
+
+/// `0 s`, `42 s`, `3 min 20 s`, `2 h 5 min`.
+pub fn human(d: Duration) -> String {
+    let s = d.as_secs_f64().ceil() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_within_the_burst_need_no_wait_and_the_rest_go_at_the_rate() {
+        let cloud = Budget::default();
+        assert_eq!(cloud.least_time(1200), Duration::ZERO);
+        assert_eq!(cloud.least_time(1320), Duration::from_secs(60));
+        // 100 customers at 11 calls each, and 1,000.
+        assert_eq!(cloud.least_time(1100), Duration::ZERO);
+        assert_eq!(cloud.least_time(11_000), Duration::from_secs(4900));
+        assert_eq!(human(Duration::from_secs(4900)), "1 h 21 min");
+        assert_eq!(human(Duration::from_secs(61)), "1 min 1 s");
+    }
+}

@@ -1,0 +1,272 @@
+//! A session: the engine's run of plan → apply for one customer or an inventory of them.
+//!
+//! Input: [`Customer`]s (a loaded playbook and resolved inputs each), a client and [`Options`].
+//! Output: [`Plan`]s, then per customer an [`Applied`] (the run report and what `--prune`
+//! removed), with every event of a run sent to the sink its caller gave for it. The CLI only
+//! turns arguments into options, shows plans and events, and maps the outcome to an exit code.
+//!
+//! The plan is the contract: [`Session::apply`] carries out the plans [`Session::plan`] made,
+//! with the locks of [`Session::lock`] held from before the plan to the end of the apply, so
+//! nobody changes what the plan read in between. One [`Reads`] serves the whole session: the
+//! planner's reads are not repeated by the executor, and the MSP account's reads are made once
+//! for all customers.
+
+use miette::Diagnostic;
+use onboard_netbird::Client;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use crate::Loaded;
+use crate::cache::Reads;
+use crate::converge::Replace;
+use crate::cost::Budget;
+use crate::destroy::{Removal, remove};
+use crate::diag::{Diag, Diags};
+use crate::execute::{Event, Run, RunReport, Sink};
+use crate::inputs::Inputs;
+use crate::layout::StateDir;
+use crate::lock::RunLock;
+use crate::plan::{self, Action, Plan};
+use crate::plan_live;
+use crate::state::State;
+
+/// One run of the playbook: a customer of an inventory, or the values given.
+pub struct Customer {
+    /// The inventory key, if any.
+    pub key: Option<String>,
+    pub loaded: Loaded,
+    pub inputs: Inputs,
+}
+
+/// What every run of a session shares.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub state_dir: StateDir,
+    /// `--account`: the account of steps without a tenant.
+    pub account: Option<String>,
+    pub replace: Replace,
+    /// `--prune`: plan (and apply) the deletion of what the playbook no longer declares.
+    pub prune: bool,
+    pub budget: Budget,
+    pub concurrency: usize,
+    pub lock_timeout: Duration,
+}
+
+/// Why a session could not go on. Step failures are not errors: the report holds them.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum SessionError {
+    #[error("cannot lock `{run_key}`: {reason}")]
+    #[diagnostic(help(
+        "another onboard run works on this customer; wait for it or pass --lock-timeout SECONDS"
+    ))]
+    Locked { run_key: String, reason: String },
+    #[error("cannot read the state of `{run_key}`: {reason}")]
+    State { run_key: String, reason: String },
+    #[error("the saved plan is stale: {why}; nothing was written")]
+    #[diagnostic(help("make a new one with `onboard plan ... --out PLAN.json`"))]
+    Stale { why: String },
+    #[error("cannot start the task that takes the lock: {0}")]
+    Runtime(String),
+}
+
+impl From<SessionError> for Diag {
+    fn from(e: SessionError) -> Diag {
+        Diag::plain(e.to_string()).maybe_help(e.help().map(|h| h.to_string()))
+    }
+}
+
+/// What one customer's apply did.
+pub struct Applied {
+    pub report: RunReport,
+    /// `--prune`: what was deleted or kept, in order; empty when nothing was to delete.
+    pub removals: Vec<Removal>,
+    /// `--prune` was skipped because some steps failed.
+    pub prune_skipped: bool,
+}
+
+/// The offline plan of every customer: validation, and each run's key.
+pub fn offline(customers: &[Customer], account: Option<&str>) -> Result<Vec<Plan>, Diags> {
+    let mut diags = Diags::new();
+    let mut plans = Vec::new();
+    for c in customers {
+        match plan::offline(
+            &c.loaded.playbook,
+            &c.loaded.dag,
+            &c.inputs,
+            c.key.as_deref(),
+        ) {
+            Ok(p) => plans.push(p.in_account(account)),
+            Err(d) => diags.extend(d),
+        }
+    }
+    diags.sorted().into_result(plans)
+}
+
+pub struct Session {
+    client: Client,
+    reads: Arc<Reads>,
+    options: Options,
+}
+
+impl Session {
+    pub fn new(client: Client, options: Options) -> Self {
+        Self {
+            client,
+            reads: Arc::new(Reads::new()),
+            options,
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    fn state(&self, playbook: &str, run_key: &str) -> Result<(PathBuf, State), SessionError> {
+        let path = self.options.state_dir.state(playbook, run_key);
+        let state =
+            State::load(&path, playbook, run_key).map_err(|reason| SessionError::State {
+                run_key: run_key.to_owned(),
+                reason,
+            })?;
+        Ok((path, state))
+    }
+
+    /// The live plan of every customer, side by side (one read cache for all).
+    pub async fn plan(&self, customers: &[Customer]) -> Result<Vec<Plan>, Diags> {
+        let account = self.options.account.as_deref();
+        let keys = offline(customers, account)?;
+        let jobs = customers.iter().zip(&keys).map(|(c, k)| async move {
+            let (_, state) = self
+                .state(&c.loaded.playbook.name, &k.run_key)
+                .map_err(|e| Diags::from(Diag::from(e)))?;
+            let to = plan_live::Live {
+                client: &self.client,
+                reads: &self.reads,
+                account,
+                state: &state,
+                replace: self.options.replace,
+                prune: self.options.prune,
+                budget: self.options.budget,
+            };
+            plan_live::live(&c.loaded, &c.inputs, c.key.as_deref(), &to)
+                .await
+                .map(|p| p.in_account(account))
+        });
+        let mut diags = Diags::new();
+        let mut plans = Vec::new();
+        for result in futures_util::future::join_all(jobs).await {
+            match result {
+                Ok(p) => plans.push(p),
+                Err(d) => diags.extend(d),
+            }
+        }
+        diags.into_result(plans)
+    }
+
+    /// The lock of every customer's run key, taken in order of key so that two sessions never
+    /// wait on each other in a circle. Held until the returned locks are dropped.
+    pub async fn lock(&self, customers: &[Customer]) -> Result<Vec<RunLock>, Diags> {
+        let keys = offline(customers, self.options.account.as_deref())?;
+        let mut keys: Vec<(String, String)> = customers
+            .iter()
+            .zip(&keys)
+            .map(|(c, p)| (p.run_key.clone(), c.loaded.playbook.name.clone()))
+            .collect();
+        keys.sort();
+        let mut locks = Vec::new();
+        for (run_key, playbook) in keys {
+            let path = self.options.state_dir.lock(&playbook, &run_key);
+            let timeout = self.options.lock_timeout;
+            let lock = tokio::task::spawn_blocking(move || RunLock::acquire(path, timeout))
+                .await
+                .map_err(|e| Diag::from(SessionError::Runtime(e.to_string())))?
+                .map_err(|reason| Diag::from(SessionError::Locked { run_key, reason }))?;
+            locks.push(lock);
+        }
+        Ok(locks)
+    }
+
+    /// Carry out one customer's plan, then its planned deletions (`--prune`) if every step
+    /// succeeded. `sink` receives the run's events, the client's calls included.
+    pub async fn apply(
+        &self,
+        customer: Customer,
+        plan: Plan,
+        sink: Sink,
+        interrupted: Arc<AtomicBool>,
+    ) -> Result<Applied, SessionError> {
+        let run_key = plan.run_key.clone();
+        let playbook = customer.loaded.playbook.name.clone();
+        let (state_path, state) = self.state(&playbook, &run_key)?;
+        let deletions: Vec<String> = plan
+            .steps
+            .iter()
+            .filter(|p| p.action == Action::Delete)
+            .map(|p| p.address.clone())
+            .collect();
+        let observer = sink.clone();
+        let client = self.client.with_observer(Arc::new(move |e| {
+            observer(&Event::Api { call: e.clone() });
+        }));
+        let run = Run {
+            loaded: Arc::new(customer.loaded),
+            inputs: customer.inputs,
+            run_key: run_key.clone(),
+            plan,
+            client: client.clone(),
+            reads: self.reads.clone(),
+            account: self.options.account.clone(),
+            state,
+            state_path: state_path.clone(),
+            concurrency: self.options.concurrency.max(1),
+            sink,
+            interrupted,
+            replace: self.options.replace,
+        };
+        let report = run.execute().await;
+        let mut applied = Applied {
+            removals: Vec::new(),
+            prune_skipped: false,
+            report,
+        };
+        if deletions.is_empty() {
+            return Ok(applied);
+        }
+        // Only after a run where every step succeeded: a failed render never looks like a
+        // removed step.
+        if !applied.report.ok {
+            applied.prune_skipped = true;
+            return Ok(applied);
+        }
+        let (_, mut state) = self.state(&playbook, &run_key)?;
+        let account = self.options.account.as_deref();
+        applied.removals = remove(&client, &mut state, &state_path, &deletions, account).await;
+        Ok(applied)
+    }
+}
+
+/// `apply PLAN.json`: refuse a saved plan whose fresh counterpart differs.
+pub fn check_saved(saved: &[serde_json::Value], fresh: &[Plan]) -> Result<(), SessionError> {
+    if saved.len() != fresh.len() {
+        return Err(SessionError::Stale {
+            why: format!(
+                "it has {} run(s), the playbook now makes {}",
+                saved.len(),
+                fresh.len()
+            ),
+        });
+    }
+    for (s, p) in saved.iter().zip(fresh) {
+        let fresh = serde_json::to_value(p).unwrap_or_default();
+        if let Some(why) = crate::saved::first_difference(s, &fresh) {
+            return Err(SessionError::Stale { why });
+        }
+    }
+    Ok(())
+}

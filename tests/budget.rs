@@ -1,0 +1,220 @@
+//! Calls are the budget: one PAT gets 120 calls a minute on NetBird Cloud, reads and writes
+//! alike, for every tenant together. These tests count the calls of real runs in the
+//! sandbox's request log:
+//! - a new customer costs its writes + 2 (the tenant list, the scope proof), + 1 per collection
+//!   of NetBird's built-ins it references (`existing: true`, the `Default` policy, DNS settings);
+//! - an unchanged re-plan lists each collection it uses once, + the scope proof;
+//! - an unchanged re-apply costs no more than its re-plan: apply executes the plan and never
+//!   reads again what the plan read;
+//! - an inventory run reads the MSP account's collections once for all customers.
+
+mod support;
+
+use onboard_sandbox::{LogEntry, SandboxHandle};
+use std::collections::BTreeSet;
+use std::path::Path;
+use support::{apply, onboard, sandbox, stderr, stdout};
+
+/// `GET path` with where it ran (`msp` or `tenant`), for messages and set comparisons.
+fn reads(log: &[LogEntry]) -> Vec<String> {
+    log.iter()
+        .filter(|e| e.method == "GET")
+        .map(|e| {
+            let at = if e.account.is_some() { "tenant" } else { "msp" };
+            format!("GET {} ({at})", pattern(&e.path))
+        })
+        .collect()
+}
+
+/// A path with ids replaced by `{id}`.
+fn pattern(path: &str) -> String {
+    path.split('/')
+        .map(|s| {
+            if s.len() == 20 && s.chars().all(|c| c.is_ascii_alphanumeric()) {
+                "{id}"
+            } else {
+                s
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn writes(log: &[LogEntry]) -> usize {
+    log.iter().filter(|e| e.method != "GET").count()
+}
+
+/// The log since `from`.
+fn since(sb: &SandboxHandle, from: usize) -> Vec<LogEntry> {
+    sb.log().into_iter().skip(from).collect()
+}
+
+fn sorted(v: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = v.iter().map(|s| (*s).to_owned()).collect();
+    v.sort();
+    v
+}
+
+/// Apply a new customer; its reads must be exactly `expected` (each once).
+fn new_customer_reads(
+    args: &[&str],
+    expected: &[&str],
+) -> (tokio::runtime::Runtime, SandboxHandle, tempfile::TempDir) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().expect("tempdir");
+    apply(&sb, dir.path(), args);
+    let log = sb.log();
+    let mut got = reads(&log);
+    got.sort();
+    assert_eq!(
+        got,
+        sorted(expected),
+        "the reads of a new customer (writes: {})",
+        writes(&log)
+    );
+    assert_eq!(log.len(), writes(&log) + expected.len());
+    (rt, sb, dir)
+}
+
+/// `plan --detailed-exitcode` reports no change; returns its log.
+fn unchanged_replan(sb: &SandboxHandle, state: &Path, args: &[&str]) -> Vec<LogEntry> {
+    let before = sb.log().len();
+    let mut cmd = onboard(sb, state, &["plan", "--detailed-exitcode"]);
+    let out = cmd.args(args).output().expect("onboard runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a re-plan found changes:\n{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    since(sb, before)
+}
+
+/// Each collection read at most once; the count is the types used + the scope proof.
+fn assert_one_list_per_type(log: &[LogEntry], types: usize) {
+    let got = reads(log);
+    let distinct: BTreeSet<&String> = got.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        got.len(),
+        "a collection read twice: {got:?}"
+    );
+    assert!(
+        got.len() <= types + 1,
+        "{} reads for {types} types: {got:?}",
+        got.len()
+    );
+    assert_eq!(writes(log), 0, "a plan wrote");
+}
+
+const MSP_CUSTOMER: &[&str] = &[
+    "playbooks/msp-customer.yaml",
+    "--set",
+    "customer=Acme Corp",
+    "--set",
+    "domain=acme.example",
+    "--set",
+    "admins=[\"ops@acme.example\", \"it@acme.example\"]",
+];
+
+const ZERO_TRUST: &[&str] = &[
+    "playbooks/zero-trust-office.yaml",
+    "--set",
+    "customer=Zeta Clinic",
+    "--set",
+    "domain=zeta.example",
+];
+
+#[test]
+fn a_new_msp_customer_costs_its_writes_plus_two_and_one_builtin_list() {
+    let (_rt, sb, _dir) = new_customer_reads(
+        MSP_CUSTOMER,
+        &[
+            "GET /api/integrations/msp/tenants (msp)",
+            "GET /api/accounts (tenant)",
+            // `msp_admins`: an existing group of the MSP account.
+            "GET /api/groups (msp)",
+        ],
+    );
+    // The tenant, 2 groups, a setup key, a network and its resource, a policy, 2 users.
+    assert_eq!(writes(&sb.log()), 9);
+}
+
+#[test]
+fn a_new_zero_trust_office_reads_only_the_builtins_it_references() {
+    new_customer_reads(
+        ZERO_TRUST,
+        &[
+            "GET /api/integrations/msp/tenants (msp)",
+            // The scope proof; its answer carries the account settings the playbook changes.
+            "GET /api/accounts (tenant)",
+            "GET /api/groups (msp)",
+            // `all` (existing: true), the `Default` policy it disables, its DNS settings.
+            "GET /api/groups (tenant)",
+            "GET /api/policies (tenant)",
+            "GET /api/dns/settings (tenant)",
+        ],
+    );
+}
+
+#[test]
+fn an_unchanged_replan_and_reapply_list_each_type_once() {
+    for (args, types) in [
+        // tenants, MSP groups, groups, setup keys, networks, resources, policies, users.
+        (MSP_CUSTOMER, 8),
+        // tenants, MSP groups, groups, posture checks, networks, resources, routers,
+        // policies, nameservers, DNS settings, setup keys (account settings come with the
+        // proof).
+        (ZERO_TRUST, 11),
+        // groups, setup keys, policies: the PAT's own account, nothing to prove.
+        (&["playbooks/quickstart.yaml"][..], 3),
+    ] {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let sb = sandbox(&rt);
+        let dir = tempfile::tempdir().expect("tempdir");
+        apply(&sb, dir.path(), args);
+        let replan = unchanged_replan(&sb, dir.path(), args);
+        assert_one_list_per_type(&replan, types);
+        let before = sb.log().len();
+        apply(&sb, dir.path(), args);
+        let reapply = since(&sb, before);
+        assert_eq!(writes(&reapply), 0, "{args:?}: a re-apply wrote");
+        assert!(
+            reapply.len() <= replan.len(),
+            "{args:?}: re-apply {:?} costs more than re-plan {:?}",
+            reads(&reapply),
+            reads(&replan)
+        );
+    }
+}
+
+#[test]
+fn an_inventory_of_25_customers_reads_the_msp_account_once() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let playbook = std::fs::canonicalize("playbooks/msp-customer.yaml").expect("playbook");
+    let mut inventory = format!("playbook: {}\ncustomers:\n", playbook.display());
+    for i in 0..25 {
+        inventory.push_str(&format!(
+            "  c{i:02}:\n    customer: Customer {i}\n    domain: c{i:02}.example\n"
+        ));
+    }
+    let path = dir.path().join("customers.yaml");
+    std::fs::write(&path, inventory).expect("inventory");
+    let inv = path.to_str().expect("utf-8 path");
+    let playbook = playbook.to_str().expect("utf-8 path");
+    apply(&sb, dir.path(), &[playbook, "--inventory", inv]);
+    let log = sb.log();
+    let got = reads(&log);
+    let count = |what: &str| got.iter().filter(|r| *r == what).count();
+    assert_eq!(count("GET /api/integrations/msp/tenants (msp)"), 1);
+    assert_eq!(count("GET /api/groups (msp)"), 1);
+    // Per customer: its scope proof, nothing else read.
+    assert_eq!(count("GET /api/accounts (tenant)"), 25);
+    assert_eq!(got.len(), 27, "{got:?}");
+    // The tenant, 2 groups, a setup key, a network and its resource, a policy (no admins).
+    assert_eq!(writes(&log), 25 * 7);
+}
