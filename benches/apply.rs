@@ -10,7 +10,12 @@
 //!     No schedule can beat (requests - burst) / rate, with the requests counted in the
 //!     sandbox's log. Target: within 10 % of that bound.
 //!
-//! `ONBOARD_BENCH_APPLY=concurrency` or `=rate` runs one part only.
+//! (c) Customers: an inventory of 100 customers of `playbooks/msp-customer.yaml` (two admins
+//!     each) applied at `--rate-limit 6000 --burst 600` against an MSP sandbox with the same
+//!     limit. The ideal floor is every write + 2 calls per customer (the tenant list and the
+//!     scope proof), at the rate beyond the burst. Target: within 5 % of that floor, no 429.
+//!
+//! `ONBOARD_BENCH_APPLY=concurrency`, `=rate` or `=customers` runs one part only.
 
 #[path = "../tests/support/generate.rs"]
 mod generate;
@@ -39,13 +44,28 @@ fn start(rt: &tokio::runtime::Runtime, cfg: SandboxConfig) -> SandboxHandle {
         .expect("the sandbox starts")
 }
 
+/// An MSP sandbox (tenants allowed).
+fn start_msp(rt: &tokio::runtime::Runtime, cfg: SandboxConfig) -> SandboxHandle {
+    let cfg = SandboxConfig {
+        token: Some(PAT.into()),
+        standalone: false,
+        ..cfg
+    };
+    rt.block_on(Sandbox::start(cfg))
+        .expect("the sandbox starts")
+}
+
 /// One `onboard apply`, timed from spawn to exit.
 fn apply(sb: &SandboxHandle, playbook: &Path, flags: &[&str]) -> Measured {
+    apply_args(sb, &[playbook.to_str().expect("a UTF-8 path")], flags)
+}
+
+fn apply_args(sb: &SandboxHandle, args: &[&str], flags: &[&str]) -> Measured {
     let state = tempfile::tempdir().expect("a state dir");
     let started = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_onboard"))
         .arg("apply")
-        .arg(playbook)
+        .args(args)
         .args(flags)
         .args(["--yes", "--quiet", "--state-dir"])
         .arg(state.path())
@@ -181,6 +201,64 @@ fn rate(rt: &tokio::runtime::Runtime, dir: &Path) {
     rt.block_on(sb.shutdown());
 }
 
+fn customers(rt: &tokio::runtime::Runtime, dir: &Path) {
+    let (count, per_minute, burst) = (100usize, 6000u32, 600u32);
+    let playbook = std::fs::canonicalize("playbooks/msp-customer.yaml").expect("the playbook");
+    let mut inventory = format!("playbook: {}\ncustomers:\n", playbook.display());
+    for i in 0..count {
+        inventory.push_str(&format!(
+            "  c{i:03}:\n    customer: Customer {i}\n    domain: c{i:03}.example\n    \
+             admins: [ops@c{i:03}.example, it@c{i:03}.example]\n"
+        ));
+    }
+    let inv = dir.join("customers.yaml");
+    std::fs::write(&inv, inventory).expect("the inventory");
+    println!(
+        "(c) {count} customers of msp-customer.yaml (2 admins each), sandbox limit \
+         {per_minute}/min burst {burst}, --rate-limit {per_minute} --burst {burst}"
+    );
+    let sb = start_msp(
+        rt,
+        SandboxConfig {
+            rate_limit: Some(RateLimit { per_minute, burst }),
+            ..SandboxConfig::default()
+        },
+    );
+    let m = apply_args(
+        &sb,
+        &[
+            playbook.to_str().expect("a UTF-8 path"),
+            "--inventory",
+            inv.to_str().expect("a UTF-8 path"),
+        ],
+        &["--rate-limit", "6000", "--burst", "600"],
+    );
+    let writes = m.log.iter().filter(|e| e.method != "GET").count();
+    let floor_calls = writes + 2 * count;
+    let rate = f64::from(per_minute) / 60.0;
+    let floor = (floor_calls as f64 - f64::from(burst)).max(0.0) / rate;
+    let wall = m.wall.as_secs_f64();
+    let ratio = wall / floor;
+    println!("    {}; {}", secs(m.wall), summary(&m.log));
+    println!(
+        "    ideal floor: {writes} writes + 2 × {count} = {floor_calls} calls, \
+         ({floor_calls} - {burst}) / {rate} per s = {floor:.2} s; run is {ratio:.2}× the floor \
+         (target ≤ 1.05×): {}",
+        if ratio <= 1.05 { "met" } else { "MISSED" }
+    );
+    for customers in [100.0, 1000.0] {
+        let per = m.log.len() as f64 / count as f64;
+        let cloud = |calls: f64| (calls - 1200.0).max(0.0) / 2.0;
+        println!(
+            "    NetBird Cloud (120/min, burst 1200), {customers} customers: {:.0} calls, \
+             least {:.0} s",
+            per * customers,
+            cloud(per * customers)
+        );
+    }
+    rt.block_on(sb.shutdown());
+}
+
 fn main() {
     let only = std::env::var("ONBOARD_BENCH_APPLY").unwrap_or_default();
     let rt = tokio::runtime::Runtime::new().expect("a runtime");
@@ -195,5 +273,8 @@ fn main() {
     }
     if only.is_empty() || only == "rate" {
         rate(&rt, dir.path());
+    }
+    if only.is_empty() || only == "customers" {
+        customers(&rt, dir.path());
     }
 }

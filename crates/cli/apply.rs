@@ -57,6 +57,7 @@ fn run_all(
     runs: Vec<Customer>,
     expected: Option<Vec<Json>>,
 ) -> Result<u8, Failure> {
+    // Everything that needs no API is checked before connecting.
     session::offline(&runs, args.api.account.as_deref())?;
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
@@ -69,7 +70,23 @@ fn run_all(
         // Each customer's lock is held from before its plan to the end of its apply: the plan
         // is the contract, so nobody may change what it read in between.
         let _locks = session.lock(&runs).await?;
-        let plans = session.plan(&runs).await?;
+        // Each run's journal records its plan's reads as well as its writes.
+        let keys = session::offline(&runs, args.api.account.as_deref())?;
+        let mut journals = Vec::new();
+        for k in &keys {
+            journals.push(Arc::new(Journal::open(
+                &session.options().state_dir,
+                &k.run_key,
+            )?));
+        }
+        let plan_sinks: Vec<Sink> = journals
+            .iter()
+            .map(|j| {
+                let j = j.clone();
+                Arc::new(move |e: &Event| j.write(e)) as Sink
+            })
+            .collect();
+        let plans = session.plan(&runs, &plan_sinks).await?;
         if args.format != Format::Json {
             for p in &plans {
                 print!("{}", report::plan(p, report::Format::Text));
@@ -92,9 +109,8 @@ fn run_all(
         // Tenants run side by side; the client's one token bucket and in-flight cap hold
         // for all of them together.
         let mut jobs = Vec::new();
-        for (run, p) in runs.into_iter().zip(&plans) {
+        for ((run, p), journal) in runs.into_iter().zip(&plans).zip(journals) {
             let bar = progress.run(p);
-            let journal = Journal::open(&session.options().state_dir, &p.run_key)?;
             let sink: Sink = Arc::new(move |e: &Event| {
                 journal.write(e);
                 bar.event(e);

@@ -184,7 +184,7 @@ fn plan_cmd(args: &PlanArgs) -> Result<u8, Failure> {
         rt.block_on(async {
             let (client, sandbox) = crate::connect::connect(&args.api).await?;
             let session = Session::new(client, options(&args.api, args.change, args.prune, 0));
-            let plans = session.plan(&runs).await;
+            let plans = session.plan(&runs, &[]).await;
             if let Some(s) = sandbox {
                 s.shutdown().await;
             }

@@ -1,53 +1,47 @@
-//! `onboard destroy`: delete what the state records, dependants first, after confirmation.
+//! `onboard destroy`: show what the state records, dependants first; after confirmation the
+//! engine's session deletes it (never what onboard did not create or adopt).
 
-use onboard_engine::destroy::{Outcome, Removal, removal_order, remove};
+use onboard_engine::destroy::{Outcome, Removal};
 use onboard_engine::diag::Diag;
-use onboard_engine::lock::RunLock;
-use onboard_engine::state::State;
+use onboard_engine::session::Session;
 
 use crate::apply::confirm;
 use crate::args::DestroyArgs;
-use crate::commands::{Failure, offline_for, prepare};
+use crate::commands::{Failure, options, prepare};
 use crate::connect::connect;
 
 pub fn destroy(args: &DestroyArgs) -> Result<u8, Failure> {
     let runs = prepare(&args.input)?;
-    let plans = offline_for(&runs, args.api.account.as_deref())?;
-    let mut targets = Vec::new();
-    for (run, plan) in runs.iter().zip(&plans) {
-        let name = &run.loaded.playbook.name;
-        let path = State::path(&args.api.state_dir, name, &plan.run_key);
-        let state = State::load(&path, name, &plan.run_key).map_err(Diag::plain)?;
-        let order = removal_order(&run.loaded.playbook, &run.loaded.dag, &state);
-        println!(
-            "destroy `{}`: {} object(s) recorded in {}",
-            plan.run_key,
-            order.len(),
-            path.display()
-        );
-        for a in &order {
-            println!("  - {a}");
-        }
-        targets.push((plan.run_key.clone(), name.clone(), path, state, order));
-    }
-    confirm(args.yes)?;
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
     rt.block_on(async {
         let (client, sandbox) = connect(&args.api).await?;
+        let change = crate::args::ChangeArgs {
+            allow_replace: false,
+            rotate_setup_keys: false,
+        };
+        let session = Session::new(client, options(&args.api, change, false, 0));
+        let teardowns = session.teardowns(&runs)?;
+        for t in &teardowns {
+            println!(
+                "destroy `{}`: {} object(s) recorded in {}",
+                t.run_key,
+                t.order.len(),
+                t.state_path.display()
+            );
+            for a in &t.order {
+                println!("  - {a}");
+            }
+        }
+        if teardowns.iter().all(|t| t.order.is_empty()) {
+            println!("\nnothing to delete");
+            return Ok(0);
+        }
+        confirm(args.yes)?;
         let mut ok = true;
-        for (key, name, path, mut state, order) in targets {
-            let lock = RunLock::path(&args.api.state_dir, &name, &key);
-            let _lock = RunLock::acquire(lock, std::time::Duration::ZERO).map_err(Diag::plain)?;
-            let removals = remove(
-                &client,
-                &mut state,
-                &path,
-                &order,
-                args.api.account.as_deref(),
-            )
-            .await;
-            ok &= print_removals(&key, &removals);
+        for t in &teardowns {
+            let removals = session.destroy(t).await.map_err(Diag::from)?;
+            ok &= print_removals(&t.run_key, &removals);
         }
         if let Some(s) = sandbox {
             s.shutdown().await;

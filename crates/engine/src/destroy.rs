@@ -7,7 +7,9 @@
 //! object that changed behind our back since we last wrote it is reported and kept, never
 //! silently deleted. The state is saved after every deletion.
 
-use onboard_netbird::{Client, ResourceKind, Scope as ApiScope};
+use onboard_netbird::{ResourceKind, Scope as ApiScope};
+
+use crate::cache::Api;
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::path::Path;
@@ -93,9 +95,13 @@ pub fn removal_order(playbook: &Playbook, dag: &Dag, state: &State) -> Vec<Strin
     addresses.into_iter().map(|(_, a)| a.clone()).collect()
 }
 
-/// Delete `addresses` (in the given order), saving the state after each.
+/// Delete `addresses` (in the given order), saving the state after each. Objects are found in
+/// their collection's list (one read per collection, through the session's cache). Before the
+/// first delete in a tenant, `?account=` scoping is proven: with a PAT NetBird does not scope
+/// (a service user's), every object would look gone and the state would be wiped while the
+/// tenant's objects stay. A failed proof stops before any delete and keeps the state.
 pub async fn remove(
-    client: &Client,
+    api: &Api<'_>,
     state: &mut State,
     state_path: &Path,
     addresses: &[String],
@@ -106,7 +112,15 @@ pub async fn remove(
         let Some(record) = state.steps.get(address).cloned() else {
             continue;
         };
-        let outcome = remove_one(client, state, &record, account).await;
+        let scope = scope_of(state, &record, account);
+        if let Err(error) = prove(api, &scope).await {
+            out.push(Removal {
+                address: address.clone(),
+                outcome: Outcome::Failed { error },
+            });
+            return out;
+        }
+        let outcome = remove_one(api, &scope, &record).await;
         if matches!(outcome, Outcome::Deleted | Outcome::Gone) {
             state.steps.remove(address);
             if let Err(e) = state.save(state_path) {
@@ -127,12 +141,39 @@ pub async fn remove(
     out
 }
 
-async fn remove_one(
-    client: &Client,
-    state: &State,
-    record: &Record,
-    account: Option<&str>,
-) -> Outcome {
+/// The account a recorded object lives in.
+fn scope_of(state: &State, record: &Record, account: Option<&str>) -> ApiScope {
+    let given = || account.map_or(ApiScope::Own, |a| ApiScope::Account(a.to_owned()));
+    match (record.scope, &state.tenant) {
+        (Some(StepScope::Msp), _) => ApiScope::Own,
+        (Some(StepScope::Account), _) => given(),
+        (_, Some(t)) => ApiScope::Account(t.id.clone()),
+        (_, None) => given(),
+    }
+}
+
+/// `?account=<id>` really runs in `id` (cached: proven once per session).
+async fn prove(api: &Api<'_>, scope: &ApiScope) -> Result<(), String> {
+    let ApiScope::Account(id) = scope else {
+        return Ok(());
+    };
+    let ran_in = api
+        .reads
+        .account(api.client, scope)
+        .await
+        .map_err(|e| format!("cannot prove the scoping of account {id}: {e}"))?
+        .id;
+    if ran_in == *id {
+        return Ok(());
+    }
+    Err(format!(
+        "the API does not scope requests to account {id} (they ran in account {ran_in}), so \
+         nothing was deleted and the state is kept; check that the PAT belongs to a user of the \
+         MSP account, not a service user"
+    ))
+}
+
+async fn remove_one(api: &Api<'_>, scope: &ApiScope, record: &Record) -> Outcome {
     let (kind, id) = match deletable(record) {
         Ok(found) => found,
         Err(reason) => {
@@ -141,17 +182,10 @@ async fn remove_one(
             };
         }
     };
-    let scope = match (record.scope, &state.tenant) {
-        (Some(StepScope::Msp), _) => ApiScope::Own,
-        (Some(StepScope::Account), _) => {
-            account.map_or(ApiScope::Own, |a| ApiScope::Account(a.to_owned()))
-        }
-        (_, Some(t)) => ApiScope::Account(t.id.clone()),
-        (_, None) => account.map_or(ApiScope::Own, |a| ApiScope::Account(a.to_owned())),
-    };
     let parent = record.parent.as_deref();
-    let live = match client.get(kind, &scope, parent, id).await {
-        Ok(v) => v,
+    let live = match api.reads.by_id(api.client, kind, scope, parent, id).await {
+        Ok(Some(v)) => v,
+        Ok(None) => return Outcome::Gone,
         Err(e) if e.is_not_found() => return Outcome::Gone,
         Err(e) => {
             return Outcome::Failed {
@@ -163,8 +197,11 @@ async fn remove_one(
     if !changed.is_empty() {
         return Outcome::Changed { fields: changed };
     }
-    match client.delete(kind, &scope, parent, id).await {
-        Ok(()) => Outcome::Deleted,
+    match api.client.delete(kind, scope, parent, id).await {
+        Ok(()) => {
+            api.reads.deleted(kind, scope, parent, id).await;
+            Outcome::Deleted
+        }
         Err(e) if e.is_not_found() => Outcome::Gone,
         Err(e) => Outcome::Failed {
             error: e.to_string(),

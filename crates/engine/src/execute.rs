@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::cache::{Api, Reads};
 use crate::converge::{Inspection, Target, inspect, write};
+use crate::error::StepError;
 use crate::graph::NodeId;
 use crate::inputs::Inputs;
 use crate::plan::{Action, Plan, PlannedStep, instances};
@@ -235,7 +236,7 @@ impl Run {
         }
     }
 
-    async fn node(&self, node: NodeId, shared: &Shared) -> Result<(), String> {
+    async fn node(&self, node: NodeId, shared: &Shared) -> Result<(), StepError> {
         let result = match node {
             NodeId::Tenant => self.tenant(shared).await,
             NodeId::Step(i) => self.step(i, shared).await,
@@ -244,14 +245,14 @@ impl Run {
             let address = self.node_name(node);
             (self.sink)(&Event::StepFailed {
                 address: address.clone(),
-                error: e.clone(),
+                error: e.report(),
             });
             if let Ok(mut r) = shared.results.lock() {
                 r.push(StepResult {
                     address,
                     action: None,
                     id: None,
-                    error: Some(e.clone()),
+                    error: Some(e.report()),
                 });
             }
         }
@@ -259,7 +260,7 @@ impl Run {
     }
 
     /// Create or adopt the tenant, then prove that `?account=` really scopes to it.
-    async fn tenant(&self, shared: &Shared) -> Result<(), String> {
+    async fn tenant(&self, shared: &Shared) -> Result<(), StepError> {
         let Some(decl) = &self.loaded.playbook.tenant else {
             return Ok(());
         };
@@ -271,20 +272,18 @@ impl Run {
         };
         let text = |t| {
             r.template(t)
-                .map_err(|e| e.message)
+                .map_err(StepError::from)
                 .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
         };
         let (name, domain) = (text(&decl.name)?, text(&decl.domain)?);
-        let groups: Vec<TenantGroup> =
-            serde_json::from_value(r.node(&decl.groups).map_err(|e| e.message)?)
-                .map_err(|e| format!("tenant groups: {e}"))?;
+        let groups: Vec<TenantGroup> = serde_json::from_value(r.node(&decl.groups)?)
+            .map_err(|e| StepError::Value(format!("tenant groups: {e}")))?;
         let planned = self.plan.tenant.as_ref().and_then(|t| t.id.clone());
         let found = match planned {
             Some(id) => self
                 .reads
                 .tenants(&self.client)
-                .await
-                .map_err(|e| e.to_string())?
+                .await?
                 .into_iter()
                 .find(|t| t.id == id),
             None => None,
@@ -297,11 +296,7 @@ impl Run {
                     domain: domain.clone(),
                     groups,
                 };
-                let created = self
-                    .client
-                    .create_tenant_or_adopt(&req)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let created = self.client.create_tenant_or_adopt(&req).await?;
                 let origin = if created.is_adopted() {
                     "adopted"
                 } else {
@@ -345,12 +340,15 @@ impl Run {
         });
         state
             .save(&self.state_path)
-            .map_err(|e| format!("cannot save state {}: {e}", self.state_path.display()))
+            .map_err(|source| StepError::State {
+                path: self.state_path.clone(),
+                source,
+            })
     }
 
     /// Prove that `?account=<id>` really runs in `id` before anything is written there:
     /// NetBird silently falls back to the caller's own account when it does not.
-    async fn prove(&self, shared: &Shared, id: &str) -> Result<(), String> {
+    async fn prove(&self, shared: &Shared, id: &str) -> Result<(), StepError> {
         let mut proven = shared.proven.lock().await;
         if proven.iter().any(|p| p == id) {
             return Ok(());
@@ -358,27 +356,24 @@ impl Run {
         let ran_in = self
             .reads
             .account(&self.client, &ApiScope::Account(id.to_owned()))
-            .await
-            .map_err(|e| e.to_string())?
+            .await?
             .id;
         if ran_in != id {
-            return Err(format!(
-                "the API does not scope requests to account {id} (they ran in account {ran_in}), so nothing was written there; \
-                 check that the id is a tenant of this MSP account and that the PAT belongs to a user, not a service user"
-            ));
+            return Err(StepError::Scope {
+                account: id.to_owned(),
+                ran_in,
+            });
         }
         (self.sink)(&Event::ScopeProven { account: ran_in });
         proven.push(id.to_owned());
         Ok(())
     }
 
-    fn api_scope(&self, scope: StepScope, shared: &Shared) -> Result<ApiScope, String> {
+    fn api_scope(&self, scope: StepScope, shared: &Shared) -> Result<ApiScope, StepError> {
         Ok(match scope {
-            StepScope::Tenant => ApiScope::Account(
-                lock(&shared.tenant_id)
-                    .clone()
-                    .ok_or("the tenant is not ready")?,
-            ),
+            StepScope::Tenant => {
+                ApiScope::Account(lock(&shared.tenant_id).clone().ok_or(StepError::NoTenant)?)
+            }
             StepScope::Msp => ApiScope::Own,
             StepScope::Account => self
                 .account
@@ -387,7 +382,7 @@ impl Run {
         })
     }
 
-    async fn step(&self, i: usize, shared: &Shared) -> Result<(), String> {
+    async fn step(&self, i: usize, shared: &Shared) -> Result<(), StepError> {
         let pb = &self.loaded.playbook;
         let step = &pb.steps[i];
         let api_scope = self.api_scope(step.scope, shared)?;
@@ -403,8 +398,9 @@ impl Run {
                     ctx: scope.context_with_steps(shared.known.clone(), None),
                     mask_secrets: false,
                 };
-                let v = r.node(&fe.node).map_err(|e| e.message)?;
-                instances(&v)?
+                let v = r.node(&fe.node)?;
+                instances(&v)
+                    .map_err(StepError::Value)?
                     .into_iter()
                     .map(|(k, item)| (Some(k), item))
                     .collect()
@@ -423,7 +419,7 @@ impl Run {
                 mask_secrets: false,
             };
             if let Some(when) = &step.when
-                && !truthy(&r.template(when).map_err(|e| e.message)?)
+                && !truthy(&r.template(when)?)
             {
                 (self.sink)(&Event::StepFinished {
                     address: address.clone(),
@@ -432,7 +428,7 @@ impl Run {
                 });
                 continue;
             }
-            let mut body = r.node(&step.with).map_err(|e| e.message)?;
+            let mut body = r.node(&step.with)?;
             if !step.existing {
                 apply_defaults(step.ty, &mut body);
             }
@@ -467,11 +463,9 @@ impl Run {
                 Some(p) if !p.lookup_at_apply && p.action != Action::Deferred => {
                     planned_inspection(p)
                 }
-                _ => inspect(&api, &target).await.map_err(|e| e.to_string())?,
+                _ => inspect(&api, &target).await?,
             };
-            let (action, mut object) = write(&api, &target, found)
-                .await
-                .map_err(|e| e.to_string())?;
+            let (action, mut object) = write(&api, &target, found).await?;
             if !matches!(action, Action::Create | Action::Replace) {
                 mark_unreadable_secrets(step.ty, &mut object);
             }
@@ -499,7 +493,7 @@ impl Run {
         action: Action,
         body: &Json,
         object: &Json,
-    ) -> Result<(), String> {
+    ) -> Result<(), StepError> {
         let spec = step.ty.spec();
         let id = object.get("id").and_then(Json::as_str).map(str::to_owned);
         (self.sink)(&Event::StepFinished {
@@ -554,7 +548,10 @@ impl Run {
         );
         state
             .save(&self.state_path)
-            .map_err(|e| format!("cannot save state {}: {e}", self.state_path.display()))
+            .map_err(|source| StepError::State {
+                path: self.state_path.clone(),
+                source,
+            })
     }
 
     fn outputs(&self, shared: &Shared) -> Vec<(String, Json, bool)> {

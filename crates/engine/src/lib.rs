@@ -16,6 +16,7 @@ pub mod decode;
 pub mod destroy;
 pub mod diag;
 pub mod dot;
+pub mod error;
 pub mod graph;
 pub mod inputs;
 pub mod inventory;

@@ -19,10 +19,10 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use crate::Loaded;
-use crate::cache::Reads;
+use crate::cache::{Api, Reads};
 use crate::converge::Replace;
 use crate::cost::Budget;
-use crate::destroy::{Removal, remove};
+use crate::destroy::{Removal, deletable, removal_order, remove};
 use crate::diag::{Diag, Diags};
 use crate::execute::{Event, Run, RunReport, Sink};
 use crate::inputs::Inputs;
@@ -137,27 +137,47 @@ impl Session {
         Ok((path, state))
     }
 
-    /// The live plan of every customer, side by side (one read cache for all).
-    pub async fn plan(&self, customers: &[Customer]) -> Result<Vec<Plan>, Diags> {
+    /// A client whose calls go to `sink` as events (shares the limiter with the others).
+    pub fn observed(&self, sink: &Sink) -> Client {
+        let sink = sink.clone();
+        self.client.with_observer(Arc::new(move |e| {
+            sink(&Event::Api { call: e.clone() });
+        }))
+    }
+
+    /// The live plan of every customer, side by side (one read cache for all). `sinks`, when
+    /// given, receive each customer's calls (its journal records the plan's reads too).
+    pub async fn plan(&self, customers: &[Customer], sinks: &[Sink]) -> Result<Vec<Plan>, Diags> {
         let account = self.options.account.as_deref();
         let keys = offline(customers, account)?;
-        let jobs = customers.iter().zip(&keys).map(|(c, k)| async move {
-            let (_, state) = self
-                .state(&c.loaded.playbook.name, &k.run_key)
-                .map_err(|e| Diags::from(Diag::from(e)))?;
-            let to = plan_live::Live {
-                client: &self.client,
-                reads: &self.reads,
-                account,
-                state: &state,
-                replace: self.options.replace,
-                prune: self.options.prune,
-                budget: self.options.budget,
-            };
-            plan_live::live(&c.loaded, &c.inputs, c.key.as_deref(), &to)
-                .await
-                .map(|p| p.in_account(account))
-        });
+        let clients: Vec<Client> = (0..customers.len())
+            .map(|i| {
+                sinks
+                    .get(i)
+                    .map_or_else(|| self.client.clone(), |s| self.observed(s))
+            })
+            .collect();
+        let jobs = customers
+            .iter()
+            .zip(&keys)
+            .zip(&clients)
+            .map(|((c, k), client)| async move {
+                let (_, state) = self
+                    .state(&c.loaded.playbook.name, &k.run_key)
+                    .map_err(|e| Diags::from(Diag::from(e)))?;
+                let to = plan_live::Live {
+                    client,
+                    reads: &self.reads,
+                    account,
+                    state: &state,
+                    replace: self.options.replace,
+                    prune: self.options.prune,
+                    budget: self.options.budget,
+                };
+                plan_live::live(&c.loaded, &c.inputs, c.key.as_deref(), &to)
+                    .await
+                    .map(|p| p.in_account(account))
+            });
         let mut diags = Diags::new();
         let mut plans = Vec::new();
         for result in futures_util::future::join_all(jobs).await {
@@ -210,10 +230,7 @@ impl Session {
             .filter(|p| p.action == Action::Delete)
             .map(|p| p.address.clone())
             .collect();
-        let observer = sink.clone();
-        let client = self.client.with_observer(Arc::new(move |e| {
-            observer(&Event::Api { call: e.clone() });
-        }));
+        let client = self.observed(&sink);
         let run = Run {
             loaded: Arc::new(customer.loaded),
             inputs: customer.inputs,
@@ -246,9 +263,66 @@ impl Session {
         }
         let (_, mut state) = self.state(&playbook, &run_key)?;
         let account = self.options.account.as_deref();
-        applied.removals = remove(&client, &mut state, &state_path, &deletions, account).await;
+        let api = Api {
+            client: &client,
+            reads: &self.reads,
+        };
+        applied.removals = remove(&api, &mut state, &state_path, &deletions, account).await;
         Ok(applied)
     }
+
+    /// What `destroy` deletes for each customer: everything its state records that onboard
+    /// may delete, dependants first. Reads nothing.
+    pub fn teardowns(&self, customers: &[Customer]) -> Result<Vec<Teardown>, Diags> {
+        let keys = offline(customers, self.options.account.as_deref())?;
+        let mut out = Vec::new();
+        for (c, k) in customers.iter().zip(&keys) {
+            let playbook = c.loaded.playbook.name.clone();
+            let (state_path, state) = self
+                .state(&playbook, &k.run_key)
+                .map_err(|e| Diags::from(Diag::from(e)))?;
+            let order = removal_order(&c.loaded.playbook, &c.loaded.dag, &state)
+                .into_iter()
+                .filter(|a| state.steps.get(a).is_some_and(|r| deletable(r).is_ok()))
+                .collect();
+            out.push(Teardown {
+                run_key: k.run_key.clone(),
+                playbook,
+                state_path,
+                order,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Delete what a teardown lists, holding the run key's lock.
+    pub async fn destroy(&self, t: &Teardown) -> Result<Vec<Removal>, SessionError> {
+        let path = self.options.state_dir.lock(&t.playbook, &t.run_key);
+        let timeout = self.options.lock_timeout;
+        let _lock = tokio::task::spawn_blocking(move || RunLock::acquire(path, timeout))
+            .await
+            .map_err(|e| SessionError::Runtime(e.to_string()))?
+            .map_err(|reason| SessionError::Locked {
+                run_key: t.run_key.clone(),
+                reason,
+            })?;
+        let (_, mut state) = self.state(&t.playbook, &t.run_key)?;
+        let api = Api {
+            client: &self.client,
+            reads: &self.reads,
+        };
+        let account = self.options.account.as_deref();
+        Ok(remove(&api, &mut state, &t.state_path, &t.order, account).await)
+    }
+}
+
+/// What `destroy` deletes for one customer.
+pub struct Teardown {
+    pub run_key: String,
+    pub playbook: String,
+    pub state_path: PathBuf,
+    /// Addresses, dependants first.
+    pub order: Vec<String>,
 }
 
 /// `apply PLAN.json`: refuse a saved plan whose fresh counterpart differs.

@@ -1,0 +1,59 @@
+//! Why a step failed at apply time: typed, with the API's error as the source.
+//!
+//! A failed step does not stop the run (the executor skips its dependants and goes on); the
+//! report and the `step_failed` event carry the error's message, and its help when it has one.
+
+use miette::Diagnostic;
+use onboard_netbird::ApiError;
+use std::path::PathBuf;
+
+use crate::converge::ConvergeError;
+use crate::render::RenderError;
+
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum StepError {
+    /// A template that could not be rendered with the values known at apply time.
+    #[error("{0}")]
+    Render(String),
+    /// A value of the wrong shape (a `for_each` that is not a list, tenant groups).
+    #[error("{0}")]
+    Value(String),
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(transparent)]
+    Converge(#[from] ConvergeError),
+    #[error(
+        "the API does not scope requests to account {account} (they ran in account {ran_in}), \
+         so nothing was written there"
+    )]
+    #[diagnostic(help(
+        "check that the id is a tenant of this MSP account and that the PAT belongs to a user, \
+         not a service user"
+    ))]
+    Scope { account: String, ran_in: String },
+    #[error("the tenant is not ready")]
+    NoTenant,
+    #[error("cannot save state {}: {source}", path.display())]
+    #[diagnostic(help("check that the state directory is writable; a re-run resumes"))]
+    State {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl From<RenderError> for StepError {
+    fn from(e: RenderError) -> Self {
+        StepError::Render(e.message)
+    }
+}
+
+impl StepError {
+    /// The message and its help, in one line, for the report and the journal.
+    pub fn report(&self) -> String {
+        match self.help() {
+            Some(help) => format!("{self}; {help}"),
+            None => self.to_string(),
+        }
+    }
+}
