@@ -1,22 +1,20 @@
 //! Adoption: a tenant and objects made by hand before onboarding are taken over, not
 //! duplicated, and the state says they were adopted.
 
-#[path = "support_resume/mod.rs"]
 mod support;
 
-use onboard_sandbox::SandboxConfig;
 use serde_json::json;
 use support::*;
 
 #[test]
 fn hand_made_tenant_groups_and_policy_are_adopted_not_duplicated() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let sb = sandbox(&rt, SandboxConfig::default());
+    let sb = sandbox(&rt);
     let dir = tempfile::tempdir().unwrap();
 
     // By hand: the tenant, two groups and the policy, as msp-customer.yaml would make them.
     let msp = sb.msp_account_id();
-    let msp_admins = id_of(&sb.world()["accounts"][&msp], "groups", "MSP Admins");
+    let msp_admins = id(&sb.world()["accounts"][&msp], "groups", "MSP Admins");
     let tenant = call(
         &rt,
         &sb,
@@ -74,7 +72,7 @@ fn hand_made_tenant_groups_and_policy_are_adopted_not_duplicated() {
         "--set",
         "domain=hand.example",
     ];
-    apply_ok(&sb, dir.path(), &args);
+    apply(&sb, dir.path(), &args);
 
     // Nothing made by hand was created again or written to.
     let writes = writes_after(&sb, mark);
@@ -90,9 +88,9 @@ fn hand_made_tenant_groups_and_policy_are_adopted_not_duplicated() {
     let world = sb.world();
     assert_eq!(tenant_id(&world, "hand.example"), tid);
     let acct = &world["accounts"][&tid];
-    assert_eq!(id_of(acct, "groups", "Servers"), servers);
-    assert_eq!(id_of(acct, "groups", "Admins"), admins);
-    assert_eq!(id_of(acct, "policies", "admins-to-servers"), policy_id);
+    assert_eq!(id(acct, "groups", "Servers"), servers);
+    assert_eq!(id(acct, "groups", "Admins"), admins);
+    assert_eq!(id(acct, "policies", "admins-to-servers"), policy_id);
     // What the playbook adds on top refers to the adopted groups.
     let key = one(acct, "setup_keys", "bootstrap");
     assert_eq!(ids(&key["auto_groups"]), [servers.as_str()]);
@@ -117,7 +115,7 @@ fn hand_made_tenant_groups_and_policy_are_adopted_not_duplicated() {
 
     // A re-apply keeps them and writes nothing.
     let mark = last_seq(&sb);
-    apply_ok(&sb, dir.path(), &args);
+    apply(&sb, dir.path(), &args);
     assert_eq!(writes_after(&sb, mark), Vec::<String>::new());
     assert_eq!(
         state_file(dir.path())["steps"]["servers"]["origin"],

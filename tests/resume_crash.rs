@@ -7,7 +7,6 @@
 //! run from the 1st to the 24th (apply executes the plan: a whole run is about 45 calls, a
 //! run after the world converged about 13).
 
-#[path = "support_resume/mod.rs"]
 mod support;
 
 use onboard_sandbox::{SandboxConfig, SandboxHandle};
@@ -36,7 +35,7 @@ fn fleet_apply(sb: &SandboxHandle, state: &Path) -> Command {
         "--set",
         "domain=fleet.example",
     ];
-    apply_cmd(sb, state, &args)
+    command(sb, state, &args)
 }
 
 /// How a run ended.
@@ -166,9 +165,10 @@ fn fleet() -> (String, Vec<Decl>) {
 fn crash_and_resume(i: usize) -> (usize, usize) {
     let seed = 7 + i as u64;
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sb = sandbox(
+    let sb = sandbox_with(
         &rt,
         SandboxConfig {
+            rate_limit: None,
             latency_ms: 30,
             drop_rate: 0.1,
             seed: Some(seed),
@@ -221,7 +221,7 @@ fn check_converged(world: &Value, state_dir: &Path, declared: &[Decl]) {
     let acct = &world["accounts"][&tid];
     let live = |d: &Decl| -> Value {
         if d.coll == "network_routers" {
-            let net = id_of(acct, "networks", &d.key);
+            let net = id(acct, "networks", &d.key);
             let routers: Vec<&Value> = objects(acct, d.coll)
                 .iter()
                 .filter(|r| r["network_id"] == net.as_str())

@@ -1,10 +1,8 @@
 //! Re-applying against live state: objects changed or deleted behind onboard's back are put
 //! back exactly, with only the writes they need, and a further apply writes nothing.
 
-#[path = "support_resume/mod.rs"]
 mod support;
 
-use onboard_sandbox::SandboxConfig;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use support::*;
@@ -59,15 +57,15 @@ fn relabel(v: &Value, labels: &BTreeMap<String, String>) -> Value {
 #[test]
 fn drift_is_put_back_with_only_the_writes_it_needs() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let sb = sandbox(&rt, SandboxConfig::default());
+    let sb = sandbox(&rt);
     let dir = tempfile::tempdir().unwrap();
-    apply_ok(&sb, dir.path(), &ARGS);
+    apply(&sb, dir.path(), &ARGS);
 
     let world = sb.world();
     let tid = tenant_id(&world, "zed.example");
     let before = world["accounts"][&tid].clone();
-    let servers = id_of(&before, "groups", "Servers");
-    let employees = id_of(&before, "groups", "Employees");
+    let servers = id(&before, "groups", "Servers");
+    let employees = id(&before, "groups", "Employees");
     let policy = one(&before, "policies", "employees-to-office").clone();
     let policy_id = policy["id"].as_str().unwrap().to_owned();
     let lan = one(&before, "network_resources", "office-lan").clone();
@@ -138,7 +136,7 @@ fn drift_is_put_back_with_only_the_writes_it_needs() {
 
     // Re-apply: everything is back, with one write per drifted object.
     let mark = last_seq(&sb);
-    apply_ok(&sb, dir.path(), &ARGS);
+    apply(&sb, dir.path(), &ARGS);
     let mut writes = writes_after(&sb, mark);
     writes.sort();
     let mut expected = vec![
@@ -182,7 +180,7 @@ fn drift_is_put_back_with_only_the_writes_it_needs() {
 
     // A third apply has nothing to do.
     let mark = last_seq(&sb);
-    apply_ok(&sb, dir.path(), &ARGS);
+    apply(&sb, dir.path(), &ARGS);
     assert_eq!(writes_after(&sb, mark), Vec::<String>::new());
     rt.block_on(sb.shutdown());
 }

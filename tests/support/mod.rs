@@ -1,11 +1,14 @@
-//! Shared helpers of the end-to-end apply tests (`tests/cli_apply.rs`, `tests/apply_*.rs`):
-//! an in-process sandbox, the real binary against it, and questions about the sandbox's world
-//! and request log. Helpers panic with a message (`expect`), never `unwrap`.
+//! The one test kit of the end-to-end tests (`tests/*.rs`): an in-process sandbox, the real
+//! binary against it, and questions about the sandbox's world, its request log, the state and
+//! the journal (`world.rs`). Helpers panic with a message (`expect`), never `unwrap`.
 
 // Every test binary uses its own subset of these helpers.
 #![allow(dead_code)]
 
 pub mod generate;
+mod world;
+
+pub use world::*;
 
 use onboard_sandbox::{LogEntry, Sandbox, SandboxConfig, SandboxHandle};
 use serde_json::Value;
@@ -50,6 +53,8 @@ pub fn onboard(sb: &SandboxHandle, state: &Path, args: &[&str]) -> Command {
         .arg(state)
         .env("NB_MANAGEMENT_URL", sb.url())
         .env("NB_PAT", PAT)
+        // Real backoff would only slow the fault tests down; the policy is the same.
+        .env("ONBOARD_RETRY_BASE_MS", "20")
         .env_remove("RUST_LOG");
     cmd
 }
@@ -196,16 +201,10 @@ fn identity(collection: &str) -> &'static str {
     }
 }
 
-fn items<'w>(acct: &'w Value, collection: &str) -> &'w [Value] {
-    acct[collection]
-        .as_array()
-        .unwrap_or_else(|| panic!("{collection} is not a collection of the world"))
-}
-
 /// The one object of `collection` named `name` (users: by email); fails unless exactly one.
 pub fn one<'w>(acct: &'w Value, collection: &str, name: &str) -> &'w Value {
     let field = identity(collection);
-    let found: Vec<&Value> = items(acct, collection)
+    let found: Vec<&Value> = objects(acct, collection)
         .iter()
         .filter(|o| o[field] == name)
         .collect();
@@ -228,7 +227,7 @@ pub fn exactly_once(acct: &Value, objects: &[(&str, &str)]) {
 /// The names in a collection, sorted: for "this and nothing else".
 pub fn names(acct: &Value, collection: &str) -> Vec<String> {
     let field = identity(collection);
-    let mut out: Vec<String> = items(acct, collection)
+    let mut out: Vec<String> = objects(acct, collection)
         .iter()
         .map(|o| o[field].as_str().unwrap_or_default().to_owned())
         .collect();

@@ -1,62 +1,12 @@
-//! Helpers for the `resume_*` end-to-end tests: a sandbox with a known PAT, the real binary
-//! against it, plain HTTP calls behind the engine's back, and readers for the world, the
-//! request log, the state file and the run journal.
+//! Reading what happened behind the engine's back and on disk: the world's objects by id, the
+//! request log's writes, plain API calls as an admin would make them by hand, the state file
+//! and the run journal.
 
-#![allow(dead_code)] // each test binary uses a different subset
-
-use onboard_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use onboard_sandbox::SandboxHandle;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-pub const PAT: &str = "nbp_ResumeTestsPat0000000000000000000000";
-
-/// A sandbox without rate limit, with the faults of `cfg` (its token is replaced).
-pub fn sandbox(rt: &tokio::runtime::Runtime, cfg: SandboxConfig) -> SandboxHandle {
-    let cfg = SandboxConfig {
-        token: Some(PAT.into()),
-        rate_limit: None,
-        ..cfg
-    };
-    rt.block_on(Sandbox::start(cfg)).expect("sandbox starts")
-}
-
-/// `onboard apply ARGS --yes --state-dir STATE` against the sandbox, not yet started.
-pub fn apply_cmd(sb: &SandboxHandle, state: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_onboard"));
-    cmd.arg("apply")
-        .args(args)
-        .args(["--yes", "--state-dir"])
-        .arg(state)
-        .env("NB_MANAGEMENT_URL", sb.url())
-        .env("NB_PAT", PAT)
-        .env_remove("RUST_LOG");
-    cmd
-}
-
-/// Runs apply to the end and insists that it succeeded.
-pub fn apply_ok(sb: &SandboxHandle, state: &Path, args: &[&str]) -> Output {
-    let out = apply_cmd(sb, state, args).output().expect("onboard runs");
-    assert!(
-        out.status.success(),
-        "apply failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// The id of the tenant with `domain`; there must be exactly one.
-pub fn tenant_id(world: &Value, domain: &str) -> String {
-    let found: Vec<&Value> = world["tenants"]
-        .as_array()
-        .expect("tenants in the world")
-        .iter()
-        .filter(|t| t["domain"] == domain)
-        .collect();
-    assert_eq!(found.len(), 1, "tenants with domain {domain}: {found:?}");
-    found[0]["id"].as_str().expect("tenant id").to_owned()
-}
+use super::PAT;
 
 /// The objects of `collection` in an account of the world.
 pub fn objects<'a>(account: &'a Value, collection: &str) -> &'a [Value] {
@@ -72,38 +22,6 @@ pub fn named<'a>(account: &'a Value, collection: &str, name: &str) -> Vec<&'a Va
         .iter()
         .filter(|o| o["name"] == name)
         .collect()
-}
-
-/// The one object of `collection` named `name`.
-pub fn one<'a>(account: &'a Value, collection: &str, name: &str) -> &'a Value {
-    let found = named(account, collection, name);
-    assert_eq!(found.len(), 1, "{collection} named {name:?}: {found:#?}");
-    found[0]
-}
-
-/// The id of the one object of `collection` named `name`.
-pub fn id_of(account: &Value, collection: &str, name: &str) -> String {
-    one(account, collection, name)["id"]
-        .as_str()
-        .expect("an id")
-        .to_owned()
-}
-
-/// Ids in a list of ids or of `{id, ...}` objects, sorted.
-pub fn ids(list: &Value) -> Vec<String> {
-    let mut out: Vec<String> = list
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|v| {
-            v.as_str()
-                .or_else(|| v["id"].as_str())
-                .expect("an id or an object with an id")
-                .to_owned()
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 /// Requests other than GET with `seq > after`, as `METHOD path`.
