@@ -2,7 +2,9 @@
 //! alike, for every tenant together. These tests count the calls of real runs in the
 //! sandbox's request log:
 //! - a new customer costs its writes + 2 (the tenant list, the scope proof), + 1 per collection
-//!   of NetBird's built-ins it references (`existing: true`, the `Default` policy, DNS settings);
+//!   of NetBird's built-ins it references (`existing: true`, the `Default` policy, DNS settings),
+//!   + 1 for the scope proof at the end of a run that wrote in a tenant (a tenant unlinked
+//!   mid-run would make NetBird put the writes in the MSP account; docs/security.md);
 //! - an unchanged re-plan lists each collection it uses once, + the scope proof;
 //! - an unchanged re-apply costs no more than its re-plan: apply executes the plan and never
 //!   reads again what the plan read;
@@ -134,6 +136,7 @@ fn a_new_msp_customer_costs_its_writes_plus_two_and_one_builtin_list() {
         &[
             "GET /api/integrations/msp/tenants (msp)",
             "GET /api/accounts (tenant)",
+            "GET /api/accounts (tenant)",
             // `msp_admins`: an existing group of the MSP account.
             "GET /api/groups (msp)",
         ],
@@ -149,6 +152,8 @@ fn a_new_zero_trust_office_reads_only_the_builtins_it_references() {
         &[
             "GET /api/integrations/msp/tenants (msp)",
             // The scope proof; its answer carries the account settings the playbook changes.
+            // Then the proof at the end of the run.
+            "GET /api/accounts (tenant)",
             "GET /api/accounts (tenant)",
             "GET /api/groups (msp)",
             // `all` (existing: true), the `Default` policy it disables, its DNS settings.
@@ -212,9 +217,9 @@ fn an_inventory_of_25_customers_reads_the_msp_account_once() {
     let count = |what: &str| got.iter().filter(|r| *r == what).count();
     assert_eq!(count("GET /api/integrations/msp/tenants (msp)"), 1);
     assert_eq!(count("GET /api/groups (msp)"), 1);
-    // Per customer: its scope proof, nothing else read.
-    assert_eq!(count("GET /api/accounts (tenant)"), 25);
-    assert_eq!(got.len(), 27, "{got:?}");
+    // Per customer: its scope proof and the end-of-run proof, nothing else read.
+    assert_eq!(count("GET /api/accounts (tenant)"), 50);
+    assert_eq!(got.len(), 52, "{got:?}");
     // The tenant, 2 groups, a setup key, a network and its resource, a policy (no admins).
     assert_eq!(writes(&log), 25 * 7);
 }

@@ -38,7 +38,7 @@ fn destroy_leaves_the_tenant_as_created_and_the_msp_account_untouched() {
         "--set",
         "admins=[ops@acme.example]",
     ];
-    let mut apply = vec!["apply", "playbooks/msp-customer.yaml"];
+    let mut apply = vec!["apply", "playbooks/msp-customer.yaml", "--discard-secrets"];
     apply.extend(values);
     let out = onboard(&sb, dir.path(), &apply);
     assert!(
@@ -100,7 +100,11 @@ fn prune_deletes_a_removed_step_and_keeps_what_was_changed_behind_our_back() {
     let sb = sandbox(&rt);
     let dir = tempfile::tempdir().unwrap();
     let full = std::fs::read_to_string("playbooks/quickstart.yaml").unwrap();
-    let out = onboard(&sb, dir.path(), &["apply", "playbooks/quickstart.yaml"]);
+    let out = onboard(
+        &sb,
+        dir.path(),
+        &["apply", "playbooks/quickstart.yaml", "--discard-secrets"],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -141,7 +145,12 @@ fn prune_deletes_a_removed_step_and_keeps_what_was_changed_behind_our_back() {
     let out = onboard(
         &sb,
         dir.path(),
-        &["apply", path.to_str().unwrap(), "--prune"],
+        &[
+            "apply",
+            path.to_str().unwrap(),
+            "--prune",
+            "--discard-secrets",
+        ],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("admin_ssh: deleted"), "{stdout}");

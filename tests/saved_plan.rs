@@ -42,7 +42,7 @@ fn plan_detailed_exitcode_is_2_before_and_0_after_apply_for_every_example() {
             "{playbook}"
         );
         assert_eq!(writes(&sb), 0, "{playbook}: plan wrote something");
-        let mut apply = vec!["apply", playbook, "--yes"];
+        let mut apply = vec!["apply", playbook, "--yes", "--discard-secrets"];
         apply.extend(&extra);
         let out = onboard(&sb, dir.path(), &apply);
         assert!(
@@ -78,7 +78,7 @@ fn a_saved_plan_applies_and_a_stale_one_is_refused_without_writing() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = onboard(&sb, dir.path(), &["apply", plan_s]);
+    let out = onboard(&sb, dir.path(), &["apply", plan_s, "--discard-secrets"]);
     assert!(
         out.status.success(),
         "{}",
@@ -113,7 +113,7 @@ fn a_saved_plan_applies_and_a_stale_one_is_refused_without_writing() {
         assert!(put.status().is_success());
     });
     let before = writes(&sb);
-    let out = onboard(&sb, dir.path(), &["apply", plan_s]);
+    let out = onboard(&sb, dir.path(), &["apply", plan_s, "--discard-secrets"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -4,10 +4,10 @@
 
 use onboard_engine::diag::Diag;
 use onboard_engine::execute::{Event, RunReport, Sink};
-use onboard_engine::report;
 use onboard_engine::saved::SavedPlan;
 use onboard_engine::session::{self, Customer, Session, SessionError};
 use onboard_engine::state::write_private;
+use onboard_engine::{plan, report};
 use serde_json::Value as Json;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -95,7 +95,11 @@ fn run_all(
         }
         match &expected {
             Some(saved) => session::check_saved(saved, &plans).map_err(Diag::from)?,
-            None => confirm(args.yes)?,
+            None => {}
+        }
+        secrets_have_a_sink(args, &plans)?;
+        if expected.is_none() {
+            confirm(args.yes)?;
         }
         let progress = Progress::new(quiet || args.format == Format::Json, &plans);
         let interrupted = Arc::new(AtomicBool::new(false));
@@ -147,6 +151,47 @@ fn run_all(
             _ => 1,
         })
     })
+}
+
+/// A secret NetBird shows only once must go somewhere: `--outputs FILE`, or `--show-secrets`
+/// on a terminal. Otherwise say so before anything is written, and go on only with
+/// `--discard-secrets` or a `yes` at the prompt. The embedded sandbox's secrets are a
+/// rehearsal's and open nothing: no question there.
+fn secrets_have_a_sink(args: &ApplyArgs, plans: &[plan::Plan]) -> Result<(), Failure> {
+    let shown = args.show_secrets && std::io::stdout().is_terminal();
+    if args.outputs.is_some() || shown || args.discard_secrets || args.api.sandbox {
+        return Ok(());
+    }
+    let created: Vec<String> = plans
+        .iter()
+        .flat_map(|p| p.steps.iter().map(move |s| (p, s)))
+        .filter(|(_, s)| matches!(s.action, plan::Action::Create | plan::Action::Replace))
+        .filter(|(_, s)| !s.ty.spec().secrets().is_empty())
+        .map(|(p, s)| format!("{} `{}` ({})", s.ty.name(), s.address, p.run_key))
+        .collect();
+    if created.is_empty() {
+        return Ok(());
+    }
+    let what = format!(
+        "this apply creates secrets that NetBird shows only once, and nothing will keep them: {}",
+        created.join(", ")
+    );
+    let help = "pass `--outputs FILE` to keep them (mode 0600), or `--discard-secrets` to go on \
+                without them (`--rotate-setup-keys` makes new ones later)";
+    if args.yes || !std::io::stdin().is_terminal() {
+        return Err(Diag::plain(format!("{what}; nothing was written"))
+            .help(help)
+            .into());
+    }
+    eprint!("\n{what}.\n{help}.\ndiscard them? only `yes` is accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().read_line(&mut answer);
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(Diag::plain("apply cancelled: nothing was written").into())
+    }
 }
 
 pub fn confirm(yes: bool) -> Result<(), Failure> {

@@ -157,6 +157,10 @@ pub struct ApplyArgs {
     /// Print secret outputs.
     #[arg(long)]
     pub show_secrets: bool,
+    /// Go on although this apply creates secrets (setup keys, tokens) that NetBird shows only
+    /// once and that no `--outputs FILE` will keep
+    #[arg(long)]
+    pub discard_secrets: bool,
     /// Report format: text for people, json for scripts (one document on stdout).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

@@ -133,6 +133,7 @@ impl RunProgress {
                 ))
             }
             Event::StepFailed { address, error } => Some(format!("  ! {address} failed: {error}")),
+            Event::ScopeLost { message, .. } => Some(format!("  ! {message}")),
             Event::StepSkipped { address, reason } => {
                 Some(format!("  - {address} skipped: {reason}"))
             }
@@ -230,12 +231,24 @@ pub fn text(report: &RunReport, show_secrets: bool) -> String {
             failed.join(", ")
         ));
     }
-    if !report.outputs.is_empty() {
+    for message in &report.scope_lost {
+        out.push_str(&format!("scope: {message}\n"));
+    }
+    for address in &report.lost_secrets {
+        out.push_str(&format!(
+            "lost: `{address}` was created, but its answer was lost and NetBird shows its secret \
+             only once; run again with --rotate-setup-keys for a fresh one\n"
+        ));
+    }
+    if !report.outputs.is_empty() || !report.unavailable.is_empty() {
         out.push_str("outputs:\n");
         for (name, value, sensitive) in &report.outputs {
             let v = shown(value, *sensitive, show_secrets);
             let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
             out.push_str(&format!("  {name} = {text}\n"));
+        }
+        for (name, why) in &report.unavailable {
+            out.push_str(&format!("  {name}: not available: {why}\n"));
         }
     }
     out.push_str(&format!("state: {}\n", report.state_path.display()));
@@ -265,6 +278,9 @@ pub fn json(plans: &[Plan], reports: &[RunReport], show_secrets: bool) -> String
                 "plan": plan,
                 "steps": r.steps,
                 "outputs": outputs,
+                "unavailable": r.unavailable.iter().map(|(n, why)| json!({"output": n, "why": why})).collect::<Vec<_>>(),
+                "lost_secrets": r.lost_secrets,
+                "scope_lost": r.scope_lost,
                 "state": r.state_path.display().to_string(),
             })
         })

@@ -38,10 +38,11 @@ pub fn sandbox_with(rt: &tokio::runtime::Runtime, cfg: SandboxConfig) -> Sandbox
     rt.block_on(Sandbox::start(cfg)).expect("sandbox starts")
 }
 
-/// `onboard apply ARGS --yes --state-dir STATE` against the sandbox, with [`PAT`].
+/// `onboard apply ARGS --yes --discard-secrets --state-dir STATE` against the sandbox, with
+/// [`PAT`] (a test that wants the secrets passes `--outputs FILE`).
 pub fn command(sb: &SandboxHandle, state: &Path, args: &[&str]) -> Command {
     let mut cmd = onboard(sb, state, &["apply"]);
-    cmd.args(args).arg("--yes");
+    cmd.args(args).args(["--yes", "--discard-secrets"]);
     cmd
 }
 

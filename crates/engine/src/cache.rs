@@ -118,6 +118,19 @@ impl Reads {
         Ok(a)
     }
 
+    /// Why `?account=` was not honoured, when the PAT's user says so (`GET /api/users/current`,
+    /// asked only after a failed proof): NetBird does not scope a service user's requests.
+    pub async fn why_not_scoped(&self, client: &Client) -> Option<String> {
+        let user = client.current_user(&Scope::Own).await.ok()?;
+        user.is_service_user.then(|| {
+            format!(
+                "the PAT belongs to the service user `{}`, and NetBird does not honour \
+                 `?account=` for service users: use a PAT of a user of the MSP account",
+                user.name
+            )
+        })
+    }
+
     /// The MSP account's tenants, listed once.
     pub async fn tenants(&self, client: &Client) -> Result<Vec<TenantResponse>, ApiError> {
         let mut tenants = self.tenants.lock().await;

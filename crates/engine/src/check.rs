@@ -64,10 +64,50 @@ pub fn check(playbook: &Playbook) -> Result<Dag, Diags> {
             ctx.template(tpl, None, &mut diags);
         }
     }
+    if diags.is_empty() {
+        secret_flow(playbook, &mut diags);
+    }
     if !diags.is_empty() {
         return Err(diags.sorted());
     }
     Dag::build(playbook).map_err(Diags::from)
+}
+
+/// Secret taint, by refusal: a value rendered from a secret (a setup key's `key`, a token's
+/// `plain_token`, a request's `secret_fields`) may only flow to outputs. In a step's `with`,
+/// its `for_each` or the tenant block it would be sent to NetBird in a plain field (a group's
+/// name, a description), shown to every admin, recorded in onboard's state, and changed to a
+/// mask on the next apply. `when` may read a secret: only its truth is used.
+fn secret_flow(playbook: &Playbook, diags: &mut Diags) {
+    let tenant = playbook.tenant.iter().flat_map(|t| {
+        [&t.name, &t.domain]
+            .into_iter()
+            .chain(t.group_templates.iter())
+    });
+    let steps = playbook.steps.iter().flat_map(|s| {
+        s.templates
+            .iter()
+            .chain(s.for_each.iter().flat_map(|f| f.templates.iter()))
+    });
+    for tpl in tenant.chain(steps) {
+        if playbook.template_is_secret(tpl) {
+            diags.push(
+                Diag::at(
+                    &playbook.file,
+                    tpl.span,
+                    format!(
+                        "`{}` reads a secret, which NetBird would store here in plain text",
+                        tpl.src
+                    ),
+                    "a value made from a secret",
+                )
+                .help(
+                    "secrets may only go to outputs (written with `--outputs FILE`); \
+                     reference a field that is not secret, such as the object's `id`",
+                ),
+            );
+        }
+    }
 }
 
 struct Ctx<'a> {

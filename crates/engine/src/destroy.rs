@@ -166,10 +166,16 @@ async fn prove(api: &Api<'_>, scope: &ApiScope) -> Result<(), String> {
     if ran_in == *id {
         return Ok(());
     }
+    let why = api
+        .reads
+        .why_not_scoped(api.client)
+        .await
+        .unwrap_or_else(|| {
+            "check that the PAT belongs to a user of the MSP account, not a service user".to_owned()
+        });
     Err(format!(
         "the API does not scope requests to account {id} (they ran in account {ran_in}), so \
-         nothing was deleted and the state is kept; check that the PAT belongs to a user of the \
-         MSP account, not a service user"
+         nothing was deleted and the state is kept; {why}"
     ))
 }
 

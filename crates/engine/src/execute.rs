@@ -49,6 +49,11 @@ pub enum Event {
     ScopeProven {
         account: String,
     },
+    /// The end-of-run proof failed: writes may have gone to another account.
+    ScopeLost {
+        account: String,
+        message: String,
+    },
     StepStarted {
         address: String,
     },
@@ -100,6 +105,14 @@ pub struct RunReport {
     pub ok: bool,
     /// Stopped by Ctrl-C: in-flight calls finished and were recorded; the rest did not start.
     pub interrupted: bool,
+    /// Outputs that have no value, and why (a secret NetBird showed only at creation, in an
+    /// earlier run). They are absent from `outputs`, never a placeholder text.
+    pub unavailable: Vec<(String, String)>,
+    /// Objects with a secret that this run created but whose create answer was lost (the
+    /// object was then found and adopted): the secret is gone, and the run is not ok.
+    pub lost_secrets: Vec<String>,
+    /// The end-of-run scope proof failed in these accounts (messages name the writes).
+    pub scope_lost: Vec<String>,
 }
 
 /// Everything one run needs.
@@ -137,6 +150,10 @@ struct Shared {
     proven: tokio::sync::Mutex<Vec<String>>,
     /// The plan's instances by address.
     planned: BTreeMap<String, PlannedStep>,
+    /// See [`RunReport::lost_secrets`].
+    lost_secrets: Mutex<Vec<String>>,
+    /// Per tenant account, the addresses written there since its last proof.
+    written: Mutex<BTreeMap<String, Vec<String>>>,
 }
 
 impl Run {
@@ -178,6 +195,8 @@ impl Run {
                 .iter()
                 .map(|p| (p.address.clone(), p.clone()))
                 .collect(),
+            lost_secrets: Mutex::new(Vec::new()),
+            written: Mutex::new(BTreeMap::new()),
         });
         let this = &self;
         // One task, many futures: requests overlap while the scheduler stays single-threaded.
@@ -208,9 +227,15 @@ impl Run {
                 }
             }
         }
-        let outputs = this.outputs(&shared);
+        let (outputs, unavailable) = this.outputs(&shared);
         let interrupted = this.interrupted.load(Ordering::SeqCst) && !sched.is_finished();
-        let ok = failed == 0 && skipped == 0 && !interrupted;
+        let lost_secrets = lock(&shared.lost_secrets).clone();
+        let scope_lost = this.prove_again(&shared).await;
+        let ok = failed == 0
+            && skipped == 0
+            && !interrupted
+            && lost_secrets.is_empty()
+            && scope_lost.is_empty();
         (this.sink)(&Event::RunFinished {
             ok,
             failed,
@@ -226,7 +251,50 @@ impl Run {
             state_path: this.state_path.clone(),
             ok,
             interrupted,
+            unavailable,
+            lost_secrets,
+            scope_lost,
         }
+    }
+
+    /// The end-of-run proof: every account this run wrote in still scopes `?account=` to
+    /// itself (a tenant unlinked mid-run makes NetBird fall back to the MSP account silently).
+    /// A fresh read, not the cache. Returns one message per account that failed, naming the
+    /// writes made since its last good proof.
+    async fn prove_again(&self, shared: &Shared) -> Vec<String> {
+        let written = std::mem::take(&mut *lock(&shared.written));
+        let mut lost = Vec::new();
+        for (account, addresses) in written {
+            let scope = ApiScope::Account(account.clone());
+            let ran_in = match self.client.list_accounts(&scope).await {
+                Ok(list) => list.into_iter().next().map(|a| a.id),
+                Err(e) => {
+                    lost.push(format!(
+                        "cannot prove at the end of the run that requests were scoped to \
+                         account {account}: {e}; check where these writes went: {}",
+                        addresses.join(", ")
+                    ));
+                    continue;
+                }
+            };
+            if ran_in.as_deref() == Some(account.as_str()) {
+                (self.sink)(&Event::ScopeProven { account });
+                continue;
+            }
+            let message = format!(
+                "requests are no longer scoped to account {account} (they ran in account {}): \
+                 the tenant was unlinked or the PAT changed during the run; these writes since \
+                 the last good proof may have landed there: {}",
+                ran_in.unwrap_or_default(),
+                addresses.join(", ")
+            );
+            (self.sink)(&Event::ScopeLost {
+                account,
+                message: message.clone(),
+            });
+            lost.push(message);
+        }
+        lost
     }
 
     fn node_name(&self, n: NodeId) -> String {
@@ -465,9 +533,22 @@ impl Run {
                 }
                 _ => inspect(&api, &target).await?,
             };
+            let planned_create = found.action == Action::Create;
             let (action, mut object) = write(&api, &target, found).await?;
+            // Created, but the answer was lost and the object adopted: its secret is gone.
+            if planned_create && action == Action::Adopt && !step.ty.spec().secrets().is_empty() {
+                lock(&shared.lost_secrets).push(address.clone());
+            }
             if !matches!(action, Action::Create | Action::Replace) {
                 mark_unreadable_secrets(step.ty, &mut object);
+            }
+            let wrote = matches!(action, Action::Create | Action::Update | Action::Replace)
+                || (planned_create && action == Action::Adopt);
+            if let (ApiScope::Account(account), true) = (&api_scope, wrote) {
+                lock(&shared.written)
+                    .entry(account.clone())
+                    .or_default()
+                    .push(address.clone());
             }
             self.record(shared, step, &address, action, &body, &object)?;
             match &key {
@@ -554,7 +635,10 @@ impl Run {
             })
     }
 
-    fn outputs(&self, shared: &Shared) -> Vec<(String, Json, bool)> {
+    /// `(name, value, sensitive)` of every output with a value, and `(name, why)` of those
+    /// without one.
+    #[allow(clippy::type_complexity)]
+    fn outputs(&self, shared: &Shared) -> (Vec<(String, Json, bool)>, Vec<(String, String)>) {
         let pb = &self.loaded.playbook;
         let ctx = lock(&shared.scope).context_with_steps(shared.known.clone(), None);
         let r = Renderer {
@@ -562,15 +646,20 @@ impl Run {
             ctx,
             mask_secrets: false,
         };
-        pb.outputs
-            .iter()
-            .map(|o| {
-                let value = r
-                    .node(&o.value)
-                    .unwrap_or_else(|e| Json::String(format!("not available: {}", e.message)));
-                (o.name.clone(), value, pb.output_is_secret(o))
-            })
-            .collect()
+        let (mut values, mut unavailable) = (Vec::new(), Vec::new());
+        for o in &pb.outputs {
+            match r.node(&o.value) {
+                Ok(v) if mentions(&v, SECRET_UNAVAILABLE) => unavailable.push((
+                    o.name.clone(),
+                    "NetBird shows a secret only when it is created, and it was created in an \
+                     earlier run; `--rotate-setup-keys` makes a new one"
+                        .to_owned(),
+                )),
+                Ok(v) => values.push((o.name.clone(), v, pb.output_is_secret(o))),
+                Err(e) => unavailable.push((o.name.clone(), e.message)),
+            }
+        }
+        (values, unavailable)
     }
 }
 
@@ -584,6 +673,16 @@ fn planned_inspection(p: &PlannedStep) -> Inspection {
             .iter()
             .map(|c| (c.field.clone(), c.before.clone(), c.after.clone()))
             .collect(),
+    }
+}
+
+/// Whether `marker` is (part of) a string anywhere in `v`.
+fn mentions(v: &Json, marker: &str) -> bool {
+    match v {
+        Json::String(s) => s.contains(marker),
+        Json::Array(items) => items.iter().any(|i| mentions(i, marker)),
+        Json::Object(map) => map.values().any(|i| mentions(i, marker)),
+        _ => false,
     }
 }
 

@@ -212,9 +212,16 @@ async fn prove(to: &Live<'_>, id: &str) -> Result<(), Diags> {
     if ran_in == id {
         return Ok(());
     }
-    Err(Diag::plain(format!("the API does not scope requests to account {id} (they ran in account {ran_in})"))
-        .help("check that the id is a tenant of this MSP account and that the PAT belongs to a user, not a service user")
-        .into())
+    let help = to.reads.why_not_scoped(to.client).await.unwrap_or_else(|| {
+        "check that the id is a tenant of this MSP account and that the PAT belongs to a user, \
+         not a service user"
+            .to_owned()
+    });
+    Err(Diag::plain(format!(
+        "the API does not scope requests to account {id} (they ran in account {ran_in})"
+    ))
+    .help(help)
+    .into())
 }
 
 fn is_pending(action: Action) -> bool {
