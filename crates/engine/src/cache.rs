@@ -118,16 +118,25 @@ impl Reads {
         Ok(a)
     }
 
-    /// Why `?account=` was not honoured, when the PAT's user says so (`GET /api/users/current`,
-    /// asked only after a failed proof): NetBird does not scope a service user's requests.
-    pub async fn why_not_scoped(&self, client: &Client) -> Option<String> {
-        let user = client.current_user(&Scope::Own).await.ok()?;
-        user.is_service_user.then(|| {
-            format!(
-                "the PAT belongs to the service user `{}`, and NetBird does not honour \
-                 `?account=` for service users: use a PAT of a user of the MSP account",
-                user.name
-            )
+    /// Prove that `?account=<id>` really runs in `id`: NetBird silently runs a request in the
+    /// caller's own account when it does not honour `account` (not a tenant of this MSP, a
+    /// service user's PAT, a tenant unlinked meanwhile). `fresh`: read again instead of using
+    /// the session's earlier answer (the proof at the end of a run).
+    pub async fn prove(&self, client: &Client, id: &str, fresh: bool) -> Result<(), ProofError> {
+        let scope = Scope::Account(id.to_owned());
+        let ran_in = if fresh {
+            let list = client.list_accounts(&scope).await?;
+            list.into_iter().next().map(|a| a.id).unwrap_or_default()
+        } else {
+            self.account(client, &scope).await?.id
+        };
+        if ran_in == id {
+            return Ok(());
+        }
+        Err(ProofError::NotScoped {
+            account: id.to_owned(),
+            ran_in,
+            why: why_not_scoped(client).await,
         })
     }
 
@@ -194,6 +203,45 @@ impl Reads {
         if let Some(list) = slot.lock().await.as_mut() {
             list.retain(|o| id_of(o) != Some(id));
         }
+    }
+}
+
+/// A failed scope proof.
+#[derive(Debug, thiserror::Error)]
+pub enum ProofError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("the API does not scope requests to account {account} (they ran in account {ran_in})")]
+    NotScoped {
+        account: String,
+        ran_in: String,
+        /// What to do about it.
+        why: String,
+    },
+}
+
+impl ProofError {
+    /// What to do about a request that was not scoped.
+    pub fn help(&self) -> Option<&str> {
+        match self {
+            ProofError::NotScoped { why, .. } => Some(why),
+            ProofError::Api(_) => None,
+        }
+    }
+}
+
+/// Why `?account=` was not honoured, as far as the PAT's user tells (`GET /api/users/current`,
+/// asked only after a failed proof): NetBird does not scope a service user's requests.
+async fn why_not_scoped(client: &Client) -> String {
+    match client.current_user(&Scope::Own).await {
+        Ok(user) if user.is_service_user => format!(
+            "the PAT belongs to the service user `{}`, and NetBird does not honour `?account=` \
+             for service users: use a PAT of a user of the MSP account",
+            user.name
+        ),
+        _ => "check that the id is a tenant of this MSP account and that the PAT belongs to a \
+              user, not a service user"
+            .to_owned(),
     }
 }
 

@@ -9,7 +9,7 @@
 
 use onboard_netbird::{ResourceKind, Scope as ApiScope};
 
-use crate::cache::Api;
+use crate::cache::{Api, ProofError};
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::path::Path;
@@ -157,26 +157,14 @@ async fn prove(api: &Api<'_>, scope: &ApiScope) -> Result<(), String> {
     let ApiScope::Account(id) = scope else {
         return Ok(());
     };
-    let ran_in = api
-        .reads
-        .account(api.client, scope)
-        .await
-        .map_err(|e| format!("cannot prove the scoping of account {id}: {e}"))?
-        .id;
-    if ran_in == *id {
-        return Ok(());
+    match api.reads.prove(api.client, id, false).await {
+        Ok(()) => Ok(()),
+        Err(e @ ProofError::NotScoped { .. }) => Err(format!(
+            "{e}, so nothing was deleted and the state is kept; {}",
+            e.help().unwrap_or_default()
+        )),
+        Err(e) => Err(format!("cannot prove the scoping of account {id}: {e}")),
     }
-    let why = api
-        .reads
-        .why_not_scoped(api.client)
-        .await
-        .unwrap_or_else(|| {
-            "check that the PAT belongs to a user of the MSP account, not a service user".to_owned()
-        });
-    Err(format!(
-        "the API does not scope requests to account {id} (they ran in account {ran_in}), so \
-         nothing was deleted and the state is kept; {why}"
-    ))
 }
 
 async fn remove_one(api: &Api<'_>, scope: &ApiScope, record: &Record) -> Outcome {

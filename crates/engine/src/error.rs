@@ -7,6 +7,7 @@ use miette::Diagnostic;
 use onboard_netbird::ApiError;
 use std::path::PathBuf;
 
+use crate::cache::ProofError;
 use crate::converge::ConvergeError;
 use crate::render::RenderError;
 
@@ -26,11 +27,12 @@ pub enum StepError {
         "the API does not scope requests to account {account} (they ran in account {ran_in}), \
          so nothing was written there"
     )]
-    #[diagnostic(help(
-        "check that the id is a tenant of this MSP account and that the PAT belongs to a user, \
-         not a service user"
-    ))]
-    Scope { account: String, ran_in: String },
+    #[diagnostic(help("{why}"))]
+    Scope {
+        account: String,
+        ran_in: String,
+        why: String,
+    },
     #[error("the tenant is not ready")]
     NoTenant,
     #[error("cannot save state {}: {source}", path.display())]
@@ -40,6 +42,23 @@ pub enum StepError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl From<ProofError> for StepError {
+    fn from(e: ProofError) -> Self {
+        match e {
+            ProofError::Api(e) => StepError::Api(e),
+            ProofError::NotScoped {
+                account,
+                ran_in,
+                why,
+            } => StepError::Scope {
+                account,
+                ran_in,
+                why,
+            },
+        }
+    }
 }
 
 impl From<RenderError> for StepError {

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::cache::{Api, Reads};
+use crate::cache::{Api, ProofError, Reads};
 use crate::converge::{Inspection, Target, inspect, write};
 use crate::error::StepError;
 use crate::graph::NodeId;
@@ -265,29 +265,23 @@ impl Run {
         let written = std::mem::take(&mut *lock(&shared.written));
         let mut lost = Vec::new();
         for (account, addresses) in written {
-            let scope = ApiScope::Account(account.clone());
-            let ran_in = match self.client.list_accounts(&scope).await {
-                Ok(list) => list.into_iter().next().map(|a| a.id),
-                Err(e) => {
-                    lost.push(format!(
-                        "cannot prove at the end of the run that requests were scoped to \
-                         account {account}: {e}; check where these writes went: {}",
-                        addresses.join(", ")
-                    ));
+            let message = match self.reads.prove(&self.client, &account, true).await {
+                Ok(()) => {
+                    (self.sink)(&Event::ScopeProven { account });
                     continue;
                 }
+                Err(ProofError::Api(e)) => format!(
+                    "cannot prove at the end of the run that requests were scoped to account \
+                     {account}: {e}; check where these writes went: {}",
+                    addresses.join(", ")
+                ),
+                Err(e) => format!(
+                    "{e} at the end of the run: the tenant was unlinked or the PAT changed \
+                     meanwhile, and these writes since the last good proof may have landed \
+                     there: {}",
+                    addresses.join(", ")
+                ),
             };
-            if ran_in.as_deref() == Some(account.as_str()) {
-                (self.sink)(&Event::ScopeProven { account });
-                continue;
-            }
-            let message = format!(
-                "requests are no longer scoped to account {account} (they ran in account {}): \
-                 the tenant was unlinked or the PAT changed during the run; these writes since \
-                 the last good proof may have landed there: {}",
-                ran_in.unwrap_or_default(),
-                addresses.join(", ")
-            );
             (self.sink)(&Event::ScopeLost {
                 account,
                 message: message.clone(),
@@ -421,18 +415,10 @@ impl Run {
         if proven.iter().any(|p| p == id) {
             return Ok(());
         }
-        let ran_in = self
-            .reads
-            .account(&self.client, &ApiScope::Account(id.to_owned()))
-            .await?
-            .id;
-        if ran_in != id {
-            return Err(StepError::Scope {
-                account: id.to_owned(),
-                ran_in,
-            });
-        }
-        (self.sink)(&Event::ScopeProven { account: ran_in });
+        self.reads.prove(&self.client, id, false).await?;
+        (self.sink)(&Event::ScopeProven {
+            account: id.to_owned(),
+        });
         proven.push(id.to_owned());
         Ok(())
     }

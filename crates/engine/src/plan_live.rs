@@ -12,7 +12,7 @@ use onboard_netbird::Scope as ApiScope;
 use serde_json::{Map, Value as Json};
 
 use crate::Loaded;
-use crate::cache::{Api, Reads};
+use crate::cache::{Api, ProofError, Reads};
 use crate::converge::{Target, inspect};
 use crate::destroy::stable;
 use crate::diag::{Diag, Diags};
@@ -200,28 +200,15 @@ enum TenantAt {
     Live(String),
 }
 
-/// Prove that `?account=<id>` really runs in `id`: NetBird silently falls back to the
-/// caller's own account when it does not. The read is cached: apply does not repeat it.
+/// Prove `?account=<id>` before anything inside is read (cached: apply does not repeat it).
 async fn prove(to: &Live<'_>, id: &str) -> Result<(), Diags> {
-    let ran_in = to
-        .reads
-        .account(to.client, &ApiScope::Account(id.to_owned()))
-        .await
-        .map_err(|e| Diags::from(Diag::plain(format!("reading live state: {e}"))))?
-        .id;
-    if ran_in == id {
-        return Ok(());
+    match to.reads.prove(to.client, id, false).await {
+        Ok(()) => Ok(()),
+        Err(e @ ProofError::NotScoped { .. }) => Err(Diag::plain(e.to_string())
+            .maybe_help(e.help().map(str::to_owned))
+            .into()),
+        Err(e) => Err(Diag::plain(format!("reading live state: {e}")).into()),
     }
-    let help = to.reads.why_not_scoped(to.client).await.unwrap_or_else(|| {
-        "check that the id is a tenant of this MSP account and that the PAT belongs to a user, \
-         not a service user"
-            .to_owned()
-    });
-    Err(Diag::plain(format!(
-        "the API does not scope requests to account {id} (they ran in account {ran_in})"
-    ))
-    .help(help)
-    .into())
 }
 
 fn is_pending(action: Action) -> bool {
