@@ -9,7 +9,7 @@
 use super::networks::network;
 use super::prelude::*;
 use crate::world::network::{NetworkResource, NetworkRouter, RouterSpec};
-use crate::world::resources::ResourceRef;
+use crate::world::resources::{ResourceKind, ResourceRef};
 
 /// `NetworkResourceRequest`.
 #[derive(Debug, Deserialize)]
@@ -103,6 +103,7 @@ async fn save_resource(
 ) -> ApiResult {
     validate::non_empty("name", &req.name)?;
     let kind = validate::address_kind(&req.address)?;
+    let address = stored_address(kind, req.address);
     app.write(|w| {
         let (a, ids) = w.account_mut(&ctx.account_id)?;
         network(a, &net)?;
@@ -130,7 +131,7 @@ async fn save_resource(
             network_id: net,
             name: req.name,
             description: req.description,
-            address: req.address,
+            address,
             kind,
             enabled: req.enabled,
         };
@@ -149,6 +150,16 @@ async fn save_resource(
         Ok(view)
     })
     .await
+}
+
+/// NetBird stores a host as a prefix: `10.10.0.6` becomes `10.10.0.6/32` (`/128` for IPv6).
+fn stored_address(kind: ResourceKind, address: String) -> String {
+    match address.parse::<std::net::IpAddr>() {
+        Ok(ip) if kind == ResourceKind::Host => {
+            format!("{address}/{}", if ip.is_ipv4() { 32 } else { 128 })
+        }
+        _ => address,
+    }
 }
 
 fn resource<'a>(a: &'a Account, net: &str, id: &str) -> Result<&'a NetworkResource, ApiError> {
@@ -248,13 +259,14 @@ async fn save_router(
     validate::in_range("metric", spec.metric, 1, 9999)?;
     let groups_given = spec.peer_groups.as_ref().is_some_and(|g| !g.is_empty());
     match (spec.peer.is_some(), groups_given) {
+        // NetBird answers these two with 400, not 422 (api-notes §7).
         (true, true) => {
-            return Err(ApiError::invalid(
+            return Err(ApiError::bad_request(
                 "only one of peer or peer_groups should be provided",
             ));
         }
         (false, false) => {
-            return Err(ApiError::invalid(
+            return Err(ApiError::bad_request(
                 "either peer or peer_groups should be provided",
             ));
         }

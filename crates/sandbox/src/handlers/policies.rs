@@ -172,6 +172,16 @@ fn check_rule_shape(r: &RuleRequest) -> Result<(), ApiError> {
             "specify either destinations or destination resources, not both",
         ));
     }
+    if !given(&r.sources) && r.source_resource.is_none() {
+        return Err(ApiError::invalid(
+            "policy rule should have sources or a source resource",
+        ));
+    }
+    if !given(&r.destinations) && r.destination_resource.is_none() {
+        return Err(ApiError::invalid(
+            "policy rule should have destinations or a destination resource",
+        ));
+    }
     if r.protocol == Protocol::NetbirdSsh {
         let authorized = r.authorized_groups.as_ref();
         let sources = r.sources.iter().flatten();
