@@ -2,6 +2,7 @@
 //! event and the response view. Declarations only; see each module.
 
 pub mod accounts;
+pub mod collection;
 pub mod dns;
 pub mod events;
 pub mod groups;
