@@ -40,14 +40,25 @@ impl Collection for Nameservers {
     }
 }
 
-fn save(a: &mut Account, ids: &mut IdGen, id: Option<&str>, spec: NameserverGroupSpec) -> SaveResult {
+fn save(
+    a: &mut Account,
+    ids: &mut IdGen,
+    id: Option<&str>,
+    spec: NameserverGroupSpec,
+) -> SaveResult {
     check(&spec)?;
     let groups = a.nameserver_groups.iter();
     unique(groups, |g| &g.spec.name, id, &spec.name, "nameserver group")?;
     a.check_groups(&spec.groups)?;
-    let (id, code) = Saved::id_and_code(ids, id, ["nameserver.group.add", "nameserver.group.update"]);
-    a.nameserver_groups
-        .insert(id.clone(), NameserverGroup { id: id.clone(), spec });
+    let (id, code) =
+        Saved::id_and_code(ids, id, ["nameserver.group.add", "nameserver.group.update"]);
+    a.nameserver_groups.insert(
+        id.clone(),
+        NameserverGroup {
+            id: id.clone(),
+            spec,
+        },
+    );
     Ok(Saved::new(id, code))
 }
 

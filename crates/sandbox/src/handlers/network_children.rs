@@ -53,7 +53,12 @@ impl Collection for Resources {
     fn meta(r: &NetworkResource) -> Vec<(&'static str, String)> {
         vec![("name", r.name.clone())]
     }
-    fn create(a: &mut Account, ids: &mut IdGen, net: Option<&str>, req: Self::Create) -> SaveResult {
+    fn create(
+        a: &mut Account,
+        ids: &mut IdGen,
+        net: Option<&str>,
+        req: Self::Create,
+    ) -> SaveResult {
         let net = net.unwrap_or_default().to_owned();
         save_resource(a, ids, net, None, req)
     }
@@ -79,7 +84,13 @@ fn save_resource(
 ) -> SaveResult {
     validate::non_empty("name", &req.name)?;
     let kind = validate::address_kind(&req.address)?;
-    unique(a.network_resources.iter(), |r| &r.name, id, &req.name, "resource")?;
+    unique(
+        a.network_resources.iter(),
+        |r| &r.name,
+        id,
+        &req.name,
+        "resource",
+    )?;
     a.check_groups(&req.groups)?;
     let codes = ["network.resource.create", "network.resource.update"];
     let (id, code) = Saved::id_and_code(ids, id, codes);
@@ -142,7 +153,12 @@ impl Collection for Routers {
     fn meta(r: &NetworkRouter) -> Vec<(&'static str, String)> {
         vec![("network_id", r.network_id.clone())]
     }
-    fn create(a: &mut Account, ids: &mut IdGen, net: Option<&str>, spec: Self::Create) -> SaveResult {
+    fn create(
+        a: &mut Account,
+        ids: &mut IdGen,
+        net: Option<&str>,
+        spec: Self::Create,
+    ) -> SaveResult {
         let net = net.unwrap_or_default().to_owned();
         save_router(a, ids, net, None, spec)
     }

@@ -51,8 +51,13 @@ impl Collection for Networks {
 fn save(a: &mut Account, ids: &mut IdGen, id: Option<&str>, spec: NetworkSpec) -> SaveResult {
     validate::non_empty("name", &spec.name)?;
     let (id, code) = Saved::id_and_code(ids, id, ["network.create", "network.update"]);
-    a.networks
-        .insert(id.clone(), Network { id: id.clone(), spec });
+    a.networks.insert(
+        id.clone(),
+        Network {
+            id: id.clone(),
+            spec,
+        },
+    );
     Ok(Saved::new(id, code))
 }
 

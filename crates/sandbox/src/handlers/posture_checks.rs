@@ -32,7 +32,11 @@ impl Collection for PostureChecks {
         save(a, ids, Some(id), spec)
     }
     fn deletable(_: &World, a: &Account, c: &PostureCheck) -> Result<(), ApiError> {
-        match a.policies.values().find(|p| p.source_posture_checks.contains(&c.id)) {
+        match a
+            .policies
+            .values()
+            .find(|p| p.source_posture_checks.contains(&c.id))
+        {
             Some(p) => Err(ApiError::new(
                 axum::http::StatusCode::PRECONDITION_FAILED,
                 format!("posture checks have been linked to policy: {}", p.name),
@@ -49,11 +53,22 @@ impl Collection for PostureChecks {
 fn save(a: &mut Account, ids: &mut IdGen, id: Option<&str>, spec: PostureCheckSpec) -> SaveResult {
     validate::non_empty("name", &spec.name)?;
     check_checks(&spec.checks)?;
-    unique(a.posture_checks.iter(), |c| &c.spec.name, id, &spec.name, "posture checks")?;
+    unique(
+        a.posture_checks.iter(),
+        |c| &c.spec.name,
+        id,
+        &spec.name,
+        "posture checks",
+    )?;
     let codes = ["posture.check.create", "posture.check.update"];
     let (id, code) = Saved::id_and_code(ids, id, codes);
-    a.posture_checks
-        .insert(id.clone(), PostureCheck { id: id.clone(), spec });
+    a.posture_checks.insert(
+        id.clone(),
+        PostureCheck {
+            id: id.clone(),
+            spec,
+        },
+    );
     Ok(Saved::new(id, code))
 }
 

@@ -53,7 +53,9 @@ fn save(a: &mut Account, ids: &mut IdGen, id: Option<&str>, spec: RouteSpec) -> 
                     .any(|g| spec.peer_groups.iter().flatten().any(|h| h == g))
         };
         let clash = a.routes.values().any(|r| {
-            Some(r.id.as_str()) != id && r.spec.network.as_ref() == Some(network) && same_router(&r.spec)
+            Some(r.id.as_str()) != id
+                && r.spec.network.as_ref() == Some(network)
+                && same_router(&r.spec)
         });
         if clash {
             return Err(ApiError::conflict(format!(

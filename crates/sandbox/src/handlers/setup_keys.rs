@@ -127,7 +127,11 @@ fn create(a: &mut Account, ids: &mut IdGen, req: CreateSetupKeyRequest) -> SaveR
         last_used: Ts::zero(),
         auto_groups,
         updated_at: now,
-        usage_limit: if one_off { 1 } else { usage_limit.unsigned_abs() },
+        usage_limit: if one_off {
+            1
+        } else {
+            usage_limit.unsigned_abs()
+        },
         ephemeral: req.ephemeral.unwrap_or(false),
         allow_extra_dns_labels: req.allow_extra_dns_labels.unwrap_or(false),
     };

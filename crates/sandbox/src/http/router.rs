@@ -8,9 +8,9 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 
+use super::collection::routes;
 use super::error::ApiError;
 use crate::app::App;
-use crate::handlers::collection::routes;
 use crate::handlers::{
     accounts, dns, events, groups, introspect, network_children as nc, networks, peers, policies,
     posture_checks as pc, routes as legacy, setup_keys, tenants, tokens, users,
@@ -57,13 +57,7 @@ fn people() -> Routes {
             "/api/users/{id}/tokens/{tid}",
             get(tokens::get_token).delete(tokens::delete_token),
         )
-        .route("/api/peers", get(peers::list_peers))
-        .route(
-            "/api/peers/{id}",
-            get(peers::get_peer)
-                .put(peers::update_peer)
-                .delete(peers::delete_peer),
-        )
+        .merge(routes::<peers::Peers>())
         .route("/api/events/audit", get(events::audit_events))
 }
 

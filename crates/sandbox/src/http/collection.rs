@@ -9,15 +9,15 @@
 //! write under the world lock, audit it and answer the view.
 
 use axum::extract::FromRequestParts;
-use axum::extract::rejection::RawPathParamsRejection;
 use axum::extract::RawPathParams;
+use axum::extract::rejection::RawPathParamsRejection;
 use axum::http::request::Parts;
 use axum::routing::{MethodRouter, get};
 use indexmap::IndexMap;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::prelude::*;
+use crate::handlers::prelude::*;
 use crate::world::ids::IdGen;
 
 /// What a create or update did: the object's id, the audit code (none: nothing to audit)
@@ -108,12 +108,7 @@ pub trait Collection: Send + Sync + 'static {
         req: Self::Create,
     ) -> SaveResult;
     /// Checks and stores a change to the existing object `id`.
-    fn update(
-        a: &mut Account,
-        ids: &mut IdGen,
-        id: &str,
-        req: Self::Update,
-    ) -> SaveResult;
+    fn update(a: &mut Account, ids: &mut IdGen, id: &str, req: Self::Update) -> SaveResult;
     /// Refuses to delete `item` (while something else needs it).
     fn deletable(_w: &World, _a: &Account, _item: &Self::Item) -> Result<(), ApiError> {
         Ok(())
