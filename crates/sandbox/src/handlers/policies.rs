@@ -1,14 +1,14 @@
 //! `/api/policies`. Requests name groups by id (`sources`, `destinations`); responses answer
 //! them as `GroupMinimum` objects. Names are not unique.
 //!
-//! Checks (422 unless noted): a name, at least one rule, sources or a source resource but
-//! not both (likewise destinations), no ports with protocol `all` or `icmp`, ports and
+//! Checks (422 unless noted): a name, at least one rule, sources or a source resource,
+//! exactly one (likewise destinations; neither is 422 as in NetBird), no ports with protocol `all` or `icmp`, ports and
 //! ranges within 1..=65535 and not both, `authorized_groups` for every source group with
 //! protocol `netbird-ssh`, known posture checks; unknown groups, resources and peers are 404.
+//! Unknown groups and posture checks are a deliberate strictness: NetBird drops them
+//! silently (docs/sandbox.md).
 //!
 //! Like NetBird (netbird#3583), a policy keeps only its first rule.
-
-use indexmap::IndexMap;
 
 use super::prelude::*;
 use crate::world::resources::{

@@ -2,7 +2,7 @@
 //! per account: 409) or creates a service user; the answer to inviting carries a `password`,
 //! the only time it is shown. `GET /api/users/current` answers the caller. Roles must be
 //! NetBird's (422 `unknown user role`); auto groups must exist (404). Nobody deletes or
-//! blocks themselves (422).
+//! blocks themselves (422). A `PUT` without `auto_groups` is 400, as NetBird answers.
 
 use super::prelude::*;
 use crate::world::people::User;
