@@ -8,109 +8,58 @@
 use super::prelude::*;
 use crate::world::network::{DnsSettings, NameserverGroup, NameserverGroupSpec};
 
-/// `GET /api/dns/nameservers`.
-pub async fn list_nameservers(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
-    app.read(|w| {
-        let a = w.account(&ctx.account_id)?;
-        list(a.nameserver_groups.values(), render::nameserver_group)
-    })
+/// `/api/dns/nameservers`.
+pub struct Nameservers;
+
+impl Collection for Nameservers {
+    type Item = NameserverGroup;
+    type Create = NameserverGroupSpec;
+    type Update = NameserverGroupSpec;
+    type View<'a> = render::WithId<'a, NameserverGroupSpec>;
+    const PATHS: [&'static str; 2] = ["/api/dns/nameservers", "/api/dns/nameservers/{id}"];
+    const WHAT: &'static str = "nameserver group";
+
+    fn table(a: &Account) -> &IndexMap<String, NameserverGroup> {
+        &a.nameserver_groups
+    }
+    fn view<'a>(_: &'a Account, g: &'a NameserverGroup) -> Self::View<'a> {
+        render::nameserver_group(g)
+    }
+    fn meta(g: &NameserverGroup) -> Vec<(&'static str, String)> {
+        vec![("name", g.spec.name.clone())]
+    }
+    fn create(a: &mut Account, ids: &mut IdGen, _: Option<&str>, spec: Self::Create) -> SaveResult {
+        save(a, ids, None, spec)
+    }
+    fn update(a: &mut Account, ids: &mut IdGen, id: &str, spec: Self::Update) -> SaveResult {
+        save(a, ids, Some(id), spec)
+    }
+    fn remove(a: &mut Account, id: &str) -> &'static str {
+        a.nameserver_groups.shift_remove(id);
+        "nameserver.group.delete"
+    }
 }
 
-/// `GET /api/dns/nameservers/{id}`.
-pub async fn get_nameserver(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    app.read(|w| {
-        let a = w.account(&ctx.account_id)?;
-        let g = a
-            .nameserver_groups
-            .get(&id)
-            .ok_or_else(|| missing("nameserver group", &id))?;
-        json(&render::nameserver_group(g))
-    })
-}
-
-/// `POST /api/dns/nameservers`.
-pub async fn create_nameserver(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    body: Bytes,
-) -> ApiResult {
-    let spec: NameserverGroupSpec = parse(&body)?;
-    save(&app, &ctx, None, spec).await
-}
-
-/// `PUT /api/dns/nameservers/{id}`.
-pub async fn update_nameserver(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult {
-    let spec: NameserverGroupSpec = parse(&body)?;
-    save(&app, &ctx, Some(id), spec).await
-}
-
-/// `DELETE /api/dns/nameservers/{id}`.
-pub async fn delete_nameserver(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    app.write(|w| {
-        let (a, _) = w.account_mut(&ctx.account_id)?;
-        let g = a
-            .nameserver_groups
-            .shift_remove(&id)
-            .ok_or_else(|| missing("nameserver group", &id))?;
-        a.audit(
-            &ctx.user,
-            "nameserver.group.delete",
-            &id,
-            &[("name", &g.spec.name)],
-        );
-        empty()
-    })
-    .await
-}
-
-async fn save(app: &App, ctx: &Ctx, id: Option<String>, spec: NameserverGroupSpec) -> ApiResult {
+fn save(
+    a: &mut Account,
+    ids: &mut IdGen,
+    id: Option<&str>,
+    spec: NameserverGroupSpec,
+) -> SaveResult {
     check(&spec)?;
-    app.write(|w| {
-        let (a, ids) = w.account_mut(&ctx.account_id)?;
-        if let Some(id) = &id
-            && !a.nameserver_groups.contains_key(id)
-        {
-            return Err(missing("nameserver group", id));
-        }
-        let taken = a
-            .nameserver_groups
-            .values()
-            .any(|g| g.spec.name == spec.name && Some(&g.id) != id.as_ref());
-        if taken {
-            return Err(ApiError::invalid(format!(
-                "nameserver group with name {} already exists",
-                spec.name
-            )));
-        }
-        a.check_groups(&spec.groups)?;
-        let code = if id.is_some() {
-            "nameserver.group.update"
-        } else {
-            "nameserver.group.add"
-        };
-        let g = NameserverGroup {
-            id: id.unwrap_or_else(|| ids.id()),
+    let groups = a.nameserver_groups.iter();
+    unique(groups, |g| &g.spec.name, id, &spec.name, "nameserver group")?;
+    a.check_groups(&spec.groups)?;
+    let (id, code) =
+        Saved::id_and_code(ids, id, ["nameserver.group.add", "nameserver.group.update"]);
+    a.nameserver_groups.insert(
+        id.clone(),
+        NameserverGroup {
+            id: id.clone(),
             spec,
-        };
-        a.audit(&ctx.user, code, &g.id, &[("name", &g.spec.name)]);
-        let view = json(&render::nameserver_group(&g))?;
-        a.nameserver_groups.insert(g.id.clone(), g);
-        Ok(view)
-    })
-    .await
+        },
+    );
+    Ok(Saved::new(id, code))
 }
 
 fn check(spec: &NameserverGroupSpec) -> Result<(), ApiError> {

@@ -18,90 +18,67 @@ pub struct GroupRequest {
     resources: Option<Vec<ResourceRef>>,
 }
 
-/// `GET /api/groups[?name=]`.
-pub async fn list_groups(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
-    app.read(|w| {
-        let a = w.account(&ctx.account_id)?;
-        if let Some(name) = ctx.param("name") {
-            let id = a
-                .group_id_by_name(name)
-                .ok_or_else(|| missing("group", name))?;
-            return json(&[render::group(a, a.group(id)?)]);
+/// `/api/groups[?name=]`.
+pub struct Groups;
+
+impl Collection for Groups {
+    type Item = Group;
+    type Create = GroupRequest;
+    type Update = GroupRequest;
+    type View<'a> = render::GroupView<'a>;
+    const PATHS: [&'static str; 2] = ["/api/groups", "/api/groups/{id}"];
+    const WHAT: &'static str = "group";
+
+    fn table(a: &Account) -> &IndexMap<String, Group> {
+        &a.groups
+    }
+    /// `?name=` answers a one-element list, or 404.
+    fn select<'a>(a: &'a Account, ctx: &Ctx) -> Result<Vec<&'a Group>, ApiError> {
+        match ctx.param("name") {
+            Some(name) => {
+                let id = a
+                    .group_id_by_name(name)
+                    .ok_or_else(|| missing("group", name))?;
+                Ok(vec![a.group(id)?])
+            }
+            None => Ok(a.groups.values().collect()),
         }
-        list(a.groups.values(), |g| render::group(a, g))
-    })
-}
-
-/// `GET /api/groups/{id}`.
-pub async fn get_group(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    app.read(|w| {
-        let a = w.account(&ctx.account_id)?;
-        json(&render::group(a, a.group(&id)?))
-    })
-}
-
-/// `POST /api/groups`.
-pub async fn create_group(State(app): AppState, Extension(ctx): Caller, body: Bytes) -> ApiResult {
-    let req: GroupRequest = parse(&body)?;
-    app.write(|w| {
-        let (a, ids) = w.account_mut(&ctx.account_id)?;
+    }
+    fn view<'a>(a: &'a Account, g: &'a Group) -> Self::View<'a> {
+        render::group(a, g)
+    }
+    fn meta(g: &Group) -> Vec<(&'static str, String)> {
+        vec![("name", g.name.clone())]
+    }
+    fn create(a: &mut Account, ids: &mut IdGen, _: Option<&str>, req: Self::Create) -> SaveResult {
         let group = build(a, ids.id(), req)?;
-        a.audit(&ctx.user, "group.add", &group.id, &[("name", &group.name)]);
         let id = group.id.clone();
         a.put_group(group);
-        json(&render::group(a, a.group(&id)?))
-    })
-    .await
-}
-
-/// `PUT /api/groups/{id}`.
-pub async fn update_group(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult {
-    let req: GroupRequest = parse(&body)?;
-    app.write(|w| {
-        let (a, _) = w.account_mut(&ctx.account_id)?;
-        if a.group(&id)?.name == "All" {
+        Ok(Saved::new(id, "group.add"))
+    }
+    fn update(a: &mut Account, _: &mut IdGen, id: &str, req: Self::Update) -> SaveResult {
+        if a.group(id)?.name == "All" {
             return Err(ApiError::invalid("updating the 'All' group is not allowed"));
         }
-        let group = build(a, id.clone(), req)?;
-        a.audit(&ctx.user, "group.update", &id, &[("name", &group.name)]);
+        let group = build(a, id.to_owned(), req)?;
         a.put_group(group);
-        json(&render::group(a, a.group(&id)?))
-    })
-    .await
-}
-
-/// `DELETE /api/groups/{id}`.
-pub async fn delete_group(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    app.write(|w| {
-        let a = w.account(&ctx.account_id)?;
-        let name = a.group(&id)?.name.clone();
-        if name == "All" {
+        Ok(Saved::new(id.to_owned(), "group.update"))
+    }
+    fn deletable(w: &World, a: &Account, g: &Group) -> Result<(), ApiError> {
+        if g.name == "All" {
             return Err(ApiError::invalid("deleting the 'All' group is not allowed"));
         }
-        if let Some((kind, by)) = link_of(w, a, &id) {
-            return Err(ApiError::bad_request(format!(
+        match link_of(w, a, &g.id) {
+            Some((kind, by)) => Err(ApiError::bad_request(format!(
                 "group has been linked to {kind}: {by}"
-            )));
+            ))),
+            None => Ok(()),
         }
-        let (a, _) = w.account_mut(&ctx.account_id)?;
-        a.remove_group(&id);
-        a.audit(&ctx.user, "group.delete", &id, &[("name", &name)]);
-        empty()
-    })
-    .await
+    }
+    fn remove(a: &mut Account, id: &str) -> &'static str {
+        a.remove_group(id);
+        "group.delete"
+    }
 }
 
 /// Checks a request and builds the group it describes.

@@ -5,82 +5,33 @@
 use super::prelude::*;
 use crate::world::network::{Network, NetworkSpec};
 
-/// `GET /api/networks`.
-pub async fn list_networks(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
-    app.read(|w| {
-        let a = w.account(&ctx.account_id)?;
-        list(a.networks.values(), |n| render::network(a, n))
-    })
-}
+/// `/api/networks`.
+pub struct Networks;
 
-/// `GET /api/networks/{id}`.
-pub async fn get_network(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    app.read(|w| {
-        let a = w.account(&ctx.account_id)?;
-        json(&render::network(a, network(a, &id)?))
-    })
-}
+impl Collection for Networks {
+    type Item = Network;
+    type Create = NetworkSpec;
+    type Update = NetworkSpec;
+    type View<'a> = render::NetworkView<'a>;
+    const PATHS: [&'static str; 2] = ["/api/networks", "/api/networks/{id}"];
+    const WHAT: &'static str = "network";
 
-/// `POST /api/networks`.
-pub async fn create_network(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    body: Bytes,
-) -> ApiResult {
-    let spec: NetworkSpec = parse(&body)?;
-    validate::non_empty("name", &spec.name)?;
-    app.write(|w| {
-        let (a, ids) = w.account_mut(&ctx.account_id)?;
-        let n = Network { id: ids.id(), spec };
-        a.audit(
-            &ctx.user,
-            "network.create",
-            &n.id,
-            &[("name", &n.spec.name)],
-        );
-        let view = json(&render::network(a, &n))?;
-        a.networks.insert(n.id.clone(), n);
-        Ok(view)
-    })
-    .await
-}
-
-/// `PUT /api/networks/{id}`.
-pub async fn update_network(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult {
-    let spec: NetworkSpec = parse(&body)?;
-    validate::non_empty("name", &spec.name)?;
-    app.write(|w| {
-        let (a, _) = w.account_mut(&ctx.account_id)?;
-        network(a, &id)?;
-        a.audit(&ctx.user, "network.update", &id, &[("name", &spec.name)]);
-        let n = Network {
-            id: id.clone(),
-            spec,
-        };
-        a.networks.insert(id.clone(), n);
-        json(&render::network(a, network(a, &id)?))
-    })
-    .await
-}
-
-/// `DELETE /api/networks/{id}`.
-pub async fn delete_network(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    app.write(|w| {
-        let (a, _) = w.account_mut(&ctx.account_id)?;
-        let name = network(a, &id)?.spec.name.clone();
+    fn table(a: &Account) -> &IndexMap<String, Network> {
+        &a.networks
+    }
+    fn view<'a>(a: &'a Account, n: &'a Network) -> Self::View<'a> {
+        render::network(a, n)
+    }
+    fn meta(n: &Network) -> Vec<(&'static str, String)> {
+        vec![("name", n.spec.name.clone())]
+    }
+    fn create(a: &mut Account, ids: &mut IdGen, _: Option<&str>, spec: Self::Create) -> SaveResult {
+        save(a, ids, None, spec)
+    }
+    fn update(a: &mut Account, ids: &mut IdGen, id: &str, spec: Self::Update) -> SaveResult {
+        save(a, ids, Some(id), spec)
+    }
+    fn remove(a: &mut Account, id: &str) -> &'static str {
         let resources: Vec<String> = a
             .network_resources
             .values()
@@ -92,11 +43,22 @@ pub async fn delete_network(
         }
         a.network_resources.retain(|_, r| r.network_id != id);
         a.network_routers.retain(|_, r| r.network_id != id);
-        a.networks.shift_remove(&id);
-        a.audit(&ctx.user, "network.delete", &id, &[("name", &name)]);
-        empty()
-    })
-    .await
+        a.networks.shift_remove(id);
+        "network.delete"
+    }
+}
+
+fn save(a: &mut Account, ids: &mut IdGen, id: Option<&str>, spec: NetworkSpec) -> SaveResult {
+    validate::non_empty("name", &spec.name)?;
+    let (id, code) = Saved::id_and_code(ids, id, ["network.create", "network.update"]);
+    a.networks.insert(
+        id.clone(),
+        Network {
+            id: id.clone(),
+            spec,
+        },
+    );
+    Ok(Saved::new(id, code))
 }
 
 /// The network `id`, or 404.

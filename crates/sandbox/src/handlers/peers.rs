@@ -3,6 +3,8 @@
 //! objects. `GET` filters by `name` and `ip`; `PUT` updates a known peer's settable fields;
 //! `DELETE` removes a known peer (and takes it out of its groups).
 
+use axum::http::StatusCode;
+
 use super::prelude::*;
 
 /// `PeerRequest`.
@@ -16,88 +18,70 @@ pub struct PeerRequest {
     approval_required: Option<bool>,
 }
 
-/// `GET /api/peers[?name=&ip=]`.
-pub async fn list_peers(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
-    let name = ctx.param("name");
-    let ip = ctx.param("ip");
-    app.read(|w| {
-        let a = w.account(&ctx.account_id)?;
-        let matches = |p: &&Value, key: &str, want: Option<&str>| {
-            want.is_none_or(|want| p.get(key).and_then(Value::as_str) == Some(want))
+/// `/api/peers[?name=&ip=]`.
+pub struct Peers;
+
+impl Collection for Peers {
+    type Item = Value;
+    type Create = serde::de::IgnoredAny;
+    type Update = PeerRequest;
+    type View<'a> = &'a Value;
+    const PATHS: [&'static str; 2] = ["/api/peers", "/api/peers/{id}"];
+    const WHAT: &'static str = "peer";
+    const CREATES: bool = false;
+
+    fn table(a: &Account) -> &IndexMap<String, Value> {
+        &a.peers
+    }
+    fn select<'a>(a: &'a Account, ctx: &Ctx) -> Result<Vec<&'a Value>, ApiError> {
+        let is = |p: &Value, key: &str| {
+            ctx.param(key)
+                .is_none_or(|want| p.get(key).and_then(Value::as_str) == Some(want))
         };
-        let peers = a
-            .peers
+        Ok(a.peers
             .values()
-            .filter(|p| matches(p, "name", name) && matches(p, "ip", ip));
-        list(peers, |p| p)
-    })
-}
-
-/// `GET /api/peers/{id}`.
-pub async fn get_peer(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    app.read(|w| {
-        let a = w.account(&ctx.account_id)?;
-        json(a.peers.get(&id).ok_or_else(|| missing("peer", &id))?)
-    })
-}
-
-/// `PUT /api/peers/{id}`.
-pub async fn update_peer(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult {
-    let req: PeerRequest = parse(&body)?;
-    validate::non_empty("name", &req.name)?;
-    app.write(|w| {
-        let (a, _) = w.account_mut(&ctx.account_id)?;
-        let peer = a.peers.get_mut(&id).ok_or_else(|| missing("peer", &id))?;
+            .filter(|p| is(p, "name") && is(p, "ip"))
+            .collect())
+    }
+    fn view<'a>(_: &'a Account, p: &'a Value) -> &'a Value {
+        p
+    }
+    fn meta(p: &Value) -> Vec<(&'static str, String)> {
+        let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
+        vec![("name", name.to_owned())]
+    }
+    fn create(_: &mut Account, _: &mut IdGen, _: Option<&str>, _: Self::Create) -> SaveResult {
+        Err(ApiError::from_status(StatusCode::METHOD_NOT_ALLOWED))
+    }
+    fn update(a: &mut Account, _: &mut IdGen, id: &str, req: PeerRequest) -> SaveResult {
+        validate::non_empty("name", &req.name)?;
+        let peer = a.peers.get_mut(id).ok_or_else(|| missing("peer", id))?;
         let renamed = peer.get("name").and_then(Value::as_str) != Some(req.name.as_str());
         if let Value::Object(map) = peer {
-            map.insert("name".to_owned(), Value::from(req.name.clone()));
-            map.insert("ssh_enabled".to_owned(), Value::from(req.ssh_enabled));
-            map.insert(
-                "login_expiration_enabled".to_owned(),
-                Value::from(req.login_expiration_enabled),
+            let mut set = |k: &str, v: Value| map.insert(k.to_owned(), v);
+            set("name", Value::from(req.name));
+            set("ssh_enabled", Value::from(req.ssh_enabled));
+            set(
+                "login_expiration_enabled",
+                req.login_expiration_enabled.into(),
             );
-            map.insert(
-                "inactivity_expiration_enabled".to_owned(),
-                Value::from(req.inactivity_expiration_enabled),
-            );
+            let inactivity = req.inactivity_expiration_enabled;
+            set("inactivity_expiration_enabled", inactivity.into());
             if let Some(approval) = req.approval_required {
-                map.insert("approval_required".to_owned(), Value::from(approval));
+                set("approval_required", Value::from(approval));
             }
         }
-        let view = json(peer)?;
-        if renamed {
-            a.audit(&ctx.user, "peer.rename", &id, &[("name", &req.name)]);
-        }
-        Ok(view)
-    })
-    .await
-}
-
-/// `DELETE /api/peers/{id}`.
-pub async fn delete_peer(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    app.write(|w| {
-        let (a, _) = w.account_mut(&ctx.account_id)?;
-        a.peers
-            .shift_remove(&id)
-            .ok_or_else(|| missing("peer", &id))?;
+        Ok(Saved {
+            id: id.to_owned(),
+            code: renamed.then_some("peer.rename"),
+            once: None,
+        })
+    }
+    fn remove(a: &mut Account, id: &str) -> &'static str {
+        a.peers.shift_remove(id);
         for g in a.groups.values_mut() {
-            g.peers.retain(|p| *p != id);
+            g.peers.retain(|p| p != id);
         }
-        a.audit(&ctx.user, "user.peer.delete", &id, &[]);
-        empty()
-    })
-    .await
+        "user.peer.delete"
+    }
 }

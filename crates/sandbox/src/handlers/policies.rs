@@ -1,14 +1,14 @@
 //! `/api/policies`. Requests name groups by id (`sources`, `destinations`); responses answer
 //! them as `GroupMinimum` objects. Names are not unique.
 //!
-//! Checks (422 unless noted): a name, at least one rule, sources or a source resource but
-//! not both (likewise destinations), no ports with protocol `all` or `icmp`, ports and
+//! Checks (422 unless noted): a name, at least one rule, sources or a source resource,
+//! exactly one (likewise destinations; neither is 422 as in NetBird), no ports with protocol `all` or `icmp`, ports and
 //! ranges within 1..=65535 and not both, `authorized_groups` for every source group with
 //! protocol `netbird-ssh`, known posture checks; unknown groups, resources and peers are 404.
+//! Unknown groups and posture checks are a deliberate strictness: NetBird drops them
+//! silently (docs/sandbox.md).
 //!
 //! Like NetBird (netbird#3583), a policy keeps only its first rule.
-
-use indexmap::IndexMap;
 
 use super::prelude::*;
 use crate::world::resources::{
@@ -55,109 +55,75 @@ pub struct RuleRequest {
     destination_resource: Option<ResourceRef>,
 }
 
-/// `GET /api/policies`.
-pub async fn list_policies(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
-    app.read(|w| {
-        let a = w.account(&ctx.account_id)?;
-        list(a.policies.values(), |p| render::policy(a, p))
-    })
+/// `/api/policies`.
+pub struct Policies;
+
+impl Collection for Policies {
+    type Item = Policy;
+    type Create = PolicyRequest;
+    type Update = PolicyRequest;
+    type View<'a> = render::PolicyView<'a>;
+    const PATHS: [&'static str; 2] = ["/api/policies", "/api/policies/{id}"];
+    const WHAT: &'static str = "policy";
+
+    fn table(a: &Account) -> &IndexMap<String, Policy> {
+        &a.policies
+    }
+    fn view<'a>(a: &'a Account, p: &'a Policy) -> Self::View<'a> {
+        render::policy(a, p)
+    }
+    fn meta(p: &Policy) -> Vec<(&'static str, String)> {
+        vec![("name", p.name.clone())]
+    }
+    fn create(a: &mut Account, ids: &mut IdGen, _: Option<&str>, req: Self::Create) -> SaveResult {
+        save(a, ids, None, req)
+    }
+    fn update(a: &mut Account, ids: &mut IdGen, id: &str, req: Self::Update) -> SaveResult {
+        save(a, ids, Some(id), req)
+    }
+    fn remove(a: &mut Account, id: &str) -> &'static str {
+        a.policies.shift_remove(id);
+        "policy.delete"
+    }
 }
 
-/// `GET /api/policies/{id}`.
-pub async fn get_policy(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    app.read(|w| {
-        let a = w.account(&ctx.account_id)?;
-        let p = a.policies.get(&id).ok_or_else(|| missing("policy", &id))?;
-        json(&render::policy(a, p))
-    })
-}
-
-/// `POST /api/policies`.
-pub async fn create_policy(State(app): AppState, Extension(ctx): Caller, body: Bytes) -> ApiResult {
-    let req: PolicyRequest = parse(&body)?;
-    save(&app, &ctx, None, req).await
-}
-
-/// `PUT /api/policies/{id}`.
-pub async fn update_policy(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult {
-    let req: PolicyRequest = parse(&body)?;
-    save(&app, &ctx, Some(id), req).await
-}
-
-/// `DELETE /api/policies/{id}`.
-pub async fn delete_policy(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    app.write(|w| {
-        let (a, _) = w.account_mut(&ctx.account_id)?;
-        let p = a
-            .policies
-            .shift_remove(&id)
-            .ok_or_else(|| missing("policy", &id))?;
-        a.audit(&ctx.user, "policy.delete", &id, &[("name", &p.name)]);
-        empty()
-    })
-    .await
-}
-
-async fn save(app: &App, ctx: &Ctx, id: Option<String>, req: PolicyRequest) -> ApiResult {
+fn save(a: &mut Account, ids: &mut IdGen, id: Option<&str>, req: PolicyRequest) -> SaveResult {
     validate::non_empty("name", &req.name)?;
     if req.rules.is_empty() {
         return Err(ApiError::invalid("policy should have at least one rule"));
     }
     req.rules.iter().try_for_each(check_rule_shape)?;
-    app.write(|w| {
-        let (a, ids) = w.account_mut(&ctx.account_id)?;
-        let old = match &id {
-            Some(id) => Some(a.policies.get(id).ok_or_else(|| missing("policy", id))?),
-            None => None,
-        };
-        let checks = req.source_posture_checks.unwrap_or_default();
-        if let Some(bad) = checks.iter().find(|c| !a.posture_checks.contains_key(*c)) {
-            return Err(ApiError::invalid(format!(
-                "invalid posture check id: {bad}"
-            )));
-        }
-        let mut rules = Vec::new();
-        // NetBird keeps only the first rule of a policy (netbird#3583).
-        if let Some(first) = req.rules.into_iter().next() {
-            check_rule_refs(a, &first)?;
-            let keep = first
-                .id
-                .clone()
-                .filter(|rid| old.is_some_and(|p| p.rules.iter().any(|r| &r.id == rid)));
-            rules.push(rule(keep.unwrap_or_else(|| ids.id()), first));
-        }
-        let policy = Policy {
-            id: id.clone().unwrap_or_else(|| ids.id()),
-            name: req.name,
-            description: req.description,
-            enabled: req.enabled,
-            source_posture_checks: checks,
-            rules,
-        };
-        let code = if id.is_some() {
-            "policy.update"
-        } else {
-            "policy.add"
-        };
-        a.audit(&ctx.user, code, &policy.id, &[("name", &policy.name)]);
-        let view = json(&render::policy(a, &policy))?;
-        a.policies.insert(policy.id.clone(), policy);
-        Ok(view)
-    })
-    .await
+    let checks = req.source_posture_checks.unwrap_or_default();
+    if let Some(bad) = checks.iter().find(|c| !a.posture_checks.contains_key(*c)) {
+        return Err(ApiError::invalid(format!(
+            "invalid posture check id: {bad}"
+        )));
+    }
+    // NetBird keeps only the first rule of a policy (netbird#3583).
+    let first = req.rules.into_iter().next();
+    if let Some(first) = &first {
+        check_rule_refs(a, first)?;
+    }
+    let old = id.and_then(|id| a.policies.get(id));
+    let keep = first
+        .as_ref()
+        .and_then(|r| r.id.clone())
+        .filter(|rid| old.is_some_and(|p| p.rules.iter().any(|r| &r.id == rid)));
+    let rules = first
+        .map(|r| rule(keep.unwrap_or_else(|| ids.id()), r))
+        .into_iter()
+        .collect();
+    let (id, code) = Saved::id_and_code(ids, id, ["policy.add", "policy.update"]);
+    let policy = Policy {
+        id: id.clone(),
+        name: req.name,
+        description: req.description,
+        enabled: req.enabled,
+        source_posture_checks: checks,
+        rules,
+    };
+    a.policies.insert(id.clone(), policy);
+    Ok(Saved::new(id, code))
 }
 
 fn check_rule_shape(r: &RuleRequest) -> Result<(), ApiError> {
@@ -170,6 +136,16 @@ fn check_rule_shape(r: &RuleRequest) -> Result<(), ApiError> {
     if given(&r.destinations) && r.destination_resource.is_some() {
         return Err(ApiError::invalid(
             "specify either destinations or destination resources, not both",
+        ));
+    }
+    if !given(&r.sources) && r.source_resource.is_none() {
+        return Err(ApiError::invalid(
+            "policy rule should have sources or a source resource",
+        ));
+    }
+    if !given(&r.destinations) && r.destination_resource.is_none() {
+        return Err(ApiError::invalid(
+            "policy rule should have destinations or a destination resource",
         ));
     }
     if r.protocol == Protocol::NetbirdSsh {

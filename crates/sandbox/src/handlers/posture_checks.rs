@@ -5,114 +5,71 @@
 use super::prelude::*;
 use crate::world::resources::{Checks, PostureCheck, PostureCheckSpec};
 
-/// `GET /api/posture-checks`.
-pub async fn list_checks(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
-    app.read(|w| {
-        let a = w.account(&ctx.account_id)?;
-        list(a.posture_checks.values(), render::posture_check)
-    })
-}
+/// `/api/posture-checks`.
+pub struct PostureChecks;
 
-/// `GET /api/posture-checks/{id}`.
-pub async fn get_check(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    app.read(|w| {
-        let a = w.account(&ctx.account_id)?;
-        let c = a
-            .posture_checks
-            .get(&id)
-            .ok_or_else(|| missing("posture checks", &id))?;
-        json(&render::posture_check(c))
-    })
-}
+impl Collection for PostureChecks {
+    type Item = PostureCheck;
+    type Create = PostureCheckSpec;
+    type Update = PostureCheckSpec;
+    type View<'a> = render::WithId<'a, PostureCheckSpec>;
+    const PATHS: [&'static str; 2] = ["/api/posture-checks", "/api/posture-checks/{id}"];
+    const WHAT: &'static str = "posture checks";
 
-/// `POST /api/posture-checks`.
-pub async fn create_check(State(app): AppState, Extension(ctx): Caller, body: Bytes) -> ApiResult {
-    let spec: PostureCheckSpec = parse(&body)?;
-    save(&app, &ctx, None, spec).await
-}
-
-/// `PUT /api/posture-checks/{id}`.
-pub async fn update_check(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult {
-    let spec: PostureCheckSpec = parse(&body)?;
-    save(&app, &ctx, Some(id), spec).await
-}
-
-/// `DELETE /api/posture-checks/{id}`.
-pub async fn delete_check(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    app.write(|w| {
-        let (a, _) = w.account_mut(&ctx.account_id)?;
-        let name = a
-            .posture_checks
-            .get(&id)
-            .ok_or_else(|| missing("posture checks", &id))?
-            .spec
-            .name
-            .clone();
-        if let Some(p) = a
+    fn table(a: &Account) -> &IndexMap<String, PostureCheck> {
+        &a.posture_checks
+    }
+    fn view<'a>(_: &'a Account, c: &'a PostureCheck) -> Self::View<'a> {
+        render::posture_check(c)
+    }
+    fn meta(c: &PostureCheck) -> Vec<(&'static str, String)> {
+        vec![("name", c.spec.name.clone())]
+    }
+    fn create(a: &mut Account, ids: &mut IdGen, _: Option<&str>, spec: Self::Create) -> SaveResult {
+        save(a, ids, None, spec)
+    }
+    fn update(a: &mut Account, ids: &mut IdGen, id: &str, spec: Self::Update) -> SaveResult {
+        save(a, ids, Some(id), spec)
+    }
+    fn deletable(_: &World, a: &Account, c: &PostureCheck) -> Result<(), ApiError> {
+        match a
             .policies
             .values()
-            .find(|p| p.source_posture_checks.contains(&id))
+            .find(|p| p.source_posture_checks.contains(&c.id))
         {
-            return Err(ApiError::new(
+            Some(p) => Err(ApiError::new(
                 axum::http::StatusCode::PRECONDITION_FAILED,
                 format!("posture checks have been linked to policy: {}", p.name),
-            ));
+            )),
+            None => Ok(()),
         }
-        a.posture_checks.shift_remove(&id);
-        a.audit(&ctx.user, "posture.check.delete", &id, &[("name", &name)]);
-        empty()
-    })
-    .await
+    }
+    fn remove(a: &mut Account, id: &str) -> &'static str {
+        a.posture_checks.shift_remove(id);
+        "posture.check.delete"
+    }
 }
 
-async fn save(app: &App, ctx: &Ctx, id: Option<String>, spec: PostureCheckSpec) -> ApiResult {
+fn save(a: &mut Account, ids: &mut IdGen, id: Option<&str>, spec: PostureCheckSpec) -> SaveResult {
     validate::non_empty("name", &spec.name)?;
     check_checks(&spec.checks)?;
-    app.write(|w| {
-        let (a, ids) = w.account_mut(&ctx.account_id)?;
-        if let Some(id) = &id
-            && !a.posture_checks.contains_key(id)
-        {
-            return Err(missing("posture checks", id));
-        }
-        let taken = a
-            .posture_checks
-            .values()
-            .any(|c| c.spec.name == spec.name && Some(&c.id) != id.as_ref());
-        if taken {
-            return Err(ApiError::invalid(format!(
-                "posture checks with name {} already exists",
-                spec.name
-            )));
-        }
-        let code = if id.is_some() {
-            "posture.check.update"
-        } else {
-            "posture.check.create"
-        };
-        let check = PostureCheck {
-            id: id.unwrap_or_else(|| ids.id()),
+    unique(
+        a.posture_checks.iter(),
+        |c| &c.spec.name,
+        id,
+        &spec.name,
+        "posture checks",
+    )?;
+    let codes = ["posture.check.create", "posture.check.update"];
+    let (id, code) = Saved::id_and_code(ids, id, codes);
+    a.posture_checks.insert(
+        id.clone(),
+        PostureCheck {
+            id: id.clone(),
             spec,
-        };
-        a.audit(&ctx.user, code, &check.id, &[("name", &check.spec.name)]);
-        let view = json(&render::posture_check(&check))?;
-        a.posture_checks.insert(check.id.clone(), check);
-        Ok(view)
-    })
-    .await
+        },
+    );
+    Ok(Saved::new(id, code))
 }
 
 fn check_checks(c: &Checks) -> Result<(), ApiError> {

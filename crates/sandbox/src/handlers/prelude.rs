@@ -5,8 +5,12 @@ pub use std::sync::Arc;
 
 pub use axum::body::Bytes;
 pub use axum::extract::{Extension, Path, State};
+pub use indexmap::IndexMap;
 pub use serde::Deserialize;
 pub use serde_json::Value;
+
+pub use crate::http::collection::{Collection, SaveResult, Saved, unique};
+pub use crate::world::ids::IdGen;
 
 pub use crate::app::App;
 pub use crate::http::auth::Ctx;

@@ -6,115 +6,71 @@
 use super::prelude::*;
 use crate::world::network::{Route, RouteSpec};
 
-/// `GET /api/routes`.
-pub async fn list_routes(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
-    app.read(|w| list(w.account(&ctx.account_id)?.routes.values(), render::route))
+/// `/api/routes`.
+pub struct Routes;
+
+impl Collection for Routes {
+    type Item = Route;
+    type Create = RouteSpec;
+    type Update = RouteSpec;
+    type View<'a> = render::RouteView<'a>;
+    const PATHS: [&'static str; 2] = ["/api/routes", "/api/routes/{id}"];
+    const WHAT: &'static str = "route";
+
+    fn table(a: &Account) -> &IndexMap<String, Route> {
+        &a.routes
+    }
+    fn view<'a>(_: &'a Account, r: &'a Route) -> Self::View<'a> {
+        render::route(r)
+    }
+    fn meta(r: &Route) -> Vec<(&'static str, String)> {
+        vec![("name", r.spec.network_id.clone())]
+    }
+    fn create(a: &mut Account, ids: &mut IdGen, _: Option<&str>, spec: Self::Create) -> SaveResult {
+        save(a, ids, None, spec)
+    }
+    fn update(a: &mut Account, ids: &mut IdGen, id: &str, spec: Self::Update) -> SaveResult {
+        save(a, ids, Some(id), spec)
+    }
+    fn remove(a: &mut Account, id: &str) -> &'static str {
+        a.routes.shift_remove(id);
+        "route.delete"
+    }
 }
 
-/// `GET /api/routes/{id}`.
-pub async fn get_route(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    app.read(|w| {
-        let a = w.account(&ctx.account_id)?;
-        let r = a.routes.get(&id).ok_or_else(|| missing("route", &id))?;
-        json(&render::route(r))
-    })
-}
-
-/// `POST /api/routes`.
-pub async fn create_route(State(app): AppState, Extension(ctx): Caller, body: Bytes) -> ApiResult {
-    let spec: RouteSpec = parse(&body)?;
-    save(&app, &ctx, None, spec).await
-}
-
-/// `PUT /api/routes/{id}`.
-pub async fn update_route(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult {
-    let spec: RouteSpec = parse(&body)?;
-    save(&app, &ctx, Some(id), spec).await
-}
-
-/// `DELETE /api/routes/{id}`.
-pub async fn delete_route(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    app.write(|w| {
-        let (a, _) = w.account_mut(&ctx.account_id)?;
-        let r = a
-            .routes
-            .shift_remove(&id)
-            .ok_or_else(|| missing("route", &id))?;
-        a.audit(
-            &ctx.user,
-            "route.delete",
-            &id,
-            &[("name", &r.spec.network_id)],
-        );
-        empty()
-    })
-    .await
-}
-
-async fn save(app: &App, ctx: &Ctx, id: Option<String>, spec: RouteSpec) -> ApiResult {
+fn save(a: &mut Account, ids: &mut IdGen, id: Option<&str>, spec: RouteSpec) -> SaveResult {
     let network_type = check(&spec)?;
-    app.write(|w| {
-        let (a, ids) = w.account_mut(&ctx.account_id)?;
-        if let Some(id) = &id
-            && !a.routes.contains_key(id)
-        {
-            return Err(missing("route", id));
-        }
-        a.check_peers(spec.peer.iter())?;
-        a.check_groups(&spec.groups)?;
-        a.check_groups(spec.peer_groups.iter().flatten())?;
-        a.check_groups(spec.access_control_groups.iter().flatten())?;
-        if let Some(network) = &spec.network {
-            let clash = a.routes.values().any(|r| {
-                Some(&r.id) != id.as_ref()
-                    && r.spec.network.as_ref() == Some(network)
-                    && (r.spec.peer.is_some() && r.spec.peer == spec.peer
-                        || r.spec
-                            .peer_groups
-                            .iter()
-                            .flatten()
-                            .any(|g| spec.peer_groups.iter().flatten().any(|h| h == g)))
-            });
-            if clash {
-                return Err(ApiError::conflict(format!(
-                    "route with prefix {network} already exists for the same peer or peer group"
-                )));
-            }
-        }
-        let code = if id.is_some() {
-            "route.update"
-        } else {
-            "route.add"
+    a.check_peers(spec.peer.iter())?;
+    a.check_groups(&spec.groups)?;
+    a.check_groups(spec.peer_groups.iter().flatten())?;
+    a.check_groups(spec.access_control_groups.iter().flatten())?;
+    if let Some(network) = &spec.network {
+        let same_router = |r: &RouteSpec| {
+            r.peer.is_some() && r.peer == spec.peer
+                || r.peer_groups
+                    .iter()
+                    .flatten()
+                    .any(|g| spec.peer_groups.iter().flatten().any(|h| h == g))
         };
-        let route = Route {
-            id: id.unwrap_or_else(|| ids.id()),
-            network_type,
-            spec,
-        };
-        a.audit(
-            &ctx.user,
-            code,
-            &route.id,
-            &[("name", &route.spec.network_id)],
-        );
-        let view = json(&render::route(&route))?;
-        a.routes.insert(route.id.clone(), route);
-        Ok(view)
-    })
-    .await
+        let clash = a.routes.values().any(|r| {
+            Some(r.id.as_str()) != id
+                && r.spec.network.as_ref() == Some(network)
+                && same_router(&r.spec)
+        });
+        if clash {
+            return Err(ApiError::conflict(format!(
+                "route with prefix {network} already exists for the same peer or peer group"
+            )));
+        }
+    }
+    let (id, code) = Saved::id_and_code(ids, id, ["route.add", "route.update"]);
+    let route = Route {
+        id: id.clone(),
+        network_type,
+        spec,
+    };
+    a.routes.insert(id.clone(), route);
+    Ok(Saved::new(id, code))
 }
 
 /// Checks the fields that need no lookups; answers the `network_type`.

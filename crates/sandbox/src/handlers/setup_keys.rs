@@ -36,100 +36,40 @@ pub struct SetupKeyRequest {
     auto_groups: Vec<String>,
 }
 
-/// `GET /api/setup-keys`.
-pub async fn list_keys(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
-    app.read(|w| {
-        list(
-            w.account(&ctx.account_id)?.setup_keys.values(),
-            render::setup_key,
-        )
-    })
-}
+/// `/api/setup-keys`: create answers `SetupKeyClear`, the only time the key is shown.
+pub struct SetupKeys;
 
-/// `GET /api/setup-keys/{id}`.
-pub async fn get_key(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    app.read(|w| key(w.account(&ctx.account_id)?, &id).and_then(|v| json(&render::setup_key(v))))
-}
+impl Collection for SetupKeys {
+    type Item = SetupKey;
+    type Create = CreateSetupKeyRequest;
+    type Update = SetupKeyRequest;
+    type View<'a> = render::SetupKeyView<'a>;
+    const PATHS: [&'static str; 2] = ["/api/setup-keys", "/api/setup-keys/{id}"];
+    const WHAT: &'static str = "setup key";
 
-/// `POST /api/setup-keys`: answers `SetupKeyClear`, the only time the key is shown.
-pub async fn create_key(State(app): AppState, Extension(ctx): Caller, body: Bytes) -> ApiResult {
-    let req: CreateSetupKeyRequest = parse(&body)?;
-    validate::non_empty("name", &req.name)?;
-    let expires_in = req.expires_in.unwrap_or(0);
-    if expires_in != 0 {
-        validate::in_range("expires_in", expires_in, 86_400, 31_536_000)?;
+    fn table(a: &Account) -> &IndexMap<String, SetupKey> {
+        &a.setup_keys
     }
-    let usage_limit = req.usage_limit.unwrap_or(0);
-    validate::in_range("usage_limit", usage_limit, 0, i64::MAX)?;
-    if req.kind == SetupKeyType::OneOff && usage_limit > 1 {
-        return Err(ApiError::invalid(
-            "invalid field usage_limit: a one-off key can be used only once",
-        ));
+    fn view<'a>(_: &'a Account, k: &'a SetupKey) -> Self::View<'a> {
+        render::setup_key(k)
     }
-    let auto_groups = req.auto_groups.unwrap_or_default();
-    app.write(|w| {
-        let (a, ids) = w.account_mut(&ctx.account_id)?;
-        check_auto_groups(a, &auto_groups)?;
-        let plain = ids.setup_key();
-        let now = Ts::now();
-        let key = SetupKey {
-            id: ids.id(),
-            name: req.name,
-            masked_key: mask_setup_key(&plain),
-            kind: req.kind,
-            expires: if expires_in == 0 {
-                Ts::zero()
-            } else {
-                now.plus_secs(expires_in)
-            },
-            revoked: false,
-            used_times: 0,
-            last_used: Ts::zero(),
-            auto_groups,
-            updated_at: now,
-            usage_limit: if req.kind == SetupKeyType::OneOff {
-                1
-            } else {
-                usage_limit.unsigned_abs()
-            },
-            ephemeral: req.ephemeral.unwrap_or(false),
-            allow_extra_dns_labels: req.allow_extra_dns_labels.unwrap_or(false),
+    fn view_once<'a>(_: &'a Account, k: &'a SetupKey, plain: &'a str) -> Self::View<'a> {
+        let mut view = render::setup_key(k);
+        view.key = plain;
+        view
+    }
+    fn meta(k: &SetupKey) -> Vec<(&'static str, String)> {
+        let kind = match k.kind {
+            SetupKeyType::OneOff => "one-off",
+            SetupKeyType::Reusable => "reusable",
         };
-        let kind = if req.kind == SetupKeyType::OneOff {
-            "one-off"
-        } else {
-            "reusable"
-        };
-        a.audit(
-            &ctx.user,
-            "setupkey.add",
-            &key.id,
-            &[("name", &key.name), ("type", kind)],
-        );
-        let mut view = render::setup_key(&key);
-        view.key = &plain;
-        let body = json(&view)?;
-        a.setup_keys.insert(key.id.clone(), key);
-        Ok(body)
-    })
-    .await
-}
-
-/// `PUT /api/setup-keys/{id}`.
-pub async fn update_key(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult {
-    let req: SetupKeyRequest = parse(&body)?;
-    app.write(|w| {
-        let (a, _) = w.account_mut(&ctx.account_id)?;
-        let was_revoked = key(a, &id)?.revoked;
+        vec![("name", k.name.clone()), ("type", kind.to_owned())]
+    }
+    fn create(a: &mut Account, ids: &mut IdGen, _: Option<&str>, req: Self::Create) -> SaveResult {
+        create(a, ids, req)
+    }
+    fn update(a: &mut Account, _: &mut IdGen, id: &str, req: Self::Update) -> SaveResult {
+        let was_revoked = key(a, id)?.revoked;
         if was_revoked && !req.revoked {
             return Err(ApiError::invalid("can't un-revoke a revoked setup key"));
         }
@@ -141,34 +81,66 @@ pub async fn update_key(
         };
         let k = a
             .setup_keys
-            .get_mut(&id)
-            .ok_or_else(|| missing("setup key", &id))?;
+            .get_mut(id)
+            .ok_or_else(|| missing("setup key", id))?;
         k.revoked = req.revoked;
         k.auto_groups = req.auto_groups;
         k.updated_at = Ts::now();
-        let (view, name) = (json(&render::setup_key(k))?, k.name.clone());
-        a.audit(&ctx.user, code, &id, &[("name", &name)]);
-        Ok(view)
-    })
-    .await
+        Ok(Saved::new(id.to_owned(), code))
+    }
+    fn remove(a: &mut Account, id: &str) -> &'static str {
+        a.setup_keys.shift_remove(id);
+        "setupkey.delete"
+    }
 }
 
-/// `DELETE /api/setup-keys/{id}`.
-pub async fn delete_key(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    app.write(|w| {
-        let (a, _) = w.account_mut(&ctx.account_id)?;
-        let k = a
-            .setup_keys
-            .shift_remove(&id)
-            .ok_or_else(|| missing("setup key", &id))?;
-        a.audit(&ctx.user, "setupkey.delete", &id, &[("name", &k.name)]);
-        empty()
+fn create(a: &mut Account, ids: &mut IdGen, req: CreateSetupKeyRequest) -> SaveResult {
+    validate::non_empty("name", &req.name)?;
+    let expires_in = req.expires_in.unwrap_or(0);
+    if expires_in != 0 {
+        validate::in_range("expires_in", expires_in, 86_400, 31_536_000)?;
+    }
+    let usage_limit = req.usage_limit.unwrap_or(0);
+    validate::in_range("usage_limit", usage_limit, 0, i64::MAX)?;
+    let one_off = req.kind == SetupKeyType::OneOff;
+    if one_off && usage_limit > 1 {
+        return Err(ApiError::invalid(
+            "invalid field usage_limit: a one-off key can be used only once",
+        ));
+    }
+    let auto_groups = req.auto_groups.unwrap_or_default();
+    check_auto_groups(a, &auto_groups)?;
+    let plain = ids.setup_key();
+    let now = Ts::now();
+    let key = SetupKey {
+        id: ids.id(),
+        name: req.name,
+        masked_key: mask_setup_key(&plain),
+        kind: req.kind,
+        expires: if expires_in == 0 {
+            Ts::zero()
+        } else {
+            now.plus_secs(expires_in)
+        },
+        revoked: false,
+        used_times: 0,
+        last_used: Ts::zero(),
+        auto_groups,
+        updated_at: now,
+        usage_limit: if one_off {
+            1
+        } else {
+            usage_limit.unsigned_abs()
+        },
+        ephemeral: req.ephemeral.unwrap_or(false),
+        allow_extra_dns_labels: req.allow_extra_dns_labels.unwrap_or(false),
+    };
+    let id = key.id.clone();
+    a.setup_keys.insert(id.clone(), key);
+    Ok(Saved {
+        once: Some(plain),
+        ..Saved::new(id, "setupkey.add")
     })
-    .await
 }
 
 fn key<'a>(a: &'a Account, id: &str) -> Result<&'a SetupKey, ApiError> {

@@ -114,10 +114,7 @@ pub async fn update_tenant(
     app.write(|w| {
         msp(w, &ctx)?;
         check_groups(w, &req.groups)?;
-        let t = w
-            .tenants
-            .get_mut(&id)
-            .ok_or_else(|| missing("tenant", &id))?;
+        let t = tenant_mut(w, &ctx, &id)?;
         t.name = req.name;
         t.groups = req.groups;
         t.updated_at = Ts::now();
@@ -182,10 +179,7 @@ pub async fn invite_tenant(
             };
             w.tenants.insert(id.clone(), tenant);
         }
-        let t = w
-            .tenants
-            .get_mut(&id)
-            .ok_or_else(|| missing("tenant", &id))?;
+        let t = tenant_mut(w, &ctx, &id)?;
         t.status = "invited".to_owned();
         t.invited_at = Some(now);
         t.updated_at = now;
@@ -201,11 +195,7 @@ pub async fn verify_dns(
     Path(id): Path<String>,
 ) -> ApiResult {
     app.write(|w| {
-        msp(w, &ctx)?;
-        let t = w
-            .tenants
-            .get_mut(&id)
-            .ok_or_else(|| missing("tenant", &id))?;
+        let t = tenant_mut(w, &ctx, &id)?;
         let now = Ts::now();
         t.status = "active".to_owned();
         t.activated_at = Some(now);
@@ -252,6 +242,12 @@ pub async fn subscription(
         w.tenants.get(&id).ok_or_else(|| missing("tenant", &id))?;
         empty()
     })
+}
+
+/// The tenant `id` (404), after the MSP check (403).
+fn tenant_mut<'a>(w: &'a mut World, ctx: &Ctx, id: &str) -> Result<&'a mut Tenant, ApiError> {
+    msp(w, ctx)?;
+    w.tenants.get_mut(id).ok_or_else(|| missing("tenant", id))
 }
 
 /// 403 unless the request runs in the MSP account of an MSP sandbox.

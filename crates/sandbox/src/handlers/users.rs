@@ -2,7 +2,7 @@
 //! per account: 409) or creates a service user; the answer to inviting carries a `password`,
 //! the only time it is shown. `GET /api/users/current` answers the caller. Roles must be
 //! NetBird's (422 `unknown user role`); auto groups must exist (404). Nobody deletes or
-//! blocks themselves (422).
+//! blocks themselves (422). A `PUT` without `auto_groups` is 400, as NetBird answers.
 
 use super::prelude::*;
 use crate::world::people::User;
@@ -20,11 +20,13 @@ pub struct UserCreateRequest {
     is_service_user: bool,
 }
 
-/// `UserRequest`.
+/// `UserRequest`. NetBird refuses a missing `auto_groups` with 400, not the 422 of other
+/// missing fields, so it is optional here and checked by hand.
 #[derive(Debug, Deserialize)]
 pub struct UserRequest {
     role: String,
-    auto_groups: Vec<String>,
+    #[serde(default)]
+    auto_groups: Option<Vec<String>>,
     is_blocked: bool,
 }
 
@@ -128,13 +130,16 @@ pub async fn update_user(
     body: Bytes,
 ) -> ApiResult {
     let req: UserRequest = parse(&body)?;
+    let Some(auto_groups) = req.auto_groups else {
+        return Err(ApiError::bad_request("auto_groups field can't be absent"));
+    };
     validate::role(&req.role)?;
     if req.is_blocked && id == ctx.user.id {
         return Err(ApiError::invalid("self blocking isn't allowed"));
     }
     app.write(|w| {
         let (a, _) = w.account_mut(&ctx.account_id)?;
-        a.check_groups(&req.auto_groups)?;
+        a.check_groups(&auto_groups)?;
         let u = a.users.get_mut(&id).ok_or_else(|| missing("user", &id))?;
         let mut codes = Vec::new();
         if u.role != req.role {
@@ -147,10 +152,10 @@ pub async fn update_user(
                 "user.unblock"
             });
         }
-        if req.auto_groups.iter().any(|g| !u.auto_groups.contains(g)) {
+        if auto_groups.iter().any(|g| !u.auto_groups.contains(g)) {
             codes.push("user.group.add");
         }
-        if u.auto_groups.iter().any(|g| !req.auto_groups.contains(g)) {
+        if u.auto_groups.iter().any(|g| !auto_groups.contains(g)) {
             codes.push("user.group.delete");
         }
         u.status = match (req.is_blocked, u.status.as_str()) {
@@ -160,7 +165,7 @@ pub async fn update_user(
         }
         .to_owned();
         u.role = req.role;
-        u.auto_groups = req.auto_groups;
+        u.auto_groups = auto_groups;
         u.is_blocked = req.is_blocked;
         let view = json(&render::user(u, Some(&ctx.user.id)))?;
         for code in codes {

@@ -8,11 +8,12 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 
+use super::collection::routes;
 use super::error::ApiError;
 use crate::app::App;
 use crate::handlers::{
     accounts, dns, events, groups, introspect, network_children as nc, networks, peers, policies,
-    posture_checks as pc, routes, setup_keys, tenants, tokens, users,
+    posture_checks as pc, routes as legacy, setup_keys, tenants, tokens, users,
 };
 
 type Routes = Router<Arc<App>>;
@@ -56,117 +57,28 @@ fn people() -> Routes {
             "/api/users/{id}/tokens/{tid}",
             get(tokens::get_token).delete(tokens::delete_token),
         )
-        .route("/api/peers", get(peers::list_peers))
-        .route(
-            "/api/peers/{id}",
-            get(peers::get_peer)
-                .put(peers::update_peer)
-                .delete(peers::delete_peer),
-        )
+        .merge(routes::<peers::Peers>())
         .route("/api/events/audit", get(events::audit_events))
 }
 
 /// Setup keys, groups, policies and posture checks.
 fn access() -> Routes {
-    use setup_keys as keys;
     Router::new()
-        .route(
-            "/api/setup-keys",
-            get(keys::list_keys).post(keys::create_key),
-        )
-        .route(
-            "/api/setup-keys/{id}",
-            get(keys::get_key)
-                .put(keys::update_key)
-                .delete(keys::delete_key),
-        )
-        .route(
-            "/api/groups",
-            get(groups::list_groups).post(groups::create_group),
-        )
-        .route(
-            "/api/groups/{id}",
-            get(groups::get_group)
-                .put(groups::update_group)
-                .delete(groups::delete_group),
-        )
-        .route(
-            "/api/policies",
-            get(policies::list_policies).post(policies::create_policy),
-        )
-        .route(
-            "/api/policies/{id}",
-            get(policies::get_policy)
-                .put(policies::update_policy)
-                .delete(policies::delete_policy),
-        )
-        .route(
-            "/api/posture-checks",
-            get(pc::list_checks).post(pc::create_check),
-        )
-        .route(
-            "/api/posture-checks/{id}",
-            get(pc::get_check)
-                .put(pc::update_check)
-                .delete(pc::delete_check),
-        )
+        .merge(routes::<setup_keys::SetupKeys>())
+        .merge(routes::<groups::Groups>())
+        .merge(routes::<policies::Policies>())
+        .merge(routes::<pc::PostureChecks>())
 }
 
 /// Networks with their resources and routers, routes, nameservers and DNS settings.
 fn network() -> Routes {
-    use networks as n;
     Router::new()
-        .route(
-            "/api/networks",
-            get(n::list_networks).post(n::create_network),
-        )
+        .merge(routes::<networks::Networks>())
         .route("/api/networks/routers", get(nc::list_all_routers))
-        .route(
-            "/api/networks/{id}",
-            get(n::get_network)
-                .put(n::update_network)
-                .delete(n::delete_network),
-        )
-        .route(
-            "/api/networks/{id}/resources",
-            get(nc::list_resources).post(nc::create_resource),
-        )
-        .route(
-            "/api/networks/{id}/resources/{rid}",
-            get(nc::get_resource)
-                .put(nc::update_resource)
-                .delete(nc::delete_resource),
-        )
-        .route(
-            "/api/networks/{id}/routers",
-            get(nc::list_routers).post(nc::create_router),
-        )
-        .route(
-            "/api/networks/{id}/routers/{rid}",
-            get(nc::get_router)
-                .put(nc::update_router)
-                .delete(nc::delete_router),
-        )
-        .route(
-            "/api/routes",
-            get(routes::list_routes).post(routes::create_route),
-        )
-        .route(
-            "/api/routes/{id}",
-            get(routes::get_route)
-                .put(routes::update_route)
-                .delete(routes::delete_route),
-        )
-        .route(
-            "/api/dns/nameservers",
-            get(dns::list_nameservers).post(dns::create_nameserver),
-        )
-        .route(
-            "/api/dns/nameservers/{id}",
-            get(dns::get_nameserver)
-                .put(dns::update_nameserver)
-                .delete(dns::delete_nameserver),
-        )
+        .merge(routes::<nc::Resources>())
+        .merge(routes::<nc::Routers>())
+        .merge(routes::<legacy::Routes>())
+        .merge(routes::<dns::Nameservers>())
         .route(
             "/api/dns/settings",
             get(dns::get_settings).put(dns::update_settings),

@@ -51,7 +51,13 @@ pub fn network<'a>(a: &'a Account, n: &'a Network) -> NetworkView<'a> {
     let policies = a
         .policies
         .values()
-        .filter(|p| p.rules.iter().any(|r| reaches(a, r, &resources)))
+        // NetBird lists only enabled policies, through an enabled rule.
+        .filter(|p| p.enabled)
+        .filter(|p| {
+            p.rules
+                .iter()
+                .any(|r| r.enabled && reaches(a, r, &resources))
+        })
         .map(|p| p.id.as_str())
         .collect();
     NetworkView {
