@@ -466,6 +466,9 @@ fn instance(
     if !step.existing {
         apply_defaults(step.ty, &mut body);
     }
+    if planned.action != Action::Skip {
+        crate::rules::check_instance(playbook, step, &body)?;
+    }
     planned.body = body;
     Ok(planned)
 }
