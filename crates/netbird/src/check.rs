@@ -197,7 +197,7 @@ impl Checker<'_> {
             issues.push(wrong_type(at, "an object", value));
             return;
         };
-        for name in spec.required {
+        for name in spec.required.iter().chain(parent.as_slice()) {
             if map.get(*name).is_none_or(Value::is_null) {
                 issues.push(issue(join(at, name), Problem::Missing));
             }
@@ -207,7 +207,19 @@ impl Checker<'_> {
             match spec.fields.iter().find(|f| f.name == key) {
                 Some(field) if !v.is_null() => self.value(field, v, &here, issues),
                 Some(_) => {}
-                None if Some(key.as_str()) == parent => {}
+                // The parent id goes into the URL path: a non-empty string.
+                None if Some(key.as_str()) == parent => match v.as_str() {
+                    Some("") => issues.push(issue(
+                        here,
+                        Problem::Length {
+                            min: 1,
+                            max: usize::MAX,
+                            items: false,
+                        },
+                    )),
+                    Some(_) => {}
+                    None => issues.push(wrong_type(&here, "a string", v)),
+                },
                 None => issues.push(issue(here, unknown(spec, key))),
             }
         }

@@ -182,7 +182,7 @@ fn issue_mistakes_are_refused() {
 
 #[test]
 fn cross_field_rules_fire_and_opaque_values_are_skipped() {
-    let router = json!({"peer": "p1", "peer_groups": ["g1"], "metric": 100000, "masquerade": true, "enabled": true});
+    let router = json!({"network_id": "n1", "peer": "p1", "peer_groups": ["g1"], "metric": 100000, "masquerade": true, "enabled": true});
     assert_eq!(
         paths(check_request(ResourceKind::NetworkRouter, &router)),
         [
@@ -204,7 +204,8 @@ fn cross_field_rules_fire_and_opaque_values_are_skipped() {
         ]
     );
     let opaque = |s: &str| s == "?";
-    let later = json!({"peer": "?", "metric": 10, "masquerade": "?", "enabled": true});
+    let later =
+        json!({"network_id": "?", "peer": "?", "metric": 10, "masquerade": "?", "enabled": true});
     assert_eq!(
         check_request_with(ResourceKind::NetworkRouter, &later, &opaque),
         Ok(())
