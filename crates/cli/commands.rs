@@ -152,8 +152,27 @@ pub fn print_total(plans: &[plan::Plan]) {
     }
 }
 
+/// `validate`: with no values given at all, inputs without a value are notes, not errors.
 fn validate(input: &InputArgs, quiet: bool) -> Result<u8, Failure> {
-    let plans = offline_plans(input, None)?;
+    let no_values = input.values.is_empty() && input.set.is_empty() && input.inventory.is_none();
+    let plans = if no_values {
+        let file = inventory::read(&input.playbook)?;
+        let loaded = onboard_engine::load(&file)?;
+        let (inputs, notes) = inputs::resolve_without_values(&loaded.playbook)?;
+        if !quiet {
+            for note in &notes {
+                eprintln!("note: {note}");
+            }
+        }
+        let run = Run {
+            key: None,
+            loaded,
+            inputs,
+        };
+        offline_for(&[run], None)?
+    } else {
+        offline_plans(input, None)?
+    };
     if !quiet {
         for p in &plans {
             let steps = p.steps.len();

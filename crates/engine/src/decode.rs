@@ -183,6 +183,22 @@ impl<'n> Fields<'n> {
         let node = self.get(name)?;
         match node.value {
             Value::Bool(b) => Some(b),
+            Value::Str(ref s)
+                if !dec.file.is_quoted(node.span)
+                    && ["yes", "no", "on", "off", "y", "n"]
+                        .iter()
+                        .any(|w| w.eq_ignore_ascii_case(s)) =>
+            {
+                let d = Diag::at(
+                    &dec.file,
+                    node.span,
+                    format!("`{name}` must be true or false, found the string `{s}`"),
+                    "a string in YAML 1.2",
+                )
+                .help("YAML 1.2 has only `true` and `false` as booleans: write `true` or `false`");
+                dec.push(d);
+                None
+            }
             _ => {
                 dec.expected(node, "true or false", name);
                 None

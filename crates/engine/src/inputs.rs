@@ -62,6 +62,23 @@ struct Given {
 
 /// Resolve every declared input from `sources`.
 pub fn resolve(playbook: &Playbook, sources: &[Source]) -> Result<Inputs, Diags> {
+    resolve_with(playbook, sources, false).map(|(inputs, _)| inputs)
+}
+
+/// Resolve what can be resolved without values (`validate PLAYBOOK` alone, as `terraform
+/// validate` without variables): a required input with no value becomes
+/// [`crate::template::UNKNOWN`], so every check that depends on it waits, and is returned as
+/// a note instead of an error.
+pub fn resolve_without_values(playbook: &Playbook) -> Result<(Inputs, Vec<Diag>), Diags> {
+    resolve_with(playbook, &[], true)
+}
+
+fn resolve_with(
+    playbook: &Playbook,
+    sources: &[Source],
+    missing_ok: bool,
+) -> Result<(Inputs, Vec<Diag>), Diags> {
+    let mut notes = Vec::new();
     let mut diags = Diags::new();
     let mut given: IndexMap<String, Given> = IndexMap::new();
     for source in sources {
@@ -82,6 +99,15 @@ pub fn resolve(playbook: &Playbook, sources: &[Source]) -> Result<Inputs, Diags>
                         ));
                     })
                     .ok(),
+                None if missing_ok => {
+                    notes.push(Diag::at(
+                        &playbook.file,
+                        decl.span,
+                        format!("input `{name}` has no value: what depends on it is checked once one is given"),
+                        "required, no default",
+                    ));
+                    Some(Json::String(crate::template::UNKNOWN.to_owned()))
+                }
                 None => {
                     diags.push(
                         Diag::at(&playbook.file, decl.span, format!("missing value for required input `{name}`"), "declared here without a default")
@@ -95,7 +121,7 @@ pub fn resolve(playbook: &Playbook, sources: &[Source]) -> Result<Inputs, Diags>
             out.insert(name.clone(), v);
         }
     }
-    diags.into_result(Inputs(out))
+    diags.into_result((Inputs(out), notes))
 }
 
 fn collect(

@@ -124,13 +124,32 @@ impl Inventory {
 
 /// Read a file into a [`SourceFile`], or say which file could not be read.
 pub fn read(path: &Path) -> Result<SourceFile, Diag> {
-    std::fs::read_to_string(path)
-        .map(|text| SourceFile::new(path.display().to_string(), text))
-        .map_err(|e| {
-            Diag::plain(format!(
-                "cannot read {}: {}",
-                path.display(),
-                e.to_string().to_lowercase()
-            ))
-        })
+    let bytes = std::fs::read(path).map_err(|e| {
+        Diag::plain(format!(
+            "cannot read {}: {}",
+            path.display(),
+            e.to_string().to_lowercase()
+        ))
+    })?;
+    let name = path.display().to_string();
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile::new(name, text)),
+        Err(e) => Err(not_utf8(name, e)),
+    }
+}
+
+/// Invalid UTF-8, located: the file is shown with the bad bytes replaced.
+fn not_utf8(name: String, e: std::string::FromUtf8Error) -> Diag {
+    let at = e.utf8_error().valid_up_to();
+    let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+    // The replacement character starts where the valid prefix ends.
+    let len = text[at..].chars().next().map_or(0, char::len_utf8);
+    let file = SourceFile::new(name, text);
+    Diag::at(
+        &file,
+        crate::source::Span::new(at, len),
+        format!("the file is not valid UTF-8 (byte {at})"),
+        "not UTF-8",
+    )
+    .help("save the file as UTF-8")
 }

@@ -29,6 +29,7 @@ pub mod plan_live;
 pub mod render;
 pub mod report;
 pub mod resource;
+pub mod rules;
 pub mod saved;
 pub mod schema;
 pub mod session;

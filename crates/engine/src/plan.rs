@@ -489,6 +489,9 @@ fn instance(
     if !step.existing {
         apply_defaults(step.ty, &mut body);
     }
+    if planned.action != Action::Skip {
+        crate::rules::check_instance(playbook, step, &body)?;
+    }
     planned.body = body;
     Ok(planned)
 }

@@ -32,6 +32,13 @@ impl SourceFile {
         &self.inner.name
     }
 
+    /// Whether the text at `span` is a quoted scalar (`"yes"`, `'on'`).
+    pub fn is_quoted(&self, span: Span) -> bool {
+        self.text()
+            .get(span.offset..)
+            .is_some_and(|t| t.starts_with(['"', '\'']))
+    }
+
     pub fn text(&self) -> &str {
         &self.inner.text
     }

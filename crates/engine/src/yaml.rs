@@ -156,6 +156,8 @@ fn options(text_len: usize) -> serde_saphyr::Options {
     budget.max_events = budget.max_events.max(text_len.saturating_mul(4));
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
+    // YAML 1.2: only true/false are booleans; `yes`, `no`, `on`, `off` stay strings.
+    options.strict_booleans = true;
     options
 }
 
@@ -386,6 +388,18 @@ mod tests {
         assert_eq!(root.get("q").unwrap().value, Value::Int(22));
         assert_eq!(root.get("r").unwrap().value, Value::Bool(true));
         assert_eq!(root.get("s").unwrap().value, Value::Null);
+    }
+
+    #[test]
+    fn only_true_and_false_are_booleans() {
+        let root =
+            parse_str("a: yes\nb: no\nc: on\nd: off\ne: n\nf: true\ng: False\ncountry: NO\n");
+        for k in ["a", "b", "c", "d", "e"] {
+            assert!(matches!(root.get(k).unwrap().value, Value::Str(_)), "{k}");
+        }
+        assert_eq!(root.get("f").unwrap().value, Value::Bool(true));
+        assert_eq!(root.get("g").unwrap().value, Value::Bool(false));
+        assert_eq!(root.get("country").unwrap().value, Value::Str("NO".into()));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use objects::*;
 
 use crate::kind::ResourceKind;
 use crate::spec::{
-    KindSpec, UpdateBody, boolean, integer, object, objects as object_list, one_of, ranged, string,
+    Format, KindSpec, UpdateBody, boolean, object, objects as object_list, one_of, ranged, string,
     strings,
 };
 
@@ -65,7 +65,7 @@ static GROUP: KindSpec = KindSpec {
     request_schema: "GroupRequest",
     required: &["name"],
     fields: &[
-        string("name"),
+        string("name").len(1, usize::MAX),
         strings("peers"),
         object_list("resources", &RESOURCE),
     ],
@@ -90,13 +90,13 @@ static SETUP_KEY: KindSpec = KindSpec {
     request_schema: "CreateSetupKeyRequest",
     required: &["name", "type", "expires_in", "auto_groups", "usage_limit"],
     fields: &[
-        string("name"),
+        string("name").len(1, usize::MAX),
         // The spec has no enum; the server refuses anything else with 422.
         one_of("type", &["one-off", "reusable"]),
-        // The spec says 86400..=31536000, but the server takes 0 as "never expires".
-        integer("expires_in"),
+        // The spec says 86400..=31536000; the server also takes 0 as "never expires".
+        ranged("expires_in", 86_400, 31_536_000).or_zero(),
         strings("auto_groups"),
-        integer("usage_limit"),
+        ranged("usage_limit", 0, i64::MAX),
         boolean("ephemeral"),
         boolean("allow_extra_dns_labels"),
     ],
@@ -152,7 +152,7 @@ static POSTURE_CHECK: KindSpec = KindSpec {
     request_schema: "PostureCheckUpdate",
     required: &["name", "description"],
     fields: &[
-        string("name"),
+        string("name").len(1, usize::MAX),
         string("description"),
         object("checks", &CHECKS),
     ],
@@ -168,7 +168,7 @@ static NETWORK: KindSpec = KindSpec {
     collection: "/api/networks",
     request_schema: "NetworkRequest",
     required: &["name"],
-    fields: &[string("name"), string("description")],
+    fields: &[string("name").len(1, usize::MAX), string("description")],
     response_schemas: &["Network"],
     response_fields: &[
         "id",
@@ -190,9 +190,9 @@ static NETWORK_RESOURCE: KindSpec = KindSpec {
     request_schema: "NetworkResourceRequest",
     required: &["name", "address", "enabled", "groups"],
     fields: &[
-        string("name"),
+        string("name").len(1, usize::MAX),
         string("description"),
-        string("address"),
+        string("address").format(Format::Address),
         boolean("enabled"),
         strings("groups"),
     ],
@@ -254,12 +254,12 @@ static ROUTE: KindSpec = KindSpec {
     ],
     fields: &[
         string("description"),
-        string("network_id"),
+        string("network_id").len(1, 40),
         boolean("enabled"),
         string("peer"),
         strings("peer_groups"),
-        string("network"),
-        strings("domains"),
+        string("network").format(Format::Cidr),
+        strings("domains").format(Format::Domain).len(0, 32),
         ranged("metric", 1, 9999),
         boolean("masquerade"),
         strings("groups"),
@@ -304,13 +304,13 @@ static NAMESERVER_GROUP: KindSpec = KindSpec {
         "search_domains_enabled",
     ],
     fields: &[
-        string("name"),
+        string("name").len(1, 40),
         string("description"),
-        object_list("nameservers", &NAMESERVER),
+        object_list("nameservers", &NAMESERVER).len(1, 3),
         boolean("enabled"),
-        strings("groups"),
+        strings("groups").len(1, usize::MAX),
         boolean("primary"),
-        strings("domains"),
+        strings("domains").format(Format::Domain),
         boolean("search_domains_enabled"),
     ],
     response_schemas: &["NameserverGroup"],

@@ -2,11 +2,16 @@
 //!
 //! [`check_request`] (create body) and [`check_update`] (PUT body) walk a JSON
 //! value alongside the kind's [`ObjectSpec`] and report every problem at once:
-//! missing required fields, wrong JSON types, values outside an enum or range,
-//! and unknown fields. `null` counts as absent. The kind's parent field
-//! (`network_id` of a network resource, `user_id` of a token) is accepted at
-//! the top level: playbooks write it in `with`, and the client takes it out of
-//! the body before sending.
+//! missing required fields, wrong JSON types, values outside an enum, a range
+//! or a length, strings of the wrong format (IP, CIDR, domain, ...), unknown
+//! fields (with a suggestion), and the cross-field rules of `cross.rs`. `null`
+//! counts as absent. The kind's parent field (`network_id` of a network
+//! resource, `user_id` of a token) is accepted at the top level: playbooks
+//! write it in `with`, and the client takes it out of the body before sending.
+//!
+//! The `_with` variants take an `opaque` predicate: a string for which it is
+//! true stands for a value not known yet (the engine's "known after apply"),
+//! which may turn out to be of any type; it is never reported.
 
 use std::fmt;
 
@@ -31,6 +36,7 @@ pub enum Problem {
     Missing,
     Unknown {
         known: Vec<&'static str>,
+        suggestion: Option<&'static str>,
     },
     WrongType {
         expected: &'static str,
@@ -42,9 +48,65 @@ pub enum Problem {
     OutOfRange {
         min: i64,
         max: i64,
+        zero_ok: bool,
+    },
+    /// A string's length or a list's item count.
+    Length {
+        min: usize,
+        max: usize,
+        items: bool,
+    },
+    /// A string that is not in the field's format.
+    Format {
+        expected: &'static str,
+    },
+    /// A cross-field rule of the API (both `peer` and `peer_groups`, ...).
+    Rule {
+        message: String,
     },
     /// The kind has no update body: a change means a replacement.
     NotUpdatable,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Missing => write!(f, "required field is missing"),
+            Problem::Unknown {
+                suggestion: Some(s),
+                ..
+            } => write!(f, "unknown field (did you mean `{s}`?)"),
+            Problem::Unknown { known, .. } => {
+                write!(f, "unknown field (known: {})", known.join(", "))
+            }
+            Problem::WrongType { expected, found } => {
+                write!(f, "expected {expected}, found {found}")
+            }
+            Problem::NotInEnum { allowed } => write!(f, "must be one of {}", allowed.join(", ")),
+            Problem::OutOfRange { min, max, zero_ok } => {
+                let range = match max {
+                    &i64::MAX => format!("at least {min}"),
+                    _ => format!("in {min}..={max}"),
+                };
+                match zero_ok {
+                    true => write!(f, "must be 0 or {range}"),
+                    false => write!(f, "must be {range}"),
+                }
+            }
+            Problem::Length { min, max, items } => {
+                let unit = if *items { "item" } else { "character" };
+                match (min, max) {
+                    (1, &usize::MAX) if !items => write!(f, "must not be empty"),
+                    (m, &usize::MAX) => write!(f, "needs at least {m} {unit}(s)"),
+                    (0, m) => write!(f, "takes at most {m} {unit}(s)"),
+                    (a, b) => write!(f, "needs {a} to {b} {unit}(s)"),
+                }
+            }
+            Problem::Format { expected } => write!(f, "must be {expected}"),
+            Problem::Rule { message } => f.write_str(message),
+            Problem::NotUpdatable => write!(f, "cannot be updated in place"),
+        }
+    }
 }
 
 impl fmt::Display for FieldIssue {
@@ -54,34 +116,36 @@ impl fmt::Display for FieldIssue {
         } else {
             &self.path
         };
-        match &self.problem {
-            Problem::Missing => write!(f, "{at}: required field is missing"),
-            Problem::Unknown { known } => {
-                write!(f, "{at}: unknown field (known: {})", known.join(", "))
-            }
-            Problem::WrongType { expected, found } => {
-                write!(f, "{at}: expected {expected}, found {found}")
-            }
-            Problem::NotInEnum { allowed } => {
-                write!(f, "{at}: must be one of {}", allowed.join(", "))
-            }
-            Problem::OutOfRange { min, max } => write!(f, "{at}: must be in {min}..={max}"),
-            Problem::NotUpdatable => write!(f, "{at}: cannot be updated in place"),
-        }
+        write!(f, "{at}: {}", self.problem)
     }
 }
 
 /// Validates a create body (for singletons: the body that is PUT).
 pub fn check_request(kind: ResourceKind, body: &Value) -> Result<(), Vec<FieldIssue>> {
+    check_request_with(kind, body, &|_| false)
+}
+
+/// [`check_request`], with strings for which `opaque` is true standing for unknown values.
+pub fn check_request_with(
+    kind: ResourceKind,
+    body: &Value,
+    opaque: &dyn Fn(&str) -> bool,
+) -> Result<(), Vec<FieldIssue>> {
     let spec = kind.spec();
-    finish(check_top(&spec.body(), spec.parent, body))
+    let c = Checker { opaque };
+    let mut issues = c.top(&spec.body(), spec.parent, body);
+    if let Some(map) = body.as_object() {
+        crate::cross::check(kind, map, opaque, &mut issues);
+    }
+    finish(issues)
 }
 
 /// Validates an update (PUT) body. A kind that cannot be updated reports one issue.
 pub fn check_update(kind: ResourceKind, body: &Value) -> Result<(), Vec<FieldIssue>> {
     let spec = kind.spec();
+    let c = Checker { opaque: &|_| false };
     match spec.update_body() {
-        Some(object) => finish(check_top(&object, spec.parent, body)),
+        Some(object) => finish(c.top(&object, spec.parent, body)),
         None => Err(vec![FieldIssue {
             path: String::new(),
             problem: Problem::NotUpdatable,
@@ -91,7 +155,7 @@ pub fn check_update(kind: ResourceKind, body: &Value) -> Result<(), Vec<FieldIss
 
 /// Validates `value` against any object spec (for nested use by the engine).
 pub fn check_object(spec: &ObjectSpec, value: &Value) -> Result<(), Vec<FieldIssue>> {
-    finish(check_top(spec, None, value))
+    finish(Checker { opaque: &|_| false }.top(spec, None, value))
 }
 
 fn finish(issues: Vec<FieldIssue>) -> Result<(), Vec<FieldIssue>> {
@@ -102,82 +166,141 @@ fn finish(issues: Vec<FieldIssue>) -> Result<(), Vec<FieldIssue>> {
     }
 }
 
-fn check_top(spec: &ObjectSpec, parent: Option<&str>, value: &Value) -> Vec<FieldIssue> {
-    let mut issues = Vec::new();
-    check_obj(spec, parent, value, "", &mut issues);
-    issues
+/// Walks a body; `opaque` strings are never reported.
+struct Checker<'a> {
+    opaque: &'a dyn Fn(&str) -> bool,
 }
 
-fn check_obj(
-    spec: &ObjectSpec,
-    parent: Option<&str>,
-    value: &Value,
-    at: &str,
-    issues: &mut Vec<FieldIssue>,
-) {
-    let Some(map) = value.as_object() else {
-        issues.push(wrong_type(at, "an object", value));
-        return;
-    };
-    for name in spec.required {
-        if map.get(*name).is_none_or(Value::is_null) {
-            issues.push(issue(join(at, name), Problem::Missing));
-        }
+impl Checker<'_> {
+    fn is_opaque(&self, v: &Value) -> bool {
+        v.as_str().is_some_and(|s| (self.opaque)(s))
     }
-    for (key, v) in map {
-        let here = join(at, key);
-        match spec.fields.iter().find(|f| f.name == key) {
-            Some(field) if !v.is_null() => check_value(field, v, &here, issues),
-            Some(_) => {}
-            None if Some(key.as_str()) == parent => {}
-            None => issues.push(issue(
-                here,
-                Problem::Unknown {
-                    known: spec.fields.iter().map(|f| f.name).collect(),
+
+    fn top(&self, spec: &ObjectSpec, parent: Option<&str>, value: &Value) -> Vec<FieldIssue> {
+        let mut issues = Vec::new();
+        self.obj(spec, parent, value, "", &mut issues);
+        issues
+    }
+
+    fn obj(
+        &self,
+        spec: &ObjectSpec,
+        parent: Option<&str>,
+        value: &Value,
+        at: &str,
+        issues: &mut Vec<FieldIssue>,
+    ) {
+        if self.is_opaque(value) {
+            return;
+        }
+        let Some(map) = value.as_object() else {
+            issues.push(wrong_type(at, "an object", value));
+            return;
+        };
+        for name in spec.required.iter().chain(parent.as_slice()) {
+            if map.get(*name).is_none_or(Value::is_null) {
+                issues.push(issue(join(at, name), Problem::Missing));
+            }
+        }
+        for (key, v) in map {
+            let here = join(at, key);
+            match spec.fields.iter().find(|f| f.name == key) {
+                Some(field) if !v.is_null() => self.value(field, v, &here, issues),
+                Some(_) => {}
+                // The parent id goes into the URL path: a non-empty string.
+                None if Some(key.as_str()) == parent => match v.as_str() {
+                    Some("") => issues.push(issue(
+                        here,
+                        Problem::Length {
+                            min: 1,
+                            max: usize::MAX,
+                            items: false,
+                        },
+                    )),
+                    Some(_) => {}
+                    None => issues.push(wrong_type(&here, "a string", v)),
                 },
-            )),
-        }
-    }
-}
-
-fn check_value(field: &FieldSpec, v: &Value, at: &str, issues: &mut Vec<FieldIssue>) {
-    match field.ty {
-        FieldType::String => check_string(field, v, at, issues),
-        FieldType::Integer => check_integer(field, v, at, issues),
-        FieldType::Boolean if v.is_boolean() => {}
-        FieldType::Boolean => issues.push(wrong_type(at, field.ty.describe(), v)),
-        FieldType::Map if v.is_object() => {}
-        FieldType::Map => issues.push(wrong_type(at, field.ty.describe(), v)),
-        FieldType::Object(spec) => check_obj(spec, None, v, at, issues),
-        FieldType::StringList | FieldType::ObjectList(_) => {
-            let Some(items) = v.as_array() else {
-                issues.push(wrong_type(at, field.ty.describe(), v));
-                return;
-            };
-            for (i, item) in items.iter().enumerate() {
-                let here = format!("{at}[{i}]");
-                match field.ty {
-                    FieldType::ObjectList(spec) => check_obj(spec, None, item, &here, issues),
-                    _ if item.is_string() => {}
-                    _ => issues.push(wrong_type(&here, "a string", item)),
-                }
+                None => issues.push(issue(here, unknown(spec, key))),
             }
         }
     }
+
+    fn value(&self, field: &FieldSpec, v: &Value, at: &str, issues: &mut Vec<FieldIssue>) {
+        if self.is_opaque(v) {
+            return;
+        }
+        match field.ty {
+            FieldType::String => self.string(field, v, at, issues),
+            FieldType::Integer => check_integer(field, v, at, issues),
+            FieldType::Boolean if v.is_boolean() => {}
+            FieldType::Map if v.is_object() => {}
+            FieldType::Boolean | FieldType::Map => {
+                issues.push(wrong_type(at, field.ty.describe(), v));
+            }
+            FieldType::Object(spec) => self.obj(spec, None, v, at, issues),
+            FieldType::StringList | FieldType::ObjectList(_) => self.list(field, v, at, issues),
+        }
+    }
+
+    fn list(&self, field: &FieldSpec, v: &Value, at: &str, issues: &mut Vec<FieldIssue>) {
+        let Some(items) = v.as_array() else {
+            issues.push(wrong_type(at, field.ty.describe(), v));
+            return;
+        };
+        if let Some((min, max)) = field.length
+            && !(min..=max).contains(&items.len())
+        {
+            let problem = Problem::Length {
+                min,
+                max,
+                items: true,
+            };
+            issues.push(issue(at.to_owned(), problem));
+        }
+        for (i, item) in items.iter().enumerate() {
+            let here = format!("{at}[{i}]");
+            match field.ty {
+                FieldType::ObjectList(spec) => self.obj(spec, None, item, &here, issues),
+                _ if self.is_opaque(item) => {}
+                _ => match item.as_str() {
+                    Some(s) => check_format(field, s, &here, issues),
+                    None => issues.push(wrong_type(&here, "a string", item)),
+                },
+            }
+        }
+    }
+
+    fn string(&self, field: &FieldSpec, v: &Value, at: &str, issues: &mut Vec<FieldIssue>) {
+        let Some(s) = v.as_str() else {
+            issues.push(wrong_type(at, "a string", v));
+            return;
+        };
+        if !field.enum_values.is_empty() && !field.enum_values.contains(&s) {
+            let allowed = field.enum_values;
+            issues.push(issue(at.to_owned(), Problem::NotInEnum { allowed }));
+            return;
+        }
+        if let Some((min, max)) = field.length
+            && !(min..=max).contains(&s.chars().count())
+        {
+            let problem = Problem::Length {
+                min,
+                max,
+                items: false,
+            };
+            issues.push(issue(at.to_owned(), problem));
+            return;
+        }
+        check_format(field, s, at, issues);
+    }
 }
 
-fn check_string(field: &FieldSpec, v: &Value, at: &str, issues: &mut Vec<FieldIssue>) {
-    match v.as_str() {
-        None => issues.push(wrong_type(at, "a string", v)),
-        Some(s) if !field.enum_values.is_empty() && !field.enum_values.contains(&s) => {
-            issues.push(issue(
-                at.to_owned(),
-                Problem::NotInEnum {
-                    allowed: field.enum_values,
-                },
-            ));
-        }
-        Some(_) => {}
+fn check_format(field: &FieldSpec, s: &str, at: &str, issues: &mut Vec<FieldIssue>) {
+    if let Some(format) = field.format
+        && !crate::formats::matches(format, s)
+    {
+        let expected = format.describe();
+        issues.push(issue(at.to_owned(), Problem::Format { expected }));
     }
 }
 
@@ -188,12 +311,45 @@ fn check_integer(field: &FieldSpec, v: &Value, at: &str, issues: &mut Vec<FieldI
     };
     if let Some((min, max)) = field.range
         && !(min..=max).contains(&n)
+        && !(field.zero_ok && n == 0)
     {
-        issues.push(issue(at.to_owned(), Problem::OutOfRange { min, max }));
+        let zero_ok = field.zero_ok;
+        issues.push(issue(
+            at.to_owned(),
+            Problem::OutOfRange { min, max, zero_ok },
+        ));
     }
 }
 
-fn join(at: &str, name: &str) -> String {
+fn unknown(spec: &ObjectSpec, key: &str) -> Problem {
+    let known: Vec<&'static str> = spec.fields.iter().map(|f| f.name).collect();
+    let suggestion = known
+        .iter()
+        .map(|k| (edit_distance(key, k), *k))
+        .filter(|(d, k)| *d <= (k.len() / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k);
+    Problem::Unknown { known, suggestion }
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            let sub = prev + usize::from(ca != *cb);
+            row[j + 1] = sub.min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+pub(crate) fn join(at: &str, name: &str) -> String {
     if at.is_empty() {
         name.to_owned()
     } else {
@@ -201,7 +357,7 @@ fn join(at: &str, name: &str) -> String {
     }
 }
 
-fn issue(path: String, problem: Problem) -> FieldIssue {
+pub(crate) fn issue(path: String, problem: Problem) -> FieldIssue {
     FieldIssue { path, problem }
 }
 

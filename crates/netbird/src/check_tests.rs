@@ -60,6 +60,8 @@ fn nested_rules_are_checked() {
             "rules[0].protocol: must be one of all, tcp, udp, icmp, netbird-ssh",
             "rules[0].port_ranges[0].start: must be in 1..=65535",
             "rules[0].sourceResource.type: required field is missing",
+            "rules[0]: a rule needs `destinations` or `destinationResource`",
+            "rules[0].port_ranges: give either `ports` or `port_ranges`, not both",
         ]
     );
 }
@@ -119,6 +121,94 @@ fn posture_checks_and_nameservers() {
     });
     assert_eq!(
         paths(check_request(ResourceKind::NameserverGroup, &ns)),
-        ["nameservers[0].ns_type: must be one of udp"]
+        [
+            "groups: needs at least 1 item(s)",
+            "nameservers[0].ns_type: must be one of udp"
+        ]
     );
+}
+
+fn setup_key(extra: serde_json::Value) -> serde_json::Value {
+    let mut body = json!({
+        "name": "k", "type": "reusable", "expires_in": 86400, "auto_groups": [], "usage_limit": 0,
+    });
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    body
+}
+
+#[test]
+fn issue_mistakes_are_refused() {
+    let cases = [
+        (
+            json!({"expires_in": "30d"}),
+            "expires_in: expected an integer, found a string",
+        ),
+        (
+            json!({"expires_in": 3600}),
+            "expires_in: must be 0 or in 86400..=31536000",
+        ),
+        (
+            json!({"usage_limit": "25"}),
+            "usage_limit: expected an integer, found a string",
+        ),
+        (
+            json!({"auto_groups": ["All"]}),
+            "auto_groups[0]: the `All` group cannot be in a setup key's `auto_groups` (NetBird answers 422); every peer joins it anyway",
+        ),
+        (
+            json!({"descripton": "x"}),
+            "descripton: unknown field (known: name, type, expires_in, auto_groups, usage_limit, ephemeral, allow_extra_dns_labels)",
+        ),
+        (
+            json!({"usage_limt": 3}),
+            "usage_limt: unknown field (did you mean `usage_limit`?)",
+        ),
+    ];
+    for (extra, want) in cases {
+        let body = setup_key(extra);
+        assert_eq!(
+            paths(check_request(ResourceKind::SetupKey, &body)),
+            [want],
+            "{body}"
+        );
+    }
+    assert_eq!(
+        check_request(ResourceKind::SetupKey, &setup_key(json!({"expires_in": 0}))),
+        Ok(())
+    );
+}
+
+#[test]
+fn cross_field_rules_fire_and_opaque_values_are_skipped() {
+    let router = json!({"network_id": "n1", "peer": "p1", "peer_groups": ["g1"], "metric": 100000, "masquerade": true, "enabled": true});
+    assert_eq!(
+        paths(check_request(ResourceKind::NetworkRouter, &router)),
+        [
+            "metric: must be in 1..=9999",
+            "peer_groups: give either `peer` or `peer_groups`, not both",
+        ]
+    );
+    let ns = json!({
+        "name": "corp", "description": "", "enabled": true, "groups": ["g"], "primary": true,
+        "domains": ["clinic"], "search_domains_enabled": false,
+        "nameservers": [{"ip": "dns.google", "ns_type": "udp", "port": 53}],
+    });
+    assert_eq!(
+        paths(check_request(ResourceKind::NameserverGroup, &ns)),
+        [
+            "domains[0]: must be a domain with at least two labels, such as corp.example",
+            "nameservers[0].ip: must be an IP address",
+            "primary: a primary nameserver group resolves every domain: drop `primary: true` or the `domains`",
+        ]
+    );
+    let opaque = |s: &str| s == "?";
+    let later =
+        json!({"network_id": "?", "peer": "?", "metric": 10, "masquerade": "?", "enabled": true});
+    assert_eq!(
+        check_request_with(ResourceKind::NetworkRouter, &later, &opaque),
+        Ok(())
+    );
+    assert!(check_request(ResourceKind::NetworkRouter, &later).is_err());
 }

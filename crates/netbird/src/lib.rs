@@ -20,8 +20,10 @@ mod catalog;
 mod check;
 mod client;
 mod config;
+mod cross;
 mod error;
 mod events;
+mod formats;
 mod kind;
 mod limiter;
 pub mod models;
@@ -33,11 +35,14 @@ mod token;
 
 pub use adopt::{Created, by_field};
 pub use catalog::USER_ROLES;
-pub use check::{FieldIssue, Problem, check_object, check_request, check_update};
+pub use check::{
+    FieldIssue, Problem, check_object, check_request, check_request_with, check_update,
+};
 pub use client::{Client, USER_AGENT};
 pub use config::{ClientConfig, DEFAULT_BASE_URL, RateLimit};
 pub use error::{ApiError, ConfigError, TransportKind};
 pub use events::{ClientEvent, Observer};
+pub use formats::matches as matches_format;
 pub use kind::ResourceKind;
 pub use limiter::RateLimiter;
 pub use models::{
@@ -46,5 +51,5 @@ pub use models::{
 };
 pub use retry::{Backoff, Decision, Method, Outcome, RetryPolicy, RetryReason, decide};
 pub use scope::Scope;
-pub use spec::{FieldSpec, FieldType, KindSpec, ObjectSpec, UpdateBody};
+pub use spec::{FieldSpec, FieldType, Format, KindSpec, ObjectSpec, UpdateBody};
 pub use token::Token;

@@ -42,6 +42,44 @@ impl FieldType {
     }
 }
 
+/// What a string (or each string of a list) must look like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// An IPv4 or IPv6 address.
+    Ip,
+    /// An address with a prefix length: `10.0.0.0/8`.
+    Cidr,
+    /// A domain of at least two labels, optionally `*.`-prefixed.
+    Domain,
+    /// A host IP, a CIDR or a domain (a network resource's address).
+    Address,
+    /// `user@example.com`.
+    Email,
+    /// An ISO 3166-1 alpha-2 country code: `DE`.
+    Country,
+    /// A dotted version: `0.30.0`.
+    Version,
+    /// A port number as a string: `443`.
+    Port,
+}
+
+impl Format {
+    /// How the format is described in messages and docs.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Format::Ip => "an IP address",
+            Format::Cidr => "a CIDR prefix such as 10.0.0.0/24",
+            Format::Domain => "a domain with at least two labels, such as corp.example",
+            Format::Address => "an IP address, a CIDR prefix or a domain",
+            Format::Email => "an email address",
+            Format::Country => "an ISO 3166-1 alpha-2 country code such as DE",
+            Format::Version => "a version such as 0.30.0",
+            Format::Port => "a port number 1..65535 written as a string, such as \"443\"",
+        }
+    }
+}
+
 /// One request field.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct FieldSpec {
@@ -51,6 +89,38 @@ pub struct FieldSpec {
     pub enum_values: &'static [&'static str],
     /// Inclusive bounds of an integer field.
     pub range: Option<(i64, i64)>,
+    /// An integer field that also takes 0 ("never"), outside its range.
+    pub zero_ok: bool,
+    /// The format of a string, or of each string of a list.
+    pub format: Option<Format>,
+    /// Inclusive bounds of a string's length (characters) or of a list's item count.
+    pub length: Option<(usize, usize)>,
+}
+
+impl FieldSpec {
+    /// The same field with a format.
+    pub const fn format(self, format: Format) -> Self {
+        Self {
+            format: Some(format),
+            ..self
+        }
+    }
+
+    /// The same field with a length (string characters, list items).
+    pub const fn len(self, min: usize, max: usize) -> Self {
+        Self {
+            length: Some((min, max)),
+            ..self
+        }
+    }
+
+    /// The same integer field, also taking 0.
+    pub const fn or_zero(self) -> Self {
+        Self {
+            zero_ok: true,
+            ..self
+        }
+    }
 }
 
 /// A nested object: the OpenAPI schema it follows, its required fields, its fields.
@@ -178,5 +248,8 @@ const fn field(name: &'static str, ty: FieldType) -> FieldSpec {
         ty,
         enum_values: &[],
         range: None,
+        zero_ok: false,
+        format: None,
+        length: None,
     }
 }

@@ -4,7 +4,7 @@
 use super::BASE;
 use super::objects::{ACCOUNT_SETTINGS_FIELDS, USER_PUT, USER_ROLES};
 use crate::kind::ResourceKind;
-use crate::spec::{KindSpec, UpdateBody, boolean, one_of, ranged, string, strings};
+use crate::spec::{Format, KindSpec, UpdateBody, boolean, one_of, ranged, string, strings};
 
 pub(super) static DNS_SETTINGS: KindSpec = KindSpec {
     kind: ResourceKind::DnsSettings,
@@ -79,7 +79,7 @@ pub(super) static USER: KindSpec = KindSpec {
     request_schema: "UserCreateRequest",
     required: &["role", "auto_groups", "is_service_user"],
     fields: &[
-        string("email"),
+        string("email").format(Format::Email),
         string("name"),
         // The spec has no enum; the server refuses other roles with 422.
         one_of("role", USER_ROLES),
@@ -117,7 +117,10 @@ pub(super) static TOKEN: KindSpec = KindSpec {
     parent: Some("user_id"),
     request_schema: "PersonalAccessTokenRequest",
     required: &["name", "expires_in"],
-    fields: &[string("name"), ranged("expires_in", 1, 365)],
+    fields: &[
+        string("name").len(1, usize::MAX),
+        ranged("expires_in", 1, 365),
+    ],
     update: UpdateBody::Unsupported,
     // The client flattens `PersonalAccessTokenGenerated` on create: the
     // `personal_access_token` fields plus `plain_token`.

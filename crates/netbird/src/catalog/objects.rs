@@ -2,7 +2,7 @@
 //! nameservers, account settings blocks), each named after its OpenAPI schema.
 
 use crate::spec::{
-    ObjectSpec, boolean, integer, map, object, objects, one_of, ranged, string, strings,
+    Format, ObjectSpec, boolean, integer, map, object, objects, one_of, ranged, string, strings,
 };
 
 /// User roles the server knows; anything else is 422 `unknown user role`.
@@ -34,13 +34,13 @@ pub(super) const POLICY_RULE: ObjectSpec = ObjectSpec {
     schema: "PolicyRuleUpdate",
     required: &["name", "enabled", "bidirectional", "protocol", "action"],
     fields: &[
-        string("name"),
+        string("name").len(1, usize::MAX),
         string("description"),
         boolean("enabled"),
         one_of("action", &["accept", "drop"]),
         boolean("bidirectional"),
         one_of("protocol", &["all", "tcp", "udp", "icmp", "netbird-ssh"]),
-        strings("ports"),
+        strings("ports").format(Format::Port),
         objects("port_ranges", &PORT_RANGE),
         map("authorized_groups"),
         string("id"),
@@ -52,7 +52,7 @@ pub(super) const POLICY_RULE: ObjectSpec = ObjectSpec {
 };
 
 pub(super) const POLICY_FIELDS: &[crate::spec::FieldSpec] = &[
-    string("name"),
+    string("name").len(1, usize::MAX),
     string("description"),
     boolean("enabled"),
     strings("source_posture_checks"),
@@ -68,13 +68,13 @@ pub(super) const POLICY_PUT: ObjectSpec = ObjectSpec {
 pub(super) const MIN_VERSION: ObjectSpec = ObjectSpec {
     schema: "MinVersionCheck",
     required: &["min_version"],
-    fields: &[string("min_version")],
+    fields: &[string("min_version").format(Format::Version)],
 };
 
 pub(super) const MIN_KERNEL: ObjectSpec = ObjectSpec {
     schema: "MinKernelVersionCheck",
     required: &["min_kernel_version"],
-    fields: &[string("min_kernel_version")],
+    fields: &[string("min_kernel_version").format(Format::Version)],
 };
 
 pub(super) const OS_VERSION: ObjectSpec = ObjectSpec {
@@ -92,14 +92,17 @@ pub(super) const OS_VERSION: ObjectSpec = ObjectSpec {
 pub(super) const LOCATION: ObjectSpec = ObjectSpec {
     schema: "Location",
     required: &["country_code"],
-    fields: &[string("country_code"), string("city_name")],
+    fields: &[
+        string("country_code").format(Format::Country),
+        string("city_name"),
+    ],
 };
 
 pub(super) const GEO_LOCATION: ObjectSpec = ObjectSpec {
     schema: "GeoLocationCheck",
     required: &["locations", "action"],
     fields: &[
-        objects("locations", &LOCATION),
+        objects("locations", &LOCATION).len(1, usize::MAX),
         one_of("action", &["allow", "deny"]),
     ],
 };
@@ -107,7 +110,10 @@ pub(super) const GEO_LOCATION: ObjectSpec = ObjectSpec {
 pub(super) const NETWORK_RANGE: ObjectSpec = ObjectSpec {
     schema: "PeerNetworkRangeCheck",
     required: &["ranges", "action"],
-    fields: &[strings("ranges"), one_of("action", &["allow", "deny"])],
+    fields: &[
+        strings("ranges").format(Format::Cidr).len(1, usize::MAX),
+        one_of("action", &["allow", "deny"]),
+    ],
 };
 
 pub(super) const PROCESS: ObjectSpec = ObjectSpec {
@@ -123,7 +129,7 @@ pub(super) const PROCESS: ObjectSpec = ObjectSpec {
 pub(super) const PROCESS_CHECK: ObjectSpec = ObjectSpec {
     schema: "ProcessCheck",
     required: &["processes"],
-    fields: &[objects("processes", &PROCESS)],
+    fields: &[objects("processes", &PROCESS).len(1, usize::MAX)],
 };
 
 pub(super) const CHECKS: ObjectSpec = ObjectSpec {
@@ -142,7 +148,7 @@ pub(super) const NAMESERVER: ObjectSpec = ObjectSpec {
     schema: "Nameserver",
     required: &["ip", "ns_type", "port"],
     fields: &[
-        string("ip"),
+        string("ip").format(Format::Ip),
         one_of("ns_type", &["udp"]),
         ranged("port", 1, 65535),
     ],
@@ -200,8 +206,8 @@ pub(super) const ACCOUNT_SETTINGS_FIELDS: &[crate::spec::FieldSpec] = &[
     strings("jwt_allow_groups"),
     boolean("routing_peer_dns_resolution_enabled"),
     string("dns_domain"),
-    string("network_range"),
-    string("network_range_v6"),
+    string("network_range").format(Format::Cidr),
+    string("network_range_v6").format(Format::Cidr),
     boolean("peer_expose_enabled"),
     strings("peer_expose_groups"),
     object("extra", &ACCOUNT_EXTRA),
