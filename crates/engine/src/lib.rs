@@ -22,6 +22,7 @@ pub mod model;
 pub mod parse;
 pub mod plan;
 pub mod plan_live;
+pub mod private;
 pub mod render;
 pub mod report;
 pub mod resource;
