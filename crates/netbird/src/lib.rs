@@ -25,6 +25,7 @@ mod events;
 mod kind;
 mod limiter;
 pub mod models;
+mod printable;
 mod retry;
 mod scope;
 mod spec;
@@ -44,6 +45,7 @@ pub use models::{
     Account, CreateTenantRequest, TenantGroup, TenantResponse, TenantStatus, UpdateTenantRequest,
     User, UserStatus,
 };
+pub use printable::{escape_controls, is_unsafe_char};
 pub use retry::{Backoff, Decision, Method, Outcome, RetryPolicy, RetryReason, decide};
 pub use scope::Scope;
 pub use spec::{FieldSpec, FieldType, KindSpec, ObjectSpec, UpdateBody};
