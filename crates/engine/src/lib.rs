@@ -30,6 +30,7 @@ pub mod saved;
 pub mod schema;
 pub mod source;
 pub mod template;
+pub mod token_scan;
 pub mod yaml;
 
 use diag::Diags;
