@@ -16,7 +16,7 @@ use commands::Failure;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose, cli.quiet);
+    init_logging(cli.verbose, cli.quiet, output::colour(cli.color));
     let errors = output::Errors::new(cli.color);
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),
@@ -29,8 +29,8 @@ fn main() -> ExitCode {
 
 /// Diagnostics on stderr: `RUST_LOG` when set, else `-v` (info), `-vv` (debug), `-vvv`
 /// (trace); warnings by default, errors only with `-q`. Never the token or request bodies:
-/// the client logs neither.
-fn init_logging(verbose: u8, quiet: bool) {
+/// the client logs neither. Colour as `--color` says (`never`: no escape sequences at all).
+fn init_logging(verbose: u8, quiet: bool, colour: bool) {
     use tracing_subscriber::EnvFilter;
     let level = match (quiet, verbose) {
         (true, _) => "error",
@@ -44,5 +44,6 @@ fn init_logging(verbose: u8, quiet: bool) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(colour)
         .try_init();
 }
