@@ -98,6 +98,12 @@ fn create_temp(dir: &Path, target: &Path) -> std::io::Result<(PathBuf, File)> {
     Err(last.unwrap_or_else(|| std::io::Error::other("no free temp file name")))
 }
 
+/// A new private file (a run journal): created exclusively, no symlink followed, mode 0600;
+/// an existing file or symlink at `path` is an error.
+pub fn create_private(path: &Path) -> std::io::Result<File> {
+    exclusive(path)
+}
+
 /// `O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC`, mode 0600.
 fn exclusive(path: &Path) -> std::io::Result<File> {
     let mut opts = OpenOptions::new();
