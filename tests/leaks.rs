@@ -204,3 +204,74 @@ fn no_secret_outside_the_outputs_file_in_any_command() {
 fn read(path: &Path) -> String {
     String::from_utf8_lossy(&std::fs::read(path).expect("a readable file")).into_owned()
 }
+
+/// A run killed in the middle (SIGKILL after its first finished step) leaves nothing secret
+/// behind, and the run that completes it afterwards puts its key only in `--outputs`.
+#[test]
+fn an_interrupted_run_leaks_nothing() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    // Slow answers, so that the run is still going when it is killed.
+    let sb = support::sandbox_with(
+        &rt,
+        onboard_sandbox::SandboxConfig {
+            rate_limit: None,
+            latency_ms: 150,
+            ..onboard_sandbox::SandboxConfig::default()
+        },
+    );
+    let state = tempfile::tempdir().expect("a state dir");
+    let private = tempfile::tempdir().expect("a folder for outputs");
+    let outputs = private.path().join("outputs.json");
+    let outputs_arg = outputs.to_str().expect("a UTF-8 path");
+    let args = with_values(
+        &["-vv", "apply", PLAYBOOK, "--yes"],
+        &["--outputs", outputs_arg],
+    );
+    let mut child = onboard(&sb, state.path(), &args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("onboard starts");
+    let mut progress = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut seen = String::new();
+    let mut line = String::new();
+    // Progress prints a line per finished step: kill at the first one.
+    while progress.read_line(&mut line).expect("stderr is readable") > 0 {
+        seen.push_str(&line);
+        let done = line.contains("(created)");
+        line.clear();
+        if done {
+            break;
+        }
+    }
+    child.kill().expect("kill the run");
+    let killed = child.wait_with_output().expect("the run ends");
+    assert!(
+        !killed.status.success(),
+        "the run was killed before it finished"
+    );
+    assert!(!outputs.exists(), "an interrupted run writes no outputs");
+    let mut texts = vec![("killed run: stderr".to_owned(), seen)];
+    texts.push(("killed run: stdout".into(), stdout(&killed)));
+
+    let out = onboard(&sb, state.path(), &args)
+        .output()
+        .expect("onboard runs");
+    assert!(out.status.success(), "the completing run: {}", stderr(&out));
+    let key = key_in(&outputs, "setup_key");
+    texts.push(("completing run: stdout".into(), stdout(&out)));
+    texts.push(("completing run: stderr".into(), stderr(&out)));
+    for f in walk(state.path()) {
+        texts.push((f.display().to_string(), read(&f)));
+    }
+    for (what, text) in &texts {
+        assert!(!text.contains(PAT), "the PAT leaked into {what}");
+        assert!(
+            !text.contains(key.as_str()),
+            "the setup key leaked into {what}"
+        );
+    }
+    rt.block_on(sb.shutdown());
+}
