@@ -275,3 +275,26 @@ fn an_interrupted_run_leaks_nothing() {
     }
     rt.block_on(sb.shutdown());
 }
+
+/// `--outputs` pointing through a symlink: the secrets never reach the link's target, and the
+/// run says it refused and fails.
+#[test]
+fn outputs_through_a_symlink_are_refused() {
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    let sb = sandbox(&rt);
+    let state = tempfile::tempdir().expect("a state dir");
+    let victim = state.path().join("victim.txt");
+    std::fs::write(&victim, "untouched").expect("write the victim");
+    let link = state.path().join("outputs.json");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&victim, &link).expect("a symlink");
+    let link_arg = link.to_str().expect("a UTF-8 path");
+    let args = with_values(&["apply", PLAYBOOK, "--yes"], &["--outputs", link_arg]);
+    let out = onboard(&sb, state.path(), &args)
+        .output()
+        .expect("onboard runs");
+    assert!(!out.status.success(), "a symlinked --outputs is refused");
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    assert_eq!(read(&victim), "untouched");
+    rt.block_on(sb.shutdown());
+}
