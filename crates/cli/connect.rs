@@ -14,7 +14,7 @@ pub async fn connect(
     args: &ApiArgs,
 ) -> Result<(Client, Option<onboard_sandbox::SandboxHandle>), Failure> {
     let (url, token, sandbox) = if args.sandbox {
-        std::fs::create_dir_all(&args.state_dir)
+        onboard_engine::private::private_dir(&args.state_dir)
             .map_err(|e| Diag::plain(format!("cannot create {}: {e}", args.state_dir.display())))?;
         let cfg = onboard_sandbox::SandboxConfig {
             token: Some(SANDBOX_TOKEN.to_owned()),
@@ -51,12 +51,32 @@ pub async fn connect(
 
 fn read_token(args: &ApiArgs) -> Result<String, Failure> {
     let token = match &args.token_file {
-        Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| Diag::plain(format!("cannot read token file {}: {e}", path.display())))?,
+        Some(path) => read_token_file(path)?,
         None => std::env::var("NB_PAT").map_err(|_| {
             Diag::plain("no personal access token: set NB_PAT or pass --token-file")
                 .help("or rehearse with `--sandbox`")
         })?,
     };
     Ok(token.trim().to_owned())
+}
+
+/// A token file: at most 4 KiB (a PAT is 40 characters), UTF-8, trimmed. Its content is never
+/// quoted in an error.
+fn read_token_file(path: &std::path::Path) -> Result<String, Failure> {
+    use std::io::Read;
+    const MAX: u64 = 4096;
+    let name = onboard_engine::diag::printable(&path.display().to_string()).into_owned();
+    let fail = |e: std::io::Error| Diag::plain(format!("cannot read token file {name}: {e}"));
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX + 1).read_to_end(&mut bytes))
+        .map_err(fail)?;
+    if bytes.len() as u64 > MAX {
+        return Err(Diag::plain(format!(
+            "token file {name} is larger than {MAX} bytes; it should hold only the token"
+        ))
+        .into());
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| Diag::plain(format!("token file {name} is not UTF-8 text")).into())
 }

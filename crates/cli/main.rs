@@ -24,7 +24,7 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::from(e.use_stderr()));
         }
     };
-    init_logging(cli.verbose, cli.quiet);
+    init_logging(cli.verbose, cli.quiet, output::colour(cli.color));
     let errors = output::Errors::new(cli.color);
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),
@@ -37,8 +37,8 @@ fn main() -> ExitCode {
 
 /// Diagnostics on stderr: `RUST_LOG` when set, else `-v` (info), `-vv` (debug), `-vvv`
 /// (trace); warnings by default, errors only with `-q`. Never the token or request bodies:
-/// the client logs neither.
-fn init_logging(verbose: u8, quiet: bool) {
+/// the client logs neither. Colour as `--color` says (`never`: no escape sequences at all).
+fn init_logging(verbose: u8, quiet: bool, colour: bool) {
     use tracing_subscriber::EnvFilter;
     let level = match (quiet, verbose) {
         (true, _) => "error",
@@ -52,5 +52,6 @@ fn init_logging(verbose: u8, quiet: bool) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(colour)
         .try_init();
 }

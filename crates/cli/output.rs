@@ -6,6 +6,17 @@ use std::io::IsTerminal;
 
 use crate::args::ColorChoice;
 
+/// Whether stderr gets colour: `--color`, and for `auto` a terminal without `NO_COLOR`.
+pub fn colour(color: ColorChoice) -> bool {
+    match color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    }
+}
+
 /// Renders diagnostics to text.
 pub struct Errors {
     handler: GraphicalReportHandler,
@@ -13,14 +24,7 @@ pub struct Errors {
 
 impl Errors {
     pub fn new(color: ColorChoice) -> Self {
-        let colour = match color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-            }
-        };
-        let theme = if colour {
+        let theme = if colour(color) {
             GraphicalTheme::unicode()
         } else {
             GraphicalTheme::unicode_nocolor()

@@ -168,7 +168,7 @@ pub struct Journal(Mutex<std::fs::File>);
 impl Journal {
     pub fn open(state_dir: &StateDir, run_key: &str) -> Result<Journal, Failure> {
         let dir = state_dir.runs();
-        std::fs::create_dir_all(&dir)
+        onboard_engine::private::private_dir(&dir)
             .map_err(|e| Diag::plain(format!("cannot create {}: {e}", dir.display())))?;
         let now = time::OffsetDateTime::now_utc();
         let stamp = format!(
@@ -182,12 +182,7 @@ impl Journal {
             now.nanosecond()
         );
         let path = state_dir.journal(run_key, &stamp);
-        let mut opts = std::fs::OpenOptions::new();
-        opts.create(true).append(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let file = opts
-            .open(&path)
+        let file = onboard_engine::private::create_private(&path)
             .map_err(|e| Diag::plain(format!("cannot open {}: {e}", path.display())))?;
         Ok(Journal(Mutex::new(file)))
     }

@@ -11,7 +11,6 @@ use onboard_netbird::{ApiError, Method, ResourceKind, Scope};
 use serde_json::Value as Json;
 
 use crate::cache::Api;
-use crate::compare::matches;
 use crate::plan::Action;
 use crate::resource::{Identity, StepType, Updatable};
 
@@ -253,22 +252,16 @@ pub fn identity_lookup(ty: StepType, body: &Json) -> impl Fn(&[Json]) -> Option<
     move |items: &[Json]| {
         let wanted = wanted.as_ref()?;
         let same = |o: &&Json| {
-            wanted
-                .iter()
-                .all(|(f, v)| o.get(f).is_some_and(|lv| same_identity(v, lv)))
+            wanted.iter().all(|(f, v)| {
+                o.get(f)
+                    .is_some_and(|lv| crate::compare::matches_field(f, v, lv))
+            })
         };
         // A rotated setup key stays listed, revoked: the live one is the key in use.
         let revoked = |o: &&Json| o.get("revoked") == Some(&Json::Bool(true));
         let mut matching = items.iter().filter(same);
         let first = matching.clone().find(|o| !revoked(o));
         first.or_else(|| matching.next()).cloned()
-    }
-}
-
-fn same_identity(want: &Json, live: &Json) -> bool {
-    match (want.as_str(), live.as_str()) {
-        (Some(a), Some(b)) if a.contains('@') => a.eq_ignore_ascii_case(b),
-        _ => matches(want, live),
     }
 }
 

@@ -4,8 +4,13 @@
 //! optional further labelled spans in the same file (a cycle's edges), an optional hint of what
 //! would be right, and related diagnostics in other files (the values file a bad input came
 //! from). [`Diags`] collects every problem of a run, so that validation reports them all at once.
+//!
+//! Messages quote input values, file names and API answers, so everything a diagnostic prints
+//! (message, labels, help, file name, source snippet) goes through [`printable`]: a terminal
+//! control character is shown as `\u{1b}`, never sent raw to the operator's terminal.
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::source::{SourceFile, Span};
@@ -98,10 +103,34 @@ impl Diag {
 impl fmt::Display for Diag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.location() {
-            Some(loc) => write!(f, "{loc}: {}", self.message),
-            None => f.write_str(&self.message),
+            Some(loc) => write!(f, "{}: {}", printable(&loc), printable(&self.message)),
+            None => f.write_str(&printable(&self.message)),
         }
     }
+}
+
+/// `s` with terminal control characters escaped (`\u{1b}`); tab and newline are kept.
+pub fn printable(s: &str) -> Cow<'_, str> {
+    onboard_netbird::escape_controls(s)
+}
+
+/// A source text for a snippet: each unsafe character replaced by as many `?` as it has bytes,
+/// so that spans still point at the same places. A `\r` before a `\n` is kept.
+pub fn printable_source(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(onboard_netbird::is_unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let crlf = c == '\r' && chars.peek() == Some(&'\n');
+        if onboard_netbird::is_unsafe_char(c) && !crlf {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 impl std::error::Error for Diag {}
@@ -143,9 +172,10 @@ impl fmt::Debug for Rendered<'_> {
 
 impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = printable(&self.diag.message);
         match (&self.diag.file, self.diag.labels.is_empty()) {
-            (Some(file), true) => write!(f, "{}: {}", file.name(), self.diag.message),
-            _ => f.write_str(&self.diag.message),
+            (Some(file), true) => write!(f, "{}: {message}", printable(file.name())),
+            _ => f.write_str(&message),
         }
     }
 }
@@ -161,7 +191,7 @@ impl Diagnostic for Rendered<'_> {
         self.diag
             .help
             .as_ref()
-            .map(|h| Box::new(h.as_str()) as Box<dyn fmt::Display>)
+            .map(|h| Box::new(printable(h)) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -177,7 +207,7 @@ impl Diagnostic for Rendered<'_> {
         }
         Some(Box::new(self.diag.labels.iter().enumerate().map(
             |(i, l)| {
-                let text = Some(l.text.clone()).filter(|t| !t.is_empty());
+                let text = Some(printable(&l.text).into_owned()).filter(|t| !t.is_empty());
                 if i == 0 {
                     LabeledSpan::new_primary_with_span(text, l.span)
                 } else {

@@ -122,19 +122,39 @@ impl Inventory {
     }
 }
 
-/// Read a file into a [`SourceFile`], or say which file could not be read.
+/// The largest playbook, values file or inventory read (16 MiB): far above any real one, and
+/// small enough that `--values /dev/zero` fails at once instead of filling the memory.
+pub const MAX_INPUT_BYTES: u64 = 16 << 20;
+
+/// Read a file into a [`SourceFile`], or say which file could not be read. Reads at most
+/// [`MAX_INPUT_BYTES`]; a longer input (or an endless one) is an error.
 pub fn read(path: &Path) -> Result<SourceFile, Diag> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    read_capped(path, MAX_INPUT_BYTES)
+}
+
+pub(crate) fn read_capped(path: &Path, max: u64) -> Result<SourceFile, Diag> {
+    use std::io::Read;
+    let name = crate::diag::printable(&path.display().to_string()).into_owned();
+    let fail = |e: std::io::Error| {
         Diag::plain(format!(
-            "cannot read {}: {}",
-            path.display(),
+            "cannot read {name}: {}",
             e.to_string().to_lowercase()
         ))
-    })?;
-    let name = path.display().to_string();
+    };
+    let file = std::fs::File::open(path).map_err(fail)?;
+    let mut bytes = Vec::new();
+    file.take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(fail)?;
+    if bytes.len() as u64 > max {
+        return Err(Diag::plain(format!(
+            "{name} is larger than {} MiB; onboard reads playbooks, values files and inventories of at most that size",
+            max >> 20
+        )));
+    }
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(SourceFile::new(name, text)),
-        Err(e) => Err(not_utf8(name, e)),
+        Ok(text) => Ok(SourceFile::new(path.display().to_string(), text)),
+        Err(e) => Err(not_utf8(path.display().to_string(), e)),
     }
 }
 

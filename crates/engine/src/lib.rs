@@ -26,6 +26,7 @@ pub mod model;
 pub mod parse;
 pub mod plan;
 pub mod plan_live;
+pub mod private;
 pub mod render;
 pub mod report;
 pub mod resource;
@@ -35,6 +36,7 @@ pub mod schema;
 pub mod session;
 pub mod source;
 pub mod template;
+pub mod token_scan;
 pub mod yaml;
 
 use diag::Diags;

@@ -60,9 +60,15 @@ impl SourceFile {
         format!("{}:{line}:{col}", self.name())
     }
 
-    /// A miette source for rendering diagnostics.
+    /// A miette source for rendering diagnostics; terminal control characters in the name and
+    /// the text are made harmless (spans keep pointing at the same bytes).
     pub fn miette_source(&self) -> miette::NamedSource<String> {
-        miette::NamedSource::new(self.name(), self.text().to_owned()).with_language("yaml")
+        use crate::diag::{printable, printable_source};
+        miette::NamedSource::new(
+            printable(self.name()),
+            printable_source(self.text()).into_owned(),
+        )
+        .with_language("yaml")
     }
 
     /// Whether two handles refer to the same file.

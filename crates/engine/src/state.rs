@@ -1,13 +1,12 @@
 //! The state file: what a run created or adopted, per run key.
 //!
-//! `<state-dir>/state/<playbook>/<run-key>.json`, versioned, written atomically (temp file,
-//! fsync, rename) with mode 0600 after every finished step. It holds ids, identity keys,
+//! `<state-dir>/state/<playbook>/<run-key>.json`, versioned, written with [`crate::private::write_private`]
+//! (random temp file, fsync, rename) with mode 0600 after every finished step. It holds ids, identity keys,
 //! fingerprints and non-secret outputs; secret fields are removed before anything is stored.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub const STATE_VERSION: u32 = 1;
@@ -105,25 +104,7 @@ impl State {
 
 pub use crate::layout::safe;
 
-/// Write a file atomically (temp file, fsync, rename), readable by the owner only.
-pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("state")
-    ));
-    {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut f = opts.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)
-}
+pub use crate::private::write_private;
 
 /// An object without the named secret fields.
 pub fn without_secrets(value: &Json, secrets: &[&str]) -> Json {

@@ -133,8 +133,10 @@ impl Node {
     }
 }
 
-/// Parse one YAML document. An empty document is a null node.
+/// Parse one YAML document. An empty document is a null node. A PAT literal anywhere in the
+/// text is an error ([`crate::token_scan`]).
 pub fn parse(file: &SourceFile) -> Result<Node, Diag> {
+    crate::token_scan::check(file)?;
     if file.text().trim().is_empty() {
         return Ok(Node::new(Span::default(), Value::Null));
     }

@@ -43,6 +43,10 @@ impl Attempt {
                 sent,
                 ..
             } => Outcome::Timeout { sent: *sent },
+            Attempt::Failed {
+                kind: TransportKind::Tls,
+                ..
+            } => Outcome::TlsRejected,
             Attempt::Failed { sent, .. } => Outcome::ConnectionReset { sent: *sent },
         }
     }
@@ -80,7 +84,9 @@ pub(crate) async fn send(req: reqwest::RequestBuilder) -> Attempt {
 }
 
 fn classify(e: &reqwest::Error) -> Attempt {
-    let (kind, sent) = if e.is_connect() || e.is_builder() {
+    let (kind, sent) = if is_tls_failure(e) {
+        (TransportKind::Tls, false)
+    } else if e.is_connect() || e.is_builder() {
         (TransportKind::Connect, false)
     } else if e.is_timeout() {
         (TransportKind::Timeout, true)
@@ -92,6 +98,29 @@ fn classify(e: &reqwest::Error) -> Attempt {
         sent,
         detail: describe(e),
     }
+}
+
+/// Whether a rustls error (a certificate or handshake failure) is among the causes. rustls
+/// errors reach us wrapped in `io::Error`s, whose `source()` skips the wrapped error itself,
+/// so each `io::Error` is opened with `get_ref`.
+fn is_tls_failure(e: &reqwest::Error) -> bool {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = e.source();
+    while let Some(err) = next {
+        if err.is::<rustls::Error>() {
+            return true;
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+        {
+            if inner.is::<rustls::Error>() {
+                return true;
+            }
+            next = Some(inner);
+            continue;
+        }
+        next = err.source();
+    }
+    false
 }
 
 /// The error and its causes, without the URL (it may carry query values).
@@ -162,6 +191,7 @@ pub(crate) fn may_have_landed(outcome: Outcome) -> bool {
     match outcome {
         Outcome::Status(_) => true,
         Outcome::Timeout { sent } | Outcome::ConnectionReset { sent } => sent,
+        Outcome::TlsRejected => false,
     }
 }
 

@@ -5,7 +5,9 @@
 //! checked parts the client runs with, or a [`ConfigError`]. Invariants after
 //! validation: the base URL is `https://`, or `http://` to a loopback host
 //! (127.0.0.0/8, `::1`, `localhost`); it carries no credentials, query or
-//! fragment; rate, burst and concurrency are at least 1.
+//! fragment; rate, burst and concurrency are at least 1. A loopback base URL is reached
+//! without any proxy (`HTTP_PROXY` and friends are ignored for it), so the token never
+//! leaves the machine in clear.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -122,7 +124,7 @@ pub(crate) fn parse_base_url(raw: &str) -> Result<Url, ConfigError> {
 }
 
 /// True for `localhost`, 127.0.0.0/8 and `::1`.
-fn is_loopback(url: &Url) -> bool {
+pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),

@@ -4,7 +4,9 @@
 //! [`ApiError`]: a call failed. Display is a lower-case fragment that starts
 //! with the method and path, e.g.
 //! `POST /api/groups: 409 group with name servers already exists (request id 7f3a)`.
-//! Errors never carry the token or a request body; paths carry no query string.
+//! Errors never carry the token or a request body; paths carry no query string. Text that
+//! comes from the server (messages, request ids, decode details) or the user (URLs, paths) is
+//! printed with terminal control characters escaped ([`crate::escape_controls`]).
 
 use std::fmt;
 
@@ -15,10 +17,11 @@ use crate::retry::Method;
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigError {
-    #[error("invalid api url `{url}`: {reason}")]
+    #[error("invalid api url `{}`: {}", esc(.url), esc(.reason))]
     InvalidUrl { url: String, reason: String },
     #[error(
-        "refusing plain http to `{host}`: the token would travel unencrypted; use https (http is allowed only for loopback hosts)"
+        "refusing plain http to `{}`: the token would travel unencrypted; use https (http is allowed only for loopback hosts)",
+        esc(.host)
     )]
     InsecureUrl { host: String },
     #[error("the api token is empty (set NB_PAT)")]
@@ -47,6 +50,9 @@ pub enum TransportKind {
     Timeout,
     /// The connection broke during the exchange.
     Reset,
+    /// The TLS handshake failed: the server's certificate is not trusted or not valid for
+    /// the host. Never retried; nothing was sent.
+    Tls,
 }
 
 impl fmt::Display for TransportKind {
@@ -55,6 +61,9 @@ impl fmt::Display for TransportKind {
             TransportKind::Connect => "cannot connect",
             TransportKind::Timeout => "timed out",
             TransportKind::Reset => "connection reset",
+            TransportKind::Tls => {
+                "tls handshake failed (certificate not trusted or not valid for this host)"
+            }
         })
     }
 }
@@ -65,7 +74,7 @@ impl fmt::Display for TransportKind {
 pub enum ApiError {
     /// The server answered with an error status. `message` and `code` come from
     /// NetBird's `{"message": ..., "code": ...}` body.
-    #[error("{method} {path}: {status} {message}{}", request_id_suffix(.request_id))]
+    #[error("{method} {}: {status} {}{}", esc(.path), esc(.message), request_id_suffix(.request_id))]
     Status {
         method: Method,
         path: String,
@@ -75,7 +84,7 @@ pub enum ApiError {
         request_id: Option<String>,
     },
     /// The request failed below HTTP, and retries (if allowed) did not help.
-    #[error("{method} {path}: {kind} after {attempts} attempt(s): {detail}")]
+    #[error("{method} {}: {kind} after {attempts} attempt(s): {}", esc(.path), esc(.detail))]
     Transport {
         method: Method,
         path: String,
@@ -85,7 +94,7 @@ pub enum ApiError {
     },
     /// A non-idempotent request (POST) may or may not have been applied. The
     /// caller must look the object up before trying again.
-    #[error("{method} {path}: outcome unknown ({cause}); the request may have been applied{}", request_id_suffix(.request_id))]
+    #[error("{method} {}: outcome unknown ({cause}); the request may have been applied{}", esc(.path), request_id_suffix(.request_id))]
     OutcomeUnknown {
         method: Method,
         path: String,
@@ -93,7 +102,7 @@ pub enum ApiError {
         request_id: Option<String>,
     },
     /// A success answer that is not the JSON the call expects.
-    #[error("{method} {path}: unexpected response ({status}): {detail}")]
+    #[error("{method} {}: unexpected response ({status}): {}", esc(.path), esc(.detail))]
     Decode {
         method: Method,
         path: String,
@@ -102,7 +111,8 @@ pub enum ApiError {
     },
     /// Still 429 after every retry.
     #[error(
-        "{method} {path}: rate limited (429) after {attempts} attempts; lower --rate-limit or try later"
+        "{method} {}: rate limited (429) after {attempts} attempts; lower --rate-limit or try later",
+        esc(.path)
     )]
     RateLimited {
         method: Method,
@@ -110,14 +120,19 @@ pub enum ApiError {
         attempts: u32,
     },
     /// The call itself was wrong (missing parent id, unsupported operation).
-    #[error("{0}")]
+    #[error("{}", esc(.0))]
     Usage(String),
 }
 
 fn request_id_suffix(id: &Option<String>) -> String {
     id.as_ref()
-        .map(|id| format!(" (request id {id})"))
+        .map(|id| format!(" (request id {})", esc(id)))
         .unwrap_or_default()
+}
+
+/// Text from the server or the user, with terminal control characters escaped.
+fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    crate::printable::escape_controls(s)
 }
 
 impl ApiError {

@@ -27,6 +27,7 @@ mod formats;
 mod kind;
 mod limiter;
 pub mod models;
+mod printable;
 mod retry;
 mod scope;
 mod spec;
@@ -49,6 +50,7 @@ pub use models::{
     Account, CreateTenantRequest, TenantGroup, TenantResponse, TenantStatus, UpdateTenantRequest,
     User, UserStatus,
 };
+pub use printable::{escape_controls, is_unsafe_char};
 pub use retry::{Backoff, Decision, Method, Outcome, RetryPolicy, RetryReason, decide};
 pub use scope::Scope;
 pub use spec::{FieldSpec, FieldType, Format, KindSpec, ObjectSpec, UpdateBody};

@@ -8,7 +8,8 @@
 //!   timeouts and connection failures. A POST is retried only when it certainly
 //!   did nothing (429, or a connection that failed before the request was sent);
 //!   when it may have landed (timeout or reset after sending, 5xx) the answer is
-//!   [`Decision::OutcomeUnknown`] and the caller settles it by lookup.
+//!   [`Decision::OutcomeUnknown`] and the caller settles it by lookup. A failed TLS handshake
+//!   (certificate errors) is returned at once: a retry meets the same certificate.
 
 use std::collections::hash_map::RandomState;
 use std::fmt;
@@ -74,6 +75,9 @@ pub enum Outcome {
     /// The connection failed (`sent: false`: refused or reset before the request
     /// was written) or broke before the whole answer arrived (`sent: true`).
     ConnectionReset { sent: bool },
+    /// The TLS handshake failed (an untrusted or invalid certificate): nothing was sent,
+    /// and trying again cannot help, so it is never retried.
+    TlsRejected,
 }
 
 /// Why an attempt is repeated.
@@ -125,7 +129,7 @@ pub fn decide(method: Method, outcome: &Outcome) -> Decision {
         Outcome::Status(501) => Decision::Return,
         Outcome::Status(500..=599) if idempotent => Decision::Retry(RetryReason::ServerError),
         Outcome::Status(500..=599) => Decision::OutcomeUnknown,
-        Outcome::Status(_) => Decision::Return,
+        Outcome::Status(_) | Outcome::TlsRejected => Decision::Return,
         Outcome::Timeout { sent: false } | Outcome::ConnectionReset { sent: false } => {
             Decision::Retry(RetryReason::NotSent)
         }

@@ -42,6 +42,8 @@ fn decision_table() {
         (Post, reset_unsent, Retry(R::NotSent)),
         (Patch, reset_sent, OutcomeUnknown),
         (Patch, Outcome::Status(429), Retry(R::RateLimited)),
+        (Get, Outcome::TlsRejected, Return),
+        (Post, Outcome::TlsRejected, Return),
     ];
     for (method, outcome, want) in table {
         assert_eq!(decide(*method, outcome), *want, "{method} {outcome:?}");
