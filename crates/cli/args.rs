@@ -39,6 +39,8 @@ pub enum Command {
     Destroy(DestroyArgs),
     /// Print the dependency graph.
     Graph(GraphArgs),
+    /// Write a playbook that reproduces an existing account (peers and secrets excluded).
+    Export(ExportArgs),
     /// Run the local NetBird-compatible API in the foreground until Ctrl-C.
     Sandbox(SandboxArgs),
     /// Print the playbook JSON Schema.
@@ -195,6 +197,19 @@ pub struct DestroyArgs {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The playbook's `name` (default: from the account's domain).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Write the playbook to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+    /// The account to export: `--account ID` exports that tenant (default: the PAT's own).
+    #[command(flatten)]
+    pub api: ApiArgs,
 }
 
 #[derive(Debug, Args)]

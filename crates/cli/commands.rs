@@ -34,6 +34,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Sandbox(args) => sandbox(args),
         Command::Destroy(args) => crate::destroy::destroy(&args),
         Command::Graph(args) => graph(&args),
+        Command::Export(args) => crate::export::export(&args),
         Command::Schema => {
             print(&onboard_engine::schema::playbook_schema());
             Ok(0)
@@ -46,7 +47,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
     }
 }
 
-fn print(text: &str) {
+pub fn print(text: &str) {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = out.write_all(text.as_bytes());

@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod connect;
 mod destroy;
+mod export;
 mod output;
 mod reporter;
 

@@ -14,6 +14,7 @@ pub mod decode;
 pub mod destroy;
 pub mod diag;
 pub mod dot;
+pub mod export;
 pub mod graph;
 pub mod inputs;
 pub mod inventory;
