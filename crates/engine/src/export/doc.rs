@@ -254,6 +254,11 @@ impl Exporter<'_> {
             self.snap.domain
         ));
         out.push_str(HEADER);
+        if self.snap.tenant.is_none() {
+            out.push_str(
+                "# No tenant block: it runs in the PAT's own account, or in `--account ID`.\n",
+            );
+        }
         self.render_notes(&mut out);
         let mut head = Map::new();
         head.insert("version".into(), json!(1));
@@ -292,7 +297,7 @@ impl Exporter<'_> {
         });
         let notes: Vec<String> = self.notes.iter().cloned().chain(unknown).collect();
         if !notes.is_empty() {
-            out.push_str("#\n# Left as they are:\n");
+            out.push_str("#\n# Notes:\n");
             for n in notes {
                 out.push_str(&format!("#   - {n}\n"));
             }
