@@ -262,7 +262,7 @@ fn sandbox(args: crate::args::SandboxArgs) -> Result<u8, Failure> {
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
     rt.block_on(onboard_sandbox::serve_until_ctrl_c(cfg))
-        .map_err(|e| Diag::plain(format!("sandbox: {e}")))?;
+        .map_err(|e| crate::connect::sandbox_error("sandbox", &e))?;
     Ok(0)
 }
 
