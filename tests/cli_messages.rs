@@ -170,3 +170,52 @@ fn mermaid_renames_keyword_ids() {
     }
     insta::assert_snapshot!("escaping_mermaid", text);
 }
+
+#[test]
+fn the_inventory_names_the_playbook() {
+    let out = onboard(
+        &["validate", "--inventory", "playbooks/customers.yaml"],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    for key in ["acme", "globex", "initech"] {
+        assert!(
+            stderr.contains(&format!(
+                "playbooks/msp-customer.yaml: valid (run key `{key}`"
+            )),
+            "{stderr}"
+        );
+    }
+    // The same file, spelled differently, is the same playbook.
+    let out = onboard(
+        &[
+            "validate",
+            "./playbooks/../playbooks/msp-customer.yaml",
+            "--inventory",
+            "playbooks/customers.yaml",
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn another_playbook_than_the_inventorys_is_an_error() {
+    let out = onboard(
+        &[
+            "plan",
+            "--offline",
+            QUICKSTART,
+            "--inventory",
+            "playbooks/customers.yaml",
+        ],
+        &[],
+    );
+    assert!(out.stdout.is_empty(), "a plan was printed");
+    insta::assert_snapshot!("inventory_other_playbook", failure(&out, None));
+}

@@ -52,10 +52,27 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// The playbook and input arguments of the commands that take them.
+    pub fn input_mut(&mut self) -> Option<&mut InputArgs> {
+        match self {
+            Command::Validate(input) => Some(input),
+            Command::Plan(a) => Some(&mut a.input),
+            Command::Apply(a) => Some(&mut a.input),
+            Command::Destroy(a) => Some(&mut a.input),
+            _ => None,
+        }
+    }
+}
+
 /// The playbook and its input values.
 #[derive(Debug, Args, Clone)]
 pub struct InputArgs {
-    /// The playbook file.
+    /// The playbook file (with --inventory: optional, the inventory's `playbook:` names it).
+    #[arg(value_name = "PLAYBOOK")]
+    pub playbook_arg: Option<PathBuf>,
+    /// The playbook to use: set by `playbook_arg::resolve` before a command runs.
+    #[arg(skip)]
     pub playbook: PathBuf,
     /// A values file (repeatable; later ones win).
     #[arg(long = "values", value_name = "FILE")]

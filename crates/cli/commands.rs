@@ -26,7 +26,10 @@ impl From<Diag> for Failure {
     }
 }
 
-pub fn run(cli: Cli) -> Result<u8, Failure> {
+pub fn run(mut cli: Cli) -> Result<u8, Failure> {
+    if let Some(input) = cli.command.input_mut() {
+        crate::playbook_arg::resolve(input)?;
+    }
     match cli.command {
         Command::Validate(input) => validate(&input, cli.quiet),
         Command::Plan(args) => plan_cmd(&args),

@@ -7,6 +7,7 @@ mod connect;
 mod destroy;
 mod export;
 mod output;
+mod playbook_arg;
 mod reporter;
 
 use clap::Parser;
