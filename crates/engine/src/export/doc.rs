@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::Snapshot;
 use super::emit;
 use super::names::{Names, id_of, slug};
-use super::steps::{Step, name_of, pick, refer_lists, sorted_by};
+use super::steps::{Step, literal, name_of, pick, refer_lists, sorted_by};
 use crate::resource::StepType;
 
 /// Account settings the export carries over. Left out: per-account values (`network_range`,
@@ -110,7 +110,7 @@ impl Exporter<'_> {
             };
             let id = self.names.claim_for(&g.id, &base, "group");
             let mut with = Map::new();
-            with.insert("name".into(), json!(name));
+            with.insert("name".into(), literal(name));
             self.steps.push(
                 Step::new(&id, StepType::Group, with)
                     .existing()
@@ -235,7 +235,7 @@ impl Exporter<'_> {
     fn service_user(&mut self, u: &Value, role: &str, auto: Value, blocked: bool) {
         let name = name_of(u, "name");
         let mut with = Map::new();
-        with.insert("name".into(), json!(name));
+        with.insert("name".into(), literal(name));
         with.insert("role".into(), json!(role));
         with.insert("auto_groups".into(), auto);
         with.insert("is_service_user".into(), json!(true));

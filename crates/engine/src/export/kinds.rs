@@ -7,14 +7,14 @@ use serde_json::{Map, Value, json};
 use super::doc::Exporter;
 use super::names::id_of;
 use super::steps::{
-    Step, drop_defaults, drop_empty, is_builtin_default, name_of, pick, refer_lists, rule,
-    sorted_by,
+    Step, drop_defaults, drop_empty, is_builtin_default, literal, name_of, pick, refer_lists, rule,
+    sort_key, sorted_by,
 };
 use crate::resource::StepType;
 
 fn with_name(name: &str) -> Map<String, Value> {
     let mut m = Map::new();
-    m.insert("name".into(), json!(name));
+    m.insert("name".into(), literal(name));
     m
 }
 
@@ -39,7 +39,7 @@ impl Exporter<'_> {
             }
         }
         let mut resources: Vec<&(String, Value)> = s.resources.iter().collect();
-        resources.sort_by_cached_key(|(_, r)| (name_of(r, "name").to_owned(), r.to_string()));
+        resources.sort_by_cached_key(|(_, r)| sort_key(name_of(r, "name"), r));
         for (_, r) in resources {
             self.names
                 .claim_for(live_id(r), name_of(r, "name"), "resource");

@@ -16,6 +16,8 @@ mod emit;
 mod kinds;
 mod names;
 mod steps;
+#[cfg(test)]
+mod tests;
 
 use onboard_netbird::{ApiError, Client, ResourceKind, Scope, TenantResponse};
 use serde_json::Value;

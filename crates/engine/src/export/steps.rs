@@ -57,11 +57,17 @@ pub fn name_of<'a>(v: &'a Value, field: &str) -> &'a str {
     v.get(field).and_then(Value::as_str).unwrap_or_default()
 }
 
-/// Objects sorted by a text field, then by their whole JSON (stable for equal names).
+/// Objects sorted by a text field as people read it (case-insensitive), then by their whole
+/// JSON (stable for equal names).
 pub fn sorted_by<'a>(items: &'a [Value], field: &str) -> Vec<&'a Value> {
     let mut out: Vec<&Value> = items.iter().collect();
-    out.sort_by_cached_key(|v| (name_of(v, field).to_owned(), v.to_string()));
+    out.sort_by_cached_key(|v| sort_key(name_of(v, field), v));
     out
+}
+
+/// The order of objects named `name`.
+pub fn sort_key(name: &str, v: &Value) -> (String, String, String) {
+    (name.to_lowercase(), name.to_owned(), v.to_string())
 }
 
 /// The fields of `live` listed in `fields`, without nulls.
@@ -84,7 +90,18 @@ fn without_nulls(v: &Value) -> Value {
                 .collect(),
         ),
         Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
+        Value::String(text) => literal(text),
         other => other.clone(),
+    }
+}
+
+/// A live string as a playbook value: text that looks like template syntax is wrapped in
+/// `{% raw %}` so that it is sent as it is, not rendered.
+pub fn literal(text: &str) -> Value {
+    if ["{{", "{%", "{#"].iter().any(|t| text.contains(t)) {
+        Value::String(format!("{{% raw %}}{text}{{% endraw %}}"))
+    } else {
+        Value::String(text.to_owned())
     }
 }
 
