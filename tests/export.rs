@@ -14,152 +14,173 @@ use serde_json::{Value, json};
 use std::path::Path;
 use support::{PAT, account, apply, names, onboard, sandbox, stderr, stdout, tenant_id, writes};
 
-/// One raw API call against the sandbox; insists on a 2xx answer.
-fn call(
-    rt: &tokio::runtime::Runtime,
-    sb: &SandboxHandle,
-    method: &str,
-    path: &str,
-    account: Option<&str>,
-    body: Option<Value>,
-) -> Value {
-    let mut url = format!("{}{path}", sb.url());
-    if let Some(a) = account {
-        url.push_str(&format!("?account={a}"));
-    }
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
-    rt.block_on(async {
-        let mut req = reqwest::Client::new()
-            .request(method.clone(), &url)
-            .header("Authorization", format!("Token {PAT}"));
-        if let Some(b) = &body {
-            req = req.json(b);
-        }
-        let resp = req.send().await.expect("the sandbox answers");
-        let status = resp.status();
-        let text = resp.text().await.expect("a body");
-        assert!(status.is_success(), "{method} {url}: {status} {text}");
-        serde_json::from_str(&text).unwrap_or(Value::Null)
-    })
+/// Raw API calls against the sandbox, in one account (`None`: the MSP account).
+struct Api<'a> {
+    rt: &'a tokio::runtime::Runtime,
+    sb: &'a SandboxHandle,
+    account: Option<String>,
 }
 
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().expect("an id").to_owned()
+impl Api<'_> {
+    /// One call; insists on a 2xx answer.
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let mut url = format!("{}{path}", self.sb.url());
+        if let Some(a) = &self.account {
+            url.push_str(&format!("?account={a}"));
+        }
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+        self.rt.block_on(async {
+            let mut req = reqwest::Client::new()
+                .request(method.clone(), &url)
+                .header("Authorization", format!("Token {PAT}"));
+            if let Some(b) = &body {
+                req = req.json(b);
+            }
+            let resp = req.send().await.expect("the sandbox answers");
+            let status = resp.status();
+            let text = resp.text().await.expect("a body");
+            assert!(status.is_success(), "{method} {url}: {status} {text}");
+            serde_json::from_str(&text).unwrap_or(Value::Null)
+        })
+    }
+
+    fn post(&self, path: &str, body: Value) -> Value {
+        self.call("POST", path, Some(body))
+    }
+
+    /// The id of the object created by `POST path body`.
+    fn create(&self, path: &str, body: Value) -> String {
+        self.post(path, body)["id"]
+            .as_str()
+            .expect("an id")
+            .to_owned()
+    }
+
+    /// The id of an object of the account, by name, as the world has it.
+    fn id(&self, collection: &str, name: &str) -> String {
+        let own = self.sb.msp_account_id();
+        let acct = self.account.as_deref().unwrap_or(&own);
+        support::id(account(&self.sb.world(), acct), collection, name)
+    }
+}
+
+/// The groups of the golden tenant.
+struct Groups {
+    all: String,
+    servers: String,
+    employees: String,
+    routers: String,
 }
 
 /// A tenant as an MSP engineer builds it in the dashboard: every type the export knows,
 /// the Default policy switched off, settings and DNS changed. Returns the tenant id and the
 /// setup key's secret.
 fn build_golden(rt: &tokio::runtime::Runtime, sb: &SandboxHandle) -> (String, String) {
-    let msp = sb.msp_account_id();
-    let msp_admins = support::id(account(&sb.world(), &msp), "groups", "MSP Admins");
-    let tenant = call(
+    let msp = Api {
         rt,
         sb,
-        "POST",
+        account: None,
+    };
+    let tenant = msp.create(
         "/api/integrations/msp/tenants",
-        None,
-        Some(json!({
-            "name": "Golden Corp", "domain": "golden.example",
-            "groups": [{"id": msp_admins, "role": "admin"}],
-        })),
+        json!({"name": "Golden Corp", "domain": "golden.example",
+               "groups": [{"id": msp.id("groups", "MSP Admins"), "role": "admin"}]}),
     );
-    let t = id_of(&tenant);
-    let a = Some(t.as_str());
-    let post = |path: &str, body: Value| call(rt, sb, "POST", path, a, Some(body));
-    let group = |name: &str| id_of(&post("/api/groups", json!({"name": name})));
-    let (servers, employees, routers) = (
-        group("Servers"),
-        group("Employees"),
-        group("Office Routers"),
-    );
-    let all = support::id(account(&sb.world(), &t), "groups", "All");
-    let check = id_of(&post(
-        "/api/posture-checks",
-        json!({
-            "name": "netbird-version", "description": "Recent NetBird clients only",
-            "checks": {"nb_version_check": {"min_version": "0.28.0"}},
-        }),
-    ));
-    let net = id_of(&post(
+    let t = Api {
+        rt,
+        sb,
+        account: Some(tenant.clone()),
+    };
+    let g = Groups {
+        all: t.id("groups", "All"),
+        servers: t.create("/api/groups", json!({"name": "Servers"})),
+        employees: t.create("/api/groups", json!({"name": "Employees"})),
+        routers: t.create("/api/groups", json!({"name": "Office Routers"})),
+    };
+    let key = golden_network(&t, &g);
+    golden_access(&t, &g);
+    golden_people(&t, &g);
+    (tenant, key)
+}
+
+/// A network with a resource and a router, a route, and the routers' setup key (its secret
+/// is returned).
+fn golden_network(t: &Api, g: &Groups) -> String {
+    let net = t.create(
         "/api/networks",
         json!({"name": "office", "description": "Golden office"}),
-    ));
-    post(
+    );
+    t.post(
         &format!("/api/networks/{net}/resources"),
-        json!({
-            "name": "office-lan", "address": "192.168.10.0/24", "enabled": true, "groups": [servers],
-        }),
+        json!({"name": "office-lan", "address": "192.168.10.0/24", "enabled": true,
+               "groups": [g.servers]}),
     );
-    post(
+    t.post(
         &format!("/api/networks/{net}/routers"),
-        json!({
-            "peer_groups": [routers], "metric": 100, "masquerade": true, "enabled": true,
-        }),
+        json!({"peer_groups": [g.routers], "metric": 100, "masquerade": true, "enabled": true}),
     );
-    let key = post(
+    t.post(
+        "/api/routes",
+        json!({"description": "legacy lan", "network_id": "legacy", "enabled": true,
+               "peer_groups": [g.routers], "network": "10.99.0.0/16", "metric": 9999,
+               "masquerade": true, "groups": [g.employees], "keep_route": true}),
+    );
+    let key = t.post(
         "/api/setup-keys",
-        json!({
-            "name": "office-routers", "type": "reusable", "expires_in": 604_800,
-            "auto_groups": [routers], "usage_limit": 2,
-        }),
+        json!({"name": "office-routers", "type": "reusable", "expires_in": 604_800,
+               "auto_groups": [g.routers], "usage_limit": 2}),
     );
-    post(
+    key["key"].as_str().expect("a setup key").to_owned()
+}
+
+/// A posture check and a policy that uses it, the Default policy switched off, DNS.
+fn golden_access(t: &Api, g: &Groups) {
+    let check = t.create(
+        "/api/posture-checks",
+        json!({"name": "netbird-version", "description": "Recent NetBird clients only",
+               "checks": {"nb_version_check": {"min_version": "0.28.0"}}}),
+    );
+    t.post(
         "/api/policies",
-        json!({
-            "name": "employees-to-office", "description": "", "enabled": true,
-            "source_posture_checks": [check],
-            "rules": [{"name": "https", "enabled": true, "action": "accept", "bidirectional": false,
-                       "protocol": "tcp", "ports": ["443"], "sources": [employees],
-                       "destinations": [servers]}],
-        }),
+        json!({"name": "employees-to-office", "description": "", "enabled": true,
+               "source_posture_checks": [check],
+               "rules": [{"name": "https", "enabled": true, "action": "accept",
+                          "bidirectional": false, "protocol": "tcp", "ports": ["443"],
+                          "sources": [g.employees], "destinations": [g.servers]}]}),
     );
-    let default = support::id(account(&sb.world(), &t), "policies", "Default");
-    call(
-        rt,
-        sb,
+    let default = t.id("policies", "Default");
+    t.call(
         "PUT",
         &format!("/api/policies/{default}"),
-        a,
-        Some(json!({
-            "name": "Default", "description": "switched off", "enabled": false,
-            "rules": [{"name": "Default", "enabled": true, "action": "accept", "bidirectional": true,
-                       "protocol": "all", "sources": [all], "destinations": [all]}],
-        })),
+        Some(
+            json!({"name": "Default", "description": "switched off", "enabled": false,
+               "rules": [{"name": "Default", "enabled": true, "action": "accept",
+                          "bidirectional": true, "protocol": "all",
+                          "sources": [g.all], "destinations": [g.all]}]}),
+        ),
     );
-    post(
-        "/api/routes",
-        json!({
-            "description": "legacy lan", "network_id": "legacy", "enabled": true,
-            "peer_groups": [routers], "network": "10.99.0.0/16", "metric": 9999,
-            "masquerade": true, "groups": [employees], "keep_route": true,
-        }),
-    );
-    post(
+    t.post(
         "/api/dns/nameservers",
-        json!({
-            "name": "upstream", "description": "", "enabled": true, "groups": [all],
-            "nameservers": [{"ip": "1.1.1.1", "ns_type": "udp", "port": 53}],
-            "primary": true, "domains": [], "search_domains_enabled": false,
-        }),
+        json!({"name": "upstream", "description": "", "enabled": true, "groups": [g.all],
+               "nameservers": [{"ip": "1.1.1.1", "ns_type": "udp", "port": 53}],
+               "primary": true, "domains": [], "search_domains_enabled": false}),
     );
-    call(
-        rt,
-        sb,
+    t.call(
         "PUT",
         "/api/dns/settings",
-        a,
-        Some(json!({"disabled_management_groups": [servers]})),
+        Some(json!({"disabled_management_groups": [g.servers]})),
     );
-    let mut settings = call(rt, sb, "GET", "/api/accounts", a, None)[0]["settings"].clone();
+}
+
+/// Account settings changed, two admins and a user by email, a service user.
+fn golden_people(t: &Api, g: &Groups) {
+    let mut settings = t.call("GET", "/api/accounts", None)[0]["settings"].clone();
     settings["peer_login_expiration"] = json!(43_200);
     settings["peer_inactivity_expiration_enabled"] = json!(true);
-    call(
-        rt,
-        sb,
+    let id = t.account.clone().expect("a tenant");
+    t.call(
         "PUT",
-        &format!("/api/accounts/{t}"),
-        a,
+        &format!("/api/accounts/{id}"),
         Some(json!({"settings": settings})),
     );
     for (email, role) in [
@@ -167,16 +188,16 @@ fn build_golden(rt: &tokio::runtime::Runtime, sb: &SandboxHandle) -> (String, St
         ("it@golden.example", "admin"),
         ("ann@golden.example", "user"),
     ] {
-        post(
+        t.post(
             "/api/users",
-            json!({"email": email, "role": role, "auto_groups": [employees], "is_service_user": false}),
+            json!({"email": email, "role": role, "auto_groups": [g.employees],
+                   "is_service_user": false}),
         );
     }
-    post(
+    t.post(
         "/api/users",
         json!({"name": "ci", "role": "admin", "auto_groups": [], "is_service_user": true}),
     );
-    (t, key["key"].as_str().expect("a setup key").to_owned())
 }
 
 /// `onboard ARGS`; insists on success and returns stdout.
