@@ -4,6 +4,7 @@
 
 use onboard_engine::diag::Diag;
 use onboard_engine::execute::{Event, RunReport, Sink};
+use onboard_engine::private;
 use onboard_engine::saved::SavedPlan;
 use onboard_engine::session::{self, Customer, Session, SessionError};
 use onboard_engine::state::write_private;
@@ -20,7 +21,9 @@ use crate::destroy::print_removals;
 use crate::reporter::{self, Journal, Progress};
 
 pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Failure> {
-    let text = std::fs::read_to_string(&args.input.playbook).unwrap_or_default();
+    let text = onboard_engine::inventory::read(&args.input.playbook)
+        .map(|f| f.text().to_owned())
+        .unwrap_or_default();
     if let Some(saved) = SavedPlan::parse(&text) {
         return apply_saved(args, quiet, saved.map_err(Diag::plain)?);
     }
@@ -57,8 +60,19 @@ fn run_all(
     runs: Vec<Customer>,
     expected: Option<Vec<Json>>,
 ) -> Result<u8, Failure> {
-    // Everything that needs no API is checked before connecting.
-    session::offline(&runs, args.api.account.as_deref())?;
+    // Everything that needs no API is checked before connecting: the plans offline, where the
+    // secrets will go, that the state can be written (else `request` steps would repeat).
+    let keys = session::offline(&runs, args.api.account.as_deref())?;
+    if let Some(out) = &args.outputs {
+        private::check_target(out).map_err(Diag::plain)?;
+    }
+    let state_dir = onboard_engine::layout::StateDir::new(&args.api.state_dir);
+    for (run, key) in runs.iter().zip(&keys) {
+        let path = state_dir.state(&run.loaded.playbook.name, &key.run_key);
+        if let Some(dir) = path.parent() {
+            private::check_writable(dir).map_err(Diag::plain)?;
+        }
+    }
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
     rt.block_on(async {
@@ -70,6 +84,7 @@ fn run_all(
         // Each customer's lock is held from before its plan to the end of its apply: the plan
         // is the contract, so nobody may change what it read in between.
         let _locks = session.lock(&runs).await?;
+        crate::connect::first_contact(&session, &runs, args.api.sandbox).await?;
         // Each run's journal records its plan's reads as well as its writes.
         let keys = session::offline(&runs, args.api.account.as_deref())?;
         let mut journals = Vec::new();

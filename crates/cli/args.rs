@@ -3,20 +3,30 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// What every command's help ends with: the environment and the exit codes.
+const AFTER_HELP: &str = "\
+Environment:
+  NB_PAT               personal access token of a NetBird user (or --token-file FILE)
+  NB_MANAGEMENT_URL    API base URL, without /api (default https://api.netbird.io)
+  RUST_LOG             diagnostics filter (overrides -v/-q)
+
+Exit codes: 0 success (plan --detailed-exitcode: no changes), 1 error, 2 changes
+(plan --detailed-exitcode only), 130 interrupted (a re-run resumes).";
+
 /// Onboard MSP customers onto NetBird from declarative playbooks.
 #[derive(Debug, Parser)]
-#[command(name = "onboard", version, about, max_term_width = 100)]
+#[command(name = "onboard", version, about, max_term_width = 100, after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
     /// More output (repeat for more); RUST_LOG also works.
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Global options")]
     pub verbose: u8,
     /// Only errors.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Global options")]
     pub quiet: bool,
     /// When to use colour.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, help_heading = "Global options")]
     pub color: ColorChoice,
 }
 
@@ -32,13 +42,22 @@ pub enum Command {
     /// Parse, type-check inputs, check references, build the graph; no network.
     Validate(InputArgs),
     /// Print what apply would do.
+    #[command(after_help = AFTER_HELP)]
     Plan(PlanArgs),
     /// Plan, confirm, then create, adopt or update everything the playbook declares.
+    ///
+    /// `onboard apply PLAN.json` applies exactly a plan saved with `onboard plan --out
+    /// PLAN.json`, refusing if live state changed since.
+    #[command(after_help = AFTER_HELP)]
     Apply(ApplyArgs),
     /// Delete what the state records for this playbook and tenant, dependants first.
+    #[command(after_help = AFTER_HELP)]
     Destroy(DestroyArgs),
     /// Print the dependency graph.
     Graph(GraphArgs),
+    /// Write a playbook that reproduces an existing account (peers and secrets excluded).
+    #[command(after_help = AFTER_HELP)]
+    Export(ExportArgs),
     /// Run the local NetBird-compatible API in the foreground until Ctrl-C.
     Sandbox(SandboxArgs),
     /// Print the playbook JSON Schema.
@@ -50,10 +69,27 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// The playbook and input arguments of the commands that take them.
+    pub fn input_mut(&mut self) -> Option<&mut InputArgs> {
+        match self {
+            Command::Validate(input) => Some(input),
+            Command::Plan(a) => Some(&mut a.input),
+            Command::Apply(a) => Some(&mut a.input),
+            Command::Destroy(a) => Some(&mut a.input),
+            _ => None,
+        }
+    }
+}
+
 /// The playbook and its input values.
 #[derive(Debug, Args, Clone)]
 pub struct InputArgs {
-    /// The playbook file.
+    /// The playbook file (with --inventory: optional, the inventory's `playbook:` names it).
+    #[arg(value_name = "PLAYBOOK")]
+    pub playbook_arg: Option<PathBuf>,
+    /// The playbook to use: set by `playbook_arg::resolve` before a command runs.
+    #[arg(skip)]
     pub playbook: PathBuf,
     /// A values file (repeatable; later ones win).
     #[arg(long = "values", value_name = "FILE")]
@@ -203,6 +239,19 @@ pub struct DestroyArgs {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The playbook's `name` (default: from the account's domain).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Write the playbook to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+    /// The account to export: `--account ID` exports that tenant (default: the PAT's own).
+    #[command(flatten)]
+    pub api: ApiArgs,
 }
 
 #[derive(Debug, Args)]

@@ -28,7 +28,10 @@ impl From<Diag> for Failure {
     }
 }
 
-pub fn run(cli: Cli) -> Result<u8, Failure> {
+pub fn run(mut cli: Cli) -> Result<u8, Failure> {
+    if let Some(input) = cli.command.input_mut() {
+        crate::playbook_arg::resolve(input)?;
+    }
     match cli.command {
         Command::Validate(input) => validate(&input, cli.quiet),
         Command::Plan(args) => plan_cmd(&args),
@@ -36,6 +39,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Sandbox(args) => sandbox(args),
         Command::Destroy(args) => crate::destroy::destroy(&args),
         Command::Graph(args) => graph(&args),
+        Command::Export(args) => crate::export::export(&args),
         Command::Schema => {
             print(&onboard_engine::schema::playbook_schema());
             Ok(0)
@@ -48,7 +52,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
     }
 }
 
-fn print(text: &str) {
+pub fn print(text: &str) {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = out.write_all(text.as_bytes());
@@ -195,6 +199,9 @@ fn plan_cmd(args: &PlanArgs) -> Result<u8, Failure> {
     }
     let runs = prepare(&args.input)?;
     let offline = offline_for(&runs, args.api.account.as_deref())?;
+    if let Some(out) = &args.out {
+        onboard_engine::private::check_target(out).map_err(Diag::plain)?;
+    }
     let plans = if args.offline {
         offline
     } else {
@@ -203,6 +210,7 @@ fn plan_cmd(args: &PlanArgs) -> Result<u8, Failure> {
         rt.block_on(async {
             let (client, sandbox) = crate::connect::connect(&args.api).await?;
             let session = Session::new(client, options(&args.api, args.change, args.prune, 0));
+            crate::connect::first_contact(&session, &runs, args.api.sandbox).await?;
             let plans = session.plan(&runs, &[]).await;
             if let Some(s) = sandbox {
                 s.shutdown().await;
@@ -266,7 +274,7 @@ fn sandbox(args: crate::args::SandboxArgs) -> Result<u8, Failure> {
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
     rt.block_on(onboard_sandbox::serve_until_ctrl_c(cfg))
-        .map_err(|e| Diag::plain(format!("sandbox: {e}")))?;
+        .map_err(|e| crate::connect::sandbox_error("sandbox", &e))?;
     Ok(0)
 }
 

@@ -21,6 +21,7 @@ pub fn destroy(args: &DestroyArgs) -> Result<u8, Failure> {
             rotate_setup_keys: false,
         };
         let session = Session::new(client, options(&args.api, change, false, 0));
+        crate::connect::first_contact(&session, &runs, args.api.sandbox).await?;
         let teardowns = session.teardowns(&runs)?;
         for t in &teardowns {
             println!(

@@ -5,7 +5,9 @@ mod args;
 mod commands;
 mod connect;
 mod destroy;
+mod export;
 mod output;
+mod playbook_arg;
 mod reporter;
 
 use clap::Parser;

@@ -1,7 +1,9 @@
 //! The dependency graph as Graphviz dot or Mermaid.
 //!
 //! Input: a [`Playbook`] and its [`Dag`]. Output: text; edges point from a step to what it
-//! depends on, labelled `depends_on` or `tenant` when not a template reference.
+//! depends on, labelled `depends_on` or `tenant` when not a template reference. Names are
+//! escaped for each format: dot strings quote `"` and `\\`; Mermaid node ids that are
+//! keywords (`end` breaks a flowchart) are capitalised, which no step id can be.
 
 use std::fmt::Write;
 
@@ -22,10 +24,46 @@ fn label(playbook: &Playbook, n: NodeId) -> String {
     }
 }
 
+/// Mermaid keywords that cannot be node ids as they are.
+const MERMAID_RESERVED: &[&str] = &[
+    "end",
+    "graph",
+    "flowchart",
+    "subgraph",
+    "direction",
+    "style",
+    "class",
+    "classdef",
+    "click",
+    "linkstyle",
+    "default",
+    "call",
+    "href",
+];
+
+/// `s` inside a dot double-quoted string.
+fn dot_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// A Mermaid node id: the step id, capitalised when it is a keyword (step ids are lower case,
+/// so the result cannot meet another step's id).
+fn mermaid_id(playbook: &Playbook, n: NodeId) -> String {
+    let id = name(playbook, n);
+    if !MERMAID_RESERVED.contains(&id.as_str()) {
+        return id;
+    }
+    let mut chars = id.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
+
 pub fn dot(playbook: &Playbook, dag: &Dag) -> String {
     let mut out = format!(
         "digraph \"{}\" {{\n  rankdir=RL;\n  node [shape=box];\n",
-        playbook.name
+        dot_escape(&playbook.name)
     );
     for &n in dag.order() {
         let _ = writeln!(
@@ -58,7 +96,7 @@ pub fn mermaid(playbook: &Playbook, dag: &Dag) -> String {
         let _ = writeln!(
             out,
             "  {}[\"{}\"]",
-            name(playbook, n),
+            mermaid_id(playbook, n),
             label(playbook, n).replace("\\n", "<br/>")
         );
     }
@@ -71,8 +109,8 @@ pub fn mermaid(playbook: &Playbook, dag: &Dag) -> String {
         let _ = writeln!(
             out,
             "  {} {arrow} {}",
-            name(playbook, e.from),
-            name(playbook, e.to)
+            mermaid_id(playbook, e.from),
+            mermaid_id(playbook, e.to)
         );
     }
     out

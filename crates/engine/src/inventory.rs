@@ -30,6 +30,8 @@ pub struct Inventory {
     pub file: SourceFile,
     /// The playbook path, relative to the inventory's folder, if given.
     pub playbook: Option<PathBuf>,
+    /// Where `playbook:` is written, for errors about it.
+    pub playbook_span: Option<Span>,
     pub entries: Vec<Entry>,
 }
 
@@ -40,13 +42,17 @@ impl Inventory {
         let mut inv = Inventory {
             file: file.clone(),
             playbook: None,
+            playbook_span: None,
             entries: Vec::new(),
         };
         let Some(f) = dec.fields(&root, "the inventory", INVENTORY_FIELDS) else {
             return dec.diags.into_result(inv);
         };
         let dir = Path::new(file.name()).parent().unwrap_or(Path::new(""));
-        inv.playbook = f.string(&mut dec, "playbook").map(|(p, _)| dir.join(p));
+        if let Some((p, span)) = f.string(&mut dec, "playbook") {
+            inv.playbook = Some(dir.join(p));
+            inv.playbook_span = Some(span);
+        }
         let defaults = f.get("defaults").cloned();
         if let Some(d) = &defaults
             && d.as_map().is_none()

@@ -17,6 +17,7 @@ pub mod destroy;
 pub mod diag;
 pub mod dot;
 pub mod error;
+pub mod export;
 pub mod graph;
 pub mod inputs;
 pub mod inventory;

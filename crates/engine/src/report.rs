@@ -157,7 +157,7 @@ pub fn summary_line(plan: &Plan) -> String {
 
 fn markdown(plan: &Plan) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "### onboard {}\n", heading(plan));
+    let _ = writeln!(out, "### onboard {}\n", md_cell(&heading(plan)));
     let _ = writeln!(
         out,
         "| | address | type | scope | note |\n|---|---|---|---|---|"
@@ -167,20 +167,20 @@ fn markdown(plan: &Plan) -> String {
             out,
             "| `{}` | tenant | tenant | msp | {} ({}) |",
             t.action.symbol(),
-            show(&t.name),
-            show(&t.domain)
+            md_cell(&show(&t.name)),
+            md_cell(&show(&t.domain))
         );
     }
     for step in &plan.steps {
         let note = step.note.clone().unwrap_or_default();
         let _ = writeln!(
             out,
-            "| `{}` | `{}` | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} |",
             step.action.symbol(),
-            step.address,
+            md_code(&step.address),
             step.ty.name(),
             step.scope.name(),
-            note.replace('|', "\\|")
+            md_cell(&note)
         );
     }
     if !plan.outputs.is_empty() {
@@ -191,23 +191,51 @@ fn markdown(plan: &Plan) -> String {
             } else {
                 show(&o.value)
             };
-            let _ = writeln!(out, "| `{}` | `{}` |", o.name, v.replace('|', "\\|"));
+            let _ = writeln!(out, "| {} | {} |", md_code(&o.name), md_code(&v));
         }
     }
     let _ = writeln!(out, "\n**{}**\n", summary_line(plan));
     if let Some(cost) = &plan.cost {
         let _ = writeln!(out, "{}\n", crate::cost::line(cost));
     }
-    let _ = writeln!(out, "<details><summary>request bodies</summary>\n\n```text");
-    for step in plan.steps.iter().filter(|s| s.body.is_object()) {
-        let _ = writeln!(
-            out,
-            "{} {}: {}",
-            step.action.symbol(),
-            step.address,
-            show(&step.body)
-        );
+    let bodies: Vec<String> = plan
+        .steps
+        .iter()
+        .filter(|s| s.body.is_object())
+        .map(|step| {
+            format!(
+                "{} {}: {}",
+                step.action.symbol(),
+                step.address,
+                show(&step.body)
+            )
+        })
+        .collect();
+    // A fence longer than any run of backticks in the bodies, so none can close it.
+    let fence = "`".repeat(3.max(longest_backtick_run(&bodies.concat()) + 1));
+    let _ = writeln!(
+        out,
+        "<details><summary>request bodies</summary>\n\n{fence}text"
+    );
+    for line in bodies {
+        let _ = writeln!(out, "{line}");
     }
-    let _ = writeln!(out, "```\n\n</details>");
+    let _ = writeln!(out, "{fence}\n\n</details>");
     out
+}
+
+/// Text inside a Markdown table cell: `|` escaped, one line.
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// Text as a code span inside a table cell, with enough backticks around it.
+fn md_code(s: &str) -> String {
+    let ticks = "`".repeat(longest_backtick_run(s) + 1);
+    let pad = if ticks.len() > 1 { " " } else { "" };
+    format!("{ticks}{pad}{}{pad}{ticks}", md_cell(s))
+}
+
+fn longest_backtick_run(s: &str) -> usize {
+    s.split(|c| c != '`').map(str::len).max().unwrap_or(0)
 }

@@ -89,6 +89,21 @@ pub struct Applied {
 /// The offline plan of every customer: validation, and each run's key.
 pub fn offline(customers: &[Customer], account: Option<&str>) -> Result<Vec<Plan>, Diags> {
     let mut diags = Diags::new();
+    if let (Some(account), Some(c)) = (
+        account,
+        customers
+            .iter()
+            .find(|c| c.loaded.playbook.tenant.is_some()),
+    ) {
+        // Silently ignoring it would write in the tenant when the operator meant `account`.
+        diags.push(
+            Diag::plain(format!(
+                "`--account {account}` is for playbooks without a tenant block, and `{}` has one",
+                c.loaded.playbook.name
+            ))
+            .help("drop --account: the tenant block says which tenant the playbook works in"),
+        );
+    }
     let mut plans = Vec::new();
     for c in customers {
         match plan::offline(
@@ -135,6 +150,26 @@ impl Session {
                 reason,
             })?;
         Ok((path, state))
+    }
+
+    /// The session's first read, with `quick` (a client that fails fast): the tenant list when
+    /// a customer has a tenant block, else the PAT's own account. Either is a read the plan
+    /// makes anyway, so it lands in the cache and costs nothing extra. Err: what was read, and
+    /// the error.
+    pub async fn first_contact(
+        &self,
+        quick: &Client,
+        customers: &[Customer],
+    ) -> Result<(), (&'static str, onboard_netbird::ApiError)> {
+        if customers.iter().any(|c| c.loaded.playbook.tenant.is_some()) {
+            let read = self.reads.tenants(quick).await;
+            return read
+                .map(drop)
+                .map_err(|e| ("GET /api/integrations/msp/tenants", e));
+        }
+        let own = onboard_netbird::Scope::Own;
+        let read = self.reads.account(quick, &own).await;
+        read.map(drop).map_err(|e| ("GET /api/accounts", e))
     }
 
     /// A client whose calls go to `sink` as events (shares the limiter with the others).

@@ -166,6 +166,9 @@ fn options(text_len: usize) -> serde_saphyr::Options {
 fn syntax_error(file: &SourceFile, err: &serde_saphyr::Error) -> Diag {
     let message = err.without_snippet().to_string();
     let message = first_line(&message);
+    if let Some(diag) = duplicate_key(file, err, &message) {
+        return diag;
+    }
     match err.location() {
         Some(loc) => {
             let span = span_of(file, &loc);
@@ -173,6 +176,26 @@ fn syntax_error(file: &SourceFile, err: &serde_saphyr::Error) -> Diag {
         }
         None => Diag::plain(format!("{}: invalid YAML: {message}", file.name())),
     }
+}
+
+/// serde-saphyr's duplicate key error, said for a playbook author (its own text ends with
+/// advice for the parser's API).
+fn duplicate_key(file: &SourceFile, err: &serde_saphyr::Error, message: &str) -> Option<Diag> {
+    let rest = message.strip_prefix("duplicate mapping key: ")?;
+    let key = rest
+        .split(", set DuplicateKeyPolicy")
+        .next()
+        .unwrap_or(rest)
+        .trim();
+    let text = format!("duplicate key `{key}`: a YAML map names each key once");
+    let help = format!("keep one `{key}` (merge their values if both matter)");
+    Some(
+        match err.location() {
+            Some(loc) => Diag::at(file, span_of(file, &loc), text, format!("`{key}` again")),
+            None => Diag::plain(format!("{}: {text}", file.name())),
+        }
+        .help(help),
+    )
 }
 
 fn first_line(message: &str) -> String {

@@ -78,7 +78,7 @@ impl Client {
         create: impl AsyncFn() -> Result<T, ApiError>,
         lookup: impl AsyncFn() -> Result<Option<T>, ApiError>,
     ) -> Result<Created<T>, ApiError> {
-        let policy = self.inner.retry;
+        let policy = self.retry_policy();
         let mut delays = Backoff::new(RetryPolicy {
             max_retries: policy.max_reposts.saturating_add(1),
             ..policy

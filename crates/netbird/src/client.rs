@@ -37,6 +37,8 @@ pub const USER_AGENT: &str = concat!("onboard/", env!("CARGO_PKG_VERSION"));
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
     observer: Option<Observer>,
+    /// Replaces the configured retry policy for this clone's calls.
+    retry: Option<RetryPolicy>,
 }
 
 pub(crate) struct Inner {
@@ -103,6 +105,7 @@ impl Client {
         Ok(Client {
             inner: Arc::new(inner),
             observer: None,
+            retry: None,
         })
     }
 
@@ -112,7 +115,23 @@ impl Client {
         Client {
             inner: Arc::clone(&self.inner),
             observer: Some(observer),
+            retry: self.retry,
         }
+    }
+
+    /// A clone whose calls retry as `policy` says (and share the limiter and in-flight cap
+    /// with `self`): e.g. a connection check that must fail within seconds.
+    pub fn with_retry(&self, policy: RetryPolicy) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            observer: self.observer.clone(),
+            retry: Some(policy),
+        }
+    }
+
+    /// The retry policy of this clone's calls.
+    pub(crate) fn retry_policy(&self) -> RetryPolicy {
+        self.retry.unwrap_or(self.inner.retry)
     }
 
     /// The base URL, without a trailing slash.
@@ -136,7 +155,7 @@ impl Client {
     /// retried comes back as an `Ok(Reply)`; callers map it with [`Reply::json`].
     pub(crate) async fn execute(&self, call: &Call<'_>) -> Result<Reply, ApiError> {
         let url = self.url(call)?;
-        let mut backoff = Backoff::new(self.inner.retry);
+        let mut backoff = Backoff::new(self.retry_policy());
         let mut landed = false;
         let mut attempt = 0u32;
         loop {

@@ -1,0 +1,221 @@
+//! The failures a new user meets before anything is planned, and the escaping of Markdown and
+//! Mermaid output, snapshotted: each message says what failed, why and what to do.
+//!
+//! Every case runs the real binary from the workspace root without colour and snapshots
+//! stderr (or stdout for the escaping cases) as `tests/snapshots/cli_messages__<case>.snap`.
+//! Addresses of local listeners change from run to run and are replaced by `127.0.0.1:PORT`.
+//! The duplicate-key case lives with the other invalid playbooks
+//! (`tests/inputs/invalid/47-duplicate-key.yaml`, run by `cli_validate`).
+
+mod support;
+
+use std::net::TcpListener;
+use std::process::{Command, Output};
+
+const QUICKSTART: &str = "playbooks/quickstart.yaml";
+
+/// `onboard ARGS` from the workspace root, without colour, NB_PAT, NB_MANAGEMENT_URL or
+/// RUST_LOG unless `env` sets them.
+fn onboard(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(insta_cmd::get_cargo_bin("onboard"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .env_remove("NB_PAT")
+        .env_remove("NB_MANAGEMENT_URL")
+        .args(args)
+        .args(["--color", "never"]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run onboard: {e}"))
+}
+
+/// stderr of a run that must fail with exit code 1, with `port` written as `PORT`.
+fn failure(out: &Output, port: Option<u16>) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "stderr:\n{stderr}");
+    match port {
+        Some(p) => stderr.replace(&format!("127.0.0.1:{p}"), "127.0.0.1:PORT"),
+        None => stderr,
+    }
+}
+
+/// A local port with nothing listening on it.
+fn closed_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    l.local_addr().expect("an address").port()
+}
+
+#[test]
+fn no_token() {
+    let out = onboard(&["plan", QUICKSTART], &[]);
+    insta::assert_snapshot!("no_token", failure(&out, None));
+}
+
+#[test]
+fn wrong_token_is_one_message_naming_the_api() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = support::sandbox(&rt);
+    let url = sb.url();
+    let out = onboard(
+        &["plan", QUICKSTART],
+        &[
+            ("NB_MANAGEMENT_URL", &url),
+            ("NB_PAT", "nbp_notTheRightToken"),
+        ],
+    );
+    let text = failure(&out, Some(sb.addr().port()));
+    assert!(
+        !text.contains("nbp_notTheRightToken"),
+        "the token was printed"
+    );
+    insta::assert_snapshot!("wrong_token", text);
+}
+
+#[test]
+fn api_down_names_the_host_and_shows_the_retry() {
+    let port = closed_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let out = onboard(
+        &["plan", QUICKSTART],
+        &[("NB_MANAGEMENT_URL", &url), ("NB_PAT", support::PAT)],
+    );
+    insta::assert_snapshot!("api_down", failure(&out, Some(port)));
+}
+
+#[test]
+fn base_url_ending_in_api() {
+    let out = onboard(
+        &["plan", QUICKSTART],
+        &[
+            ("NB_MANAGEMENT_URL", "https://netbird.example.com/api/"),
+            ("NB_PAT", support::PAT),
+        ],
+    );
+    insta::assert_snapshot!("base_url_api", failure(&out, None));
+}
+
+#[test]
+fn base_url_that_is_not_netbird() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = support::sandbox(&rt);
+    let url = format!("{}/netbird", sb.url());
+    let out = onboard(
+        &["plan", QUICKSTART],
+        &[("NB_MANAGEMENT_URL", &url), ("NB_PAT", support::PAT)],
+    );
+    insta::assert_snapshot!("not_netbird", failure(&out, Some(sb.addr().port())));
+}
+
+#[test]
+fn cannot_listen_says_why() {
+    let taken = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = taken.local_addr().expect("an address").port();
+    let addr = format!("127.0.0.1:{port}");
+    let out = onboard(&["sandbox", "--listen", &addr], &[]);
+    insta::assert_snapshot!("cannot_listen", failure(&out, Some(port)));
+}
+
+/// stdout of a successful run.
+fn stdout_of(args: &[&str]) -> String {
+    let out = onboard(args, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn markdown_escapes_pipes_and_backticks() {
+    let text = stdout_of(&[
+        "plan",
+        "--offline",
+        "tests/inputs/messages/escaping.yaml",
+        "--format",
+        "markdown",
+    ]);
+    // Every row of a table has as many cells as its header (unescaped pipes).
+    let cells = |row: &str| row.replace("\\|", "").matches('|').count();
+    let mut header = None;
+    for line in text.lines() {
+        if !line.starts_with('|') {
+            header = None;
+            continue;
+        }
+        let want = *header.get_or_insert(cells(line));
+        assert_eq!(cells(line), want, "a value broke the table: {line}");
+    }
+    insta::assert_snapshot!("escaping_markdown", text);
+}
+
+#[test]
+fn mermaid_renames_keyword_ids() {
+    let text = stdout_of(&[
+        "graph",
+        "tests/inputs/messages/escaping.yaml",
+        "--format",
+        "mermaid",
+    ]);
+    for line in text.lines().skip(1) {
+        let first = line.split_whitespace().next().unwrap_or_default();
+        let id = first.split('[').next().unwrap_or_default();
+        assert!(
+            !["end", "graph"].contains(&id),
+            "a keyword as a node id: {line}"
+        );
+    }
+    insta::assert_snapshot!("escaping_mermaid", text);
+}
+
+#[test]
+fn the_inventory_names_the_playbook() {
+    let out = onboard(
+        &["validate", "--inventory", "playbooks/customers.yaml"],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    for key in ["acme", "globex", "initech"] {
+        assert!(
+            stderr.contains(&format!(
+                "playbooks/msp-customer.yaml: valid (run key `{key}`"
+            )),
+            "{stderr}"
+        );
+    }
+    // The same file, spelled differently, is the same playbook.
+    let out = onboard(
+        &[
+            "validate",
+            "./playbooks/../playbooks/msp-customer.yaml",
+            "--inventory",
+            "playbooks/customers.yaml",
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn another_playbook_than_the_inventorys_is_an_error() {
+    let out = onboard(
+        &[
+            "plan",
+            "--offline",
+            QUICKSTART,
+            "--inventory",
+            "playbooks/customers.yaml",
+        ],
+        &[],
+    );
+    assert!(out.stdout.is_empty(), "a plan was printed");
+    insta::assert_snapshot!("inventory_other_playbook", failure(&out, None));
+}
