@@ -163,7 +163,7 @@ pub async fn write(
     Ok((action, object))
 }
 
-/// Delete (a setup key: revoke, since revoked keys stay listed) the live object, then create.
+/// Delete the live object, then create it anew.
 async fn replace(
     api: &Api<'_>,
     kind: ResourceKind,
@@ -173,15 +173,10 @@ async fn replace(
     let (client, reads) = (api.client, api.reads);
     let id = live.get("id").and_then(Json::as_str).unwrap_or_default();
     let parent = parent_of(t);
-    if t.ty == StepType::SetupKey {
-        let groups = crate::compare::normalize(live.get("auto_groups").unwrap_or(&Json::Null));
-        let revoke = serde_json::json!({"revoked": true, "auto_groups": groups});
-        let revoked = client.update(kind, t.scope, parent, id, &revoke).await?;
-        reads.written(kind, t.scope, parent, &revoked, false).await;
-    } else {
-        client.delete(kind, t.scope, parent, id).await?;
-        reads.deleted(kind, t.scope, parent, id).await;
-    }
+    // A rotated setup key is deleted, not revoked: a revoked key stays listed and keeps its
+    // `auto_groups` linked, so those groups could never be deleted (`destroy` would fail).
+    client.delete(kind, t.scope, parent, id).await?;
+    reads.deleted(kind, t.scope, parent, id).await;
     let created = client.create(kind, t.scope, parent, t.body).await?;
     Ok((Action::Replace, created))
 }
