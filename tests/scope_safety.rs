@@ -123,7 +123,9 @@ fn a_tenant_unlinked_mid_run_fails_the_run_and_names_the_writes() {
     assert_eq!(out.status.code(), Some(1), "the run must fail");
     let text = support::flat(&String::from_utf8_lossy(&out.stdout));
     assert!(
-        text.contains(&format!("no longer scoped to account {tid}")),
+        text.contains(&format!(
+            "does not scope requests to account {tid} (they ran in account"
+        )) && text.contains("at the end of the run"),
         "{text}"
     );
     // The report names writes made since the last good proof, and the state keeps them.
