@@ -3,9 +3,9 @@
 use onboard_engine::destroy::{removal_order, remove};
 use onboard_engine::diag::Diag;
 use onboard_engine::execute::{Event, Run, RunReport, Sink};
-use onboard_engine::lock::RunLock;
 use onboard_engine::saved::{SavedPlan, first_difference};
-use onboard_engine::state::{State, write_private};
+use onboard_engine::state::write_private;
+use onboard_engine::store::{StateSink, Store};
 use onboard_engine::{plan, report};
 use onboard_netbird::Client;
 use serde_json::Value as Json;
@@ -17,7 +17,7 @@ use crate::args::{ApplyArgs, Format};
 use crate::commands::{Failure, live_plans, offline_for, prepare};
 use crate::connect::connect;
 use crate::destroy::print_removals;
-use crate::reporter::{self, Journal, Progress, RunProgress};
+use crate::reporter::{self, Progress, RunProgress};
 
 pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Failure> {
     let text = std::fs::read_to_string(&args.input.playbook).unwrap_or_default();
@@ -71,6 +71,9 @@ fn run_all(
         .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
     rt.block_on(async {
         let (client, sandbox) = connect(&args.api).await?;
+        let store = Store::open(&args.api.state_dir, args.api.state_url.as_deref())
+            .await
+            .map_err(Diag::plain)?;
         let plans = live_plans(&runs, &offline, &client, &args.api, args.change).await?;
         if args.format != Format::Json {
             for p in &plans {
@@ -105,7 +108,15 @@ fn run_all(
         // for all of them together.
         let jobs = runs.into_iter().zip(&plans).map(|(run, p)| {
             let bar = progress.run(&p.run_key, p.steps.len() + usize::from(p.tenant.is_some()));
-            execute(args, &client, run, &p.run_key, bar, interrupted.clone())
+            execute(
+                args,
+                &store,
+                &client,
+                run,
+                &p.run_key,
+                bar,
+                interrupted.clone(),
+            )
         });
         let reports: Vec<RunReport> = futures_util::future::join_all(jobs)
             .await
@@ -154,6 +165,7 @@ pub fn confirm(yes: bool) -> Result<(), Failure> {
 
 async fn execute(
     args: &ApplyArgs,
+    store: &Store,
     client: &Client,
     run: crate::commands::Run,
     run_key: &str,
@@ -161,17 +173,18 @@ async fn execute(
     interrupted: Arc<AtomicBool>,
 ) -> Result<RunReport, Failure> {
     let playbook = run.loaded.playbook.name.clone();
-    let state_path = State::path(&args.api.state_dir, &playbook, run_key);
-    let lock_path = RunLock::path(&args.api.state_dir, &playbook, run_key);
     let timeout = std::time::Duration::from_secs(args.lock_timeout);
-    let _lock = tokio::task::spawn_blocking(move || RunLock::acquire(lock_path, timeout))
+    let held = store
+        .lock(&playbook, run_key, timeout, &|m| eprintln!("{m}"))
         .await
-        .map_err(|e| Diag::plain(format!("lock: {e}")))?
         .map_err(Diag::plain)?;
-    let state = State::load(&state_path, &playbook, run_key).map_err(Diag::plain)?;
-    let journal = Journal::open(&args.api.state_dir, run_key)?;
+    held.stop_on_loss(interrupted.clone());
+    let state = store.load(&playbook, run_key).await.map_err(Diag::plain)?;
+    let state_sink = held.sink(&playbook, run_key);
+    let journal = held.journal(run_key).map_err(Diag::plain)?;
+    let writer = journal.clone();
     let sink: Sink = Arc::new(move |e: &Event| {
-        journal.write(e);
+        writer.write(e);
         progress.event(e);
     });
     let observer_sink = sink.clone();
@@ -186,7 +199,7 @@ async fn execute(
         client: client.clone(),
         account: args.api.account.clone(),
         state,
-        state_path,
+        state_sink: state_sink.clone(),
         concurrency: args.api.concurrency.max(1),
         sink,
         interrupted,
@@ -194,8 +207,10 @@ async fn execute(
     };
     let report = exec.execute().await;
     if args.prune {
-        prune(args, &client, &loaded, &report).await?;
+        prune(args, store, &state_sink, &client, &loaded, &report).await?;
     }
+    journal.finish().await;
+    drop(held);
     Ok(report)
 }
 
@@ -203,6 +218,8 @@ async fn execute(
 /// run where every step succeeded, so a failed render never looks like a removed step.
 async fn prune(
     args: &ApplyArgs,
+    store: &Store,
+    sink: &StateSink,
     client: &Client,
     loaded: &onboard_engine::Loaded,
     report: &RunReport,
@@ -215,7 +232,10 @@ async fn prune(
         return Ok(());
     }
     let name = &loaded.playbook.name;
-    let mut state = State::load(&report.state_path, name, &report.run_key).map_err(Diag::plain)?;
+    let mut state = store
+        .load(name, &report.run_key)
+        .await
+        .map_err(Diag::plain)?;
     let declared: Vec<&str> = report.steps.iter().map(|s| s.address.as_str()).collect();
     let order: Vec<String> = removal_order(&loaded.playbook, &loaded.dag, &state)
         .into_iter()
@@ -225,7 +245,7 @@ async fn prune(
         return Ok(());
     }
     let account = args.api.account.as_deref();
-    let removals = remove(client, &mut state, &report.state_path, &order, account).await;
+    let removals = remove(client, &mut state, sink, &order, account).await;
     print_removals(&report.run_key, &removals);
     Ok(())
 }

@@ -3,7 +3,7 @@
 use onboard_engine::diag::{Diag, Diags};
 use onboard_engine::inputs::{self, Source};
 use onboard_engine::inventory::{self, Inventory};
-use onboard_engine::state::State;
+use onboard_engine::store::Store;
 use onboard_engine::{Loaded, plan, plan_live, report};
 use std::io::Write;
 
@@ -34,6 +34,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Sandbox(args) => sandbox(args),
         Command::Destroy(args) => crate::destroy::destroy(&args),
         Command::Graph(args) => graph(&args),
+        Command::State(args) => crate::state::state(&args),
         Command::Schema => {
             print(&onboard_engine::schema::playbook_schema());
             Ok(0)
@@ -210,10 +211,13 @@ pub async fn live_plans(
     api: &crate::args::ApiArgs,
     change: crate::args::ChangeArgs,
 ) -> Result<Vec<plan::Plan>, Failure> {
+    let store = Store::open(&api.state_dir, api.state_url.as_deref())
+        .await
+        .map_err(Diag::plain)?;
+    let store = &store;
     let jobs = runs.iter().zip(offline).map(|(run, p)| async move {
         let name = &run.loaded.playbook.name;
-        let path = State::path(&api.state_dir, name, &p.run_key);
-        let state = State::load(&path, name, &p.run_key).map_err(Diag::plain)?;
+        let state = store.load(name, &p.run_key).await.map_err(Diag::plain)?;
         let to = plan_live::Live {
             client,
             account: api.account.as_deref(),

@@ -2,8 +2,7 @@
 
 use onboard_engine::destroy::{Outcome, Removal, removal_order, remove};
 use onboard_engine::diag::Diag;
-use onboard_engine::lock::RunLock;
-use onboard_engine::state::State;
+use onboard_engine::store::Store;
 
 use crate::apply::confirm;
 use crate::args::DestroyArgs;
@@ -13,36 +12,45 @@ use crate::connect::connect;
 pub fn destroy(args: &DestroyArgs) -> Result<u8, Failure> {
     let runs = prepare(&args.input)?;
     let plans = offline_for(&runs, args.api.account.as_deref())?;
+    let rt = tokio::runtime::Runtime::new()
+        .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
+    let store = rt
+        .block_on(Store::open(
+            &args.api.state_dir,
+            args.api.state_url.as_deref(),
+        ))
+        .map_err(Diag::plain)?;
     let mut targets = Vec::new();
     for (run, plan) in runs.iter().zip(&plans) {
         let name = &run.loaded.playbook.name;
-        let path = State::path(&args.api.state_dir, name, &plan.run_key);
-        let state = State::load(&path, name, &plan.run_key).map_err(Diag::plain)?;
+        let state = rt
+            .block_on(store.load(name, &plan.run_key))
+            .map_err(Diag::plain)?;
         let order = removal_order(&run.loaded.playbook, &run.loaded.dag, &state);
         println!(
             "destroy `{}`: {} object(s) recorded in {}",
             plan.run_key,
             order.len(),
-            path.display()
+            store.location(name, &plan.run_key)
         );
         for a in &order {
             println!("  - {a}");
         }
-        targets.push((plan.run_key.clone(), name.clone(), path, state, order));
+        targets.push((plan.run_key.clone(), name.clone(), state, order));
     }
     confirm(args.yes)?;
-    let rt = tokio::runtime::Runtime::new()
-        .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
     rt.block_on(async {
         let (client, sandbox) = connect(&args.api).await?;
         let mut ok = true;
-        for (key, name, path, mut state, order) in targets {
-            let lock = RunLock::path(&args.api.state_dir, &name, &key);
-            let _lock = RunLock::acquire(lock, std::time::Duration::ZERO).map_err(Diag::plain)?;
+        for (key, name, mut state, order) in targets {
+            let held = store
+                .lock(&name, &key, std::time::Duration::ZERO, &|_| {})
+                .await
+                .map_err(Diag::plain)?;
             let removals = remove(
                 &client,
                 &mut state,
-                &path,
+                &held.sink(&name, &key),
                 &order,
                 args.api.account.as_deref(),
             )

@@ -7,6 +7,7 @@ mod connect;
 mod destroy;
 mod output;
 mod reporter;
+mod state;
 
 use clap::Parser;
 use std::process::ExitCode;

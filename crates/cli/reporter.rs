@@ -1,7 +1,7 @@
-//! Reporters: everything `apply` prints, and the run journal.
+//! Reporters: everything `apply` prints.
 //!
 //! They consume the executor's [`Event`] stream: [`Progress`] draws one bar per run on a
-//! terminal (plain lines otherwise), [`Journal`] appends every event as a JSON line, and
+//! terminal (plain lines otherwise; the journal is `onboard_engine::store::Journal`), and
 //! [`text`] / [`json`] format the final [`RunReport`]s. Events carry no secrets; outputs
 //! marked sensitive are masked here unless `--show-secrets`.
 
@@ -10,12 +10,7 @@ use onboard_engine::execute::{Event, RunReport};
 use onboard_engine::plan::{Action, Plan};
 use onboard_engine::render::SENSITIVE;
 use serde_json::{Value as Json, json};
-use std::io::{IsTerminal, Write};
-use std::path::Path;
-use std::sync::Mutex;
-
-use crate::commands::Failure;
-use onboard_engine::diag::Diag;
+use std::io::IsTerminal;
 
 /// Progress for all runs of one apply.
 pub struct Progress {
@@ -109,44 +104,6 @@ pub fn action_name(a: Action) -> &'static str {
         Action::NoChange => "no change",
         Action::Deferred => "deferred",
         Action::Skip => "skipped",
-    }
-}
-
-/// The run journal: one JSON event per line, mode 0600. Events carry no secrets.
-pub struct Journal(Mutex<std::fs::File>);
-
-impl Journal {
-    pub fn open(state_dir: &Path, run_key: &str) -> Result<Journal, Failure> {
-        let dir = state_dir.join("runs");
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| Diag::plain(format!("cannot create {}: {e}", dir.display())))?;
-        let now = time::OffsetDateTime::now_utc();
-        let stamp = format!(
-            "{:04}{:02}{:02}T{:02}{:02}{:02}.{:09}Z",
-            now.year(),
-            u8::from(now.month()),
-            now.day(),
-            now.hour(),
-            now.minute(),
-            now.second(),
-            now.nanosecond()
-        );
-        let name = format!("{stamp}-{}.jsonl", onboard_engine::state::safe(run_key));
-        let path = dir.join(name);
-        let mut opts = std::fs::OpenOptions::new();
-        opts.create(true).append(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let file = opts
-            .open(&path)
-            .map_err(|e| Diag::plain(format!("cannot open {}: {e}", path.display())))?;
-        Ok(Journal(Mutex::new(file)))
-    }
-
-    pub fn write(&self, e: &Event) {
-        if let (Ok(mut f), Ok(line)) = (self.0.lock(), serde_json::to_string(e)) {
-            let _ = writeln!(f, "{line}");
-        }
     }
 }
 

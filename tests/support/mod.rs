@@ -50,7 +50,8 @@ pub fn onboard(sb: &SandboxHandle, state: &Path, args: &[&str]) -> Command {
         .arg(state)
         .env("NB_MANAGEMENT_URL", sb.url())
         .env("NB_PAT", PAT)
-        .env_remove("RUST_LOG");
+        .env_remove("RUST_LOG")
+        .env_remove("ONBOARD_STATE_URL");
     cmd
 }
 

@@ -10,7 +10,6 @@
 use onboard_netbird::{Client, Scope as ApiScope};
 use serde::Serialize;
 use serde_json::Value as Json;
-use std::path::Path;
 
 use crate::compare::diff;
 use crate::graph::{Dag, NodeId};
@@ -97,7 +96,7 @@ pub fn removal_order(playbook: &Playbook, dag: &Dag, state: &State) -> Vec<Strin
 pub async fn remove(
     client: &Client,
     state: &mut State,
-    state_path: &Path,
+    sink: &crate::store::StateSink,
     addresses: &[String],
     account: Option<&str>,
 ) -> Vec<Removal> {
@@ -109,12 +108,10 @@ pub async fn remove(
         let outcome = remove_one(client, state, &record, account).await;
         if matches!(outcome, Outcome::Deleted | Outcome::Gone) {
             state.steps.remove(address);
-            if let Err(e) = state.save(state_path) {
+            if let Err(e) = sink.save(state) {
                 out.push(Removal {
                     address: address.clone(),
-                    outcome: Outcome::Failed {
-                        error: format!("cannot save state: {e}"),
-                    },
+                    outcome: Outcome::Failed { error: e },
                 });
                 return out;
             }

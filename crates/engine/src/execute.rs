@@ -102,7 +102,8 @@ pub struct Run {
     /// `--account`: the account for steps without a tenant.
     pub account: Option<String>,
     pub state: State,
-    pub state_path: PathBuf,
+    /// Where the state is saved after every finished step.
+    pub state_sink: crate::store::StateSink,
     pub concurrency: usize,
     pub sink: Sink,
     /// `--allow-replace`, `--rotate-setup-keys`.
@@ -201,7 +202,7 @@ impl Run {
             tenant_id,
             steps,
             outputs,
-            state_path: this.state_path.clone(),
+            state_path: this.state_sink.location(),
             ok,
             interrupted,
         }
@@ -317,9 +318,7 @@ impl Run {
             domain: tenant.domain,
             origin,
         });
-        state
-            .save(&self.state_path)
-            .map_err(|e| format!("cannot save state {}: {e}", self.state_path.display()))
+        self.state_sink.save(&state)
     }
 
     /// Prove that `?account=<id>` really runs in `id` before anything is written there:
@@ -515,9 +514,7 @@ impl Run {
                 prune: step.prune,
             },
         );
-        state
-            .save(&self.state_path)
-            .map_err(|e| format!("cannot save state {}: {e}", self.state_path.display()))
+        self.state_sink.save(&state)
     }
 
     fn outputs(&self, shared: &Shared) -> Vec<(String, Json, bool)> {

@@ -28,6 +28,7 @@ pub mod resource;
 pub mod saved;
 pub mod schema;
 pub mod source;
+pub mod store;
 pub mod template;
 pub mod yaml;
 
