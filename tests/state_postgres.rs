@@ -243,3 +243,30 @@ fn a_wrong_url_is_a_clear_error_without_the_password() {
     assert!(err.contains("no_such_db"), "{err}");
     assert!(!err.contains("hunter2secret"), "{err}");
 }
+
+#[test]
+fn state_show_of_an_unknown_key_lists_the_recorded_ones() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    support::apply(&sb, dir.path(), &["playbooks/quickstart.yaml"]);
+    for url in [None, Some(support_pg::database())] {
+        let mut cmd = support::onboard(&sb, dir.path(), &["state", "show", "nobody"]);
+        if let Some(url) = &url {
+            let migrated = support::onboard(&sb, dir.path(), &["state", "migrate", "--to", url])
+                .output()
+                .unwrap();
+            assert!(migrated.status.success(), "{}", stderr(&migrated));
+            cmd.arg("--state-url").arg(url);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = support::flat(&stderr(&out));
+        assert!(err.contains("no state for run key `nobody`"), "{err}");
+        assert!(
+            err.contains("run keys recorded there: own-account"),
+            "{err}"
+        );
+    }
+    rt.block_on(sb.shutdown());
+}

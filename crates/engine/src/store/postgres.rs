@@ -231,3 +231,20 @@ pub fn redacted(config: &Config) -> String {
     let db = config.get_dbname().unwrap_or("");
     format!("postgres://{user}{}/{db}", hosts.join(","))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shown_url_never_holds_the_password() {
+        let config: Config = "postgres://ops:s3cret-pw@db.example:5433/onboard?sslmode=require"
+            .parse()
+            .expect("a URL");
+        assert_eq!(redacted(&config), "postgres://ops@db.example:5433/onboard");
+        let config: Config = "host=db.example password=s3cret-pw dbname=x"
+            .parse()
+            .expect("key=value");
+        assert_eq!(redacted(&config), "postgres://db.example:5432/x");
+    }
+}

@@ -45,6 +45,7 @@ fn user_host() -> (String, String) {
     let user = ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .or_else(|| whoami::username().ok())
         .unwrap_or_else(|| "unknown".into());
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
@@ -236,5 +237,20 @@ impl Session {
                 }
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_keys_differ_by_playbook_and_run_key_and_are_stable() {
+        let acme = lock_key("standard-customer", "acme.example");
+        assert_eq!(acme, lock_key("standard-customer", "acme.example"));
+        assert_ne!(acme, lock_key("standard-customer", "beta.example"));
+        assert_ne!(acme, lock_key("quickstart", "acme.example"));
+        // The separator keeps ("a", "bc") apart from ("ab", "c").
+        assert_ne!(lock_key("a", "bc"), lock_key("ab", "c"));
     }
 }
