@@ -98,6 +98,29 @@ fn two_folders_sharing_only_the_url_plan_and_prune_what_the_other_created() {
     let steps: Vec<&String> = state["steps"].as_object().unwrap().keys().collect();
     assert_eq!(steps, ["admins", "servers", "servers_key"]);
     assert!(!b.path().join("state").exists());
+
+    // The first folder destroys what the second one left.
+    let out = ok({
+        let mut c = onboard(
+            &sb,
+            a.path(),
+            &url,
+            &["destroy", "playbooks/quickstart.yaml"],
+        );
+        c.arg("--yes");
+        c
+    });
+    assert!(
+        stdout(&out).contains("servers_key: deleted"),
+        "{}",
+        stdout(&out)
+    );
+    let acct = sb.world()["accounts"][sb.msp_account_id()].clone();
+    for gone in ["Admins", "Servers"] {
+        assert!(!names(&acct, "groups").contains(&gone.to_owned()), "{gone}");
+    }
+    let state = state_show(&sb, b.path(), &url, "own-account");
+    assert_eq!(state["steps"], serde_json::json!({}));
     rt.block_on(sb.shutdown());
 }
 

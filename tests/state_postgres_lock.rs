@@ -156,7 +156,19 @@ fn one_customer_from_two_folders_at_once_makes_no_duplicate_and_names_the_holder
     );
     assert!(msg.contains('@'), "the holder's user@host: {msg}");
 
-    // ... or wait, saying for whom.
+    // ... or wait, saying for whom, and give up when the time is up ...
+    let late = apply(&sb, b.path(), &url, &["--lock-timeout", "1"])
+        .output()
+        .unwrap();
+    assert!(!late.status.success());
+    let msg = flat(&stderr(&late));
+    assert!(msg.contains("waiting up to 1s"), "{msg}");
+    assert!(
+        msg.contains("another run holds the lock of run key"),
+        "{msg}"
+    );
+
+    // ... or get it once the holder is done.
     let mut second = spawn(apply(&sb, b.path(), &url, &["--lock-timeout", "300"]));
     let (lines, rest) = stderr_lines(&mut second);
     let waiting = lines

@@ -47,6 +47,14 @@ pub fn destroy(args: &DestroyArgs) -> Result<u8, Failure> {
                 .lock(&name, &key, std::time::Duration::ZERO, &|_| {})
                 .await
                 .map_err(Diag::plain)?;
+            // Another runner may have written this state since it was listed above.
+            if store.load(&name, &key).await.map_err(Diag::plain)? != state {
+                return Err(Diag::plain(format!(
+                    "the state of `{key}` changed since it was listed; nothing was deleted"
+                ))
+                .help("run destroy again to see what it records now")
+                .into());
+            }
             let removals = remove(
                 &client,
                 &mut state,
