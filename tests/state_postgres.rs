@@ -293,3 +293,21 @@ fn state_show_of_an_unknown_key_lists_the_recorded_ones() {
     }
     rt.block_on(sb.shutdown());
 }
+
+#[test]
+fn sslmode_require_against_a_server_without_tls_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("{}?sslmode=require", support_pg::database());
+    let out = Command::new(env!("CARGO_BIN_EXE_onboard"))
+        .args(["state", "list", "--state-url", &url, "--state-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = support::flat(&stderr(&out));
+    assert!(
+        err.contains("cannot connect to the state database"),
+        "{err}"
+    );
+    assert!(err.to_lowercase().contains("tls"), "{err}");
+}
