@@ -18,7 +18,7 @@ use crate::args::{ApplyArgs, Format};
 use crate::commands::{Failure, prepare};
 use crate::connect::connect;
 use crate::destroy::print_removals;
-use crate::reporter::{self, Journal, Progress};
+use crate::reporter::{self, Progress};
 
 pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Failure> {
     let text = onboard_engine::inventory::read(&args.input.playbook)
@@ -77,22 +77,20 @@ fn run_all(
         .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
     rt.block_on(async {
         let (client, sandbox) = connect(&args.api).await?;
+        let store = crate::commands::open_store(&args.api).await?;
         let session = Session::new(
             client,
             crate::commands::options(&args.api, args.change, args.prune, args.lock_timeout),
+            store,
         );
         // Each customer's lock is held from before its plan to the end of its apply: the plan
         // is the contract, so nobody may change what it read in between.
-        let _locks = session.lock(&runs).await?;
+        let held = session.lock(&runs, &|m| eprintln!("{m}")).await?;
         crate::connect::first_contact(&session, &runs, args.api.sandbox).await?;
         // Each run's journal records its plan's reads as well as its writes.
-        let keys = session::offline(&runs, args.api.account.as_deref())?;
         let mut journals = Vec::new();
-        for k in &keys {
-            journals.push(Arc::new(Journal::open(
-                &session.options().state_dir,
-                &k.run_key,
-            )?));
+        for (h, k) in held.iter().zip(&keys) {
+            journals.push(Arc::new(h.journal(&k.run_key).map_err(Diag::plain)?));
         }
         let plan_sinks: Vec<Sink> = journals
             .iter()
@@ -128,13 +126,14 @@ fn run_all(
         // Tenants run side by side; the client's one token bucket and in-flight cap hold
         // for all of them together.
         let mut jobs = Vec::new();
-        for ((run, p), journal) in runs.into_iter().zip(&plans).zip(journals) {
+        for (((run, p), journal), h) in runs.into_iter().zip(&plans).zip(&journals).zip(&held) {
             let bar = progress.run(p);
+            let journal = journal.clone();
             let sink: Sink = Arc::new(move |e: &Event| {
                 journal.write(e);
                 bar.event(e);
             });
-            jobs.push(session.apply(run, p.clone(), sink, interrupted.clone()));
+            jobs.push(session.apply(run, p.clone(), h, sink, interrupted.clone()));
         }
         let mut reports = Vec::new();
         for applied in futures_util::future::join_all(jobs).await {
@@ -150,6 +149,9 @@ fn run_all(
             reports.push(applied.report);
         }
         progress.finish();
+        for journal in &journals {
+            journal.finish().await;
+        }
         if let Some(s) = sandbox {
             s.shutdown().await;
         }

@@ -58,6 +58,8 @@ pub enum Command {
     /// Write a playbook that reproduces an existing account (peers and secrets excluded).
     #[command(after_help = AFTER_HELP)]
     Export(ExportArgs),
+    /// List, show or migrate recorded state.
+    State(StateArgs),
     /// Run the local NetBird-compatible API in the foreground until Ctrl-C.
     Sandbox(SandboxArgs),
     /// Print the playbook JSON Schema.
@@ -140,6 +142,15 @@ pub struct ApiArgs {
     /// Where state lives.
     #[arg(long, default_value = ".onboard", value_name = "DIR")]
     pub state_dir: PathBuf,
+    /// Keep state, run journals and locks in PostgreSQL instead of --state-dir
+    /// (postgres://user@host/db; sslmode=require for TLS).
+    #[arg(
+        long,
+        env = "ONBOARD_STATE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub state_url: Option<String>,
     /// In-flight API calls at most.
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
@@ -289,4 +300,45 @@ pub struct SandboxArgs {
     /// Load the world from this JSON file and save it after every write.
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StateArgs {
+    #[command(subcommand)]
+    pub command: StateCommand,
+    /// The local state folder (the source of `migrate`).
+    #[arg(long, default_value = ".onboard", value_name = "DIR", global = true)]
+    pub state_dir: PathBuf,
+    /// Read state from PostgreSQL instead of --state-dir.
+    #[arg(
+        long,
+        env = "ONBOARD_STATE_URL",
+        hide_env_values = true,
+        value_name = "URL",
+        global = true
+    )]
+    pub state_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// One line per run key: playbook, run key, tenant, objects, last update.
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// The recorded state of one run key, as JSON.
+    Show {
+        /// The run key (inventory key, tenant domain, ...).
+        key: String,
+        /// The playbook's name, when several playbooks use the same run key.
+        #[arg(long)]
+        playbook: Option<String>,
+    },
+    /// Copy every state and run journal of --state-dir into PostgreSQL.
+    Migrate {
+        /// The PostgreSQL URL to move the state to.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }

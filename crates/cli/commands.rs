@@ -6,6 +6,7 @@ use onboard_engine::inputs::{self, Source};
 use onboard_engine::inventory::{self, Inventory};
 use onboard_engine::layout::StateDir;
 use onboard_engine::session::{Options, Session};
+use onboard_engine::store::Store;
 use onboard_engine::{plan, report};
 use std::io::Write;
 
@@ -40,6 +41,7 @@ pub fn run(mut cli: Cli) -> Result<u8, Failure> {
         Command::Destroy(args) => crate::destroy::destroy(&args),
         Command::Graph(args) => graph(&args),
         Command::Export(args) => crate::export::export(&args),
+        Command::State(args) => crate::state::state(&args),
         Command::Schema => {
             print(&onboard_engine::schema::playbook_schema());
             Ok(0)
@@ -126,6 +128,13 @@ pub fn offline_for(runs: &[Run], account: Option<&str>) -> Result<Vec<plan::Plan
     Ok(onboard_engine::session::offline(runs, account)?)
 }
 
+/// Where state lives: `--state-url` / `ONBOARD_STATE_URL` (PostgreSQL), else `--state-dir`.
+pub async fn open_store(api: &crate::args::ApiArgs) -> Result<Store, Failure> {
+    Store::open(&api.state_dir, api.state_url.as_deref())
+        .await
+        .map_err(|e| Diag::plain(e).into())
+}
+
 /// The session's options from the command line.
 pub fn options(
     api: &crate::args::ApiArgs,
@@ -209,7 +218,12 @@ fn plan_cmd(args: &PlanArgs) -> Result<u8, Failure> {
             .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
         rt.block_on(async {
             let (client, sandbox) = crate::connect::connect(&args.api).await?;
-            let session = Session::new(client, options(&args.api, args.change, args.prune, 0));
+            let store = open_store(&args.api).await?;
+            let session = Session::new(
+                client,
+                options(&args.api, args.change, args.prune, 0),
+                store,
+            );
             crate::connect::first_contact(&session, &runs, args.api.sandbox).await?;
             let plans = session.plan(&runs, &[]).await;
             if let Some(s) = sandbox {

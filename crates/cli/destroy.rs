@@ -20,15 +20,16 @@ pub fn destroy(args: &DestroyArgs) -> Result<u8, Failure> {
             allow_replace: false,
             rotate_setup_keys: false,
         };
-        let session = Session::new(client, options(&args.api, change, false, 0));
+        let store = crate::commands::open_store(&args.api).await?;
+        let session = Session::new(client, options(&args.api, change, false, 0), store);
         crate::connect::first_contact(&session, &runs, args.api.sandbox).await?;
-        let teardowns = session.teardowns(&runs)?;
+        let teardowns = session.teardowns(&runs).await?;
         for t in &teardowns {
             println!(
                 "destroy `{}`: {} object(s) recorded in {}",
                 t.run_key,
                 t.order.len(),
-                t.state_path.display()
+                t.location
             );
             for a in &t.order {
                 println!("  - {a}");

@@ -9,6 +9,7 @@ mod export;
 mod output;
 mod playbook_arg;
 mod reporter;
+mod state;
 
 use clap::Parser;
 use std::process::ExitCode;

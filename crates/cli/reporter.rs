@@ -1,24 +1,20 @@
-//! Reporters: everything `apply` prints, and the run journal.
+//! Reporters: everything `apply` prints.
 //!
 //! They consume the executor's [`Event`] stream: [`Progress`] draws one bar per run on a
-//! terminal (plain lines otherwise), [`Journal`] appends every event as a JSON line, and
+//! terminal (plain lines otherwise; the journal is `onboard_engine::store::Journal`), and
 //! [`text`] / [`json`] format the final [`RunReport`]s. Events carry no secrets; outputs
 //! marked sensitive are masked here unless `--show-secrets`.
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use onboard_engine::cost::{self, Budget, Cost};
 use onboard_engine::execute::{Event, RunReport};
-use onboard_engine::layout::StateDir;
 use onboard_engine::plan::{Action, Plan};
 use onboard_engine::render::SENSITIVE;
 use onboard_netbird::ClientEvent;
 use serde_json::{Value as Json, json};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-
-use crate::commands::Failure;
-use onboard_engine::diag::Diag;
 
 /// Progress for all runs of one apply.
 pub struct Progress {
@@ -159,38 +155,6 @@ pub fn action_name(a: Action) -> &'static str {
         Action::NoChange => "no change",
         Action::Deferred => "deferred",
         Action::Skip => "skipped",
-    }
-}
-
-/// The run journal: one JSON event per line, mode 0600. Events carry no secrets.
-pub struct Journal(Mutex<std::fs::File>);
-
-impl Journal {
-    pub fn open(state_dir: &StateDir, run_key: &str) -> Result<Journal, Failure> {
-        let dir = state_dir.runs();
-        onboard_engine::private::private_dir(&dir)
-            .map_err(|e| Diag::plain(format!("cannot create {}: {e}", dir.display())))?;
-        let now = time::OffsetDateTime::now_utc();
-        let stamp = format!(
-            "{:04}{:02}{:02}T{:02}{:02}{:02}.{:09}Z",
-            now.year(),
-            u8::from(now.month()),
-            now.day(),
-            now.hour(),
-            now.minute(),
-            now.second(),
-            now.nanosecond()
-        );
-        let path = state_dir.journal(run_key, &stamp);
-        let file = onboard_engine::private::create_private(&path)
-            .map_err(|e| Diag::plain(format!("cannot open {}: {e}", path.display())))?;
-        Ok(Journal(Mutex::new(file)))
-    }
-
-    pub fn write(&self, e: &Event) {
-        if let (Ok(mut f), Ok(line)) = (self.0.lock(), serde_json::to_string(e)) {
-            let _ = writeln!(f, "{line}");
-        }
     }
 }
 

@@ -56,7 +56,8 @@ pub fn onboard(sb: &SandboxHandle, state: &Path, args: &[&str]) -> Command {
         .env("NB_PAT", PAT)
         // Real backoff would only slow the fault tests down; the policy is the same.
         .env("ONBOARD_RETRY_BASE_MS", "20")
-        .env_remove("RUST_LOG");
+        .env_remove("RUST_LOG")
+        .env_remove("ONBOARD_STATE_URL");
     cmd
 }
 

@@ -12,7 +12,6 @@ use onboard_netbird::{ResourceKind, Scope as ApiScope};
 use crate::cache::{Api, ProofError};
 use serde::Serialize;
 use serde_json::Value as Json;
-use std::path::Path;
 
 use crate::compare::diff;
 use crate::graph::{Dag, NodeId};
@@ -103,7 +102,7 @@ pub fn removal_order(playbook: &Playbook, dag: &Dag, state: &State) -> Vec<Strin
 pub async fn remove(
     api: &Api<'_>,
     state: &mut State,
-    state_path: &Path,
+    sink: &crate::store::StateSink,
     addresses: &[String],
     account: Option<&str>,
 ) -> Vec<Removal> {
@@ -123,12 +122,10 @@ pub async fn remove(
         let outcome = remove_one(api, &scope, &record).await;
         if matches!(outcome, Outcome::Deleted | Outcome::Gone) {
             state.steps.remove(address);
-            if let Err(e) = state.save(state_path) {
+            if let Err(e) = sink.save(state) {
                 out.push(Removal {
                     address: address.clone(),
-                    outcome: Outcome::Failed {
-                        error: format!("cannot save state: {e}"),
-                    },
+                    outcome: Outcome::Failed { error: e },
                 });
                 return out;
             }

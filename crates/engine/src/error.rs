@@ -5,7 +5,6 @@
 
 use miette::Diagnostic;
 use onboard_netbird::ApiError;
-use std::path::PathBuf;
 
 use crate::cache::ProofError;
 use crate::converge::ConvergeError;
@@ -35,13 +34,10 @@ pub enum StepError {
     },
     #[error("the tenant is not ready")]
     NoTenant,
-    #[error("cannot save state {}: {source}", path.display())]
-    #[diagnostic(help("check that the state directory is writable; a re-run resumes"))]
-    State {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The state could not be saved (the store's message: the file or the database).
+    #[error("{0}")]
+    #[diagnostic(help("the object exists but is not recorded; a re-run adopts it"))]
+    State(String),
 }
 
 impl From<ProofError> for StepError {

@@ -129,7 +129,8 @@ pub struct Run {
     /// `--account`: the account for steps without a tenant.
     pub account: Option<String>,
     pub state: State,
-    pub state_path: PathBuf,
+    /// Where the state is saved after every finished step.
+    pub state_sink: crate::store::StateSink,
     pub concurrency: usize,
     pub sink: Sink,
     /// `--allow-replace`, `--rotate-setup-keys`.
@@ -248,7 +249,7 @@ impl Run {
             tenant_id,
             steps,
             outputs,
-            state_path: this.state_path.clone(),
+            state_path: this.state_sink.location(),
             ok,
             interrupted,
             unavailable,
@@ -400,12 +401,7 @@ impl Run {
             domain: tenant.domain,
             origin,
         });
-        state
-            .save(&self.state_path)
-            .map_err(|source| StepError::State {
-                path: self.state_path.clone(),
-                source,
-            })
+        self.state_sink.save(&state).map_err(StepError::State)
     }
 
     /// Prove that `?account=<id>` really runs in `id` before anything is written there:
@@ -613,12 +609,7 @@ impl Run {
                 prune: step.prune,
             },
         );
-        state
-            .save(&self.state_path)
-            .map_err(|source| StepError::State {
-                path: self.state_path.clone(),
-                source,
-            })
+        self.state_sink.save(&state).map_err(StepError::State)
     }
 
     /// `(name, value, sensitive)` of every output with a value, and `(name, why)` of those

@@ -36,6 +36,7 @@ pub mod saved;
 pub mod schema;
 pub mod session;
 pub mod source;
+pub mod store;
 pub mod template;
 pub mod token_scan;
 pub mod yaml;

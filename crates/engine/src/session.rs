@@ -13,7 +13,6 @@
 
 use miette::Diagnostic;
 use onboard_netbird::Client;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -27,10 +26,10 @@ use crate::diag::{Diag, Diags};
 use crate::execute::{Event, Run, RunReport, Sink};
 use crate::inputs::Inputs;
 use crate::layout::StateDir;
-use crate::lock::RunLock;
 use crate::plan::{self, Action, Plan};
 use crate::plan_live;
 use crate::state::State;
+use crate::store::{Held, Store};
 
 /// One run of the playbook: a customer of an inventory, or the values given.
 pub struct Customer {
@@ -123,15 +122,22 @@ pub struct Session {
     client: Client,
     reads: Arc<Reads>,
     options: Options,
+    /// Where state, journals and locks live: the local folder or PostgreSQL.
+    store: Store,
 }
 
 impl Session {
-    pub fn new(client: Client, options: Options) -> Self {
+    pub fn new(client: Client, options: Options, store: Store) -> Self {
         Self {
             client,
             reads: Arc::new(Reads::new()),
             options,
+            store,
         }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     pub fn client(&self) -> &Client {
@@ -142,14 +148,14 @@ impl Session {
         &self.options
     }
 
-    fn state(&self, playbook: &str, run_key: &str) -> Result<(PathBuf, State), SessionError> {
-        let path = self.options.state_dir.state(playbook, run_key);
-        let state =
-            State::load(&path, playbook, run_key).map_err(|reason| SessionError::State {
+    async fn state(&self, playbook: &str, run_key: &str) -> Result<State, SessionError> {
+        self.store
+            .load(playbook, run_key)
+            .await
+            .map_err(|reason| SessionError::State {
                 run_key: run_key.to_owned(),
                 reason,
-            })?;
-        Ok((path, state))
+            })
     }
 
     /// The session's first read, with `quick` (a client that fails fast): the tenant list when
@@ -197,8 +203,9 @@ impl Session {
             .zip(&keys)
             .zip(&clients)
             .map(|((c, k), client)| async move {
-                let (_, state) = self
+                let state = self
                     .state(&c.loaded.playbook.name, &k.run_key)
+                    .await
                     .map_err(|e| Diags::from(Diag::from(e)))?;
                 let to = plan_live::Live {
                     client,
@@ -224,27 +231,33 @@ impl Session {
         diags.into_result(plans)
     }
 
-    /// The lock of every customer's run key, taken in order of key so that two sessions never
-    /// wait on each other in a circle. Held until the returned locks are dropped.
-    pub async fn lock(&self, customers: &[Customer]) -> Result<Vec<RunLock>, Diags> {
+    /// The lock of every customer's run key (in the customers' order), taken in order of key
+    /// so that two sessions never wait on each other in a circle. Held until dropped.
+    /// `waiting` is told who holds a lock when a run has to wait for it.
+    pub async fn lock(
+        &self,
+        customers: &[Customer],
+        waiting: &(dyn Fn(&str) + Sync),
+    ) -> Result<Vec<Held>, Diags> {
         let keys = offline(customers, self.options.account.as_deref())?;
-        let mut keys: Vec<(String, String)> = customers
-            .iter()
-            .zip(&keys)
-            .map(|(c, p)| (p.run_key.clone(), c.loaded.playbook.name.clone()))
-            .collect();
-        keys.sort();
-        let mut locks = Vec::new();
-        for (run_key, playbook) in keys {
-            let path = self.options.state_dir.lock(&playbook, &run_key);
-            let timeout = self.options.lock_timeout;
-            let lock = tokio::task::spawn_blocking(move || RunLock::acquire(path, timeout))
+        let mut order: Vec<usize> = (0..customers.len()).collect();
+        order.sort_by(|&a, &b| keys[a].run_key.cmp(&keys[b].run_key));
+        let mut held: Vec<Option<Held>> = (0..customers.len()).map(|_| None).collect();
+        for i in order {
+            let (playbook, run_key) = (&customers[i].loaded.playbook.name, &keys[i].run_key);
+            let lock = self
+                .store
+                .lock(playbook, run_key, self.options.lock_timeout, waiting)
                 .await
-                .map_err(|e| Diag::from(SessionError::Runtime(e.to_string())))?
-                .map_err(|reason| Diag::from(SessionError::Locked { run_key, reason }))?;
-            locks.push(lock);
+                .map_err(|reason| {
+                    Diag::from(SessionError::Locked {
+                        run_key: run_key.clone(),
+                        reason,
+                    })
+                })?;
+            held[i] = Some(lock);
         }
-        Ok(locks)
+        Ok(held.into_iter().flatten().collect())
     }
 
     /// Carry out one customer's plan, then its planned deletions (`--prune`) if every step
@@ -253,12 +266,16 @@ impl Session {
         &self,
         customer: Customer,
         plan: Plan,
+        held: &Held,
         sink: Sink,
         interrupted: Arc<AtomicBool>,
     ) -> Result<Applied, SessionError> {
         let run_key = plan.run_key.clone();
         let playbook = customer.loaded.playbook.name.clone();
-        let (state_path, state) = self.state(&playbook, &run_key)?;
+        let state = self.state(&playbook, &run_key).await?;
+        let state_sink = held.sink(&playbook, &run_key);
+        // A lost database connection stops the run before its next write, as Ctrl-C does.
+        held.stop_on_loss(interrupted.clone());
         let deletions: Vec<String> = plan
             .steps
             .iter()
@@ -275,7 +292,7 @@ impl Session {
             reads: self.reads.clone(),
             account: self.options.account.clone(),
             state,
-            state_path: state_path.clone(),
+            state_sink: state_sink.clone(),
             concurrency: self.options.concurrency.max(1),
             sink,
             interrupted,
@@ -296,58 +313,68 @@ impl Session {
             applied.prune_skipped = true;
             return Ok(applied);
         }
-        let (_, mut state) = self.state(&playbook, &run_key)?;
+        let mut state = self.state(&playbook, &run_key).await?;
         let account = self.options.account.as_deref();
         let api = Api {
             client: &client,
             reads: &self.reads,
         };
-        applied.removals = remove(&api, &mut state, &state_path, &deletions, account).await;
+        applied.removals = remove(&api, &mut state, &state_sink, &deletions, account).await;
         Ok(applied)
     }
 
     /// What `destroy` deletes for each customer: everything its state records that onboard
-    /// may delete, dependants first. Reads nothing.
-    pub fn teardowns(&self, customers: &[Customer]) -> Result<Vec<Teardown>, Diags> {
+    /// may delete, dependants first. Reads no API.
+    pub async fn teardowns(&self, customers: &[Customer]) -> Result<Vec<Teardown>, Diags> {
         let keys = offline(customers, self.options.account.as_deref())?;
         let mut out = Vec::new();
         for (c, k) in customers.iter().zip(&keys) {
             let playbook = c.loaded.playbook.name.clone();
-            let (state_path, state) = self
+            let state = self
                 .state(&playbook, &k.run_key)
+                .await
                 .map_err(|e| Diags::from(Diag::from(e)))?;
             let order = removal_order(&c.loaded.playbook, &c.loaded.dag, &state)
                 .into_iter()
                 .filter(|a| state.steps.get(a).is_some_and(|r| deletable(r).is_ok()))
                 .collect();
             out.push(Teardown {
+                location: self.store.location(&playbook, &k.run_key),
                 run_key: k.run_key.clone(),
                 playbook,
-                state_path,
+                listed: state,
                 order,
             });
         }
         Ok(out)
     }
 
-    /// Delete what a teardown lists, holding the run key's lock.
+    /// Delete what a teardown lists, holding the run key's lock; nothing when another runner
+    /// changed the state since it was listed.
     pub async fn destroy(&self, t: &Teardown) -> Result<Vec<Removal>, SessionError> {
-        let path = self.options.state_dir.lock(&t.playbook, &t.run_key);
-        let timeout = self.options.lock_timeout;
-        let _lock = tokio::task::spawn_blocking(move || RunLock::acquire(path, timeout))
+        let locked = |reason| SessionError::Locked {
+            run_key: t.run_key.clone(),
+            reason,
+        };
+        let held = self
+            .store
+            .lock(&t.playbook, &t.run_key, self.options.lock_timeout, &|_| {})
             .await
-            .map_err(|e| SessionError::Runtime(e.to_string()))?
-            .map_err(|reason| SessionError::Locked {
-                run_key: t.run_key.clone(),
-                reason,
-            })?;
-        let (_, mut state) = self.state(&t.playbook, &t.run_key)?;
+            .map_err(locked)?;
+        let mut state = self.state(&t.playbook, &t.run_key).await?;
+        if state != t.listed {
+            return Err(locked(
+                "its state changed since it was listed (another runner?); nothing was deleted"
+                    .to_owned(),
+            ));
+        }
         let api = Api {
             client: &self.client,
             reads: &self.reads,
         };
         let account = self.options.account.as_deref();
-        Ok(remove(&api, &mut state, &t.state_path, &t.order, account).await)
+        let sink = held.sink(&t.playbook, &t.run_key);
+        Ok(remove(&api, &mut state, &sink, &t.order, account).await)
     }
 }
 
@@ -355,7 +382,10 @@ impl Session {
 pub struct Teardown {
     pub run_key: String,
     pub playbook: String,
-    pub state_path: PathBuf,
+    /// Where its state is kept, for messages.
+    pub location: String,
+    /// The state as listed.
+    pub listed: State,
     /// Addresses, dependants first.
     pub order: Vec<String>,
 }

@@ -1,0 +1,213 @@
+//! [`Store`]: where state, journals and locks live, behind one type for both backends.
+//!
+//! ```text
+//! Store::open(state_dir, url) ─lock(playbook, run key)─▶ Held ─sink()────▶ StateSink::save
+//!                                                          └─journal()─▶ Journal::write
+//! ```
+//!
+//! Without a URL everything stays in the local folder ([`crate::state`], [`crate::lock`]);
+//! with one, in PostgreSQL ([`super::postgres`], [`super::session`]).
+
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use super::journal::Journal;
+use super::local;
+use super::postgres::Pg;
+use super::session::Session;
+use crate::lock::RunLock;
+use crate::state::State;
+
+/// A state store.
+#[derive(Debug)]
+pub enum Store {
+    /// `<state-dir>`.
+    Local(PathBuf),
+    Postgres(Box<Pg>),
+}
+
+/// A held run-key lock; dropping it releases the lock.
+#[derive(Debug)]
+pub enum Held {
+    Local { lock: RunLock, state_dir: PathBuf },
+    Postgres(Arc<Session>),
+}
+
+/// Saves one run key's state where the store keeps it. Cheap to clone.
+#[derive(Debug, Clone)]
+pub enum StateSink {
+    Local(PathBuf),
+    Postgres(Arc<Session>),
+}
+
+/// One line of `onboard state list`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Summary {
+    pub playbook: String,
+    pub run_key: String,
+    /// The tenant's domain, when the run has one.
+    pub tenant: Option<String>,
+    /// Objects recorded.
+    pub records: usize,
+    /// The newest record's time.
+    pub updated_at: Option<String>,
+    /// Where it is stored.
+    pub location: String,
+}
+
+impl Summary {
+    pub fn of(state: &State, location: String) -> Summary {
+        Summary {
+            playbook: state.playbook.clone(),
+            run_key: state.run_key.clone(),
+            tenant: state.tenant.as_ref().map(|t| t.domain.clone()),
+            records: state.steps.len(),
+            updated_at: state.steps.values().map(|r| r.updated_at.clone()).max(),
+            location,
+        }
+    }
+}
+
+impl Store {
+    /// The local folder, or PostgreSQL when `url` is given (connected, schema migrated).
+    pub async fn open(state_dir: &Path, url: Option<&str>) -> Result<Store, String> {
+        match url {
+            None => Ok(Store::Local(state_dir.to_owned())),
+            Some(url) => Ok(Store::Postgres(Box::new(Pg::open(url).await?))),
+        }
+    }
+
+    /// The folder, or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Store::Local(dir) => dir.display().to_string(),
+            Store::Postgres(pg) => pg.shown().to_owned(),
+        }
+    }
+
+    /// Where a run key's state lives, for messages: the file, or the URL and the key.
+    pub fn location(&self, playbook: &str, run_key: &str) -> String {
+        match self {
+            Store::Local(dir) => State::path(dir, playbook, run_key).display().to_string(),
+            Store::Postgres(pg) => pg.where_(playbook, run_key),
+        }
+    }
+
+    /// The state of a run key (a fresh one when nothing was recorded yet), without locking.
+    pub async fn load(&self, playbook: &str, run_key: &str) -> Result<State, String> {
+        match self {
+            Store::Local(dir) => {
+                State::load(&State::path(dir, playbook, run_key), playbook, run_key)
+            }
+            Store::Postgres(pg) => pg.load(playbook, run_key).await,
+        }
+    }
+
+    /// Every state, by playbook then run key.
+    pub async fn list(&self) -> Result<Vec<State>, String> {
+        match self {
+            Store::Local(dir) => local::states(dir),
+            Store::Postgres(pg) => pg.list().await,
+        }
+    }
+
+    /// Summaries of [`Store::list`].
+    pub async fn summaries(&self) -> Result<Vec<Summary>, String> {
+        match self {
+            Store::Local(dir) => Ok(local::states(dir)?
+                .iter()
+                .map(|s| {
+                    let path = State::path(dir, &s.playbook, &s.run_key);
+                    Summary::of(s, path.display().to_string())
+                })
+                .collect()),
+            Store::Postgres(pg) => pg.summaries().await,
+        }
+    }
+
+    /// Take the lock of a run key, waiting up to `timeout` (zero: fail at once naming the
+    /// holder). `waiting` is told once who holds it when the run has to wait.
+    pub async fn lock(
+        &self,
+        playbook: &str,
+        run_key: &str,
+        timeout: Duration,
+        waiting: &(dyn Fn(&str) + Sync),
+    ) -> Result<Held, String> {
+        match self {
+            Store::Local(dir) => {
+                let path = RunLock::path(dir, playbook, run_key);
+                let lock = match RunLock::acquire(path.clone(), Duration::ZERO) {
+                    Ok(lock) => lock,
+                    Err(e) if timeout.is_zero() => return Err(e),
+                    Err(e) => {
+                        waiting(&format!("{e}; waiting up to {}s", timeout.as_secs()));
+                        tokio::task::spawn_blocking(move || RunLock::acquire(path, timeout))
+                            .await
+                            .map_err(|e| format!("lock: {e}"))??
+                    }
+                };
+                Ok(Held::Local {
+                    lock,
+                    state_dir: dir.clone(),
+                })
+            }
+            Store::Postgres(pg) => Ok(Held::Postgres(Arc::new(
+                pg.lock(playbook, run_key, timeout, waiting).await?,
+            ))),
+        }
+    }
+}
+
+impl Held {
+    /// Where this run's state is saved.
+    pub fn sink(&self, playbook: &str, run_key: &str) -> StateSink {
+        match self {
+            Held::Local { state_dir, .. } => {
+                StateSink::Local(State::path(state_dir, playbook, run_key))
+            }
+            Held::Postgres(session) => StateSink::Postgres(session.clone()),
+        }
+    }
+
+    /// A new journal for this run.
+    pub fn journal(&self, run_key: &str) -> Result<Journal, String> {
+        match self {
+            Held::Local { state_dir, .. } => Journal::open_local(state_dir, run_key),
+            Held::Postgres(session) => Ok(Journal::open_postgres(session)),
+        }
+    }
+
+    /// Set `flag` when the lock's connection is lost (PostgreSQL; a local lock cannot be lost).
+    pub fn stop_on_loss(&self, flag: Arc<AtomicBool>) {
+        if let Held::Postgres(session) = self {
+            session.stop_on_loss(flag);
+        }
+    }
+}
+
+impl StateSink {
+    /// Save the whole state: atomically replace the file, or upsert the row in one statement.
+    /// Callable from synchronous code; PostgreSQL needs a multi-threaded tokio runtime.
+    pub fn save(&self, state: &State) -> Result<(), String> {
+        match self {
+            StateSink::Local(path) => state
+                .save(path)
+                .map_err(|e| format!("cannot save state {}: {e}", path.display())),
+            StateSink::Postgres(session) => session.save_blocking(state),
+        }
+    }
+
+    /// Where the state is saved, for reports: the file, or `URL#playbook/run-key`.
+    pub fn location(&self) -> PathBuf {
+        match self {
+            StateSink::Local(path) => path.clone(),
+            StateSink::Postgres(s) => {
+                PathBuf::from(format!("{}#{}/{}", s.shown, s.playbook, s.run_key))
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Where state, run journals and run-key locks live: the local folder (the default) or
+//! PostgreSQL (`--state-url`). See docs/state.md.
+
+mod backend;
+pub mod journal;
+pub mod local;
+pub mod postgres;
+pub mod schema;
+pub mod session;
+
+pub use backend::{Held, StateSink, Store, Summary};
+pub use journal::Journal;
