@@ -41,8 +41,12 @@ pub enum Command {
     Graph(GraphArgs),
     /// Run the local NetBird-compatible API in the foreground until Ctrl-C.
     Sandbox(SandboxArgs),
-    /// Print the playbook JSON Schema.
-    Schema,
+    /// Print the playbook JSON Schema (or, with --inventory, the inventory's).
+    Schema {
+        /// The schema of inventory files instead.
+        #[arg(long)]
+        inventory: bool,
+    },
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]

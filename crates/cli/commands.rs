@@ -34,8 +34,11 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Sandbox(args) => sandbox(args),
         Command::Destroy(args) => crate::destroy::destroy(&args),
         Command::Graph(args) => graph(&args),
-        Command::Schema => {
-            print(&onboard_engine::schema::playbook_schema());
+        Command::Schema { inventory } => {
+            print(&match inventory {
+                true => onboard_engine::schema::inventory_schema(),
+                false => onboard_engine::schema::playbook_schema(),
+            });
             Ok(0)
         }
         Command::Completions { shell } => {

@@ -28,6 +28,7 @@ pub mod resource;
 pub mod rules;
 pub mod saved;
 pub mod schema;
+pub mod schema_with;
 pub mod source;
 pub mod template;
 pub mod yaml;
