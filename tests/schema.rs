@@ -67,7 +67,10 @@ fn typos_and_wrong_types_in_with_are_flagged() {
     let metric = "  - id: r\n    type: network_router\n    with: { network_id: n, peer: p, metric: 100000 }\n";
     assert!(!step_errors(metric).is_empty(), "metric 100000 passes");
     let missing = "  - id: k\n    type: group\n    with: { peers: [] }\n";
-    assert!(!step_errors(missing).is_empty(), "a group without a name passes");
+    assert!(
+        !step_errors(missing).is_empty(),
+        "a group without a name passes"
+    );
 }
 
 #[test]
@@ -82,7 +85,10 @@ fn templates_bools_and_existing_steps_pass() {
 #[test]
 fn inventory_typos_are_flagged() {
     let v = schema("inventory.schema.json");
-    let bad = yaml("i.yaml", "playbook: p.yaml\ncustomer:\n  acme: { customer: Acme }\n");
+    let bad = yaml(
+        "i.yaml",
+        "playbook: p.yaml\ncustomer:\n  acme: { customer: Acme }\n",
+    );
     assert!(!errors(&v, &bad).is_empty());
     let bad_key = yaml("i.yaml", "customers:\n  Acme Corp: { customer: Acme }\n");
     assert!(!errors(&v, &bad_key).is_empty());
