@@ -316,6 +316,39 @@ mod tests {
         assert!(segments("").is_empty());
     }
 
+    /// The engine's step types require what the catalogue requires (singletons, merged onto
+    /// the live object, require nothing; a rule's `name` is derived from the policy's).
+    #[test]
+    fn step_types_agree_with_the_catalogue() {
+        use std::collections::BTreeSet;
+        for ty in StepType::ALL {
+            let Some(api) = ty.spec().api() else { continue };
+            if api.singleton {
+                continue;
+            }
+            let engine: BTreeSet<&str> = ty.spec().body.required.iter().copied().collect();
+            let mut catalogue: BTreeSet<&str> = api.required.iter().copied().collect();
+            catalogue.extend(api.parent);
+            assert_eq!(engine, catalogue, "{}", ty.name());
+            for (list, shape) in ty.spec().body.nested {
+                let Some(onboard_netbird::FieldType::ObjectList(inner)) =
+                    api.field(list).map(|f| f.ty)
+                else {
+                    panic!(
+                        "{}: `{list}` is not a list of objects in the catalogue",
+                        ty.name()
+                    );
+                };
+                let mut engine: BTreeSet<&str> = shape.required.iter().copied().collect();
+                if ty == StepType::Policy {
+                    engine.insert("name");
+                }
+                let catalogue: BTreeSet<&str> = inner.required.iter().copied().collect();
+                assert_eq!(engine, catalogue, "{}.{list}", ty.name());
+            }
+        }
+    }
+
     #[test]
     fn check_body_names_fields_not_values() {
         let body = serde_json::json!({"name": "k", "type": "one-off", "expires_in": 86400,
