@@ -40,6 +40,22 @@ pub fn check_body(ty: StepType, body: &Json) -> Result<(), String> {
     })
 }
 
+/// Check a fully rendered update (PUT) body of `ty` just before it is sent; like
+/// [`check_body`], the error names fields and rules, never values.
+pub fn check_update_body(ty: StepType, body: &Json) -> Result<(), String> {
+    let Some(kind) = ty.resource_kind() else {
+        return Ok(());
+    };
+    onboard_netbird::check_update(kind, body).map_err(|issues| {
+        let list: Vec<String> = issues.iter().map(ToString::to_string).collect();
+        format!(
+            "the {} update would be refused by NetBird: {}",
+            ty.name(),
+            list.join("; ")
+        )
+    })
+}
+
 /// Check one planned instance of `step` (its rendered body, defaults filled in).
 pub fn check_instance(playbook: &Playbook, step: &Step, body: &Json) -> Result<(), Diag> {
     if step.existing {
@@ -347,6 +363,18 @@ mod tests {
                 assert_eq!(engine, catalogue, "{}.{list}", ty.name());
             }
         }
+    }
+
+    #[test]
+    fn update_bodies_are_checked_with_the_same_rules() {
+        let put = serde_json::json!({"revoked": false, "auto_groups": ["g1"]});
+        assert_eq!(check_update_body(StepType::SetupKey, &put), Ok(()));
+        let rule = serde_json::json!({"name": "r", "enabled": true, "action": "accept",
+            "bidirectional": true, "protocol": "tcp", "sources": ["g"], "destinations": ["g"]});
+        let policy =
+            serde_json::json!({"name": "p", "enabled": true, "rules": [rule.clone(), rule]});
+        let err = check_update_body(StepType::Policy, &policy).unwrap_err();
+        assert!(err.contains("rules[1]"), "{err}");
     }
 
     #[test]
