@@ -103,7 +103,7 @@ fn setup_key(v: &View, issues: &mut Vec<FieldIssue>) {
                 rule(
                     issues,
                     format!("auto_groups[{i}]"),
-                    "the `All` group cannot be in a setup key's `auto_groups` (NetBird answers 422); every peer joins it anyway",
+                    "the `All` group cannot be in a setup key's `auto_groups` (NetBird refuses it; the field takes group ids, and every peer joins `All` anyway)",
                 );
             }
         }
