@@ -153,7 +153,7 @@ fn pattern(format: Format) -> Option<&'static str> {
         Format::Version => Some("^v?[0-9]+(\\.[0-9]+)*([-+].*)?$"),
         Format::Cidr => Some("^[0-9A-Fa-f:.]+/[0-9]{1,3}$"),
         Format::Email => Some("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"),
-        Format::Domain => Some("^(\\*\\.)?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+\\.?$"),
+        Format::Domain => Some("^(\\*\\.)?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$"),
         Format::Ip | Format::Address => None,
     }
 }
