@@ -161,6 +161,46 @@ fn examples_are_valid() {
 }
 
 #[test]
+fn every_example_validates_without_input_values() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("playbooks");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{e}")) {
+        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+        let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        if source.contains("\ncustomers:") {
+            continue; // an inventory, not a playbook
+        }
+        let relative = format!(
+            "playbooks/{}",
+            path.file_name().and_then(|n| n.to_str()).unwrap_or("")
+        );
+        let out = onboard(&["validate", &relative, "--color", "never"]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{relative}\n{stderr}");
+        // A required input without a value is a note, never an error.
+        for line in stderr.lines().filter(|l| l.contains("has no value")) {
+            assert!(line.starts_with("note: "), "{relative}: {line}");
+        }
+        seen += 1;
+    }
+    assert!(seen >= 3);
+}
+
+#[test]
+fn values_given_make_a_missing_input_an_error_again() {
+    let out = onboard(&[
+        "validate",
+        "playbooks/zero-trust-office.yaml",
+        "--color",
+        "never",
+        "--set",
+        "customer=Acme",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("missing value for required input `domain`"));
+}
+
+#[test]
 fn an_inventory_validates_every_customer() {
     let out = onboard(&[
         "validate",

@@ -62,8 +62,12 @@ pub enum Command {
     State(StateArgs),
     /// Run the local NetBird-compatible API in the foreground until Ctrl-C.
     Sandbox(SandboxArgs),
-    /// Print the playbook JSON Schema.
-    Schema,
+    /// Print the playbook JSON Schema (or, with --inventory, the inventory's).
+    Schema {
+        /// The schema of inventory files instead.
+        #[arg(long)]
+        inventory: bool,
+    },
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]

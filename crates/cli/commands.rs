@@ -42,8 +42,11 @@ pub fn run(mut cli: Cli) -> Result<u8, Failure> {
         Command::Graph(args) => graph(&args),
         Command::Export(args) => crate::export::export(&args),
         Command::State(args) => crate::state::state(&args),
-        Command::Schema => {
-            print(&onboard_engine::schema::playbook_schema());
+        Command::Schema { inventory } => {
+            print(&match inventory {
+                true => onboard_engine::schema::inventory_schema(),
+                false => onboard_engine::schema::playbook_schema(),
+            });
             Ok(0)
         }
         Command::Completions { shell } => {

@@ -107,6 +107,12 @@ fn bad_strings() -> Vec<Value> {
         "administrator",
         "this-name-is-far-too-long-for-a-forty-character-field",
         "ops@acme",
+        "corp.example.",
+        "*.example.com",
+        "10.0.0.0/+8",
+        "+443",
+        "fd00::/129",
+        "10.0.0.1",
     ]
     .into_iter()
     .map(Value::from)

@@ -34,6 +34,7 @@ pub mod resource;
 pub mod rules;
 pub mod saved;
 pub mod schema;
+pub mod schema_with;
 pub mod session;
 pub mod source;
 pub mod store;

@@ -40,6 +40,22 @@ pub fn check_body(ty: StepType, body: &Json) -> Result<(), String> {
     })
 }
 
+/// Check a fully rendered update (PUT) body of `ty` just before it is sent; like
+/// [`check_body`], the error names fields and rules, never values.
+pub fn check_update_body(ty: StepType, body: &Json) -> Result<(), String> {
+    let Some(kind) = ty.resource_kind() else {
+        return Ok(());
+    };
+    onboard_netbird::check_update(kind, body).map_err(|issues| {
+        let list: Vec<String> = issues.iter().map(ToString::to_string).collect();
+        format!(
+            "the {} update would be refused by NetBird: {}",
+            ty.name(),
+            list.join("; ")
+        )
+    })
+}
+
 /// Check one planned instance of `step` (its rendered body, defaults filled in).
 pub fn check_instance(playbook: &Playbook, step: &Step, body: &Json) -> Result<(), Diag> {
     if step.existing {
@@ -314,6 +330,51 @@ mod tests {
             ]
         );
         assert!(segments("").is_empty());
+    }
+
+    /// The engine's step types require what the catalogue requires (singletons, merged onto
+    /// the live object, require nothing; a rule's `name` is derived from the policy's).
+    #[test]
+    fn step_types_agree_with_the_catalogue() {
+        use std::collections::BTreeSet;
+        for ty in StepType::ALL {
+            let Some(api) = ty.spec().api() else { continue };
+            if api.singleton {
+                continue;
+            }
+            let engine: BTreeSet<&str> = ty.spec().body.required.iter().copied().collect();
+            let mut catalogue: BTreeSet<&str> = api.required.iter().copied().collect();
+            catalogue.extend(api.parent);
+            assert_eq!(engine, catalogue, "{}", ty.name());
+            for (list, shape) in ty.spec().body.nested {
+                let Some(onboard_netbird::FieldType::ObjectList(inner)) =
+                    api.field(list).map(|f| f.ty)
+                else {
+                    panic!(
+                        "{}: `{list}` is not a list of objects in the catalogue",
+                        ty.name()
+                    );
+                };
+                let mut engine: BTreeSet<&str> = shape.required.iter().copied().collect();
+                if ty == StepType::Policy {
+                    engine.insert("name");
+                }
+                let catalogue: BTreeSet<&str> = inner.required.iter().copied().collect();
+                assert_eq!(engine, catalogue, "{}.{list}", ty.name());
+            }
+        }
+    }
+
+    #[test]
+    fn update_bodies_are_checked_with_the_same_rules() {
+        let put = serde_json::json!({"revoked": false, "auto_groups": ["g1"]});
+        assert_eq!(check_update_body(StepType::SetupKey, &put), Ok(()));
+        let rule = serde_json::json!({"name": "r", "enabled": true, "action": "accept",
+            "bidirectional": true, "protocol": "tcp", "sources": ["g"], "destinations": ["g"]});
+        let policy =
+            serde_json::json!({"name": "p", "enabled": true, "rules": [rule.clone(), rule]});
+        let err = check_update_body(StepType::Policy, &policy).unwrap_err();
+        assert!(err.contains("rules[1]"), "{err}");
     }
 
     #[test]

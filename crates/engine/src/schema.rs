@@ -95,16 +95,51 @@ struct Step {
     depends_on: Option<Vec<String>>,
     /// A list, a map or a template yielding one: one instance per element.
     for_each: Option<Value>,
-    /// A template; the step is skipped when it is false.
-    when: Option<String>,
+    /// A template or a bool; the step is skipped when it is false.
+    when: Option<When>,
     /// `false` keeps the live object when the step is removed from the playbook.
     prune: Option<bool>,
 }
 
-/// The playbook schema as pretty JSON with a trailing newline.
+/// `when`: a template, or a plain bool.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+enum When {
+    Template(String),
+    Bool(bool),
+}
+
+/// An inventory: one playbook, many customers.
+#[derive(JsonSchema)]
+#[schemars(title = "onboard inventory", deny_unknown_fields)]
+struct Inventory {
+    /// The playbook, relative to the inventory's folder.
+    playbook: Option<String>,
+    /// Input values every customer gets, under its own.
+    defaults: Option<IndexMap<String, Value>>,
+    /// Customer key (`^[a-z0-9][a-z0-9_.-]*$`, names the run and its state) to input values.
+    customers: IndexMap<String, IndexMap<String, Value>>,
+}
+
+/// The playbook schema as pretty JSON with a trailing newline: the playbook's structure, and
+/// for each step type its own `with` (derived from the API client's catalogue).
 pub fn playbook_schema() -> String {
-    let schema = schemars::schema_for!(Playbook);
-    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    let mut schema = serde_json::to_value(schemars::schema_for!(Playbook)).unwrap_or_default();
+    crate::schema_with::extend(&mut schema);
+    pretty(&schema)
+}
+
+/// The inventory schema as pretty JSON with a trailing newline.
+pub fn inventory_schema() -> String {
+    let mut schema = serde_json::to_value(schemars::schema_for!(Inventory)).unwrap_or_default();
+    if let Some(c) = schema.pointer_mut("/properties/customers") {
+        c["propertyNames"] = serde_json::json!({"pattern": "^[a-z0-9][a-z0-9_.-]*$"});
+    }
+    pretty(&schema)
+}
+
+fn pretty(schema: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(schema).unwrap_or_default();
     s.push('\n');
     s
 }
@@ -160,6 +195,15 @@ mod tests {
         assert!(
             on_disk == playbook_schema(),
             "schemas/playbook.schema.json is stale: run `cargo run -- schema > schemas/playbook.schema.json`"
+        );
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../schemas/inventory.schema.json"
+        );
+        let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            on_disk == inventory_schema(),
+            "schemas/inventory.schema.json is stale: run `cargo run -- schema --inventory > schemas/inventory.schema.json`"
         );
     }
 }

@@ -145,7 +145,15 @@ pub fn check_update(kind: ResourceKind, body: &Value) -> Result<(), Vec<FieldIss
     let spec = kind.spec();
     let c = Checker { opaque: &|_| false };
     match spec.update_body() {
-        Some(object) => finish(c.top(&object, spec.parent, body)),
+        Some(object) => {
+            let mut issues = c.top(&object, spec.parent, body);
+            // The cross-field rules hold for updates too; a user's update body has no
+            // `email` and no `is_service_user`, so its create-only rule does not apply.
+            if let (true, Some(map)) = (kind != ResourceKind::User, body.as_object()) {
+                crate::cross::check(kind, map, &|_| false, &mut issues);
+            }
+            finish(issues)
+        }
         None => Err(vec![FieldIssue {
             path: String::new(),
             problem: Problem::NotUpdatable,

@@ -155,7 +155,7 @@ fn issue_mistakes_are_refused() {
         ),
         (
             json!({"auto_groups": ["All"]}),
-            "auto_groups[0]: the `All` group cannot be in a setup key's `auto_groups` (NetBird answers 422); every peer joins it anyway",
+            "auto_groups[0]: the `All` group cannot be in a setup key's `auto_groups` (NetBird refuses it; the field takes group ids, and every peer joins `All` anyway)",
         ),
         (
             json!({"descripton": "x"}),

@@ -103,7 +103,7 @@ fn setup_key(v: &View, issues: &mut Vec<FieldIssue>) {
                 rule(
                     issues,
                     format!("auto_groups[{i}]"),
-                    "the `All` group cannot be in a setup key's `auto_groups` (NetBird answers 422); every peer joins it anyway",
+                    "the `All` group cannot be in a setup key's `auto_groups` (NetBird refuses it; the field takes group ids, and every peer joins `All` anyway)",
                 );
             }
         }
@@ -287,7 +287,8 @@ fn route(v: &View, issues: &mut Vec<FieldIssue>) {
 fn nameserver_group(v: &View, issues: &mut Vec<FieldIssue>) {
     let primary = v.bool("primary");
     let no_domains = v.surely_empty("domains");
-    let has_domains = v.given("domains");
+    // Certainly some domains: an opaque value may turn out empty.
+    let has_domains = matches!(v.get("domains"), Some(Value::Array(a)) if !a.is_empty());
     if primary == Some(true) && has_domains {
         rule(
             issues,

@@ -39,7 +39,6 @@ fn is_cidr(text: &str) -> bool {
 /// the last one alphabetic; a leading `*.` is allowed.
 fn is_domain(text: &str) -> bool {
     let name = text.strip_prefix("*.").unwrap_or(text);
-    let name = name.strip_suffix('.').unwrap_or(name);
     let labels: Vec<&str> = name.split('.').collect();
     let label_ok = |l: &str| {
         (1..=63).contains(&l.len())
@@ -119,6 +118,7 @@ mod tests {
                     "a..b",
                     "1.2.3.4",
                     "-a.com",
+                    "corp.example.",
                 ],
             ),
             (
