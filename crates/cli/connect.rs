@@ -137,9 +137,10 @@ async fn check(client: &Client, url: &str) -> Result<(), Failure> {
     let err = match quick.current_user(&Scope::Own).await {
         Ok(user) => {
             if user.is_service_user {
-                tracing::warn!(
-                    "the PAT belongs to service user `{}`: NetBird does not honour `?account=` \
-                     for service users, so tenant playbooks and --account need a PAT of a real user",
+                eprintln!(
+                    "warning: the PAT belongs to service user `{}`: NetBird does not honour \
+                     `?account=` for service users, so tenant playbooks and --account need a PAT \
+                     of a real user",
                     user.name
                 );
             }
