@@ -256,3 +256,15 @@ fn a_service_user_pat_is_a_warning() {
     assert!(!stderr.contains(pat), "the token was printed");
     insta::assert_snapshot!("service_user_pat", stderr);
 }
+
+#[test]
+fn destroy_with_nothing_to_delete_asks_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().to_str().unwrap();
+    // No --yes, no terminal: a question would be refused; there must be none.
+    let out = onboard(&["destroy", QUICKSTART, "--state-dir", state], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout).replace(state, "STATE");
+    insta::assert_snapshot!("destroy_nothing", format!("{stdout}---\n{stderr}"));
+}

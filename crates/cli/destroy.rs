@@ -30,6 +30,13 @@ pub fn destroy(args: &DestroyArgs) -> Result<u8, Failure> {
         }
         targets.push((plan.run_key.clone(), name.clone(), path, state, order));
     }
+    if targets.iter().all(|t| t.4.is_empty()) {
+        eprintln!(
+            "nothing to destroy: the state records no object that onboard created or adopted \
+             for this playbook (it never deletes anything else)"
+        );
+        return Ok(0);
+    }
     confirm(args.yes)?;
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
