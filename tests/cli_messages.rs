@@ -268,3 +268,36 @@ fn destroy_with_nothing_to_delete_asks_nothing() {
     let stdout = String::from_utf8_lossy(&out.stdout).replace(state, "STATE");
     insta::assert_snapshot!("destroy_nothing", format!("{stdout}---\n{stderr}"));
 }
+
+#[test]
+fn without_a_terminal_progress_lines_name_their_customer() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().to_str().unwrap();
+    let out = onboard(
+        &[
+            "apply",
+            "--inventory",
+            "playbooks/customers.yaml",
+            "--sandbox",
+            "--yes",
+            "--state-dir",
+            state,
+        ],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let progress: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(" (created)"))
+        .collect();
+    assert!(progress.len() >= 20, "{stderr}");
+    for line in progress {
+        assert!(
+            ["acme: ", "globex: ", "initech: "]
+                .iter()
+                .any(|k| line.starts_with(k)),
+            "a progress line without its customer: {line}"
+        );
+    }
+}
