@@ -219,3 +219,85 @@ fn another_playbook_than_the_inventorys_is_an_error() {
     assert!(out.stdout.is_empty(), "a plan was printed");
     insta::assert_snapshot!("inventory_other_playbook", failure(&out, None));
 }
+
+#[test]
+fn a_service_user_pat_is_a_warning() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = support::sandbox(&rt);
+    let http = reqwest::Client::new();
+    let post = |path: String, body: serde_json::Value| {
+        let req = http
+            .post(format!("{}{path}", sb.url()))
+            .header("Authorization", format!("Token {}", support::PAT))
+            .json(&body);
+        rt.block_on(async {
+            req.send()
+                .await
+                .expect("answer")
+                .json::<serde_json::Value>()
+                .await
+        })
+        .expect("json")
+    };
+    let user = post(
+        "/api/users".into(),
+        serde_json::json!({"name": "ci", "role": "admin", "auto_groups": [], "is_service_user": true}),
+    );
+    let id = user["id"].as_str().expect("a user id");
+    let token = post(
+        format!("/api/users/{id}/tokens"),
+        serde_json::json!({"name": "ci", "expires_in": 30}),
+    );
+    let pat = token["plain_token"].as_str().expect("a token");
+    let url = sb.url();
+    let out = onboard(&["export"], &[("NB_MANAGEMENT_URL", &url), ("NB_PAT", pat)]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains(pat), "the token was printed");
+    insta::assert_snapshot!("service_user_pat", stderr);
+}
+
+#[test]
+fn destroy_with_nothing_to_delete_asks_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().to_str().unwrap();
+    // No --yes, no terminal: a question would be refused; there must be none.
+    let out = onboard(&["destroy", QUICKSTART, "--state-dir", state], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout).replace(state, "STATE");
+    insta::assert_snapshot!("destroy_nothing", format!("{stdout}---\n{stderr}"));
+}
+
+#[test]
+fn without_a_terminal_progress_lines_name_their_customer() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().to_str().unwrap();
+    let out = onboard(
+        &[
+            "apply",
+            "--inventory",
+            "playbooks/customers.yaml",
+            "--sandbox",
+            "--yes",
+            "--state-dir",
+            state,
+        ],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let progress: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(" (created)"))
+        .collect();
+    assert!(progress.len() >= 20, "{stderr}");
+    for line in progress {
+        assert!(
+            ["acme: ", "globex: ", "initech: "]
+                .iter()
+                .any(|k| line.starts_with(k)),
+            "a progress line without its customer: {line}"
+        );
+    }
+}

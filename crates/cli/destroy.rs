@@ -36,7 +36,10 @@ pub fn destroy(args: &DestroyArgs) -> Result<u8, Failure> {
             }
         }
         if teardowns.iter().all(|t| t.order.is_empty()) {
-            println!("\nnothing to delete");
+            eprintln!(
+                "nothing to destroy: the state records no object that onboard created or \
+                 adopted for this playbook (it never deletes anything else)"
+            );
             return Ok(0);
         }
         confirm(args.yes)?;

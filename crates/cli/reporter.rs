@@ -138,7 +138,8 @@ impl RunProgress {
         let Some(line) = line else { return };
         match &self.bar {
             Some(bar) => bar.println(format!("{}: {line}", self.key)),
-            None if !self.quiet => eprintln!("{line}"),
+            // Without a terminal, runs interleave: every line names its run (customer).
+            None if !self.quiet => eprintln!("{}: {line}", self.key),
             None => {}
         }
     }

@@ -166,6 +166,24 @@ impl Ctx<'_> {
                 )
                 .help(format!("the tenant has {}", TENANT_FIELDS.join(", "))),
             ),
+            Target::Env(name) => {
+                let input = name.to_lowercase();
+                Some(
+                    Diag::at(
+                        file,
+                        r.span,
+                        format!(
+                            "`env.{name}`: environment variables are not available in templates"
+                        ),
+                        "not available",
+                    )
+                    .help(format!(
+                        "pass it as an input: declare `{input}: {{ type: string }}` under \
+                         `inputs:`, use `{{{{ inputs.{input} }}}}`, and run with \
+                         `--set {input}=\"${name}\"`"
+                    )),
+                )
+            }
             Target::Item | Target::Key if step.is_none_or(|s| s.for_each.is_none()) => Some(
                 Diag::at(
                     file,
