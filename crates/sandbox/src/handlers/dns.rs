@@ -16,50 +16,36 @@ impl Collection for Nameservers {
     type Create = NameserverGroupSpec;
     type Update = NameserverGroupSpec;
     type View<'a> = render::WithId<'a, NameserverGroupSpec>;
-    const PATHS: [&'static str; 2] = ["/api/dns/nameservers", "/api/dns/nameservers/{id}"];
-    const WHAT: &'static str = "nameserver group";
+    const SPEC: Spec = Spec {
+        paths: ["/api/dns/nameservers", "/api/dns/nameservers/{id}"],
+        what: "nameserver group",
+        codes: [
+            "nameserver.group.add",
+            "nameserver.group.update",
+            "nameserver.group.delete",
+        ],
+    };
 
     fn table(a: &Account) -> &IndexMap<String, NameserverGroup> {
         &a.nameserver_groups
     }
+    fn table_mut(a: &mut Account) -> &mut IndexMap<String, NameserverGroup> {
+        &mut a.nameserver_groups
+    }
+    fn name(g: &NameserverGroup) -> &str {
+        &g.spec.name
+    }
     fn view<'a>(_: &'a Account, g: &'a NameserverGroup) -> Self::View<'a> {
         render::nameserver_group(g)
     }
-    fn meta(g: &NameserverGroup) -> Vec<(&'static str, String)> {
-        vec![("name", g.spec.name.clone())]
+    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+        let spec = req.body();
+        check(&spec)?;
+        unique::<Self>(a, at, &spec.name, "nameserver group")?;
+        a.check_groups(&spec.groups)?;
+        let id = at.id(ids);
+        Ok(NameserverGroup { id, spec })
     }
-    fn create(a: &mut Account, ids: &mut IdGen, _: Option<&str>, spec: Self::Create) -> SaveResult {
-        save(a, ids, None, spec)
-    }
-    fn update(a: &mut Account, ids: &mut IdGen, id: &str, spec: Self::Update) -> SaveResult {
-        save(a, ids, Some(id), spec)
-    }
-    fn remove(a: &mut Account, id: &str) -> &'static str {
-        a.nameserver_groups.shift_remove(id);
-        "nameserver.group.delete"
-    }
-}
-
-fn save(
-    a: &mut Account,
-    ids: &mut IdGen,
-    id: Option<&str>,
-    spec: NameserverGroupSpec,
-) -> SaveResult {
-    check(&spec)?;
-    let groups = a.nameserver_groups.iter();
-    unique(groups, |g| &g.spec.name, id, &spec.name, "nameserver group")?;
-    a.check_groups(&spec.groups)?;
-    let (id, code) =
-        Saved::id_and_code(ids, id, ["nameserver.group.add", "nameserver.group.update"]);
-    a.nameserver_groups.insert(
-        id.clone(),
-        NameserverGroup {
-            id: id.clone(),
-            spec,
-        },
-    );
-    Ok(Saved::new(id, code))
 }
 
 fn check(spec: &NameserverGroupSpec) -> Result<(), ApiError> {

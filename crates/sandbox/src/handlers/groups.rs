@@ -26,11 +26,20 @@ impl Collection for Groups {
     type Create = GroupRequest;
     type Update = GroupRequest;
     type View<'a> = render::GroupView<'a>;
-    const PATHS: [&'static str; 2] = ["/api/groups", "/api/groups/{id}"];
-    const WHAT: &'static str = "group";
+    const SPEC: Spec = Spec {
+        paths: ["/api/groups", "/api/groups/{id}"],
+        what: "group",
+        codes: ["group.add", "group.update", "group.delete"],
+    };
 
     fn table(a: &Account) -> &IndexMap<String, Group> {
         &a.groups
+    }
+    fn table_mut(a: &mut Account) -> &mut IndexMap<String, Group> {
+        &mut a.groups
+    }
+    fn name(g: &Group) -> &str {
+        &g.name
     }
     /// `?name=` answers a one-element list, or 404.
     fn select<'a>(a: &'a Account, ctx: &Ctx) -> Result<Vec<&'a Group>, ApiError> {
@@ -47,22 +56,44 @@ impl Collection for Groups {
     fn view<'a>(a: &'a Account, g: &'a Group) -> Self::View<'a> {
         render::group(a, g)
     }
-    fn meta(g: &Group) -> Vec<(&'static str, String)> {
-        vec![("name", g.name.clone())]
-    }
-    fn create(a: &mut Account, ids: &mut IdGen, _: Option<&str>, req: Self::Create) -> SaveResult {
-        let group = build(a, ids.id(), req)?;
-        let id = group.id.clone();
-        a.put_group(group);
-        Ok(Saved::new(id, "group.add"))
-    }
-    fn update(a: &mut Account, _: &mut IdGen, id: &str, req: Self::Update) -> SaveResult {
-        if a.group(id)?.name == "All" {
+    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+        if let Req::Change(_) = req
+            && a.group(&at.id(ids))?.name == "All"
+        {
             return Err(ApiError::invalid("updating the 'All' group is not allowed"));
         }
-        let group = build(a, id.to_owned(), req)?;
-        a.put_group(group);
-        Ok(Saved::new(id.to_owned(), "group.update"))
+        let (id, req) = (at.id(ids), req.body());
+        validate::non_empty("name", &req.name)?;
+        if let Some(other) = a.group_id_by_name(&req.name)
+            && *other != id
+        {
+            return Err(ApiError::conflict(format!(
+                "group with name {} already exists",
+                req.name
+            )));
+        }
+        let peers = req.peers.unwrap_or_default();
+        a.check_peers(&peers)?;
+        let resources = req.resources.unwrap_or_default();
+        for r in &resources {
+            let known = match r.kind {
+                ResourceKind::Peer => a.peers.contains_key(&r.id),
+                _ => a.network_resources.contains_key(&r.id),
+            };
+            if !known {
+                return Err(missing("resource", &r.id));
+            }
+        }
+        Ok(Group {
+            id,
+            name: req.name,
+            issued: "api".to_owned(),
+            peers,
+            resources,
+        })
+    }
+    fn store(a: &mut Account, _: String, g: Group) {
+        a.put_group(g);
     }
     fn deletable(w: &World, a: &Account, g: &Group) -> Result<(), ApiError> {
         if g.name == "All" {
@@ -75,42 +106,9 @@ impl Collection for Groups {
             None => Ok(()),
         }
     }
-    fn remove(a: &mut Account, id: &str) -> &'static str {
+    fn remove(a: &mut Account, id: &str) {
         a.remove_group(id);
-        "group.delete"
     }
-}
-
-/// Checks a request and builds the group it describes.
-fn build(a: &Account, id: String, req: GroupRequest) -> Result<Group, ApiError> {
-    validate::non_empty("name", &req.name)?;
-    if let Some(other) = a.group_id_by_name(&req.name)
-        && *other != id
-    {
-        return Err(ApiError::conflict(format!(
-            "group with name {} already exists",
-            req.name
-        )));
-    }
-    let peers = req.peers.unwrap_or_default();
-    a.check_peers(&peers)?;
-    let resources = req.resources.unwrap_or_default();
-    for r in &resources {
-        let known = match r.kind {
-            ResourceKind::Peer => a.peers.contains_key(&r.id),
-            _ => a.network_resources.contains_key(&r.id),
-        };
-        if !known {
-            return Err(missing("resource", &r.id));
-        }
-    }
-    Ok(Group {
-        id,
-        name: req.name,
-        issued: "api".to_owned(),
-        peers,
-        resources,
-    })
 }
 
 /// The first object that still references group `id`: its kind and name.

@@ -63,67 +63,60 @@ impl Collection for Policies {
     type Create = PolicyRequest;
     type Update = PolicyRequest;
     type View<'a> = render::PolicyView<'a>;
-    const PATHS: [&'static str; 2] = ["/api/policies", "/api/policies/{id}"];
-    const WHAT: &'static str = "policy";
+    const SPEC: Spec = Spec {
+        paths: ["/api/policies", "/api/policies/{id}"],
+        what: "policy",
+        codes: ["policy.add", "policy.update", "policy.delete"],
+    };
 
     fn table(a: &Account) -> &IndexMap<String, Policy> {
         &a.policies
     }
+    fn table_mut(a: &mut Account) -> &mut IndexMap<String, Policy> {
+        &mut a.policies
+    }
+    fn name(p: &Policy) -> &str {
+        &p.name
+    }
     fn view<'a>(a: &'a Account, p: &'a Policy) -> Self::View<'a> {
         render::policy(a, p)
     }
-    fn meta(p: &Policy) -> Vec<(&'static str, String)> {
-        vec![("name", p.name.clone())]
+    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+        let req = req.body();
+        validate::non_empty("name", &req.name)?;
+        if req.rules.is_empty() {
+            return Err(ApiError::invalid("policy should have at least one rule"));
+        }
+        req.rules.iter().try_for_each(check_rule_shape)?;
+        let checks = req.source_posture_checks.unwrap_or_default();
+        if let Some(bad) = checks.iter().find(|c| !a.posture_checks.contains_key(*c)) {
+            return Err(ApiError::invalid(format!(
+                "invalid posture check id: {bad}"
+            )));
+        }
+        // NetBird keeps only the first rule of a policy (netbird#3583).
+        let first = req.rules.into_iter().next();
+        if let Some(first) = &first {
+            check_rule_refs(a, first)?;
+        }
+        let old = at.current().and_then(|id| a.policies.get(id));
+        let keep = first
+            .as_ref()
+            .and_then(|r| r.id.clone())
+            .filter(|rid| old.is_some_and(|p| p.rules.iter().any(|r| &r.id == rid)));
+        let rules = first
+            .map(|r| rule(keep.unwrap_or_else(|| ids.id()), r))
+            .into_iter()
+            .collect();
+        Ok(Policy {
+            id: at.id(ids),
+            name: req.name,
+            description: req.description,
+            enabled: req.enabled,
+            source_posture_checks: checks,
+            rules,
+        })
     }
-    fn create(a: &mut Account, ids: &mut IdGen, _: Option<&str>, req: Self::Create) -> SaveResult {
-        save(a, ids, None, req)
-    }
-    fn update(a: &mut Account, ids: &mut IdGen, id: &str, req: Self::Update) -> SaveResult {
-        save(a, ids, Some(id), req)
-    }
-    fn remove(a: &mut Account, id: &str) -> &'static str {
-        a.policies.shift_remove(id);
-        "policy.delete"
-    }
-}
-
-fn save(a: &mut Account, ids: &mut IdGen, id: Option<&str>, req: PolicyRequest) -> SaveResult {
-    validate::non_empty("name", &req.name)?;
-    if req.rules.is_empty() {
-        return Err(ApiError::invalid("policy should have at least one rule"));
-    }
-    req.rules.iter().try_for_each(check_rule_shape)?;
-    let checks = req.source_posture_checks.unwrap_or_default();
-    if let Some(bad) = checks.iter().find(|c| !a.posture_checks.contains_key(*c)) {
-        return Err(ApiError::invalid(format!(
-            "invalid posture check id: {bad}"
-        )));
-    }
-    // NetBird keeps only the first rule of a policy (netbird#3583).
-    let first = req.rules.into_iter().next();
-    if let Some(first) = &first {
-        check_rule_refs(a, first)?;
-    }
-    let old = id.and_then(|id| a.policies.get(id));
-    let keep = first
-        .as_ref()
-        .and_then(|r| r.id.clone())
-        .filter(|rid| old.is_some_and(|p| p.rules.iter().any(|r| &r.id == rid)));
-    let rules = first
-        .map(|r| rule(keep.unwrap_or_else(|| ids.id()), r))
-        .into_iter()
-        .collect();
-    let (id, code) = Saved::id_and_code(ids, id, ["policy.add", "policy.update"]);
-    let policy = Policy {
-        id: id.clone(),
-        name: req.name,
-        description: req.description,
-        enabled: req.enabled,
-        source_posture_checks: checks,
-        rules,
-    };
-    a.policies.insert(id.clone(), policy);
-    Ok(Saved::new(id, code))
 }
 
 fn check_rule_shape(r: &RuleRequest) -> Result<(), ApiError> {

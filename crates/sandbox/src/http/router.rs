@@ -8,12 +8,12 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 
-use super::collection::routes;
 use super::error::ApiError;
 use crate::app::App;
 use crate::handlers::{
-    accounts, dns, events, groups, introspect, network_children as nc, networks, peers, policies,
-    posture_checks as pc, routes as legacy, setup_keys, tenants, tokens, users,
+    accounts, collection::routes, dns, events, groups, introspect, network_children as nc,
+    networks, peers, policies, posture_checks as pc, routes as legacy, setup_keys, tenants, tokens,
+    users,
 };
 
 type Routes = Router<Arc<App>>;
