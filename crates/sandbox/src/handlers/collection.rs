@@ -50,11 +50,13 @@ impl<T> Req<T, T> {
     }
 }
 
-/// Where a write goes and what it did: the owner in the path, the object's id, the audit
-/// code (none: nothing to audit) and a secret the answer shows once.
+/// Where a write goes and what it did: the caller, the owner in the path, the object's id,
+/// the audit code (none: nothing to audit) and a secret the answer shows once.
 #[derive(Debug)]
 pub struct At<'a> {
-    /// The owner named in the path (network children only).
+    /// The caller.
+    pub ctx: &'a Ctx,
+    /// The owner named in the path (network children, tokens).
     pub owner: Option<&'a str>,
     id: Option<String>,
     /// The audit code; `build` may change it.
@@ -90,6 +92,8 @@ pub trait Collection: Send + Sync + 'static {
     const SPEC: Spec;
     /// Whether `POST` creates (peers are never created through the API).
     const CREATES: bool = true;
+    /// Whether `PUT` updates (tokens never change).
+    const UPDATES: bool = true;
 
     /// The table in the account.
     fn table(a: &Account) -> &IndexMap<String, Self::Item>;
@@ -102,11 +106,11 @@ pub trait Collection: Send + Sync + 'static {
     /// Checks a request and builds the object it stores (its id from `at.id`).
     fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self>;
 
-    /// The owner named in the path: 404 unless it exists (network children only).
-    fn owner(_a: &Account, _id: &str) -> Result<(), ApiError> {
+    /// The owner named in the path: 404 unless it exists, 403 if the caller may not use it.
+    fn owner(_a: &Account, _ctx: &Ctx, _id: &str) -> Result<(), ApiError> {
         Ok(())
     }
-    /// The owner an item belongs to (network children only).
+    /// The owner an item belongs to.
     fn owner_of(_item: &Self::Item) -> Option<&str> {
         None
     }
@@ -122,17 +126,23 @@ pub trait Collection: Send + Sync + 'static {
     fn meta(item: &Self::Item) -> Vec<(&'static str, String)> {
         vec![("name", Self::name(item).to_owned())]
     }
-    /// Stores a built object.
-    fn store(a: &mut Account, id: String, item: Self::Item) {
-        Self::table_mut(a).insert(id, item);
+    /// The audit event's target: the object itself, or its owner.
+    fn target<'a>(id: &'a str, _item: &'a Self::Item) -> &'a str {
+        id
+    }
+    /// Stores a built object in the account `account`.
+    fn store(w: &mut World, account: &str, id: String, item: Self::Item) -> Result<(), ApiError> {
+        Self::table_mut(w.account_mut(account)?.0).insert(id, item);
+        Ok(())
     }
     /// Refuses to delete `item` (while something else needs it).
     fn deletable(_w: &World, _a: &Account, _item: &Self::Item) -> Result<(), ApiError> {
         Ok(())
     }
-    /// Removes `id`, and what goes with it.
-    fn remove(a: &mut Account, id: &str) {
-        Self::table_mut(a).shift_remove(id);
+    /// Removes `id` from the account `account`, and what goes with it.
+    fn remove(w: &mut World, account: &str, id: &str) -> Result<(), ApiError> {
+        Self::table_mut(w.account_mut(account)?.0).shift_remove(id);
+        Ok(())
     }
 }
 
@@ -178,26 +188,37 @@ pub fn routes<C: Collection>() -> axum::Router<Arc<App>> {
     if C::CREATES {
         all = all.post(write::<C, true>);
     }
-    let one = get(read::<C>).put(write::<C, false>).delete(delete::<C>);
+    let mut one: MethodRouter<Arc<App>> = get(read::<C>).delete(delete::<C>);
+    if C::UPDATES {
+        one = one.put(write::<C, false>);
+    }
     let [many, item] = C::SPEC.paths;
     axum::Router::new().route(many, all).route(item, one)
 }
 
 /// Checks the owner in `ids` (all of them: a collection path has no item id).
-fn owner<'a, C: Collection>(a: &Account, ids: &'a [String]) -> Result<Option<&'a str>, ApiError> {
+fn owner<'a, C: Collection>(
+    a: &Account,
+    ctx: &Ctx,
+    ids: &'a [String],
+) -> Result<Option<&'a str>, ApiError> {
     let owner = ids.last().map(String::as_str);
     if let Some(o) = owner {
-        C::owner(a, o)?;
+        C::owner(a, ctx, o)?;
     }
     Ok(owner)
 }
 
 /// The item the path names (its owner checked), or 404.
-fn item<'a, C: Collection>(a: &'a Account, ids: &[String]) -> Result<&'a C::Item, ApiError> {
+fn item<'a, C: Collection>(
+    a: &'a Account,
+    ctx: &Ctx,
+    ids: &[String],
+) -> Result<&'a C::Item, ApiError> {
     let Some((id, rest)) = ids.split_last() else {
         return Err(ApiError::not_found("not found"));
     };
-    let owner = owner::<C>(a, rest)?;
+    let owner = owner::<C>(a, ctx, rest)?;
     C::table(a)
         .get(id)
         .filter(|i| owner.is_none() || C::owner_of(i) == owner)
@@ -211,7 +232,7 @@ async fn list_items<C: Collection>(
 ) -> ApiResult {
     app.read(|w| {
         let a = w.account(&ctx.account_id)?;
-        let owner = owner::<C>(a, &ids)?;
+        let owner = owner::<C>(a, &ctx, &ids)?;
         let items = C::select(a, &ctx)?.into_iter();
         list(
             items.filter(|i| owner.is_none() || C::owner_of(i) == owner),
@@ -227,7 +248,7 @@ async fn read<C: Collection>(
 ) -> ApiResult {
     app.read(|w| {
         let a = w.account(&ctx.account_id)?;
-        json(&C::view(a, item::<C>(a, &ids)?))
+        json(&C::view(a, item::<C>(a, &ctx, &ids)?))
     })
 }
 
@@ -245,15 +266,16 @@ async fn write<C: Collection, const NEW: bool>(
     app.write(|w| {
         let (a, ids_gen) = w.account_mut(&ctx.account_id)?;
         let (owner, id) = match NEW {
-            true => (owner::<C>(a, &ids)?, None),
+            true => (owner::<C>(a, &ctx, &ids)?, None),
             false => {
-                item::<C>(a, &ids)?;
+                item::<C>(a, &ctx, &ids)?;
                 let (id, rest) = ids.split_last().unzip();
                 (rest.and_then(|r| r.last()).map(String::as_str), id.cloned())
             }
         };
         let code = Some(C::SPEC.codes[usize::from(!NEW)]);
         let mut at = At {
+            ctx: &ctx,
             owner,
             id,
             code,
@@ -261,17 +283,18 @@ async fn write<C: Collection, const NEW: bool>(
         };
         let built = C::build(a, ids_gen, &mut at, req)?;
         let id = at.id(ids_gen);
-        C::store(a, id.clone(), built);
+        C::store(w, &ctx.account_id, id.clone(), built)?;
+        let (a, _) = w.account_mut(&ctx.account_id)?;
         let stored = C::table(a)
             .get(&id)
             .ok_or_else(|| ApiError::internal(format!("{} {id} was not stored", C::SPEC.what)))?;
-        let meta = C::meta(stored);
+        let (meta, target) = (C::meta(stored), C::target(&id, stored).to_owned());
         let view = match &at.once {
             Some(secret) => json(&C::view_once(a, stored, secret))?,
             None => json(&C::view(a, stored))?,
         };
         if let Some(code) = at.code {
-            audit(a, &ctx, code, &id, &meta);
+            audit(a, &ctx, code, &target, &meta);
         }
         Ok(view)
     })
@@ -290,13 +313,14 @@ async fn delete<C: Collection>(
 ) -> ApiResult {
     app.write(|w| {
         let a = w.account(&ctx.account_id)?;
-        let found = item::<C>(a, &ids)?;
+        let found = item::<C>(a, &ctx, &ids)?;
         C::deletable(w, a, found)?;
         let meta = C::meta(found);
         let id = ids.last().map(String::as_str).unwrap_or_default();
+        let target = C::target(id, found).to_owned();
+        C::remove(w, &ctx.account_id, id)?;
         let (a, _) = w.account_mut(&ctx.account_id)?;
-        C::remove(a, id);
-        audit(a, &ctx, C::SPEC.codes[2], id, &meta);
+        audit(a, &ctx, C::SPEC.codes[2], &target, &meta);
         empty()
     })
     .await

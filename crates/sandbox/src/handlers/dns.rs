@@ -100,30 +100,18 @@ pub async fn update_settings(
     app.write(|w| {
         let (a, _) = w.account_mut(&ctx.account_id)?;
         a.check_groups(&req.disabled_management_groups)?;
-        let old = std::mem::replace(&mut a.dns_settings, req.clone());
-        let new = &req.disabled_management_groups;
-        for g in new
-            .iter()
-            .filter(|g| !old.disabled_management_groups.contains(g))
-        {
-            a.audit(
-                &ctx.user,
-                "dns.setting.disabled.management.group.add",
-                g,
-                &[],
-            );
-        }
-        for g in old
-            .disabled_management_groups
-            .iter()
-            .filter(|g| !new.contains(g))
-        {
-            a.audit(
-                &ctx.user,
-                "dns.setting.disabled.management.group.delete",
-                g,
-                &[],
-            );
+        let old = std::mem::replace(&mut a.dns_settings, req);
+        let new = &a.dns_settings.disabled_management_groups;
+        let old = &old.disabled_management_groups;
+        let added = new.iter().filter(|g| !old.contains(g)).map(|g| ("add", g));
+        let gone = old.iter().filter(|g| !new.contains(g));
+        let changes: Vec<(&str, String)> = added
+            .chain(gone.map(|g| ("delete", g)))
+            .map(|(verb, g)| (verb, g.clone()))
+            .collect();
+        for (verb, g) in changes {
+            let code = format!("dns.setting.disabled.management.group.{verb}");
+            a.audit(&ctx.user, &code, &g, &[]);
         }
         json(&a.dns_settings)
     })

@@ -92,8 +92,9 @@ impl Collection for Groups {
             resources,
         })
     }
-    fn store(a: &mut Account, _: String, g: Group) {
-        a.put_group(g);
+    fn store(w: &mut World, account: &str, _: String, g: Group) -> Result<(), ApiError> {
+        w.account_mut(account)?.0.put_group(g);
+        Ok(())
     }
     fn deletable(w: &World, a: &Account, g: &Group) -> Result<(), ApiError> {
         if g.name == "All" {
@@ -106,8 +107,9 @@ impl Collection for Groups {
             None => Ok(()),
         }
     }
-    fn remove(a: &mut Account, id: &str) {
-        a.remove_group(id);
+    fn remove(w: &mut World, account: &str, id: &str) -> Result<(), ApiError> {
+        w.account_mut(account)?.0.remove_group(id);
+        Ok(())
     }
 }
 

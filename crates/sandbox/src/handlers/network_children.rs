@@ -54,7 +54,7 @@ impl Collection for Resources {
     fn name(r: &NetworkResource) -> &str {
         &r.name
     }
-    fn owner(a: &Account, id: &str) -> Result<(), ApiError> {
+    fn owner(a: &Account, _: &Ctx, id: &str) -> Result<(), ApiError> {
         network(a, id).map(|_| ())
     }
     fn owner_of(r: &NetworkResource) -> Option<&str> {
@@ -87,11 +87,13 @@ impl Collection for Resources {
             enabled: req.enabled,
         })
     }
-    fn remove(a: &mut Account, id: &str) {
+    fn remove(w: &mut World, account: &str, id: &str) -> Result<(), ApiError> {
+        let (a, _) = w.account_mut(account)?;
         for g in a.groups.values_mut() {
             g.resources.retain(|r| r.id != id);
         }
         a.network_resources.shift_remove(id);
+        Ok(())
     }
 }
 
@@ -138,7 +140,7 @@ impl Collection for Routers {
     fn meta(r: &NetworkRouter) -> Vec<(&'static str, String)> {
         vec![("network_id", r.network_id.clone())]
     }
-    fn owner(a: &Account, id: &str) -> Result<(), ApiError> {
+    fn owner(a: &Account, _: &Ctx, id: &str) -> Result<(), ApiError> {
         network(a, id).map(|_| ())
     }
     fn owner_of(r: &NetworkRouter) -> Option<&str> {

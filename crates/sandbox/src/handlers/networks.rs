@@ -37,7 +37,8 @@ impl Collection for Networks {
         let id = at.id(ids);
         Ok(Network { id, spec })
     }
-    fn remove(a: &mut Account, id: &str) {
+    fn remove(w: &mut World, account: &str, id: &str) -> Result<(), ApiError> {
+        let (a, _) = w.account_mut(account)?;
         let resources: Vec<String> = a
             .network_resources
             .values()
@@ -50,6 +51,7 @@ impl Collection for Networks {
         a.network_resources.retain(|_, r| r.network_id != id);
         a.network_routers.retain(|_, r| r.network_id != id);
         a.networks.shift_remove(id);
+        Ok(())
     }
 }
 

@@ -86,10 +86,12 @@ impl Collection for Peers {
         }
         Ok(peer)
     }
-    fn remove(a: &mut Account, id: &str) {
+    fn remove(w: &mut World, account: &str, id: &str) -> Result<(), ApiError> {
+        let (a, _) = w.account_mut(account)?;
         a.peers.shift_remove(id);
         for g in a.groups.values_mut() {
             g.peers.retain(|p| p != id);
         }
+        Ok(())
     }
 }

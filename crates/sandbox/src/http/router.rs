@@ -49,14 +49,7 @@ fn people() -> Routes {
             put(users::update_user).delete(users::delete_user),
         )
         .route("/api/users/{id}/invite", post(users::resend_invite))
-        .route(
-            "/api/users/{id}/tokens",
-            get(tokens::list_tokens).post(tokens::create_token),
-        )
-        .route(
-            "/api/users/{id}/tokens/{tid}",
-            get(tokens::get_token).delete(tokens::delete_token),
-        )
+        .merge(routes::<tokens::Tokens>())
         .merge(routes::<peers::Peers>())
         .route("/api/events/audit", get(events::audit_events))
 }
