@@ -21,8 +21,7 @@ use serde::de::DeserializeOwned;
 use super::prelude::*;
 
 /// What every collection states about itself.
-#[derive(Debug)]
-pub struct Spec {
+pub struct Spec<C: Collection + ?Sized> {
     /// The collection path and the item path (its last parameter is the item id; earlier
     /// ones name the owner, for network children).
     pub paths: [&'static str; 2],
@@ -30,6 +29,20 @@ pub struct Spec {
     pub what: &'static str,
     /// The audit codes of a create, an update and a delete.
     pub codes: [&'static str; 3],
+    /// The table in the account.
+    pub table: fn(&Account) -> &IndexMap<String, C::Item>,
+    /// The table in the account, to change it.
+    pub table_mut: fn(&mut Account) -> &mut IndexMap<String, C::Item>,
+    /// The name of an object: the audit event's `name`, and what `unique` compares.
+    pub name: fn(&C::Item) -> &str,
+    /// The view.
+    pub view: for<'a> fn(&'a Account, &'a C::Item) -> C::View<'a>,
+}
+
+impl<C: Collection + ?Sized> std::fmt::Debug for Spec<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spec").field("paths", &self.paths).finish()
+    }
 }
 
 /// A create (`New`) or an update (`Change`) request.
@@ -88,21 +101,13 @@ pub trait Collection: Send + Sync + 'static {
     type Update: DeserializeOwned + Send + 'static;
     /// The response view.
     type View<'a>: Serialize;
-    /// Paths, noun and audit codes.
-    const SPEC: Spec;
+    /// Paths, noun, audit codes, table, name and view.
+    const SPEC: Spec<Self>;
     /// Whether `POST` creates (peers are never created through the API).
     const CREATES: bool = true;
     /// Whether `PUT` updates (tokens never change).
     const UPDATES: bool = true;
 
-    /// The table in the account.
-    fn table(a: &Account) -> &IndexMap<String, Self::Item>;
-    /// The table in the account, to change it.
-    fn table_mut(a: &mut Account) -> &mut IndexMap<String, Self::Item>;
-    /// The name of an object: the audit event's `name`, and what `unique` compares.
-    fn name(item: &Self::Item) -> &str;
-    /// The view.
-    fn view<'a>(a: &'a Account, item: &'a Self::Item) -> Self::View<'a>;
     /// Checks a request and builds the object it stores (its id from `at.id`).
     fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self>;
 
@@ -116,15 +121,15 @@ pub trait Collection: Send + Sync + 'static {
     }
     /// The items `GET` lists (before the owner filter); groups and peers filter by query.
     fn select<'a>(a: &'a Account, _ctx: &Ctx) -> Result<Vec<&'a Self::Item>, ApiError> {
-        Ok(Self::table(a).values().collect())
+        Ok((Self::SPEC.table)(a).values().collect())
     }
     /// The view of a create answer that shows `secret` once.
     fn view_once<'a>(a: &'a Account, item: &'a Self::Item, _secret: &'a str) -> Self::View<'a> {
-        Self::view(a, item)
+        (Self::SPEC.view)(a, item)
     }
     /// The audit event's meta.
     fn meta(item: &Self::Item) -> Vec<(&'static str, String)> {
-        vec![("name", Self::name(item).to_owned())]
+        vec![("name", (Self::SPEC.name)(item).to_owned())]
     }
     /// The audit event's target: the object itself, or its owner.
     fn target<'a>(id: &'a str, _item: &'a Self::Item) -> &'a str {
@@ -132,7 +137,7 @@ pub trait Collection: Send + Sync + 'static {
     }
     /// Stores a built object in the account `account`.
     fn store(w: &mut World, account: &str, id: String, item: Self::Item) -> Result<(), ApiError> {
-        Self::table_mut(w.account_mut(account)?.0).insert(id, item);
+        (Self::SPEC.table_mut)(w.account_mut(account)?.0).insert(id, item);
         Ok(())
     }
     /// Refuses to delete `item` (while something else needs it).
@@ -141,7 +146,7 @@ pub trait Collection: Send + Sync + 'static {
     }
     /// Removes `id` from the account `account`, and what goes with it.
     fn remove(w: &mut World, account: &str, id: &str) -> Result<(), ApiError> {
-        Self::table_mut(w.account_mut(account)?.0).shift_remove(id);
+        (Self::SPEC.table_mut)(w.account_mut(account)?.0).shift_remove(id);
         Ok(())
     }
 }
@@ -154,9 +159,9 @@ pub type Built<C> = Result<<C as Collection>::Item, ApiError>;
 
 /// 422 `<noun> with name <name> already exists` when another object of `C` has `name`.
 pub fn unique<C: Collection>(a: &Account, at: &At, name: &str, noun: &str) -> Result<(), ApiError> {
-    let taken = C::table(a)
+    let taken = (C::SPEC.table)(a)
         .iter()
-        .any(|(k, t)| C::name(t) == name && Some(k.as_str()) != at.current());
+        .any(|(k, t)| (C::SPEC.name)(t) == name && Some(k.as_str()) != at.current());
     if taken {
         return Err(ApiError::invalid(format!(
             "{noun} with name {name} already exists"
@@ -219,7 +224,7 @@ fn item<'a, C: Collection>(
         return Err(ApiError::not_found("not found"));
     };
     let owner = owner::<C>(a, ctx, rest)?;
-    C::table(a)
+    (C::SPEC.table)(a)
         .get(id)
         .filter(|i| owner.is_none() || C::owner_of(i) == owner)
         .ok_or_else(|| missing(C::SPEC.what, id))
@@ -236,7 +241,7 @@ async fn list_items<C: Collection>(
         let items = C::select(a, &ctx)?.into_iter();
         list(
             items.filter(|i| owner.is_none() || C::owner_of(i) == owner),
-            |i| C::view(a, i),
+            |i| (C::SPEC.view)(a, i),
         )
     })
 }
@@ -248,7 +253,7 @@ async fn read<C: Collection>(
 ) -> ApiResult {
     app.read(|w| {
         let a = w.account(&ctx.account_id)?;
-        json(&C::view(a, item::<C>(a, &ctx, &ids)?))
+        json(&(C::SPEC.view)(a, item::<C>(a, &ctx, &ids)?))
     })
 }
 
@@ -285,13 +290,13 @@ async fn write<C: Collection, const NEW: bool>(
         let id = at.id(ids_gen);
         C::store(w, &ctx.account_id, id.clone(), built)?;
         let (a, _) = w.account_mut(&ctx.account_id)?;
-        let stored = C::table(a)
+        let stored = (C::SPEC.table)(a)
             .get(&id)
             .ok_or_else(|| ApiError::internal(format!("{} {id} was not stored", C::SPEC.what)))?;
         let (meta, target) = (C::meta(stored), C::target(&id, stored).to_owned());
         let view = match &at.once {
             Some(secret) => json(&C::view_once(a, stored, secret))?,
-            None => json(&C::view(a, stored))?,
+            None => json(&(C::SPEC.view)(a, stored))?,
         };
         if let Some(code) = at.code {
             audit(a, &ctx, code, &target, &meta);

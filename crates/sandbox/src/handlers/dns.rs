@@ -16,7 +16,7 @@ impl Collection for Nameservers {
     type Create = NameserverGroupSpec;
     type Update = NameserverGroupSpec;
     type View<'a> = render::WithId<'a, NameserverGroupSpec>;
-    const SPEC: Spec = Spec {
+    const SPEC: Spec<Self> = Spec {
         paths: ["/api/dns/nameservers", "/api/dns/nameservers/{id}"],
         what: "nameserver group",
         codes: [
@@ -24,20 +24,12 @@ impl Collection for Nameservers {
             "nameserver.group.update",
             "nameserver.group.delete",
         ],
+        table: |a| &a.nameserver_groups,
+        table_mut: |a| &mut a.nameserver_groups,
+        name: |g| &g.spec.name,
+        view: |_, g| render::nameserver_group(g),
     };
 
-    fn table(a: &Account) -> &IndexMap<String, NameserverGroup> {
-        &a.nameserver_groups
-    }
-    fn table_mut(a: &mut Account) -> &mut IndexMap<String, NameserverGroup> {
-        &mut a.nameserver_groups
-    }
-    fn name(g: &NameserverGroup) -> &str {
-        &g.spec.name
-    }
-    fn view<'a>(_: &'a Account, g: &'a NameserverGroup) -> Self::View<'a> {
-        render::nameserver_group(g)
-    }
     fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
         let spec = req.body();
         check(&spec)?;

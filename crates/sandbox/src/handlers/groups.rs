@@ -26,21 +26,16 @@ impl Collection for Groups {
     type Create = GroupRequest;
     type Update = GroupRequest;
     type View<'a> = render::GroupView<'a>;
-    const SPEC: Spec = Spec {
+    const SPEC: Spec<Self> = Spec {
         paths: ["/api/groups", "/api/groups/{id}"],
         what: "group",
         codes: ["group.add", "group.update", "group.delete"],
+        table: |a| &a.groups,
+        table_mut: |a| &mut a.groups,
+        name: |g| &g.name,
+        view: render::group,
     };
 
-    fn table(a: &Account) -> &IndexMap<String, Group> {
-        &a.groups
-    }
-    fn table_mut(a: &mut Account) -> &mut IndexMap<String, Group> {
-        &mut a.groups
-    }
-    fn name(g: &Group) -> &str {
-        &g.name
-    }
     /// `?name=` answers a one-element list, or 404.
     fn select<'a>(a: &'a Account, ctx: &Ctx) -> Result<Vec<&'a Group>, ApiError> {
         match ctx.param("name") {
@@ -52,9 +47,6 @@ impl Collection for Groups {
             }
             None => Ok(a.groups.values().collect()),
         }
-    }
-    fn view<'a>(a: &'a Account, g: &'a Group) -> Self::View<'a> {
-        render::group(a, g)
     }
     fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
         if let Req::Change(_) = req

@@ -32,7 +32,7 @@ impl Collection for Resources {
     type Create = ResourceRequest;
     type Update = ResourceRequest;
     type View<'a> = render::NetworkResourceView<'a>;
-    const SPEC: Spec = Spec {
+    const SPEC: Spec<Self> = Spec {
         paths: [
             "/api/networks/{id}/resources",
             "/api/networks/{id}/resources/{rid}",
@@ -43,25 +43,17 @@ impl Collection for Resources {
             "network.resource.update",
             "network.resource.delete",
         ],
+        table: |a| &a.network_resources,
+        table_mut: |a| &mut a.network_resources,
+        name: |r| &r.name,
+        view: render::network_resource,
     };
 
-    fn table(a: &Account) -> &IndexMap<String, NetworkResource> {
-        &a.network_resources
-    }
-    fn table_mut(a: &mut Account) -> &mut IndexMap<String, NetworkResource> {
-        &mut a.network_resources
-    }
-    fn name(r: &NetworkResource) -> &str {
-        &r.name
-    }
     fn owner(a: &Account, _: &Ctx, id: &str) -> Result<(), ApiError> {
         network(a, id).map(|_| ())
     }
     fn owner_of(r: &NetworkResource) -> Option<&str> {
         Some(&r.network_id)
-    }
-    fn view<'a>(a: &'a Account, r: &'a NetworkResource) -> Self::View<'a> {
-        render::network_resource(a, r)
     }
     fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
         let req = req.body();
@@ -115,7 +107,7 @@ impl Collection for Routers {
     type Create = RouterSpec;
     type Update = RouterSpec;
     type View<'a> = render::WithId<'a, RouterSpec>;
-    const SPEC: Spec = Spec {
+    const SPEC: Spec<Self> = Spec {
         paths: [
             "/api/networks/{id}/routers",
             "/api/networks/{id}/routers/{rid}",
@@ -126,17 +118,12 @@ impl Collection for Routers {
             "network.router.update",
             "network.router.delete",
         ],
+        table: |a| &a.network_routers,
+        table_mut: |a| &mut a.network_routers,
+        name: |r| &r.network_id,
+        view: |_, r| render::network_router(r),
     };
 
-    fn table(a: &Account) -> &IndexMap<String, NetworkRouter> {
-        &a.network_routers
-    }
-    fn table_mut(a: &mut Account) -> &mut IndexMap<String, NetworkRouter> {
-        &mut a.network_routers
-    }
-    fn name(r: &NetworkRouter) -> &str {
-        &r.network_id
-    }
     fn meta(r: &NetworkRouter) -> Vec<(&'static str, String)> {
         vec![("network_id", r.network_id.clone())]
     }
@@ -145,9 +132,6 @@ impl Collection for Routers {
     }
     fn owner_of(r: &NetworkRouter) -> Option<&str> {
         Some(&r.network_id)
-    }
-    fn view<'a>(_: &'a Account, r: &'a NetworkRouter) -> Self::View<'a> {
-        render::network_router(r)
     }
     fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
         let spec = req.body();

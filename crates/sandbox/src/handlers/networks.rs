@@ -13,24 +13,16 @@ impl Collection for Networks {
     type Create = NetworkSpec;
     type Update = NetworkSpec;
     type View<'a> = render::NetworkView<'a>;
-    const SPEC: Spec = Spec {
+    const SPEC: Spec<Self> = Spec {
         paths: ["/api/networks", "/api/networks/{id}"],
         what: "network",
         codes: ["network.create", "network.update", "network.delete"],
+        table: |a| &a.networks,
+        table_mut: |a| &mut a.networks,
+        name: |n| &n.spec.name,
+        view: render::network,
     };
 
-    fn table(a: &Account) -> &IndexMap<String, Network> {
-        &a.networks
-    }
-    fn table_mut(a: &mut Account) -> &mut IndexMap<String, Network> {
-        &mut a.networks
-    }
-    fn name(n: &Network) -> &str {
-        &n.spec.name
-    }
-    fn view<'a>(a: &'a Account, n: &'a Network) -> Self::View<'a> {
-        render::network(a, n)
-    }
     fn build(_: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
         let spec = req.body();
         validate::non_empty("name", &spec.name)?;

@@ -26,22 +26,17 @@ impl Collection for Peers {
     type Create = serde::de::IgnoredAny;
     type Update = PeerRequest;
     type View<'a> = &'a Value;
-    const SPEC: Spec = Spec {
+    const SPEC: Spec<Self> = Spec {
         paths: ["/api/peers", "/api/peers/{id}"],
         what: "peer",
         codes: ["", "peer.rename", "user.peer.delete"],
+        table: |a| &a.peers,
+        table_mut: |a| &mut a.peers,
+        name: |p| p.get("name").and_then(Value::as_str).unwrap_or_default(),
+        view: |_, p| p,
     };
     const CREATES: bool = false;
 
-    fn table(a: &Account) -> &IndexMap<String, Value> {
-        &a.peers
-    }
-    fn table_mut(a: &mut Account) -> &mut IndexMap<String, Value> {
-        &mut a.peers
-    }
-    fn name(p: &Value) -> &str {
-        p.get("name").and_then(Value::as_str).unwrap_or_default()
-    }
     fn select<'a>(a: &'a Account, ctx: &Ctx) -> Result<Vec<&'a Value>, ApiError> {
         let is = |p: &Value, key: &str| {
             ctx.param(key)
@@ -51,9 +46,6 @@ impl Collection for Peers {
             .values()
             .filter(|p| is(p, "name") && is(p, "ip"))
             .collect())
-    }
-    fn view<'a>(_: &'a Account, p: &'a Value) -> &'a Value {
-        p
     }
     /// Sets the settable fields; only a rename is audited.
     fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
@@ -67,7 +59,7 @@ impl Collection for Peers {
             .get(&id)
             .cloned()
             .ok_or_else(|| missing("peer", &id))?;
-        if Self::name(&peer) == req.name {
+        if (Self::SPEC.name)(&peer) == req.name {
             at.code = None;
         }
         if let Value::Object(map) = &mut peer {

@@ -63,24 +63,16 @@ impl Collection for Policies {
     type Create = PolicyRequest;
     type Update = PolicyRequest;
     type View<'a> = render::PolicyView<'a>;
-    const SPEC: Spec = Spec {
+    const SPEC: Spec<Self> = Spec {
         paths: ["/api/policies", "/api/policies/{id}"],
         what: "policy",
         codes: ["policy.add", "policy.update", "policy.delete"],
+        table: |a| &a.policies,
+        table_mut: |a| &mut a.policies,
+        name: |p| &p.name,
+        view: render::policy,
     };
 
-    fn table(a: &Account) -> &IndexMap<String, Policy> {
-        &a.policies
-    }
-    fn table_mut(a: &mut Account) -> &mut IndexMap<String, Policy> {
-        &mut a.policies
-    }
-    fn name(p: &Policy) -> &str {
-        &p.name
-    }
-    fn view<'a>(a: &'a Account, p: &'a Policy) -> Self::View<'a> {
-        render::policy(a, p)
-    }
     fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
         let req = req.body();
         validate::non_empty("name", &req.name)?;

@@ -13,7 +13,7 @@ impl Collection for PostureChecks {
     type Create = PostureCheckSpec;
     type Update = PostureCheckSpec;
     type View<'a> = render::WithId<'a, PostureCheckSpec>;
-    const SPEC: Spec = Spec {
+    const SPEC: Spec<Self> = Spec {
         paths: ["/api/posture-checks", "/api/posture-checks/{id}"],
         what: "posture checks",
         codes: [
@@ -21,20 +21,12 @@ impl Collection for PostureChecks {
             "posture.check.update",
             "posture.check.delete",
         ],
+        table: |a| &a.posture_checks,
+        table_mut: |a| &mut a.posture_checks,
+        name: |c| &c.spec.name,
+        view: |_, c| render::posture_check(c),
     };
 
-    fn table(a: &Account) -> &IndexMap<String, PostureCheck> {
-        &a.posture_checks
-    }
-    fn table_mut(a: &mut Account) -> &mut IndexMap<String, PostureCheck> {
-        &mut a.posture_checks
-    }
-    fn name(c: &PostureCheck) -> &str {
-        &c.spec.name
-    }
-    fn view<'a>(_: &'a Account, c: &'a PostureCheck) -> Self::View<'a> {
-        render::posture_check(c)
-    }
     fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
         let spec = req.body();
         validate::non_empty("name", &spec.name)?;

@@ -14,24 +14,16 @@ impl Collection for Routes {
     type Create = RouteSpec;
     type Update = RouteSpec;
     type View<'a> = render::RouteView<'a>;
-    const SPEC: Spec = Spec {
+    const SPEC: Spec<Self> = Spec {
         paths: ["/api/routes", "/api/routes/{id}"],
         what: "route",
         codes: ["route.add", "route.update", "route.delete"],
+        table: |a| &a.routes,
+        table_mut: |a| &mut a.routes,
+        name: |r| &r.spec.network_id,
+        view: |_, r| render::route(r),
     };
 
-    fn table(a: &Account) -> &IndexMap<String, Route> {
-        &a.routes
-    }
-    fn table_mut(a: &mut Account) -> &mut IndexMap<String, Route> {
-        &mut a.routes
-    }
-    fn name(r: &Route) -> &str {
-        &r.spec.network_id
-    }
-    fn view<'a>(_: &'a Account, r: &'a Route) -> Self::View<'a> {
-        render::route(r)
-    }
     fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
         let spec = req.body();
         let network_type = check(&spec)?;

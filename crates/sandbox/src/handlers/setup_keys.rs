@@ -44,24 +44,16 @@ impl Collection for SetupKeys {
     type Create = CreateSetupKeyRequest;
     type Update = SetupKeyRequest;
     type View<'a> = render::SetupKeyView<'a>;
-    const SPEC: Spec = Spec {
+    const SPEC: Spec<Self> = Spec {
         paths: ["/api/setup-keys", "/api/setup-keys/{id}"],
         what: "setup key",
         codes: ["setupkey.add", "setupkey.update", "setupkey.delete"],
+        table: |a| &a.setup_keys,
+        table_mut: |a| &mut a.setup_keys,
+        name: |k| &k.name,
+        view: |_, k| render::setup_key(k),
     };
 
-    fn table(a: &Account) -> &IndexMap<String, SetupKey> {
-        &a.setup_keys
-    }
-    fn table_mut(a: &mut Account) -> &mut IndexMap<String, SetupKey> {
-        &mut a.setup_keys
-    }
-    fn name(k: &SetupKey) -> &str {
-        &k.name
-    }
-    fn view<'a>(_: &'a Account, k: &'a SetupKey) -> Self::View<'a> {
-        render::setup_key(k)
-    }
     fn view_once<'a>(_: &'a Account, k: &'a SetupKey, plain: &'a str) -> Self::View<'a> {
         let mut view = render::setup_key(k);
         view.key = plain;

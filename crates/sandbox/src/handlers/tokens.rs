@@ -23,7 +23,7 @@ impl Collection for Tokens {
     type Create = TokenRequest;
     type Update = serde::de::IgnoredAny;
     type View<'a> = Value;
-    const SPEC: Spec = Spec {
+    const SPEC: Spec<Self> = Spec {
         paths: ["/api/users/{id}/tokens", "/api/users/{id}/tokens/{tid}"],
         what: "token",
         codes: [
@@ -31,26 +31,18 @@ impl Collection for Tokens {
             "",
             "personal.access.token.delete",
         ],
+        table: |a| &a.tokens,
+        table_mut: |a| &mut a.tokens,
+        name: |t| &t.name,
+        view: |_, t| render::value(&render::token(t)),
     };
     const UPDATES: bool = false;
 
-    fn table(a: &Account) -> &IndexMap<String, Token> {
-        &a.tokens
-    }
-    fn table_mut(a: &mut Account) -> &mut IndexMap<String, Token> {
-        &mut a.tokens
-    }
-    fn name(t: &Token) -> &str {
-        &t.name
-    }
     fn owner(a: &Account, ctx: &Ctx, user: &str) -> Result<(), ApiError> {
         allowed(a, ctx, user)
     }
     fn owner_of(t: &Token) -> Option<&str> {
         Some(&t.user_id)
-    }
-    fn view(_: &Account, t: &Token) -> Value {
-        render::value(&render::token(t))
     }
     /// `PersonalAccessTokenGenerated`.
     fn view_once(_: &Account, t: &Token, plain: &str) -> Value {
