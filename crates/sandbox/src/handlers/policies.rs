@@ -113,25 +113,26 @@ impl Collection for Policies {
 
 fn check_rule_shape(r: &RuleRequest) -> Result<(), ApiError> {
     let given = |v: &Option<Vec<String>>| v.as_ref().is_some_and(|v| !v.is_empty());
-    if given(&r.sources) && r.source_resource.is_some() {
-        return Err(ApiError::invalid(
-            "specify either sources or source resources, not both",
-        ));
-    }
-    if given(&r.destinations) && r.destination_resource.is_some() {
-        return Err(ApiError::invalid(
-            "specify either destinations or destination resources, not both",
-        ));
-    }
-    if !given(&r.sources) && r.source_resource.is_none() {
-        return Err(ApiError::invalid(
-            "policy rule should have sources or a source resource",
-        ));
-    }
-    if !given(&r.destinations) && r.destination_resource.is_none() {
-        return Err(ApiError::invalid(
-            "policy rule should have destinations or a destination resource",
-        ));
+    let ends = [
+        ("sources", given(&r.sources), &r.source_resource, "source"),
+        (
+            "destinations",
+            given(&r.destinations),
+            &r.destination_resource,
+            "destination",
+        ),
+    ];
+    for (field, groups, resource, end) in ends {
+        match (groups, resource.is_some()) {
+            (true, true) => Err(format!(
+                "specify either {field} or {end} resources, not both"
+            )),
+            (false, false) => Err(format!(
+                "policy rule should have {field} or a {end} resource"
+            )),
+            _ => Ok(()),
+        }
+        .map_err(ApiError::invalid)?;
     }
     if r.protocol == Protocol::NetbirdSsh {
         let authorized = r.authorized_groups.as_ref();
