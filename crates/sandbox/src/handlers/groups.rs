@@ -6,7 +6,7 @@
 //! one-element array or 404.
 
 use super::prelude::*;
-use crate::world::resources::{Group, ResourceKind, ResourceRef};
+use crate::world::resources::{Group, ResourceRef};
 
 /// `GroupRequest`.
 #[derive(Debug, Deserialize)]
@@ -67,15 +67,7 @@ impl Collection for Groups {
         let peers = req.peers.unwrap_or_default();
         a.check_peers(&peers)?;
         let resources = req.resources.unwrap_or_default();
-        for r in &resources {
-            let known = match r.kind {
-                ResourceKind::Peer => a.peers.contains_key(&r.id),
-                _ => a.network_resources.contains_key(&r.id),
-            };
-            if !known {
-                return Err(missing("resource", &r.id));
-            }
-        }
+        a.check_resources(&resources)?;
         Ok(Group {
             id,
             name: req.name,

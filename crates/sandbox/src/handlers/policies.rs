@@ -11,9 +11,7 @@
 //! Like NetBird (netbird#3583), a policy keeps only its first rule.
 
 use super::prelude::*;
-use crate::world::resources::{
-    Action, Policy, PolicyRule, PortRange, Protocol, ResourceKind, ResourceRef,
-};
+use crate::world::resources::{Action, Policy, PolicyRule, PortRange, Protocol, ResourceRef};
 
 /// `PolicyUpdate` / `PolicyCreate` (identical).
 #[derive(Debug, Deserialize)]
@@ -180,19 +178,11 @@ fn check_rule_refs(a: &Account, r: &RuleRequest) -> Result<(), ApiError> {
     if let Some(map) = &r.authorized_groups {
         a.check_groups(map.keys())?;
     }
-    for res in [&r.source_resource, &r.destination_resource]
-        .into_iter()
-        .flatten()
-    {
-        let known = match res.kind {
-            ResourceKind::Peer => a.peers.contains_key(&res.id),
-            _ => a.network_resources.contains_key(&res.id),
-        };
-        if !known {
-            return Err(missing("resource", &res.id));
-        }
-    }
-    Ok(())
+    a.check_resources(
+        [&r.source_resource, &r.destination_resource]
+            .into_iter()
+            .flatten(),
+    )
 }
 
 fn rule(id: String, r: RuleRequest) -> PolicyRule {
