@@ -281,3 +281,56 @@ async fn standalone_answers_403_on_msp_endpoints() {
     assert_eq!(api.get("/api/groups").await.code(), 200);
     assert_eq!(api.world()["standalone"], true);
 }
+
+/// Tokens are children of their user in the generic collection: under another user's path a
+/// token is not found (404), an owner may not mint tokens for a regular user (403), a token
+/// never changes (405), and the audit event names the user.
+#[tokio::test]
+async fn tokens_live_under_their_user() {
+    let api = Api::start().await;
+    let service = |name: &str| json!({"name": name, "role": "admin", "auto_groups": [], "is_service_user": true});
+    let svc = api.post("/api/users", service("ci")).await.id();
+    let other = api.post("/api/users", service("other")).await.id();
+    let minted = api
+        .post(
+            &format!("/api/users/{svc}/tokens"),
+            json!({"name": "ci", "expires_in": 30}),
+        )
+        .await;
+    assert_eq!(minted.code(), 200, "{}", minted.body);
+    let tid = minted.body["personal_access_token"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let elsewhere = api.get(&format!("/api/users/{other}/tokens/{tid}")).await;
+    assert_error(&elsewhere, 404, &format!("token not found: {tid}"));
+    let mine = format!("/api/users/{svc}/tokens/{tid}");
+    assert_eq!(api.get(&mine).await.body["name"], "ci");
+    let change = api
+        .put(&mine, json!({"name": "renamed", "expires_in": 1}))
+        .await;
+    assert_eq!(change.code(), 405, "{}", change.body);
+    let regular = api
+        .post(
+            "/api/users",
+            json!({"email": "ann@example.com", "role": "user", "auto_groups": [], "is_service_user": false}),
+        )
+        .await
+        .id();
+    let refused = api
+        .post(
+            &format!("/api/users/{regular}/tokens"),
+            json!({"name": "x", "expires_in": 30}),
+        )
+        .await;
+    assert_eq!(refused.code(), 403, "{}", refused.body);
+    let events = api.get("/api/events/audit").await.body;
+    let created = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["activity_code"] == "personal.access.token.create")
+        .unwrap();
+    assert_eq!(created["target_id"], json!(svc));
+    assert_eq!(created["meta"]["name"], "ci");
+}

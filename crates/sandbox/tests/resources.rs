@@ -274,3 +274,35 @@ async fn settings_dns_and_deletes() {
         "group not found",
     );
 }
+
+/// Network children are found only under the network that owns them; an unknown network is
+/// 404 on every child path, and deleting a network deletes its children.
+#[tokio::test]
+async fn network_children_live_under_their_own_network() {
+    let api = Api::start().await;
+    let n1 = api.post("/api/networks", json!({"name": "one"})).await.id();
+    let n2 = api.post("/api/networks", json!({"name": "two"})).await.id();
+    let body = json!({"name": "db", "address": "10.0.0.0/24", "enabled": true, "groups": []});
+    let r = api
+        .post(&format!("/api/networks/{n1}/resources"), body.clone())
+        .await
+        .id();
+    let elsewhere = api.get(&format!("/api/networks/{n2}/resources/{r}")).await;
+    assert_error(&elsewhere, 404, "network resource not found");
+    let moved = api
+        .put(&format!("/api/networks/{n2}/resources/{r}"), body.clone())
+        .await;
+    assert_error(&moved, 404, "network resource not found");
+    let listed = api.get(&format!("/api/networks/{n2}/resources")).await;
+    assert_eq!(listed.body, json!([]));
+    let unknown = api.get("/api/networks/nope/resources").await;
+    assert_error(&unknown, 404, "network not found: nope");
+    let unknown = api.post("/api/networks/nope/resources", body).await;
+    assert_error(&unknown, 404, "network not found: nope");
+    assert_eq!(api.delete(&format!("/api/networks/{n1}")).await.code(), 200);
+    let gone = api.get(&format!("/api/networks/{n1}/resources/{r}")).await;
+    assert_error(&gone, 404, "network not found");
+    let world = api.world();
+    let resources = &world["accounts"][api.msp()]["network_resources"];
+    assert_eq!(resources, &json!([]));
+}

@@ -54,7 +54,7 @@ pub async fn update_account(
             a.onboarding = onboarding;
         }
         for code in codes {
-            a.audit(&ctx.user, code, &id, &[]);
+            a.audit(&ctx.user, &code, &id, &[]);
         }
         json(&render::account(a))
     })
@@ -92,61 +92,56 @@ fn check(s: &AccountSettings) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// What reads one audited setting.
+type Setting = fn(&AccountSettings) -> Value;
+
+/// The audited settings, in NetBird's order: a flag's code gets `.enable` or `.disable`.
+const AUDITED: [(&str, Setting); 11] = [
+    ("account.setting.peer.login.expiration", |s| {
+        s.peer_login_expiration_enabled.into()
+    }),
+    ("account.setting.peer.login.expiration.update", |s| {
+        s.peer_login_expiration.into()
+    }),
+    ("account.peer.inactivity.expiration", |s| {
+        s.peer_inactivity_expiration_enabled.into()
+    }),
+    ("account.peer.inactivity.expiration.update", |s| {
+        s.peer_inactivity_expiration.into()
+    }),
+    ("account.setting.group.propagation", |s| {
+        s.groups_propagation_enabled.unwrap_or(false).into()
+    }),
+    ("account.setting.routing.peer.dns.resolution", |s| {
+        s.routing_peer_dns_resolution_enabled
+            .unwrap_or(false)
+            .into()
+    }),
+    ("account.setting.lazy.connection", |s| {
+        s.lazy_connection_enabled.unwrap_or(false).into()
+    }),
+    ("account.setting.peer.approval", |s| {
+        s.extra
+            .as_ref()
+            .is_some_and(|e| e.peer_approval_enabled)
+            .into()
+    }),
+    ("account.dns.domain.update", |s| s.dns_domain.clone().into()),
+    ("account.network.range.update", |s| {
+        s.network_range.clone().into()
+    }),
+    ("account.settings.auto.version.update", |s| {
+        s.auto_update_version.clone().into()
+    }),
+];
+
 /// The audit codes of the changes from `old` to `new`.
-fn changes(old: &AccountSettings, new: &AccountSettings) -> Vec<&'static str> {
-    let toggle = |was: bool, is: bool, on: &'static str, off: &'static str| match (was, is) {
-        (false, true) => Some(on),
-        (true, false) => Some(off),
-        _ => None,
+fn changes(old: &AccountSettings, new: &AccountSettings) -> Vec<String> {
+    let changed = AUDITED.iter().filter(|(_, get)| get(old) != get(new));
+    let code = |(code, get): &(&str, Setting)| match get(new) {
+        Value::Bool(true) => format!("{code}.enable"),
+        Value::Bool(false) => format!("{code}.disable"),
+        _ => (*code).to_owned(),
     };
-    let flag = |v: Option<bool>| v.unwrap_or(false);
-    let approval = |s: &AccountSettings| s.extra.as_ref().is_some_and(|e| e.peer_approval_enabled);
-    let mut codes: Vec<Option<&'static str>> = vec![
-        toggle(
-            old.peer_login_expiration_enabled,
-            new.peer_login_expiration_enabled,
-            "account.setting.peer.login.expiration.enable",
-            "account.setting.peer.login.expiration.disable",
-        ),
-        (old.peer_login_expiration != new.peer_login_expiration)
-            .then_some("account.setting.peer.login.expiration.update"),
-        toggle(
-            old.peer_inactivity_expiration_enabled,
-            new.peer_inactivity_expiration_enabled,
-            "account.peer.inactivity.expiration.enable",
-            "account.peer.inactivity.expiration.disable",
-        ),
-        (old.peer_inactivity_expiration != new.peer_inactivity_expiration)
-            .then_some("account.peer.inactivity.expiration.update"),
-        toggle(
-            flag(old.groups_propagation_enabled),
-            flag(new.groups_propagation_enabled),
-            "account.setting.group.propagation.enable",
-            "account.setting.group.propagation.disable",
-        ),
-        toggle(
-            flag(old.routing_peer_dns_resolution_enabled),
-            flag(new.routing_peer_dns_resolution_enabled),
-            "account.setting.routing.peer.dns.resolution.enable",
-            "account.setting.routing.peer.dns.resolution.disable",
-        ),
-        toggle(
-            flag(old.lazy_connection_enabled),
-            flag(new.lazy_connection_enabled),
-            "account.setting.lazy.connection.enable",
-            "account.setting.lazy.connection.disable",
-        ),
-        toggle(
-            approval(old),
-            approval(new),
-            "account.setting.peer.approval.enable",
-            "account.setting.peer.approval.disable",
-        ),
-        (old.dns_domain != new.dns_domain).then_some("account.dns.domain.update"),
-        (old.network_range != new.network_range).then_some("account.network.range.update"),
-        (old.auto_update_version != new.auto_update_version)
-            .then_some("account.settings.auto.version.update"),
-    ];
-    codes.retain(Option::is_some);
-    codes.into_iter().flatten().collect()
+    changed.map(code).collect()
 }

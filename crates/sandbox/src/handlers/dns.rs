@@ -16,50 +16,28 @@ impl Collection for Nameservers {
     type Create = NameserverGroupSpec;
     type Update = NameserverGroupSpec;
     type View<'a> = render::WithId<'a, NameserverGroupSpec>;
-    const PATHS: [&'static str; 2] = ["/api/dns/nameservers", "/api/dns/nameservers/{id}"];
-    const WHAT: &'static str = "nameserver group";
+    const SPEC: Spec<Self> = Spec {
+        paths: ["/api/dns/nameservers", "/api/dns/nameservers/{id}"],
+        what: "nameserver group",
+        codes: [
+            "nameserver.group.add",
+            "nameserver.group.update",
+            "nameserver.group.delete",
+        ],
+        table: |a| &a.nameserver_groups,
+        table_mut: |a| &mut a.nameserver_groups,
+        name: |g| &g.spec.name,
+        view: |_, g| render::nameserver_group(g),
+    };
 
-    fn table(a: &Account) -> &IndexMap<String, NameserverGroup> {
-        &a.nameserver_groups
+    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+        let spec = req.body();
+        check(&spec)?;
+        unique::<Self>(a, at, &spec.name, "nameserver group")?;
+        a.check_groups(&spec.groups)?;
+        let id = at.id(ids);
+        Ok(NameserverGroup { id, spec })
     }
-    fn view<'a>(_: &'a Account, g: &'a NameserverGroup) -> Self::View<'a> {
-        render::nameserver_group(g)
-    }
-    fn meta(g: &NameserverGroup) -> Vec<(&'static str, String)> {
-        vec![("name", g.spec.name.clone())]
-    }
-    fn create(a: &mut Account, ids: &mut IdGen, _: Option<&str>, spec: Self::Create) -> SaveResult {
-        save(a, ids, None, spec)
-    }
-    fn update(a: &mut Account, ids: &mut IdGen, id: &str, spec: Self::Update) -> SaveResult {
-        save(a, ids, Some(id), spec)
-    }
-    fn remove(a: &mut Account, id: &str) -> &'static str {
-        a.nameserver_groups.shift_remove(id);
-        "nameserver.group.delete"
-    }
-}
-
-fn save(
-    a: &mut Account,
-    ids: &mut IdGen,
-    id: Option<&str>,
-    spec: NameserverGroupSpec,
-) -> SaveResult {
-    check(&spec)?;
-    let groups = a.nameserver_groups.iter();
-    unique(groups, |g| &g.spec.name, id, &spec.name, "nameserver group")?;
-    a.check_groups(&spec.groups)?;
-    let (id, code) =
-        Saved::id_and_code(ids, id, ["nameserver.group.add", "nameserver.group.update"]);
-    a.nameserver_groups.insert(
-        id.clone(),
-        NameserverGroup {
-            id: id.clone(),
-            spec,
-        },
-    );
-    Ok(Saved::new(id, code))
 }
 
 fn check(spec: &NameserverGroupSpec) -> Result<(), ApiError> {
@@ -114,30 +92,18 @@ pub async fn update_settings(
     app.write(|w| {
         let (a, _) = w.account_mut(&ctx.account_id)?;
         a.check_groups(&req.disabled_management_groups)?;
-        let old = std::mem::replace(&mut a.dns_settings, req.clone());
-        let new = &req.disabled_management_groups;
-        for g in new
-            .iter()
-            .filter(|g| !old.disabled_management_groups.contains(g))
-        {
-            a.audit(
-                &ctx.user,
-                "dns.setting.disabled.management.group.add",
-                g,
-                &[],
-            );
-        }
-        for g in old
-            .disabled_management_groups
-            .iter()
-            .filter(|g| !new.contains(g))
-        {
-            a.audit(
-                &ctx.user,
-                "dns.setting.disabled.management.group.delete",
-                g,
-                &[],
-            );
+        let old = std::mem::replace(&mut a.dns_settings, req);
+        let new = &a.dns_settings.disabled_management_groups;
+        let old = &old.disabled_management_groups;
+        let added = new.iter().filter(|g| !old.contains(g)).map(|g| ("add", g));
+        let gone = old.iter().filter(|g| !new.contains(g));
+        let changes: Vec<(&str, String)> = added
+            .chain(gone.map(|g| ("delete", g)))
+            .map(|(verb, g)| (verb, g.clone()))
+            .collect();
+        for (verb, g) in changes {
+            let code = format!("dns.setting.disabled.management.group.{verb}");
+            a.audit(&ctx.user, &code, &g, &[]);
         }
         json(&a.dns_settings)
     })

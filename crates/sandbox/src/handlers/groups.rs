@@ -6,7 +6,7 @@
 //! one-element array or 404.
 
 use super::prelude::*;
-use crate::world::resources::{Group, ResourceKind, ResourceRef};
+use crate::world::resources::{Group, ResourceRef};
 
 /// `GroupRequest`.
 #[derive(Debug, Deserialize)]
@@ -26,12 +26,16 @@ impl Collection for Groups {
     type Create = GroupRequest;
     type Update = GroupRequest;
     type View<'a> = render::GroupView<'a>;
-    const PATHS: [&'static str; 2] = ["/api/groups", "/api/groups/{id}"];
-    const WHAT: &'static str = "group";
+    const SPEC: Spec<Self> = Spec {
+        paths: ["/api/groups", "/api/groups/{id}"],
+        what: "group",
+        codes: ["group.add", "group.update", "group.delete"],
+        table: |a| &a.groups,
+        table_mut: |a| &mut a.groups,
+        name: |g| &g.name,
+        view: render::group,
+    };
 
-    fn table(a: &Account) -> &IndexMap<String, Group> {
-        &a.groups
-    }
     /// `?name=` answers a one-element list, or 404.
     fn select<'a>(a: &'a Account, ctx: &Ctx) -> Result<Vec<&'a Group>, ApiError> {
         match ctx.param("name") {
@@ -44,25 +48,37 @@ impl Collection for Groups {
             None => Ok(a.groups.values().collect()),
         }
     }
-    fn view<'a>(a: &'a Account, g: &'a Group) -> Self::View<'a> {
-        render::group(a, g)
-    }
-    fn meta(g: &Group) -> Vec<(&'static str, String)> {
-        vec![("name", g.name.clone())]
-    }
-    fn create(a: &mut Account, ids: &mut IdGen, _: Option<&str>, req: Self::Create) -> SaveResult {
-        let group = build(a, ids.id(), req)?;
-        let id = group.id.clone();
-        a.put_group(group);
-        Ok(Saved::new(id, "group.add"))
-    }
-    fn update(a: &mut Account, _: &mut IdGen, id: &str, req: Self::Update) -> SaveResult {
-        if a.group(id)?.name == "All" {
+    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+        if let Req::Change(_) = req
+            && a.group(&at.id(ids))?.name == "All"
+        {
             return Err(ApiError::invalid("updating the 'All' group is not allowed"));
         }
-        let group = build(a, id.to_owned(), req)?;
-        a.put_group(group);
-        Ok(Saved::new(id.to_owned(), "group.update"))
+        let (id, req) = (at.id(ids), req.body());
+        validate::non_empty("name", &req.name)?;
+        if let Some(other) = a.group_id_by_name(&req.name)
+            && *other != id
+        {
+            return Err(ApiError::conflict(format!(
+                "group with name {} already exists",
+                req.name
+            )));
+        }
+        let peers = req.peers.unwrap_or_default();
+        a.check_peers(&peers)?;
+        let resources = req.resources.unwrap_or_default();
+        a.check_resources(&resources)?;
+        Ok(Group {
+            id,
+            name: req.name,
+            issued: "api".to_owned(),
+            peers,
+            resources,
+        })
+    }
+    fn store(w: &mut World, account: &str, _: String, g: Group) -> Result<(), ApiError> {
+        w.account_mut(account)?.0.put_group(g);
+        Ok(())
     }
     fn deletable(w: &World, a: &Account, g: &Group) -> Result<(), ApiError> {
         if g.name == "All" {
@@ -75,42 +91,10 @@ impl Collection for Groups {
             None => Ok(()),
         }
     }
-    fn remove(a: &mut Account, id: &str) -> &'static str {
-        a.remove_group(id);
-        "group.delete"
+    fn remove(w: &mut World, account: &str, id: &str) -> Result<(), ApiError> {
+        w.account_mut(account)?.0.remove_group(id);
+        Ok(())
     }
-}
-
-/// Checks a request and builds the group it describes.
-fn build(a: &Account, id: String, req: GroupRequest) -> Result<Group, ApiError> {
-    validate::non_empty("name", &req.name)?;
-    if let Some(other) = a.group_id_by_name(&req.name)
-        && *other != id
-    {
-        return Err(ApiError::conflict(format!(
-            "group with name {} already exists",
-            req.name
-        )));
-    }
-    let peers = req.peers.unwrap_or_default();
-    a.check_peers(&peers)?;
-    let resources = req.resources.unwrap_or_default();
-    for r in &resources {
-        let known = match r.kind {
-            ResourceKind::Peer => a.peers.contains_key(&r.id),
-            _ => a.network_resources.contains_key(&r.id),
-        };
-        if !known {
-            return Err(missing("resource", &r.id));
-        }
-    }
-    Ok(Group {
-        id,
-        name: req.name,
-        issued: "api".to_owned(),
-        peers,
-        resources,
-    })
 }
 
 /// The first object that still references group `id`: its kind and name.

@@ -1,9 +1,10 @@
 //! One module per API resource: request types, checks, the change to the world, the audit
 //! event and the response view. Resources kept as a table of an account implement
-//! [`crate::http::collection::Collection`] and share its handlers and routes. Declarations
+//! [`collection::Collection`] and share its handlers and routes. Declarations
 //! only; see each module.
 
 pub mod accounts;
+pub mod collection;
 pub mod dns;
 pub mod events;
 pub mod groups;

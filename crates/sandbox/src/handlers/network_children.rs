@@ -32,86 +32,61 @@ impl Collection for Resources {
     type Create = ResourceRequest;
     type Update = ResourceRequest;
     type View<'a> = render::NetworkResourceView<'a>;
-    const PATHS: [&'static str; 2] = [
-        "/api/networks/{id}/resources",
-        "/api/networks/{id}/resources/{rid}",
-    ];
-    const WHAT: &'static str = "network resource";
+    const SPEC: Spec<Self> = Spec {
+        paths: [
+            "/api/networks/{id}/resources",
+            "/api/networks/{id}/resources/{rid}",
+        ],
+        what: "network resource",
+        codes: [
+            "network.resource.create",
+            "network.resource.update",
+            "network.resource.delete",
+        ],
+        table: |a| &a.network_resources,
+        table_mut: |a| &mut a.network_resources,
+        name: |r| &r.name,
+        view: render::network_resource,
+    };
 
-    fn table(a: &Account) -> &IndexMap<String, NetworkResource> {
-        &a.network_resources
-    }
-    fn owner(a: &Account, id: &str) -> Result<(), ApiError> {
+    fn owner(a: &Account, _: &Ctx, id: &str) -> Result<(), ApiError> {
         network(a, id).map(|_| ())
     }
     fn owner_of(r: &NetworkResource) -> Option<&str> {
         Some(&r.network_id)
     }
-    fn view<'a>(a: &'a Account, r: &'a NetworkResource) -> Self::View<'a> {
-        render::network_resource(a, r)
+    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+        let req = req.body();
+        validate::non_empty("name", &req.name)?;
+        let kind = validate::address_kind(&req.address)?;
+        unique::<Self>(a, at, &req.name, "resource")?;
+        a.check_groups(&req.groups)?;
+        let id = at.id(ids);
+        for g in a.groups.values_mut() {
+            g.resources.retain(|m| m.id != id);
+            if req.groups.contains(&g.id) {
+                let id = id.clone();
+                g.resources.push(ResourceRef { id, kind });
+            }
+        }
+        Ok(NetworkResource {
+            id,
+            network_id: at.owner.unwrap_or_default().to_owned(),
+            name: req.name,
+            description: req.description,
+            address: stored_address(kind, req.address),
+            kind,
+            enabled: req.enabled,
+        })
     }
-    fn meta(r: &NetworkResource) -> Vec<(&'static str, String)> {
-        vec![("name", r.name.clone())]
-    }
-    fn create(
-        a: &mut Account,
-        ids: &mut IdGen,
-        net: Option<&str>,
-        req: Self::Create,
-    ) -> SaveResult {
-        let net = net.unwrap_or_default().to_owned();
-        save_resource(a, ids, net, None, req)
-    }
-    fn update(a: &mut Account, ids: &mut IdGen, id: &str, req: Self::Update) -> SaveResult {
-        let net = a.network_resources.get(id).map(|r| r.network_id.clone());
-        save_resource(a, ids, net.unwrap_or_default(), Some(id), req)
-    }
-    fn remove(a: &mut Account, id: &str) -> &'static str {
+    fn remove(w: &mut World, account: &str, id: &str) -> Result<(), ApiError> {
+        let (a, _) = w.account_mut(account)?;
         for g in a.groups.values_mut() {
             g.resources.retain(|r| r.id != id);
         }
         a.network_resources.shift_remove(id);
-        "network.resource.delete"
+        Ok(())
     }
-}
-
-fn save_resource(
-    a: &mut Account,
-    ids: &mut IdGen,
-    network_id: String,
-    id: Option<&str>,
-    req: ResourceRequest,
-) -> SaveResult {
-    validate::non_empty("name", &req.name)?;
-    let kind = validate::address_kind(&req.address)?;
-    unique(
-        a.network_resources.iter(),
-        |r| &r.name,
-        id,
-        &req.name,
-        "resource",
-    )?;
-    a.check_groups(&req.groups)?;
-    let codes = ["network.resource.create", "network.resource.update"];
-    let (id, code) = Saved::id_and_code(ids, id, codes);
-    for g in a.groups.values_mut() {
-        g.resources.retain(|m| m.id != id);
-        if req.groups.contains(&g.id) {
-            let id = id.clone();
-            g.resources.push(ResourceRef { id, kind });
-        }
-    }
-    let r = NetworkResource {
-        id: id.clone(),
-        network_id,
-        name: req.name,
-        description: req.description,
-        address: stored_address(kind, req.address),
-        kind,
-        enabled: req.enabled,
-    };
-    a.network_resources.insert(id.clone(), r);
-    Ok(Saved::new(id, code))
 }
 
 /// NetBird stores a host as a prefix: `10.10.0.6` becomes `10.10.0.6/32` (`/128` for IPv6).
@@ -132,76 +107,54 @@ impl Collection for Routers {
     type Create = RouterSpec;
     type Update = RouterSpec;
     type View<'a> = render::WithId<'a, RouterSpec>;
-    const PATHS: [&'static str; 2] = [
-        "/api/networks/{id}/routers",
-        "/api/networks/{id}/routers/{rid}",
-    ];
-    const WHAT: &'static str = "network router";
+    const SPEC: Spec<Self> = Spec {
+        paths: [
+            "/api/networks/{id}/routers",
+            "/api/networks/{id}/routers/{rid}",
+        ],
+        what: "network router",
+        codes: [
+            "network.router.create",
+            "network.router.update",
+            "network.router.delete",
+        ],
+        table: |a| &a.network_routers,
+        table_mut: |a| &mut a.network_routers,
+        name: |r| &r.network_id,
+        view: |_, r| render::network_router(r),
+    };
 
-    fn table(a: &Account) -> &IndexMap<String, NetworkRouter> {
-        &a.network_routers
+    fn meta(r: &NetworkRouter) -> Vec<(&'static str, String)> {
+        vec![("network_id", r.network_id.clone())]
     }
-    fn owner(a: &Account, id: &str) -> Result<(), ApiError> {
+    fn owner(a: &Account, _: &Ctx, id: &str) -> Result<(), ApiError> {
         network(a, id).map(|_| ())
     }
     fn owner_of(r: &NetworkRouter) -> Option<&str> {
         Some(&r.network_id)
     }
-    fn view<'a>(_: &'a Account, r: &'a NetworkRouter) -> Self::View<'a> {
-        render::network_router(r)
+    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+        let spec = req.body();
+        validate::in_range("metric", spec.metric, 1, 9999)?;
+        let groups_given = spec.peer_groups.as_ref().is_some_and(|g| !g.is_empty());
+        // NetBird answers these two with 400, not 422 (api-notes §7).
+        match (spec.peer.is_some(), groups_given) {
+            (true, true) => Err(ApiError::bad_request(
+                "only one of peer or peer_groups should be provided",
+            )),
+            (false, false) => Err(ApiError::bad_request(
+                "either peer or peer_groups should be provided",
+            )),
+            _ => Ok(()),
+        }?;
+        a.check_peers(spec.peer.iter())?;
+        a.check_groups(spec.peer_groups.iter().flatten())?;
+        Ok(NetworkRouter {
+            id: at.id(ids),
+            network_id: at.owner.unwrap_or_default().to_owned(),
+            spec,
+        })
     }
-    fn meta(r: &NetworkRouter) -> Vec<(&'static str, String)> {
-        vec![("network_id", r.network_id.clone())]
-    }
-    fn create(
-        a: &mut Account,
-        ids: &mut IdGen,
-        net: Option<&str>,
-        spec: Self::Create,
-    ) -> SaveResult {
-        let net = net.unwrap_or_default().to_owned();
-        save_router(a, ids, net, None, spec)
-    }
-    fn update(a: &mut Account, ids: &mut IdGen, id: &str, spec: Self::Update) -> SaveResult {
-        let net = a.network_routers.get(id).map(|r| r.network_id.clone());
-        save_router(a, ids, net.unwrap_or_default(), Some(id), spec)
-    }
-    fn remove(a: &mut Account, id: &str) -> &'static str {
-        a.network_routers.shift_remove(id);
-        "network.router.delete"
-    }
-}
-
-fn save_router(
-    a: &mut Account,
-    ids: &mut IdGen,
-    network_id: String,
-    id: Option<&str>,
-    spec: RouterSpec,
-) -> SaveResult {
-    validate::in_range("metric", spec.metric, 1, 9999)?;
-    let groups_given = spec.peer_groups.as_ref().is_some_and(|g| !g.is_empty());
-    // NetBird answers these two with 400, not 422 (api-notes §7).
-    match (spec.peer.is_some(), groups_given) {
-        (true, true) => Err(ApiError::bad_request(
-            "only one of peer or peer_groups should be provided",
-        )),
-        (false, false) => Err(ApiError::bad_request(
-            "either peer or peer_groups should be provided",
-        )),
-        _ => Ok(()),
-    }?;
-    a.check_peers(spec.peer.iter())?;
-    a.check_groups(spec.peer_groups.iter().flatten())?;
-    let codes = ["network.router.create", "network.router.update"];
-    let (id, code) = Saved::id_and_code(ids, id, codes);
-    let r = NetworkRouter {
-        id: id.clone(),
-        network_id,
-        spec,
-    };
-    a.network_routers.insert(id.clone(), r);
-    Ok(Saved::new(id, code))
 }
 
 /// `GET /api/networks/routers`: every router of the account.

@@ -13,25 +13,24 @@ impl Collection for Networks {
     type Create = NetworkSpec;
     type Update = NetworkSpec;
     type View<'a> = render::NetworkView<'a>;
-    const PATHS: [&'static str; 2] = ["/api/networks", "/api/networks/{id}"];
-    const WHAT: &'static str = "network";
+    const SPEC: Spec<Self> = Spec {
+        paths: ["/api/networks", "/api/networks/{id}"],
+        what: "network",
+        codes: ["network.create", "network.update", "network.delete"],
+        table: |a| &a.networks,
+        table_mut: |a| &mut a.networks,
+        name: |n| &n.spec.name,
+        view: render::network,
+    };
 
-    fn table(a: &Account) -> &IndexMap<String, Network> {
-        &a.networks
+    fn build(_: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+        let spec = req.body();
+        validate::non_empty("name", &spec.name)?;
+        let id = at.id(ids);
+        Ok(Network { id, spec })
     }
-    fn view<'a>(a: &'a Account, n: &'a Network) -> Self::View<'a> {
-        render::network(a, n)
-    }
-    fn meta(n: &Network) -> Vec<(&'static str, String)> {
-        vec![("name", n.spec.name.clone())]
-    }
-    fn create(a: &mut Account, ids: &mut IdGen, _: Option<&str>, spec: Self::Create) -> SaveResult {
-        save(a, ids, None, spec)
-    }
-    fn update(a: &mut Account, ids: &mut IdGen, id: &str, spec: Self::Update) -> SaveResult {
-        save(a, ids, Some(id), spec)
-    }
-    fn remove(a: &mut Account, id: &str) -> &'static str {
+    fn remove(w: &mut World, account: &str, id: &str) -> Result<(), ApiError> {
+        let (a, _) = w.account_mut(account)?;
         let resources: Vec<String> = a
             .network_resources
             .values()
@@ -44,21 +43,8 @@ impl Collection for Networks {
         a.network_resources.retain(|_, r| r.network_id != id);
         a.network_routers.retain(|_, r| r.network_id != id);
         a.networks.shift_remove(id);
-        "network.delete"
+        Ok(())
     }
-}
-
-fn save(a: &mut Account, ids: &mut IdGen, id: Option<&str>, spec: NetworkSpec) -> SaveResult {
-    validate::non_empty("name", &spec.name)?;
-    let (id, code) = Saved::id_and_code(ids, id, ["network.create", "network.update"]);
-    a.networks.insert(
-        id.clone(),
-        Network {
-            id: id.clone(),
-            spec,
-        },
-    );
-    Ok(Saved::new(id, code))
 }
 
 /// The network `id`, or 404.

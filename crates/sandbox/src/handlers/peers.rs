@@ -26,13 +26,17 @@ impl Collection for Peers {
     type Create = serde::de::IgnoredAny;
     type Update = PeerRequest;
     type View<'a> = &'a Value;
-    const PATHS: [&'static str; 2] = ["/api/peers", "/api/peers/{id}"];
-    const WHAT: &'static str = "peer";
+    const SPEC: Spec<Self> = Spec {
+        paths: ["/api/peers", "/api/peers/{id}"],
+        what: "peer",
+        codes: ["", "peer.rename", "user.peer.delete"],
+        table: |a| &a.peers,
+        table_mut: |a| &mut a.peers,
+        name: |p| p.get("name").and_then(Value::as_str).unwrap_or_default(),
+        view: |_, p| p,
+    };
     const CREATES: bool = false;
 
-    fn table(a: &Account) -> &IndexMap<String, Value> {
-        &a.peers
-    }
     fn select<'a>(a: &'a Account, ctx: &Ctx) -> Result<Vec<&'a Value>, ApiError> {
         let is = |p: &Value, key: &str| {
             ctx.param(key)
@@ -43,21 +47,22 @@ impl Collection for Peers {
             .filter(|p| is(p, "name") && is(p, "ip"))
             .collect())
     }
-    fn view<'a>(_: &'a Account, p: &'a Value) -> &'a Value {
-        p
-    }
-    fn meta(p: &Value) -> Vec<(&'static str, String)> {
-        let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
-        vec![("name", name.to_owned())]
-    }
-    fn create(_: &mut Account, _: &mut IdGen, _: Option<&str>, _: Self::Create) -> SaveResult {
-        Err(ApiError::from_status(StatusCode::METHOD_NOT_ALLOWED))
-    }
-    fn update(a: &mut Account, _: &mut IdGen, id: &str, req: PeerRequest) -> SaveResult {
+    /// Sets the settable fields; only a rename is audited.
+    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+        let Req::Change(req) = req else {
+            return Err(ApiError::from_status(StatusCode::METHOD_NOT_ALLOWED));
+        };
         validate::non_empty("name", &req.name)?;
-        let peer = a.peers.get_mut(id).ok_or_else(|| missing("peer", id))?;
-        let renamed = peer.get("name").and_then(Value::as_str) != Some(req.name.as_str());
-        if let Value::Object(map) = peer {
+        let id = at.id(ids);
+        let mut peer = a
+            .peers
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| missing("peer", &id))?;
+        if (Self::SPEC.name)(&peer) == req.name {
+            at.code = None;
+        }
+        if let Value::Object(map) = &mut peer {
             let mut set = |k: &str, v: Value| map.insert(k.to_owned(), v);
             set("name", Value::from(req.name));
             set("ssh_enabled", Value::from(req.ssh_enabled));
@@ -71,17 +76,14 @@ impl Collection for Peers {
                 set("approval_required", Value::from(approval));
             }
         }
-        Ok(Saved {
-            id: id.to_owned(),
-            code: renamed.then_some("peer.rename"),
-            once: None,
-        })
+        Ok(peer)
     }
-    fn remove(a: &mut Account, id: &str) -> &'static str {
+    fn remove(w: &mut World, account: &str, id: &str) -> Result<(), ApiError> {
+        let (a, _) = w.account_mut(account)?;
         a.peers.shift_remove(id);
         for g in a.groups.values_mut() {
             g.peers.retain(|p| p != id);
         }
-        "user.peer.delete"
+        Ok(())
     }
 }

@@ -11,9 +11,7 @@
 //! Like NetBird (netbird#3583), a policy keeps only its first rule.
 
 use super::prelude::*;
-use crate::world::resources::{
-    Action, Policy, PolicyRule, PortRange, Protocol, ResourceKind, ResourceRef,
-};
+use crate::world::resources::{Action, Policy, PolicyRule, PortRange, Protocol, ResourceRef};
 
 /// `PolicyUpdate` / `PolicyCreate` (identical).
 #[derive(Debug, Deserialize)]
@@ -63,90 +61,76 @@ impl Collection for Policies {
     type Create = PolicyRequest;
     type Update = PolicyRequest;
     type View<'a> = render::PolicyView<'a>;
-    const PATHS: [&'static str; 2] = ["/api/policies", "/api/policies/{id}"];
-    const WHAT: &'static str = "policy";
-
-    fn table(a: &Account) -> &IndexMap<String, Policy> {
-        &a.policies
-    }
-    fn view<'a>(a: &'a Account, p: &'a Policy) -> Self::View<'a> {
-        render::policy(a, p)
-    }
-    fn meta(p: &Policy) -> Vec<(&'static str, String)> {
-        vec![("name", p.name.clone())]
-    }
-    fn create(a: &mut Account, ids: &mut IdGen, _: Option<&str>, req: Self::Create) -> SaveResult {
-        save(a, ids, None, req)
-    }
-    fn update(a: &mut Account, ids: &mut IdGen, id: &str, req: Self::Update) -> SaveResult {
-        save(a, ids, Some(id), req)
-    }
-    fn remove(a: &mut Account, id: &str) -> &'static str {
-        a.policies.shift_remove(id);
-        "policy.delete"
-    }
-}
-
-fn save(a: &mut Account, ids: &mut IdGen, id: Option<&str>, req: PolicyRequest) -> SaveResult {
-    validate::non_empty("name", &req.name)?;
-    if req.rules.is_empty() {
-        return Err(ApiError::invalid("policy should have at least one rule"));
-    }
-    req.rules.iter().try_for_each(check_rule_shape)?;
-    let checks = req.source_posture_checks.unwrap_or_default();
-    if let Some(bad) = checks.iter().find(|c| !a.posture_checks.contains_key(*c)) {
-        return Err(ApiError::invalid(format!(
-            "invalid posture check id: {bad}"
-        )));
-    }
-    // NetBird keeps only the first rule of a policy (netbird#3583).
-    let first = req.rules.into_iter().next();
-    if let Some(first) = &first {
-        check_rule_refs(a, first)?;
-    }
-    let old = id.and_then(|id| a.policies.get(id));
-    let keep = first
-        .as_ref()
-        .and_then(|r| r.id.clone())
-        .filter(|rid| old.is_some_and(|p| p.rules.iter().any(|r| &r.id == rid)));
-    let rules = first
-        .map(|r| rule(keep.unwrap_or_else(|| ids.id()), r))
-        .into_iter()
-        .collect();
-    let (id, code) = Saved::id_and_code(ids, id, ["policy.add", "policy.update"]);
-    let policy = Policy {
-        id: id.clone(),
-        name: req.name,
-        description: req.description,
-        enabled: req.enabled,
-        source_posture_checks: checks,
-        rules,
+    const SPEC: Spec<Self> = Spec {
+        paths: ["/api/policies", "/api/policies/{id}"],
+        what: "policy",
+        codes: ["policy.add", "policy.update", "policy.delete"],
+        table: |a| &a.policies,
+        table_mut: |a| &mut a.policies,
+        name: |p| &p.name,
+        view: render::policy,
     };
-    a.policies.insert(id.clone(), policy);
-    Ok(Saved::new(id, code))
+
+    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+        let req = req.body();
+        validate::non_empty("name", &req.name)?;
+        if req.rules.is_empty() {
+            return Err(ApiError::invalid("policy should have at least one rule"));
+        }
+        req.rules.iter().try_for_each(check_rule_shape)?;
+        let checks = req.source_posture_checks.unwrap_or_default();
+        if let Some(bad) = checks.iter().find(|c| !a.posture_checks.contains_key(*c)) {
+            return Err(ApiError::invalid(format!(
+                "invalid posture check id: {bad}"
+            )));
+        }
+        // NetBird keeps only the first rule of a policy (netbird#3583).
+        let first = req.rules.into_iter().next();
+        if let Some(first) = &first {
+            check_rule_refs(a, first)?;
+        }
+        let old = at.current().and_then(|id| a.policies.get(id));
+        let keep = first
+            .as_ref()
+            .and_then(|r| r.id.clone())
+            .filter(|rid| old.is_some_and(|p| p.rules.iter().any(|r| &r.id == rid)));
+        let rules = first
+            .map(|r| rule(keep.unwrap_or_else(|| ids.id()), r))
+            .into_iter()
+            .collect();
+        Ok(Policy {
+            id: at.id(ids),
+            name: req.name,
+            description: req.description,
+            enabled: req.enabled,
+            source_posture_checks: checks,
+            rules,
+        })
+    }
 }
 
 fn check_rule_shape(r: &RuleRequest) -> Result<(), ApiError> {
     let given = |v: &Option<Vec<String>>| v.as_ref().is_some_and(|v| !v.is_empty());
-    if given(&r.sources) && r.source_resource.is_some() {
-        return Err(ApiError::invalid(
-            "specify either sources or source resources, not both",
-        ));
-    }
-    if given(&r.destinations) && r.destination_resource.is_some() {
-        return Err(ApiError::invalid(
-            "specify either destinations or destination resources, not both",
-        ));
-    }
-    if !given(&r.sources) && r.source_resource.is_none() {
-        return Err(ApiError::invalid(
-            "policy rule should have sources or a source resource",
-        ));
-    }
-    if !given(&r.destinations) && r.destination_resource.is_none() {
-        return Err(ApiError::invalid(
-            "policy rule should have destinations or a destination resource",
-        ));
+    let ends = [
+        ("sources", given(&r.sources), &r.source_resource, "source"),
+        (
+            "destinations",
+            given(&r.destinations),
+            &r.destination_resource,
+            "destination",
+        ),
+    ];
+    for (field, groups, resource, end) in ends {
+        match (groups, resource.is_some()) {
+            (true, true) => Err(format!(
+                "specify either {field} or {end} resources, not both"
+            )),
+            (false, false) => Err(format!(
+                "policy rule should have {field} or a {end} resource"
+            )),
+            _ => Ok(()),
+        }
+        .map_err(ApiError::invalid)?;
     }
     if r.protocol == Protocol::NetbirdSsh {
         let authorized = r.authorized_groups.as_ref();
@@ -194,19 +178,11 @@ fn check_rule_refs(a: &Account, r: &RuleRequest) -> Result<(), ApiError> {
     if let Some(map) = &r.authorized_groups {
         a.check_groups(map.keys())?;
     }
-    for res in [&r.source_resource, &r.destination_resource]
-        .into_iter()
-        .flatten()
-    {
-        let known = match res.kind {
-            ResourceKind::Peer => a.peers.contains_key(&res.id),
-            _ => a.network_resources.contains_key(&res.id),
-        };
-        if !known {
-            return Err(missing("resource", &res.id));
-        }
-    }
-    Ok(())
+    a.check_resources(
+        [&r.source_resource, &r.destination_resource]
+            .into_iter()
+            .flatten(),
+    )
 }
 
 fn rule(id: String, r: RuleRequest) -> PolicyRule {

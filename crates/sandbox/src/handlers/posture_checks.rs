@@ -13,23 +13,27 @@ impl Collection for PostureChecks {
     type Create = PostureCheckSpec;
     type Update = PostureCheckSpec;
     type View<'a> = render::WithId<'a, PostureCheckSpec>;
-    const PATHS: [&'static str; 2] = ["/api/posture-checks", "/api/posture-checks/{id}"];
-    const WHAT: &'static str = "posture checks";
+    const SPEC: Spec<Self> = Spec {
+        paths: ["/api/posture-checks", "/api/posture-checks/{id}"],
+        what: "posture checks",
+        codes: [
+            "posture.check.create",
+            "posture.check.update",
+            "posture.check.delete",
+        ],
+        table: |a| &a.posture_checks,
+        table_mut: |a| &mut a.posture_checks,
+        name: |c| &c.spec.name,
+        view: |_, c| render::posture_check(c),
+    };
 
-    fn table(a: &Account) -> &IndexMap<String, PostureCheck> {
-        &a.posture_checks
-    }
-    fn view<'a>(_: &'a Account, c: &'a PostureCheck) -> Self::View<'a> {
-        render::posture_check(c)
-    }
-    fn meta(c: &PostureCheck) -> Vec<(&'static str, String)> {
-        vec![("name", c.spec.name.clone())]
-    }
-    fn create(a: &mut Account, ids: &mut IdGen, _: Option<&str>, spec: Self::Create) -> SaveResult {
-        save(a, ids, None, spec)
-    }
-    fn update(a: &mut Account, ids: &mut IdGen, id: &str, spec: Self::Update) -> SaveResult {
-        save(a, ids, Some(id), spec)
+    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+        let spec = req.body();
+        validate::non_empty("name", &spec.name)?;
+        check_checks(&spec.checks)?;
+        unique::<Self>(a, at, &spec.name, "posture checks")?;
+        let id = at.id(ids);
+        Ok(PostureCheck { id, spec })
     }
     fn deletable(_: &World, a: &Account, c: &PostureCheck) -> Result<(), ApiError> {
         match a
@@ -44,32 +48,6 @@ impl Collection for PostureChecks {
             None => Ok(()),
         }
     }
-    fn remove(a: &mut Account, id: &str) -> &'static str {
-        a.posture_checks.shift_remove(id);
-        "posture.check.delete"
-    }
-}
-
-fn save(a: &mut Account, ids: &mut IdGen, id: Option<&str>, spec: PostureCheckSpec) -> SaveResult {
-    validate::non_empty("name", &spec.name)?;
-    check_checks(&spec.checks)?;
-    unique(
-        a.posture_checks.iter(),
-        |c| &c.spec.name,
-        id,
-        &spec.name,
-        "posture checks",
-    )?;
-    let codes = ["posture.check.create", "posture.check.update"];
-    let (id, code) = Saved::id_and_code(ids, id, codes);
-    a.posture_checks.insert(
-        id.clone(),
-        PostureCheck {
-            id: id.clone(),
-            spec,
-        },
-    );
-    Ok(Saved::new(id, code))
 }
 
 fn check_checks(c: &Checks) -> Result<(), ApiError> {

@@ -9,7 +9,7 @@ pub use indexmap::IndexMap;
 pub use serde::Deserialize;
 pub use serde_json::Value;
 
-pub use crate::http::collection::{Collection, SaveResult, Saved, unique};
+pub use super::collection::{At, Built, Collection, Req, Request, Spec, unique};
 pub use crate::world::ids::IdGen;
 
 pub use crate::app::App;

@@ -14,63 +14,49 @@ impl Collection for Routes {
     type Create = RouteSpec;
     type Update = RouteSpec;
     type View<'a> = render::RouteView<'a>;
-    const PATHS: [&'static str; 2] = ["/api/routes", "/api/routes/{id}"];
-    const WHAT: &'static str = "route";
-
-    fn table(a: &Account) -> &IndexMap<String, Route> {
-        &a.routes
-    }
-    fn view<'a>(_: &'a Account, r: &'a Route) -> Self::View<'a> {
-        render::route(r)
-    }
-    fn meta(r: &Route) -> Vec<(&'static str, String)> {
-        vec![("name", r.spec.network_id.clone())]
-    }
-    fn create(a: &mut Account, ids: &mut IdGen, _: Option<&str>, spec: Self::Create) -> SaveResult {
-        save(a, ids, None, spec)
-    }
-    fn update(a: &mut Account, ids: &mut IdGen, id: &str, spec: Self::Update) -> SaveResult {
-        save(a, ids, Some(id), spec)
-    }
-    fn remove(a: &mut Account, id: &str) -> &'static str {
-        a.routes.shift_remove(id);
-        "route.delete"
-    }
-}
-
-fn save(a: &mut Account, ids: &mut IdGen, id: Option<&str>, spec: RouteSpec) -> SaveResult {
-    let network_type = check(&spec)?;
-    a.check_peers(spec.peer.iter())?;
-    a.check_groups(&spec.groups)?;
-    a.check_groups(spec.peer_groups.iter().flatten())?;
-    a.check_groups(spec.access_control_groups.iter().flatten())?;
-    if let Some(network) = &spec.network {
-        let same_router = |r: &RouteSpec| {
-            r.peer.is_some() && r.peer == spec.peer
-                || r.peer_groups
-                    .iter()
-                    .flatten()
-                    .any(|g| spec.peer_groups.iter().flatten().any(|h| h == g))
-        };
-        let clash = a.routes.values().any(|r| {
-            Some(r.id.as_str()) != id
-                && r.spec.network.as_ref() == Some(network)
-                && same_router(&r.spec)
-        });
-        if clash {
-            return Err(ApiError::conflict(format!(
-                "route with prefix {network} already exists for the same peer or peer group"
-            )));
-        }
-    }
-    let (id, code) = Saved::id_and_code(ids, id, ["route.add", "route.update"]);
-    let route = Route {
-        id: id.clone(),
-        network_type,
-        spec,
+    const SPEC: Spec<Self> = Spec {
+        paths: ["/api/routes", "/api/routes/{id}"],
+        what: "route",
+        codes: ["route.add", "route.update", "route.delete"],
+        table: |a| &a.routes,
+        table_mut: |a| &mut a.routes,
+        name: |r| &r.spec.network_id,
+        view: |_, r| render::route(r),
     };
-    a.routes.insert(id.clone(), route);
-    Ok(Saved::new(id, code))
+
+    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+        let spec = req.body();
+        let network_type = check(&spec)?;
+        a.check_peers(spec.peer.iter())?;
+        a.check_groups(&spec.groups)?;
+        a.check_groups(spec.peer_groups.iter().flatten())?;
+        a.check_groups(spec.access_control_groups.iter().flatten())?;
+        if let Some(network) = &spec.network {
+            let same_router = |r: &RouteSpec| {
+                r.peer.is_some() && r.peer == spec.peer
+                    || r.peer_groups
+                        .iter()
+                        .flatten()
+                        .any(|g| spec.peer_groups.iter().flatten().any(|h| h == g))
+            };
+            let clash = a.routes.values().any(|r| {
+                Some(r.id.as_str()) != at.current()
+                    && r.spec.network.as_ref() == Some(network)
+                    && same_router(&r.spec)
+            });
+            if clash {
+                return Err(ApiError::conflict(format!(
+                    "route with prefix {network} already exists for the same peer or peer group"
+                )));
+            }
+        }
+        let id = at.id(ids);
+        Ok(Route {
+            id,
+            network_type,
+            spec,
+        })
+    }
 }
 
 /// Checks the fields that need no lookups; answers the `network_type`.

@@ -44,15 +44,16 @@ impl Collection for SetupKeys {
     type Create = CreateSetupKeyRequest;
     type Update = SetupKeyRequest;
     type View<'a> = render::SetupKeyView<'a>;
-    const PATHS: [&'static str; 2] = ["/api/setup-keys", "/api/setup-keys/{id}"];
-    const WHAT: &'static str = "setup key";
+    const SPEC: Spec<Self> = Spec {
+        paths: ["/api/setup-keys", "/api/setup-keys/{id}"],
+        what: "setup key",
+        codes: ["setupkey.add", "setupkey.update", "setupkey.delete"],
+        table: |a| &a.setup_keys,
+        table_mut: |a| &mut a.setup_keys,
+        name: |k| &k.name,
+        view: |_, k| render::setup_key(k),
+    };
 
-    fn table(a: &Account) -> &IndexMap<String, SetupKey> {
-        &a.setup_keys
-    }
-    fn view<'a>(_: &'a Account, k: &'a SetupKey) -> Self::View<'a> {
-        render::setup_key(k)
-    }
     fn view_once<'a>(_: &'a Account, k: &'a SetupKey, plain: &'a str) -> Self::View<'a> {
         let mut view = render::setup_key(k);
         view.key = plain;
@@ -65,36 +66,36 @@ impl Collection for SetupKeys {
         };
         vec![("name", k.name.clone()), ("type", kind.to_owned())]
     }
-    fn create(a: &mut Account, ids: &mut IdGen, _: Option<&str>, req: Self::Create) -> SaveResult {
-        create(a, ids, req)
-    }
-    fn update(a: &mut Account, _: &mut IdGen, id: &str, req: Self::Update) -> SaveResult {
-        let was_revoked = key(a, id)?.revoked;
-        if was_revoked && !req.revoked {
+    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+        let req = match req {
+            Req::New(req) => return create(a, ids, at, req),
+            Req::Change(req) => req,
+        };
+        let mut k = a
+            .setup_keys
+            .get(&at.id(ids))
+            .cloned()
+            .ok_or_else(|| missing("setup key", at.current().unwrap_or_default()))?;
+        if k.revoked && !req.revoked {
             return Err(ApiError::invalid("can't un-revoke a revoked setup key"));
         }
         check_auto_groups(a, &req.auto_groups)?;
-        let code = if req.revoked && !was_revoked {
-            "setupkey.revoke"
-        } else {
-            "setupkey.update"
-        };
-        let k = a
-            .setup_keys
-            .get_mut(id)
-            .ok_or_else(|| missing("setup key", id))?;
+        if req.revoked && !k.revoked {
+            at.code = Some("setupkey.revoke");
+        }
         k.revoked = req.revoked;
         k.auto_groups = req.auto_groups;
         k.updated_at = Ts::now();
-        Ok(Saved::new(id.to_owned(), code))
-    }
-    fn remove(a: &mut Account, id: &str) -> &'static str {
-        a.setup_keys.shift_remove(id);
-        "setupkey.delete"
+        Ok(k)
     }
 }
 
-fn create(a: &mut Account, ids: &mut IdGen, req: CreateSetupKeyRequest) -> SaveResult {
+fn create(
+    a: &Account,
+    ids: &mut IdGen,
+    at: &mut At,
+    req: CreateSetupKeyRequest,
+) -> Built<SetupKeys> {
     validate::non_empty("name", &req.name)?;
     let expires_in = req.expires_in.unwrap_or(0);
     if expires_in != 0 {
@@ -113,7 +114,7 @@ fn create(a: &mut Account, ids: &mut IdGen, req: CreateSetupKeyRequest) -> SaveR
     let plain = ids.setup_key();
     let now = Ts::now();
     let key = SetupKey {
-        id: ids.id(),
+        id: at.id(ids),
         name: req.name,
         masked_key: mask_setup_key(&plain),
         kind: req.kind,
@@ -135,16 +136,8 @@ fn create(a: &mut Account, ids: &mut IdGen, req: CreateSetupKeyRequest) -> SaveR
         ephemeral: req.ephemeral.unwrap_or(false),
         allow_extra_dns_labels: req.allow_extra_dns_labels.unwrap_or(false),
     };
-    let id = key.id.clone();
-    a.setup_keys.insert(id.clone(), key);
-    Ok(Saved {
-        once: Some(plain),
-        ..Saved::new(id, "setupkey.add")
-    })
-}
-
-fn key<'a>(a: &'a Account, id: &str) -> Result<&'a SetupKey, ApiError> {
-    a.setup_keys.get(id).ok_or_else(|| missing("setup key", id))
+    at.once = Some(plain);
+    Ok(key)
 }
 
 fn check_auto_groups(a: &Account, groups: &[String]) -> Result<(), ApiError> {

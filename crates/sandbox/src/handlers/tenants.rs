@@ -75,18 +75,9 @@ pub async fn create_tenant(State(app): AppState, Extension(ctx): Caller, body: B
             &ctx.user.id,
             Some(w.msp_account_id.clone()),
         );
-        let now = Ts::now();
         let tenant = Tenant {
-            id: account.id.clone(),
-            name: req.name,
-            domain: req.domain,
             groups: req.groups,
-            activated_at: None,
-            dns_challenge: w.ids.alnum(42),
-            created_at: now,
-            updated_at: now,
-            invited_at: None,
-            status: "pending".to_owned(),
+            ..new_tenant(w, &account.id, req.name, req.domain, "pending")
         };
         let view = json(&tenant)?;
         let meta = [
@@ -165,18 +156,8 @@ pub async fn invite_tenant(
                 .filter(|a| a.id != root && a.parent.is_none());
             let a = a.ok_or_else(|| missing("tenant", &id))?;
             a.parent = Some(root);
-            let tenant = Tenant {
-                id: id.clone(),
-                name: a.domain.clone(),
-                domain: a.domain.clone(),
-                groups: Vec::new(),
-                activated_at: None,
-                dns_challenge: w.ids.alnum(42),
-                created_at: now,
-                updated_at: now,
-                invited_at: None,
-                status: "existing".to_owned(),
-            };
+            let domain = a.domain.clone();
+            let tenant = new_tenant(w, &id, domain.clone(), domain, "existing");
             w.tenants.insert(id.clone(), tenant);
         }
         let t = tenant_mut(w, &ctx, &id)?;
@@ -242,6 +223,23 @@ pub async fn subscription(
         w.tenants.get(&id).ok_or_else(|| missing("tenant", &id))?;
         empty()
     })
+}
+
+/// A new tenant record, with no groups yet.
+fn new_tenant(w: &mut World, id: &str, name: String, domain: String, status: &str) -> Tenant {
+    let now = Ts::now();
+    Tenant {
+        id: id.to_owned(),
+        name,
+        domain,
+        groups: Vec::new(),
+        activated_at: None,
+        dns_challenge: w.ids.alnum(42),
+        created_at: now,
+        updated_at: now,
+        invited_at: None,
+        status: status.to_owned(),
+    }
 }
 
 /// The tenant `id` (404), after the MSP check (403).

@@ -15,94 +15,75 @@ pub struct TokenRequest {
     expires_in: i64,
 }
 
-/// `GET /api/users/{id}/tokens`.
-pub async fn list_tokens(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(user): Path<String>,
-) -> ApiResult {
-    app.read(|w| {
-        let a = w.account(&ctx.account_id)?;
-        allowed(a, &ctx, &user)?;
-        let mine = a.tokens.values().filter(|t| t.user_id == user);
-        list(mine, render::token)
-    })
-}
+/// `/api/users/{id}/tokens`: tokens are children of a user, and never change.
+pub struct Tokens;
 
-/// `GET /api/users/{id}/tokens/{tid}`.
-pub async fn get_token(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path((user, id)): Path<(String, String)>,
-) -> ApiResult {
-    app.read(|w| {
-        let a = w.account(&ctx.account_id)?;
-        allowed(a, &ctx, &user)?;
-        token(a, &user, &id).and_then(|v| json(&render::token(v)))
-    })
-}
+impl Collection for Tokens {
+    type Item = Token;
+    type Create = TokenRequest;
+    type Update = serde::de::IgnoredAny;
+    type View<'a> = Value;
+    const SPEC: Spec<Self> = Spec {
+        paths: ["/api/users/{id}/tokens", "/api/users/{id}/tokens/{tid}"],
+        what: "token",
+        codes: [
+            "personal.access.token.create",
+            "",
+            "personal.access.token.delete",
+        ],
+        table: |a| &a.tokens,
+        table_mut: |a| &mut a.tokens,
+        name: |t| &t.name,
+        view: |_, t| render::value(&render::token(t)),
+    };
+    const UPDATES: bool = false;
 
-/// `POST /api/users/{id}/tokens`: answers `PersonalAccessTokenGenerated`.
-pub async fn create_token(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(user): Path<String>,
-    body: Bytes,
-) -> ApiResult {
-    let req: TokenRequest = parse(&body)?;
-    validate::non_empty("name", &req.name)?;
-    validate::in_range("expires_in", req.expires_in, 1, 365)?;
-    app.write(|w| {
-        let (a, ids) = w.account_mut(&ctx.account_id)?;
-        allowed(a, &ctx, &user)?;
+    fn owner(a: &Account, ctx: &Ctx, user: &str) -> Result<(), ApiError> {
+        allowed(a, ctx, user)
+    }
+    fn owner_of(t: &Token) -> Option<&str> {
+        Some(&t.user_id)
+    }
+    /// `PersonalAccessTokenGenerated`.
+    fn view_once(_: &Account, t: &Token, plain: &str) -> Value {
+        serde_json::json!({
+            "plain_token": plain,
+            "personal_access_token": render::token(t),
+        })
+    }
+    /// The audit event names the user.
+    fn target<'a>(_: &'a str, t: &'a Token) -> &'a str {
+        &t.user_id
+    }
+    fn build(_: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+        let Req::New(req) = req else {
+            return Err(ApiError::internal("tokens never change"));
+        };
+        validate::non_empty("name", &req.name)?;
+        validate::in_range("expires_in", req.expires_in, 1, 365)?;
         let plain = ids.pat();
         let now = Ts::now();
         let t = Token {
-            id: ids.id(),
-            user_id: user.clone(),
+            id: at.id(ids),
+            user_id: at.owner.unwrap_or_default().to_owned(),
             name: req.name,
             expiration_date: now.plus_secs(req.expires_in * 86_400),
-            created_by: ctx.user.id.clone(),
+            created_by: at.ctx.user.id.clone(),
             created_at: now,
             last_used: None,
             hash: hash_token(&plain),
         };
-        a.audit(
-            &ctx.user,
-            "personal.access.token.create",
-            &user,
-            &[("name", &t.name)],
-        );
-        let view = json(&serde_json::json!({
-            "plain_token": plain,
-            "personal_access_token": render::token(&t),
-        }))?;
-        w.add_token(&ctx.account_id, t)?;
-        Ok(view)
-    })
-    .await
-}
-
-/// `DELETE /api/users/{id}/tokens/{tid}`.
-pub async fn delete_token(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path((user, id)): Path<(String, String)>,
-) -> ApiResult {
-    app.write(|w| {
-        let (a, _) = w.account_mut(&ctx.account_id)?;
-        allowed(a, &ctx, &user)?;
-        let name = token(a, &user, &id)?.name.clone();
-        a.audit(
-            &ctx.user,
-            "personal.access.token.delete",
-            &user,
-            &[("name", &name)],
-        );
-        w.retain_tokens(&ctx.account_id, |t| t.id != id);
-        empty()
-    })
-    .await
+        at.once = Some(plain);
+        Ok(t)
+    }
+    /// Also indexes the token's hash, so it authenticates.
+    fn store(w: &mut World, account: &str, _: String, t: Token) -> Result<(), ApiError> {
+        w.add_token(account, t)
+    }
+    fn remove(w: &mut World, account: &str, id: &str) -> Result<(), ApiError> {
+        w.retain_tokens(account, |t| t.id != id);
+        Ok(())
+    }
 }
 
 /// 404 for an unknown user; 403 unless the caller is the user, or an owner or admin acting
@@ -117,11 +98,4 @@ fn allowed(a: &Account, ctx: &Ctx, user: &str) -> Result<(), ApiError> {
             "no permission to manage tokens of this user",
         ))
     }
-}
-
-fn token<'a>(a: &'a Account, user: &str, id: &str) -> Result<&'a Token, ApiError> {
-    a.tokens
-        .get(id)
-        .filter(|t| t.user_id == user)
-        .ok_or_else(|| missing("token", id))
 }

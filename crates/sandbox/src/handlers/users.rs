@@ -101,21 +101,11 @@ pub async fn create_user(State(app): AppState, Extension(ctx): Caller, body: Byt
         let mut view = render::user(&user, Some(&ctx.user.id));
         view.password = password.as_deref();
         let body = json(&view)?;
-        if user.is_service_user {
-            a.audit(
-                &ctx.user,
-                "service.user.create",
-                &user.id,
-                &[("name", &user.name)],
-            );
-        } else {
-            a.audit(
-                &ctx.user,
-                "user.invite",
-                &user.id,
-                &[("email", &user.email)],
-            );
-        }
+        let (code, meta) = match user.is_service_user {
+            true => ("service.user.create", ("name", &user.name)),
+            false => ("user.invite", ("email", &user.email)),
+        };
+        a.audit(&ctx.user, code, &user.id, &[(meta.0, meta.1.as_str())]);
         a.users.insert(user.id.clone(), user);
         Ok(body)
     })

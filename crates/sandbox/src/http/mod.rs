@@ -1,9 +1,8 @@
 //! The HTTP side: the per-request pipeline (faults, auth, rate limit, request log), the
-//! router, the generic collection handlers, API errors and request-body parsing. Declarations only; see each module.
+//! router, API errors and request-body parsing. Declarations only; see each module.
 
 pub mod auth;
 pub mod body;
-pub mod collection;
 pub mod error;
 pub mod faults;
 pub mod pipeline;

@@ -8,12 +8,12 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 
-use super::collection::routes;
 use super::error::ApiError;
 use crate::app::App;
 use crate::handlers::{
-    accounts, dns, events, groups, introspect, network_children as nc, networks, peers, policies,
-    posture_checks as pc, routes as legacy, setup_keys, tenants, tokens, users,
+    accounts, collection::routes, dns, events, groups, introspect, network_children as nc,
+    networks, peers, policies, posture_checks as pc, routes as legacy, setup_keys, tenants, tokens,
+    users,
 };
 
 type Routes = Router<Arc<App>>;
@@ -49,14 +49,7 @@ fn people() -> Routes {
             put(users::update_user).delete(users::delete_user),
         )
         .route("/api/users/{id}/invite", post(users::resend_invite))
-        .route(
-            "/api/users/{id}/tokens",
-            get(tokens::list_tokens).post(tokens::create_token),
-        )
-        .route(
-            "/api/users/{id}/tokens/{tid}",
-            get(tokens::get_token).delete(tokens::delete_token),
-        )
+        .merge(routes::<tokens::Tokens>())
         .merge(routes::<peers::Peers>())
         .route("/api/events/audit", get(events::audit_events))
 }

@@ -17,7 +17,7 @@ use super::network::{
     DnsSettings, NameserverGroup, Network, NetworkResource, NetworkRouter, Route,
 };
 use super::people::{Event, Tenant, Token, User};
-use super::resources::{Group, Policy, PostureCheck, SetupKey};
+use super::resources::{Group, Policy, PostureCheck, ResourceKind, ResourceRef, SetupKey};
 use super::settings::{AccountSettings, Onboarding};
 use super::time::Ts;
 use crate::http::error::ApiError;
@@ -229,6 +229,21 @@ impl Account {
     ) -> Result<(), ApiError> {
         match ids.into_iter().find(|id| !self.peers.contains_key(*id)) {
             Some(id) => Err(ApiError::not_found(format!("peer not found: {id}"))),
+            None => Ok(()),
+        }
+    }
+
+    /// 404 `resource not found: <id>` for the first unknown peer or network resource.
+    pub fn check_resources<'a>(
+        &self,
+        refs: impl IntoIterator<Item = &'a ResourceRef>,
+    ) -> Result<(), ApiError> {
+        let known = |r: &ResourceRef| match r.kind {
+            ResourceKind::Peer => self.peers.contains_key(&r.id),
+            _ => self.network_resources.contains_key(&r.id),
+        };
+        match refs.into_iter().find(|r| !known(r)) {
+            Some(r) => Err(ApiError::not_found(format!("resource not found: {}", r.id))),
             None => Ok(()),
         }
     }
