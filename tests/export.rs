@@ -116,6 +116,11 @@ fn golden_network(t: &Api, g: &Groups) -> String {
                "groups": [g.servers]}),
     );
     t.post(
+        &format!("/api/networks/{net}/resources"),
+        json!({"name": "intranet", "address": "intranet.golden.example", "enabled": true,
+               "groups": [g.servers]}),
+    );
+    t.post(
         &format!("/api/networks/{net}/routers"),
         json!({"peer_groups": [g.routers], "metric": 100, "masquerade": true, "enabled": true}),
     );
@@ -261,6 +266,11 @@ fn a_hand_built_tenant_round_trips() {
         }
     }
     assert!(text.contains("Peers are not exported"), "{text}");
+    // The tenant's domain inside values is the domain input: the export is a template.
+    assert!(
+        text.contains("address: \"intranet.{{ inputs.domain }}\""),
+        "{text}"
+    );
 
     let file = dir.path().join("golden.yaml");
     std::fs::write(&file, &text).unwrap();

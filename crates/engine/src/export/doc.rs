@@ -59,8 +59,29 @@ pub fn playbook(snap: &Snapshot, name: Option<&str>) -> String {
     ex.nameserver_groups();
     ex.singletons();
     ex.users();
+    if let Some(t) = &snap.tenant {
+        for step in &mut ex.steps {
+            if let Some(with) = step.body.get_mut("with") {
+                templated_domain(with, &t.domain);
+            }
+        }
+    }
     let name = name.map_or_else(|| default_name(snap), str::to_owned);
     ex.render(&name, tenant.as_ref())
+}
+
+/// The tenant's domain inside values (`intranet.acme.example`) becomes `{{ inputs.domain }}`,
+/// so the export is a template for other customers. Strings with template syntax (references,
+/// `{% raw %}` text) are left alone.
+fn templated_domain(v: &mut Value, domain: &str) {
+    match v {
+        Value::String(s) if !domain.is_empty() && s.contains(domain) && !s.contains('{') => {
+            *s = s.replace(domain, "{{ inputs.domain }}");
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| templated_domain(i, domain)),
+        Value::Object(map) => map.values_mut().for_each(|i| templated_domain(i, domain)),
+        _ => {}
+    }
 }
 
 fn default_name(snap: &Snapshot) -> String {
