@@ -131,6 +131,8 @@ pub async fn write(
     let parent = parent_of(t);
     let (action, object) = match (found.action, found.live) {
         (Action::Create, _) => {
+            // Ids known only now are checked for shape before the request is sent.
+            crate::rules::check_body(t.ty, t.body).map_err(ConvergeError::Invalid)?;
             let lookup = identity_lookup(t.ty, t.body);
             let created = client
                 .create_or_adopt(kind, t.scope, parent, t.body, lookup)
@@ -171,6 +173,8 @@ async fn replace(
     live: &Json,
 ) -> Result<(Action, Json), ConvergeError> {
     let (client, reads) = (api.client, api.reads);
+    // Checked before the delete: a body NetBird would refuse must not cost the live object.
+    crate::rules::check_body(t.ty, t.body).map_err(ConvergeError::Invalid)?;
     let id = live.get("id").and_then(Json::as_str).unwrap_or_default();
     let parent = parent_of(t);
     // A rotated setup key is deleted, not revoked: a revoked key stays listed and keeps its
@@ -284,6 +288,7 @@ async fn update(
         Updatable::Only(fields) => update_body(t.ty, fields, t.body, &live),
         Updatable::All | Updatable::Nothing => t.body.clone(),
     };
+    crate::rules::check_update_body(t.ty, &body).map_err(ConvergeError::Invalid)?;
     let updated = api.client.update(kind, t.scope, parent, &id, &body).await?;
     Ok((Action::Update, updated))
 }
