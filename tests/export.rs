@@ -319,7 +319,8 @@ fn a_hand_built_tenant_round_trips() {
 /// The plan of `playbook` against live state: JSON, and only adoptions, reads and no-ops.
 fn assert_plans_no_change(sb: &SandboxHandle, state: &Path, playbook: &str) {
     let out = ok(sb, state, &["plan", playbook, "--format", "json"]);
-    let plan: Value = serde_json::from_str(&out).expect("a JSON plan");
+    let plans: Value = serde_json::from_str(&out).expect("a JSON list of plans");
+    let plan = &plans[0];
     if let Some(t) = plan.get("tenant").filter(|t| !t.is_null()) {
         let action = t["action"].as_str().unwrap_or_default();
         assert!(

@@ -67,8 +67,9 @@ fn plan_prune_shows_each_deletion_and_apply_prune_makes_exactly_those() {
     )
     .output()
     .expect("runs");
-    let plan: Value = serde_json::from_slice(&out.stdout).expect("a JSON plan");
-    assert_eq!(deletions(&plan), ["admin_ssh"]);
+    let plans: Value = serde_json::from_slice(&out.stdout).expect("a JSON list of plans");
+    let plan = &plans[0];
+    assert_eq!(deletions(plan), ["admin_ssh"]);
     let policy_id = plan["steps"]
         .as_array()
         .expect("steps")

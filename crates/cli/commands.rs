@@ -244,7 +244,8 @@ fn plan_cmd(args: &PlanArgs) -> Result<u8, Failure> {
         save_plan(out, &args.input, &runs, &plans)?;
     }
     let changes = plans.iter().any(plan::Plan::has_changes);
-    if format == report::Format::Json && args.input.inventory.is_some() {
+    // JSON has one shape for one customer or many: a list of plans, one per customer.
+    if format == report::Format::Json {
         let all = serde_json::to_string_pretty(&plans).unwrap_or_default();
         print(&format!("{all}\n"));
     } else {
