@@ -221,9 +221,18 @@ fn another_playbook_than_the_inventorys_is_an_error() {
 }
 
 #[test]
-fn a_service_user_pat_is_a_warning() {
+fn a_service_user_pat_is_refused_for_a_tenant_naming_the_user() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let sb = support::sandbox(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let customer = [
+        "playbooks/msp-customer.yaml",
+        "--set",
+        "customer=Acme",
+        "--set",
+        "domain=acme.example",
+    ];
+    support::apply(&sb, dir.path(), &customer);
     let http = reqwest::Client::new();
     let post = |path: String, body: serde_json::Value| {
         let req = http
@@ -250,11 +259,19 @@ fn a_service_user_pat_is_a_warning() {
     );
     let pat = token["plain_token"].as_str().expect("a token");
     let url = sb.url();
-    let out = onboard(&["export"], &[("NB_MANAGEMENT_URL", &url), ("NB_PAT", pat)]);
+    let state = dir.path().to_str().unwrap();
+    let mut args = vec!["plan"];
+    args.extend(customer);
+    args.extend(["--state-dir", state]);
+    let out = onboard(&args, &[("NB_MANAGEMENT_URL", &url), ("NB_PAT", pat)]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(!stderr.contains(pat), "the token was printed");
-    insta::assert_snapshot!("service_user_pat", stderr);
+    let tenant = support::tenant_id(&sb.world(), "acme.example");
+    let text = stderr
+        .replace(&tenant, "TENANT")
+        .replace(&sb.msp_account_id(), "MSP");
+    insta::assert_snapshot!("service_user_pat", text);
 }
 
 #[test]

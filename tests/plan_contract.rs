@@ -123,3 +123,23 @@ fn usage_errors_exit_1_and_help_exits_0() {
         assert_eq!(run(args).status.code(), Some(0), "{args:?}");
     }
 }
+
+#[test]
+fn apply_refuses_markdown_and_says_what_to_use() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_onboard"))
+        .args([
+            "apply",
+            "playbooks/quickstart.yaml",
+            "--sandbox",
+            "--yes",
+            "--format",
+            "markdown",
+        ])
+        .arg("--state-dir")
+        .arg(tempfile::tempdir().expect("tempdir").path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let text = support::flat(&stderr(&out));
+    assert!(text.contains("plan ... --format markdown"), "{text}");
+}

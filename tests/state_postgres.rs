@@ -51,7 +51,7 @@ fn two_folders_sharing_only_the_url_plan_and_prune_what_the_other_created() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let mut first = onboard(&sb, a.path(), &url, &["apply", "playbooks/quickstart.yaml"]);
     ok({
-        first.arg("--yes");
+        first.args(["--yes", "--discard-secrets"]);
         first
     });
     assert!(

@@ -21,6 +21,16 @@ use crate::destroy::print_removals;
 use crate::reporter::{self, Progress};
 
 pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Failure> {
+    if args.format == Format::Markdown {
+        return Err(Diag::plain(
+            "`apply --format markdown` is not a report format: Markdown is for reviewing a plan",
+        )
+        .help(
+            "post `onboard plan ... --format markdown` as the pull-request comment, and use \
+             `apply --format json` for a report scripts read",
+        )
+        .into());
+    }
     let text = onboard_engine::inventory::read(&args.input.playbook)
         .map(|f| f.text().to_owned())
         .unwrap_or_default();
@@ -67,7 +77,9 @@ fn run_all(
         private::check_target(out).map_err(Diag::plain)?;
     }
     let state_dir = onboard_engine::layout::StateDir::new(&args.api.state_dir);
-    for (run, key) in runs.iter().zip(&keys) {
+    // With --state-url the folder is not used at all; the database answers for itself.
+    let local = args.api.state_url.is_none();
+    for (run, key) in runs.iter().zip(&keys).filter(|_| local) {
         let path = state_dir.state(&run.loaded.playbook.name, &key.run_key);
         if let Some(dir) = path.parent() {
             private::check_writable(dir).map_err(Diag::plain)?;

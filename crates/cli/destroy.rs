@@ -3,7 +3,7 @@
 
 use onboard_engine::destroy::{Outcome, Removal};
 use onboard_engine::diag::Diag;
-use onboard_engine::session::Session;
+use onboard_engine::session::{self, Session};
 
 use crate::apply::confirm;
 use crate::args::DestroyArgs;
@@ -15,15 +15,9 @@ pub fn destroy(args: &DestroyArgs) -> Result<u8, Failure> {
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
     rt.block_on(async {
-        let (client, sandbox) = connect(&args.api).await?;
-        let change = crate::args::ChangeArgs {
-            allow_replace: false,
-            rotate_setup_keys: false,
-        };
+        // What will be deleted is shown (from the state alone) before anything connects or asks.
         let store = crate::commands::open_store(&args.api).await?;
-        let session = Session::new(client, options(&args.api, change, false, 0), store);
-        crate::connect::first_contact(&session, &runs, args.api.sandbox).await?;
-        let teardowns = session.teardowns(&runs).await?;
+        let teardowns = session::teardowns(&store, args.api.account.as_deref(), &runs).await?;
         for t in &teardowns {
             println!(
                 "destroy `{}`: {} object(s) recorded in {}",
@@ -43,6 +37,13 @@ pub fn destroy(args: &DestroyArgs) -> Result<u8, Failure> {
             return Ok(0);
         }
         confirm(args.yes)?;
+        let (client, sandbox) = connect(&args.api).await?;
+        let change = crate::args::ChangeArgs {
+            allow_replace: false,
+            rotate_setup_keys: false,
+        };
+        let session = Session::new(client, options(&args.api, change, false, 0), store);
+        crate::connect::first_contact(&session, &runs, args.api.sandbox).await?;
         let mut ok = true;
         for t in &teardowns {
             let removals = session.destroy(t).await.map_err(Diag::from)?;

@@ -323,32 +323,6 @@ impl Session {
         Ok(applied)
     }
 
-    /// What `destroy` deletes for each customer: everything its state records that onboard
-    /// may delete, dependants first. Reads no API.
-    pub async fn teardowns(&self, customers: &[Customer]) -> Result<Vec<Teardown>, Diags> {
-        let keys = offline(customers, self.options.account.as_deref())?;
-        let mut out = Vec::new();
-        for (c, k) in customers.iter().zip(&keys) {
-            let playbook = c.loaded.playbook.name.clone();
-            let state = self
-                .state(&playbook, &k.run_key)
-                .await
-                .map_err(|e| Diags::from(Diag::from(e)))?;
-            let order = removal_order(&c.loaded.playbook, &c.loaded.dag, &state)
-                .into_iter()
-                .filter(|a| state.steps.get(a).is_some_and(|r| deletable(r).is_ok()))
-                .collect();
-            out.push(Teardown {
-                location: self.store.location(&playbook, &k.run_key),
-                run_key: k.run_key.clone(),
-                playbook,
-                listed: state,
-                order,
-            });
-        }
-        Ok(out)
-    }
-
     /// Delete what a teardown lists, holding the run key's lock; nothing when another runner
     /// changed the state since it was listed.
     pub async fn destroy(&self, t: &Teardown) -> Result<Vec<Removal>, SessionError> {
@@ -376,6 +350,38 @@ impl Session {
         let sink = held.sink(&t.playbook, &t.run_key);
         Ok(remove(&api, &mut state, &sink, &t.order, account).await)
     }
+}
+
+/// What `destroy` deletes for each customer: everything its state records that onboard may
+/// delete, dependants first. Reads the store only, no API (so it is shown before connecting).
+pub async fn teardowns(
+    store: &Store,
+    account: Option<&str>,
+    customers: &[Customer],
+) -> Result<Vec<Teardown>, Diags> {
+    let keys = offline(customers, account)?;
+    let mut out = Vec::new();
+    for (c, k) in customers.iter().zip(&keys) {
+        let playbook = c.loaded.playbook.name.clone();
+        let state = store.load(&playbook, &k.run_key).await.map_err(|reason| {
+            Diags::from(Diag::from(SessionError::State {
+                run_key: k.run_key.clone(),
+                reason,
+            }))
+        })?;
+        let order = removal_order(&c.loaded.playbook, &c.loaded.dag, &state)
+            .into_iter()
+            .filter(|a| state.steps.get(a).is_some_and(|r| deletable(r).is_ok()))
+            .collect();
+        out.push(Teardown {
+            location: store.location(&playbook, &k.run_key),
+            run_key: k.run_key.clone(),
+            playbook,
+            listed: state,
+            order,
+        });
+    }
+    Ok(out)
 }
 
 /// What `destroy` deletes for one customer.
