@@ -67,7 +67,7 @@ fn apply_args(sb: &SandboxHandle, args: &[&str], flags: &[&str]) -> Measured {
         .arg("apply")
         .args(args)
         .args(flags)
-        .args(["--yes", "--quiet", "--state-dir"])
+        .args(["--yes", "--discard-secrets", "--quiet", "--state-dir"])
         .arg(state.path())
         .env("NB_MANAGEMENT_URL", sb.url())
         .env("NB_PAT", PAT)

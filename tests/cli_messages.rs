@@ -318,3 +318,108 @@ fn without_a_terminal_progress_lines_name_their_customer() {
         );
     }
 }
+
+/// The report of an apply against `sb` that must fail, with ids and the port made stable.
+fn failed_apply(
+    sb: &onboard_sandbox::SandboxHandle,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sb.url();
+    let mut all = vec!["apply"];
+    all.extend(args);
+    all.extend(["--yes", "--discard-secrets", "--state-dir"]);
+    let state = dir.path().to_str().unwrap().to_owned();
+    all.push(&state);
+    let mut vars = vec![
+        ("NB_MANAGEMENT_URL", url.as_str()),
+        ("NB_PAT", support::PAT),
+    ];
+    vars.extend(env);
+    let out = onboard(&all, &vars);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = format!(
+        "{}---\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ids = regex_lite_ids(&text);
+    ids.into_iter()
+        .fold(text, |t, id| t.replace(&id, "ID"))
+        .replace(&state, "STATE")
+        .replace(&sb.addr().port().to_string(), "PORT")
+}
+
+/// Every sandbox id (20 lowercase letters and digits) in `text`.
+fn regex_lite_ids(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| {
+            w.len() == 20
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn rate_limited_says_what_to_do() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = support::sandbox_with(
+        &rt,
+        onboard_sandbox::SandboxConfig {
+            rate_limit: Some(onboard_sandbox::RateLimit {
+                per_minute: 1,
+                burst: 1,
+            }),
+            ..onboard_sandbox::SandboxConfig::default()
+        },
+    );
+    // The client believes in a budget the server does not give, so every call meets a 429.
+    let text = failed_apply(
+        &sb,
+        &[QUICKSTART, "--rate-limit", "6000", "--burst", "600"],
+        &[("ONBOARD_RETRY_BASE_MS", "1")],
+    );
+    insta::assert_snapshot!("rate_limited", text);
+}
+
+#[test]
+fn a_referenced_group_missing_names_it() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = support::sandbox(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let playbook = dir.path().join("missing.yaml");
+    std::fs::write(
+        &playbook,
+        "version: 1\nname: missing\nsteps:\n  - id: ops\n    type: group\n    existing: true\n    with: { name: Operations }\n",
+    )
+    .unwrap();
+    let text = failed_apply(&sb, &[playbook.to_str().unwrap()], &[]);
+    insta::assert_snapshot!("referenced_group_missing", text);
+}
+
+#[test]
+fn a_tenant_domain_taken_says_so() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = support::sandbox(&rt);
+    // msp.example.com is the MSP account's own domain: no tenant can have it.
+    let text = failed_apply(
+        &sb,
+        &[
+            "playbooks/msp-customer.yaml",
+            "--set",
+            "customer=Taken",
+            "--set",
+            "domain=msp.example.com",
+        ],
+        &[],
+    );
+    insta::assert_snapshot!("tenant_domain_taken", text);
+}

@@ -2,7 +2,7 @@
 //! the schema onboard creates; no secret in the database; `onboard state migrate`.
 
 mod support;
-mod support_pg;
+use support::pg as support_pg;
 
 use onboard_sandbox::SandboxHandle;
 use serde_json::Value;

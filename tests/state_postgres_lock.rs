@@ -4,7 +4,7 @@
 //! consistent, and the next apply repeats no write.
 
 mod support;
-mod support_pg;
+use support::pg as support_pg;
 
 use onboard_sandbox::{SandboxConfig, SandboxHandle};
 use serde_json::Value;

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod generate;
+pub mod pg;
 mod world;
 
 pub use world::*;

@@ -86,6 +86,17 @@ impl Cost {
             }
         }
         reads += collections.len();
+        // The proof at the end of a run that wrote in its tenant (docs/security.md).
+        let in_tenant = plan.steps.iter().any(|p| {
+            p.scope == crate::model::StepScope::Tenant
+                && matches!(
+                    p.action,
+                    Action::Create | Action::Update | Action::Replace | Action::Delete
+                )
+        });
+        if plan.tenant.is_some() && in_tenant {
+            reads += 1;
+        }
         Cost::new(writes, reads, budget)
     }
 

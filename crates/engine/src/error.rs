@@ -34,6 +34,19 @@ pub enum StepError {
     },
     #[error("the tenant is not ready")]
     NoTenant,
+    /// NetBird keeps a domain unique over all accounts: another account (not a tenant of this
+    /// MSP) has it.
+    #[error("the domain {domain} is taken by another NetBird account, so no tenant can have it")]
+    #[diagnostic(help(
+        "use the customer's own domain; if the customer already has a NetBird account, invite \
+         it to your MSP (POST /api/integrations/msp/tenants/{{id}}/invite) and apply again to \
+         adopt it"
+    ))]
+    DomainTaken {
+        domain: String,
+        #[source]
+        source: ApiError,
+    },
     /// The state could not be saved (the store's message: the file or the database).
     #[error("{0}")]
     #[diagnostic(help("the object exists but is not recorded; a re-run adopts it"))]

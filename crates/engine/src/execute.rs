@@ -359,7 +359,12 @@ impl Run {
                     domain: domain.clone(),
                     groups,
                 };
-                let created = self.client.create_tenant_or_adopt(&req).await?;
+                let created = match self.client.create_tenant_or_adopt(&req).await {
+                    Err(e) if e.is_already_exists() => {
+                        return Err(StepError::DomainTaken { domain, source: e });
+                    }
+                    created => created?,
+                };
                 let origin = if created.is_adopted() {
                     "adopted"
                 } else {

@@ -7,8 +7,6 @@
 //! binary exits. Never skipped: no server binaries is a failure. Every test gets a database of
 //! its own ([`database`]).
 
-#![allow(dead_code)]
-
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
