@@ -3,7 +3,7 @@
 //! sandbox's request log:
 //! - a new customer costs its writes + 2 (the tenant list, the scope proof), + 1 per collection
 //!   of NetBird's built-ins it references (`existing: true`, the `Default` policy, DNS settings),
-//!   + 1 for the scope proof at the end of a run that wrote in a tenant (a tenant unlinked
+//!   and 1 for the scope proof at the end of a run that wrote in a tenant (a tenant unlinked
 //!   mid-run would make NetBird put the writes in the MSP account; docs/security.md);
 //! - an unchanged re-plan lists each collection it uses once, + the scope proof;
 //! - an unchanged re-apply costs no more than its re-plan: apply executes the plan and never

@@ -325,12 +325,12 @@ fn failed_apply(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> String {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temp dir");
     let url = sb.url();
     let mut all = vec!["apply"];
     all.extend(args);
     all.extend(["--yes", "--discard-secrets", "--state-dir"]);
-    let state = dir.path().to_str().unwrap().to_owned();
+    let state = dir.path().to_str().expect("a UTF-8 path").to_owned();
     all.push(&state);
     let mut vars = vec![
         ("NB_MANAGEMENT_URL", url.as_str()),

@@ -118,9 +118,8 @@ fn run_all(
             }
             crate::commands::print_total(&plans);
         }
-        match &expected {
-            Some(saved) => session::check_saved(saved, &plans).map_err(Diag::from)?,
-            None => {}
+        if let Some(saved) = &expected {
+            session::check_saved(saved, &plans).map_err(Diag::from)?;
         }
         secrets_have_a_sink(args, &plans)?;
         if expected.is_none() {
@@ -212,15 +211,7 @@ fn secrets_have_a_sink(args: &ApplyArgs, plans: &[plan::Plan]) -> Result<(), Fai
             .help(help)
             .into());
     }
-    eprint!("\n{what}.\n{help}.\ndiscard them? only `yes` is accepted: ");
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    let _ = std::io::stdin().read_line(&mut answer);
-    if answer.trim() == "yes" {
-        Ok(())
-    } else {
-        Err(Diag::plain("apply cancelled: nothing was written").into())
-    }
+    ask(&format!("{what}.\n{help}.\ndiscard them?"))
 }
 
 pub fn confirm(yes: bool) -> Result<(), Failure> {
@@ -234,7 +225,12 @@ pub fn confirm(yes: bool) -> Result<(), Failure> {
                 .into(),
         );
     }
-    eprint!("\napply these changes? only `yes` is accepted: ");
+    ask("apply these changes?")
+}
+
+/// Ask on the terminal; only `yes` goes on.
+fn ask(question: &str) -> Result<(), Failure> {
+    eprint!("\n{question} only `yes` is accepted: ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     let _ = std::io::stdin().read_line(&mut answer);

@@ -21,6 +21,9 @@ use tokio::sync::Mutex as AsyncMutex;
 /// A collection: `(account, kind, parent id)`; `None` is the PAT's own account.
 type Key = (Option<String>, ResourceKind, Option<String>);
 
+/// A singleton: `(account, kind)`.
+type SingletonKey = (Option<String>, ResourceKind);
+
 /// A slot filled by the first reader; later readers wait for it instead of calling again.
 type Slot<T> = Arc<AsyncMutex<Option<T>>>;
 
@@ -29,7 +32,7 @@ type Slot<T> = Arc<AsyncMutex<Option<T>>>;
 #[derive(Default)]
 pub struct Reads {
     lists: Mutex<BTreeMap<Key, Slot<Vec<Json>>>>,
-    singletons: Mutex<BTreeMap<(Option<String>, ResourceKind), Slot<Json>>>,
+    singletons: Mutex<BTreeMap<SingletonKey, Slot<Json>>>,
     accounts: Mutex<BTreeMap<Option<String>, Slot<Account>>>,
     tenants: Slot<Vec<TenantResponse>>,
 }

@@ -99,15 +99,48 @@ fn same_elements(field: &str, desired: &[Json], live: &[Json]) -> bool {
 
 /// The fields of `desired` that differ from `live`: `(field, live, desired)`.
 pub fn diff(desired: &Json, live: &Json) -> Vec<(String, Json, Json)> {
+    let mut out = Vec::new();
+    diff_into("", desired, live, &mut out);
+    out
+}
+
+/// The changed fields under `path`. Nested objects, and the elements of an ordered list of
+/// objects of the same length (a policy's rules, a nameserver group's nameservers), are
+/// compared field by field, so a changed port shows as `rules[0].ports`, not as a list of
+/// rule ids against a list of rules.
+fn diff_into(path: &str, desired: &Json, live: &Json, out: &mut Vec<(String, Json, Json)>) {
     let (Some(d), Some(l)) = (desired.as_object(), live.as_object()) else {
-        return Vec::new();
+        return;
     };
-    d.iter()
-        .filter_map(|(k, dv)| {
-            let lv = l.get(k)?;
-            (!matches_in(k, dv, lv)).then(|| (k.clone(), normalize(lv), dv.clone()))
-        })
-        .collect()
+    for (k, dv) in d {
+        let Some(lv) = l.get(k) else { continue };
+        if matches_in(k, dv, lv) {
+            continue;
+        }
+        let here = if path.is_empty() {
+            k.clone()
+        } else {
+            format!("{path}.{k}")
+        };
+        match (dv, lv) {
+            (Json::Object(_), Json::Object(_)) => diff_into(&here, dv, lv, out),
+            (Json::Array(ds), Json::Array(ls))
+                if ORDERED.contains(&k.as_str())
+                    && ds.len() == ls.len()
+                    && ds.iter().chain(ls).all(Json::is_object) =>
+            {
+                for (i, (de, le)) in ds.iter().zip(ls).enumerate() {
+                    diff_into(&format!("{here}[{i}]"), de, le, out);
+                }
+            }
+            _ => out.push((here, normalize(lv), dv.clone())),
+        }
+    }
+}
+
+/// The top-level field a change path is in: `rules` for `rules[0].ports`.
+pub fn top_field(path: &str) -> &str {
+    path.split(['.', '[']).next().unwrap_or(path)
 }
 
 /// Objects with an `id` become the id, recursively in lists.

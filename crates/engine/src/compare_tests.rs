@@ -161,3 +161,21 @@ fn emails_ignore_case_and_match_field_is_the_same_compare() {
     ));
     assert!(!matches_field("name", &json!("Ann"), &json!("ann")));
 }
+
+#[test]
+fn a_changed_rule_shows_its_changed_fields_not_ids_against_objects() {
+    let desired = json!({"name": "p", "rules": [
+        {"name": "ssh", "sources": ["a"], "ports": ["2222"], "protocol": "tcp"}]});
+    let live = json!({"id": "x", "name": "p", "rules": [
+        {"id": "r", "name": "ssh", "sources": [{"id": "a", "name": "A"}], "ports": ["22"],
+         "protocol": "tcp"}]});
+    assert_eq!(
+        diff(&desired, &live),
+        vec![("rules[0].ports".to_owned(), json!(["22"]), json!(["2222"]))]
+    );
+    assert_eq!(top_field("rules[0].ports"), "rules");
+    // A rule added or removed: the list as a whole.
+    let two = json!({"rules": [{"name": "a"}, {"name": "b"}]});
+    let one = json!({"rules": [{"id": "r", "name": "a"}]});
+    assert_eq!(diff(&two, &one)[0].0, "rules");
+}

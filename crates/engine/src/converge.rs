@@ -201,7 +201,9 @@ fn fits_in_place(ty: StepType, changes: &[Change]) -> bool {
     match ty.spec().updatable {
         Updatable::All => true,
         Updatable::Nothing => false,
-        Updatable::Only(fields) => changes.iter().all(|(f, _, _)| fields.contains(&f.as_str())),
+        Updatable::Only(fields) => changes
+            .iter()
+            .all(|(f, _, _)| fields.contains(&crate::compare::top_field(f))),
     }
 }
 
