@@ -44,34 +44,34 @@ pub fn base(ty: StepType, n: usize, ids: &Ids) -> Value {
     let g = &ids.group;
     let net = format!("10.{}.{}.0/24", n / 250, n % 250);
     match ty {
-        StepType::Group => json!({"name": format!("g{n}"), "peers": [], "resources": []}),
-        StepType::SetupKey => {
+        StepType::GROUP => json!({"name": format!("g{n}"), "peers": [], "resources": []}),
+        StepType::SETUP_KEY => {
             json!({"name": format!("k{n}"), "type": "reusable", "expires_in": 86400,
             "auto_groups": [g], "usage_limit": 0, "ephemeral": false, "allow_extra_dns_labels": false})
         }
-        StepType::Policy => json!({"name": format!("p{n}"), "description": "", "enabled": true,
+        StepType::POLICY => json!({"name": format!("p{n}"), "description": "", "enabled": true,
             "source_posture_checks": [], "rules": [{"name": "r", "enabled": true, "action": "accept",
             "bidirectional": true, "protocol": "tcp", "ports": ["443"], "sources": [g], "destinations": [g]}]}),
-        StepType::PostureCheck => json!({"name": format!("pc{n}"), "description": "", "checks": {
+        StepType::POSTURE_CHECK => json!({"name": format!("pc{n}"), "description": "", "checks": {
             "nb_version_check": {"min_version": "0.30.0"},
             "geo_location_check": {"locations": [{"country_code": "DE"}], "action": "allow"},
             "peer_network_range_check": {"ranges": ["192.168.0.0/16"], "action": "deny"}}}),
-        StepType::Network => json!({"name": format!("n{n}"), "description": ""}),
-        StepType::NetworkResource => json!({"network_id": ids.network, "name": format!("r{n}"),
+        StepType::NETWORK => json!({"name": format!("n{n}"), "description": ""}),
+        StepType::NETWORK_RESOURCE => json!({"network_id": ids.network, "name": format!("r{n}"),
             "description": "", "address": net, "enabled": true, "groups": [g]}),
-        StepType::NetworkRouter => json!({"network_id": ids.network, "peer_groups": [g],
+        StepType::NETWORK_ROUTER => json!({"network_id": ids.network, "peer_groups": [g],
             "metric": 100, "masquerade": true, "enabled": true}),
-        StepType::Route => {
+        StepType::ROUTE => {
             json!({"description": format!("rt{n}"), "network_id": format!("office{n}"),
             "enabled": true, "peer_groups": [g], "network": net, "metric": 100, "masquerade": true,
             "groups": [g], "keep_route": true})
         }
-        StepType::NameserverGroup => json!({"name": format!("ns{n}"), "description": "",
+        StepType::NAMESERVER_GROUP => json!({"name": format!("ns{n}"), "description": "",
             "nameservers": [{"ip": "10.0.0.53", "ns_type": "udp", "port": 53}], "enabled": true,
             "groups": [g], "primary": false, "domains": ["corp.example"], "search_domains_enabled": false}),
-        StepType::User => json!({"email": format!("u{n}@acme.example"), "name": format!("u{n}"),
+        StepType::USER => json!({"email": format!("u{n}@acme.example"), "name": format!("u{n}"),
             "role": "user", "auto_groups": [], "is_service_user": false}),
-        StepType::Token => {
+        StepType::TOKEN => {
             json!({"user_id": ids.service_user, "name": format!("t{n}"), "expires_in": 30})
         }
         _ => Value::Null,
@@ -79,17 +79,17 @@ pub fn base(ty: StepType, n: usize, ids: &Ids) -> Value {
 }
 
 pub const TYPES: [StepType; 11] = [
-    StepType::Group,
-    StepType::SetupKey,
-    StepType::Policy,
-    StepType::PostureCheck,
-    StepType::Network,
-    StepType::NetworkResource,
-    StepType::NetworkRouter,
-    StepType::Route,
-    StepType::NameserverGroup,
-    StepType::User,
-    StepType::Token,
+    StepType::GROUP,
+    StepType::SETUP_KEY,
+    StepType::POLICY,
+    StepType::POSTURE_CHECK,
+    StepType::NETWORK,
+    StepType::NETWORK_RESOURCE,
+    StepType::NETWORK_ROUTER,
+    StepType::ROUTE,
+    StepType::NAMESERVER_GROUP,
+    StepType::USER,
+    StepType::TOKEN,
 ];
 
 /// Values NetBird refuses somewhere, tried on every string or integer field.
@@ -183,7 +183,7 @@ pub fn conflicts(ty: StepType, ids: &Ids) -> Vec<Vec<Mutation>> {
     let rule = |f: &str| vec![k("rules"), Seg::Index(0), k(f)];
     let g = json!([ids.group]);
     match ty {
-        StepType::SetupKey => vec![
+        StepType::SETUP_KEY => vec![
             vec![
                 set(vec![k("type")], json!("one-off")),
                 set(vec![k("usage_limit")], json!(2)),
@@ -194,7 +194,7 @@ pub fn conflicts(ty: StepType, ids: &Ids) -> Vec<Vec<Mutation>> {
             ],
             vec![set(vec![k("expires_in")], json!(0))],
         ],
-        StepType::Policy => vec![
+        StepType::POLICY => vec![
             vec![set(rule("protocol"), json!("all"))],
             vec![set(rule("protocol"), json!("icmp"))],
             vec![
@@ -219,12 +219,12 @@ pub fn conflicts(ty: StepType, ids: &Ids) -> Vec<Vec<Mutation>> {
             )],
             vec![set(vec![k("rules")], json!([]))],
         ],
-        StepType::NetworkRouter => vec![
+        StepType::NETWORK_ROUTER => vec![
             vec![set(vec![k("peer")], json!("peer-1"))],
             vec![Mutation::Remove(vec![k("peer_groups")])],
             vec![set(vec![k("peer_groups")], json!([]))],
         ],
-        StepType::Route => vec![
+        StepType::ROUTE => vec![
             vec![set(vec![k("peer")], json!("peer-1"))],
             vec![Mutation::Remove(vec![k("peer_groups")])],
             vec![set(vec![k("domains")], json!(["corp.example"]))],
@@ -239,7 +239,7 @@ pub fn conflicts(ty: StepType, ids: &Ids) -> Vec<Vec<Mutation>> {
             ],
             vec![set(vec![k("network_id")], json!("x".repeat(41)))],
         ],
-        StepType::NameserverGroup => vec![
+        StepType::NAMESERVER_GROUP => vec![
             vec![set(vec![k("primary")], json!(true))],
             vec![
                 set(vec![k("primary")], json!(true)),
@@ -256,14 +256,14 @@ pub fn conflicts(ty: StepType, ids: &Ids) -> Vec<Vec<Mutation>> {
             )],
             vec![set(vec![k("groups")], g)],
         ],
-        StepType::User => vec![
+        StepType::USER => vec![
             vec![Mutation::Remove(vec![k("email")])],
             vec![
                 Mutation::Remove(vec![k("email")]),
                 set(vec![k("is_service_user")], json!(true)),
             ],
         ],
-        StepType::PostureCheck => vec![
+        StepType::POSTURE_CHECK => vec![
             vec![set(vec![k("checks")], json!({}))],
             vec![set(
                 vec![k("checks"), k("process_check")],

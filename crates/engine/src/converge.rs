@@ -95,7 +95,7 @@ pub async fn inspect(api: &Api<'_>, t: &Target<'_>) -> Result<Inspection, Conver
     let changes = crate::compare::diff(&desired, &live);
     let action = match () {
         _ if t.existing => Action::Read,
-        _ if t.ty == StepType::SetupKey && t.replace.rotate_setup_keys => Action::Replace,
+        _ if t.ty == StepType::SETUP_KEY && t.replace.rotate_setup_keys => Action::Replace,
         _ if changes.is_empty() && (t.known_id.is_some() || is_singleton(t.ty)) => Action::NoChange,
         _ if changes.is_empty() => Action::Adopt,
         _ if fits_in_place(t.ty, &changes) => Action::Update,
@@ -302,7 +302,7 @@ fn update_body(ty: StepType, fields: &[&str], desired: &Json, live: &Json) -> Js
         let v = desired.get(*f).cloned().or_else(|| {
             live.get(*f).map(|lv| match (ty, *f) {
                 // A group's resources go back as the `{id, type}` objects the API answered.
-                (StepType::Group, "resources") => lv.clone(),
+                (StepType::GROUP, "resources") => lv.clone(),
                 _ => crate::compare::normalize(lv),
             })
         });
@@ -310,10 +310,10 @@ fn update_body(ty: StepType, fields: &[&str], desired: &Json, live: &Json) -> Js
             body.insert((*f).to_owned(), v);
         }
     }
-    if ty == StepType::User {
+    if ty == StepType::USER {
         body.entry("is_blocked").or_insert(Json::Bool(false));
     }
-    if ty == StepType::SetupKey {
+    if ty == StepType::SETUP_KEY {
         body.entry("revoked").or_insert(Json::Bool(false));
     }
     Json::Object(body)

@@ -171,8 +171,15 @@ async fn look_batch(
                 // In a tenant this run creates, only a built-in (`All`, `Default`, the
                 // settings) can exist: apply looks for it once the tenant is there.
                 None => {
-                    p.lookup_at_apply = is_pending(p.action)
-                        && (step.existing || p.ty.spec().may_be_builtin(&p.body));
+                    let builtin = !step.existing && p.ty.spec().may_be_builtin(&p.body);
+                    p.lookup_at_apply = is_pending(p.action) && (step.existing || builtin);
+                    if p.lookup_at_apply && builtin {
+                        p.note = Some(
+                            "may be one of NetBird's built-ins of the new tenant: apply looks \
+                             it up and adopts or updates it"
+                                .into(),
+                        );
+                    }
                     None
                 }
             });

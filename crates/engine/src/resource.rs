@@ -9,25 +9,11 @@
 use onboard_netbird::{KindSpec, ResourceKind};
 use serde_json::{Value, json};
 
-/// A step's `type`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
+/// A step's `type`: one of the API client's resource kinds, or a raw `request`. The kinds are
+/// defined once, in `onboard_netbird::ResourceKind`; the playbook adds only `request`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StepType {
-    Group,
-    SetupKey,
-    Policy,
-    PostureCheck,
-    Network,
-    NetworkResource,
-    NetworkRouter,
-    Route,
-    NameserverGroup,
-    DnsSettings,
-    AccountSettings,
-    User,
-    Token,
+    Resource(ResourceKind),
     Request,
 }
 
@@ -201,9 +187,18 @@ static TOKEN: Shape = shape(&["user_id", "name", "expires_in"], none);
 static REQUEST: Shape = shape(&["method", "path"], none);
 
 macro_rules! spec {
-    ($ty:ident, $name:literal, $body:expr, $identity:expr, $upd:expr) => {
+    (Request, $name:literal, $body:expr, $identity:expr, $upd:expr) => {
         Spec {
-            ty: StepType::$ty,
+            ty: StepType::Request,
+            name: $name,
+            body: $body,
+            identity: $identity,
+            updatable: $upd,
+        }
+    };
+    ($kind:ident, $name:literal, $body:expr, $identity:expr, $upd:expr) => {
+        Spec {
+            ty: StepType::Resource(ResourceKind::$kind),
             name: $name,
             body: $body,
             identity: $identity,
@@ -304,45 +299,53 @@ static SPECS: [Spec; 14] = [
 ];
 
 impl StepType {
+    pub const GROUP: StepType = StepType::Resource(ResourceKind::Group);
+    pub const SETUP_KEY: StepType = StepType::Resource(ResourceKind::SetupKey);
+    pub const POLICY: StepType = StepType::Resource(ResourceKind::Policy);
+    pub const POSTURE_CHECK: StepType = StepType::Resource(ResourceKind::PostureCheck);
+    pub const NETWORK: StepType = StepType::Resource(ResourceKind::Network);
+    pub const NETWORK_RESOURCE: StepType = StepType::Resource(ResourceKind::NetworkResource);
+    pub const NETWORK_ROUTER: StepType = StepType::Resource(ResourceKind::NetworkRouter);
+    pub const ROUTE: StepType = StepType::Resource(ResourceKind::Route);
+    pub const NAMESERVER_GROUP: StepType = StepType::Resource(ResourceKind::NameserverGroup);
+    pub const DNS_SETTINGS: StepType = StepType::Resource(ResourceKind::DnsSettings);
+    pub const ACCOUNT_SETTINGS: StepType = StepType::Resource(ResourceKind::AccountSettings);
+    pub const USER: StepType = StepType::Resource(ResourceKind::User);
+    pub const TOKEN: StepType = StepType::Resource(ResourceKind::Token);
+
+    /// Every step type, in the order of the resource table (the kinds, then `request`).
     pub const ALL: [StepType; 14] = [
-        StepType::Group,
-        StepType::SetupKey,
-        StepType::Policy,
-        StepType::PostureCheck,
-        StepType::Network,
-        StepType::NetworkResource,
-        StepType::NetworkRouter,
-        StepType::Route,
-        StepType::NameserverGroup,
-        StepType::DnsSettings,
-        StepType::AccountSettings,
-        StepType::User,
-        StepType::Token,
+        StepType::GROUP,
+        StepType::SETUP_KEY,
+        StepType::POLICY,
+        StepType::POSTURE_CHECK,
+        StepType::NETWORK,
+        StepType::NETWORK_RESOURCE,
+        StepType::NETWORK_ROUTER,
+        StepType::ROUTE,
+        StepType::NAMESERVER_GROUP,
+        StepType::DNS_SETTINGS,
+        StepType::ACCOUNT_SETTINGS,
+        StepType::USER,
+        StepType::TOKEN,
         StepType::Request,
     ];
 
     /// The API resource of a step type (`None` for `request`).
     pub fn resource_kind(self) -> Option<ResourceKind> {
-        Some(match self {
-            StepType::Group => ResourceKind::Group,
-            StepType::SetupKey => ResourceKind::SetupKey,
-            StepType::Policy => ResourceKind::Policy,
-            StepType::PostureCheck => ResourceKind::PostureCheck,
-            StepType::Network => ResourceKind::Network,
-            StepType::NetworkResource => ResourceKind::NetworkResource,
-            StepType::NetworkRouter => ResourceKind::NetworkRouter,
-            StepType::Route => ResourceKind::Route,
-            StepType::NameserverGroup => ResourceKind::NameserverGroup,
-            StepType::DnsSettings => ResourceKind::DnsSettings,
-            StepType::AccountSettings => ResourceKind::AccountSettings,
-            StepType::User => ResourceKind::User,
-            StepType::Token => ResourceKind::Token,
-            StepType::Request => return None,
-        })
+        match self {
+            StepType::Resource(kind) => Some(kind),
+            StepType::Request => None,
+        }
     }
 
     pub fn spec(self) -> &'static Spec {
-        &SPECS[self as usize]
+        // The table lists the kinds in `ResourceKind::ALL` order, then `request`.
+        let i = match self {
+            StepType::Resource(kind) => kind as usize,
+            StepType::Request => SPECS.len() - 1,
+        };
+        &SPECS[i]
     }
 
     pub fn name(self) -> &'static str {
@@ -355,6 +358,27 @@ impl StepType {
 
     pub fn names() -> impl Iterator<Item = &'static str> {
         StepType::ALL.into_iter().map(StepType::name)
+    }
+}
+
+impl serde::Serialize for StepType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl schemars::JsonSchema for StepType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "StepType".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = StepType::names().collect();
+        schemars::json_schema!({
+            "description": "A step's `type`.",
+            "type": "string",
+            "enum": names,
+        })
     }
 }
 
@@ -401,9 +425,9 @@ impl Spec {
     pub fn may_be_builtin(&self, body: &Value) -> bool {
         let name = body.get("name").and_then(Value::as_str);
         match self.ty {
-            StepType::DnsSettings | StepType::AccountSettings => true,
-            StepType::Group => name == Some("All"),
-            StepType::Policy => name == Some("Default"),
+            StepType::DNS_SETTINGS | StepType::ACCOUNT_SETTINGS => true,
+            StepType::GROUP => name == Some("All"),
+            StepType::POLICY => name == Some("Default"),
             _ => false,
         }
     }
@@ -412,7 +436,7 @@ impl Spec {
 /// Fill the documented defaults into a rendered body, in place (nested lists included).
 pub fn apply_defaults(ty: StepType, body: &mut Value) {
     fill(ty.spec().body, body);
-    if ty == StepType::Policy
+    if ty == StepType::POLICY
         && let Some(obj) = body.as_object_mut()
         && let Some(name) = obj.get("name").cloned()
         && let Some(Value::Array(rules)) = obj.get_mut("rules")
@@ -421,7 +445,7 @@ pub fn apply_defaults(ty: StepType, body: &mut Value) {
             rule.entry("name").or_insert_with(|| name.clone());
         }
     }
-    if ty == StepType::NameserverGroup
+    if ty == StepType::NAMESERVER_GROUP
         && let Some(obj) = body.as_object_mut()
         && !obj.contains_key("primary")
     {
@@ -465,6 +489,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_step_type_is_a_resource_kind_of_the_api_client_or_a_request() {
+        for kind in ResourceKind::ALL {
+            let ty = StepType::Resource(kind);
+            assert_eq!(ty.spec().ty, ty, "the table's row for {kind}");
+            assert_eq!(ty.name(), kind.spec().name);
+            assert_eq!(StepType::from_name(kind.spec().name), Some(ty));
+        }
+        assert_eq!(StepType::Request.spec().ty, StepType::Request);
+        assert_eq!(StepType::Request.resource_kind(), None);
+        assert_eq!(StepType::ALL.len(), ResourceKind::ALL.len() + 1);
+    }
+
+    #[test]
     fn table_is_indexed_by_type() {
         for ty in StepType::ALL {
             assert_eq!(ty.spec().ty, ty);
@@ -475,7 +512,7 @@ mod tests {
     #[test]
     fn defaults_fill_nested_rules() {
         let mut body = json!({"name": "p", "rules": [{"name": "r", "protocol": "tcp"}]});
-        apply_defaults(StepType::Policy, &mut body);
+        apply_defaults(StepType::POLICY, &mut body);
         assert_eq!(body["enabled"], json!(true));
         assert_eq!(body["rules"][0]["action"], json!("accept"));
         assert_eq!(body["rules"][0]["protocol"], json!("tcp"));
@@ -485,17 +522,17 @@ mod tests {
     #[test]
     fn nameserver_primary_follows_domains() {
         let mut a = json!({"name": "a", "nameservers": [], "groups": []});
-        apply_defaults(StepType::NameserverGroup, &mut a);
+        apply_defaults(StepType::NAMESERVER_GROUP, &mut a);
         assert_eq!(a["primary"], json!(true));
         let mut b = json!({"name": "b", "nameservers": [], "groups": [], "domains": ["x.y"]});
-        apply_defaults(StepType::NameserverGroup, &mut b);
+        apply_defaults(StepType::NAMESERVER_GROUP, &mut b);
         assert_eq!(b["primary"], json!(false));
     }
 
     #[test]
     fn derived_defaults_are_not_missing() {
         let given = ["name", "nameservers", "groups"];
-        let missing = missing_required(StepType::NameserverGroup.spec().body, &|f| {
+        let missing = missing_required(StepType::NAMESERVER_GROUP.spec().body, &|f| {
             given.contains(&f)
         });
         assert!(missing.is_empty(), "{missing:?}");

@@ -247,7 +247,7 @@ fn all_group_refs(playbook: &Playbook, step: &Step) -> Vec<Found> {
     let Some(list) = step.with.get("auto_groups") else {
         return Vec::new();
     };
-    if step.ty != StepType::SetupKey {
+    if step.ty != StepType::SETUP_KEY {
         return Vec::new();
     }
     let within = |s: Span| {
@@ -260,7 +260,7 @@ fn all_group_refs(playbook: &Playbook, step: &Step) -> Vec<Found> {
                 continue;
             };
             let named_all = playbook.step(id).is_some_and(|s| {
-                s.ty == StepType::Group && s.with.get("name").and_then(Node::as_str) == Some("All")
+                s.ty == StepType::GROUP && s.with.get("name").and_then(Node::as_str) == Some("All")
             });
             if named_all {
                 out.push(Found {
@@ -356,7 +356,7 @@ mod tests {
                     );
                 };
                 let mut engine: BTreeSet<&str> = shape.required.iter().copied().collect();
-                if ty == StepType::Policy {
+                if ty == StepType::POLICY {
                     engine.insert("name");
                 }
                 let catalogue: BTreeSet<&str> = inner.required.iter().copied().collect();
@@ -368,12 +368,12 @@ mod tests {
     #[test]
     fn update_bodies_are_checked_with_the_same_rules() {
         let put = serde_json::json!({"revoked": false, "auto_groups": ["g1"]});
-        assert_eq!(check_update_body(StepType::SetupKey, &put), Ok(()));
+        assert_eq!(check_update_body(StepType::SETUP_KEY, &put), Ok(()));
         let rule = serde_json::json!({"name": "r", "enabled": true, "action": "accept",
             "bidirectional": true, "protocol": "tcp", "sources": ["g"], "destinations": ["g"]});
         let policy =
             serde_json::json!({"name": "p", "enabled": true, "rules": [rule.clone(), rule]});
-        let err = check_update_body(StepType::Policy, &policy).unwrap_err();
+        let err = check_update_body(StepType::POLICY, &policy).unwrap_err();
         assert!(err.contains("rules[1]"), "{err}");
     }
 
@@ -381,7 +381,7 @@ mod tests {
     fn check_body_names_fields_not_values() {
         let body = serde_json::json!({"name": "k", "type": "one-off", "expires_in": 86400,
             "auto_groups": ["secret-id"], "usage_limit": 5});
-        let err = check_body(StepType::SetupKey, &body).unwrap_err();
+        let err = check_body(StepType::SETUP_KEY, &body).unwrap_err();
         assert!(err.contains("usage_limit"), "{err}");
         assert!(!err.contains("secret-id"), "{err}");
         assert_eq!(check_body(StepType::Request, &body), Ok(()));

@@ -133,7 +133,7 @@ impl Exporter<'_> {
             let mut with = Map::new();
             with.insert("name".into(), literal(name));
             self.steps.push(
-                Step::new(&id, StepType::Group, with)
+                Step::new(&id, StepType::GROUP, with)
                     .existing()
                     .set("scope", json!("msp"))
                     .comment("a group of the MSP account whose members manage the tenant"),
@@ -165,7 +165,7 @@ impl Exporter<'_> {
         );
         if !dns.is_empty() {
             let id = self.names.claim("dns", "settings");
-            self.steps.push(Step::new(&id, StepType::DnsSettings, dns));
+            self.steps.push(Step::new(&id, StepType::DNS_SETTINGS, dns));
         }
         let mut settings = pick(&self.snap.settings, SETTINGS);
         refer_lists(
@@ -183,7 +183,7 @@ impl Exporter<'_> {
         if !settings.is_empty() {
             let id = self.names.claim("settings", "settings");
             self.steps.push(
-                Step::new(&id, StepType::AccountSettings, settings).comment(
+                Step::new(&id, StepType::ACCOUNT_SETTINGS, settings).comment(
                     "only these fields are changed; the rest stay as the account has them",
                 ),
             );
@@ -247,7 +247,7 @@ impl Exporter<'_> {
             if blocked {
                 with.insert("is_blocked".into(), json!(true));
             }
-            let step = Step::new(&id, StepType::User, with)
+            let step = Step::new(&id, StepType::USER, with)
                 .set("for_each", json!(format!("{{{{ inputs.{id} }}}}")));
             self.steps.push(step);
         }
@@ -264,7 +264,7 @@ impl Exporter<'_> {
             with.insert("is_blocked".into(), json!(true));
         }
         let id = self.names.claim(name, "service_user");
-        self.steps.push(Step::new(&id, StepType::User, with));
+        self.steps.push(Step::new(&id, StepType::USER, with));
     }
 
     fn render(&mut self, name: &str, tenant: Option<&Value>) -> String {

@@ -51,7 +51,7 @@ impl Exporter<'_> {
         for g in sorted_by(&s.groups, "name") {
             let name = name_of(g, "name");
             let id = self.step_id(g);
-            let step = Step::new(&id, StepType::Group, with_name(name));
+            let step = Step::new(&id, StepType::GROUP, with_name(name));
             let issued = name_of(g, "issued");
             self.steps.push(if name == "All" {
                 step.existing()
@@ -69,10 +69,10 @@ impl Exporter<'_> {
     pub fn posture_checks(&mut self) {
         for p in sorted_by(&self.snap.posture_checks, "name") {
             let mut with = pick(p, &["name", "description", "checks"]);
-            drop_defaults(StepType::PostureCheck, &mut with);
+            drop_defaults(StepType::POSTURE_CHECK, &mut with);
             let id = self.step_id(p);
             self.steps
-                .push(Step::new(&id, StepType::PostureCheck, with));
+                .push(Step::new(&id, StepType::POSTURE_CHECK, with));
         }
     }
 
@@ -80,9 +80,9 @@ impl Exporter<'_> {
         let s = self.snap;
         for n in sorted_by(&s.networks, "name") {
             let mut with = pick(n, &["name", "description"]);
-            drop_defaults(StepType::Network, &mut with);
+            drop_defaults(StepType::NETWORK, &mut with);
             let id = self.step_id(n);
-            self.steps.push(Step::new(&id, StepType::Network, with));
+            self.steps.push(Step::new(&id, StepType::NETWORK, with));
             self.network_children(live_id(n), &id);
         }
     }
@@ -105,10 +105,10 @@ impl Exporter<'_> {
                 &["name", "description", "address", "enabled", "groups"],
             ));
             refer_lists(&mut self.names, &mut with, &["groups"], &ctx);
-            drop_defaults(StepType::NetworkResource, &mut with);
+            drop_defaults(StepType::NETWORK_RESOURCE, &mut with);
             let id = self.step_id(r);
             self.steps
-                .push(Step::new(&id, StepType::NetworkResource, with));
+                .push(Step::new(&id, StepType::NETWORK_RESOURCE, with));
         }
         let mut routers: Vec<Map<String, Value>> = mine(&s.routers)
             .iter()
@@ -127,9 +127,9 @@ impl Exporter<'_> {
         routers.sort_by_cached_key(|w| Value::Object(w.clone()).to_string());
         for mut with in routers {
             let peer = with.contains_key("peer");
-            drop_defaults(StepType::NetworkRouter, &mut with);
+            drop_defaults(StepType::NETWORK_ROUTER, &mut with);
             let id = self.names.claim(&format!("{step}_router"), "router");
-            let step = Step::new(&id, StepType::NetworkRouter, with);
+            let step = Step::new(&id, StepType::NETWORK_ROUTER, with);
             self.steps.push(if peer {
                 step.comment(
                     "routes through one peer: peers are not exported, the id is this account's",
@@ -162,9 +162,9 @@ impl Exporter<'_> {
             );
             let ctx = format!("setup key {name}");
             refer_lists(&mut self.names, &mut with, &["auto_groups"], &ctx);
-            drop_defaults(StepType::SetupKey, &mut with);
+            drop_defaults(StepType::SETUP_KEY, &mut with);
             let id = self.names.claim(name, "setup_key");
-            self.steps.push(Step::new(&id, StepType::SetupKey, with));
+            self.steps.push(Step::new(&id, StepType::SETUP_KEY, with));
         }
     }
 
@@ -180,7 +180,7 @@ impl Exporter<'_> {
             if name == "Default" && is_builtin_default(p, all) {
                 let id = self.names.claim("default_policy", "policy");
                 self.steps.push(
-                    Step::new(&id, StepType::Policy, with_name(name))
+                    Step::new(&id, StepType::POLICY, with_name(name))
                         .existing()
                         .comment("NetBird's allow-all policy of a new account, unchanged here"),
                 );
@@ -200,14 +200,14 @@ impl Exporter<'_> {
                 .map(|r| rule(&mut self.names, r, &ctx))
                 .collect();
             with.insert("rules".into(), Value::Array(rules));
-            drop_defaults(StepType::Policy, &mut with);
+            drop_defaults(StepType::POLICY, &mut with);
             let step_name = if name == "Default" {
                 "default_policy"
             } else {
                 name
             };
             let id = self.names.claim(step_name, "policy");
-            let step = Step::new(&id, StepType::Policy, with);
+            let step = Step::new(&id, StepType::POLICY, with);
             self.steps.push(if name == "Default" {
                 step.set("prune", json!(false)).comment(
                     "NetBird's Default policy, changed in this account; kept if the step is removed",
@@ -256,9 +256,9 @@ impl Exporter<'_> {
             refer_lists(&mut self.names, &mut with, &lists, &ctx);
             drop_empty(&mut with, &["peer", "peer_groups", "network", "domains"]);
             drop_empty(&mut with, &["access_control_groups"]);
-            drop_defaults(StepType::Route, &mut with);
+            drop_defaults(StepType::ROUTE, &mut with);
             let id = self.names.claim(&label, "route");
-            self.steps.push(Step::new(&id, StepType::Route, with));
+            self.steps.push(Step::new(&id, StepType::ROUTE, with));
         }
     }
 
@@ -284,10 +284,10 @@ impl Exporter<'_> {
                 &["groups"],
                 &format!("nameservers {name}"),
             );
-            drop_defaults(StepType::NameserverGroup, &mut with);
+            drop_defaults(StepType::NAMESERVER_GROUP, &mut with);
             let id = self.names.claim(name, "nameservers");
             self.steps
-                .push(Step::new(&id, StepType::NameserverGroup, with));
+                .push(Step::new(&id, StepType::NAMESERVER_GROUP, with));
         }
     }
 
