@@ -21,8 +21,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::cache::{Api, ProofError, Reads};
-use crate::converge::{Inspection, Target, inspect, write};
+use crate::cache::{Api, Reads};
+use crate::converge::{Target, inspect, write};
 use crate::error::StepError;
 use crate::graph::NodeId;
 use crate::inputs::Inputs;
@@ -30,8 +30,13 @@ use crate::plan::{Action, Plan, PlannedStep, instances};
 use crate::render::{Renderer, Scope, StepOutputs, truthy};
 use crate::resource::{StepType, apply_defaults};
 use crate::schedule::Scheduler;
-use crate::state::{Record, State, TenantRecord, fingerprint, without_secrets};
+use crate::state::{State, TenantRecord};
 use crate::{Loaded, model::StepScope};
+
+mod record;
+
+pub use record::SECRET_UNAVAILABLE;
+use record::{mark_unreadable_secrets, planned_inspection};
 
 /// What the executor reports, in order. Never carries a secret.
 #[derive(Debug, Clone, Serialize)]
@@ -256,40 +261,6 @@ impl Run {
             lost_secrets,
             scope_lost,
         }
-    }
-
-    /// The end-of-run proof: every account this run wrote in still scopes `?account=` to
-    /// itself (a tenant unlinked mid-run makes NetBird fall back to the MSP account silently).
-    /// A fresh read, not the cache. Returns one message per account that failed, naming the
-    /// writes made since its last good proof.
-    async fn prove_again(&self, shared: &Shared) -> Vec<String> {
-        let written = std::mem::take(&mut *lock(&shared.written));
-        let mut lost = Vec::new();
-        for (account, addresses) in written {
-            let message = match self.reads.prove(&self.client, &account, true).await {
-                Ok(()) => {
-                    (self.sink)(&Event::ScopeProven { account });
-                    continue;
-                }
-                Err(ProofError::Api(e)) => format!(
-                    "cannot prove at the end of the run that requests were scoped to account \
-                     {account}: {e}; check where these writes went: {}",
-                    addresses.join(", ")
-                ),
-                Err(e) => format!(
-                    "{e} at the end of the run: the tenant was unlinked or the PAT changed \
-                     meanwhile, and these writes since the last good proof may have landed \
-                     there: {}",
-                    addresses.join(", ")
-                ),
-            };
-            (self.sink)(&Event::ScopeLost {
-                account,
-                message: message.clone(),
-            });
-            lost.push(message);
-        }
-        lost
     }
 
     fn node_name(&self, n: NodeId) -> String {
@@ -551,135 +522,6 @@ impl Run {
             known.insert(&step.id, &value);
         }
         Ok(())
-    }
-
-    fn record(
-        &self,
-        shared: &Shared,
-        step: &crate::model::Step,
-        address: &str,
-        action: Action,
-        body: &Json,
-        object: &Json,
-    ) -> Result<(), StepError> {
-        let spec = step.ty.spec();
-        let id = object.get("id").and_then(Json::as_str).map(str::to_owned);
-        (self.sink)(&Event::StepFinished {
-            address: address.into(),
-            action,
-            id: id.clone(),
-        });
-        if let Ok(mut r) = shared.results.lock() {
-            r.push(StepResult {
-                address: address.into(),
-                action: Some(action),
-                id: id.clone(),
-                error: None,
-            });
-        }
-        let mut secrets: Vec<&str> = spec.secrets().to_vec();
-        let request_secrets: Vec<String> = body
-            .get("secret_fields")
-            .and_then(Json::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        secrets.extend(request_secrets.iter().map(String::as_str));
-        let mut state = lock(&shared.state);
-        let origin = match (action, state.steps.get(address)) {
-            (_, Some(prev)) => prev.origin.clone(),
-            (Action::Create, None) => "created".into(),
-            (Action::Read, None) => "read".into(),
-            _ => "adopted".into(),
-        };
-        state.steps.insert(
-            address.into(),
-            Record {
-                ty: spec.name.into(),
-                id,
-                identity: crate::plan::identity_value(step.ty, body),
-                origin,
-                fingerprint: fingerprint(&without_secrets(body, &secrets)),
-                outputs: without_secrets(object, &secrets),
-                updated_at: now(),
-                scope: Some(step.scope),
-                parent: spec
-                    .parent()
-                    .and_then(|p| body.get(p))
-                    .and_then(Json::as_str)
-                    .map(str::to_owned),
-                prune: step.prune,
-            },
-        );
-        self.state_sink.save(&state).map_err(StepError::State)
-    }
-
-    /// `(name, value, sensitive)` of every output with a value, and `(name, why)` of those
-    /// without one.
-    #[allow(clippy::type_complexity)]
-    fn outputs(&self, shared: &Shared) -> (Vec<(String, Json, bool)>, Vec<(String, String)>) {
-        let pb = &self.loaded.playbook;
-        let ctx = lock(&shared.scope).context_with_steps(shared.known.clone(), None);
-        let r = Renderer {
-            playbook: pb,
-            ctx,
-            mask_secrets: false,
-        };
-        let (mut values, mut unavailable) = (Vec::new(), Vec::new());
-        for o in &pb.outputs {
-            match r.node(&o.value) {
-                Ok(v) if mentions(&v, SECRET_UNAVAILABLE) => unavailable.push((
-                    o.name.clone(),
-                    "NetBird shows a secret only when it is created, and it was created in an \
-                     earlier run; `--rotate-setup-keys` makes a new one"
-                        .to_owned(),
-                )),
-                Ok(v) => values.push((o.name.clone(), v, pb.output_is_secret(o))),
-                Err(e) => unavailable.push((o.name.clone(), e.message)),
-            }
-        }
-        (values, unavailable)
-    }
-}
-
-/// What the plan found for an instance, as the writer takes it.
-fn planned_inspection(p: &PlannedStep) -> Inspection {
-    Inspection {
-        action: p.action,
-        live: p.object.clone(),
-        changes: p
-            .changes
-            .iter()
-            .map(|c| (c.field.clone(), c.before.clone(), c.after.clone()))
-            .collect(),
-    }
-}
-
-/// Whether `marker` is (part of) a string anywhere in `v`.
-fn mentions(v: &Json, marker: &str) -> bool {
-    match v {
-        Json::String(s) => s.contains(marker),
-        Json::Array(items) => items.iter().any(|i| mentions(i, marker)),
-        Json::Object(map) => map.values().any(|i| mentions(i, marker)),
-        _ => false,
-    }
-}
-
-/// What a secret output shows when the object was not created by this run.
-pub const SECRET_UNAVAILABLE: &str = "not available: created in an earlier run";
-
-/// NetBird returns secrets only in the create response; a read shows them masked. Say so
-/// instead of passing the mask on as if it were the secret.
-fn mark_unreadable_secrets(ty: StepType, object: &mut Json) {
-    if let Some(obj) = object.as_object_mut() {
-        for field in ty.spec().secrets() {
-            if let Some(v) = obj.get_mut(*field) {
-                *v = Json::String(SECRET_UNAVAILABLE.to_owned());
-            }
-        }
     }
 }
 
