@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::args::{ApplyArgs, Format};
-use crate::commands::{Failure, prepare};
+use crate::commands::{Failure, prepare_file};
 use crate::connect::connect;
 use crate::destroy::print_removals;
 use crate::reporter::{self, Progress};
@@ -31,13 +31,12 @@ pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Failure> {
         )
         .into());
     }
-    let text = onboard_engine::inventory::read(&args.input.playbook)
-        .map(|f| f.text().to_owned())
-        .unwrap_or_default();
-    if let Some(saved) = SavedPlan::parse(&text) {
+    // Read once: it is a saved plan or the playbook.
+    let file = onboard_engine::inventory::read(&args.input.playbook)?;
+    if let Some(saved) = SavedPlan::parse(file.text()) {
         return apply_saved(args, quiet, saved.map_err(Diag::plain)?);
     }
-    let runs = prepare(&args.input)?;
+    let runs = prepare_file(&args.input, file)?;
     run_all(args, quiet, runs, None)
 }
 
@@ -97,7 +96,7 @@ fn run_all(
         );
         // Each customer's lock is held from before its plan to the end of its apply: the plan
         // is the contract, so nobody may change what it read in between.
-        let held = session.lock(&runs, &|m| eprintln!("{m}")).await?;
+        let held = session.lock(&runs, &keys, &|m| eprintln!("{m}")).await?;
         crate::connect::first_contact(&session, &runs, args.api.sandbox).await?;
         // Each run's journal records its plan's reads as well as its writes.
         let mut journals = Vec::new();
@@ -111,7 +110,7 @@ fn run_all(
                 Arc::new(move |e: &Event| j.write(e)) as Sink
             })
             .collect();
-        let plans = session.plan(&runs, &plan_sinks).await?;
+        let plans = session.plan(&runs, &keys, &plan_sinks).await?;
         if args.format != Format::Json {
             for p in &plans {
                 print!("{}", report::plan(p, report::Format::Text));

@@ -4,7 +4,6 @@ use onboard_engine::cost::{self, Budget, Cost};
 use onboard_engine::diag::{Diag, Diags};
 use onboard_engine::inputs::{self, Source};
 use onboard_engine::inventory::{self, Inventory};
-use onboard_engine::layout::StateDir;
 use onboard_engine::session::{Options, Session};
 use onboard_engine::store::Store;
 use onboard_engine::{plan, report};
@@ -69,7 +68,14 @@ pub use onboard_engine::session::Customer as Run;
 
 /// Load the playbook and resolve inputs for every run; every error of every run at once.
 pub fn prepare(input: &InputArgs) -> Result<Vec<Run>, Failure> {
-    let file = inventory::read(&input.playbook)?;
+    prepare_file(input, inventory::read(&input.playbook)?)
+}
+
+/// [`prepare`] with the playbook already read (`apply` reads it once to tell a saved plan).
+pub fn prepare_file(
+    input: &InputArgs,
+    file: onboard_engine::source::SourceFile,
+) -> Result<Vec<Run>, Failure> {
     let loaded = onboard_engine::load(&file)?;
     let mut diags = Diags::new();
     let cli_sources = cli_sources(input, &mut diags);
@@ -146,7 +152,6 @@ pub fn options(
     lock_timeout: u64,
 ) -> Options {
     Options {
-        state_dir: StateDir::new(&api.state_dir),
         account: api.account.clone(),
         replace: change.into(),
         prune,
@@ -228,7 +233,7 @@ fn plan_cmd(args: &PlanArgs) -> Result<u8, Failure> {
                 store,
             );
             crate::connect::first_contact(&session, &runs, args.api.sandbox).await?;
-            let plans = session.plan(&runs, &[]).await;
+            let plans = session.plan(&runs, &offline, &[]).await;
             if let Some(s) = sandbox {
                 s.shutdown().await;
             }

@@ -40,7 +40,7 @@ pub async fn connect(
         let cfg = onboard_sandbox::SandboxConfig {
             token: Some(SANDBOX_TOKEN.to_owned()),
             rate_limit: None,
-            data: Some(args.state_dir.join("sandbox.json")),
+            data: Some(onboard_engine::layout::StateDir::new(&args.state_dir).sandbox()),
             ..onboard_sandbox::SandboxConfig::default()
         };
         let handle = onboard_sandbox::Sandbox::start(cfg)

@@ -25,7 +25,6 @@ use crate::destroy::{Removal, deletable, removal_order, remove};
 use crate::diag::{Diag, Diags};
 use crate::execute::{Event, Run, RunReport, Sink};
 use crate::inputs::Inputs;
-use crate::layout::StateDir;
 use crate::plan::{self, Action, Plan};
 use crate::plan_live;
 use crate::state::State;
@@ -42,7 +41,6 @@ pub struct Customer {
 /// What every run of a session shares.
 #[derive(Debug, Clone)]
 pub struct Options {
-    pub state_dir: StateDir,
     /// `--account`: the account of steps without a tenant.
     pub account: Option<String>,
     pub replace: Replace,
@@ -66,8 +64,6 @@ pub enum SessionError {
     #[error("the saved plan is stale: {why}; nothing was written")]
     #[diagnostic(help("make a new one with `onboard plan ... --out PLAN.json`"))]
     Stale { why: String },
-    #[error("cannot start the task that takes the lock: {0}")]
-    Runtime(String),
 }
 
 impl From<SessionError> for Diag {
@@ -186,11 +182,16 @@ impl Session {
         }))
     }
 
-    /// The live plan of every customer, side by side (one read cache for all). `sinks`, when
-    /// given, receive each customer's calls (its journal records the plan's reads too).
-    pub async fn plan(&self, customers: &[Customer], sinks: &[Sink]) -> Result<Vec<Plan>, Diags> {
+    /// The live plan of every customer, side by side (one read cache for all). `keys`: the
+    /// customers' [`offline`] plans, which name their run keys. `sinks`, when given, receive
+    /// each customer's calls (its journal records the plan's reads too).
+    pub async fn plan(
+        &self,
+        customers: &[Customer],
+        keys: &[Plan],
+        sinks: &[Sink],
+    ) -> Result<Vec<Plan>, Diags> {
         let account = self.options.account.as_deref();
-        let keys = offline(customers, account)?;
         let clients: Vec<Client> = (0..customers.len())
             .map(|i| {
                 sinks
@@ -200,7 +201,7 @@ impl Session {
             .collect();
         let jobs = customers
             .iter()
-            .zip(&keys)
+            .zip(keys)
             .zip(&clients)
             .map(|((c, k), client)| async move {
                 let state = self
@@ -231,15 +232,16 @@ impl Session {
         diags.into_result(plans)
     }
 
-    /// The lock of every customer's run key (in the customers' order), taken in order of key
+    /// The lock of every customer's run key (`keys`: their [`offline`] plans), in the
+    /// customers' order, taken in order of key
     /// so that two sessions never wait on each other in a circle. Held until dropped.
     /// `waiting` is told who holds a lock when a run has to wait for it.
     pub async fn lock(
         &self,
         customers: &[Customer],
+        keys: &[Plan],
         waiting: &(dyn Fn(&str) + Sync),
     ) -> Result<Vec<Held>, Diags> {
-        let keys = offline(customers, self.options.account.as_deref())?;
         let mut order: Vec<usize> = (0..customers.len()).collect();
         order.sort_by(|&a, &b| keys[a].run_key.cmp(&keys[b].run_key));
         let mut held: Vec<Option<Held>> = (0..customers.len()).map(|_| None).collect();

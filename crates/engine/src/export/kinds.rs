@@ -2,6 +2,7 @@
 //! function first claims the step ids of its objects (so that references to them resolve
 //! whatever the order) and then builds the steps.
 
+use onboard_netbird::ResourceKind;
 use serde_json::{Map, Value, json};
 
 use super::doc::Exporter;
@@ -228,24 +229,14 @@ impl Exporter<'_> {
             )
         });
         for r in routes {
-            let mut with = pick(
-                r,
-                &[
-                    "description",
-                    "network_id",
-                    "enabled",
-                    "peer",
-                    "peer_groups",
-                    "network",
-                    "domains",
-                    "metric",
-                    "masquerade",
-                    "groups",
-                    "keep_route",
-                    "access_control_groups",
-                    "skip_auto_apply",
-                ],
-            );
+            // Every request field of a route, as the API client's catalogue lists them.
+            let fields: Vec<&str> = ResourceKind::Route
+                .spec()
+                .fields
+                .iter()
+                .map(|f| f.name)
+                .collect();
+            let mut with = pick(r, &fields);
             let label = [name_of(r, "description"), name_of(r, "network_id")]
                 .into_iter()
                 .find(|s| !s.is_empty())
