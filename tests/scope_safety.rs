@@ -1,13 +1,13 @@
-//! Nothing is written outside its tenant: `?account=` scoping is proven before the first
-//! delete (a service user's PAT, which NetBird does not scope, deletes nothing and keeps the
-//! state) and again at the end of a run (a tenant unlinked mid-run fails the run and the report
-//! names the writes since the last good proof).
+//! Nothing is written outside its tenant: `?account=` scoping is proven before every delete
+//! (a service user's PAT, which NetBird does not scope, deletes nothing and keeps the state)
+//! and every write (a tenant unlinked mid-run stops the run before its next write, and the
+//! report names the writes since the last good proof).
 
 mod support;
 
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
-use support::{apply, call, command, onboard, sandbox, sandbox_with, state_file, tenant_id};
+use std::time::Duration;
+use support::{apply, call, command, onboard, sandbox, state_file};
 
 const MSP_CUSTOMER: &[&str] = &[
     "playbooks/msp-customer.yaml",
@@ -67,17 +67,18 @@ fn destroy_with_a_service_users_pat_deletes_nothing_and_keeps_the_state() {
 }
 
 #[test]
-fn a_tenant_unlinked_mid_run_fails_the_run_and_names_the_writes() {
+fn a_tenant_unlinked_mid_run_stops_the_run_before_its_next_write() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sb = sandbox_with(
-        &rt,
-        onboard_sandbox::SandboxConfig {
-            rate_limit: None,
-            latency_ms: 40,
-            ..onboard_sandbox::SandboxConfig::default()
-        },
-    );
+    let sb = sandbox(&rt);
+    let msp = sb.msp_account_id();
     let dir = tempfile::tempdir().expect("tempdir");
+    // The fourth write in the tenant is done, then its answer waits while another admin
+    // unlinks the tenant: NetBird now runs `?account=<tenant>` in the MSP account.
+    let mut tenant_writes = 0;
+    let mut hold = sb.hold_when(move |e| {
+        tenant_writes += usize::from(e.method != "GET" && e.account.is_some());
+        tenant_writes == 4
+    });
     let args = [
         "playbooks/zero-trust-office.yaml",
         "--set",
@@ -87,30 +88,16 @@ fn a_tenant_unlinked_mid_run_fails_the_run_and_names_the_writes() {
         "--concurrency",
         "1",
     ];
-    let mut child = command(&sb, dir.path(), &args)
+    let child = command(&sb, dir.path(), &args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("onboard starts");
-    // Once four writes reached the tenant, unlink it, as another admin might.
-    let started = Instant::now();
-    let tid = loop {
-        let log = sb.log();
-        let tenant_writes = log
-            .iter()
-            .filter(|e| e.method != "GET" && e.account.is_some())
-            .count();
-        if tenant_writes >= 4 {
-            break tenant_id(&sb.world(), "zeta.example");
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "apply hung");
-        assert!(
-            child.try_wait().expect("status").is_none(),
-            "apply ended first"
-        );
-        // A poll interval, not a synchronisation: the condition is the request log.
-        std::thread::sleep(Duration::from_millis(5));
-    };
+    let held = rt
+        .block_on(async { tokio::time::timeout(Duration::from_secs(60), hold.reached()).await })
+        .expect("the fourth write in the tenant arrives")
+        .expect("held");
+    let tid = held.account.clone().expect("a write in the tenant");
     call(
         &rt,
         &sb,
@@ -119,21 +106,68 @@ fn a_tenant_unlinked_mid_run_fails_the_run_and_names_the_writes() {
         None,
         Some(&json!({"owner": "someone-else"})),
     );
+    let unlinked = sb.log().len();
+    hold.release();
     let out = child.wait_with_output().expect("apply ends");
     assert_eq!(out.status.code(), Some(1), "the run must fail");
+    // Nothing more was written: not in the MSP account, where NetBird now sends the tenant's
+    // requests, nor anywhere else.
+    let after: Vec<String> = sb.log()[unlinked..]
+        .iter()
+        .filter(|e| e.method != "GET")
+        .map(|e| format!("{} {} in {:?}", e.method, e.path, e.effective_account))
+        .collect();
+    assert!(after.is_empty(), "written after the unlink: {after:?}");
+    let proofs_in_msp = sb.log()[unlinked..]
+        .iter()
+        .filter(|e| e.path == "/api/accounts" && e.effective_account.as_deref() == Some(&msp))
+        .count();
+    assert_eq!(proofs_in_msp, 1, "one failed proof stops the run");
     let text = support::flat(&String::from_utf8_lossy(&out.stdout));
     assert!(
         text.contains(&format!(
-            "does not scope requests to account {tid} (they ran in account"
-        )) && text.contains("at the end of the run"),
+            "does not scope requests to account {tid} (they ran in account {msp})"
+        )),
         "{text}"
     );
-    // The report names writes made since the last good proof, and the state keeps them.
+    // The report names the write that finished after the last good proof; the state keeps
+    // every write that was made.
     let state = state_file(dir.path());
     let recorded: Vec<&String> = state["steps"].as_object().expect("steps").keys().collect();
+    assert!(!recorded.is_empty());
     assert!(
         recorded.iter().any(|a| text.contains(a.as_str())),
         "{text}\n{recorded:?}"
     );
     assert_eq!(state["tenant"]["id"], Value::from(tid));
+}
+
+#[test]
+fn every_write_in_a_tenant_follows_a_proof_sent_after_the_previous_write_ended() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut args = MSP_CUSTOMER.to_vec();
+    args.extend(["--concurrency", "1"]);
+    apply(&sb, dir.path(), &args);
+    // One at a time, each write falls due after the one before it ended: each needs its own
+    // proof, sent after that.
+    let mut last_write_end = 0;
+    let mut proven_since = false;
+    let mut writes = 0;
+    for e in sb.log().iter().filter(|e| e.account.is_some()) {
+        if e.method == "GET" && e.path == "/api/accounts" {
+            proven_since |= e.started_ms >= last_write_end;
+        } else if e.method != "GET" {
+            assert!(
+                proven_since,
+                "{} {} without a proof before it",
+                e.method, e.path
+            );
+            (proven_since, last_write_end) = (false, e.finished_ms);
+            writes += 1;
+        }
+    }
+    // 2 groups, a setup key, a network and its resource, a policy.
+    assert_eq!(writes, 6);
 }

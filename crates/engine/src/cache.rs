@@ -128,8 +128,14 @@ impl Reads {
     pub async fn prove(&self, client: &Client, id: &str, fresh: bool) -> Result<(), ProofError> {
         let scope = Scope::Account(id.to_owned());
         let ran_in = if fresh {
-            let list = client.list_accounts(&scope).await?;
-            list.into_iter().next().map(|a| a.id).unwrap_or_default()
+            let read = client.list_accounts(&scope).await?.into_iter().next();
+            let ran_in = read.as_ref().map(|a| a.id.clone()).unwrap_or_default();
+            if let Some(a) = read.filter(|a| a.id == id) {
+                // The first read of a proven account: its settings answer later lookups.
+                let slot = slot(&self.accounts, Some(id.to_owned()));
+                slot.lock().await.get_or_insert(a);
+            }
+            ran_in
         } else {
             self.account(client, &scope).await?.id
         };
@@ -242,8 +248,9 @@ async fn why_not_scoped(client: &Client) -> String {
              for service users: use a PAT of a user of the MSP account",
             user.name
         ),
-        _ => "check that the id is a tenant of this MSP account and that the PAT belongs to a \
-              user, not a service user"
+        _ => "the tenant may have been unlinked from this MSP account (see its tenant list); \
+              otherwise check that the id is a tenant of this MSP account and that the PAT \
+              belongs to a user, not a service user"
             .to_owned(),
     }
 }

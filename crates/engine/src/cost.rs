@@ -4,11 +4,18 @@
 //! reads and writes alike and for every tenant together, so calls are time. A live plan counts
 //! the calls apply will make from its own actions (the plan's reads are already spent); the
 //! least time of a set of plans is what the calls beyond the burst need at the rate.
+//!
+//! Scope proofs are estimated: the writes in a tenant wait for a proof sent after they fell
+//! due, and the instances that start together share one ([`crate::gate`]). The estimate is one
+//! proof per level of the graph that writes in the tenant (a `for_each`'s instances run one
+//! after another: one each), and one at the end of the run. Writes of one level that end at
+//! different times can make a run need more, never more than one per write and the last.
 
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use crate::model::StepScope;
 use crate::plan::{Action, Plan};
 use crate::template::UNKNOWN;
 
@@ -47,6 +54,8 @@ impl Budget {
 pub struct Cost {
     pub writes: usize,
     pub reads: usize,
+    /// Scope proofs, estimated (see the module docs).
+    pub proofs: usize,
     pub calls: usize,
     /// The least time of these calls alone, with the bucket full, in seconds.
     pub least_seconds: f64,
@@ -63,9 +72,7 @@ impl Cost {
             .as_ref()
             .is_some_and(|t| t.action == Action::Create)
         {
-            // The tenant, then the read that proves `?account=` reaches it.
             writes += 1;
-            reads += 1;
         }
         let mut collections = BTreeSet::new();
         for p in &plan.steps {
@@ -86,25 +93,15 @@ impl Cost {
             }
         }
         reads += collections.len();
-        // The proof at the end of a run that wrote in its tenant (docs/security.md).
-        let in_tenant = plan.steps.iter().any(|p| {
-            p.scope == crate::model::StepScope::Tenant
-                && matches!(
-                    p.action,
-                    Action::Create | Action::Update | Action::Replace | Action::Delete
-                )
-        });
-        if plan.tenant.is_some() && in_tenant {
-            reads += 1;
-        }
-        Cost::new(writes, reads, budget)
+        Cost::new(writes, reads, proofs(plan), budget)
     }
 
-    fn new(writes: usize, reads: usize, budget: Budget) -> Cost {
-        let calls = writes + reads;
+    fn new(writes: usize, reads: usize, proofs: usize, budget: Budget) -> Cost {
+        let calls = writes + reads + proofs;
         Cost {
             writes,
             reads,
+            proofs,
             calls,
             least_seconds: budget.least_time(calls).as_secs_f64(),
             rate_limit: budget.per_minute,
@@ -116,7 +113,8 @@ impl Cost {
     pub fn total(costs: &[Cost], budget: Budget) -> Cost {
         let writes = costs.iter().map(|c| c.writes).sum();
         let reads = costs.iter().map(|c| c.reads).sum();
-        Cost::new(writes, reads, budget)
+        let proofs = costs.iter().map(|c| c.proofs).sum();
+        Cost::new(writes, reads, proofs, budget)
     }
 
     pub fn budget(&self) -> Budget {
@@ -127,16 +125,43 @@ impl Cost {
     }
 }
 
-/// `Apply: 12 API calls (9 writes), at least 0 s at 120 calls/min, burst 1200.`
+/// The scope proofs of a plan: one per level of the graph whose instances write or read in
+/// the tenant (the most instances one step has there, as a `for_each` runs them in turn),
+/// and one at the end of a run that wrote in the tenant.
+fn proofs(plan: &Plan) -> usize {
+    let mut levels: BTreeMap<usize, BTreeMap<&str, usize>> = BTreeMap::new();
+    for p in &plan.steps {
+        let writes = matches!(
+            p.action,
+            Action::Create | Action::Update | Action::Replace | Action::Delete
+        );
+        if p.scope == StepScope::Tenant && (writes || p.lookup_at_apply) {
+            *levels
+                .entry(p.level)
+                .or_default()
+                .entry(&p.step)
+                .or_default() += 1;
+        }
+    }
+    let waves: usize = levels.values().filter_map(|s| s.values().max()).sum();
+    waves + usize::from(waves > 0 && plan.tenant.is_some())
+}
+
+/// `Apply: 12 API calls (9 writes, 3 scope proofs), at least 0 s at 120 calls/min, burst 1200.`
 pub fn line(cost: &Cost) -> String {
     let budget = cost.budget();
     let t = budget.least_time(cost.calls);
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let proofs = match cost.proofs {
+        0 => String::new(),
+        n => format!(", {n} scope proof{}", plural(n)),
+    };
     format!(
-        "Apply: {} API call{} ({} write{}), at least {} at {} calls/min, burst {}.",
+        "Apply: {} API call{} ({} write{}{proofs}), at least {} at {} calls/min, burst {}.",
         cost.calls,
-        if cost.calls == 1 { "" } else { "s" },
+        plural(cost.calls),
         cost.writes,
-        if cost.writes == 1 { "" } else { "s" },
+        plural(cost.writes),
         human(t),
         budget.per_minute,
         budget.burst

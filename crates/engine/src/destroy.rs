@@ -9,7 +9,8 @@
 
 use onboard_netbird::{ResourceKind, Scope as ApiScope};
 
-use crate::cache::{Api, ProofError};
+use crate::cache::Api;
+use crate::gate::{ScopeGate, within};
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -95,12 +96,15 @@ pub fn removal_order(playbook: &Playbook, dag: &Dag, state: &State) -> Vec<Strin
 }
 
 /// Delete `addresses` (in the given order), saving the state after each. Objects are found in
-/// their collection's list (one read per collection, through the session's cache). Before the
-/// first delete in a tenant, `?account=` scoping is proven: with a PAT NetBird does not scope
-/// (a service user's), every object would look gone and the state would be wiped while the
-/// tenant's objects stay. A failed proof stops before any delete and keeps the state.
+/// their collection's list (one read per collection, through the session's cache). Before each
+/// removal in a tenant, its read and its delete, `?account=` scoping is proven through `gate`
+/// (whose client `api` must be): with a PAT NetBird does not scope (a service user's), or a
+/// tenant unlinked meanwhile, every object would look gone and the state would be wiped while
+/// the tenant's objects stay. A failed proof stops before the next delete and keeps the state
+/// of what remains.
 pub async fn remove(
     api: &Api<'_>,
+    gate: &ScopeGate,
     state: &mut State,
     sink: &crate::store::StateSink,
     addresses: &[String],
@@ -112,14 +116,30 @@ pub async fn remove(
             continue;
         };
         let scope = scope_of(state, &record, account);
-        if let Err(error) = prove(api, &scope).await {
-            out.push(Removal {
-                address: address.clone(),
-                outcome: Outcome::Failed { error },
-            });
-            return out;
-        }
-        let outcome = remove_one(api, &scope, &record).await;
+        let outcome = match &scope {
+            ApiScope::Account(id) => {
+                let proven_first = async {
+                    match gate.pass(api.client, id).await {
+                        Ok(()) => Ok(remove_one(api, &scope, &record).await),
+                        Err(why) => Err(format!(
+                            "{why}; so nothing more was deleted, and the state of what remains \
+                             is kept"
+                        )),
+                    }
+                };
+                match within(gate.due(id), proven_first).await {
+                    Ok(outcome) => outcome,
+                    Err(error) => {
+                        out.push(Removal {
+                            address: address.clone(),
+                            outcome: Outcome::Failed { error },
+                        });
+                        return out;
+                    }
+                }
+            }
+            ApiScope::Own => remove_one(api, &scope, &record).await,
+        };
         if matches!(outcome, Outcome::Deleted | Outcome::Gone) {
             state.steps.remove(address);
             if let Err(e) = sink.save(state) {
@@ -146,21 +166,6 @@ fn scope_of(state: &State, record: &Record, account: Option<&str>) -> ApiScope {
         (Some(StepScope::Account), _) => given(),
         (_, Some(t)) => ApiScope::Account(t.id.clone()),
         (_, None) => given(),
-    }
-}
-
-/// `?account=<id>` really runs in `id` (cached: proven once per session).
-async fn prove(api: &Api<'_>, scope: &ApiScope) -> Result<(), String> {
-    let ApiScope::Account(id) = scope else {
-        return Ok(());
-    };
-    match api.reads.prove(api.client, id, false).await {
-        Ok(()) => Ok(()),
-        Err(e @ ProofError::NotScoped { .. }) => Err(format!(
-            "{e}, so nothing was deleted and the state is kept; {}",
-            e.help().unwrap_or_default()
-        )),
-        Err(e) => Err(format!("cannot prove the scoping of account {id}: {e}")),
     }
 }
 

@@ -32,6 +32,9 @@ pub enum StepError {
         ran_in: String,
         why: String,
     },
+    /// The scope gate refused to go on in a tenant (see [`crate::gate`]).
+    #[error("{0}")]
+    Unproven(String),
     #[error("the tenant is not ready")]
     NoTenant,
     /// NetBird keeps a domain unique over all accounts: another account (not a tenant of this

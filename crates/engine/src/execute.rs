@@ -4,7 +4,9 @@
 //! Output: a [`RunReport`] and a stream of [`Event`]s (the only way the executor talks to
 //! reporters and the journal). The loop never bails out: a failed step skips its dependants,
 //! independent steps go on, and the report says what happened to every step. The tenant is
-//! created or adopted first, and its scoping is proven before the first write inside it.
+//! created or adopted first. Every instance that writes or reads inside a tenant starts with
+//! a scope proof, shared by the instances that start together ([`crate::gate`]); a failed
+//! proof stops the run before its next write.
 //!
 //! The executor carries out the reviewed [`Plan`]: an instance's action and live object come
 //! from it, so nothing the plan read is read again. Bodies are rendered again with the real
@@ -20,16 +22,18 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use crate::cache::{Api, Reads};
 use crate::converge::{Target, inspect, write};
 use crate::error::StepError;
+use crate::gate::{ScopeGate, within};
 use crate::graph::NodeId;
 use crate::inputs::Inputs;
 use crate::plan::{Action, Plan, PlannedStep, instances};
 use crate::render::{Renderer, Scope, StepOutputs, truthy};
 use crate::resource::{StepType, apply_defaults};
-use crate::schedule::Scheduler;
+use crate::schedule::{Scheduler, Status};
 use crate::state::{State, TenantRecord};
 use crate::{Loaded, model::StepScope};
 
@@ -127,8 +131,11 @@ pub struct Run {
     pub run_key: String,
     /// The reviewed plan this run carries out.
     pub plan: Plan,
-    /// Every call of this run goes through it (its observer writes the run's journal).
+    /// Every call of this run goes through it (its observer writes the run's journal); its
+    /// writes inside a tenant pass `gate`.
     pub client: Client,
+    /// The scope gate `client` asks before every write inside a tenant.
+    pub gate: Arc<ScopeGate>,
     /// The session's reads: what the plan read is not read again.
     pub reads: Arc<Reads>,
     /// `--account`: the account for steps without a tenant.
@@ -152,14 +159,12 @@ struct Shared {
     state: Mutex<State>,
     results: Mutex<Vec<StepResult>>,
     tenant_id: Mutex<Option<String>>,
-    /// Accounts whose `?account=` scoping was proven; held across the proof so it runs once.
-    proven: tokio::sync::Mutex<Vec<String>>,
     /// The plan's instances by address.
     planned: BTreeMap<String, PlannedStep>,
     /// See [`RunReport::lost_secrets`].
     lost_secrets: Mutex<Vec<String>>,
-    /// Per tenant account, the addresses written there since its last proof.
-    written: Mutex<BTreeMap<String, Vec<String>>>,
+    /// Per tenant account, the addresses written there and when each write finished.
+    written: Mutex<BTreeMap<String, Vec<(Instant, String)>>>,
 }
 
 impl Run {
@@ -194,7 +199,6 @@ impl Run {
             tenant_id: Mutex::new(self.state.tenant.as_ref().map(|t| t.id.clone())),
             state: Mutex::new(self.state.clone()),
             results: Mutex::new(Vec::new()),
-            proven: tokio::sync::Mutex::new(Vec::new()),
             planned: self
                 .plan
                 .steps
@@ -209,7 +213,8 @@ impl Run {
         let mut tasks = FuturesUnordered::new();
         let (mut failed, mut skipped) = (0, 0);
         while !sched.is_finished() {
-            let stopping = this.interrupted.load(Ordering::SeqCst);
+            // Ctrl-C, or a scope proof that failed: nothing new starts.
+            let stopping = this.interrupted.load(Ordering::SeqCst) || this.gate.closed();
             while !stopping && tasks.len() < this.concurrency.max(1) {
                 let Some(i) = sched.next_ready() else { break };
                 let (node, shared) = (order[i], shared.clone());
@@ -232,6 +237,9 @@ impl Run {
                     }
                 }
             }
+        }
+        if this.gate.closed() {
+            skipped += this.not_started(&order, &sched);
         }
         let (outputs, unavailable) = this.outputs(&shared);
         let interrupted = this.interrupted.load(Ordering::SeqCst) && !sched.is_finished();
@@ -261,6 +269,21 @@ impl Run {
             lost_secrets,
             scope_lost,
         }
+    }
+
+    /// Reports the nodes a closed scope gate kept from starting; returns how many.
+    fn not_started(&self, order: &[NodeId], sched: &Scheduler) -> usize {
+        let waiting: Vec<NodeId> = (0..order.len())
+            .filter(|&i| matches!(sched.status(i), Status::Waiting | Status::Ready))
+            .map(|i| order[i])
+            .collect();
+        for &n in &waiting {
+            (self.sink)(&Event::StepSkipped {
+                address: self.node_name(n),
+                reason: "not started: a scope proof failed".to_owned(),
+            });
+        }
+        waiting.len()
     }
 
     fn node_name(&self, n: NodeId) -> String {
@@ -360,7 +383,6 @@ impl Run {
             id: tenant.id.clone(),
             action,
         });
-        self.prove(shared, &tenant.id).await?;
         let mut t = Map::new();
         t.insert("id".into(), Json::String(tenant.id.clone()));
         t.insert("name".into(), Json::String(tenant.name.clone()));
@@ -380,19 +402,17 @@ impl Run {
         self.state_sink.save(&state).map_err(StepError::State)
     }
 
-    /// Prove that `?account=<id>` really runs in `id` before anything is written there:
-    /// NetBird silently falls back to the caller's own account when it does not.
-    async fn prove(&self, shared: &Shared, id: &str) -> Result<(), StepError> {
-        let mut proven = shared.proven.lock().await;
-        if proven.iter().any(|p| p == id) {
-            return Ok(());
+    /// The scope proof before an instance reads inside a tenant (its writes pass the gate in
+    /// the API client).
+    async fn pass_gate(&self, scope: &ApiScope) -> Result<(), StepError> {
+        match scope {
+            ApiScope::Account(id) => self
+                .gate
+                .pass(&self.client, id)
+                .await
+                .map_err(StepError::Unproven),
+            ApiScope::Own => Ok(()),
         }
-        self.reads.prove(&self.client, id, false).await?;
-        (self.sink)(&Event::ScopeProven {
-            account: id.to_owned(),
-        });
-        proven.push(id.to_owned());
-        Ok(())
     }
 
     fn api_scope(&self, scope: StepScope, shared: &Shared) -> Result<ApiScope, StepError> {
@@ -412,9 +432,6 @@ impl Run {
         let pb = &self.loaded.playbook;
         let step = &pb.steps[i];
         let api_scope = self.api_scope(step.scope, shared)?;
-        if let ApiScope::Account(id) = &api_scope {
-            self.prove(shared, id).await?;
-        }
         let scope = lock(&shared.scope).clone();
         let list = match &step.for_each {
             None => vec![(None, Json::Null)],
@@ -485,14 +502,29 @@ impl Run {
                 client: &self.client,
                 reads: &self.reads,
             };
-            let found = match shared.planned.get(&address) {
-                Some(p) if !p.lookup_at_apply && p.action != Action::Deferred => {
-                    planned_inspection(p)
-                }
-                _ => inspect(&api, &target).await?,
+            let planned = shared
+                .planned
+                .get(&address)
+                .filter(|p| !p.lookup_at_apply && p.action != Action::Deferred);
+            let planned_create = planned.is_some_and(|p| p.action == Action::Create);
+            let converge = async {
+                let found = match planned {
+                    Some(p) => planned_inspection(p),
+                    None => {
+                        self.pass_gate(&api_scope).await?;
+                        inspect(&api, &target).await?
+                    }
+                };
+                let planned_create = planned_create || found.action == Action::Create;
+                Ok::<_, StepError>((planned_create, write(&api, &target, found).await?))
             };
-            let planned_create = found.action == Action::Create;
-            let (action, mut object) = write(&api, &target, found).await?;
+            // Reads and writes inside a tenant come after a proof sent once the instance
+            // started; an instance the plan found unchanged makes no call at all.
+            let unchanged = planned.is_some_and(|p| matches!(p.action, Action::NoChange));
+            let (planned_create, (action, mut object)) = match (&api_scope, unchanged) {
+                (ApiScope::Account(id), false) => within(self.gate.due(id), converge).await?,
+                _ => converge.await?,
+            };
             // Created, but the answer was lost and the object adopted: its secret is gone.
             if planned_create && action == Action::Adopt && !step.ty.spec().secrets().is_empty() {
                 lock(&shared.lost_secrets).push(address.clone());
@@ -506,7 +538,7 @@ impl Run {
                 lock(&shared.written)
                     .entry(account.clone())
                     .or_default()
-                    .push(address.clone());
+                    .push((Instant::now(), address.clone()));
             }
             self.record(shared, step, &address, action, &body, &object)?;
             match &key {

@@ -18,6 +18,7 @@ pub mod diag;
 pub mod dot;
 pub mod error;
 pub mod export;
+pub mod gate;
 pub mod graph;
 pub mod inputs;
 pub mod inventory;

@@ -24,6 +24,7 @@ use crate::cost::Budget;
 use crate::destroy::{Removal, deletable, removal_order, remove};
 use crate::diag::{Diag, Diags};
 use crate::execute::{Event, Run, RunReport, Sink};
+use crate::gate::{ScopeGate, gated};
 use crate::inputs::Inputs;
 use crate::plan::{self, Action, Plan};
 use crate::plan_live;
@@ -284,13 +285,15 @@ impl Session {
             .filter(|p| p.action == Action::Delete)
             .map(|p| p.address.clone())
             .collect();
-        let client = self.observed(&sink);
+        let gate = ScopeGate::new(self.reads.clone());
+        let client = gated(&self.observed(&sink), &gate);
         let run = Run {
             loaded: Arc::new(customer.loaded),
             inputs: customer.inputs,
             run_key: run_key.clone(),
             plan,
             client: client.clone(),
+            gate: gate.clone(),
             reads: self.reads.clone(),
             account: self.options.account.clone(),
             state,
@@ -321,7 +324,8 @@ impl Session {
             client: &client,
             reads: &self.reads,
         };
-        applied.removals = remove(&api, &mut state, &state_sink, &deletions, account).await;
+        let (order, gate) = (&deletions, &gate);
+        applied.removals = remove(&api, gate, &mut state, &state_sink, order, account).await;
         Ok(applied)
     }
 
@@ -344,13 +348,15 @@ impl Session {
                     .to_owned(),
             ));
         }
+        let gate = ScopeGate::new(self.reads.clone());
+        let client = gated(&self.client, &gate);
         let api = Api {
-            client: &self.client,
+            client: &client,
             reads: &self.reads,
         };
         let account = self.options.account.as_deref();
         let sink = held.sink(&t.playbook, &t.run_key);
-        Ok(remove(&api, &mut state, &sink, &t.order, account).await)
+        Ok(remove(&api, &gate, &mut state, &sink, &t.order, account).await)
     }
 }
 

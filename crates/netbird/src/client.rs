@@ -23,6 +23,7 @@ use crate::attempt::{Attempt, Reply, may_have_landed, send, to_reqwest};
 use crate::config::{ClientConfig, RateLimit};
 use crate::error::{ApiError, ConfigError, RetryCause};
 use crate::events::{ClientEvent, Observer};
+use crate::gate::WriteGate;
 use crate::kind::encode_segment;
 use crate::limiter::RateLimiter;
 use crate::retry::{Backoff, Decision, Method, RetryPolicy, RetryReason, decide};
@@ -39,6 +40,8 @@ pub struct Client {
     observer: Option<Observer>,
     /// Replaces the configured retry policy for this clone's calls.
     retry: Option<RetryPolicy>,
+    /// Asked before every write inside another account.
+    gate: Option<Arc<dyn WriteGate>>,
 }
 
 pub(crate) struct Inner {
@@ -106,6 +109,7 @@ impl Client {
             inner: Arc::new(inner),
             observer: None,
             retry: None,
+            gate: None,
         })
     }
 
@@ -115,7 +119,16 @@ impl Client {
         Client {
             inner: Arc::clone(&self.inner),
             observer: Some(observer),
-            retry: self.retry,
+            ..self.clone()
+        }
+    }
+
+    /// A clone that asks `gate` before every write inside another account (see
+    /// [`WriteGate`]).
+    pub fn with_write_gate(&self, gate: Arc<dyn WriteGate>) -> Client {
+        Client {
+            gate: Some(gate),
+            ..self.clone()
         }
     }
 
@@ -124,8 +137,8 @@ impl Client {
     pub fn with_retry(&self, policy: RetryPolicy) -> Client {
         Client {
             inner: Arc::clone(&self.inner),
-            observer: self.observer.clone(),
             retry: Some(policy),
+            ..self.clone()
         }
     }
 
@@ -155,6 +168,17 @@ impl Client {
     /// retried comes back as an `Ok(Reply)`; callers map it with [`Reply::json`].
     pub(crate) async fn execute(&self, call: &Call<'_>) -> Result<Reply, ApiError> {
         let url = self.url(call)?;
+        if let (Some(gate), Scope::Account(account), false) =
+            (&self.gate, call.scope, call.method == Method::Get)
+        {
+            gate.before_write(self, account)
+                .await
+                .map_err(|reason| ApiError::Refused {
+                    method: call.method,
+                    path: call.path.clone(),
+                    reason,
+                })?;
+        }
         let mut backoff = Backoff::new(self.retry_policy());
         let mut landed = false;
         let mut attempt = 0u32;

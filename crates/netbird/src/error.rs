@@ -119,6 +119,13 @@ pub enum ApiError {
         path: String,
         attempts: u32,
     },
+    /// The write gate refused the call: nothing was sent (see [`crate::WriteGate`]).
+    #[error("{method} {}: not sent: {}", esc(.path), esc(.reason))]
+    Refused {
+        method: Method,
+        path: String,
+        reason: String,
+    },
     /// The call itself was wrong (missing parent id, unsupported operation).
     #[error("{}", esc(.0))]
     Usage(String),

@@ -10,6 +10,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use crate::http::error::ApiError;
 use crate::http::faults::Faults;
+use crate::http::hold::Holds;
 use crate::http::ratelimit::RateLimiter;
 use crate::log::RequestLog;
 use crate::world::model::World;
@@ -25,6 +26,8 @@ pub struct App {
     pub limiter: RateLimiter,
     /// Fault generator.
     pub faults: Faults,
+    /// The answer a test holds, if any.
+    pub holds: Holds,
     persist: Option<Persist>,
 }
 
@@ -41,6 +44,7 @@ impl App {
             log: RequestLog::default(),
             limiter,
             faults,
+            holds: Holds::default(),
             persist,
         }
     }

@@ -39,5 +39,6 @@ mod world;
 
 pub use config::{RateLimit, SandboxConfig};
 pub use error::SandboxError;
+pub use http::hold::Hold;
 pub use log::LogEntry;
 pub use server::{Sandbox, SandboxHandle, serve_until_ctrl_c};

@@ -21,6 +21,7 @@ use crate::app::App;
 use crate::config::SandboxConfig;
 use crate::error::SandboxError;
 use crate::http::faults::Faults;
+use crate::http::hold::Hold;
 use crate::http::pipeline;
 use crate::http::ratelimit::RateLimiter;
 use crate::http::router;
@@ -208,6 +209,11 @@ impl SandboxHandle {
     /// The whole world, as `GET /__sandbox/world` answers it.
     pub fn world(&self) -> serde_json::Value {
         view::world(&self.app.lock())
+    }
+
+    /// Holds the answer to the first request that `matches` (see [`Hold`]).
+    pub fn hold_when(&self, matches: impl FnMut(&LogEntry) -> bool + Send + 'static) -> Hold {
+        self.app.holds.arm(Box::new(matches))
     }
 
     /// Every API request so far, as `GET /__sandbox/log` answers it.

@@ -5,7 +5,6 @@
 use serde_json::Value as Json;
 
 use super::{Event, Run, Shared, StepResult, lock, now};
-use crate::cache::ProofError;
 use crate::converge::Inspection;
 use crate::error::StepError;
 use crate::plan::{Action, PlannedStep};
@@ -16,27 +15,32 @@ use crate::state::{Record, fingerprint, without_secrets};
 impl Run {
     /// The end-of-run proof: every account this run wrote in still scopes `?account=` to
     /// itself (a tenant unlinked mid-run makes NetBird fall back to the MSP account silently).
-    /// A fresh read, not the cache. Returns one message per account that failed, naming the
-    /// writes made since its last good proof.
+    /// A fresh read, through the run's scope gate (an account whose gate closed is not proven
+    /// again). Returns one message per account that failed, naming the writes that finished
+    /// after its last good proof was sent: those may have landed in another account.
     pub(super) async fn prove_again(&self, shared: &Shared) -> Vec<String> {
-        let written = std::mem::take(&mut *lock(&shared.written));
+        let mut written = std::mem::take(&mut *lock(&shared.written));
+        for account in self.gate.closed_accounts() {
+            written.entry(account).or_default();
+        }
         let mut lost = Vec::new();
-        for (account, addresses) in written {
-            let message = match self.reads.prove(&self.client, &account, true).await {
-                Ok(()) => {
-                    (self.sink)(&Event::ScopeProven { account });
-                    continue;
-                }
-                Err(ProofError::Api(e)) => format!(
-                    "cannot prove at the end of the run that requests were scoped to account \
-                     {account}: {e}; check where these writes went: {}",
-                    addresses.join(", ")
-                ),
-                Err(e) => format!(
-                    "{e} at the end of the run: the tenant was unlinked or the PAT changed \
-                     meanwhile, and these writes since the last good proof may have landed \
-                     there: {}",
-                    addresses.join(", ")
+        for (account, writes) in written {
+            let Err(why) = self.gate.prove_now(&self.client, &account).await else {
+                (self.sink)(&Event::ScopeProven { account });
+                continue;
+            };
+            let since = self.gate.last_good(&account).await;
+            let suspect: Vec<&str> = writes
+                .iter()
+                .filter(|(done, _)| since.is_none_or(|s| *done >= s))
+                .map(|(_, address)| address.as_str())
+                .collect();
+            let message = match suspect.is_empty() {
+                true => format!("{why}; the run stopped before writing anything more there"),
+                false => format!(
+                    "{why}; the run stopped, and these writes, finished after the last good \
+                     proof, may have landed in another account: {}",
+                    suspect.join(", ")
                 ),
             };
             (self.sink)(&Event::ScopeLost {

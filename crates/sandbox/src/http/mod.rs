@@ -5,6 +5,7 @@ pub mod auth;
 pub mod body;
 pub mod error;
 pub mod faults;
+pub mod hold;
 pub mod pipeline;
 pub mod query;
 pub mod ratelimit;

@@ -8,8 +8,9 @@
 //! 6. The router and the handler, with the [`Ctx`] as a request extension.
 //! 7. Any error response the router made itself (405, bad path encoding) gets the error
 //!    body; every response gets an `X-Request-Id`.
-//! 8. The request is logged; a dropped one then fails the service call, which makes hyper
-//!    close the connection without writing a response.
+//! 8. The request is logged; a held one (see `hold`) waits for the test to release it; a
+//!    dropped one then fails the service call, which makes hyper close the connection
+//!    without writing a response.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -73,7 +74,7 @@ pub async fn serve(
         .headers_mut()
         .insert("x-request-id", HeaderValue::from(seq));
     let (effective_account, user_id) = who.unzip();
-    app.log.push(LogEntry {
+    let entry = LogEntry {
         seq,
         method,
         path,
@@ -85,7 +86,12 @@ pub async fn serve(
         user_agent,
         started_ms,
         finished_ms: now_ms(),
-    });
+    };
+    let held = app.holds.check(&entry);
+    app.log.push(entry);
+    if let Some(release) = held {
+        let _ = release.await;
+    }
     if fate.drop {
         Err(Dropped)
     } else {
