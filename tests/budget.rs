@@ -1,7 +1,7 @@
 //! Calls are the budget: one PAT gets 120 calls a minute on NetBird Cloud, reads and writes
 //! alike, for every tenant together. These tests count the calls of real runs in the
 //! sandbox's request log:
-//! - a new customer costs its writes + 1 (the tenant list), + 1 per collection of NetBird's
+//! - a new customer costs its writes + 2 (the tenant list, whose PAT it is), + 1 per collection of NetBird's
 //!   built-ins it references (`existing: true`, the `Default` policy, DNS settings), + its scope
 //!   proofs: one per wave of writes that start together (the writes in a tenant wait for a
 //!   proof sent after they fell due, so that a tenant unlinked mid-run stops the run: a tenant
@@ -10,7 +10,8 @@
 //! - an unchanged re-plan lists each collection it uses once, + the scope proof;
 //! - an unchanged re-apply costs no more than its re-plan: apply executes the plan and never
 //!   reads again what the plan read;
-//! - an inventory run reads the MSP account's collections once for all customers.
+//! - an inventory run reads the MSP account's collections, and whose PAT it is, once for all
+//!   customers.
 
 mod support;
 
@@ -156,6 +157,8 @@ fn a_new_msp_customer_costs_its_writes_its_proofs_and_one_builtin_list() {
         MSP_CUSTOMER,
         &[
             "GET /api/integrations/msp/tenants (msp)",
+            // Whose PAT: a service user's is refused before a tenant is created.
+            "GET /api/users/current (msp)",
             // `msp_admins`: an existing group of the MSP account.
             "GET /api/groups (msp)",
         ],
@@ -170,6 +173,7 @@ fn a_new_zero_trust_office_reads_only_the_builtins_it_references() {
         ZERO_TRUST,
         &[
             "GET /api/integrations/msp/tenants (msp)",
+            "GET /api/users/current (msp)",
             // The account settings the playbook changes come with the first scope proof.
             "GET /api/groups (msp)",
             // `all` (existing: true), the `Default` policy it disables, its DNS settings.
@@ -233,11 +237,12 @@ fn an_inventory_of_25_customers_reads_the_msp_account_once() {
     let count = |what: &str| got.iter().filter(|r| *r == what).count();
     assert_eq!(count("GET /api/integrations/msp/tenants (msp)"), 1);
     assert_eq!(count("GET /api/groups (msp)"), 1);
+    assert_eq!(count("GET /api/users/current (msp)"), 1);
     // Per customer: its scope proofs (fewer than its 6 writes in the tenant, and one at the
     // end), nothing else read.
     let proofs = count(PROOF);
     assert!((50..25 * 6).contains(&proofs), "{proofs} scope proofs");
-    assert_eq!(got.len(), 2 + proofs, "{got:?}");
+    assert_eq!(got.len(), 3 + proofs, "{got:?}");
     // The tenant, 2 groups, a setup key, a network and its resource, a policy (no admins).
     assert_eq!(writes(&log), 25 * 7);
     assert_eq!(tenant_writes(&log), 25 * 6);

@@ -24,30 +24,12 @@ fn destroy_with_a_service_users_pat_deletes_nothing_and_keeps_the_state() {
     let dir = tempfile::tempdir().expect("tempdir");
     apply(&sb, dir.path(), MSP_CUSTOMER);
     let before = state_file(dir.path());
-    // A service user of the MSP account, with a PAT of its own.
-    let user = call(
-        &rt,
-        &sb,
-        "POST",
-        "/api/users",
-        None,
-        Some(&json!({"name": "ci", "role": "admin", "auto_groups": [], "is_service_user": true})),
-    );
-    let uid = user["id"].as_str().expect("a user id");
-    let token = call(
-        &rt,
-        &sb,
-        "POST",
-        &format!("/api/users/{uid}/tokens"),
-        None,
-        Some(&json!({"name": "ci", "expires_in": 30})),
-    );
-    let pat = token["plain_token"].as_str().expect("a plain token");
+    let pat = service_user_pat(&rt, &sb);
     let from = sb.log().len();
     let mut destroy = onboard(&sb, dir.path(), &["destroy", "--yes"]);
     let out = destroy
         .args(MSP_CUSTOMER)
-        .env("NB_PAT", pat)
+        .env("NB_PAT", &pat)
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(1), "{}", support::stdout(&out));
@@ -64,6 +46,62 @@ fn destroy_with_a_service_users_pat_deletes_nothing_and_keeps_the_state() {
         .collect();
     assert!(deletes.is_empty(), "it wrote: {deletes:?}");
     assert_eq!(state_file(dir.path()), before, "the state was changed");
+}
+
+/// A service user of the MSP account and a PAT of its own.
+fn service_user_pat(rt: &tokio::runtime::Runtime, sb: &onboard_sandbox::SandboxHandle) -> String {
+    let user = call(
+        rt,
+        sb,
+        "POST",
+        "/api/users",
+        None,
+        Some(&json!({"name": "ci", "role": "admin", "auto_groups": [], "is_service_user": true})),
+    );
+    let uid = user["id"].as_str().expect("a user id");
+    let token = call(
+        rt,
+        sb,
+        "POST",
+        &format!("/api/users/{uid}/tokens"),
+        None,
+        Some(&json!({"name": "ci", "expires_in": 30})),
+    );
+    token["plain_token"]
+        .as_str()
+        .expect("a plain token")
+        .to_owned()
+}
+
+#[test]
+fn a_service_users_pat_creates_no_tenant() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pat = service_user_pat(&rt, &sb);
+    let from = sb.log().len();
+    let out = command(&sb, dir.path(), MSP_CUSTOMER)
+        .env("NB_PAT", &pat)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{}", support::stdout(&out));
+    let text = support::flat(&format!(
+        "{}{}",
+        support::stdout(&out),
+        support::stderr(&out)
+    ));
+    assert!(
+        text.contains("no tenant is created: the PAT belongs to the service user `ci`"),
+        "{text}"
+    );
+    assert!(!text.contains(&pat), "the PAT leaked");
+    let writes: Vec<_> = sb.log()[from..]
+        .iter()
+        .filter(|e| e.method != "GET")
+        .map(|e| format!("{} {}", e.method, e.path))
+        .collect();
+    assert!(writes.is_empty(), "it wrote: {writes:?}");
+    assert_eq!(sb.world()["tenants"].as_array().map(Vec::len), Some(0));
 }
 
 #[test]

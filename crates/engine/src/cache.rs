@@ -12,6 +12,7 @@
 //! resources of a new network) is empty, and an account's settings come with the account read
 //! that proves a tenant's `?account=` scoping ([`Reads::account`]).
 
+use onboard_netbird::models::User;
 use onboard_netbird::{Account, ApiError, Client, ResourceKind, Scope, TenantResponse};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
@@ -35,6 +36,7 @@ pub struct Reads {
     singletons: Mutex<BTreeMap<SingletonKey, Slot<Json>>>,
     accounts: Mutex<BTreeMap<Option<String>, Slot<Account>>>,
     tenants: Slot<Vec<TenantResponse>>,
+    caller: Slot<User>,
 }
 
 /// A client and the session's reads: what [`crate::converge`] works with.
@@ -149,6 +151,27 @@ impl Reads {
         })
     }
 
+    /// Refuses cross-tenant work with a service user's PAT before it starts (before a tenant
+    /// is created: an existing tenant's proof would fail anyway): NetBird does not honour
+    /// `?account=` for one. The PAT's user is read once a session (`GET /api/users/current`).
+    pub async fn refuse_service_user(&self, client: &Client) -> Result<(), String> {
+        let mut caller = self.caller.lock().await;
+        if caller.is_none() {
+            let user = client
+                .current_user(&Scope::Own)
+                .await
+                .map_err(|e| format!("cannot tell whose PAT this is: {e}"))?;
+            *caller = Some(user);
+        }
+        match caller.as_ref() {
+            Some(user) if user.is_service_user => Err(format!(
+                "no tenant is created: {}",
+                service_user_refusal(&user.name)
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The MSP account's tenants, listed once.
     pub async fn tenants(&self, client: &Client) -> Result<Vec<TenantResponse>, ApiError> {
         let mut tenants = self.tenants.lock().await;
@@ -243,16 +266,19 @@ impl ProofError {
 /// asked only after a failed proof): NetBird does not scope a service user's requests.
 async fn why_not_scoped(client: &Client) -> String {
     match client.current_user(&Scope::Own).await {
-        Ok(user) if user.is_service_user => format!(
-            "the PAT belongs to the service user `{}`, and NetBird does not honour `?account=` \
-             for service users: use a PAT of a user of the MSP account",
-            user.name
-        ),
+        Ok(user) if user.is_service_user => service_user_refusal(&user.name),
         _ => "the tenant may have been unlinked from this MSP account (see its tenant list); \
               otherwise check that the id is a tenant of this MSP account and that the PAT \
               belongs to a user, not a service user"
             .to_owned(),
     }
+}
+
+fn service_user_refusal(name: &str) -> String {
+    format!(
+        "the PAT belongs to the service user `{name}`, and NetBird does not honour `?account=` \
+         for service users: use a PAT of a user of the MSP account"
+    )
 }
 
 /// Kinds whose collection lives under an object of `kind` (`/api/networks/{network_id}/...`).

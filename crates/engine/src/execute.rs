@@ -348,6 +348,8 @@ impl Run {
         let (tenant, origin) = match found {
             Some(t) => (t, "adopted"),
             None => {
+                let refused = self.reads.refuse_service_user(&self.client).await;
+                refused.map_err(StepError::Unproven)?;
                 let req = CreateTenantRequest {
                     name: name.clone(),
                     domain: domain.clone(),

@@ -72,6 +72,9 @@ pub async fn live(
             );
             planner.tenant(Some(live));
             tenant = TenantAt::Live(t.id);
+        } else {
+            let refused = to.reads.refuse_service_user(to.client).await;
+            refused.map_err(|e| Diags::from(Diag::plain(e)))?;
         }
     }
     if let Some(account) = to.account {
