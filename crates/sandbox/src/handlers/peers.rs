@@ -27,32 +27,32 @@ impl Collection for Peers {
     type Update = PeerRequest;
     type View<'a> = &'a Value;
     const SPEC: Spec<Self> = Spec {
-        paths: ["/api/peers", "/api/peers/{id}"],
+        path: "/api/peers",
         what: "peer",
         codes: ["", "peer.rename", "user.peer.delete"],
-        table: |a| &a.peers,
-        table_mut: |a| &mut a.peers,
         name: |p| p.get("name").and_then(Value::as_str).unwrap_or_default(),
-        view: |_, p| p,
+        view: |_, _, p| p,
     };
-    const CREATES: bool = false;
+    const VERBS: &[Verb] = &[Verb::List, Verb::Get, Verb::Update, Verb::Delete];
 
-    fn select<'a>(a: &'a Account, ctx: &Ctx) -> Result<Vec<&'a Value>, ApiError> {
+    fn select<'a>(w: &'a World, ctx: &Ctx) -> Result<Vec<&'a Value>, ApiError> {
         let is = |p: &Value, key: &str| {
             ctx.param(key)
                 .is_none_or(|want| p.get(key).and_then(Value::as_str) == Some(want))
         };
-        Ok(a.peers
+        Ok(w.account(&ctx.account_id)?
+            .peers
             .values()
             .filter(|p| is(p, "name") && is(p, "ip"))
             .collect())
     }
     /// Sets the settable fields; only a rename is audited.
-    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
         let Req::Change(req) = req else {
             return Err(ApiError::from_status(StatusCode::METHOD_NOT_ALLOWED));
         };
         validate::non_empty("name", &req.name)?;
+        let (a, ids) = at.account(w)?;
         let id = at.id(ids);
         let mut peer = a
             .peers
@@ -60,7 +60,7 @@ impl Collection for Peers {
             .cloned()
             .ok_or_else(|| missing("peer", &id))?;
         if (Self::SPEC.name)(&peer) == req.name {
-            at.code = None;
+            at.code = Some("");
         }
         if let Value::Object(map) = &mut peer {
             let mut set = |k: &str, v: Value| map.insert(k.to_owned(), v);

@@ -62,21 +62,21 @@ impl Collection for Policies {
     type Update = PolicyRequest;
     type View<'a> = render::PolicyView<'a>;
     const SPEC: Spec<Self> = Spec {
-        paths: ["/api/policies", "/api/policies/{id}"],
+        path: "/api/policies",
         what: "policy",
         codes: ["policy.add", "policy.update", "policy.delete"],
-        table: |a| &a.policies,
-        table_mut: |a| &mut a.policies,
         name: |p| &p.name,
-        view: render::policy,
+        view: |a, _, p| render::policy(a, p),
     };
 
-    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
+        let (a, ids) = at.account(w)?;
         let req = req.body();
         validate::non_empty("name", &req.name)?;
-        if req.rules.is_empty() {
-            return Err(ApiError::invalid("policy should have at least one rule"));
-        }
+        ensure(
+            !req.rules.is_empty(),
+            "policy should have at least one rule",
+        )?;
         req.rules.iter().try_for_each(check_rule_shape)?;
         let checks = req.source_posture_checks.unwrap_or_default();
         if let Some(bad) = checks.iter().find(|c| !a.posture_checks.contains_key(*c)) {
@@ -146,18 +146,13 @@ fn check_rule_shape(r: &RuleRequest) -> Result<(), ApiError> {
     }
     let ports = r.ports.as_deref().unwrap_or_default();
     let ranges = r.port_ranges.as_deref().unwrap_or_default();
-    if (!ports.is_empty() || !ranges.is_empty())
-        && matches!(r.protocol, Protocol::All | Protocol::Icmp)
-    {
-        return Err(ApiError::invalid(
-            "invalid field ports: ports are not allowed with protocol all or icmp",
-        ));
-    }
-    if !ports.is_empty() && !ranges.is_empty() {
-        return Err(ApiError::invalid(
-            "specify either ports or port_ranges, not both",
-        ));
-    }
+    let no_ports = matches!(r.protocol, Protocol::All | Protocol::Icmp);
+    ensure(
+        !no_ports || ports.is_empty() && ranges.is_empty(),
+        "invalid field ports: ports are not allowed with protocol all or icmp",
+    )?;
+    let message = "specify either ports or port_ranges, not both";
+    ensure(ports.is_empty() || ranges.is_empty(), message)?;
     for port in ports {
         let n: i64 = port
             .parse()
