@@ -213,18 +213,56 @@ pub fn unique<C: Collection>(w: &World, at: &At, name: &str, noun: &str) -> Resu
     ensure(!taken, format!("{noun} with name {name} already exists"))
 }
 
-/// The path parameters, in order (none on a top-level collection path).
-#[derive(Debug)]
-pub struct Ids(Vec<String>);
+/// What every handler here takes: the shared state, the caller and the path parameters, in
+/// order (none on a top-level collection path).
+pub struct Call {
+    app: Arc<App>,
+    ctx: Arc<Ctx>,
+    ids: Vec<String>,
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for Ids {
+impl FromRequestParts<Arc<App>> for Call {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Ids, ApiError> {
-        match RawPathParams::from_request_parts(parts, state).await {
-            Ok(params) => Ok(Ids(params.iter().map(|(_, v)| v.to_owned()).collect())),
-            Err(RawPathParamsRejection::MissingPathParams(_)) => Ok(Ids(Vec::new())),
-            Err(_) => Err(ApiError::bad_request("invalid path parameter")),
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Call, ApiError> {
+        let ids = match RawPathParams::from_request_parts(parts, app).await {
+            Ok(params) => params.iter().map(|(_, v)| v.to_owned()).collect(),
+            Err(RawPathParamsRejection::MissingPathParams(_)) => Vec::new(),
+            Err(_) => return Err(ApiError::bad_request("invalid path parameter")),
+        };
+        let ctx = parts.extensions.get::<Arc<Ctx>>().cloned();
+        let ctx = ctx.ok_or_else(|| ApiError::internal("no caller"))?;
+        Ok(Call {
+            app: app.clone(),
+            ctx,
+            ids,
+        })
+    }
+}
+
+impl Call {
+    /// The item id: the last path parameter.
+    fn id(&self) -> &str {
+        self.ids.last().map(String::as_str).unwrap_or_default()
+    }
+
+    /// Where a write goes: the owner and the id from the path (a create has no id).
+    fn at(&self, new: bool) -> At<'_> {
+        let (id, rest) = self.ids.split_last().unzip();
+        let owner = if new {
+            self.ids.last()
+        } else {
+            rest.and_then(<[_]>::last)
+        };
+        let (owner, id) = (owner.map(String::as_str), id.filter(|_| !new).cloned());
+        let (code, events, once) = (None, Vec::new(), None);
+        At {
+            ctx: &self.ctx,
+            owner,
+            id,
+            code,
+            events,
+            once,
         }
     }
 }
@@ -232,42 +270,27 @@ impl<S: Send + Sync> FromRequestParts<S> for Ids {
 /// The routes of `C`: list and create on the collection path; get, update and delete on the
 /// item path; its actions below the item path.
 pub fn routes<C: Collection>() -> axum::Router<Arc<App>> {
-    let on = |verb| C::VERBS.contains(&verb);
     let (mut all, mut one) = (MethodRouter::new(), MethodRouter::new());
-    if on(Verb::List) {
-        all = all.get(list_items::<C>);
-    }
-    if on(Verb::Create) {
-        all = all.post(write::<C, true>);
-    }
-    if on(Verb::Get) {
-        one = one.get(read::<C>);
-    }
-    if on(Verb::Update) {
-        one = one.put(write::<C, false>);
-    }
-    if on(Verb::Delete) {
-        one = one.delete(delete::<C>);
+    for verb in C::VERBS {
+        match verb {
+            Verb::List => all = all.get(list_items::<C>),
+            Verb::Create => all = all.post(write::<C, true>),
+            Verb::Get => one = one.get(read::<C>),
+            Verb::Update => one = one.put(write::<C, false>),
+            Verb::Delete => one = one.delete(delete::<C>),
+        }
     }
     let path = C::SPEC.path;
-    let item = format!(
-        "{path}/{}",
-        if path.contains('{') { "{item}" } else { "{id}" }
-    );
+    let param = if path.contains('{') { "item" } else { "id" };
+    let item = format!("{path}/{{{param}}}");
     let mut router = axum::Router::new().route(path, all).route(&item, one);
     for (name, action) in C::ACTIONS {
-        router = router.route(&format!("{item}/{name}"), post(act(*action)));
+        let act = move |c: Call, body: Bytes| async move {
+            c.app.write(|w| action(w, &c.ctx, c.id(), &body)).await
+        };
+        router = router.route(&format!("{item}/{name}"), post(act));
     }
     router
-}
-
-fn act(action: Action) -> MethodRouter<Arc<App>> {
-    post(
-        move |State(app): AppState, Extension(ctx): Caller, Ids(ids): Ids, body: Bytes| {
-            let id = ids.last().cloned().unwrap_or_default();
-            async move { app.write(|w| action(w, &ctx, &id, &body)).await }
-        },
-    )
 }
 
 /// Checks the owner in `ids` (all of them: a collection path has no item id).
@@ -284,144 +307,96 @@ fn owner<'a, C: Collection>(
 }
 
 /// The item the path names (its owner checked), or 404.
-fn item<'a, C: Collection>(
-    w: &'a World,
-    ctx: &Ctx,
-    ids: &[String],
-) -> Result<&'a C::Item, ApiError> {
-    let Some((id, rest)) = ids.split_last() else {
-        return Err(ApiError::not_found("not found"));
-    };
+fn item<'a, C: Collection>(w: &'a World, c: &Call) -> Result<&'a C::Item, ApiError> {
+    let (ctx, rest) = (&c.ctx, c.ids.split_last().map_or(&[][..], |(_, r)| r));
     let owner = owner::<C>(w, ctx, rest)?;
     C::Item::table(w, &ctx.account_id)?
-        .get(id)
+        .get(c.id())
         .filter(|i| owner.is_none() || C::owner_of(i) == owner)
-        .ok_or_else(|| missing(C::SPEC.what, id))
+        .ok_or_else(|| missing(C::SPEC.what, c.id()))
 }
 
-async fn list_items<C: Collection>(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Ids(ids): Ids,
-) -> ApiResult {
-    app.read(|w| {
-        let a = w.account(&ctx.account_id)?;
-        let owner = owner::<C>(w, &ctx, &ids)?;
-        let items = C::select(w, &ctx)?.into_iter();
-        list(
-            items.filter(|i| owner.is_none() || C::owner_of(i) == owner),
-            |i| (C::SPEC.view)(a, &ctx, i),
-        )
+async fn list_items<C: Collection>(c: Call) -> ApiResult {
+    c.app.read(|w| {
+        let a = w.account(&c.ctx.account_id)?;
+        let owner = owner::<C>(w, &c.ctx, &c.ids)?;
+        let items = C::select(w, &c.ctx)?.into_iter();
+        let items = items.filter(|i| owner.is_none() || C::owner_of(i) == owner);
+        list(items, |i| (C::SPEC.view)(a, &c.ctx, i))
     })
 }
 
-async fn read<C: Collection>(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Ids(ids): Ids,
-) -> ApiResult {
-    app.read(|w| {
-        json(&(C::SPEC.view)(
-            w.account(&ctx.account_id)?,
-            &ctx,
-            item::<C>(w, &ctx, &ids)?,
-        ))
+async fn read<C: Collection>(c: Call) -> ApiResult {
+    c.app.read(|w| {
+        let (a, item) = (w.account(&c.ctx.account_id)?, item::<C>(w, &c)?);
+        json(&(C::SPEC.view)(a, &c.ctx, item))
     })
 }
 
 /// `POST` (`NEW`) or `PUT`: builds, stores and audits the object and answers its view.
-async fn write<C: Collection, const NEW: bool>(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Ids(ids): Ids,
-    body: Bytes,
-) -> ApiResult {
+async fn write<C: Collection, const NEW: bool>(c: Call, body: Bytes) -> ApiResult {
     let (req, verb) = match NEW {
         true => (Req::New(parse(&body)?), Verb::Create),
         false => (Req::Change(parse(&body)?), Verb::Update),
     };
-    app.write(|w| {
-        let (last, rest) = ids.split_last().unzip();
-        let mut at = At {
-            ctx: &ctx,
-            owner: if NEW {
-                ids.last()
-            } else {
-                rest.and_then(<[_]>::last)
+    let account = &c.ctx.account_id;
+    c.app
+        .write(|w| {
+            let mut at = c.at(NEW);
+            C::check(w, &at, Some(&req))?;
+            match NEW {
+                true => owner::<C>(w, &c.ctx, &c.ids).map(|_| ())?,
+                false => item::<C>(w, &c).map(|_| ())?,
             }
-            .map(String::as_str),
-            id: last.filter(|_| !NEW).cloned(),
-            code: None,
-            events: Vec::new(),
-            once: None,
-        };
-        C::check(w, &at, Some(&req))?;
-        match NEW {
-            true => owner::<C>(w, &ctx, &ids).map(|_| ())?,
-            false => item::<C>(w, &ctx, &ids).map(|_| ())?,
-        }
-        let built = C::build(w, &mut at, req)?;
-        let id = at.id(&mut w.ids);
-        C::store(w, &ctx.account_id, id.clone(), built)?;
-        let stored = C::Item::table(w, &ctx.account_id)?
-            .get(&id)
-            .ok_or_else(|| ApiError::internal(format!("{} {id} was not stored", C::SPEC.what)))?;
-        let code = at.code.unwrap_or_else(|| C::code(stored, verb));
-        let (meta, target) = (C::meta(stored, verb), C::target(&id, stored).to_owned());
-        let a = w.account(&ctx.account_id)?;
-        let view = match &at.once {
-            Some(secret) => json(&C::view_once(a, &ctx, stored, secret))?,
-            None => json(&(C::SPEC.view)(a, &ctx, stored))?,
-        };
-        let (a, _) = w.account_mut(&ctx.account_id)?;
-        audit(a, &ctx, code, &target, &meta);
-        for (code, target) in &at.events {
-            audit(a, &ctx, code, target, &[]);
-        }
-        Ok(view)
-    })
-    .await
+            let built = C::build(w, &mut at, req)?;
+            let id = at.id(&mut w.ids);
+            C::store(w, account, id.clone(), built)?;
+            let stored = C::Item::table(w, account)?.get(&id);
+            let stored =
+                stored.ok_or_else(|| ApiError::internal(format!("{id} was not stored")))?;
+            let code = at.code.unwrap_or_else(|| C::code(stored, verb));
+            let (meta, target) = (C::meta(stored, verb), C::target(&id, stored).to_owned());
+            let a = w.account(account)?;
+            let view = match &at.once {
+                Some(secret) => json(&C::view_once(a, &c.ctx, stored, secret))?,
+                None => json(&(C::SPEC.view)(a, &c.ctx, stored))?,
+            };
+            let events = [(code.to_owned(), target)].into_iter().chain(at.events);
+            audit(w.account_mut(account)?.0, &c.ctx, events, &meta);
+            Ok(view)
+        })
+        .await
 }
 
-/// Records an event, unless `code` is empty.
-fn audit(a: &mut Account, ctx: &Ctx, code: &str, id: &str, meta: &[(&'static str, String)]) {
+/// Records events `(code, target)`, the first with `meta`, skipping empty codes.
+fn audit(
+    a: &mut Account,
+    ctx: &Ctx,
+    events: impl IntoIterator<Item = (String, String)>,
+    meta: &[(&str, String)],
+) {
     let meta: Vec<(&str, &str)> = meta.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    if !code.is_empty() {
-        a.audit(&ctx.user, code, id, &meta);
+    for (i, (code, target)) in events.into_iter().enumerate() {
+        if !code.is_empty() {
+            a.audit(&ctx.user, &code, &target, if i == 0 { &meta } else { &[] });
+        }
     }
 }
 
-async fn delete<C: Collection>(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Ids(ids): Ids,
-) -> ApiResult {
-    app.write(|w| {
-        let id = ids.last().map(String::as_str).unwrap_or_default();
-        let at = At {
-            ctx: &ctx,
-            owner: None,
-            id: Some(id.to_owned()),
-            code: None,
-            events: Vec::new(),
-            once: None,
-        };
-        C::check(w, &at, None)?;
-        let found = item::<C>(w, &ctx, &ids)?;
-        C::deletable(w, w.account(&ctx.account_id)?, found)?;
-        let (meta, code) = (C::meta(found, Verb::Delete), C::code(found, Verb::Delete));
-        let target = C::target(id, found).to_owned();
-        C::remove(w, &ctx.account_id, id)?;
-        audit(
-            w.account_mut(&ctx.account_id)?.0,
-            &ctx,
-            code,
-            &target,
-            &meta,
-        );
-        empty()
-    })
-    .await
+async fn delete<C: Collection>(c: Call) -> ApiResult {
+    c.app
+        .write(|w| {
+            C::check(w, &c.at(false), None)?;
+            let found = item::<C>(w, &c)?;
+            C::deletable(w, w.account(&c.ctx.account_id)?, found)?;
+            let (meta, code) = (C::meta(found, Verb::Delete), C::code(found, Verb::Delete));
+            let target = C::target(c.id(), found).to_owned();
+            C::remove(w, &c.ctx.account_id, c.id())?;
+            let a = w.account_mut(&c.ctx.account_id)?.0;
+            audit(a, &c.ctx, [(code.to_owned(), target)], &meta);
+            empty()
+        })
+        .await
 }
 
 /// An object each account has one of. See the module docs.
@@ -453,9 +428,9 @@ pub fn settings<S: Settings>() -> axum::Router<Arc<App>> {
         .route(write, put(put_settings::<S>))
 }
 
-async fn get_settings<S: Settings>(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
-    app.read(|w| {
-        let view = S::view(w.account(&ctx.account_id)?);
+async fn get_settings<S: Settings>(c: Call) -> ApiResult {
+    c.app.read(|w| {
+        let view = S::view(w.account(&c.ctx.account_id)?);
         if S::LISTED {
             json(&[view])
         } else {
@@ -464,19 +439,14 @@ async fn get_settings<S: Settings>(State(app): AppState, Extension(ctx): Caller)
     })
 }
 
-async fn put_settings<S: Settings>(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Ids(ids): Ids,
-    body: Bytes,
-) -> ApiResult {
+async fn put_settings<S: Settings>(c: Call, body: Bytes) -> ApiResult {
     let req = parse(&body)?;
-    app.write(|w| {
-        let (a, _) = w.account_mut(&ctx.account_id)?;
-        for (code, target) in S::apply(a, &ctx, ids.last().map(String::as_str), req)? {
-            audit(a, &ctx, &code, &target, &[]);
-        }
-        json(&S::view(a))
-    })
-    .await
+    c.app
+        .write(|w| {
+            let (a, _) = w.account_mut(&c.ctx.account_id)?;
+            let events = S::apply(a, &c.ctx, c.ids.last().map(String::as_str), req)?;
+            audit(a, &c.ctx, events, &[]);
+            json(&S::view(a))
+        })
+        .await
 }
