@@ -10,7 +10,6 @@ use crate::world::settings::{AccountSettings, Onboarding};
 #[derive(Debug, Deserialize)]
 pub struct AccountRequest {
     settings: AccountSettings,
-    #[serde(default)]
     onboarding: Option<Onboarding>,
 }
 

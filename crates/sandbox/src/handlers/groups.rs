@@ -12,9 +12,7 @@ use crate::world::resources::{Group, ResourceRef};
 #[derive(Debug, Deserialize)]
 pub struct GroupRequest {
     name: String,
-    #[serde(default)]
     peers: Option<Vec<String>>,
-    #[serde(default)]
     resources: Option<Vec<ResourceRef>>,
 }
 

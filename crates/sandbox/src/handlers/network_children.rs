@@ -17,7 +17,6 @@ use crate::world::resources::{ResourceKind, ResourceRef};
 #[derive(Debug, Deserialize)]
 pub struct ResourceRequest {
     name: String,
-    #[serde(default)]
     description: Option<String>,
     address: String,
     enabled: bool,

@@ -7,14 +7,14 @@ use axum::http::StatusCode;
 
 use super::prelude::*;
 
-/// `PeerRequest`.
-#[derive(Debug, Deserialize)]
+/// `PeerRequest`: its fields are set on the peer as given.
+#[derive(Debug, Deserialize, serde::Serialize)]
 pub struct PeerRequest {
     name: String,
     ssh_enabled: bool,
     login_expiration_enabled: bool,
     inactivity_expiration_enabled: bool,
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     approval_required: Option<bool>,
 }
 
@@ -62,19 +62,8 @@ impl Collection for Peers {
         if (Self::SPEC.name)(&peer) == req.name {
             at.code = Some("");
         }
-        if let Value::Object(map) = &mut peer {
-            let mut set = |k: &str, v: Value| map.insert(k.to_owned(), v);
-            set("name", Value::from(req.name));
-            set("ssh_enabled", Value::from(req.ssh_enabled));
-            set(
-                "login_expiration_enabled",
-                req.login_expiration_enabled.into(),
-            );
-            let inactivity = req.inactivity_expiration_enabled;
-            set("inactivity_expiration_enabled", inactivity.into());
-            if let Some(approval) = req.approval_required {
-                set("approval_required", Value::from(approval));
-            }
+        if let (Value::Object(map), Value::Object(set)) = (&mut peer, render::value(&req)) {
+            map.extend(set);
         }
         Ok(peer)
     }

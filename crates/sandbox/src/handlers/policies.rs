@@ -17,10 +17,8 @@ use crate::world::resources::{Action, Policy, PolicyRule, PortRange, Protocol, R
 #[derive(Debug, Deserialize)]
 pub struct PolicyRequest {
     name: String,
-    #[serde(default)]
     description: Option<String>,
     enabled: bool,
-    #[serde(default)]
     source_posture_checks: Option<Vec<String>>,
     rules: Vec<RuleRequest>,
 }
@@ -28,28 +26,21 @@ pub struct PolicyRequest {
 /// `PolicyRuleUpdate`.
 #[derive(Debug, Deserialize)]
 pub struct RuleRequest {
-    #[serde(default)]
     id: Option<String>,
     name: String,
-    #[serde(default)]
     description: Option<String>,
     enabled: bool,
     action: Action,
     bidirectional: bool,
     protocol: Protocol,
-    #[serde(default)]
     ports: Option<Vec<String>>,
-    #[serde(default)]
     port_ranges: Option<Vec<PortRange>>,
-    #[serde(default)]
     authorized_groups: Option<IndexMap<String, Vec<String>>>,
-    #[serde(default)]
     sources: Option<Vec<String>>,
-    #[serde(default)]
     destinations: Option<Vec<String>>,
-    #[serde(default, rename = "sourceResource")]
+    #[serde(rename = "sourceResource")]
     source_resource: Option<ResourceRef>,
-    #[serde(default, rename = "destinationResource")]
+    #[serde(rename = "destinationResource")]
     destination_resource: Option<ResourceRef>,
 }
 

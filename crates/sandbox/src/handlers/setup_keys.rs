@@ -17,15 +17,10 @@ pub struct CreateSetupKeyRequest {
     name: String,
     #[serde(rename = "type")]
     kind: SetupKeyType,
-    #[serde(default)]
     expires_in: Option<i64>,
-    #[serde(default)]
     auto_groups: Option<Vec<String>>,
-    #[serde(default)]
     usage_limit: Option<i64>,
-    #[serde(default)]
     ephemeral: Option<bool>,
-    #[serde(default)]
     allow_extra_dns_labels: Option<bool>,
 }
 

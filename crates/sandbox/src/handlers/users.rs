@@ -11,9 +11,7 @@ use crate::world::time::Ts;
 /// `UserCreateRequest`.
 #[derive(Debug, Deserialize)]
 pub struct UserCreateRequest {
-    #[serde(default)]
     email: Option<String>,
-    #[serde(default)]
     name: Option<String>,
     role: String,
     auto_groups: Vec<String>,
@@ -25,7 +23,6 @@ pub struct UserCreateRequest {
 #[derive(Debug, Deserialize)]
 pub struct UserRequest {
     role: String,
-    #[serde(default)]
     auto_groups: Option<Vec<String>>,
     is_blocked: bool,
 }
@@ -112,27 +109,19 @@ impl Collection for Users {
             .get(&id)
             .cloned()
             .ok_or_else(|| missing("user", &id))?;
-        let auto_groups = req.auto_groups.unwrap_or_default();
-        let mut codes = Vec::new();
-        if u.role != req.role {
-            codes.push("user.role.update");
-        }
-        if u.is_blocked != req.is_blocked {
-            codes.push(if req.is_blocked {
-                "user.block"
-            } else {
-                "user.unblock"
-            });
-        }
-        if auto_groups.iter().any(|g| !u.auto_groups.contains(g)) {
-            codes.push("user.group.add");
-        }
-        if u.auto_groups.iter().any(|g| !auto_groups.contains(g)) {
-            codes.push("user.group.delete");
-        }
-        at.events = codes
-            .into_iter()
-            .map(|c| (c.to_owned(), id.clone()))
+        let groups = req.auto_groups.unwrap_or_default();
+        let added = groups.iter().any(|g| !u.auto_groups.contains(g));
+        let removed = u.auto_groups.iter().any(|g| !groups.contains(g));
+        let changes = [
+            (u.role != req.role, "user.role.update"),
+            (!u.is_blocked && req.is_blocked, "user.block"),
+            (u.is_blocked && !req.is_blocked, "user.unblock"),
+            (added, "user.group.add"),
+            (removed, "user.group.delete"),
+        ];
+        let changed = changes.into_iter().filter(|(changed, _)| *changed);
+        at.events = changed
+            .map(|(_, code)| (code.to_owned(), id.clone()))
             .collect();
         u.status = match (req.is_blocked, u.status.as_str()) {
             (true, _) => "blocked",
@@ -141,7 +130,7 @@ impl Collection for Users {
         }
         .to_owned();
         u.role = req.role;
-        u.auto_groups = auto_groups;
+        u.auto_groups = groups;
         u.is_blocked = req.is_blocked;
         Ok(u)
     }
@@ -172,25 +161,21 @@ fn invite(a: &Account, ids: &mut IdGen, at: &mut At, req: UserCreateRequest) -> 
             "user with email {email} already exists"
         )));
     }
+    let service = req.is_service_user;
     let user = User {
         id: at.id(ids),
         name: req.name.unwrap_or_else(|| email.clone()),
         email,
         role: req.role,
-        status: if req.is_service_user {
-            "active"
-        } else {
-            "invited"
-        }
-        .to_owned(),
+        status: if service { "active" } else { "invited" }.to_owned(),
         auto_groups: req.auto_groups,
-        is_service_user: req.is_service_user,
+        is_service_user: service,
         is_blocked: false,
         pending_approval: false,
         issued: "api".to_owned(),
         last_login: Ts::zero(),
     };
-    at.once = (!user.is_service_user).then(|| ids.alnum(20));
+    at.once = (!service).then(|| ids.alnum(20));
     Ok(user)
 }
 
