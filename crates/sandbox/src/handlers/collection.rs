@@ -213,6 +213,16 @@ pub fn unique<C: Collection>(w: &World, at: &At, name: &str, noun: &str) -> Resu
     ensure(!taken, format!("{noun} with name {name} already exists"))
 }
 
+/// A copy of the object an update changes, or 404.
+pub fn stored<C: Collection>(w: &World, at: &At) -> Built<C>
+where
+    C::Item: Clone,
+{
+    let id = at.current().unwrap_or_default();
+    let found = C::Item::table(w, &at.ctx.account_id)?.get(id).cloned();
+    found.ok_or_else(|| missing(C::SPEC.what, id))
+}
+
 /// What every handler here takes: the shared state, the caller and the path parameters, in
 /// order (none on a top-level collection path).
 pub struct Call {

@@ -52,13 +52,7 @@ impl Collection for Peers {
             return Err(ApiError::from_status(StatusCode::METHOD_NOT_ALLOWED));
         };
         validate::non_empty("name", &req.name)?;
-        let (a, ids) = at.account(w)?;
-        let id = at.id(ids);
-        let mut peer = a
-            .peers
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| missing("peer", &id))?;
+        let mut peer = stored::<Self>(w, at)?;
         if (Self::SPEC.name)(&peer) == req.name {
             at.code = Some("");
         }

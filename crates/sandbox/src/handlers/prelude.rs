@@ -10,7 +10,7 @@ pub use serde::Deserialize;
 pub use serde_json::Value;
 
 pub use super::collection::{
-    At, Built, Collection, Events, Req, Request, Settings, Spec, Verb, unique,
+    At, Built, Collection, Events, Req, Request, Settings, Spec, Verb, stored, unique,
 };
 pub use crate::world::ids::IdGen;
 

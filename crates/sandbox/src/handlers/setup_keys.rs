@@ -60,16 +60,12 @@ impl Collection for SetupKeys {
         vec![("name", k.name.clone()), ("type", kind.to_owned())]
     }
     fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let (a, ids) = at.account(w)?;
         let req = match req {
-            Req::New(req) => return create(a, ids, at, req),
+            Req::New(req) => return create(w, at, req),
             Req::Change(req) => req,
         };
-        let mut k = a
-            .setup_keys
-            .get(&at.id(ids))
-            .cloned()
-            .ok_or_else(|| missing("setup key", at.current().unwrap_or_default()))?;
+        let mut k = stored::<Self>(w, at)?;
+        let a = w.account(&at.ctx.account_id)?;
         ensure(
             !k.revoked || req.revoked,
             "can't un-revoke a revoked setup key",
@@ -85,12 +81,8 @@ impl Collection for SetupKeys {
     }
 }
 
-fn create(
-    a: &Account,
-    ids: &mut IdGen,
-    at: &mut At,
-    req: CreateSetupKeyRequest,
-) -> Built<SetupKeys> {
+fn create(w: &mut World, at: &mut At, req: CreateSetupKeyRequest) -> Built<SetupKeys> {
+    let (a, ids) = at.account(w)?;
     validate::non_empty("name", &req.name)?;
     let expires_in = req.expires_in.unwrap_or(0);
     if expires_in != 0 {

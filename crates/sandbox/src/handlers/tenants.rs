@@ -93,13 +93,11 @@ impl Collection for Tenants {
             Req::New(req) => return create(w, at, req),
             Req::Change(req) => req,
         };
-        let id = at.current().unwrap_or_default();
-        let t = w.tenants.get(id).ok_or_else(|| missing("tenant", id))?;
         Ok(Tenant {
             name: req.name,
             groups: req.groups,
             updated_at: Ts::now(),
-            ..t.clone()
+            ..stored::<Self>(w, at)?
         })
     }
     /// Removes the tenant account with everything in it.

@@ -98,17 +98,12 @@ impl Collection for Users {
         }
     }
     fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let (a, ids) = at.account(w)?;
         let req = match req {
-            Req::New(req) => return invite(a, ids, at, req),
+            Req::New(req) => return invite(w, at, req),
             Req::Change(req) => req,
         };
-        let id = at.id(ids);
-        let mut u = a
-            .users
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| missing("user", &id))?;
+        let mut u = stored::<Self>(w, at)?;
+        let id = u.id.clone();
         let groups = req.auto_groups.unwrap_or_default();
         let added = groups.iter().any(|g| !u.auto_groups.contains(g));
         let removed = u.auto_groups.iter().any(|g| !groups.contains(g));
@@ -149,7 +144,8 @@ impl Collection for Users {
 }
 
 /// Invites a regular user (the answer shows the password once) or creates a service user.
-fn invite(a: &Account, ids: &mut IdGen, at: &mut At, req: UserCreateRequest) -> Built<Users> {
+fn invite(w: &mut World, at: &mut At, req: UserCreateRequest) -> Built<Users> {
+    let (a, ids) = at.account(w)?;
     a.check_groups(&req.auto_groups)?;
     let email = req.email.unwrap_or_default();
     let taken = !email.is_empty()
