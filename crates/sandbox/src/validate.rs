@@ -1,6 +1,6 @@
 //! Checks shared by several handlers, beyond what the typed request bodies enforce: empty
 //! names, numeric ranges, CIDRs, domains, the address type of a network resource, and user
-//! roles. Every failure is a 422 naming the field.
+//! roles. Every failure is a 422 naming the field (or saying what is wrong, for `ensure`).
 
 use std::net::IpAddr;
 
@@ -17,45 +17,39 @@ pub const ROLES: [&str; 6] = [
     "network_admin",
 ];
 
+/// 422 `message` unless `ok`.
+pub fn ensure(ok: bool, message: impl Into<String>) -> Result<(), ApiError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(message))
+    }
+}
+
 /// 422 when `value` is empty or blank.
 pub fn non_empty(field: &str, value: &str) -> Result<(), ApiError> {
-    if value.trim().is_empty() {
-        Err(ApiError::invalid(format!("{field} should not be empty")))
-    } else {
-        Ok(())
-    }
+    ensure(
+        !value.trim().is_empty(),
+        format!("{field} should not be empty"),
+    )
 }
 
 /// 422 unless `lo <= value <= hi`.
 pub fn in_range(field: &str, value: i64, lo: i64, hi: i64) -> Result<(), ApiError> {
-    if (lo..=hi).contains(&value) {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(format!(
-            "invalid field {field}: must be between {lo} and {hi}"
-        )))
-    }
+    let message = format!("invalid field {field}: must be between {lo} and {hi}");
+    ensure((lo..=hi).contains(&value), message)
 }
 
 /// 422 unless the length of `value` (in characters) is within `lo..=hi`.
 pub fn length(field: &str, value: &str, lo: usize, hi: usize) -> Result<(), ApiError> {
     let len = value.chars().count();
-    if (lo..=hi).contains(&len) {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(format!(
-            "invalid field {field}: length must be between {lo} and {hi}"
-        )))
-    }
+    let message = format!("invalid field {field}: length must be between {lo} and {hi}");
+    ensure((lo..=hi).contains(&len), message)
 }
 
 /// 422 unless `role` is one of [`ROLES`].
 pub fn role(role: &str) -> Result<(), ApiError> {
-    if ROLES.contains(&role) {
-        Ok(())
-    } else {
-        Err(ApiError::invalid("unknown user role"))
-    }
+    ensure(ROLES.contains(&role), "unknown user role")
 }
 
 /// An address and a prefix length, e.g. `10.0.0.0/8`.

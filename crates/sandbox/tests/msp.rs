@@ -334,3 +334,42 @@ async fn tokens_live_under_their_user() {
     assert_eq!(created["target_id"], json!(svc));
     assert_eq!(created["meta"]["name"], "ci");
 }
+
+/// Users and tenants go through the generic collection, which keeps the order in which their
+/// endpoints always checked a request with several faults, and the methods they answer.
+#[tokio::test]
+async fn users_and_tenants_check_in_their_order() {
+    let api = Api::start().await;
+    let me = api.get("/api/users/current").await.id();
+    let body = |role: &str| json!({"role": role, "auto_groups": ["nope"], "is_blocked": true});
+    // The body first (a bad role is 422), then its groups (404), then the user.
+    assert_error(&api.put("/api/users/nope", body("boss")).await, 422, "role");
+    let unknown_group = api.put("/api/users/nope", body("admin")).await;
+    assert_error(&unknown_group, 404, "group not found: nope");
+    let no_groups = json!({"role": "admin", "is_blocked": false});
+    let absent = api.put(&format!("/api/users/{me}"), no_groups).await;
+    assert_error(&absent, 400, "auto_groups field can't be absent");
+    let block_me = json!({"role": "owner", "auto_groups": [], "is_blocked": true});
+    let blocked = api.put(&format!("/api/users/{me}"), block_me).await;
+    assert_error(&blocked, 422, "self blocking");
+    assert_error(
+        &api.delete(&format!("/api/users/{me}")).await,
+        422,
+        "self deletion",
+    );
+    assert_error(&api.get(&format!("/api/users/{me}")).await, 405, "");
+    // A tenant update: the name (422) before the unknown tenant (404).
+    let tenants = "/api/integrations/msp/tenants";
+    let nameless = json!({"name": "", "groups": []});
+    let update = api.put(&format!("{tenants}/nope"), nameless).await;
+    assert_error(&update, 422, "name should not be empty");
+    let named = json!({"name": "B", "groups": []});
+    let update = api.put(&format!("{tenants}/nope"), named).await;
+    assert_error(&update, 404, "tenant not found: nope");
+    let tid = api.tenant("acme.com").await;
+    assert_error(&api.get(&format!("{tenants}/{tid}")).await, 405, "");
+    let subscription = api
+        .post(&format!("{tenants}/{tid}/subscription"), json!({}))
+        .await;
+    assert_error(&subscription, 422, "");
+}

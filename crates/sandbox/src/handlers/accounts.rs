@@ -10,55 +10,39 @@ use crate::world::settings::{AccountSettings, Onboarding};
 #[derive(Debug, Deserialize)]
 pub struct AccountRequest {
     settings: AccountSettings,
-    #[serde(default)]
     onboarding: Option<Onboarding>,
 }
 
-/// `GET /api/accounts`.
-pub async fn list_accounts(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
-    app.read(|w| json(&[render::account(w.account(&ctx.account_id)?)]))
-}
+/// `/api/accounts`: the account the request runs in.
+pub struct Accounts;
 
-/// `PUT /api/accounts/{id}`.
-pub async fn update_account(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult {
-    let req: AccountRequest = parse(&body)?;
-    check(&req.settings)?;
-    if id != ctx.account_id {
-        return Err(ApiError::forbidden(
-            "user is not allowed to update this account",
-        ));
+impl Settings for Accounts {
+    type Body = AccountRequest;
+    type View<'a> = render::AccountView<'a>;
+    const PATHS: [&'static str; 2] = ["/api/accounts", "/api/accounts/{id}"];
+    const LISTED: bool = true;
+
+    fn view(a: &Account) -> render::AccountView<'_> {
+        render::account(a)
     }
-    app.write(|w| {
-        let (a, _) = w.account_mut(&id)?;
-        let groups = req
-            .settings
-            .peer_expose_groups
-            .iter()
-            .chain(req.settings.ipv6_enabled_groups.iter().flatten())
-            .chain(
-                req.settings
-                    .extra
-                    .iter()
-                    .flat_map(|e| &e.network_traffic_logs_groups),
-            );
-        a.check_groups(groups)?;
+    fn apply(a: &mut Account, ctx: &Ctx, id: Option<&str>, req: AccountRequest) -> Events {
+        check(&req.settings)?;
+        if id != Some(ctx.account_id.as_str()) {
+            let message = "user is not allowed to update this account";
+            return Err(ApiError::forbidden(message));
+        }
+        let s = &req.settings;
+        let extra = s.extra.iter().flat_map(|e| &e.network_traffic_logs_groups);
+        let ipv6 = s.ipv6_enabled_groups.iter().flatten();
+        a.check_groups(s.peer_expose_groups.iter().chain(ipv6).chain(extra))?;
         let new = a.settings.merged(req.settings);
         let codes = changes(&a.settings, &new);
         a.settings = new;
         if let Some(onboarding) = req.onboarding {
             a.onboarding = onboarding;
         }
-        for code in codes {
-            a.audit(&ctx.user, &code, &id, &[]);
-        }
-        json(&render::account(a))
-    })
-    .await
+        Ok(codes.into_iter().map(|c| (c, a.id.clone())).collect())
+    }
 }
 
 fn check(s: &AccountSettings) -> Result<(), ApiError> {
@@ -82,14 +66,9 @@ fn check(s: &AccountSettings) -> Result<(), ApiError> {
     {
         validate::cidr("settings.network_range", range)?;
     }
-    if let Some(domain) = s.dns_domain.as_deref().filter(|d| !d.is_empty())
-        && !validate::is_domain(domain)
-    {
-        return Err(ApiError::invalid(format!(
-            "invalid field settings.dns_domain: {domain}"
-        )));
-    }
-    Ok(())
+    let domain = s.dns_domain.as_deref().unwrap_or_default();
+    let message = format!("invalid field settings.dns_domain: {domain}");
+    ensure(domain.is_empty() || validate::is_domain(domain), message)
 }
 
 /// What reads one audited setting.

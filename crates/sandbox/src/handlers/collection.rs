@@ -1,20 +1,22 @@
 //! The one generic collection: list, get, create, update and delete handlers, and their
-//! routes, for every resource that is a table of an account (groups, setup keys, policies,
-//! posture checks, peers, networks, network resources and routers, routes, nameserver
-//! groups).
+//! routes, for every resource kept as a table (groups, setup keys, policies, posture checks,
+//! peers, networks, network resources and routers, routes, nameserver groups, users, tokens,
+//! MSP tenants), with extra actions on an item; and the [`Settings`] objects an account has
+//! one of (the account itself, its DNS settings): `GET` answers one, `PUT` replaces it.
 //!
-//! A resource implements [`Collection`]: a [`Spec`] (its paths, its noun, its audit codes),
-//! its table in the account, its owner in the path for network children, `build` (its own
-//! checks and the object a create or update stores), what a delete must check and cascade,
-//! and its view. The handlers here do the rest the same way for all: parse the body, find the
-//! owner and the object (404 `<what> not found: <id>`), run the write under the world lock,
-//! store it, audit it and answer the view.
+//! A resource implements [`Collection`]: a [`Spec`] (its path, its noun, its audit codes, its
+//! name and view), the methods it answers, its owner in the path for network children and
+//! tokens, `check` (what it refuses before anything is looked up), `build` (its own checks
+//! and the object a create or update stores), and what a delete must check and cascade. Its
+//! table is found by the item type ([`Table`]). The handlers here do the rest the same way
+//! for all: parse the body, find the owner and the object (404 `<what> not found: <id>`),
+//! run the write under the world lock, store it, audit it and answer the view.
 
 use axum::extract::FromRequestParts;
 use axum::extract::RawPathParams;
 use axum::extract::rejection::RawPathParamsRejection;
 use axum::http::request::Parts;
-use axum::routing::{MethodRouter, get};
+use axum::routing::{MethodRouter, get, post, put};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -22,28 +24,46 @@ use super::prelude::*;
 
 /// What every collection states about itself.
 pub struct Spec<C: Collection + ?Sized> {
-    /// The collection path and the item path (its last parameter is the item id; earlier
-    /// ones name the owner, for network children).
-    pub paths: [&'static str; 2],
+    /// The collection path. The item path appends `/{id}` (`/{item}` under an owner, whose
+    /// parameter comes first).
+    pub path: &'static str,
     /// The noun of 404 messages.
     pub what: &'static str,
-    /// The audit codes of a create, an update and a delete.
+    /// The audit codes of a create, an update and a delete (empty: not audited).
     pub codes: [&'static str; 3],
-    /// The table in the account.
-    pub table: fn(&Account) -> &IndexMap<String, C::Item>,
-    /// The table in the account, to change it.
-    pub table_mut: fn(&mut Account) -> &mut IndexMap<String, C::Item>,
     /// The name of an object: the audit event's `name`, and what `unique` compares.
     pub name: fn(&C::Item) -> &str,
-    /// The view.
-    pub view: for<'a> fn(&'a Account, &'a C::Item) -> C::View<'a>,
+    /// The view, for the caller.
+    pub view: for<'a> fn(&'a Account, &'a Ctx, &'a C::Item) -> C::View<'a>,
 }
 
-impl<C: Collection + ?Sized> std::fmt::Debug for Spec<C> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Spec").field("paths", &self.paths).finish()
-    }
+/// A method of a collection; the first three index [`Spec::codes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    /// `POST` on the collection path.
+    Create,
+    /// `PUT` on the item path.
+    Update,
+    /// `DELETE` on the item path.
+    Delete,
+    /// `GET` on the collection path.
+    List,
+    /// `GET` on the item path.
+    Get,
 }
+
+/// Every method.
+pub const ALL: &[Verb] = &[
+    Verb::List,
+    Verb::Get,
+    Verb::Create,
+    Verb::Update,
+    Verb::Delete,
+];
+
+/// An extra action on an item (`POST <item path>/<name>`): the world, the caller, the item id
+/// and the body, under the world lock.
+pub type Action = fn(&mut World, &Ctx, &str, &[u8]) -> ApiResult;
 
 /// A create (`New`) or an update (`Change`) request.
 #[derive(Debug)]
@@ -64,7 +84,7 @@ impl<T> Req<T, T> {
 }
 
 /// Where a write goes and what it did: the caller, the owner in the path, the object's id,
-/// the audit code (none: nothing to audit) and a secret the answer shows once.
+/// what to audit and a secret the answer shows once.
 #[derive(Debug)]
 pub struct At<'a> {
     /// The caller.
@@ -72,8 +92,10 @@ pub struct At<'a> {
     /// The owner named in the path (network children, tokens).
     pub owner: Option<&'a str>,
     id: Option<String>,
-    /// The audit code; `build` may change it.
+    /// The audit code, when `build` chooses it (empty: none); otherwise [`Collection::code`].
     pub code: Option<&'static str>,
+    /// More audit events, `(code, target)`, without meta (as NetBird's setting changes).
+    pub events: Vec<(String, String)>,
     /// A secret shown only in this answer.
     pub once: Option<String>,
 }
@@ -85,31 +107,48 @@ impl At<'_> {
         self.id.get_or_insert_with(|| ids.id()).clone()
     }
 
+    /// Gives a new object an id of its own making (a tenant is its account's id).
+    pub fn set_id(&mut self, id: String) {
+        self.id = Some(id);
+    }
+
     /// The id of the object an update changes (none for a create, until `id` hands one out).
     pub fn current(&self) -> Option<&str> {
         self.id.as_deref()
     }
+
+    /// The account the request runs in, and the id generator.
+    pub fn account<'w>(
+        &self,
+        w: &'w mut World,
+    ) -> Result<(&'w mut Account, &'w mut IdGen), ApiError> {
+        w.account_mut(&self.ctx.account_id)
+    }
 }
 
-/// A resource kept as a table of an account. See the module docs.
+/// A resource kept as a table. See the module docs.
 pub trait Collection: Send + Sync + 'static {
     /// The stored object.
-    type Item: Send + Sync + 'static;
+    type Item: Table + Send + Sync + 'static;
     /// The create request body.
     type Create: DeserializeOwned + Send + 'static;
     /// The update request body.
     type Update: DeserializeOwned + Send + 'static;
     /// The response view.
     type View<'a>: Serialize;
-    /// Paths, noun, audit codes, table, name and view.
+    /// Path, noun, audit codes, name and view.
     const SPEC: Spec<Self>;
-    /// Whether `POST` creates (peers are never created through the API).
-    const CREATES: bool = true;
-    /// Whether `PUT` updates (tokens never change).
-    const UPDATES: bool = true;
+    /// The methods it answers (peers are never created, tokens never change).
+    const VERBS: &'static [Verb] = ALL;
+    /// Extra actions on an item: `POST <item path>/<name>`.
+    const ACTIONS: &'static [(&'static str, Action)] = &[];
 
+    /// Checks a request before the owner or the object is looked up (`None`: a delete).
+    fn check(_w: &World, _at: &At, _req: Option<&Request<Self>>) -> Result<(), ApiError> {
+        Ok(())
+    }
     /// Checks a request and builds the object it stores (its id from `at.id`).
-    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self>;
+    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self>;
 
     /// The owner named in the path: 404 unless it exists, 403 if the caller may not use it.
     fn owner(_a: &Account, _ctx: &Ctx, _id: &str) -> Result<(), ApiError> {
@@ -119,16 +158,25 @@ pub trait Collection: Send + Sync + 'static {
     fn owner_of(_item: &Self::Item) -> Option<&str> {
         None
     }
-    /// The items `GET` lists (before the owner filter); groups and peers filter by query.
-    fn select<'a>(a: &'a Account, _ctx: &Ctx) -> Result<Vec<&'a Self::Item>, ApiError> {
-        Ok((Self::SPEC.table)(a).values().collect())
+    /// The items `GET` lists (before the owner filter); some filter by query.
+    fn select<'a>(w: &'a World, ctx: &Ctx) -> Result<Vec<&'a Self::Item>, ApiError> {
+        Ok(Self::Item::table(w, &ctx.account_id)?.values().collect())
     }
     /// The view of a create answer that shows `secret` once.
-    fn view_once<'a>(a: &'a Account, item: &'a Self::Item, _secret: &'a str) -> Self::View<'a> {
-        (Self::SPEC.view)(a, item)
+    fn view_once<'a>(
+        a: &'a Account,
+        c: &'a Ctx,
+        item: &'a Self::Item,
+        _: &'a str,
+    ) -> Self::View<'a> {
+        (Self::SPEC.view)(a, c, item)
+    }
+    /// The audit code of a create, an update or a delete of `item`.
+    fn code(_item: &Self::Item, verb: Verb) -> &'static str {
+        Self::SPEC.codes[verb as usize]
     }
     /// The audit event's meta.
-    fn meta(item: &Self::Item) -> Vec<(&'static str, String)> {
+    fn meta(item: &Self::Item, _verb: Verb) -> Vec<(&'static str, String)> {
         vec![("name", (Self::SPEC.name)(item).to_owned())]
     }
     /// The audit event's target: the object itself, or its owner.
@@ -137,7 +185,7 @@ pub trait Collection: Send + Sync + 'static {
     }
     /// Stores a built object in the account `account`.
     fn store(w: &mut World, account: &str, id: String, item: Self::Item) -> Result<(), ApiError> {
-        (Self::SPEC.table_mut)(w.account_mut(account)?.0).insert(id, item);
+        Self::Item::table_mut(w, account)?.insert(id, item);
         Ok(())
     }
     /// Refuses to delete `item` (while something else needs it).
@@ -146,7 +194,7 @@ pub trait Collection: Send + Sync + 'static {
     }
     /// Removes `id` from the account `account`, and what goes with it.
     fn remove(w: &mut World, account: &str, id: &str) -> Result<(), ApiError> {
-        (Self::SPEC.table_mut)(w.account_mut(account)?.0).shift_remove(id);
+        Self::Item::table_mut(w, account)?.shift_remove(id);
         Ok(())
     }
 }
@@ -158,175 +206,257 @@ pub type Request<C> = Req<<C as Collection>::Create, <C as Collection>::Update>;
 pub type Built<C> = Result<<C as Collection>::Item, ApiError>;
 
 /// 422 `<noun> with name <name> already exists` when another object of `C` has `name`.
-pub fn unique<C: Collection>(a: &Account, at: &At, name: &str, noun: &str) -> Result<(), ApiError> {
-    let taken = (C::SPEC.table)(a)
+pub fn unique<C: Collection>(w: &World, at: &At, name: &str, noun: &str) -> Result<(), ApiError> {
+    let taken = C::Item::table(w, &at.ctx.account_id)?
         .iter()
         .any(|(k, t)| (C::SPEC.name)(t) == name && Some(k.as_str()) != at.current());
-    if taken {
-        return Err(ApiError::invalid(format!(
-            "{noun} with name {name} already exists"
-        )));
-    }
-    Ok(())
+    ensure(!taken, format!("{noun} with name {name} already exists"))
 }
 
-/// The path parameters, in order (none on a top-level collection path).
-#[derive(Debug)]
-pub struct Ids(Vec<String>);
+/// A copy of the object an update changes, or 404.
+pub fn stored<C: Collection>(w: &World, at: &At) -> Built<C>
+where
+    C::Item: Clone,
+{
+    let id = at.current().unwrap_or_default();
+    let found = C::Item::table(w, &at.ctx.account_id)?.get(id).cloned();
+    found.ok_or_else(|| missing(C::SPEC.what, id))
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for Ids {
+/// What every handler here takes: the shared state, the caller and the path parameters, in
+/// order (none on a top-level collection path).
+pub struct Call {
+    app: Arc<App>,
+    ctx: Arc<Ctx>,
+    ids: Vec<String>,
+}
+
+impl FromRequestParts<Arc<App>> for Call {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Ids, ApiError> {
-        match RawPathParams::from_request_parts(parts, state).await {
-            Ok(params) => Ok(Ids(params.iter().map(|(_, v)| v.to_owned()).collect())),
-            Err(RawPathParamsRejection::MissingPathParams(_)) => Ok(Ids(Vec::new())),
-            Err(_) => Err(ApiError::bad_request("invalid path parameter")),
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Call, ApiError> {
+        let ids = match RawPathParams::from_request_parts(parts, app).await {
+            Ok(params) => params.iter().map(|(_, v)| v.to_owned()).collect(),
+            Err(RawPathParamsRejection::MissingPathParams(_)) => Vec::new(),
+            Err(_) => return Err(ApiError::bad_request("invalid path parameter")),
+        };
+        let ctx = parts.extensions.get::<Arc<Ctx>>().cloned();
+        let ctx = ctx.ok_or_else(|| ApiError::internal("no caller"))?;
+        Ok(Call {
+            app: app.clone(),
+            ctx,
+            ids,
+        })
+    }
+}
+
+impl Call {
+    /// The item id: the last path parameter.
+    fn id(&self) -> &str {
+        self.ids.last().map(String::as_str).unwrap_or_default()
+    }
+
+    /// Where a write goes: the owner and the id from the path (a create has no id).
+    fn at(&self, new: bool) -> At<'_> {
+        let (id, rest) = self.ids.split_last().unzip();
+        let owner = if new {
+            self.ids.last()
+        } else {
+            rest.and_then(<[_]>::last)
+        };
+        let (owner, id) = (owner.map(String::as_str), id.filter(|_| !new).cloned());
+        let (code, events, once) = (None, Vec::new(), None);
+        At {
+            ctx: &self.ctx,
+            owner,
+            id,
+            code,
+            events,
+            once,
         }
     }
 }
 
-/// The routes of `C`: list and create on the collection path, get, update and delete on
-/// the item path.
+/// The routes of `C`: list and create on the collection path; get, update and delete on the
+/// item path; its actions below the item path.
 pub fn routes<C: Collection>() -> axum::Router<Arc<App>> {
-    let mut all: MethodRouter<Arc<App>> = get(list_items::<C>);
-    if C::CREATES {
-        all = all.post(write::<C, true>);
+    let (mut all, mut one) = (MethodRouter::new(), MethodRouter::new());
+    for verb in C::VERBS {
+        match verb {
+            Verb::List => all = all.get(list_items::<C>),
+            Verb::Create => all = all.post(write::<C, true>),
+            Verb::Get => one = one.get(read::<C>),
+            Verb::Update => one = one.put(write::<C, false>),
+            Verb::Delete => one = one.delete(delete::<C>),
+        }
     }
-    let mut one: MethodRouter<Arc<App>> = get(read::<C>).delete(delete::<C>);
-    if C::UPDATES {
-        one = one.put(write::<C, false>);
+    let path = C::SPEC.path;
+    let param = if path.contains('{') { "item" } else { "id" };
+    let item = format!("{path}/{{{param}}}");
+    let mut router = axum::Router::new().route(path, all).route(&item, one);
+    for (name, action) in C::ACTIONS {
+        let act = move |c: Call, body: Bytes| async move {
+            c.app.write(|w| action(w, &c.ctx, c.id(), &body)).await
+        };
+        router = router.route(&format!("{item}/{name}"), post(act));
     }
-    let [many, item] = C::SPEC.paths;
-    axum::Router::new().route(many, all).route(item, one)
+    router
 }
 
 /// Checks the owner in `ids` (all of them: a collection path has no item id).
 fn owner<'a, C: Collection>(
-    a: &Account,
+    w: &World,
     ctx: &Ctx,
     ids: &'a [String],
 ) -> Result<Option<&'a str>, ApiError> {
     let owner = ids.last().map(String::as_str);
     if let Some(o) = owner {
-        C::owner(a, ctx, o)?;
+        C::owner(w.account(&ctx.account_id)?, ctx, o)?;
     }
     Ok(owner)
 }
 
 /// The item the path names (its owner checked), or 404.
-fn item<'a, C: Collection>(
-    a: &'a Account,
-    ctx: &Ctx,
-    ids: &[String],
-) -> Result<&'a C::Item, ApiError> {
-    let Some((id, rest)) = ids.split_last() else {
-        return Err(ApiError::not_found("not found"));
-    };
-    let owner = owner::<C>(a, ctx, rest)?;
-    (C::SPEC.table)(a)
-        .get(id)
+fn item<'a, C: Collection>(w: &'a World, c: &Call) -> Result<&'a C::Item, ApiError> {
+    let (ctx, rest) = (&c.ctx, c.ids.split_last().map_or(&[][..], |(_, r)| r));
+    let owner = owner::<C>(w, ctx, rest)?;
+    C::Item::table(w, &ctx.account_id)?
+        .get(c.id())
         .filter(|i| owner.is_none() || C::owner_of(i) == owner)
-        .ok_or_else(|| missing(C::SPEC.what, id))
+        .ok_or_else(|| missing(C::SPEC.what, c.id()))
 }
 
-async fn list_items<C: Collection>(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Ids(ids): Ids,
-) -> ApiResult {
-    app.read(|w| {
-        let a = w.account(&ctx.account_id)?;
-        let owner = owner::<C>(a, &ctx, &ids)?;
-        let items = C::select(a, &ctx)?.into_iter();
-        list(
-            items.filter(|i| owner.is_none() || C::owner_of(i) == owner),
-            |i| (C::SPEC.view)(a, i),
-        )
+async fn list_items<C: Collection>(c: Call) -> ApiResult {
+    c.app.read(|w| {
+        let a = w.account(&c.ctx.account_id)?;
+        let owner = owner::<C>(w, &c.ctx, &c.ids)?;
+        let items = C::select(w, &c.ctx)?.into_iter();
+        let items = items.filter(|i| owner.is_none() || C::owner_of(i) == owner);
+        list(items, |i| (C::SPEC.view)(a, &c.ctx, i))
     })
 }
 
-async fn read<C: Collection>(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Ids(ids): Ids,
-) -> ApiResult {
-    app.read(|w| {
-        let a = w.account(&ctx.account_id)?;
-        json(&(C::SPEC.view)(a, item::<C>(a, &ctx, &ids)?))
+async fn read<C: Collection>(c: Call) -> ApiResult {
+    c.app.read(|w| {
+        let (a, item) = (w.account(&c.ctx.account_id)?, item::<C>(w, &c)?);
+        json(&(C::SPEC.view)(a, &c.ctx, item))
     })
 }
 
 /// `POST` (`NEW`) or `PUT`: builds, stores and audits the object and answers its view.
-async fn write<C: Collection, const NEW: bool>(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Ids(ids): Ids,
-    body: Bytes,
-) -> ApiResult {
-    let req = match NEW {
-        true => Req::New(parse(&body)?),
-        false => Req::Change(parse(&body)?),
+async fn write<C: Collection, const NEW: bool>(c: Call, body: Bytes) -> ApiResult {
+    let (req, verb) = match NEW {
+        true => (Req::New(parse(&body)?), Verb::Create),
+        false => (Req::Change(parse(&body)?), Verb::Update),
     };
-    app.write(|w| {
-        let (a, ids_gen) = w.account_mut(&ctx.account_id)?;
-        let (owner, id) = match NEW {
-            true => (owner::<C>(a, &ctx, &ids)?, None),
-            false => {
-                item::<C>(a, &ctx, &ids)?;
-                let (id, rest) = ids.split_last().unzip();
-                (rest.and_then(|r| r.last()).map(String::as_str), id.cloned())
+    let account = &c.ctx.account_id;
+    c.app
+        .write(|w| {
+            let mut at = c.at(NEW);
+            C::check(w, &at, Some(&req))?;
+            match NEW {
+                true => owner::<C>(w, &c.ctx, &c.ids).map(|_| ())?,
+                false => item::<C>(w, &c).map(|_| ())?,
             }
-        };
-        let code = Some(C::SPEC.codes[usize::from(!NEW)]);
-        let mut at = At {
-            ctx: &ctx,
-            owner,
-            id,
-            code,
-            once: None,
-        };
-        let built = C::build(a, ids_gen, &mut at, req)?;
-        let id = at.id(ids_gen);
-        C::store(w, &ctx.account_id, id.clone(), built)?;
-        let (a, _) = w.account_mut(&ctx.account_id)?;
-        let stored = (C::SPEC.table)(a)
-            .get(&id)
-            .ok_or_else(|| ApiError::internal(format!("{} {id} was not stored", C::SPEC.what)))?;
-        let (meta, target) = (C::meta(stored), C::target(&id, stored).to_owned());
-        let view = match &at.once {
-            Some(secret) => json(&C::view_once(a, stored, secret))?,
-            None => json(&(C::SPEC.view)(a, stored))?,
-        };
-        if let Some(code) = at.code {
-            audit(a, &ctx, code, &target, &meta);
-        }
-        Ok(view)
-    })
-    .await
+            let built = C::build(w, &mut at, req)?;
+            let id = at.id(&mut w.ids);
+            C::store(w, account, id.clone(), built)?;
+            let stored = C::Item::table(w, account)?.get(&id);
+            let stored =
+                stored.ok_or_else(|| ApiError::internal(format!("{id} was not stored")))?;
+            let code = at.code.unwrap_or_else(|| C::code(stored, verb));
+            let (meta, target) = (C::meta(stored, verb), C::target(&id, stored).to_owned());
+            let a = w.account(account)?;
+            let view = match &at.once {
+                Some(secret) => json(&C::view_once(a, &c.ctx, stored, secret))?,
+                None => json(&(C::SPEC.view)(a, &c.ctx, stored))?,
+            };
+            let events = [(code.to_owned(), target)].into_iter().chain(at.events);
+            audit(w.account_mut(account)?.0, &c.ctx, events, &meta);
+            Ok(view)
+        })
+        .await
 }
 
-fn audit(a: &mut Account, ctx: &Ctx, code: &str, id: &str, meta: &[(&'static str, String)]) {
+/// Records events `(code, target)`, the first with `meta`, skipping empty codes.
+fn audit(
+    a: &mut Account,
+    ctx: &Ctx,
+    events: impl IntoIterator<Item = (String, String)>,
+    meta: &[(&str, String)],
+) {
     let meta: Vec<(&str, &str)> = meta.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    a.audit(&ctx.user, code, id, &meta);
+    for (i, (code, target)) in events.into_iter().enumerate() {
+        if !code.is_empty() {
+            a.audit(&ctx.user, &code, &target, if i == 0 { &meta } else { &[] });
+        }
+    }
 }
 
-async fn delete<C: Collection>(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Ids(ids): Ids,
-) -> ApiResult {
-    app.write(|w| {
-        let a = w.account(&ctx.account_id)?;
-        let found = item::<C>(a, &ctx, &ids)?;
-        C::deletable(w, a, found)?;
-        let meta = C::meta(found);
-        let id = ids.last().map(String::as_str).unwrap_or_default();
-        let target = C::target(id, found).to_owned();
-        C::remove(w, &ctx.account_id, id)?;
-        let (a, _) = w.account_mut(&ctx.account_id)?;
-        audit(a, &ctx, C::SPEC.codes[2], &target, &meta);
-        empty()
+async fn delete<C: Collection>(c: Call) -> ApiResult {
+    c.app
+        .write(|w| {
+            C::check(w, &c.at(false), None)?;
+            let found = item::<C>(w, &c)?;
+            C::deletable(w, w.account(&c.ctx.account_id)?, found)?;
+            let (meta, code) = (C::meta(found, Verb::Delete), C::code(found, Verb::Delete));
+            let target = C::target(c.id(), found).to_owned();
+            C::remove(w, &c.ctx.account_id, c.id())?;
+            let a = w.account_mut(&c.ctx.account_id)?.0;
+            audit(a, &c.ctx, [(code.to_owned(), target)], &meta);
+            empty()
+        })
+        .await
+}
+
+/// An object each account has one of. See the module docs.
+pub trait Settings: Send + Sync + 'static {
+    /// The `PUT` body.
+    type Body: DeserializeOwned + Send + 'static;
+    /// The view.
+    type View<'a>: Serialize;
+    /// The `GET` path and the `PUT` path.
+    const PATHS: [&'static str; 2];
+    /// Whether `GET` answers a one-element array (as `/api/accounts` does).
+    const LISTED: bool = false;
+
+    /// The view of the object in `a`.
+    fn view(a: &Account) -> Self::View<'_>;
+    /// Checks a request (`id`: the one the `PUT` path names) and applies it to `a`; answers
+    /// the audit events, `(code, target)`.
+    fn apply(a: &mut Account, ctx: &Ctx, id: Option<&str>, req: Self::Body) -> Events;
+}
+
+/// What [`Settings::apply`] answers.
+pub type Events = Result<Vec<(String, String)>, ApiError>;
+
+/// The routes of `S`.
+pub fn settings<S: Settings>() -> axum::Router<Arc<App>> {
+    let [read, write] = S::PATHS;
+    axum::Router::new()
+        .route(read, get(get_settings::<S>))
+        .route(write, put(put_settings::<S>))
+}
+
+async fn get_settings<S: Settings>(c: Call) -> ApiResult {
+    c.app.read(|w| {
+        let view = S::view(w.account(&c.ctx.account_id)?);
+        if S::LISTED {
+            json(&[view])
+        } else {
+            json(&view)
+        }
     })
-    .await
+}
+
+async fn put_settings<S: Settings>(c: Call, body: Bytes) -> ApiResult {
+    let req = parse(&body)?;
+    c.app
+        .write(|w| {
+            let (a, _) = w.account_mut(&c.ctx.account_id)?;
+            let events = S::apply(a, &c.ctx, c.ids.last().map(String::as_str), req)?;
+            audit(a, &c.ctx, events, &[]);
+            json(&S::view(a))
+        })
+        .await
 }

@@ -17,23 +17,22 @@ impl Collection for Nameservers {
     type Update = NameserverGroupSpec;
     type View<'a> = render::WithId<'a, NameserverGroupSpec>;
     const SPEC: Spec<Self> = Spec {
-        paths: ["/api/dns/nameservers", "/api/dns/nameservers/{id}"],
+        path: "/api/dns/nameservers",
         what: "nameserver group",
         codes: [
             "nameserver.group.add",
             "nameserver.group.update",
             "nameserver.group.delete",
         ],
-        table: |a| &a.nameserver_groups,
-        table_mut: |a| &mut a.nameserver_groups,
         name: |g| &g.spec.name,
-        view: |_, g| render::nameserver_group(g),
+        view: |_, _, g| render::nameserver_group(g),
     };
 
-    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
         let spec = req.body();
         check(&spec)?;
-        unique::<Self>(a, at, &spec.name, "nameserver group")?;
+        unique::<Self>(w, at, &spec.name, "nameserver group")?;
+        let (a, ids) = at.account(w)?;
         a.check_groups(&spec.groups)?;
         let id = at.id(ids);
         Ok(NameserverGroup { id, spec })
@@ -42,25 +41,18 @@ impl Collection for Nameservers {
 
 fn check(spec: &NameserverGroupSpec) -> Result<(), ApiError> {
     validate::length("name", &spec.name, 1, 40)?;
-    if !(1..=3).contains(&spec.nameservers.len()) {
-        return Err(ApiError::invalid(
-            "invalid field nameservers: between 1 and 3 nameservers",
-        ));
-    }
+    let message = "invalid field nameservers: between 1 and 3 nameservers";
+    ensure((1..=3).contains(&spec.nameservers.len()), message)?;
     for ns in &spec.nameservers {
-        if ns.ip.parse::<std::net::IpAddr>().is_err() {
-            return Err(ApiError::invalid(format!(
-                "invalid field nameservers.ip: {}",
-                ns.ip
-            )));
-        }
+        let ip = ns.ip.parse::<std::net::IpAddr>();
+        ensure(
+            ip.is_ok(),
+            format!("invalid field nameservers.ip: {}", ns.ip),
+        )?;
         validate::in_range("nameservers.port", ns.port, 1, 65_535)?;
     }
-    if spec.groups.is_empty() {
-        return Err(ApiError::invalid(
-            "nameserver group should contain at least one distribution group",
-        ));
-    }
+    let message = "nameserver group should contain at least one distribution group";
+    ensure(!spec.groups.is_empty(), message)?;
     match (spec.primary, spec.domains.is_empty()) {
         (true, false) => Err(ApiError::invalid(
             "a primary nameserver group cannot have match domains",
@@ -77,35 +69,31 @@ fn check(spec: &NameserverGroupSpec) -> Result<(), ApiError> {
     }
 }
 
-/// `GET /api/dns/settings`.
-pub async fn get_settings(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
-    app.read(|w| json(&w.account(&ctx.account_id)?.dns_settings))
-}
+/// `/api/dns/settings`: `PUT` audits each group added to or removed from the list.
+pub struct Dns;
 
-/// `PUT /api/dns/settings`: one audit event per group added to or removed from the list.
-pub async fn update_settings(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    body: Bytes,
-) -> ApiResult {
-    let req: DnsSettings = parse(&body)?;
-    app.write(|w| {
-        let (a, _) = w.account_mut(&ctx.account_id)?;
+impl Settings for Dns {
+    type Body = DnsSettings;
+    type View<'a> = &'a DnsSettings;
+    const PATHS: [&'static str; 2] = ["/api/dns/settings"; 2];
+
+    fn view(a: &Account) -> &DnsSettings {
+        &a.dns_settings
+    }
+    fn apply(a: &mut Account, _: &Ctx, _: Option<&str>, req: DnsSettings) -> Events {
         a.check_groups(&req.disabled_management_groups)?;
         let old = std::mem::replace(&mut a.dns_settings, req);
         let new = &a.dns_settings.disabled_management_groups;
         let old = &old.disabled_management_groups;
         let added = new.iter().filter(|g| !old.contains(g)).map(|g| ("add", g));
-        let gone = old.iter().filter(|g| !new.contains(g));
-        let changes: Vec<(&str, String)> = added
-            .chain(gone.map(|g| ("delete", g)))
-            .map(|(verb, g)| (verb, g.clone()))
-            .collect();
-        for (verb, g) in changes {
-            let code = format!("dns.setting.disabled.management.group.{verb}");
-            a.audit(&ctx.user, &code, &g, &[]);
-        }
-        json(&a.dns_settings)
-    })
-    .await
+        let gone = old
+            .iter()
+            .filter(|g| !new.contains(g))
+            .map(|g| ("delete", g));
+        let code = |verb| format!("dns.setting.disabled.management.group.{verb}");
+        Ok(added
+            .chain(gone)
+            .map(|(verb, g)| (code(verb), g.clone()))
+            .collect())
+    }
 }

@@ -12,9 +12,7 @@ use crate::world::resources::{Group, ResourceRef};
 #[derive(Debug, Deserialize)]
 pub struct GroupRequest {
     name: String,
-    #[serde(default)]
     peers: Option<Vec<String>>,
-    #[serde(default)]
     resources: Option<Vec<ResourceRef>>,
 }
 
@@ -27,17 +25,16 @@ impl Collection for Groups {
     type Update = GroupRequest;
     type View<'a> = render::GroupView<'a>;
     const SPEC: Spec<Self> = Spec {
-        paths: ["/api/groups", "/api/groups/{id}"],
+        path: "/api/groups",
         what: "group",
         codes: ["group.add", "group.update", "group.delete"],
-        table: |a| &a.groups,
-        table_mut: |a| &mut a.groups,
         name: |g| &g.name,
-        view: render::group,
+        view: |a, _, g| render::group(a, g),
     };
 
     /// `?name=` answers a one-element list, or 404.
-    fn select<'a>(a: &'a Account, ctx: &Ctx) -> Result<Vec<&'a Group>, ApiError> {
+    fn select<'a>(w: &'a World, ctx: &Ctx) -> Result<Vec<&'a Group>, ApiError> {
+        let a = w.account(&ctx.account_id)?;
         match ctx.param("name") {
             Some(name) => {
                 let id = a
@@ -48,11 +45,11 @@ impl Collection for Groups {
             None => Ok(a.groups.values().collect()),
         }
     }
-    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
-        if let Req::Change(_) = req
-            && a.group(&at.id(ids))?.name == "All"
-        {
-            return Err(ApiError::invalid("updating the 'All' group is not allowed"));
+    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
+        let (a, ids) = at.account(w)?;
+        if let Req::Change(_) = req {
+            let all = a.group(&at.id(ids))?.name == "All";
+            ensure(!all, "updating the 'All' group is not allowed")?;
         }
         let (id, req) = (at.id(ids), req.body());
         validate::non_empty("name", &req.name)?;
@@ -81,9 +78,7 @@ impl Collection for Groups {
         Ok(())
     }
     fn deletable(w: &World, a: &Account, g: &Group) -> Result<(), ApiError> {
-        if g.name == "All" {
-            return Err(ApiError::invalid("deleting the 'All' group is not allowed"));
-        }
+        ensure(g.name != "All", "deleting the 'All' group is not allowed")?;
         match link_of(w, a, &g.id) {
             Some((kind, by)) => Err(ApiError::bad_request(format!(
                 "group has been linked to {kind}: {by}"

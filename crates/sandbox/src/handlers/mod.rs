@@ -1,7 +1,7 @@
 //! One module per API resource: request types, checks, the change to the world, the audit
-//! event and the response view. Resources kept as a table of an account implement
-//! [`collection::Collection`] and share its handlers and routes. Declarations
-//! only; see each module.
+//! event and the response view. Resources kept as a table implement
+//! [`collection::Collection`], the account and its DNS settings [`collection::Settings`], and
+//! share their handlers and routes. Declarations only; see each module.
 
 pub mod accounts;
 pub mod collection;

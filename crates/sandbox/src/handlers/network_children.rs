@@ -17,7 +17,6 @@ use crate::world::resources::{ResourceKind, ResourceRef};
 #[derive(Debug, Deserialize)]
 pub struct ResourceRequest {
     name: String,
-    #[serde(default)]
     description: Option<String>,
     address: String,
     enabled: bool,
@@ -33,20 +32,15 @@ impl Collection for Resources {
     type Update = ResourceRequest;
     type View<'a> = render::NetworkResourceView<'a>;
     const SPEC: Spec<Self> = Spec {
-        paths: [
-            "/api/networks/{id}/resources",
-            "/api/networks/{id}/resources/{rid}",
-        ],
+        path: "/api/networks/{id}/resources",
         what: "network resource",
         codes: [
             "network.resource.create",
             "network.resource.update",
             "network.resource.delete",
         ],
-        table: |a| &a.network_resources,
-        table_mut: |a| &mut a.network_resources,
         name: |r| &r.name,
-        view: render::network_resource,
+        view: |a, _, r| render::network_resource(a, r),
     };
 
     fn owner(a: &Account, _: &Ctx, id: &str) -> Result<(), ApiError> {
@@ -55,11 +49,12 @@ impl Collection for Resources {
     fn owner_of(r: &NetworkResource) -> Option<&str> {
         Some(&r.network_id)
     }
-    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
         let req = req.body();
         validate::non_empty("name", &req.name)?;
         let kind = validate::address_kind(&req.address)?;
-        unique::<Self>(a, at, &req.name, "resource")?;
+        unique::<Self>(w, at, &req.name, "resource")?;
+        let (a, ids) = at.account(w)?;
         a.check_groups(&req.groups)?;
         let id = at.id(ids);
         for g in a.groups.values_mut() {
@@ -108,23 +103,18 @@ impl Collection for Routers {
     type Update = RouterSpec;
     type View<'a> = render::WithId<'a, RouterSpec>;
     const SPEC: Spec<Self> = Spec {
-        paths: [
-            "/api/networks/{id}/routers",
-            "/api/networks/{id}/routers/{rid}",
-        ],
+        path: "/api/networks/{id}/routers",
         what: "network router",
         codes: [
             "network.router.create",
             "network.router.update",
             "network.router.delete",
         ],
-        table: |a| &a.network_routers,
-        table_mut: |a| &mut a.network_routers,
         name: |r| &r.network_id,
-        view: |_, r| render::network_router(r),
+        view: |_, _, r| render::network_router(r),
     };
 
-    fn meta(r: &NetworkRouter) -> Vec<(&'static str, String)> {
+    fn meta(r: &NetworkRouter, _: Verb) -> Vec<(&'static str, String)> {
         vec![("network_id", r.network_id.clone())]
     }
     fn owner(a: &Account, _: &Ctx, id: &str) -> Result<(), ApiError> {
@@ -133,7 +123,7 @@ impl Collection for Routers {
     fn owner_of(r: &NetworkRouter) -> Option<&str> {
         Some(&r.network_id)
     }
-    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
         let spec = req.body();
         validate::in_range("metric", spec.metric, 1, 9999)?;
         let groups_given = spec.peer_groups.as_ref().is_some_and(|g| !g.is_empty());
@@ -147,6 +137,7 @@ impl Collection for Routers {
             )),
             _ => Ok(()),
         }?;
+        let (a, ids) = at.account(w)?;
         a.check_peers(spec.peer.iter())?;
         a.check_groups(spec.peer_groups.iter().flatten())?;
         Ok(NetworkRouter {

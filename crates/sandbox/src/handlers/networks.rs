@@ -14,19 +14,17 @@ impl Collection for Networks {
     type Update = NetworkSpec;
     type View<'a> = render::NetworkView<'a>;
     const SPEC: Spec<Self> = Spec {
-        paths: ["/api/networks", "/api/networks/{id}"],
+        path: "/api/networks",
         what: "network",
         codes: ["network.create", "network.update", "network.delete"],
-        table: |a| &a.networks,
-        table_mut: |a| &mut a.networks,
         name: |n| &n.spec.name,
-        view: render::network,
+        view: |a, _, n| render::network(a, n),
     };
 
-    fn build(_: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
         let spec = req.body();
         validate::non_empty("name", &spec.name)?;
-        let id = at.id(ids);
+        let id = at.id(&mut w.ids);
         Ok(Network { id, spec })
     }
     fn remove(w: &mut World, account: &str, id: &str) -> Result<(), ApiError> {

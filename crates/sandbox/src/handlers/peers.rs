@@ -7,14 +7,14 @@ use axum::http::StatusCode;
 
 use super::prelude::*;
 
-/// `PeerRequest`.
-#[derive(Debug, Deserialize)]
+/// `PeerRequest`: its fields are set on the peer as given.
+#[derive(Debug, Deserialize, serde::Serialize)]
 pub struct PeerRequest {
     name: String,
     ssh_enabled: bool,
     login_expiration_enabled: bool,
     inactivity_expiration_enabled: bool,
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     approval_required: Option<bool>,
 }
 
@@ -27,54 +27,37 @@ impl Collection for Peers {
     type Update = PeerRequest;
     type View<'a> = &'a Value;
     const SPEC: Spec<Self> = Spec {
-        paths: ["/api/peers", "/api/peers/{id}"],
+        path: "/api/peers",
         what: "peer",
         codes: ["", "peer.rename", "user.peer.delete"],
-        table: |a| &a.peers,
-        table_mut: |a| &mut a.peers,
         name: |p| p.get("name").and_then(Value::as_str).unwrap_or_default(),
-        view: |_, p| p,
+        view: |_, _, p| p,
     };
-    const CREATES: bool = false;
+    const VERBS: &[Verb] = &[Verb::List, Verb::Get, Verb::Update, Verb::Delete];
 
-    fn select<'a>(a: &'a Account, ctx: &Ctx) -> Result<Vec<&'a Value>, ApiError> {
+    fn select<'a>(w: &'a World, ctx: &Ctx) -> Result<Vec<&'a Value>, ApiError> {
         let is = |p: &Value, key: &str| {
             ctx.param(key)
                 .is_none_or(|want| p.get(key).and_then(Value::as_str) == Some(want))
         };
-        Ok(a.peers
+        Ok(w.account(&ctx.account_id)?
+            .peers
             .values()
             .filter(|p| is(p, "name") && is(p, "ip"))
             .collect())
     }
     /// Sets the settable fields; only a rename is audited.
-    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
         let Req::Change(req) = req else {
             return Err(ApiError::from_status(StatusCode::METHOD_NOT_ALLOWED));
         };
         validate::non_empty("name", &req.name)?;
-        let id = at.id(ids);
-        let mut peer = a
-            .peers
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| missing("peer", &id))?;
+        let mut peer = stored::<Self>(w, at)?;
         if (Self::SPEC.name)(&peer) == req.name {
-            at.code = None;
+            at.code = Some("");
         }
-        if let Value::Object(map) = &mut peer {
-            let mut set = |k: &str, v: Value| map.insert(k.to_owned(), v);
-            set("name", Value::from(req.name));
-            set("ssh_enabled", Value::from(req.ssh_enabled));
-            set(
-                "login_expiration_enabled",
-                req.login_expiration_enabled.into(),
-            );
-            let inactivity = req.inactivity_expiration_enabled;
-            set("inactivity_expiration_enabled", inactivity.into());
-            if let Some(approval) = req.approval_required {
-                set("approval_required", Value::from(approval));
-            }
+        if let (Value::Object(map), Value::Object(set)) = (&mut peer, render::value(&req)) {
+            map.extend(set);
         }
         Ok(peer)
     }

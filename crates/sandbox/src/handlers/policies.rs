@@ -17,10 +17,8 @@ use crate::world::resources::{Action, Policy, PolicyRule, PortRange, Protocol, R
 #[derive(Debug, Deserialize)]
 pub struct PolicyRequest {
     name: String,
-    #[serde(default)]
     description: Option<String>,
     enabled: bool,
-    #[serde(default)]
     source_posture_checks: Option<Vec<String>>,
     rules: Vec<RuleRequest>,
 }
@@ -28,28 +26,21 @@ pub struct PolicyRequest {
 /// `PolicyRuleUpdate`.
 #[derive(Debug, Deserialize)]
 pub struct RuleRequest {
-    #[serde(default)]
     id: Option<String>,
     name: String,
-    #[serde(default)]
     description: Option<String>,
     enabled: bool,
     action: Action,
     bidirectional: bool,
     protocol: Protocol,
-    #[serde(default)]
     ports: Option<Vec<String>>,
-    #[serde(default)]
     port_ranges: Option<Vec<PortRange>>,
-    #[serde(default)]
     authorized_groups: Option<IndexMap<String, Vec<String>>>,
-    #[serde(default)]
     sources: Option<Vec<String>>,
-    #[serde(default)]
     destinations: Option<Vec<String>>,
-    #[serde(default, rename = "sourceResource")]
+    #[serde(rename = "sourceResource")]
     source_resource: Option<ResourceRef>,
-    #[serde(default, rename = "destinationResource")]
+    #[serde(rename = "destinationResource")]
     destination_resource: Option<ResourceRef>,
 }
 
@@ -62,21 +53,21 @@ impl Collection for Policies {
     type Update = PolicyRequest;
     type View<'a> = render::PolicyView<'a>;
     const SPEC: Spec<Self> = Spec {
-        paths: ["/api/policies", "/api/policies/{id}"],
+        path: "/api/policies",
         what: "policy",
         codes: ["policy.add", "policy.update", "policy.delete"],
-        table: |a| &a.policies,
-        table_mut: |a| &mut a.policies,
         name: |p| &p.name,
-        view: render::policy,
+        view: |a, _, p| render::policy(a, p),
     };
 
-    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
+        let (a, ids) = at.account(w)?;
         let req = req.body();
         validate::non_empty("name", &req.name)?;
-        if req.rules.is_empty() {
-            return Err(ApiError::invalid("policy should have at least one rule"));
-        }
+        ensure(
+            !req.rules.is_empty(),
+            "policy should have at least one rule",
+        )?;
         req.rules.iter().try_for_each(check_rule_shape)?;
         let checks = req.source_posture_checks.unwrap_or_default();
         if let Some(bad) = checks.iter().find(|c| !a.posture_checks.contains_key(*c)) {
@@ -146,18 +137,13 @@ fn check_rule_shape(r: &RuleRequest) -> Result<(), ApiError> {
     }
     let ports = r.ports.as_deref().unwrap_or_default();
     let ranges = r.port_ranges.as_deref().unwrap_or_default();
-    if (!ports.is_empty() || !ranges.is_empty())
-        && matches!(r.protocol, Protocol::All | Protocol::Icmp)
-    {
-        return Err(ApiError::invalid(
-            "invalid field ports: ports are not allowed with protocol all or icmp",
-        ));
-    }
-    if !ports.is_empty() && !ranges.is_empty() {
-        return Err(ApiError::invalid(
-            "specify either ports or port_ranges, not both",
-        ));
-    }
+    let no_ports = matches!(r.protocol, Protocol::All | Protocol::Icmp);
+    ensure(
+        !no_ports || ports.is_empty() && ranges.is_empty(),
+        "invalid field ports: ports are not allowed with protocol all or icmp",
+    )?;
+    let message = "specify either ports or port_ranges, not both";
+    ensure(ports.is_empty() || ranges.is_empty(), message)?;
     for port in ports {
         let n: i64 = port
             .parse()

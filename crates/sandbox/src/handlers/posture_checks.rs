@@ -14,25 +14,23 @@ impl Collection for PostureChecks {
     type Update = PostureCheckSpec;
     type View<'a> = render::WithId<'a, PostureCheckSpec>;
     const SPEC: Spec<Self> = Spec {
-        paths: ["/api/posture-checks", "/api/posture-checks/{id}"],
+        path: "/api/posture-checks",
         what: "posture checks",
         codes: [
             "posture.check.create",
             "posture.check.update",
             "posture.check.delete",
         ],
-        table: |a| &a.posture_checks,
-        table_mut: |a| &mut a.posture_checks,
         name: |c| &c.spec.name,
-        view: |_, c| render::posture_check(c),
+        view: |_, _, c| render::posture_check(c),
     };
 
-    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
         let spec = req.body();
         validate::non_empty("name", &spec.name)?;
         check_checks(&spec.checks)?;
-        unique::<Self>(a, at, &spec.name, "posture checks")?;
-        let id = at.id(ids);
+        unique::<Self>(w, at, &spec.name, "posture checks")?;
+        let id = at.id(&mut w.ids);
         Ok(PostureCheck { id, spec })
     }
     fn deletable(_: &World, a: &Account, c: &PostureCheck) -> Result<(), ApiError> {
@@ -56,35 +54,23 @@ fn check_checks(c: &Checks) -> Result<(), ApiError> {
         || c.geo_location_check.is_some()
         || c.peer_network_range_check.is_some()
         || c.process_check.is_some();
-    if !any {
-        return Err(ApiError::invalid("posture checks shouldn't be empty"));
-    }
+    ensure(any, "posture checks shouldn't be empty")?;
     if let Some(v) = &c.nb_version_check {
         validate::non_empty("checks.nb_version_check.min_version", &v.min_version)?;
     }
     if let Some(geo) = &c.geo_location_check {
-        if geo.locations.is_empty() {
-            return Err(ApiError::invalid(
-                "geo location check should have locations",
-            ));
-        }
+        let message = "geo location check should have locations";
+        ensure(!geo.locations.is_empty(), message)?;
         for l in &geo.locations {
             let ok = l.country_code.len() == 2
                 && l.country_code.bytes().all(|b| b.is_ascii_alphabetic());
-            if !ok {
-                return Err(ApiError::invalid(format!(
-                    "invalid field checks.geo_location_check.locations.country_code: {}",
-                    l.country_code
-                )));
-            }
+            let field = "checks.geo_location_check.locations.country_code";
+            ensure(ok, format!("invalid field {field}: {}", l.country_code))?;
         }
     }
     if let Some(range) = &c.peer_network_range_check {
-        if range.ranges.is_empty() {
-            return Err(ApiError::invalid(
-                "peer network range check should have ranges",
-            ));
-        }
+        let message = "peer network range check should have ranges";
+        ensure(!range.ranges.is_empty(), message)?;
         for r in &range.ranges {
             validate::cidr("checks.peer_network_range_check.ranges", r)?;
         }
@@ -93,11 +79,11 @@ fn check_checks(c: &Checks) -> Result<(), ApiError> {
         let empty = |p: &crate::world::resources::Process| {
             p.linux_path.is_none() && p.mac_path.is_none() && p.windows_path.is_none()
         };
-        if p.processes.is_empty() || p.processes.iter().any(empty) {
-            return Err(ApiError::invalid(
-                "process check should have at least one path per process",
-            ));
-        }
+        let message = "process check should have at least one path per process";
+        ensure(
+            !p.processes.is_empty() && !p.processes.iter().any(empty),
+            message,
+        )?;
     }
     Ok(())
 }

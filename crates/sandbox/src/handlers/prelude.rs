@@ -4,12 +4,14 @@
 pub use std::sync::Arc;
 
 pub use axum::body::Bytes;
-pub use axum::extract::{Extension, Path, State};
+pub use axum::extract::{Extension, State};
 pub use indexmap::IndexMap;
 pub use serde::Deserialize;
 pub use serde_json::Value;
 
-pub use super::collection::{At, Built, Collection, Req, Request, Spec, unique};
+pub use super::collection::{
+    At, Built, Collection, Events, Req, Request, Settings, Spec, Verb, stored, unique,
+};
 pub use crate::world::ids::IdGen;
 
 pub use crate::app::App;
@@ -17,8 +19,8 @@ pub use crate::http::auth::Ctx;
 pub use crate::http::body::parse;
 pub use crate::http::error::ApiError;
 pub use crate::http::reply::{ApiResult, json};
-pub(crate) use crate::validate;
-pub use crate::world::model::{Account, World};
+pub(crate) use crate::validate::{self, ensure};
+pub use crate::world::model::{Account, Table, World};
 pub use crate::world::render;
 
 /// The state extractor every handler takes.

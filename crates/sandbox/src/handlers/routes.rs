@@ -15,18 +15,17 @@ impl Collection for Routes {
     type Update = RouteSpec;
     type View<'a> = render::RouteView<'a>;
     const SPEC: Spec<Self> = Spec {
-        paths: ["/api/routes", "/api/routes/{id}"],
+        path: "/api/routes",
         what: "route",
         codes: ["route.add", "route.update", "route.delete"],
-        table: |a| &a.routes,
-        table_mut: |a| &mut a.routes,
         name: |r| &r.spec.network_id,
-        view: |_, r| render::route(r),
+        view: |_, _, r| render::route(r),
     };
 
-    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
         let spec = req.body();
         let network_type = check(&spec)?;
+        let (a, ids) = at.account(w)?;
         a.check_peers(spec.peer.iter())?;
         a.check_groups(&spec.groups)?;
         a.check_groups(spec.peer_groups.iter().flatten())?;
@@ -64,11 +63,8 @@ fn check(spec: &RouteSpec) -> Result<String, ApiError> {
     validate::length("network_id", &spec.network_id, 1, 40)?;
     validate::in_range("metric", spec.metric, 1, 9999)?;
     let groups_given = spec.peer_groups.as_ref().is_some_and(|g| !g.is_empty());
-    if spec.peer.is_some() == groups_given {
-        return Err(ApiError::invalid(
-            "exactly one of peer or peer_groups should be provided",
-        ));
-    }
+    let message = "exactly one of peer or peer_groups should be provided";
+    ensure(spec.peer.is_some() != groups_given, message)?;
     let domains = spec.domains.as_deref().unwrap_or_default();
     match (&spec.network, domains.is_empty()) {
         (Some(_), false) => Err(ApiError::invalid(
@@ -82,11 +78,10 @@ fn check(spec: &RouteSpec) -> Result<String, ApiError> {
             Ok(if ip.is_ipv4() { "IPv4" } else { "IPv6" }.to_owned())
         }
         (None, false) => {
-            if domains.len() > 32 {
-                return Err(ApiError::invalid(
-                    "invalid field domains: at most 32 domains",
-                ));
-            }
+            ensure(
+                domains.len() <= 32,
+                "invalid field domains: at most 32 domains",
+            )?;
             if let Some(bad) = domains.iter().find(|d| !validate::is_domain(d)) {
                 return Err(ApiError::invalid(format!(
                     "invalid field domains: invalid domain {bad}"

@@ -17,15 +17,10 @@ pub struct CreateSetupKeyRequest {
     name: String,
     #[serde(rename = "type")]
     kind: SetupKeyType,
-    #[serde(default)]
     expires_in: Option<i64>,
-    #[serde(default)]
     auto_groups: Option<Vec<String>>,
-    #[serde(default)]
     usage_limit: Option<i64>,
-    #[serde(default)]
     ephemeral: Option<bool>,
-    #[serde(default)]
     allow_extra_dns_labels: Option<bool>,
 }
 
@@ -45,40 +40,36 @@ impl Collection for SetupKeys {
     type Update = SetupKeyRequest;
     type View<'a> = render::SetupKeyView<'a>;
     const SPEC: Spec<Self> = Spec {
-        paths: ["/api/setup-keys", "/api/setup-keys/{id}"],
+        path: "/api/setup-keys",
         what: "setup key",
         codes: ["setupkey.add", "setupkey.update", "setupkey.delete"],
-        table: |a| &a.setup_keys,
-        table_mut: |a| &mut a.setup_keys,
         name: |k| &k.name,
-        view: |_, k| render::setup_key(k),
+        view: |_, _, k| render::setup_key(k),
     };
 
-    fn view_once<'a>(_: &'a Account, k: &'a SetupKey, plain: &'a str) -> Self::View<'a> {
+    fn view_once<'a>(_: &'a Account, _: &Ctx, k: &'a SetupKey, plain: &'a str) -> Self::View<'a> {
         let mut view = render::setup_key(k);
         view.key = plain;
         view
     }
-    fn meta(k: &SetupKey) -> Vec<(&'static str, String)> {
+    fn meta(k: &SetupKey, _: Verb) -> Vec<(&'static str, String)> {
         let kind = match k.kind {
             SetupKeyType::OneOff => "one-off",
             SetupKeyType::Reusable => "reusable",
         };
         vec![("name", k.name.clone()), ("type", kind.to_owned())]
     }
-    fn build(a: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
         let req = match req {
-            Req::New(req) => return create(a, ids, at, req),
+            Req::New(req) => return create(w, at, req),
             Req::Change(req) => req,
         };
-        let mut k = a
-            .setup_keys
-            .get(&at.id(ids))
-            .cloned()
-            .ok_or_else(|| missing("setup key", at.current().unwrap_or_default()))?;
-        if k.revoked && !req.revoked {
-            return Err(ApiError::invalid("can't un-revoke a revoked setup key"));
-        }
+        let mut k = stored::<Self>(w, at)?;
+        let a = w.account(&at.ctx.account_id)?;
+        ensure(
+            !k.revoked || req.revoked,
+            "can't un-revoke a revoked setup key",
+        )?;
         check_auto_groups(a, &req.auto_groups)?;
         if req.revoked && !k.revoked {
             at.code = Some("setupkey.revoke");
@@ -90,12 +81,8 @@ impl Collection for SetupKeys {
     }
 }
 
-fn create(
-    a: &Account,
-    ids: &mut IdGen,
-    at: &mut At,
-    req: CreateSetupKeyRequest,
-) -> Built<SetupKeys> {
+fn create(w: &mut World, at: &mut At, req: CreateSetupKeyRequest) -> Built<SetupKeys> {
+    let (a, ids) = at.account(w)?;
     validate::non_empty("name", &req.name)?;
     let expires_in = req.expires_in.unwrap_or(0);
     if expires_in != 0 {
@@ -104,11 +91,8 @@ fn create(
     let usage_limit = req.usage_limit.unwrap_or(0);
     validate::in_range("usage_limit", usage_limit, 0, i64::MAX)?;
     let one_off = req.kind == SetupKeyType::OneOff;
-    if one_off && usage_limit > 1 {
-        return Err(ApiError::invalid(
-            "invalid field usage_limit: a one-off key can be used only once",
-        ));
-    }
+    let message = "invalid field usage_limit: a one-off key can be used only once";
+    ensure(!one_off || usage_limit <= 1, message)?;
     let auto_groups = req.auto_groups.unwrap_or_default();
     check_auto_groups(a, &auto_groups)?;
     let plain = ids.setup_key();
@@ -142,8 +126,6 @@ fn create(
 
 fn check_auto_groups(a: &Account, groups: &[String]) -> Result<(), ApiError> {
     a.check_groups(groups)?;
-    if groups.iter().any(|g| a.all_group_id() == Some(g)) {
-        return Err(ApiError::invalid("can't add 'All' group to the setup key"));
-    }
-    Ok(())
+    let all = groups.iter().any(|g| a.all_group_id() == Some(g));
+    ensure(!all, "can't add 'All' group to the setup key")
 }

@@ -6,6 +6,7 @@
 //! invited, `unlink` turns a tenant into a standalone account, `DELETE` removes the tenant
 //! account with everything in it.
 
+use super::collection::Action;
 use super::prelude::*;
 use crate::world::bootstrap::new_account;
 use crate::world::people::{Tenant, TenantGroup};
@@ -39,190 +40,149 @@ pub struct SubscriptionRequest {
     price_id: String,
 }
 
-/// `GET /api/integrations/msp/tenants`.
-pub async fn list_tenants(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
-    app.read(|w| {
-        msp(w, &ctx)?;
-        list(w.tenants.values(), |t| t)
-    })
+/// `/api/integrations/msp/tenants`: no `GET` of one tenant; four actions.
+pub struct Tenants;
+
+impl Collection for Tenants {
+    type Item = Tenant;
+    type Create = CreateTenantRequest;
+    type Update = UpdateTenantRequest;
+    type View<'a> = &'a Tenant;
+    const SPEC: Spec<Self> = Spec {
+        path: "/api/integrations/msp/tenants",
+        what: "tenant",
+        codes: ["account.create", "", "account.delete"],
+        name: |t| &t.name,
+        view: |_, _, t| t,
+    };
+    const VERBS: &[Verb] = &[Verb::List, Verb::Create, Verb::Update, Verb::Delete];
+    const ACTIONS: &[(&str, Action)] = &[
+        ("invite", invite),
+        ("dns", verify_dns),
+        ("unlink", unlink),
+        ("subscription", subscription),
+    ];
+
+    fn meta(t: &Tenant, _: Verb) -> Vec<(&'static str, String)> {
+        vec![("name", t.name.clone()), ("domain", t.domain.clone())]
+    }
+    /// The body's own checks, then the MSP account (403), then its groups (404).
+    fn check(w: &World, at: &At, req: Option<&Request<Self>>) -> Result<(), ApiError> {
+        let groups = match req {
+            None => return Ok(()),
+            Some(Req::New(req)) => {
+                validate::non_empty("name", &req.name)?;
+                let message = format!("invalid field domain: {}", req.domain);
+                ensure(validate::is_domain(&req.domain), message)?;
+                &req.groups
+            }
+            Some(Req::Change(req)) => {
+                validate::non_empty("name", &req.name)?;
+                &req.groups
+            }
+        };
+        w.msp(&at.ctx.account_id)?;
+        let root = w.account(&w.msp_account_id)?;
+        groups.iter().try_for_each(|g| {
+            root.group(&g.id)?;
+            validate::role(&g.role)
+        })
+    }
+    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
+        let req = match req {
+            Req::New(req) => return create(w, at, req),
+            Req::Change(req) => req,
+        };
+        Ok(Tenant {
+            name: req.name,
+            groups: req.groups,
+            updated_at: Ts::now(),
+            ..stored::<Self>(w, at)?
+        })
+    }
+    /// Removes the tenant account with everything in it.
+    fn remove(w: &mut World, _: &str, id: &str) -> Result<(), ApiError> {
+        w.tenants.shift_remove(id);
+        w.remove_account(id);
+        Ok(())
+    }
 }
 
-/// `POST /api/integrations/msp/tenants`.
-pub async fn create_tenant(State(app): AppState, Extension(ctx): Caller, body: Bytes) -> ApiResult {
-    let req: CreateTenantRequest = parse(&body)?;
-    validate::non_empty("name", &req.name)?;
-    if !validate::is_domain(&req.domain) {
-        return Err(ApiError::invalid(format!(
-            "invalid field domain: {}",
-            req.domain
+/// A new account and its tenant record, `pending`; a domain any account has is 409.
+fn create(w: &mut World, at: &mut At, req: CreateTenantRequest) -> Built<Tenants> {
+    let domain = &req.domain;
+    if w.accounts
+        .values()
+        .any(|a| a.domain.eq_ignore_ascii_case(domain))
+    {
+        return Err(ApiError::conflict(format!(
+            "an account with domain {domain} already exists"
         )));
     }
-    app.write(|w| {
-        msp(w, &ctx)?;
-        check_groups(w, &req.groups)?;
-        if w.accounts
-            .values()
-            .any(|a| a.domain.eq_ignore_ascii_case(&req.domain))
-        {
-            return Err(ApiError::conflict(format!(
-                "an account with domain {} already exists",
-                req.domain
-            )));
-        }
-        let account = new_account(
-            &mut w.ids,
-            &req.domain,
-            &ctx.user.id,
-            Some(w.msp_account_id.clone()),
-        );
-        let tenant = Tenant {
-            groups: req.groups,
-            ..new_tenant(w, &account.id, req.name, req.domain, "pending")
-        };
-        let view = json(&tenant)?;
-        let meta = [
-            ("name", tenant.name.as_str()),
-            ("domain", tenant.domain.as_str()),
-        ];
-        let (root, _) = w.account_mut(&ctx.account_id)?;
-        root.audit(&ctx.user, "account.create", &tenant.id, &meta);
-        w.accounts.insert(account.id.clone(), account);
-        w.tenants.insert(tenant.id.clone(), tenant);
-        Ok(view)
-    })
-    .await
-}
-
-/// `PUT /api/integrations/msp/tenants/{id}`.
-pub async fn update_tenant(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult {
-    let req: UpdateTenantRequest = parse(&body)?;
-    validate::non_empty("name", &req.name)?;
-    app.write(|w| {
-        msp(w, &ctx)?;
-        check_groups(w, &req.groups)?;
-        let t = tenant_mut(w, &ctx, &id)?;
-        t.name = req.name;
-        t.groups = req.groups;
-        t.updated_at = Ts::now();
-        json(t)
-    })
-    .await
-}
-
-/// `DELETE /api/integrations/msp/tenants/{id}`.
-pub async fn delete_tenant(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    app.write(|w| {
-        msp(w, &ctx)?;
-        let t = w
-            .tenants
-            .shift_remove(&id)
-            .ok_or_else(|| missing("tenant", &id))?;
-        w.remove_account(&id);
-        let (root, _) = w.account_mut(&ctx.account_id)?;
-        root.audit(
-            &ctx.user,
-            "account.delete",
-            &id,
-            &[("name", &t.name), ("domain", &t.domain)],
-        );
-        empty()
-    })
-    .await
+    let parent = Some(w.msp_account_id.clone());
+    let account = new_account(&mut w.ids, domain, &at.ctx.user.id, parent);
+    at.set_id(account.id.clone());
+    let tenant = Tenant {
+        groups: req.groups,
+        ..new_tenant(w, &account.id, req.name, req.domain, "pending")
+    };
+    w.accounts.insert(account.id.clone(), account);
+    Ok(tenant)
 }
 
 /// `POST .../{id}/invite`: invites an existing account (a tenant, or a former one).
-pub async fn invite_tenant(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    app.write(|w| {
-        msp(w, &ctx)?;
-        let now = Ts::now();
-        if !w.tenants.contains_key(&id) {
-            let root = w.msp_account_id.clone();
-            let a = w
-                .accounts
-                .get_mut(&id)
-                .filter(|a| a.id != root && a.parent.is_none());
-            let a = a.ok_or_else(|| missing("tenant", &id))?;
-            a.parent = Some(root);
-            let domain = a.domain.clone();
-            let tenant = new_tenant(w, &id, domain.clone(), domain, "existing");
-            w.tenants.insert(id.clone(), tenant);
-        }
-        let t = tenant_mut(w, &ctx, &id)?;
-        t.status = "invited".to_owned();
-        t.invited_at = Some(now);
-        t.updated_at = now;
-        json(t)
-    })
-    .await
+fn invite(w: &mut World, ctx: &Ctx, id: &str, _: &[u8]) -> ApiResult {
+    w.msp(&ctx.account_id)?;
+    let now = Ts::now();
+    if !w.tenants.contains_key(id) {
+        let root = w.msp_account_id.clone();
+        let a = w
+            .accounts
+            .get_mut(id)
+            .filter(|a| a.id != root && a.parent.is_none());
+        let a = a.ok_or_else(|| missing("tenant", id))?;
+        a.parent = Some(root);
+        let domain = a.domain.clone();
+        let tenant = new_tenant(w, id, domain.clone(), domain, "existing");
+        w.tenants.insert(id.to_owned(), tenant);
+    }
+    let t = tenant_mut(w, ctx, id)?;
+    t.status = "invited".to_owned();
+    t.invited_at = Some(now);
+    t.updated_at = now;
+    json(t)
 }
 
 /// `POST .../{id}/dns`: the DNS challenge always verifies in the sandbox.
-pub async fn verify_dns(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    app.write(|w| {
-        let t = tenant_mut(w, &ctx, &id)?;
-        let now = Ts::now();
-        t.status = "active".to_owned();
-        t.activated_at = Some(now);
-        t.updated_at = now;
-        empty()
-    })
-    .await
+fn verify_dns(w: &mut World, ctx: &Ctx, id: &str, _: &[u8]) -> ApiResult {
+    let t = tenant_mut(w, ctx, id)?;
+    let now = Ts::now();
+    t.status = "active".to_owned();
+    t.activated_at = Some(now);
+    t.updated_at = now;
+    empty()
 }
 
 /// `POST .../{id}/unlink`: the tenant becomes a standalone account.
-pub async fn unlink_tenant(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult {
-    let req: UnlinkRequest = parse(&body)?;
+fn unlink(w: &mut World, ctx: &Ctx, id: &str, body: &[u8]) -> ApiResult {
+    let req: UnlinkRequest = parse(body)?;
     validate::non_empty("owner", &req.owner)?;
-    app.write(|w| {
-        msp(w, &ctx)?;
-        w.tenants
-            .shift_remove(&id)
-            .ok_or_else(|| missing("tenant", &id))?;
-        if let Some(a) = w.accounts.get_mut(&id) {
-            a.parent = None;
-            a.created_by = req.owner;
-        }
-        empty()
-    })
-    .await
+    w.msp(&ctx.account_id)?;
+    w.tenants
+        .shift_remove(id)
+        .ok_or_else(|| missing("tenant", id))?;
+    if let Some(a) = w.accounts.get_mut(id) {
+        a.parent = None;
+        a.created_by = req.owner;
+    }
+    empty()
 }
 
 /// `POST .../{id}/subscription`: accepted and ignored.
-pub async fn subscription(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult {
-    let req: SubscriptionRequest = parse(&body)?;
+fn subscription(w: &mut World, ctx: &Ctx, id: &str, body: &[u8]) -> ApiResult {
+    let req: SubscriptionRequest = parse(body)?;
     validate::non_empty("priceID", &req.price_id)?;
-    app.read(|w| {
-        msp(w, &ctx)?;
-        w.tenants.get(&id).ok_or_else(|| missing("tenant", &id))?;
-        empty()
-    })
+    tenant_mut(w, ctx, id).and_then(|_| empty())
 }
 
 /// A new tenant record, with no groups yet.
@@ -244,25 +204,7 @@ fn new_tenant(w: &mut World, id: &str, name: String, domain: String, status: &st
 
 /// The tenant `id` (404), after the MSP check (403).
 fn tenant_mut<'a>(w: &'a mut World, ctx: &Ctx, id: &str) -> Result<&'a mut Tenant, ApiError> {
-    msp(w, ctx)?;
-    w.tenants.get_mut(id).ok_or_else(|| missing("tenant", id))
-}
-
-/// 403 unless the request runs in the MSP account of an MSP sandbox.
-fn msp(w: &World, ctx: &Ctx) -> Result<(), ApiError> {
-    if w.standalone || ctx.account_id != w.msp_account_id {
-        return Err(ApiError::forbidden(
-            "msp features are not enabled for this account",
-        ));
-    }
-    Ok(())
-}
-
-fn check_groups(w: &World, groups: &[TenantGroup]) -> Result<(), ApiError> {
-    let root = w.account(&w.msp_account_id)?;
-    for g in groups {
-        root.group(&g.id)?;
-        validate::role(&g.role)?;
-    }
-    Ok(())
+    Tenant::table_mut(w, &ctx.account_id)?
+        .get_mut(id)
+        .ok_or_else(|| missing("tenant", id))
 }

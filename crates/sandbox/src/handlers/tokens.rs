@@ -24,19 +24,17 @@ impl Collection for Tokens {
     type Update = serde::de::IgnoredAny;
     type View<'a> = Value;
     const SPEC: Spec<Self> = Spec {
-        paths: ["/api/users/{id}/tokens", "/api/users/{id}/tokens/{tid}"],
+        path: "/api/users/{id}/tokens",
         what: "token",
         codes: [
             "personal.access.token.create",
             "",
             "personal.access.token.delete",
         ],
-        table: |a| &a.tokens,
-        table_mut: |a| &mut a.tokens,
         name: |t| &t.name,
-        view: |_, t| render::value(&render::token(t)),
+        view: |_, _, t| render::value(&render::token(t)),
     };
-    const UPDATES: bool = false;
+    const VERBS: &[Verb] = &[Verb::List, Verb::Get, Verb::Create, Verb::Delete];
 
     fn owner(a: &Account, ctx: &Ctx, user: &str) -> Result<(), ApiError> {
         allowed(a, ctx, user)
@@ -45,7 +43,7 @@ impl Collection for Tokens {
         Some(&t.user_id)
     }
     /// `PersonalAccessTokenGenerated`.
-    fn view_once(_: &Account, t: &Token, plain: &str) -> Value {
+    fn view_once(_: &Account, _: &Ctx, t: &Token, plain: &str) -> Value {
         serde_json::json!({
             "plain_token": plain,
             "personal_access_token": render::token(t),
@@ -55,12 +53,13 @@ impl Collection for Tokens {
     fn target<'a>(_: &'a str, t: &'a Token) -> &'a str {
         &t.user_id
     }
-    fn build(_: &mut Account, ids: &mut IdGen, at: &mut At, req: Request<Self>) -> Built<Self> {
+    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
         let Req::New(req) = req else {
             return Err(ApiError::internal("tokens never change"));
         };
         validate::non_empty("name", &req.name)?;
         validate::in_range("expires_in", req.expires_in, 1, 365)?;
+        let ids = &mut w.ids;
         let plain = ids.pat();
         let now = Ts::now();
         let t = Token {

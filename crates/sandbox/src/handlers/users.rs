@@ -11,9 +11,7 @@ use crate::world::time::Ts;
 /// `UserCreateRequest`.
 #[derive(Debug, Deserialize)]
 pub struct UserCreateRequest {
-    #[serde(default)]
     email: Option<String>,
-    #[serde(default)]
     name: Option<String>,
     role: String,
     auto_groups: Vec<String>,
@@ -25,26 +23,156 @@ pub struct UserCreateRequest {
 #[derive(Debug, Deserialize)]
 pub struct UserRequest {
     role: String,
-    #[serde(default)]
     auto_groups: Option<Vec<String>>,
     is_blocked: bool,
 }
 
-/// `GET /api/users[?service_user=true|false]`.
-pub async fn list_users(State(app): AppState, Extension(ctx): Caller) -> ApiResult {
-    let filter = match ctx.param("service_user") {
-        Some("true") => Some(true),
-        Some("false") => Some(false),
-        _ => None,
+/// `/api/users[?service_user=true|false]`: no `GET` of one user.
+pub struct Users;
+
+impl Collection for Users {
+    type Item = User;
+    type Create = UserCreateRequest;
+    type Update = UserRequest;
+    type View<'a> = render::UserView<'a>;
+    const SPEC: Spec<Self> = Spec {
+        path: "/api/users",
+        what: "user",
+        codes: ["user.invite", "", "user.delete"],
+        name: |u| &u.name,
+        view: |_, ctx, u| render::user(u, Some(&ctx.user.id)),
     };
-    app.read(|w| {
-        let a = w.account(&ctx.account_id)?;
-        let users = a
-            .users
+    const VERBS: &[Verb] = &[Verb::List, Verb::Create, Verb::Update, Verb::Delete];
+    const ACTIONS: &[(&str, super::collection::Action)] = &[("invite", resend_invite)];
+
+    fn select<'a>(w: &'a World, ctx: &Ctx) -> Result<Vec<&'a User>, ApiError> {
+        let filter = match ctx.param("service_user") {
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            _ => None,
+        };
+        let users = w.account(&ctx.account_id)?.users.values();
+        Ok(users
+            .filter(|u| filter.is_none_or(|s| u.is_service_user == s))
+            .collect())
+    }
+    fn view_once<'a>(_: &Account, ctx: &Ctx, u: &'a User, password: &'a str) -> Self::View<'a> {
+        let mut view = render::user(u, Some(&ctx.user.id));
+        view.password = Some(password);
+        view
+    }
+    /// A service user's create and delete have codes of their own.
+    fn code(u: &User, verb: Verb) -> &'static str {
+        match (verb, u.is_service_user) {
+            (Verb::Create, true) => "service.user.create",
+            (Verb::Delete, true) => "service.user.delete",
+            (verb, _) => Self::SPEC.codes[verb as usize],
+        }
+    }
+    /// An invitation names the email.
+    fn meta(u: &User, verb: Verb) -> Vec<(&'static str, String)> {
+        match verb == Verb::Create && !u.is_service_user {
+            true => vec![("email", u.email.clone())],
+            false => vec![("name", u.name.clone())],
+        }
+    }
+    /// Nobody deletes or blocks themselves; roles and auto groups first.
+    fn check(w: &World, at: &At, req: Option<&Request<Self>>) -> Result<(), ApiError> {
+        let me = at.current() == Some(at.ctx.user.id.as_str());
+        match req {
+            None => ensure(!me, "self deletion isn't allowed"),
+            Some(Req::New(req)) => {
+                validate::role(&req.role)?;
+                let email = req.email.as_deref().unwrap_or_default();
+                let given = req.is_service_user || !email.trim().is_empty();
+                ensure(given, "missing field: email")
+            }
+            Some(Req::Change(req)) => {
+                let Some(groups) = &req.auto_groups else {
+                    return Err(ApiError::bad_request("auto_groups field can't be absent"));
+                };
+                validate::role(&req.role)?;
+                ensure(!(req.is_blocked && me), "self blocking isn't allowed")?;
+                w.account(&at.ctx.account_id)?.check_groups(groups)
+            }
+        }
+    }
+    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
+        let req = match req {
+            Req::New(req) => return invite(w, at, req),
+            Req::Change(req) => req,
+        };
+        let mut u = stored::<Self>(w, at)?;
+        let id = u.id.clone();
+        let groups = req.auto_groups.unwrap_or_default();
+        let added = groups.iter().any(|g| !u.auto_groups.contains(g));
+        let removed = u.auto_groups.iter().any(|g| !groups.contains(g));
+        let changes = [
+            (u.role != req.role, "user.role.update"),
+            (!u.is_blocked && req.is_blocked, "user.block"),
+            (u.is_blocked && !req.is_blocked, "user.unblock"),
+            (added, "user.group.add"),
+            (removed, "user.group.delete"),
+        ];
+        let changed = changes.into_iter().filter(|(changed, _)| *changed);
+        at.events = changed
+            .map(|(_, code)| (code.to_owned(), id.clone()))
+            .collect();
+        u.status = match (req.is_blocked, u.status.as_str()) {
+            (true, _) => "blocked",
+            (false, "blocked") => "active",
+            (false, other) => other,
+        }
+        .to_owned();
+        u.role = req.role;
+        u.auto_groups = groups;
+        u.is_blocked = req.is_blocked;
+        Ok(u)
+    }
+    fn deletable(_: &World, _: &Account, u: &User) -> Result<(), ApiError> {
+        match u.role == "owner" {
+            true => Err(ApiError::forbidden("the account owner can't be deleted")),
+            false => Ok(()),
+        }
+    }
+    /// Also deletes the user's tokens.
+    fn remove(w: &mut World, account: &str, id: &str) -> Result<(), ApiError> {
+        w.account_mut(account)?.0.users.shift_remove(id);
+        w.retain_tokens(account, |t| t.user_id != id);
+        Ok(())
+    }
+}
+
+/// Invites a regular user (the answer shows the password once) or creates a service user.
+fn invite(w: &mut World, at: &mut At, req: UserCreateRequest) -> Built<Users> {
+    let (a, ids) = at.account(w)?;
+    a.check_groups(&req.auto_groups)?;
+    let email = req.email.unwrap_or_default();
+    let taken = !email.is_empty()
+        && a.users
             .values()
-            .filter(|u| filter.is_none_or(|s| u.is_service_user == s));
-        list(users, |u| render::user(u, Some(&ctx.user.id)))
-    })
+            .any(|u| u.email.eq_ignore_ascii_case(&email));
+    if taken {
+        return Err(ApiError::conflict(format!(
+            "user with email {email} already exists"
+        )));
+    }
+    let service = req.is_service_user;
+    let user = User {
+        id: at.id(ids),
+        name: req.name.unwrap_or_else(|| email.clone()),
+        email,
+        role: req.role,
+        status: if service { "active" } else { "invited" }.to_owned(),
+        auto_groups: req.auto_groups,
+        is_service_user: service,
+        is_blocked: false,
+        pending_approval: false,
+        issued: "api".to_owned(),
+        last_login: Ts::zero(),
+    };
+    at.once = (!service).then(|| ids.alnum(20));
+    Ok(user)
 }
 
 /// `GET /api/users/current`.
@@ -59,157 +187,12 @@ pub async fn current_user(State(app): AppState, Extension(ctx): Caller) -> ApiRe
     })
 }
 
-/// `POST /api/users`.
-pub async fn create_user(State(app): AppState, Extension(ctx): Caller, body: Bytes) -> ApiResult {
-    let req: UserCreateRequest = parse(&body)?;
-    validate::role(&req.role)?;
-    let email = req.email.unwrap_or_default();
-    if !req.is_service_user && email.trim().is_empty() {
-        return Err(ApiError::invalid("missing field: email"));
-    }
-    app.write(|w| {
-        let (a, ids) = w.account_mut(&ctx.account_id)?;
-        a.check_groups(&req.auto_groups)?;
-        let taken = !email.is_empty()
-            && a.users
-                .values()
-                .any(|u| u.email.eq_ignore_ascii_case(&email));
-        if taken {
-            return Err(ApiError::conflict(format!(
-                "user with email {email} already exists"
-            )));
-        }
-        let user = User {
-            id: ids.id(),
-            name: req.name.unwrap_or_else(|| email.clone()),
-            email,
-            role: req.role,
-            status: if req.is_service_user {
-                "active"
-            } else {
-                "invited"
-            }
-            .to_owned(),
-            auto_groups: req.auto_groups,
-            is_service_user: req.is_service_user,
-            is_blocked: false,
-            pending_approval: false,
-            issued: "api".to_owned(),
-            last_login: Ts::zero(),
-        };
-        let password = (!user.is_service_user).then(|| ids.alnum(20));
-        let mut view = render::user(&user, Some(&ctx.user.id));
-        view.password = password.as_deref();
-        let body = json(&view)?;
-        let (code, meta) = match user.is_service_user {
-            true => ("service.user.create", ("name", &user.name)),
-            false => ("user.invite", ("email", &user.email)),
-        };
-        a.audit(&ctx.user, code, &user.id, &[(meta.0, meta.1.as_str())]);
-        a.users.insert(user.id.clone(), user);
-        Ok(body)
-    })
-    .await
-}
-
-/// `PUT /api/users/{id}`: audits role, block and auto-group changes.
-pub async fn update_user(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult {
-    let req: UserRequest = parse(&body)?;
-    let Some(auto_groups) = req.auto_groups else {
-        return Err(ApiError::bad_request("auto_groups field can't be absent"));
-    };
-    validate::role(&req.role)?;
-    if req.is_blocked && id == ctx.user.id {
-        return Err(ApiError::invalid("self blocking isn't allowed"));
-    }
-    app.write(|w| {
-        let (a, _) = w.account_mut(&ctx.account_id)?;
-        a.check_groups(&auto_groups)?;
-        let u = a.users.get_mut(&id).ok_or_else(|| missing("user", &id))?;
-        let mut codes = Vec::new();
-        if u.role != req.role {
-            codes.push("user.role.update");
-        }
-        if u.is_blocked != req.is_blocked {
-            codes.push(if req.is_blocked {
-                "user.block"
-            } else {
-                "user.unblock"
-            });
-        }
-        if auto_groups.iter().any(|g| !u.auto_groups.contains(g)) {
-            codes.push("user.group.add");
-        }
-        if u.auto_groups.iter().any(|g| !auto_groups.contains(g)) {
-            codes.push("user.group.delete");
-        }
-        u.status = match (req.is_blocked, u.status.as_str()) {
-            (true, _) => "blocked",
-            (false, "blocked") => "active",
-            (false, other) => other,
-        }
-        .to_owned();
-        u.role = req.role;
-        u.auto_groups = auto_groups;
-        u.is_blocked = req.is_blocked;
-        let view = json(&render::user(u, Some(&ctx.user.id)))?;
-        for code in codes {
-            a.audit(&ctx.user, code, &id, &[]);
-        }
-        Ok(view)
-    })
-    .await
-}
-
-/// `DELETE /api/users/{id}`: also deletes the user's tokens.
-pub async fn delete_user(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    if id == ctx.user.id {
-        return Err(ApiError::invalid("self deletion isn't allowed"));
-    }
-    app.write(|w| {
-        let (a, _) = w.account_mut(&ctx.account_id)?;
-        let u = a.users.get(&id).ok_or_else(|| missing("user", &id))?;
-        if u.role == "owner" {
-            return Err(ApiError::forbidden("the account owner can't be deleted"));
-        }
-        let code = if u.is_service_user {
-            "service.user.delete"
-        } else {
-            "user.delete"
-        };
-        let name = u.name.clone();
-        a.users.shift_remove(&id);
-        a.audit(&ctx.user, code, &id, &[("name", &name)]);
-        w.retain_tokens(&ctx.account_id, |t| t.user_id != id);
-        empty()
-    })
-    .await
-}
-
 /// `POST /api/users/{id}/invite`: resends an invitation (regular users only).
-pub async fn resend_invite(
-    State(app): AppState,
-    Extension(ctx): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    app.write(|w| {
-        let (a, _) = w.account_mut(&ctx.account_id)?;
-        let u = a.users.get(&id).ok_or_else(|| missing("user", &id))?;
-        if u.is_service_user {
-            return Err(ApiError::invalid("can't invite a service user"));
-        }
-        let email = u.email.clone();
-        a.audit(&ctx.user, "user.invite", &id, &[("email", &email)]);
-        empty()
-    })
-    .await
+fn resend_invite(w: &mut World, ctx: &Ctx, id: &str, _: &[u8]) -> ApiResult {
+    let (a, _) = w.account_mut(&ctx.account_id)?;
+    let u = a.users.get(id).ok_or_else(|| missing("user", id))?;
+    ensure(!u.is_service_user, "can't invite a service user")?;
+    let email = u.email.clone();
+    a.audit(&ctx.user, "user.invite", id, &[("email", &email)]);
+    empty()
 }

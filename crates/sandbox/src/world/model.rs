@@ -171,6 +171,16 @@ impl World {
         });
     }
 
+    /// 403 unless `account` is the MSP account of an MSP (not standalone) sandbox.
+    pub fn msp(&self, account: &str) -> Result<(), ApiError> {
+        if self.standalone || account != self.msp_account_id {
+            return Err(ApiError::forbidden(
+                "msp features are not enabled for this account",
+            ));
+        }
+        Ok(())
+    }
+
     /// Removes an account and its tokens.
     pub fn remove_account(&mut self, account_id: &str) {
         self.retain_tokens(account_id, |_| false);
@@ -246,5 +256,53 @@ impl Account {
             Some(r) => Err(ApiError::not_found(format!("resource not found: {}", r.id))),
             None => Ok(()),
         }
+    }
+}
+
+/// Where the objects of one kind live, as a request running in `account` sees them.
+pub trait Table: Sized {
+    /// The table, to read it.
+    fn table<'a>(w: &'a World, account: &str) -> Result<&'a IndexMap<String, Self>, ApiError>;
+    /// The table, to change it.
+    fn table_mut<'a>(
+        w: &'a mut World,
+        account: &str,
+    ) -> Result<&'a mut IndexMap<String, Self>, ApiError>;
+}
+
+/// `Table` for objects kept in a field of each account.
+macro_rules! account_tables {
+    ($($item:ty => $field:ident),* $(,)?) => {$(
+        impl Table for $item {
+            fn table<'a>(w: &'a World, id: &str) -> Result<&'a IndexMap<String, Self>, ApiError> {
+                Ok(&w.account(id)?.$field)
+            }
+            fn table_mut<'a>(
+                w: &'a mut World,
+                id: &str,
+            ) -> Result<&'a mut IndexMap<String, Self>, ApiError> {
+                Ok(&mut w.account_mut(id)?.0.$field)
+            }
+        }
+    )*};
+}
+
+account_tables!(Group => groups, SetupKey => setup_keys, Policy => policies, User => users,
+    PostureCheck => posture_checks, Network => networks, NetworkResource => network_resources,
+    NetworkRouter => network_routers, Route => routes, NameserverGroup => nameserver_groups,
+    Token => tokens, Value => peers);
+
+/// Tenants are records of the MSP account, kept in the world beside the accounts they describe.
+impl Table for Tenant {
+    fn table<'a>(w: &'a World, account: &str) -> Result<&'a IndexMap<String, Self>, ApiError> {
+        w.msp(account)?;
+        Ok(&w.tenants)
+    }
+    fn table_mut<'a>(
+        w: &'a mut World,
+        account: &str,
+    ) -> Result<&'a mut IndexMap<String, Self>, ApiError> {
+        w.msp(account)?;
+        Ok(&mut w.tenants)
     }
 }
