@@ -164,8 +164,9 @@ fn a_tenant_unlinked_mid_run_stops_the_run_before_its_next_write() {
     let text = support::flat(&String::from_utf8_lossy(&out.stdout));
     assert!(
         text.contains(&format!(
-            "does not scope requests to account {tid} (they ran in account {msp})"
-        )),
+            "does not scope requests to account {tid} (they ran in account {msp}); the tenant \
+             may have been unlinked from this MSP account"
+        )) && text.contains("settle the scope below before a re-run"),
         "{text}"
     );
     // The report names the write that finished after the last good proof; the state keeps

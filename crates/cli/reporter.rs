@@ -186,8 +186,13 @@ pub fn text(report: &RunReport, show_secrets: bool) -> String {
         .map(|s| s.address.as_str())
         .collect();
     if !failed.is_empty() {
+        // A re-run resumes, unless requests no longer reach the tenant: that comes first.
+        let next = match report.scope_lost.is_empty() {
+            true => "a re-run resumes",
+            false => "settle the scope below before a re-run",
+        };
         out.push_str(&format!(
-            "failed: {} (the rest is recorded; a re-run resumes)\n",
+            "failed: {} (the rest is recorded; {next})\n",
             failed.join(", ")
         ));
     }
