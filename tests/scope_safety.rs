@@ -164,9 +164,10 @@ fn a_tenant_unlinked_mid_run_stops_the_run_before_its_next_write() {
     let text = support::flat(&String::from_utf8_lossy(&out.stdout));
     assert!(
         text.contains(&format!(
-            "does not scope requests to account {tid} (they ran in account {msp}); the tenant \
-             may have been unlinked from this MSP account"
-        )) && text.contains("settle the scope below before a re-run"),
+            "does not scope requests to account {tid} (they ran in account {msp}); an earlier \
+             proof in this run succeeded, so the tenant was unlinked from this MSP account"
+        )) && text.contains("settle the scope below before a re-run")
+            && text.contains("Look for them there and delete any you find"),
         "{text}"
     );
     // The report names the write that finished after the last good proof; the state keeps
@@ -182,31 +183,74 @@ fn a_tenant_unlinked_mid_run_stops_the_run_before_its_next_write() {
 }
 
 #[test]
-fn every_write_in_a_tenant_follows_a_proof_sent_after_the_previous_write_ended() {
+fn one_at_a_time_every_write_in_a_tenant_follows_a_proof_of_its_own() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let sb = sandbox(&rt);
     let dir = tempfile::tempdir().expect("tempdir");
     let mut args = MSP_CUSTOMER.to_vec();
     args.extend(["--concurrency", "1"]);
     apply(&sb, dir.path(), &args);
-    // One at a time, each write falls due after the one before it ended: each needs its own
-    // proof, sent after that.
-    let mut last_write_end = 0;
+    // One at a time, each write falls due after the one before it ended: in the log's order,
+    // a proof stands between any two writes in the tenant, and before the first.
     let mut proven_since = false;
     let mut writes = 0;
     for e in sb.log().iter().filter(|e| e.account.is_some()) {
         if e.method == "GET" && e.path == "/api/accounts" {
-            proven_since |= e.started_ms >= last_write_end;
+            proven_since = true;
         } else if e.method != "GET" {
             assert!(
                 proven_since,
                 "{} {} without a proof before it",
                 e.method, e.path
             );
-            (proven_since, last_write_end) = (false, e.finished_ms);
+            proven_since = false;
             writes += 1;
         }
     }
     // 2 groups, a setup key, a network and its resource, a policy.
     assert_eq!(writes, 6);
+}
+
+#[test]
+fn a_tenant_unlinked_during_destroy_does_not_make_its_objects_look_gone() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().expect("tempdir");
+    apply(&sb, dir.path(), MSP_CUSTOMER);
+    let before = state_file(dir.path());
+    // Destroy's first proof in the tenant succeeds; its answer waits while the tenant is
+    // unlinked, so the removal's read then runs in the MSP account and finds nothing there.
+    let mut hold = sb.hold_when(|e| e.path == "/api/accounts" && e.account.is_some());
+    let child = onboard(&sb, dir.path(), &["destroy", "--yes"])
+        .args(MSP_CUSTOMER)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("destroy starts");
+    let held = rt
+        .block_on(async { tokio::time::timeout(Duration::from_secs(60), hold.reached()).await })
+        .expect("destroy proves the tenant")
+        .expect("held");
+    let tid = held.account.clone().expect("a tenant");
+    call(
+        &rt,
+        &sb,
+        "POST",
+        &format!("/api/integrations/msp/tenants/{tid}/unlink"),
+        None,
+        Some(&json!({"owner": "someone-else"})),
+    );
+    let unlinked = sb.log().len();
+    hold.release();
+    let out = child.wait_with_output().expect("destroy ends");
+    assert_eq!(out.status.code(), Some(1), "{}", support::stdout(&out));
+    let text = support::flat(&support::stdout(&out));
+    assert!(text.contains("nothing more was deleted"), "{text}");
+    let writes: Vec<String> = sb.log()[unlinked..]
+        .iter()
+        .filter(|e| e.method != "GET")
+        .map(|e| format!("{} {}", e.method, e.path))
+        .collect();
+    assert!(writes.is_empty(), "it wrote: {writes:?}");
+    assert_eq!(state_file(dir.path()), before, "the state lost records");
 }

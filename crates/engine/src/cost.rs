@@ -6,9 +6,10 @@
 //! least time of a set of plans is what the calls beyond the burst need at the rate.
 //!
 //! Scope proofs are estimated: the writes in a tenant wait for a proof sent after they fell
-//! due, and the instances that start together share one ([`crate::gate`]). The estimate is one
-//! proof per level of the graph that writes in the tenant (a `for_each`'s instances run one
-//! after another: one each), and one at the end of the run. Writes of one level that end at
+//! due, and the instances that start together share one ([`crate::gate`]). The estimate is,
+//! per level of the graph that writes in the tenant, one proof per wave of `--concurrency`
+//! instances (a `for_each`'s instances run one after another: one each), and one at the end
+//! of the run. Writes of one level that end at
 //! different times can make a run need more, never more than one per write and the last.
 
 use serde::Serialize;
@@ -64,7 +65,7 @@ pub struct Cost {
 }
 
 impl Cost {
-    pub fn of(plan: &Plan, budget: Budget) -> Cost {
+    pub fn of(plan: &Plan, budget: Budget, concurrency: usize) -> Cost {
         let mut writes = 0;
         let mut reads = 0;
         if plan
@@ -93,7 +94,7 @@ impl Cost {
             }
         }
         reads += collections.len();
-        Cost::new(writes, reads, proofs(plan), budget)
+        Cost::new(writes, reads, proofs(plan, concurrency), budget)
     }
 
     fn new(writes: usize, reads: usize, proofs: usize, budget: Budget) -> Cost {
@@ -125,10 +126,10 @@ impl Cost {
     }
 }
 
-/// The scope proofs of a plan: one per level of the graph whose instances write or read in
-/// the tenant (the most instances one step has there, as a `for_each` runs them in turn),
-/// and one at the end of a run that wrote in the tenant.
-fn proofs(plan: &Plan) -> usize {
+/// The scope proofs of a plan: per level of the graph whose instances write or read in the
+/// tenant, one per wave of instances started together (`concurrency` at a time; a
+/// `for_each`'s instances run in turn), and one at the end of a run that wrote in the tenant.
+fn proofs(plan: &Plan, concurrency: usize) -> usize {
     let mut levels: BTreeMap<usize, BTreeMap<&str, usize>> = BTreeMap::new();
     for p in &plan.steps {
         let writes = matches!(
@@ -143,7 +144,14 @@ fn proofs(plan: &Plan) -> usize {
                 .or_default() += 1;
         }
     }
-    let waves: usize = levels.values().filter_map(|s| s.values().max()).sum();
+    let waves: usize = levels
+        .values()
+        .map(|steps| {
+            let longest = steps.values().copied().max().unwrap_or(0);
+            let all: usize = steps.values().sum();
+            longest.max(all.div_ceil(concurrency.max(1)))
+        })
+        .sum();
     waves + usize::from(waves > 0 && plan.tenant.is_some())
 }
 

@@ -117,27 +117,16 @@ pub async fn remove(
         };
         let scope = scope_of(state, &record, account);
         let outcome = match &scope {
-            ApiScope::Account(id) => {
-                let proven_first = async {
-                    match gate.pass(api.client, id).await {
-                        Ok(()) => Ok(remove_one(api, &scope, &record).await),
-                        Err(why) => Err(format!(
-                            "{why}; so nothing more was deleted, and the state of what remains \
-                             is kept"
-                        )),
-                    }
-                };
-                match within(gate.due(id), proven_first).await {
-                    Ok(outcome) => outcome,
-                    Err(error) => {
-                        out.push(Removal {
-                            address: address.clone(),
-                            outcome: Outcome::Failed { error },
-                        });
-                        return out;
-                    }
+            ApiScope::Account(id) => match in_tenant(api, gate, &scope, id, &record).await {
+                Ok(outcome) => outcome,
+                Err(error) => {
+                    out.push(Removal {
+                        address: address.clone(),
+                        outcome: Outcome::Failed { error },
+                    });
+                    return out;
                 }
-            }
+            },
             ApiScope::Own => remove_one(api, &scope, &record).await,
         };
         if matches!(outcome, Outcome::Deleted | Outcome::Gone) {
@@ -156,6 +145,30 @@ pub async fn remove(
         });
     }
     out
+}
+
+/// One removal in the tenant `id`: a proof first (its read and its delete come after it),
+/// and, when the object looks gone, a proof after that too: a 404 from an account the tenant
+/// was unlinked from meanwhile says nothing about the tenant.
+async fn in_tenant(
+    api: &Api<'_>,
+    gate: &ScopeGate,
+    scope: &ApiScope,
+    id: &str,
+    record: &Record,
+) -> Result<Outcome, String> {
+    let stopped = |why: String| {
+        format!("{why}; so nothing more was deleted, and the state of what remains is kept")
+    };
+    let work = async {
+        gate.pass(api.client, id).await.map_err(stopped)?;
+        let outcome = remove_one(api, scope, record).await;
+        if matches!(outcome, Outcome::Gone) {
+            gate.prove_now(api.client, id).await.map_err(stopped)?;
+        }
+        Ok(outcome)
+    };
+    within(gate.due(id), work).await
 }
 
 /// The account a recorded object lives in.

@@ -163,8 +163,9 @@ struct Shared {
     planned: BTreeMap<String, PlannedStep>,
     /// See [`RunReport::lost_secrets`].
     lost_secrets: Mutex<Vec<String>>,
-    /// Per tenant account, the addresses written there and when each write finished.
-    written: Mutex<BTreeMap<String, Vec<(Instant, String)>>>,
+    /// Per tenant account, the instances that wrote or read there (address, type and id), and
+    /// when each finished.
+    touched: Mutex<BTreeMap<String, Vec<(Instant, String)>>>,
 }
 
 impl Run {
@@ -206,7 +207,7 @@ impl Run {
                 .map(|p| (p.address.clone(), p.clone()))
                 .collect(),
             lost_secrets: Mutex::new(Vec::new()),
-            written: Mutex::new(BTreeMap::new()),
+            touched: Mutex::new(BTreeMap::new()),
         });
         let this = &self;
         // One task, many futures: requests overlap while the scheduler stays single-threaded.
@@ -534,13 +535,16 @@ impl Run {
             if !matches!(action, Action::Create | Action::Replace) {
                 mark_unreadable_secrets(step.ty, &mut object);
             }
+            // What wrote or read in a tenant: the proof at the end of the run covers it.
             let wrote = matches!(action, Action::Create | Action::Update | Action::Replace)
                 || (planned_create && action == Action::Adopt);
-            if let (ApiScope::Account(account), true) = (&api_scope, wrote) {
-                lock(&shared.written)
+            if let (ApiScope::Account(account), true) = (&api_scope, wrote || planned.is_none()) {
+                let id = object.get("id").and_then(Json::as_str).unwrap_or("no id");
+                let what = format!("{address} ({} {id})", step.ty.name());
+                lock(&shared.touched)
                     .entry(account.clone())
                     .or_default()
-                    .push((Instant::now(), address.clone()));
+                    .push((Instant::now(), what));
             }
             self.record(shared, step, &address, action, &body, &object)?;
             match &key {

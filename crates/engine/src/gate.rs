@@ -50,6 +50,11 @@ struct Account {
 struct Proofs {
     /// Proofs finished (the last of them started as number `done`).
     done: u64,
+    /// The number of the last proof that succeeded.
+    good: u64,
+    /// Why the last proof could not be made (the API failed), for the writes that waited
+    /// for it.
+    failed: Option<String>,
     /// When the last proof that succeeded was sent.
     last_good: Option<Instant>,
     /// Why the gate closed: a proof showed that requests do not run in this account.
@@ -87,8 +92,12 @@ impl ScopeGate {
         if let Some(lost) = &proofs.lost {
             return Err(lost.clone());
         }
-        if proofs.done >= needed {
+        if proofs.good >= needed {
             return Ok(());
+        }
+        if proofs.done >= needed {
+            // The proof this write waited for could not be made: refused, as that one was.
+            return Err(proofs.failed.clone().unwrap_or_default());
         }
         // Let the writes that fell due at this same moment (started together by the executor)
         // queue behind this proof before it is sent, so that they share it.
@@ -104,6 +113,12 @@ impl ScopeGate {
             return Err(lost.clone());
         }
         self.prove(&gate, &mut proofs, client, account).await
+    }
+
+    /// Whether the gate of `account` is closed: a write there must not be sent, nor sent
+    /// again (the API client asks before every retry).
+    pub fn is_closed(&self, account: &str) -> bool {
+        lock(&self.closed).contains(account)
     }
 
     /// Whether a proof has shown, in any account, that requests no longer run where meant.
@@ -128,24 +143,34 @@ impl ScopeGate {
         client: &Client,
         account: &str,
     ) -> Result<(), String> {
-        gate.started.fetch_add(1, Ordering::SeqCst);
+        let number = gate.started.fetch_add(1, Ordering::SeqCst) + 1;
         let sent = Instant::now();
         let result = self.reads.prove(client, account, true).await;
-        proofs.done += 1;
+        proofs.done = number;
         match result {
             Ok(()) => {
-                proofs.last_good = Some(sent);
+                (proofs.good, proofs.last_good) = (number, Some(sent));
                 Ok(())
             }
             Err(e @ ProofError::NotScoped { .. }) => {
-                let lost = format!("{e}; {}", e.help().unwrap_or_default());
+                // After a good proof in this run, the likely cause is known.
+                let why = match proofs.last_good {
+                    Some(_) => "an earlier proof in this run succeeded, so the tenant was \
+                                unlinked from this MSP account (or its PAT changed) during the \
+                                run"
+                    .to_owned(),
+                    None => e.help().unwrap_or_default().to_owned(),
+                };
+                let lost = format!("{e}; {why}");
                 proofs.lost = Some(lost.clone());
                 lock(&self.closed).insert(account.to_owned());
                 Err(lost)
             }
-            Err(ProofError::Api(e)) => Err(format!(
-                "cannot prove that requests run in account {account}: {e}"
-            )),
+            Err(ProofError::Api(e)) => {
+                let failed = format!("cannot prove that requests run in account {account}: {e}");
+                proofs.failed = Some(failed.clone());
+                Err(failed)
+            }
         }
     }
 
@@ -180,6 +205,10 @@ impl WriteGate for Gated {
     fn before_write<'a>(&'a self, client: &'a Client, account: &'a str) -> GateFuture<'a> {
         Box::pin(self.0.pass(client, account))
     }
+
+    fn is_open(&self, account: &str) -> bool {
+        !self.0.is_closed(account)
+    }
 }
 
 /// `client`, asking `gate` before every write inside a tenant.
@@ -189,4 +218,37 @@ pub fn gated(client: &Client, gate: &Arc<ScopeGate>) -> Client {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onboard_netbird::{ClientConfig, Token};
+
+    /// A client of an API that is not there (a loopback port nobody listens on), with no
+    /// retries: every proof fails with a transport error.
+    fn unreachable() -> Client {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let port = listener.local_addr().expect("its address").port();
+        drop(listener);
+        let mut cfg = ClientConfig::new(format!("http://127.0.0.1:{port}"), Token::new("nbp_x"));
+        cfg.retry.max_retries = 0;
+        Client::new(cfg).expect("a client")
+    }
+
+    #[tokio::test]
+    async fn writes_that_waited_for_a_proof_that_could_not_be_made_are_refused_too() {
+        let gate = ScopeGate::new(Arc::new(Reads::new()));
+        let client = unreachable();
+        let due = gate.due("tenant");
+        let (first, second) = tokio::join!(
+            within(due.clone(), gate.pass(&client, "tenant")),
+            within(due, gate.pass(&client, "tenant")),
+        );
+        let (first, second) = (first.expect_err("refused"), second.expect_err("refused"));
+        assert!(first.contains("cannot prove that requests run in account tenant"));
+        assert_eq!(first, second);
+        // The API failing says nothing about the scope: the gate stays open.
+        assert!(!gate.closed() && !gate.is_closed("tenant"));
+    }
 }

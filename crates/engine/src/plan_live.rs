@@ -35,6 +35,8 @@ pub struct Live<'a> {
     pub prune: bool,
     /// `--rate-limit`, `--burst`: what the plan's cost is measured against.
     pub budget: crate::cost::Budget,
+    /// `--concurrency`: how many instances apply starts at once (the scope proofs they share).
+    pub concurrency: usize,
 }
 
 /// Plan against the live API.
@@ -100,7 +102,7 @@ pub async fn live(
         plan.steps.extend(deletions(loaded, &plan, to.state));
     }
     plan.summary = crate::plan::summarize(&plan.steps);
-    plan.cost = Some(crate::cost::Cost::of(&plan, to.budget));
+    plan.cost = Some(crate::cost::Cost::of(&plan, to.budget, to.concurrency));
     Ok(plan)
 }
 

@@ -217,6 +217,7 @@ impl Session {
                     replace: self.options.replace,
                     prune: self.options.prune,
                     budget: self.options.budget,
+                    concurrency: self.options.concurrency.max(1),
                 };
                 plan_live::live(&c.loaded, &c.inputs, c.key.as_deref(), &to)
                     .await

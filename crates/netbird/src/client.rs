@@ -168,22 +168,28 @@ impl Client {
     /// retried comes back as an `Ok(Reply)`; callers map it with [`Reply::json`].
     pub(crate) async fn execute(&self, call: &Call<'_>) -> Result<Reply, ApiError> {
         let url = self.url(call)?;
-        if let (Some(gate), Scope::Account(account), false) =
-            (&self.gate, call.scope, call.method == Method::Get)
-        {
-            gate.before_write(self, account)
-                .await
-                .map_err(|reason| ApiError::Refused {
-                    method: call.method,
-                    path: call.path.clone(),
-                    reason,
-                })?;
+        let gate = match (&self.gate, call.scope, call.method == Method::Get) {
+            (Some(gate), Scope::Account(account), false) => Some((gate, account)),
+            _ => None,
+        };
+        let refused = |reason| ApiError::Refused {
+            method: call.method,
+            path: call.path.clone(),
+            reason,
+        };
+        if let Some((gate, account)) = gate {
+            gate.before_write(self, account).await.map_err(refused)?;
         }
         let mut backoff = Backoff::new(self.retry_policy());
         let mut landed = false;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
+            if let Some((_, account)) = gate.filter(|(g, a)| attempt > 1 && !g.is_open(a)) {
+                return Err(refused(format!(
+                    "the scope gate of account {account} closed before this retry"
+                )));
+            }
             let span = tracing::debug_span!("netbird_request", method = %call.method, path = %call.path, attempt);
             let result = self.attempt(call, &url, attempt).instrument(span).await;
             let outcome = result.outcome();

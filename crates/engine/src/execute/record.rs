@@ -13,33 +13,37 @@ use crate::resource::StepType;
 use crate::state::{Record, fingerprint, without_secrets};
 
 impl Run {
-    /// The end-of-run proof: every account this run wrote in still scopes `?account=` to
-    /// itself (a tenant unlinked mid-run makes NetBird fall back to the MSP account silently).
-    /// A fresh read, through the run's scope gate (an account whose gate closed is not proven
-    /// again). Returns one message per account that failed, naming the writes that finished
-    /// after its last good proof was sent: those may have landed in another account.
+    /// The end-of-run proof: every account this run wrote or read in still scopes
+    /// `?account=` to itself (a tenant unlinked mid-run makes NetBird fall back to the MSP
+    /// account silently). A fresh read, through the run's scope gate (an account whose gate
+    /// closed is not proven again). Returns one message per account that failed, naming the
+    /// instances that finished after its last good proof was sent: their writes may have
+    /// landed, and their reads may have come from, the account the requests ran in.
     pub(super) async fn prove_again(&self, shared: &Shared) -> Vec<String> {
-        let mut written = std::mem::take(&mut *lock(&shared.written));
+        let mut touched = std::mem::take(&mut *lock(&shared.touched));
         for account in self.gate.closed_accounts() {
-            written.entry(account).or_default();
+            touched.entry(account).or_default();
         }
         let mut lost = Vec::new();
-        for (account, writes) in written {
+        for (account, done) in touched {
             let Err(why) = self.gate.prove_now(&self.client, &account).await else {
                 (self.sink)(&Event::ScopeProven { account });
                 continue;
             };
             let since = self.gate.last_good(&account).await;
-            let suspect: Vec<&str> = writes
+            let suspect: Vec<&str> = done
                 .iter()
-                .filter(|(done, _)| since.is_none_or(|s| *done >= s))
-                .map(|(_, address)| address.as_str())
+                .filter(|(at, _)| since.is_none_or(|s| *at >= s))
+                .map(|(_, what)| what.as_str())
                 .collect();
             let message = match suspect.is_empty() {
                 true => format!("{why}; the run stopped before writing anything more there"),
                 false => format!(
-                    "{why}; the run stopped, and these writes, finished after the last good \
-                     proof, may have landed in another account: {}",
+                    "{why}; the run stopped. These finished after the last good proof, so they \
+                     may have gone to the account the requests ran in: {}. Look for them there \
+                     and delete any you find; if the tenant should stay with this MSP, invite \
+                     it back (POST /api/integrations/msp/tenants/{account}/invite) before a \
+                     re-run",
                     suspect.join(", ")
                 ),
             };

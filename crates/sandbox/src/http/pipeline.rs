@@ -87,9 +87,9 @@ pub async fn serve(
         started_ms,
         finished_ms: now_ms(),
     };
-    let held = app.holds.check(&entry);
-    app.log.push(entry);
-    if let Some(release) = held {
+    // Logged first: a test told that the request is held finds it in the log.
+    app.log.push(entry.clone());
+    if let Some(release) = app.holds.check(&entry) {
         let _ = release.await;
     }
     if fate.drop {

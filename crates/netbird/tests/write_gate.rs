@@ -1,0 +1,88 @@
+//! The write gate: asked before every write inside another account, and again (is it still
+//! open?) before every retry of one; never asked for reads or for the caller's own account.
+
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use onboard_netbird::{ApiError, Client, GateFuture, ResourceKind, Scope, WriteGate};
+use serde_json::json;
+use support::{Action, Stub};
+
+/// Lets every write pass; closes after the first when `close` is set.
+#[derive(Default)]
+struct Gate {
+    asked: AtomicUsize,
+    close: bool,
+    closed: AtomicBool,
+}
+
+impl WriteGate for Gate {
+    fn before_write<'a>(&'a self, _: &'a Client, _: &'a str) -> GateFuture<'a> {
+        self.asked.fetch_add(1, Ordering::SeqCst);
+        self.closed.store(self.close, Ordering::SeqCst);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn is_open(&self, _: &str) -> bool {
+        !self.closed.load(Ordering::SeqCst)
+    }
+}
+
+fn tenant() -> Scope {
+    Scope::Account("tenant".into())
+}
+
+async fn create_after_a_429(gate: Arc<Gate>) -> (Stub, Result<serde_json::Value, ApiError>) {
+    let stub = Stub::start().await;
+    stub.fault("POST", "/api/groups", Action::Reject(429), 1);
+    let client = stub.client().with_write_gate(gate);
+    let body = json!({"name": "Servers"});
+    let created = client
+        .create(ResourceKind::Group, &tenant(), None, &body)
+        .await;
+    (stub, created)
+}
+
+#[tokio::test]
+async fn a_retry_is_sent_while_the_gate_stays_open() {
+    let gate = Arc::new(Gate::default());
+    let (stub, created) = create_after_a_429(gate.clone()).await;
+    assert_eq!(created.unwrap()["name"], "Servers");
+    assert_eq!(stub.count("POST", "/api/groups"), 2);
+    assert_eq!(gate.asked.load(Ordering::SeqCst), 1, "asked once per write");
+}
+
+#[tokio::test]
+async fn no_retry_is_sent_once_the_gate_closed() {
+    let gate = Arc::new(Gate {
+        close: true,
+        ..Gate::default()
+    });
+    let (stub, created) = create_after_a_429(gate).await;
+    assert!(
+        matches!(created, Err(ApiError::Refused { .. })),
+        "{created:?}"
+    );
+    assert_eq!(stub.count("POST", "/api/groups"), 1, "the retry was sent");
+}
+
+#[tokio::test]
+async fn reads_and_the_own_account_are_not_gated() {
+    let stub = Stub::start().await;
+    let gate = Arc::new(Gate::default());
+    let client = stub.client().with_write_gate(gate.clone());
+    client
+        .list(ResourceKind::Group, &tenant(), None)
+        .await
+        .unwrap();
+    let body = json!({"name": "Servers"});
+    client
+        .create(ResourceKind::Group, &Scope::Own, None, &body)
+        .await
+        .unwrap();
+    assert_eq!(gate.asked.load(Ordering::SeqCst), 0);
+}
