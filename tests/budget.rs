@@ -247,3 +247,29 @@ fn an_inventory_of_25_customers_reads_the_msp_account_once() {
     assert_eq!(writes(&log), 25 * 7);
     assert_eq!(tenant_writes(&log), 25 * 6);
 }
+
+#[test]
+fn one_at_a_time_the_plan_states_the_scope_proofs_apply_makes() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut args = MSP_CUSTOMER.to_vec();
+    args.extend(["--concurrency", "1"]);
+    let mut plan = onboard(&sb, dir.path(), &["plan", "--format", "json"]);
+    let out = plan.args(&args).output().expect("plan runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plans: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON plan");
+    let stated = plans[0]["cost"]["proofs"]
+        .as_u64()
+        .expect("the plan states its proofs");
+    let before = sb.log().len();
+    apply(&sb, dir.path(), &args);
+    let made = since(&sb, before)
+        .iter()
+        .filter(|e| e.method == "GET" && e.path == "/api/accounts" && e.account.is_some())
+        .count();
+    // One at a time, every instance that writes in the tenant is its own wave: 2 groups, a
+    // setup key, a network and its resource, a policy, 2 users; and the proof at the end.
+    assert_eq!(made, 9);
+    assert_eq!(stated, 9);
+}
