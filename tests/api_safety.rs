@@ -7,7 +7,7 @@ mod support;
 use std::io::ErrorKind;
 use std::net::TcpListener;
 
-use onboard_netbird::{Client, ClientConfig, Token};
+use onboard_netbird::{Client, ClientConfig, Scope, Token};
 use serde_json::{Value, json};
 use support::{PAT, onboard, sandbox, stderr, stdout};
 
@@ -108,8 +108,12 @@ fn a_service_users_pat_is_recognised() {
         )
         .await;
         let service_pat = token["plain_token"].as_str().expect("a plain token");
-        assert!(client(service_pat).is_service_user().await.expect("answers"));
-        assert!(!client(PAT).is_service_user().await.expect("answers"));
+        let is_service_user = |pat| async move {
+            let user = client(pat).current_user(&Scope::Own).await;
+            user.expect("answers").is_service_user
+        };
+        assert!(is_service_user(service_pat).await);
+        assert!(!is_service_user(PAT).await);
     });
     rt.block_on(sb.shutdown());
 }

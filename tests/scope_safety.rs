@@ -5,6 +5,7 @@
 
 mod support;
 
+use onboard_sandbox::{Hold, SandboxHandle};
 use serde_json::{Value, json};
 use std::time::Duration;
 use support::{apply, call, command, onboard, sandbox, state_file};
@@ -16,6 +17,46 @@ const MSP_CUSTOMER: &[&str] = &[
     "--set",
     "domain=acme.example",
 ];
+
+/// The writes the sandbox saw since log entry `from`, as `METHOD path in account`.
+fn writes_since(sb: &SandboxHandle, from: usize) -> Vec<String> {
+    sb.log()[from..]
+        .iter()
+        .filter(|e| e.method != "GET")
+        .map(|e| format!("{} {} in {:?}", e.method, e.path, e.effective_account))
+        .collect()
+}
+
+/// Waits until `hold` holds onboard's request in a tenant, unlinks the tenant meanwhile (as
+/// another admin might), lets the answer go and waits for onboard: the tenant's id, the log's
+/// length right after the unlink, and onboard's output.
+fn unlink_while_held(
+    rt: &tokio::runtime::Runtime,
+    sb: &SandboxHandle,
+    mut hold: Hold,
+    child: std::process::Child,
+) -> (String, usize, std::process::Output) {
+    let held = rt
+        .block_on(async { tokio::time::timeout(Duration::from_secs(60), hold.reached()).await })
+        .expect("onboard's request is held in time")
+        .expect("held");
+    let tid = held.account.expect("a request in a tenant");
+    call(
+        rt,
+        sb,
+        "POST",
+        &format!("/api/integrations/msp/tenants/{tid}/unlink"),
+        None,
+        Some(&json!({"owner": "someone-else"})),
+    );
+    let unlinked = sb.log().len();
+    hold.release();
+    (
+        tid,
+        unlinked,
+        child.wait_with_output().expect("onboard ends"),
+    )
+}
 
 #[test]
 fn destroy_with_a_service_users_pat_deletes_nothing_and_keeps_the_state() {
@@ -39,11 +80,7 @@ fn destroy_with_a_service_users_pat_deletes_nothing_and_keeps_the_state() {
         text.contains("the PAT belongs to the service user `ci`"),
         "{text}"
     );
-    let deletes: Vec<_> = sb.log()[from..]
-        .iter()
-        .filter(|e| e.method != "GET")
-        .map(|e| format!("{} {}", e.method, e.path))
-        .collect();
+    let deletes = writes_since(&sb, from);
     assert!(deletes.is_empty(), "it wrote: {deletes:?}");
     assert_eq!(state_file(dir.path()), before, "the state was changed");
 }
@@ -95,11 +132,7 @@ fn a_service_users_pat_creates_no_tenant() {
         "{text}"
     );
     assert!(!text.contains(&pat), "the PAT leaked");
-    let writes: Vec<_> = sb.log()[from..]
-        .iter()
-        .filter(|e| e.method != "GET")
-        .map(|e| format!("{} {}", e.method, e.path))
-        .collect();
+    let writes = writes_since(&sb, from);
     assert!(writes.is_empty(), "it wrote: {writes:?}");
     assert_eq!(sb.world()["tenants"].as_array().map(Vec::len), Some(0));
 }
@@ -113,7 +146,7 @@ fn a_tenant_unlinked_mid_run_stops_the_run_before_its_next_write() {
     // The fourth write in the tenant is done, then its answer waits while another admin
     // unlinks the tenant: NetBird now runs `?account=<tenant>` in the MSP account.
     let mut tenant_writes = 0;
-    let mut hold = sb.hold_when(move |e| {
+    let hold = sb.hold_when(move |e| {
         tenant_writes += usize::from(e.method != "GET" && e.account.is_some());
         tenant_writes == 4
     });
@@ -131,30 +164,11 @@ fn a_tenant_unlinked_mid_run_stops_the_run_before_its_next_write() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("onboard starts");
-    let held = rt
-        .block_on(async { tokio::time::timeout(Duration::from_secs(60), hold.reached()).await })
-        .expect("the fourth write in the tenant arrives")
-        .expect("held");
-    let tid = held.account.clone().expect("a write in the tenant");
-    call(
-        &rt,
-        &sb,
-        "POST",
-        &format!("/api/integrations/msp/tenants/{tid}/unlink"),
-        None,
-        Some(&json!({"owner": "someone-else"})),
-    );
-    let unlinked = sb.log().len();
-    hold.release();
-    let out = child.wait_with_output().expect("apply ends");
+    let (tid, unlinked, out) = unlink_while_held(&rt, &sb, hold, child);
     assert_eq!(out.status.code(), Some(1), "the run must fail");
     // Nothing more was written: not in the MSP account, where NetBird now sends the tenant's
     // requests, nor anywhere else.
-    let after: Vec<String> = sb.log()[unlinked..]
-        .iter()
-        .filter(|e| e.method != "GET")
-        .map(|e| format!("{} {} in {:?}", e.method, e.path, e.effective_account))
-        .collect();
+    let after = writes_since(&sb, unlinked);
     assert!(after.is_empty(), "written after the unlink: {after:?}");
     let proofs_in_msp = sb.log()[unlinked..]
         .iter()
@@ -220,37 +234,18 @@ fn a_tenant_unlinked_during_destroy_does_not_make_its_objects_look_gone() {
     let before = state_file(dir.path());
     // Destroy's first proof in the tenant succeeds; its answer waits while the tenant is
     // unlinked, so the removal's read then runs in the MSP account and finds nothing there.
-    let mut hold = sb.hold_when(|e| e.path == "/api/accounts" && e.account.is_some());
+    let hold = sb.hold_when(|e| e.path == "/api/accounts" && e.account.is_some());
     let child = onboard(&sb, dir.path(), &["destroy", "--yes"])
         .args(MSP_CUSTOMER)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("destroy starts");
-    let held = rt
-        .block_on(async { tokio::time::timeout(Duration::from_secs(60), hold.reached()).await })
-        .expect("destroy proves the tenant")
-        .expect("held");
-    let tid = held.account.clone().expect("a tenant");
-    call(
-        &rt,
-        &sb,
-        "POST",
-        &format!("/api/integrations/msp/tenants/{tid}/unlink"),
-        None,
-        Some(&json!({"owner": "someone-else"})),
-    );
-    let unlinked = sb.log().len();
-    hold.release();
-    let out = child.wait_with_output().expect("destroy ends");
+    let (_, unlinked, out) = unlink_while_held(&rt, &sb, hold, child);
     assert_eq!(out.status.code(), Some(1), "{}", support::stdout(&out));
     let text = support::flat(&support::stdout(&out));
     assert!(text.contains("nothing more was deleted"), "{text}");
-    let writes: Vec<String> = sb.log()[unlinked..]
-        .iter()
-        .filter(|e| e.method != "GET")
-        .map(|e| format!("{} {}", e.method, e.path))
-        .collect();
+    let writes = writes_since(&sb, unlinked);
     assert!(writes.is_empty(), "it wrote: {writes:?}");
     assert_eq!(state_file(dir.path()), before, "the state lost records");
 }

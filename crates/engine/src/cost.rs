@@ -8,8 +8,8 @@
 //! Scope proofs are estimated: the writes in a tenant wait for a proof sent after they fell
 //! due, and the instances that start together share one ([`crate::gate`]). The estimate is,
 //! per level of the graph that writes in the tenant, one proof per wave of `--concurrency`
-//! instances (a `for_each`'s instances run one after another: one each), and one at the end
-//! of the run. Writes of one level that end at
+//! instances (a `for_each`'s instances run one after another: one each), one at the end of
+//! the run, and one before each deletion of `--prune`. Writes of one level that end at
 //! different times can make a run need more, never more than one per write and the last.
 
 use serde::Serialize;
@@ -65,7 +65,9 @@ pub struct Cost {
 }
 
 impl Cost {
-    pub fn of(plan: &Plan, budget: Budget, concurrency: usize) -> Cost {
+    /// `in_account`: `--account` sends the steps without a tenant to another account, where
+    /// they are proven as a tenant's are.
+    pub fn of(plan: &Plan, budget: Budget, concurrency: usize, in_account: bool) -> Cost {
         let mut writes = 0;
         let mut reads = 0;
         if plan
@@ -77,12 +79,7 @@ impl Cost {
         }
         let mut collections = BTreeSet::new();
         for p in &plan.steps {
-            writes += match p.action {
-                Action::Create | Action::Update => 1,
-                Action::Replace => 2,
-                Action::Delete => 1,
-                _ => 0,
-            };
+            writes += writes_of(p.action);
             if p.action == Action::Delete {
                 collections.insert((p.ty, p.scope, None));
             }
@@ -94,7 +91,8 @@ impl Cost {
             }
         }
         reads += collections.len();
-        Cost::new(writes, reads, proofs(plan, concurrency), budget)
+        let proofs = proofs(plan, concurrency, in_account);
+        Cost::new(writes, reads, proofs, budget)
     }
 
     fn new(writes: usize, reads: usize, proofs: usize, budget: Budget) -> Cost {
@@ -126,17 +124,28 @@ impl Cost {
     }
 }
 
-/// The scope proofs of a plan: per level of the graph whose instances write or read in the
-/// tenant, one per wave of instances started together (`concurrency` at a time; a
-/// `for_each`'s instances run in turn), and one at the end of a run that wrote in the tenant.
-fn proofs(plan: &Plan, concurrency: usize) -> usize {
+/// The calls an action writes with (a replacement deletes, then creates).
+fn writes_of(action: Action) -> usize {
+    match action {
+        Action::Create | Action::Update | Action::Delete => 1,
+        Action::Replace => 2,
+        _ => 0,
+    }
+}
+
+/// The scope proofs of a plan in another account than the PAT's (a tenant, `--account`): per
+/// level of the graph whose instances write or read there, one per wave of instances started
+/// together (`concurrency` at a time; a `for_each`'s instances run in turn), one at the end of
+/// the run, and one before each deletion (`--prune` removes one at a time).
+fn proofs(plan: &Plan, concurrency: usize, in_account: bool) -> usize {
+    let elsewhere =
+        |scope| scope == StepScope::Tenant || (scope == StepScope::Account && in_account);
     let mut levels: BTreeMap<usize, BTreeMap<&str, usize>> = BTreeMap::new();
-    for p in &plan.steps {
-        let writes = matches!(
-            p.action,
-            Action::Create | Action::Update | Action::Replace | Action::Delete
-        );
-        if p.scope == StepScope::Tenant && (writes || p.lookup_at_apply) {
+    let mut deletions = 0;
+    for p in plan.steps.iter().filter(|p| elsewhere(p.scope)) {
+        if p.action == Action::Delete {
+            deletions += 1;
+        } else if writes_of(p.action) > 0 || p.lookup_at_apply {
             *levels
                 .entry(p.level)
                 .or_default()
@@ -152,7 +161,7 @@ fn proofs(plan: &Plan, concurrency: usize) -> usize {
             longest.max(all.div_ceil(concurrency.max(1)))
         })
         .sum();
-    waves + usize::from(waves > 0 && plan.tenant.is_some())
+    waves + usize::from(waves > 0) + deletions
 }
 
 /// `Apply: 12 API calls (9 writes, 3 scope proofs), at least 0 s at 120 calls/min, burst 1200.`

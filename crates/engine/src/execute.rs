@@ -509,7 +509,6 @@ impl Run {
                 .planned
                 .get(&address)
                 .filter(|p| !p.lookup_at_apply && p.action != Action::Deferred);
-            let planned_create = planned.is_some_and(|p| p.action == Action::Create);
             let converge = async {
                 let found = match planned {
                     Some(p) => planned_inspection(p),
@@ -518,7 +517,7 @@ impl Run {
                         inspect(&api, &target).await?
                     }
                 };
-                let planned_create = planned_create || found.action == Action::Create;
+                let planned_create = found.action == Action::Create;
                 Ok::<_, StepError>((planned_create, write(&api, &target, found).await?))
             };
             // Reads and writes inside a tenant come after a proof sent once the instance

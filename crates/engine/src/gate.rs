@@ -87,7 +87,7 @@ impl ScopeGate {
             .try_with(|d| (d.account == account).then_some(d.needed))
             .ok()
             .flatten()
-            .unwrap_or_else(|| gate.started.load(Ordering::SeqCst) + 1);
+            .unwrap_or_else(|| self.due(account).needed);
         let mut proofs = gate.proofs.lock().await;
         if let Some(lost) = &proofs.lost {
             return Err(lost.clone());

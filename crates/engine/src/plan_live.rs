@@ -102,7 +102,13 @@ pub async fn live(
         plan.steps.extend(deletions(loaded, &plan, to.state));
     }
     plan.summary = crate::plan::summarize(&plan.steps);
-    plan.cost = Some(crate::cost::Cost::of(&plan, to.budget, to.concurrency));
+    let in_account = to.account.is_some();
+    plan.cost = Some(crate::cost::Cost::of(
+        &plan,
+        to.budget,
+        to.concurrency,
+        in_account,
+    ));
     Ok(plan)
 }
 

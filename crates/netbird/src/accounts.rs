@@ -102,13 +102,6 @@ impl Client {
         decode(Method::Get, &path, value)
     }
 
-    /// Whether the PAT belongs to a service user. NetBird does not honour `?account=` for a
-    /// service user's PAT (every request silently runs in its own account), so such a PAT
-    /// must be refused for cross-tenant work.
-    pub async fn is_service_user(&self) -> Result<bool, ApiError> {
-        Ok(self.current_user(&Scope::Own).await?.is_service_user)
-    }
-
     async fn own_account(&self, scope: &Scope) -> Result<Account, ApiError> {
         self.list_accounts(scope)
             .await?

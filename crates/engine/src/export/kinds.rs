@@ -229,14 +229,7 @@ impl Exporter<'_> {
             )
         });
         for r in routes {
-            // Every request field of a route, as the API client's catalogue lists them.
-            let fields: Vec<&str> = ResourceKind::Route
-                .spec()
-                .fields
-                .iter()
-                .map(|f| f.name)
-                .collect();
-            let mut with = pick(r, &fields);
+            let mut with = pick(r, &request_fields(ResourceKind::Route));
             let label = [name_of(r, "description"), name_of(r, "network_id")]
                 .into_iter()
                 .find(|s| !s.is_empty())
@@ -256,19 +249,7 @@ impl Exporter<'_> {
     pub fn nameserver_groups(&mut self) {
         for n in sorted_by(&self.snap.nameserver_groups, "name") {
             let name = name_of(n, "name");
-            let mut with = pick(
-                n,
-                &[
-                    "name",
-                    "description",
-                    "nameservers",
-                    "enabled",
-                    "groups",
-                    "primary",
-                    "domains",
-                    "search_domains_enabled",
-                ],
-            );
+            let mut with = pick(n, &request_fields(ResourceKind::NameserverGroup));
             refer_lists(
                 &mut self.names,
                 &mut with,
@@ -290,4 +271,9 @@ impl Exporter<'_> {
             None => self.names.claim(name_of(live, "name"), "step"),
         }
     }
+}
+
+/// Every request field of `kind`, as the API client's catalogue lists them.
+fn request_fields(kind: ResourceKind) -> Vec<&'static str> {
+    kind.spec().fields.iter().map(|f| f.name).collect()
 }
