@@ -232,9 +232,9 @@ fn a_tenant_unlinked_during_destroy_does_not_make_its_objects_look_gone() {
     let dir = tempfile::tempdir().expect("tempdir");
     apply(&sb, dir.path(), MSP_CUSTOMER);
     let before = state_file(dir.path());
-    // Destroy's first proof in the tenant succeeds; its answer waits while the tenant is
-    // unlinked, so the removal's read then runs in the MSP account and finds nothing there.
-    let hold = sb.hold_when(|e| e.path == "/api/accounts" && e.account.is_some());
+    // Destroy's first delete is done in the tenant; its answer waits while the tenant is
+    // unlinked, so the next removal's read runs in the MSP account and finds nothing there.
+    let hold = sb.hold_when(|e| e.method == "DELETE" && e.account.is_some());
     let child = onboard(&sb, dir.path(), &["destroy", "--yes"])
         .args(MSP_CUSTOMER)
         .stdout(std::process::Stdio::piped())
@@ -247,5 +247,119 @@ fn a_tenant_unlinked_during_destroy_does_not_make_its_objects_look_gone() {
     assert!(text.contains("nothing more was deleted"), "{text}");
     let writes = writes_since(&sb, unlinked);
     assert!(writes.is_empty(), "it wrote: {writes:?}");
-    assert_eq!(state_file(dir.path()), before, "the state lost records");
+    // The state lost only the record of the one object deleted before the unlink.
+    let deleted: Vec<String> = sb.log()[..unlinked]
+        .iter()
+        .filter(|e| e.method == "DELETE")
+        .filter_map(|e| e.path.rsplit('/').next().map(str::to_owned))
+        .collect();
+    assert_eq!(deleted.len(), 1, "{deleted:?}");
+    let mut expected = before.clone();
+    expected["steps"]
+        .as_object_mut()
+        .expect("steps")
+        .retain(|_, r| r["id"].as_str() != Some(deleted[0].as_str()));
+    assert_eq!(
+        before["steps"].as_object().map(|s| s.len()),
+        expected["steps"].as_object().map(|s| s.len() + 1)
+    );
+    assert_eq!(state_file(dir.path()), expected, "the state lost records");
+}
+
+/// A run at `--rate-limit 12 --burst 1` (a call every 5 s): the writes wait for the rate, not
+/// after their proof.
+const SLOW: &[&str] = &["--rate-limit", "12", "--burst", "1"];
+
+#[test]
+fn a_tenant_unlinked_while_writes_wait_for_the_rate_gets_no_write_in_the_msp_account() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = sandbox(&rt);
+    let msp = sb.msp_account_id();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut args = MSP_CUSTOMER.to_vec();
+    args.extend(SLOW);
+    let child = command(&sb, dir.path(), &args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("onboard starts");
+    // The first proof in the tenant answers; 0.3 s later another admin unlinks the tenant,
+    // while the run's other writes still wait for the rate limit.
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let tid = loop {
+        let proof = sb.log().into_iter().find(|e| {
+            e.path == "/api/accounts" && e.account.is_some() && e.effective_account == e.account
+        });
+        if let Some(e) = proof {
+            break e.account.expect("a tenant");
+        }
+        assert!(std::time::Instant::now() < deadline, "no proof in time");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    call(
+        &rt,
+        &sb,
+        "POST",
+        &format!("/api/integrations/msp/tenants/{tid}/unlink"),
+        None,
+        Some(&json!({"owner": "someone-else"})),
+    );
+    let out = child.wait_with_output().expect("onboard ends");
+    assert_eq!(out.status.code(), Some(1), "the run must fail");
+    let stray: Vec<String> = sb
+        .log()
+        .iter()
+        .filter(|e| e.method != "GET" && e.account.is_some())
+        .filter(|e| e.effective_account.as_deref() == Some(msp.as_str()))
+        .map(|e| format!("{} {}", e.method, e.path))
+        .collect();
+    assert!(stray.is_empty(), "written in the MSP account: {stray:?}");
+    let text = support::flat(&String::from_utf8_lossy(&out.stdout));
+    assert!(text.contains("does not scope requests"), "{text}");
+}
+
+#[test]
+fn under_a_tight_rate_limit_each_write_follows_its_proof_with_no_wait_between() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut args = MSP_CUSTOMER.to_vec();
+    args.extend(["--rate-limit", "30", "--burst", "1"]);
+    apply(&sb, dir.path(), &args);
+    // At 30 calls a minute the client sends a call every 2 s at most; a write that waited
+    // for a token after its proof would follow it by 2 s or more. Each write in the tenant
+    // comes right after its proof: nothing between them in the log, and sent while the
+    // proof's answer was fresh (well under one rate interval).
+    let log = sb.log();
+    let mut proof: Option<&onboard_sandbox::LogEntry> = None;
+    let mut writes = 0;
+    for e in log.iter().filter(|e| e.account.is_some()) {
+        if e.method == "GET" && e.path == "/api/accounts" {
+            proof = Some(e);
+        } else if e.method != "GET" {
+            let p = proof
+                .take()
+                .unwrap_or_else(|| panic!("{} {} without its own proof", e.method, e.path));
+            assert_eq!(
+                e.seq,
+                p.seq + 1,
+                "{} {} does not follow its proof",
+                e.method,
+                e.path
+            );
+            let gap = e.started_ms.saturating_sub(p.finished_ms);
+            assert!(
+                gap < 1000,
+                "{} {} sent {gap} ms after its proof",
+                e.method,
+                e.path
+            );
+            writes += 1;
+        }
+    }
+    assert_eq!(
+        writes, 6,
+        "2 groups, a setup key, a network and its resource, a policy"
+    );
 }

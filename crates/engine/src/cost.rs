@@ -5,12 +5,13 @@
 //! the calls apply will make from its own actions (the plan's reads are already spent); the
 //! least time of a set of plans is what the calls beyond the burst need at the rate.
 //!
-//! Scope proofs are estimated: the writes in a tenant wait for a proof sent after they fell
-//! due, and the instances that start together share one ([`crate::gate`]). The estimate is,
-//! per level of the graph that writes in the tenant, one proof per wave of `--concurrency`
-//! instances (a `for_each`'s instances run one after another: one each), one at the end of
-//! the run, and one before each deletion of `--prune`. Writes of one level that end at
-//! different times can make a run need more, never more than one per write and the last.
+//! Scope proofs are estimated: the writes in a tenant are sent right after a proof, which the
+//! writes of the instances at work together share ([`crate::gate`]), as many as may be sent
+//! at once (`--concurrency`, and one less than `--burst`). The estimate is, per level of the
+//! graph that writes in the tenant, one proof per such wave (a `for_each`'s instances run one
+//! after another: one each), one at the end of the run, and one before each deletion of
+//! `--prune`. A wave may span levels, so a run often needs fewer; a retried write proves
+//! again, so a run with retries may need more.
 
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -91,7 +92,11 @@ impl Cost {
             }
         }
         reads += collections.len();
-        let proofs = proofs(plan, concurrency, in_account);
+        let rate = onboard_netbird::RateLimit {
+            per_minute: budget.per_minute,
+            burst: budget.burst,
+        };
+        let proofs = proofs(plan, rate.writes_per_proof(concurrency), in_account);
         Cost::new(writes, reads, proofs, budget)
     }
 
@@ -134,10 +139,10 @@ fn writes_of(action: Action) -> usize {
 }
 
 /// The scope proofs of a plan in another account than the PAT's (a tenant, `--account`): per
-/// level of the graph whose instances write or read there, one per wave of instances started
-/// together (`concurrency` at a time; a `for_each`'s instances run in turn), one at the end of
+/// level of the graph whose instances write or read there, one per wave of writes sent
+/// together (`per_wave` at a time; a `for_each`'s instances run in turn), one at the end of
 /// the run, and one before each deletion (`--prune` removes one at a time).
-fn proofs(plan: &Plan, concurrency: usize, in_account: bool) -> usize {
+fn proofs(plan: &Plan, per_wave: usize, in_account: bool) -> usize {
     let elsewhere =
         |scope| scope == StepScope::Tenant || (scope == StepScope::Account && in_account);
     let mut levels: BTreeMap<usize, BTreeMap<&str, usize>> = BTreeMap::new();
@@ -158,7 +163,7 @@ fn proofs(plan: &Plan, concurrency: usize, in_account: bool) -> usize {
         .map(|steps| {
             let longest = steps.values().copied().max().unwrap_or(0);
             let all: usize = steps.values().sum();
-            longest.max(all.div_ceil(concurrency.max(1)))
+            longest.max(all.div_ceil(per_wave.max(1)))
         })
         .sum();
     waves + usize::from(waves > 0) + deletions

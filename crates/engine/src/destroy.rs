@@ -147,9 +147,9 @@ pub async fn remove(
     out
 }
 
-/// One removal in the tenant `id`: a proof first (its read and its delete come after it),
-/// and, when the object looks gone, a proof after that too: a 404 from an account the tenant
-/// was unlinked from meanwhile says nothing about the tenant.
+/// One removal in the tenant `id`: its read, then its delete, which the gate sends right after
+/// a proof; and, when the object looks gone, a proof after that: a 404 from an account the
+/// tenant was unlinked from meanwhile says nothing about the tenant.
 async fn in_tenant(
     api: &Api<'_>,
     gate: &ScopeGate,
@@ -160,15 +160,27 @@ async fn in_tenant(
     let stopped = |why: String| {
         format!("{why}; so nothing more was deleted, and the state of what remains is kept")
     };
+    if gate.is_closed(id) {
+        let why = gate
+            .prove_now(api.client, id)
+            .await
+            .err()
+            .unwrap_or_default();
+        return Err(stopped(why));
+    }
     let work = async {
-        gate.pass(api.client, id).await.map_err(stopped)?;
         let outcome = remove_one(api, scope, record).await;
+        if let Outcome::Failed { error } = &outcome
+            && gate.is_closed(id)
+        {
+            return Err(stopped(error.clone()));
+        }
         if matches!(outcome, Outcome::Gone) {
             gate.prove_now(api.client, id).await.map_err(stopped)?;
         }
         Ok(outcome)
     };
-    within(gate.due(id), work).await
+    within(gate.enter(id), work).await
 }
 
 /// The account a recorded object lives in.

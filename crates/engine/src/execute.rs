@@ -4,9 +4,9 @@
 //! Output: a [`RunReport`] and a stream of [`Event`]s (the only way the executor talks to
 //! reporters and the journal). The loop never bails out: a failed step skips its dependants,
 //! independent steps go on, and the report says what happened to every step. The tenant is
-//! created or adopted first. Every instance that writes or reads inside a tenant starts with
-//! a scope proof, shared by the instances that start together ([`crate::gate`]); a failed
-//! proof stops the run before its next write.
+//! created or adopted first. Every write inside a tenant is sent right after a scope proof,
+//! shared by the writes of the instances at work together ([`crate::gate`]); a failed proof
+//! stops the run before its next write.
 //!
 //! The executor carries out the reviewed [`Plan`]: an instance's action and live object come
 //! from it, so nothing the plan read is read again. Bodies are rendered again with the real
@@ -27,7 +27,7 @@ use std::time::Instant;
 use crate::cache::{Api, Reads};
 use crate::converge::{Target, inspect, write};
 use crate::error::StepError;
-use crate::gate::{ScopeGate, within};
+use crate::gate::{Entered, ScopeGate, within};
 use crate::graph::NodeId;
 use crate::inputs::Inputs;
 use crate::plan::{Action, Plan, PlannedStep, instances};
@@ -219,7 +219,16 @@ impl Run {
             while !stopping && tasks.len() < this.concurrency.max(1) {
                 let Some(i) = sched.next_ready() else { break };
                 let (node, shared) = (order[i], shared.clone());
-                tasks.push(async move { (i, this.node(node, &shared).await) });
+                // A node in another account is at work there from now on: the wave of writes
+                // being formed there waits for it (see `crate::gate`).
+                let entered = this.enter(node, &shared);
+                tasks.push(async move {
+                    let result = match entered {
+                        Some(entered) => within(entered, this.node(node, &shared)).await,
+                        None => this.node(node, &shared).await,
+                    };
+                    (i, result)
+                });
             }
             let Some((i, result)) = tasks.next().await else {
                 break;
@@ -291,6 +300,15 @@ impl Run {
         match n {
             NodeId::Tenant => "tenant".into(),
             NodeId::Step(i) => self.loaded.playbook.steps[i].id.clone(),
+        }
+    }
+
+    /// Enters the scope gate of the account a step node works in, if another than the PAT's.
+    fn enter(&self, node: NodeId, shared: &Shared) -> Option<Entered> {
+        let NodeId::Step(i) = node else { return None };
+        match self.api_scope(self.loaded.playbook.steps[i].scope, shared) {
+            Ok(ApiScope::Account(id)) => Some(self.gate.enter(&id)),
+            _ => None,
         }
     }
 
@@ -405,19 +423,6 @@ impl Run {
         self.state_sink.save(&state).map_err(StepError::State)
     }
 
-    /// The scope proof before an instance reads inside a tenant (its writes pass the gate in
-    /// the API client).
-    async fn pass_gate(&self, scope: &ApiScope) -> Result<(), StepError> {
-        match scope {
-            ApiScope::Account(id) => self
-                .gate
-                .pass(&self.client, id)
-                .await
-                .map_err(StepError::Unproven),
-            ApiScope::Own => Ok(()),
-        }
-    }
-
     fn api_scope(&self, scope: StepScope, shared: &Shared) -> Result<ApiScope, StepError> {
         Ok(match scope {
             StepScope::Tenant => {
@@ -512,21 +517,14 @@ impl Run {
             let converge = async {
                 let found = match planned {
                     Some(p) => planned_inspection(p),
-                    None => {
-                        self.pass_gate(&api_scope).await?;
-                        inspect(&api, &target).await?
-                    }
+                    None => inspect(&api, &target).await?,
                 };
                 let planned_create = found.action == Action::Create;
                 Ok::<_, StepError>((planned_create, write(&api, &target, found).await?))
             };
-            // Reads and writes inside a tenant come after a proof sent once the instance
-            // started; an instance the plan found unchanged makes no call at all.
-            let unchanged = planned.is_some_and(|p| matches!(p.action, Action::NoChange));
-            let (planned_create, (action, mut object)) = match (&api_scope, unchanged) {
-                (ApiScope::Account(id), false) => within(self.gate.due(id), converge).await?,
-                _ => converge.await?,
-            };
+            // Its writes in a tenant pass the gate in the API client, as writes of this node
+            // (which entered the gate when it started).
+            let (planned_create, (action, mut object)) = converge.await?;
             // Created, but the answer was lost and the object adopted: its secret is gone.
             if planned_create && action == Action::Adopt && !step.ty.spec().secrets().is_empty() {
                 lock(&shared.lost_secrets).push(address.clone());

@@ -1,33 +1,49 @@
-//! The scope gate: nothing is written in a tenant without a proof made after the write fell
-//! due.
+//! The scope gate: nothing is written in a tenant unless a proof was the last call sent before
+//! it, with no wait in between.
 //!
 //! NetBird runs a request whose `?account=` it does not honour in the caller's own account,
 //! silently: a tenant unlinked mid-run would receive nothing, and the MSP account everything.
-//! So every write inside a tenant (create, update, delete, a `request` step) waits at this
-//! gate, which the API client asks before sending (see [`onboard_netbird::WriteGate`]):
+//! So every attempt of a write inside a tenant (create, update, delete, a `request` step, and
+//! each retry of one) waits at this gate, which the API client asks before sending (see
+//! [`onboard_netbird::WriteGate`]):
 //!
-//! - **A proof after the write fell due.** A write passes only on a proof (`GET /api/accounts`
-//!   with `?account=`, its id compared with the tenant's) that was sent after the write fell
-//!   due: when the executor started the step instance that sends it ([`ScopeGate::due`], so
-//!   that the instance's reads come after the proof too), or else when it reached the gate. A
-//!   tenant unlinked before a write fell due therefore stops that write.
-//! - **Shared by the writes that wait together.** Writes that reach the gate while a proof is
-//!   in flight wait for the next one and share it; one proof clears every write waiting for
-//!   it. A run's proofs number its waves of writes, not its writes.
+//! - **Waves.** The executor [enters](ScopeGate::enter) the gate of an account for every
+//!   instance it starts there. The writes that reach the gate form a wave, which closes when
+//!   every instance at work in the account is in it (or has finished), or when it holds as
+//!   many writes as may be sent at once ([`Client::writes_per_proof`]). One proof covers the
+//!   wave, so a run's proofs number its waves of writes, not its writes.
+//! - **Nothing between the proof and its writes.** The wave's in-flight slots and rate tokens,
+//!   the proof's included, are taken first ([`Client::reserve`]); then the proof (`GET
+//!   /api/accounts` with `?account=`, its id compared with the tenant's) is sent, and when it
+//!   answers, the writes go at once on the slots reserved for them. A proof that took longer
+//!   than [`PROOF_WINDOW`] to answer does not count and is made again; so every write is sent
+//!   within [`PROOF_WINDOW`] (plus the time to hand it its slot) of the proof that covers it.
 //! - **A failed proof closes the gate for the run.** Every later write in that account is
 //!   refused without a call, and the executor starts nothing new. A proof that could not be
-//!   made (the API is down) refuses only the writes waiting for it.
+//!   made (the API is down) refuses only the writes of its wave.
 //!
-//! Reads are not gated: the session proves an account before its first read there, and the
-//! run's end proves every account it wrote in once more.
+//! Reads are not gated: the session proves an account before its first read there, a read
+//! at apply is followed by the proof of the write it leads to, and the run's end proves every
+//! account it wrote or read in once more.
 
-use onboard_netbird::{Client, GateFuture, WriteGate};
+use onboard_netbird::{Client, GateFuture, Reservation, Slot, WriteGate};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+use tokio::sync::{Notify, watch};
 
 use crate::cache::{ProofError, Reads};
+
+/// The longest a proof may take to answer and still cover writes: a write is sent at most
+/// this long after the proof that covers it was sent.
+pub const PROOF_WINDOW: Duration = Duration::from_secs(5);
+
+/// Turns a complete wave gives the executor to start instances that became ready meanwhile
+/// (they join it) before it closes.
+const SETTLE_TURNS: usize = 3;
+
+/// How many times a wave's proof is made when it answers too slowly.
+const SLOW_PROOF_TRIES: usize = 3;
 
 /// One run's gate: what every account it writes in has proven.
 pub struct ScopeGate {
@@ -37,24 +53,41 @@ pub struct ScopeGate {
     closed: Mutex<BTreeSet<String>>,
 }
 
-/// The proofs of one account.
+/// The instances at work in one account, its wave being formed, and its proofs.
 #[derive(Default)]
 struct Account {
-    /// Proofs started so far; a write that arrives needs the one after these.
-    started: AtomicU64,
-    /// Held while a proof is in flight, so that the writes waiting for it share it.
+    waves: Mutex<Waves>,
+    /// Told whenever an instance enters or leaves, or a write joins a wave.
+    changed: Notify,
+    /// Held while a wave is proven: one proof at a time per account.
     proofs: tokio::sync::Mutex<Proofs>,
 }
 
 #[derive(Default)]
+struct Waves {
+    /// Instances at work in the account (entered, not yet left).
+    active: usize,
+    /// The wave still taking writes.
+    forming: Option<Arc<Wave>>,
+}
+
+/// Writes that one proof covers.
+struct Wave {
+    /// Writes in it so far (changed under the account's `waves` lock).
+    size: Mutex<usize>,
+    /// What its leader found: the slots to send on, or why not.
+    outcome: watch::Sender<Outcome>,
+}
+
+#[derive(Clone)]
+enum Outcome {
+    Pending,
+    Proven(Arc<Mutex<Reservation>>),
+    Refused(String),
+}
+
+#[derive(Default)]
 struct Proofs {
-    /// Proofs finished (the last of them started as number `done`).
-    done: u64,
-    /// The number of the last proof that succeeded.
-    good: u64,
-    /// Why the last proof could not be made (the API failed), for the writes that waited
-    /// for it.
-    failed: Option<String>,
     /// When the last proof that succeeded was sent.
     last_good: Option<Instant>,
     /// Why the gate closed: a proof showed that requests do not run in this account.
@@ -70,39 +103,95 @@ impl ScopeGate {
         })
     }
 
-    /// A write to `account` falls due now: it needs a proof sent after this moment. Run the
-    /// work that sends it [`within`] the answer.
-    pub fn due(&self, account: &str) -> Due {
-        Due {
+    /// An instance starts work in `account`: the waves there wait for its writes until it
+    /// leaves (the answer is dropped). Run its work [`within`] the answer.
+    pub fn enter(&self, account: &str) -> Entered {
+        let gate = self.account(account);
+        lock(&gate.waves).active += 1;
+        gate.changed.notify_waiters();
+        Entered {
             account: account.to_owned(),
-            needed: self.account(account).started.load(Ordering::SeqCst) + 1,
+            gate,
         }
     }
 
-    /// Let a write to `account` go, once a proof sent after it fell due (see [`ScopeGate::due`];
-    /// by default: now) shows that requests run there.
-    pub async fn pass(&self, client: &Client, account: &str) -> Result<(), String> {
+    /// Let one attempt of a write to `account` go: once its wave is proven, with the slot it
+    /// is to be sent on (see the module docs).
+    pub async fn pass(&self, client: &Client, account: &str) -> Result<Slot, String> {
         let gate = self.account(account);
-        let needed = DUE
-            .try_with(|d| (d.account == account).then_some(d.needed))
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| self.due(account).needed);
+        if self.is_closed(account) {
+            return Err(gate.proofs.lock().await.lost.clone().unwrap_or_default());
+        }
+        // A write outside an instance that entered (a removal, a lone call) is an instance of
+        // its own while it waits.
+        let inside = ENTERED.try_with(|a| a == account).unwrap_or(false);
+        let _own = (!inside).then(|| self.enter(account));
+        let cap = client.writes_per_proof();
+        let (wave, leads) = join(&gate, cap);
+        if leads {
+            self.lead(&gate, &wave, client, account, cap).await;
+        }
+        let mut seen = wave.outcome.subscribe();
+        let outcome = seen
+            .wait_for(|o| !matches!(o, Outcome::Pending))
+            .await
+            .map(|o| o.clone())
+            .map_err(|_| "the scope proof of this write was cancelled".to_owned())?;
+        match outcome {
+            Outcome::Proven(slots) => lock(&slots)
+                .take()
+                .ok_or_else(|| "no slot was reserved for this write".to_owned()),
+            Outcome::Refused(why) => Err(why),
+            Outcome::Pending => Err("the scope proof of this write was not made".to_owned()),
+        }
+    }
+
+    /// Lead `wave`: wait until it is complete, reserve its slots, prove, and tell its writes.
+    async fn lead(
+        &self,
+        gate: &Account,
+        wave: &Arc<Wave>,
+        client: &Client,
+        account: &str,
+        cap: usize,
+    ) {
+        // Complete: when every instance at work in the account is in it, and stays so while
+        // the executor, given a turn, starts the instances that just became ready.
+        let mut settled = 0;
+        let size = loop {
+            let changed = gate.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            {
+                let mut waves = lock(&gate.waves);
+                let size = *lock(&wave.size);
+                let still_forming = waves.forming.as_ref().is_some_and(|f| Arc::ptr_eq(f, wave));
+                let complete = size >= waves.active;
+                if !still_forming || size >= cap || (complete && settled == SETTLE_TURNS) {
+                    if still_forming {
+                        waves.forming = None;
+                    }
+                    break size;
+                }
+                settled = if complete { settled + 1 } else { 0 };
+            }
+            match settled {
+                0 => changed.await,
+                _ => tokio::task::yield_now().await,
+            }
+        };
         let mut proofs = gate.proofs.lock().await;
-        if let Some(lost) = &proofs.lost {
-            return Err(lost.clone());
-        }
-        if proofs.good >= needed {
-            return Ok(());
-        }
-        if proofs.done >= needed {
-            // The proof this write waited for could not be made: refused, as that one was.
-            return Err(proofs.failed.clone().unwrap_or_default());
-        }
-        // Let the writes that fell due at this same moment (started together by the executor)
-        // queue behind this proof before it is sent, so that they share it.
-        tokio::task::yield_now().await;
-        self.prove(&gate, &mut proofs, client, account).await
+        let outcome = match &proofs.lost {
+            Some(lost) => Outcome::Refused(lost.clone()),
+            None => {
+                let slots = client.reserve(size).await;
+                match self.prove(&mut proofs, client, account, true).await {
+                    Ok(()) => Outcome::Proven(Arc::new(Mutex::new(slots))),
+                    Err(why) => Outcome::Refused(why),
+                }
+            }
+        };
+        wave.outcome.send_replace(outcome);
     }
 
     /// Prove `account` once more, now (the end of a run), unless its gate is closed.
@@ -112,11 +201,10 @@ impl ScopeGate {
         if let Some(lost) = &proofs.lost {
             return Err(lost.clone());
         }
-        self.prove(&gate, &mut proofs, client, account).await
+        self.prove(&mut proofs, client, account, false).await
     }
 
-    /// Whether the gate of `account` is closed: a write there must not be sent, nor sent
-    /// again (the API client asks before every retry).
+    /// Whether the gate of `account` is closed: a write there must not be sent.
     pub fn is_closed(&self, account: &str) -> bool {
         lock(&self.closed).contains(account)
     }
@@ -136,40 +224,59 @@ impl ScopeGate {
         self.account(account).proofs.lock().await.last_good
     }
 
+    /// One proof. `prepaid`: its slot and token are reserved (a wave's proof), and it must
+    /// answer within [`PROOF_WINDOW`] to count; one that is too slow is made again.
     async fn prove(
         &self,
-        gate: &Account,
         proofs: &mut Proofs,
         client: &Client,
         account: &str,
+        prepaid: bool,
     ) -> Result<(), String> {
-        let number = gate.started.fetch_add(1, Ordering::SeqCst) + 1;
-        let sent = Instant::now();
-        let result = self.reads.prove(client, account, true).await;
-        proofs.done = number;
-        match result {
-            Ok(()) => {
-                (proofs.good, proofs.last_good) = (number, Some(sent));
-                Ok(())
-            }
-            Err(e @ ProofError::NotScoped { .. }) => {
-                // After a good proof in this run, the likely cause is known.
-                let why = match proofs.last_good {
-                    Some(_) => "an earlier proof in this run succeeded, so the tenant was \
-                                unlinked from this MSP account (or its PAT changed) during the \
-                                run"
-                    .to_owned(),
-                    None => e.help().unwrap_or_default().to_owned(),
-                };
-                let lost = format!("{e}; {why}");
-                proofs.lost = Some(lost.clone());
-                lock(&self.closed).insert(account.to_owned());
-                Err(lost)
-            }
-            Err(ProofError::Api(e)) => {
-                let failed = format!("cannot prove that requests run in account {account}: {e}");
-                proofs.failed = Some(failed.clone());
-                Err(failed)
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let sender = match (prepaid, tries) {
+                (true, 1) => client.prepaid(),
+                _ => client.clone(),
+            };
+            let sent = Instant::now();
+            let result = self.reads.prove(&sender, account, true).await;
+            let took = sent.elapsed();
+            match result {
+                Ok(()) if !prepaid || took <= PROOF_WINDOW => {
+                    proofs.last_good = Some(sent);
+                    return Ok(());
+                }
+                Ok(()) if tries < SLOW_PROOF_TRIES => continue,
+                Ok(()) => {
+                    return Err(format!(
+                        "cannot prove that requests run in account {account} in time: the \
+                         proof took {:.1} s to answer, {SLOW_PROOF_TRIES} times, and a write \
+                         may follow its proof by at most {} s",
+                        took.as_secs_f64(),
+                        PROOF_WINDOW.as_secs()
+                    ));
+                }
+                Err(e @ ProofError::NotScoped { .. }) => {
+                    // After a good proof in this run, the likely cause is known.
+                    let why = match proofs.last_good {
+                        Some(_) => "an earlier proof in this run succeeded, so the tenant was \
+                                    unlinked from this MSP account (or its PAT changed) during \
+                                    the run"
+                            .to_owned(),
+                        None => e.help().unwrap_or_default().to_owned(),
+                    };
+                    let lost = format!("{e}; {why}");
+                    proofs.lost = Some(lost.clone());
+                    lock(&self.closed).insert(account.to_owned());
+                    return Err(lost);
+                }
+                Err(ProofError::Api(e)) => {
+                    return Err(format!(
+                        "cannot prove that requests run in account {account}: {e}"
+                    ));
+                }
             }
         }
     }
@@ -182,20 +289,56 @@ impl ScopeGate {
     }
 }
 
-/// When a write fell due: it needs the proof numbered `needed` or a later one.
-#[derive(Debug, Clone)]
-pub struct Due {
+/// Joins the wave being formed in `gate` (or starts one, and leads it): the wave, and
+/// whether this write leads it.
+fn join(gate: &Account, cap: usize) -> (Arc<Wave>, bool) {
+    let mut waves = lock(&gate.waves);
+    let joined = waves.forming.clone().filter(|wave| {
+        let mut size = lock(&wave.size);
+        let room = *size < cap;
+        *size += usize::from(room);
+        room
+    });
+    let joined = match joined {
+        Some(wave) => (wave, false),
+        None => {
+            let wave = Arc::new(Wave {
+                size: Mutex::new(1),
+                outcome: watch::Sender::new(Outcome::Pending),
+            });
+            waves.forming = Some(wave.clone());
+            (wave, true)
+        }
+    };
+    drop(waves);
+    gate.changed.notify_waiters();
+    joined
+}
+
+/// An instance at work in an account (see [`ScopeGate::enter`]); it leaves when dropped.
+pub struct Entered {
     account: String,
-    needed: u64,
+    gate: Arc<Account>,
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        lock(&self.gate.waves).active -= 1;
+        self.gate.changed.notify_waiters();
+    }
 }
 
 tokio::task_local! {
-    static DUE: Due;
+    static ENTERED: String;
 }
 
-/// Run `work` with its writes due as `due` says.
-pub async fn within<F: std::future::Future>(due: Due, work: F) -> F::Output {
-    DUE.scope(due, work).await
+/// Run `work`, an instance that `entered` its account: its writes there join the waves as
+/// that instance's.
+pub async fn within<F: std::future::Future>(entered: Entered, work: F) -> F::Output {
+    let account = entered.account.clone();
+    let out = ENTERED.scope(account, work).await;
+    drop(entered);
+    out
 }
 
 /// The API client asks the gate; see the module docs.
@@ -204,10 +347,6 @@ struct Gated(Arc<ScopeGate>);
 impl WriteGate for Gated {
     fn before_write<'a>(&'a self, client: &'a Client, account: &'a str) -> GateFuture<'a> {
         Box::pin(self.0.pass(client, account))
-    }
-
-    fn is_open(&self, account: &str) -> bool {
-        !self.0.is_closed(account)
     }
 }
 
@@ -240,10 +379,10 @@ mod tests {
     async fn writes_that_waited_for_a_proof_that_could_not_be_made_are_refused_too() {
         let gate = ScopeGate::new(Arc::new(Reads::new()));
         let client = unreachable();
-        let due = gate.due("tenant");
+        let (a, b) = (gate.enter("tenant"), gate.enter("tenant"));
         let (first, second) = tokio::join!(
-            within(due.clone(), gate.pass(&client, "tenant")),
-            within(due, gate.pass(&client, "tenant")),
+            within(a, gate.pass(&client, "tenant")),
+            within(b, gate.pass(&client, "tenant")),
         );
         let (first, second) = (first.expect_err("refused"), second.expect_err("refused"));
         assert!(first.contains("cannot prove that requests run in account tenant"));

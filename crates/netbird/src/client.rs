@@ -16,6 +16,7 @@ use std::time::Duration;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use serde_json::Value;
 use tokio::sync::Semaphore;
+
 use tokio::time::Instant;
 use tracing::Instrument;
 
@@ -23,7 +24,7 @@ use crate::attempt::{Attempt, Reply, may_have_landed, send, to_reqwest};
 use crate::config::{ClientConfig, RateLimit};
 use crate::error::{ApiError, ConfigError, RetryCause};
 use crate::events::{ClientEvent, Observer};
-use crate::gate::WriteGate;
+use crate::gate::{Reservation, Slot, WriteGate};
 use crate::kind::encode_segment;
 use crate::limiter::RateLimiter;
 use crate::retry::{Backoff, Decision, Method, RetryPolicy, RetryReason, decide};
@@ -42,13 +43,17 @@ pub struct Client {
     retry: Option<RetryPolicy>,
     /// Asked before every write inside another account.
     gate: Option<Arc<dyn WriteGate>>,
+    /// The first attempt of each call is sent at once, on a slot and token the caller
+    /// reserved ([`Client::prepaid`]).
+    prepaid: bool,
 }
 
 pub(crate) struct Inner {
     http: reqwest::Client,
     base: String,
     limiter: RateLimiter,
-    inflight: Semaphore,
+    inflight: Arc<Semaphore>,
+    concurrency: usize,
     pub(crate) retry: RetryPolicy,
     rate: RateLimit,
 }
@@ -100,8 +105,9 @@ impl Client {
         let inner = Inner {
             http,
             base: base.as_str().trim_end_matches('/').to_owned(),
-            limiter: RateLimiter::new(with_headroom(cfg.rate)),
-            inflight: Semaphore::new(cfg.concurrency),
+            limiter: RateLimiter::new(cfg.rate.with_headroom()),
+            inflight: Arc::new(Semaphore::new(cfg.concurrency)),
+            concurrency: cfg.concurrency,
             retry: cfg.retry,
             rate: cfg.rate,
         };
@@ -110,6 +116,7 @@ impl Client {
             observer: None,
             retry: None,
             gate: None,
+            prepaid: false,
         })
     }
 
@@ -140,6 +147,37 @@ impl Client {
             retry: Some(policy),
             ..self.clone()
         }
+    }
+
+    /// A clone whose calls run on an in-flight slot the caller holds and whose first attempt
+    /// is sent at once, its rate token paid: the caller holds a [`Reservation`] (a scope
+    /// proof, sent on the slot of the first write it covers). Retries take a token of their
+    /// own.
+    pub fn prepaid(&self) -> Client {
+        Client {
+            prepaid: true,
+            ..self.clone()
+        }
+    }
+
+    /// The most writes one scope proof may cover ([`RateLimit::writes_per_proof`]).
+    pub fn writes_per_proof(&self) -> usize {
+        self.inner.rate.writes_per_proof(self.inner.concurrency)
+    }
+
+    /// Takes `writes` in-flight slots and `writes + 1` rate tokens together, waiting until
+    /// all are there: for a scope proof and the writes it covers, so that the writes can be
+    /// sent the moment the proof answers. `writes` is capped at [`Client::writes_per_proof`].
+    pub async fn reserve(&self, writes: usize) -> Reservation {
+        let writes = writes.clamp(1, self.writes_per_proof());
+        let n = u32::try_from(writes).unwrap_or(u32::MAX);
+        // The semaphore is never closed, so acquiring cannot fail.
+        let permits = Arc::clone(&self.inner.inflight)
+            .acquire_many_owned(n)
+            .await
+            .expect("the in-flight semaphore is never closed");
+        self.inner.limiter.acquire_many(n.saturating_add(1)).await;
+        Reservation::new(permits)
     }
 
     /// The retry policy of this clone's calls.
@@ -177,21 +215,24 @@ impl Client {
             path: call.path.clone(),
             reason,
         };
-        if let Some((gate, account)) = gate {
-            gate.before_write(self, account).await.map_err(refused)?;
-        }
         let mut backoff = Backoff::new(self.retry_policy());
         let mut landed = false;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            if let Some((_, account)) = gate.filter(|(g, a)| attempt > 1 && !g.is_open(a)) {
-                return Err(refused(format!(
-                    "the scope gate of account {account} closed before this retry"
-                )));
-            }
+            // Every attempt of a write in another account, a retry too, follows a proof of
+            // its own and is sent on the slot the gate reserved with that proof.
+            let slot = match gate {
+                Some((gate, account)) => {
+                    Some(gate.before_write(self, account).await.map_err(refused)?)
+                }
+                None => None,
+            };
             let span = tracing::debug_span!("netbird_request", method = %call.method, path = %call.path, attempt);
-            let result = self.attempt(call, &url, attempt).instrument(span).await;
+            let result = self
+                .attempt(call, &url, attempt, slot)
+                .instrument(span)
+                .await;
             let outcome = result.outcome();
             let reason = match decide(call.method, &outcome) {
                 Decision::Return => return finish(call, result, attempt, landed),
@@ -235,10 +276,32 @@ impl Client {
         Ok(url)
     }
 
-    async fn attempt(&self, call: &Call<'_>, url: &str, attempt: u32) -> Attempt {
+    /// One attempt. With a `slot` (a gated write) or the first attempt of a prepaid clone,
+    /// the slot and token were taken before: it is sent at once.
+    async fn attempt(
+        &self,
+        call: &Call<'_>,
+        url: &str,
+        attempt: u32,
+        slot: Option<Slot>,
+    ) -> Attempt {
+        // A prepaid clone's calls run on the caller's reserved slot, retries too (taking
+        // another would wait for a slot the caller holds); only the first attempt's token
+        // was reserved.
+        let (has_slot, paid) = (
+            slot.is_some() || self.prepaid,
+            slot.is_some() || (self.prepaid && attempt == 1),
+        );
+        let _slot = slot;
         // The semaphore is never closed, so acquire cannot fail.
-        let _permit = self.inner.inflight.acquire().await.ok();
-        let waited = self.inner.limiter.acquire().await;
+        let _permit = match has_slot {
+            true => None,
+            false => self.inner.inflight.acquire().await.ok(),
+        };
+        let waited = match paid {
+            true => Duration::ZERO,
+            false => self.inner.limiter.acquire().await,
+        };
         if !waited.is_zero() {
             self.emit(ClientEvent::RateLimited {
                 method: call.method,
@@ -327,18 +390,4 @@ fn exhausted(
 
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
-/// The local bucket keeps 1 % of the server's burst (at least one token) in reserve. The
-/// server's bucket starts refilling when our first request arrives, a little later than ours
-/// (connection set-up), and requests sent in order may arrive bunched (several in flight), so a
-/// client that spends exactly the server's budget meets a 429 now and then. The reserve is
-/// never spent, so it stays in the server's bucket as a buffer for the whole run: 6 tokens of
-/// a 600 burst, 12 of NetBird Cloud's 1200, 1 of a burst under 200.
-fn with_headroom(rate: crate::config::RateLimit) -> crate::config::RateLimit {
-    let reserve = (rate.burst / 100).max(1);
-    crate::config::RateLimit {
-        burst: rate.burst.saturating_sub(reserve).max(1),
-        ..rate
-    }
 }

@@ -29,6 +29,30 @@ pub struct RateLimit {
     pub burst: u32,
 }
 
+impl RateLimit {
+    /// The bucket the client keeps: 1 % of the burst (at least one token) in reserve. The
+    /// server's bucket starts refilling when our first request arrives, a little later than
+    /// ours (connection set-up), and requests sent in order may arrive bunched (several in
+    /// flight), so a client that spends exactly the server's budget meets a 429 now and then.
+    /// The reserve is never spent, so it stays in the server's bucket as a buffer for the
+    /// whole run: 6 tokens of a 600 burst, 12 of NetBird Cloud's 1200, 1 of a burst under 200.
+    pub fn with_headroom(self) -> RateLimit {
+        let reserve = (self.burst / 100).max(1);
+        RateLimit {
+            burst: self.burst.saturating_sub(reserve).max(1),
+            ..self
+        }
+    }
+
+    /// The most writes one scope proof may cover when `concurrency` calls may be in flight:
+    /// they are sent together with the proof, each on an in-flight slot of its own and within
+    /// the client's burst (so at least one).
+    pub fn writes_per_proof(self, concurrency: usize) -> usize {
+        let burst = usize::try_from(self.with_headroom().burst).unwrap_or(usize::MAX);
+        concurrency.min(burst.saturating_sub(1)).max(1)
+    }
+}
+
 impl Default for RateLimit {
     /// 120 a minute with a burst of 1200, as NetBird Cloud enforces per PAT.
     fn default() -> Self {

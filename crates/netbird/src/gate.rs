@@ -2,25 +2,58 @@
 //!
 //! NetBird runs a request whose `?account=` it does not honour (a tenant unlinked meanwhile,
 //! a service user's PAT) in the caller's own account, silently. A [`WriteGate`], attached with
-//! [`Client::with_write_gate`], is asked before every request that is not a `GET` and carries
-//! `?account=`: the engine's gate proves the scoping there first. A refusal comes back as
-//! [`ApiError::Refused`](crate::ApiError::Refused), and nothing is sent. A retry of a write
-//! that passed is sent only while the gate is still open. Reads are never gated, so a gate
-//! may read through the client it is given.
+//! [`Client::with_write_gate`], is asked before every attempt of a request that is not a `GET`
+//! and carries `?account=` (the first and every retry): the engine's gate proves the scoping
+//! there first. A refusal comes back as [`ApiError::Refused`](crate::ApiError::Refused), and
+//! nothing is sent. Reads are never gated, so a gate may read through the client it is given.
+//!
+//! **No wait between a proof and its writes.** A gate answers with a [`Slot`]: the write's
+//! in-flight slot and rate token, taken together with the proof's by [`Client::reserve`]
+//! before the proof was sent. The client sends the write on it at once, so nothing (the rate
+//! limit, the in-flight cap) can hold a write back after its proof answered.
 
 use std::future::Future;
 use std::pin::Pin;
 
+use tokio::sync::OwnedSemaphorePermit;
+
 use crate::Client;
 
-/// What a gate answers: `Err(reason)` refuses the write.
-pub type GateFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+/// What a gate answers: the slot to send the write on, or `Err(reason)`: refused.
+pub type GateFuture<'a> = Pin<Box<dyn Future<Output = Result<Slot, String>> + Send + 'a>>;
 
-/// Asked before every write inside another account.
+/// Asked before every attempt of a write inside another account.
 pub trait WriteGate: Send + Sync {
     /// May a write go to `account` now? `client` is the caller's (its reads are not gated).
+    /// `Ok(slot)` says that a proof was the last call sent before this write, and holds the
+    /// write's in-flight slot and rate token: the write is sent at once.
     fn before_write<'a>(&'a self, client: &'a Client, account: &'a str) -> GateFuture<'a>;
+}
 
-    /// Whether a write that passed may still be sent again (a retry) to `account`.
-    fn is_open(&self, account: &str) -> bool;
+/// One write's in-flight slot with its rate token already taken (see [`Reservation`]).
+#[derive(Debug)]
+pub struct Slot {
+    _permit: OwnedSemaphorePermit,
+}
+
+/// In-flight slots and rate tokens for a scope proof and the writes it covers, taken together
+/// by [`Client::reserve`]: one slot and one token for each write, plus one token for the proof
+/// (which is sent on the first write's slot, before any write).
+#[derive(Debug)]
+pub struct Reservation {
+    permits: OwnedSemaphorePermit,
+}
+
+impl Reservation {
+    pub(crate) fn new(permits: OwnedSemaphorePermit) -> Self {
+        Reservation { permits }
+    }
+
+    /// One write's slot; `None` once every slot is handed out.
+    pub fn take(&mut self) -> Option<Slot> {
+        if self.permits.num_permits() == 0 {
+            return None;
+        }
+        self.permits.split(1).map(|p| Slot { _permit: p })
+    }
 }

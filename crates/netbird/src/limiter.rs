@@ -50,17 +50,32 @@ impl RateLimiter {
     /// Takes one token, waiting until it is there. Returns how long it waited.
     /// Cancel-safe: a waiter that is dropped gives its reserved token back.
     pub async fn acquire(&self) -> Duration {
-        let wait = self.reserve();
+        self.acquire_many(1).await
+    }
+
+    /// Takes `n` tokens at once, waiting until the last of them is there, so that the calls
+    /// they pay for can be sent back to back. Returns how long it waited. Cancel-safe: a
+    /// waiter that is dropped gives its reserved tokens back.
+    pub async fn acquire_many(&self, n: u32) -> Duration {
+        let n = f64::from(n.max(1));
+        let wait = self.reserve(n);
         if wait.is_zero() {
             return wait;
         }
         let mut guard = Refund {
             limiter: self,
+            tokens: n,
             armed: true,
         };
         tokio::time::sleep(wait).await;
         guard.armed = false;
         wait
+    }
+
+    /// The bucket's size: the most calls that may be sent at once.
+    pub fn burst(&self) -> u32 {
+        // `burst` was made from a u32.
+        self.burst as u32
     }
 
     /// Empties the bucket (the server said 429). Tokens already promised to
@@ -80,11 +95,11 @@ impl RateLimiter {
         b.tokens
     }
 
-    /// Takes a token now, possibly on credit; returns the wait until it exists.
-    fn reserve(&self) -> Duration {
+    /// Takes `n` tokens now, possibly on credit; returns the wait until the last exists.
+    fn reserve(&self, n: f64) -> Duration {
         let mut b = self.lock();
         self.refill(&mut b);
-        b.tokens -= 1.0;
+        b.tokens -= n;
         if b.tokens >= 0.0 {
             Duration::ZERO
         } else {
@@ -105,9 +120,10 @@ impl RateLimiter {
     }
 }
 
-/// Gives a reserved token back when a waiting `acquire` is cancelled.
+/// Gives reserved tokens back when a waiting `acquire` is cancelled.
 struct Refund<'a> {
     limiter: &'a RateLimiter,
+    tokens: f64,
     armed: bool,
 }
 
@@ -115,7 +131,7 @@ impl Drop for Refund<'_> {
     fn drop(&mut self) {
         if self.armed {
             let mut b = self.limiter.lock();
-            b.tokens = (b.tokens + 1.0).min(self.limiter.burst);
+            b.tokens = (b.tokens + self.tokens).min(self.limiter.burst);
         }
     }
 }

@@ -89,3 +89,21 @@ async fn a_cancelled_waiter_gives_its_token_back() {
     let at = ms(start.elapsed());
     assert!((980..1000).contains(&at), "waited {at} ms");
 }
+
+#[tokio::test(start_paused = true)]
+async fn many_tokens_are_taken_together_when_the_last_is_there() {
+    let l = limiter(12, 1); // one token every 5 s
+    let start = Instant::now();
+    // A proof and its write: two tokens, both there at once after 5 s, none wasted.
+    assert_eq!(ms(l.acquire_many(2).await), 5000);
+    assert_eq!(ms(start.elapsed()), 5000);
+    assert!(l.available().abs() < 1e-9);
+    // Cancelled while waiting: the tokens are given back.
+    let waiting = l.acquire_many(3);
+    assert!(
+        tokio::time::timeout(Duration::from_secs(1), waiting)
+            .await
+            .is_err()
+    );
+    assert!(l.available() > 0.0, "the reservation was refunded");
+}

@@ -1,5 +1,5 @@
-//! The write gate: asked before every write inside another account, and again (is it still
-//! open?) before every retry of one; never asked for reads or for the caller's own account.
+//! The write gate: asked before every attempt of a write inside another account, a retry
+//! too; never asked for reads or for the caller's own account.
 
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
@@ -12,7 +12,7 @@ use onboard_netbird::{ApiError, Client, GateFuture, ResourceKind, Scope, WriteGa
 use serde_json::json;
 use support::{Action, Stub};
 
-/// Lets every write pass; closes after the first when `close` is set.
+/// Lets every write pass on a slot of its own; closes after the first when `close` is set.
 #[derive(Default)]
 struct Gate {
     asked: AtomicUsize,
@@ -21,14 +21,19 @@ struct Gate {
 }
 
 impl WriteGate for Gate {
-    fn before_write<'a>(&'a self, _: &'a Client, _: &'a str) -> GateFuture<'a> {
+    fn before_write<'a>(&'a self, client: &'a Client, _: &'a str) -> GateFuture<'a> {
         self.asked.fetch_add(1, Ordering::SeqCst);
-        self.closed.store(self.close, Ordering::SeqCst);
-        Box::pin(async { Ok(()) })
-    }
-
-    fn is_open(&self, _: &str) -> bool {
-        !self.closed.load(Ordering::SeqCst)
+        let refused = self.closed.swap(self.close, Ordering::SeqCst);
+        Box::pin(async move {
+            if refused {
+                return Err("closed".to_owned());
+            }
+            client
+                .reserve(1)
+                .await
+                .take()
+                .ok_or_else(|| "no slot".to_owned())
+        })
     }
 }
 
@@ -53,7 +58,11 @@ async fn a_retry_is_sent_while_the_gate_stays_open() {
     let (stub, created) = create_after_a_429(gate.clone()).await;
     assert_eq!(created.unwrap()["name"], "Servers");
     assert_eq!(stub.count("POST", "/api/groups"), 2);
-    assert_eq!(gate.asked.load(Ordering::SeqCst), 1, "asked once per write");
+    assert_eq!(
+        gate.asked.load(Ordering::SeqCst),
+        2,
+        "asked before each attempt"
+    );
 }
 
 #[tokio::test]
