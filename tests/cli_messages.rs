@@ -423,3 +423,75 @@ fn a_tenant_domain_taken_says_so() {
     );
     insta::assert_snapshot!("tenant_domain_taken", text);
 }
+
+/// Fails naming the first character of `text` that would reach a terminal raw.
+fn assert_printable(what: &str, text: &str) {
+    if let Some((i, c)) = text
+        .char_indices()
+        .find(|(_, c)| onboard_netbird::is_unsafe_char(*c))
+    {
+        let start = text[..i].char_indices().rev().nth(40).map_or(0, |(j, _)| j);
+        panic!(
+            "{what}: a raw {:?} reaches the terminal after {:?}",
+            c,
+            &text[start..i]
+        );
+    }
+}
+
+/// Control characters in a playbook's name, in an input and in what the API answers (the
+/// group's name, read back as an output) are escaped in everything onboard prints: the plan,
+/// the apply report with its outputs, `state list` and `state show`, in text and JSON. The
+/// JSON keeps the values (a parser reads the same strings), only spelled with `\u` escapes.
+#[test]
+fn control_characters_from_inputs_the_api_and_names_are_escaped_wherever_printed() {
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    let sb = support::sandbox(&rt);
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let playbook = dir.path().join("escapes.yaml");
+    std::fs::write(
+        &playbook,
+        "version: 1\n\
+         name: \"pb\\e]0;owned\\a\\u009b2J\\u202e\"\n\
+         inputs:\n  customer: { type: string }\n\
+         steps:\n  - id: servers\n    type: group\n    with: { name: \"{{ inputs.customer }}\" }\n\
+         outputs:\n  group_name: \"{{ steps.servers.name }}\"\n  customer: \"{{ inputs.customer }}\"\n",
+    )
+    .expect("write the playbook");
+    let customer = "Acme\u{1b}[2J\u{7}\u{9b}31m\u{202e}\r";
+    let set = format!("customer={customer}");
+    let pb = playbook.to_str().expect("a UTF-8 path");
+    let state = dir.path().join("state");
+    let run = |args: &[&str]| {
+        let out = support::onboard(&sb, &state, args)
+            .output()
+            .expect("onboard runs");
+        let (stdout, stderr) = (support::stdout(&out), support::stderr(&out));
+        assert!(out.status.success(), "{args:?}:\n{stdout}\n{stderr}");
+        assert_printable(&format!("{args:?} stdout"), &stdout);
+        assert_printable(&format!("{args:?} stderr"), &stderr);
+        stdout
+    };
+    let plan = run(&["plan", pb, "--set", &set]);
+    assert!(plan.contains("pb\\u{1b}]0;owned"), "{plan}");
+    let report = run(&["apply", pb, "--set", &set, "--yes"]);
+    assert!(report.contains("customer = Acme\\u{1b}[2J"), "{report}");
+    assert!(report.contains("group_name = Acme\\u{1b}[2J"), "{report}");
+    let json = run(&["apply", pb, "--set", &set, "--yes", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("a JSON report");
+    let outputs = &doc["runs"][0]["outputs"];
+    assert_eq!(outputs["group_name"]["value"], customer, "{json}");
+    assert_eq!(
+        doc["runs"][0]["plan"]["playbook"],
+        "pb\u{1b}]0;owned\u{7}\u{9b}2J\u{202e}"
+    );
+    let list = run(&["state", "list"]);
+    assert!(list.contains("pb\\u{1b}]0;owned"), "{list}");
+    let listed: serde_json::Value =
+        serde_json::from_str(&run(&["state", "list", "--format", "json"])).expect("JSON");
+    assert_eq!(listed[0]["playbook"], doc["runs"][0]["plan"]["playbook"]);
+    let shown: serde_json::Value =
+        serde_json::from_str(&run(&["state", "show", "own-account"])).expect("JSON");
+    assert_eq!(shown["steps"]["servers"]["outputs"]["name"], customer);
+    rt.block_on(sb.shutdown());
+}

@@ -165,3 +165,51 @@ fn prune_deletes_a_removed_step_and_keeps_what_was_changed_behind_our_back() {
     assert!(names(&acct, "groups").contains(&"Servers".to_owned()));
     rt.block_on(sb.shutdown());
 }
+
+/// Playbooks named `team a` and `team_a` (the same file name before names were encoded) keep
+/// their own state: `--prune` of one never deletes what the other created.
+#[test]
+fn playbooks_whose_names_once_shared_a_state_file_never_prune_each_other() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let write = |file: &str, name: &str, group: &str| {
+        let path = dir.path().join(file);
+        let text = format!(
+            "version: 1\nname: {name}\nsteps:\n  - id: team\n    type: group\n    with: {{ name: {group} }}\n"
+        );
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let a = write("a.yaml", "\"team a\"", "Team A");
+    let b = write("b.yaml", "team_a", "Team B");
+    for (pb, prune) in [(&a, false), (&b, true), (&a, true)] {
+        let mut args = vec!["apply", pb.as_str()];
+        if prune {
+            args.push("--prune");
+        }
+        let out = onboard(&sb, &state, &args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let acct = sb.world()["accounts"][sb.msp_account_id()].clone();
+        let groups = names(&acct, "groups");
+        assert!(
+            groups.contains(&"Team A".to_owned()),
+            "{args:?}: {groups:?}"
+        );
+        if prune {
+            assert!(
+                groups.contains(&"Team B".to_owned()),
+                "{args:?}: {groups:?}"
+            );
+        }
+    }
+    let files = support::walk(&state.join("state"));
+    assert_eq!(files.len(), 2, "one state file each: {files:?}");
+    rt.block_on(sb.shutdown());
+}

@@ -392,3 +392,46 @@ fn every_example_exports_to_a_playbook_that_plans_no_change() {
         );
     }
 }
+
+/// `export --out FILE` writes a private file (an account's names, ids and addresses), never
+/// through a symlink: a link at FILE is refused before anything is read, its target keeps its
+/// text; an existing readable file is replaced by one only its owner reads.
+#[cfg(unix)]
+#[test]
+fn export_out_is_private_and_refuses_a_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "untouched").unwrap();
+    let link = dir.path().join("link.yaml");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let out = onboard(
+        &sb,
+        dir.path(),
+        &["export", "--out", link.to_str().unwrap()],
+    )
+    .output()
+    .expect("onboard runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+
+    let file = dir.path().join("export.yaml");
+    std::fs::write(&file, "old").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    ok(
+        &sb,
+        dir.path(),
+        &["export", "--out", file.to_str().unwrap()],
+    );
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("version: 1")
+    );
+    rt.block_on(sb.shutdown());
+}

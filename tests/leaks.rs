@@ -298,3 +298,107 @@ fn outputs_through_a_symlink_are_refused() {
     assert_eq!(read(&victim), "untouched");
     rt.block_on(sb.shutdown());
 }
+
+/// A PAT given as a value, however it is written, is refused before anything is planned, at
+/// the place it was given, and never repeated: with `--set`, in a values file with a YAML
+/// escape (`nbp\u005f...`) or a line continuation, in a playbook, in an inventory. Against the
+/// sandbox nothing is written, no state is made, and the PAT is in no output.
+#[test]
+fn a_pat_given_as_a_value_is_refused_wherever_it_enters() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let write = |name: &str, text: String| -> String {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write a fixture");
+        path.to_str().expect("a UTF-8 path").to_owned()
+    };
+    let rest = &PAT[4..];
+    let (head, tail) = rest.split_at(12);
+    let playbook = write(
+        "pb.yaml",
+        "version: 1\nname: pb\ninputs:\n  customer: { type: string }\n  admins: { type: list, default: [] }\n\
+         steps:\n  - id: servers\n    type: group\n    with: { name: \"{{ inputs.customer }}\" }\n"
+            .to_owned(),
+    );
+    let escaped = write("escaped.yaml", format!("customer: \"nbp\\u005f{rest}\"\n"));
+    let folded = write(
+        "folded.yaml",
+        format!("admins: []\ncustomer: \"nbp_{head}\\\n    {tail}\"\n"),
+    );
+    let in_playbook = write(
+        "in-playbook.yaml",
+        format!(
+            "version: 1\nname: pb\nsteps:\n  - id: servers\n    type: group\n    with: {{ name: \"nbp\\x5f{rest}\" }}\n"
+        ),
+    );
+    let inventory = write(
+        "inventory.yaml",
+        format!("customers:\n  acme:\n    customer: \"\\x6ebp_{rest}\"\n"),
+    );
+    let set = format!("customer={PAT}");
+    let set_list = format!("admins=[ok, \"nbp\\u005f{rest}\"]");
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (vec![&playbook, "--set", &set], "--set customer=".into()),
+        (
+            vec![&playbook, "--set", "customer=x", "--set", &set_list],
+            "--set admins=".into(),
+        ),
+        (
+            vec![&playbook, "--values", &escaped],
+            format!("{escaped}:1:11"),
+        ),
+        (
+            vec![&playbook, "--values", &folded],
+            format!("{folded}:2:11"),
+        ),
+        (vec![&in_playbook], format!("{in_playbook}:6:19")),
+        (
+            vec![&playbook, "--inventory", &inventory],
+            format!("{inventory}:3:15"),
+        ),
+    ];
+    for (args, at) in &cases {
+        let mut all = vec!["validate"];
+        all.extend(args);
+        let out = offline(&all);
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        assert_eq!(out.status.code(), Some(1), "{all:?} is refused:\n{text}");
+        let flat = support::flat(&text);
+        assert!(
+            flat.contains(at.as_str()) && flat.contains("personal access token"),
+            "{all:?}: located at {at}:\n{text}"
+        );
+        assert!(
+            !text.contains(head) && !text.contains(tail),
+            "{all:?} repeated the token:\n{text}"
+        );
+    }
+    // The same against the API: refused before anything is read or written.
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    let sb = sandbox(&rt);
+    let state = dir.path().join("state");
+    for args in [
+        vec!["plan", playbook.as_str(), "--set", set.as_str()],
+        vec!["apply", playbook.as_str(), "--set", set.as_str(), "--yes"],
+        vec![
+            "apply",
+            playbook.as_str(),
+            "--values",
+            escaped.as_str(),
+            "--yes",
+        ],
+    ] {
+        let out = onboard(&sb, &state, &args).output().expect("onboard runs");
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        assert_eq!(out.status.code(), Some(1), "{args:?}:\n{text}");
+        assert!(
+            !text.contains(head) && !text.contains(tail),
+            "{args:?}:\n{text}"
+        );
+    }
+    assert!(support::writes(&sb.log()).is_empty(), "nothing was written");
+    assert!(
+        walk(&state).is_empty(),
+        "no state, journal or lock was made"
+    );
+    rt.block_on(sb.shutdown());
+}

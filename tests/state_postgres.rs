@@ -311,3 +311,45 @@ fn sslmode_require_against_a_server_without_tls_is_refused() {
     );
     assert!(err.to_lowercase().contains("tls"), "{err}");
 }
+
+/// A row belongs to the playbook and run key it is keyed by: a document that records others
+/// (copied by hand, say) is refused naming both, and nothing is planned from it.
+#[test]
+fn a_row_whose_document_records_another_playbook_is_refused_naming_both() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = sandbox(&rt);
+    let url = support_pg::database();
+    let dir = tempfile::tempdir().unwrap();
+    ok(onboard(
+        &sb,
+        dir.path(),
+        &url,
+        &[
+            "apply",
+            "playbooks/quickstart.yaml",
+            "--yes",
+            "--discard-secrets",
+        ],
+    ));
+    let db = support_pg::db_name(&url);
+    support_pg::psql(
+        db,
+        "UPDATE onboard_state SET doc = jsonb_set(doc, '{playbook}', '\"other\"')",
+    );
+    let out = onboard(
+        &sb,
+        dir.path(),
+        &url,
+        &["plan", "playbooks/quickstart.yaml"],
+    )
+    .output()
+    .unwrap();
+    let text = support::flat(&stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("records the state of playbook `other`")
+            && text.contains("not of playbook `quickstart`"),
+        "{text}"
+    );
+    rt.block_on(sb.shutdown());
+}

@@ -2,7 +2,7 @@
 //! plans, and (after confirmation, or the check of a saved plan) applies; this file only
 //! shows plans, progress and reports.
 
-use onboard_engine::diag::Diag;
+use onboard_engine::diag::{Diag, printable};
 use onboard_engine::execute::{Event, RunReport, Sink};
 use onboard_engine::private;
 use onboard_engine::saved::SavedPlan;
@@ -96,7 +96,9 @@ fn run_all(
         );
         // Each customer's lock is held from before its plan to the end of its apply: the plan
         // is the contract, so nobody may change what it read in between.
-        let held = session.lock(&runs, &keys, &|m| eprintln!("{m}")).await?;
+        let held = session
+            .lock(&runs, &keys, &|m| eprintln!("{}", printable(m)))
+            .await?;
         crate::connect::first_contact(&session, &runs, args.api.sandbox).await?;
         // Each run's journal records its plan's reads as well as its writes.
         let mut journals = Vec::new();
@@ -151,7 +153,7 @@ fn run_all(
             if applied.prune_skipped {
                 eprintln!(
                     "{}: not pruning, because some steps did not succeed",
-                    applied.report.run_key
+                    printable(&applied.report.run_key)
                 );
             } else if !applied.removals.is_empty() {
                 print_removals(&applied.report.run_key, &applied.removals);
@@ -229,7 +231,7 @@ pub fn confirm(yes: bool) -> Result<(), Failure> {
 
 /// Ask on the terminal; only `yes` goes on.
 fn ask(question: &str) -> Result<(), Failure> {
-    eprint!("\n{question} only `yes` is accepted: ");
+    eprint!("\n{} only `yes` is accepted: ", printable(question));
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     let _ = std::io::stdin().read_line(&mut answer);

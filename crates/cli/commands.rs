@@ -1,7 +1,7 @@
 //! One function per command. Each returns an exit code or the errors to print.
 
 use onboard_engine::cost::{self, Budget, Cost};
-use onboard_engine::diag::{Diag, Diags};
+use onboard_engine::diag::{Diag, Diags, printable, printable_json};
 use onboard_engine::inputs::{self, Source};
 use onboard_engine::inventory::{self, Inventory};
 use onboard_engine::session::{Options, Session};
@@ -199,8 +199,8 @@ fn validate(input: &InputArgs, quiet: bool) -> Result<u8, Failure> {
             let steps = p.steps.len();
             eprintln!(
                 "{}: valid (run key `{}`, {steps} step instance{})",
-                input.playbook.display(),
-                p.run_key,
+                printable(&input.playbook.display().to_string()),
+                printable(&p.run_key),
                 if steps == 1 { "" } else { "s" }
             );
         }
@@ -252,7 +252,7 @@ fn plan_cmd(args: &PlanArgs) -> Result<u8, Failure> {
     // JSON has one shape for one customer or many: a list of plans, one per customer.
     if format == report::Format::Json {
         let all = serde_json::to_string_pretty(&plans).unwrap_or_default();
-        print(&format!("{all}\n"));
+        print(&format!("{}\n", printable_json(&all)));
     } else {
         let text: Vec<String> = plans.iter().map(|p| report::plan(p, format)).collect();
         print(&text.join("\n"));
@@ -328,10 +328,7 @@ fn save_plan(
     let text = serde_json::to_string_pretty(&SavedPlan::new(saved)).unwrap_or_default();
     onboard_engine::state::write_private(out, text.as_bytes())
         .map_err(|e| Diag::plain(format!("cannot write {}: {e}", out.display())))?;
-    eprintln!(
-        "plan saved to {}; apply it with `onboard apply {}`",
-        out.display(),
-        out.display()
-    );
+    let out = printable(&out.display().to_string()).into_owned();
+    eprintln!("plan saved to {out}; apply it with `onboard apply {out}`");
     Ok(())
 }

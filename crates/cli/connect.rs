@@ -148,10 +148,11 @@ fn print_retry(event: &ClientEvent) {
         delay_ms,
     } = event
     {
-        eprintln!(
+        let line = format!(
             "retrying {method} {path} in {:.1} s: {reason} (attempt {attempt})",
             *delay_ms as f64 / 1000.0
         );
+        eprintln!("{}", onboard_engine::diag::printable(&line));
     }
 }
 

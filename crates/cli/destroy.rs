@@ -2,7 +2,7 @@
 //! engine's session deletes it (never what onboard did not create or adopt).
 
 use onboard_engine::destroy::{Outcome, Removal};
-use onboard_engine::diag::Diag;
+use onboard_engine::diag::{Diag, printable};
 use onboard_engine::session::{self, Session};
 
 use crate::apply::confirm;
@@ -21,12 +21,12 @@ pub fn destroy(args: &DestroyArgs) -> Result<u8, Failure> {
         for t in &teardowns {
             println!(
                 "destroy `{}`: {} object(s) recorded in {}",
-                t.run_key,
+                printable(&t.run_key),
                 t.order.len(),
-                t.location
+                printable(&t.location)
             );
             for a in &t.order {
-                println!("  - {a}");
+                println!("  - {}", printable(a));
             }
         }
         if teardowns.iter().all(|t| t.order.is_empty()) {
@@ -59,7 +59,7 @@ pub fn destroy(args: &DestroyArgs) -> Result<u8, Failure> {
 /// One line per object; false when something failed or was kept because it changed.
 pub fn print_removals(key: &str, removals: &[Removal]) -> bool {
     let mut ok = true;
-    println!("\n`{key}`:");
+    println!("\n`{}`:", printable(key));
     for r in removals {
         let line = match &r.outcome {
             Outcome::Deleted => "deleted".to_owned(),
@@ -77,7 +77,7 @@ pub fn print_removals(key: &str, removals: &[Removal]) -> bool {
                 format!("failed: {error}")
             }
         };
-        println!("  {}: {line}", r.address);
+        println!("{}", printable(&format!("  {}: {line}", r.address)));
     }
     ok
 }

@@ -1,12 +1,18 @@
 //! `onboard export`: write a playbook that reproduces an existing account.
 
-use onboard_engine::diag::Diag;
+use onboard_engine::diag::{Diag, printable};
 use onboard_engine::export::{self, Options};
 
 use crate::args::ExportArgs;
 use crate::commands::Failure;
 
 pub fn export(args: &ExportArgs) -> Result<u8, Failure> {
+    // An export names an account's objects, ids and addresses: `--out` is written like every
+    // private file (0600, atomic, never through a link), and a link there is refused before
+    // anything is read.
+    if let Some(path) = &args.out {
+        onboard_engine::private::check_target(path).map_err(Diag::plain)?;
+    }
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
     let opts = Options {
@@ -23,13 +29,10 @@ pub fn export(args: &ExportArgs) -> Result<u8, Failure> {
     })?;
     match &args.out {
         Some(path) => {
-            std::fs::write(path, text.as_bytes())
+            onboard_engine::private::write_private(path, text.as_bytes())
                 .map_err(|e| Diag::plain(format!("cannot write {}: {e}", path.display())))?;
-            eprintln!(
-                "exported to {}; check it with `onboard plan {}`",
-                path.display(),
-                path.display()
-            );
+            let shown = printable(&path.display().to_string()).into_owned();
+            eprintln!("exported to {shown}; check it with `onboard plan {shown}`");
         }
         None => crate::commands::print(&text),
     }

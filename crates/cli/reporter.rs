@@ -3,10 +3,12 @@
 //! They consume the executor's [`Event`] stream: [`Progress`] draws one bar per run on a
 //! terminal (plain lines otherwise; the journal is `onboard_engine::store::Journal`), and
 //! [`text`] / [`json`] format the final [`RunReport`]s. Events carry no secrets; outputs
-//! marked sensitive are masked here unless `--show-secrets`.
+//! marked sensitive are masked here unless `--show-secrets`. Everything printed here quotes
+//! names, inputs and API answers, so it goes through `printable` (JSON: `printable_json`).
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use onboard_engine::cost::{self, Budget, Cost};
+use onboard_engine::diag::{printable, printable_json};
 use onboard_engine::execute::{Event, RunReport};
 use onboard_engine::plan::{Action, Plan};
 use onboard_engine::render::SENSITIVE;
@@ -79,7 +81,7 @@ impl Progress {
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> ");
             bar.set_style(style);
-            bar.set_prefix(plan.run_key.clone());
+            bar.set_prefix(printable(&plan.run_key).into_owned());
             bar
         });
         RunProgress {
@@ -119,7 +121,7 @@ impl RunProgress {
             } => {
                 if let Some(bar) = &self.bar {
                     bar.inc(1);
-                    bar.set_message(format!("{address} ({})", self.eta.text()));
+                    bar.set_message(format!("{} ({})", printable(address), self.eta.text()));
                     return;
                 }
                 Some(format!(
@@ -136,10 +138,11 @@ impl RunProgress {
             _ => None,
         };
         let Some(line) = line else { return };
+        let line = printable(&format!("{}: {line}", self.key)).into_owned();
         match &self.bar {
-            Some(bar) => bar.println(format!("{}: {line}", self.key)),
+            Some(bar) => bar.println(line),
             // Without a terminal, runs interleave: every line names its run (customer).
-            None if !self.quiet => eprintln!("{}: {line}", self.key),
+            None if !self.quiet => eprintln!("{line}"),
             None => {}
         }
     }
@@ -217,7 +220,7 @@ pub fn text(report: &RunReport, show_secrets: bool) -> String {
         }
     }
     out.push_str(&format!("state: {}\n", report.state_path.display()));
-    out
+    printable(&out).into_owned()
 }
 
 /// The JSON report of every run: one stable document (`format_version` 1).
@@ -253,5 +256,5 @@ pub fn json(plans: &[Plan], reports: &[RunReport], show_secrets: bool) -> String
     let doc = json!({"format_version": 1, "ok": reports.iter().all(|r| r.ok), "runs": runs});
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
-    s
+    printable_json(&s).into_owned()
 }

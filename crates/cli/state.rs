@@ -1,7 +1,8 @@
 //! `onboard state list|show|migrate`: read either backend; copy a local folder into
-//! PostgreSQL.
+//! PostgreSQL. A state holds names, keys and API answers: what is printed from it goes through
+//! `printable` (JSON: `printable_json`).
 
-use onboard_engine::diag::Diag;
+use onboard_engine::diag::{Diag, printable, printable_json};
 use onboard_engine::state::State;
 use onboard_engine::store::postgres::Pg;
 use onboard_engine::store::{Store, Summary, local};
@@ -25,7 +26,7 @@ pub fn state(args: &StateArgs) -> Result<u8, Failure> {
                 let store = open(args).await?;
                 let state = find(&store, key, playbook.as_deref()).await?;
                 let text = serde_json::to_string_pretty(&state).unwrap_or_default();
-                println!("{text}");
+                println!("{}", printable_json(&text));
                 Ok(0)
             }
         }
@@ -40,24 +41,26 @@ async fn open(args: &StateArgs) -> Result<Store, Failure> {
 
 fn list(store: &Store, rows: &[Summary], format: Format) -> String {
     if format == Format::Json {
-        return format!(
-            "{}\n",
-            serde_json::to_string_pretty(rows).unwrap_or_default()
-        );
+        let text = serde_json::to_string_pretty(rows).unwrap_or_default();
+        return format!("{}\n", printable_json(&text));
     }
     if rows.is_empty() {
-        return format!("no state recorded in {}\n", store.describe());
+        return format!("no state recorded in {}\n", printable(&store.describe()));
     }
     let header = ["PLAYBOOK", "RUN KEY", "TENANT", "OBJECTS", "UPDATED"].map(String::from);
     let mut table = vec![header];
     for r in rows {
-        table.push([
-            r.playbook.clone(),
-            r.run_key.clone(),
-            r.tenant.clone().unwrap_or_else(|| "-".into()),
-            r.records.to_string(),
-            r.updated_at.clone().unwrap_or_else(|| "-".into()),
-        ]);
+        // Escaped before the widths are measured, so the columns line up as printed.
+        table.push(
+            [
+                r.playbook.as_str(),
+                r.run_key.as_str(),
+                r.tenant.as_deref().unwrap_or("-"),
+                &r.records.to_string(),
+                r.updated_at.as_deref().unwrap_or("-"),
+            ]
+            .map(|cell| printable(cell).into_owned()),
+        );
     }
     let widths: Vec<usize> = (0..5)
         .map(|c| {
@@ -68,7 +71,7 @@ fn list(store: &Store, rows: &[Summary], format: Format) -> String {
                 .unwrap_or(0)
         })
         .collect();
-    let mut out = format!("state in {}\n", store.describe());
+    let mut out = format!("state in {}\n", printable(&store.describe()));
     for row in &table {
         let cells: Vec<String> = row
             .iter()
@@ -124,7 +127,10 @@ async fn migrate(args: &StateArgs, to: &str) -> Result<u8, Failure> {
     let journals = local::journals(dir).map_err(Diag::plain)?;
     let mut pg = Pg::open(to).await.map_err(Diag::plain)?;
     if states.is_empty() && journals.is_empty() {
-        println!("nothing to migrate: no state in {}", dir.display());
+        println!(
+            "nothing to migrate: no state in {}",
+            printable(&dir.display().to_string())
+        );
         return Ok(0);
     }
     pg.import(&states, &journals).await.map_err(Diag::plain)?;
@@ -147,12 +153,12 @@ async fn migrate(args: &StateArgs, to: &str) -> Result<u8, Failure> {
         "migrated {} state(s) ({records} record(s)) and {} run journal(s) from {} to {}",
         states.len(),
         journals.len(),
-        dir.display(),
-        pg.shown()
+        printable(&dir.display().to_string()),
+        printable(pg.shown())
     );
     println!(
         "the local folder was left as it was; use --state-url {} from now on",
-        pg.shown()
+        printable(pg.shown())
     );
     Ok(0)
 }

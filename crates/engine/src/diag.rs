@@ -7,7 +7,10 @@
 //!
 //! Messages quote input values, file names and API answers, so everything a diagnostic prints
 //! (message, labels, help, file name, source snippet) goes through [`printable`]: a terminal
-//! control character is shown as `\u{1b}`, never sent raw to the operator's terminal.
+//! control character is shown as `\u{1b}`, never sent raw to the operator's terminal. The same
+//! function guards every other text printed from data (plans, reports, `state list`, progress
+//! lines); JSON output goes through [`printable_json`], which escapes the same characters the
+//! JSON way.
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
 use std::borrow::Cow;
@@ -112,6 +115,12 @@ impl fmt::Display for Diag {
 /// `s` with terminal control characters escaped (`\u{1b}`); tab and newline are kept.
 pub fn printable(s: &str) -> Cow<'_, str> {
     onboard_netbird::escape_controls(s)
+}
+
+/// JSON text with terminal control characters written as JSON escapes (`\u001b`): the same
+/// document for a parser, nothing raw for a terminal.
+pub fn printable_json(json: &str) -> Cow<'_, str> {
+    onboard_netbird::escape_controls_json(json)
 }
 
 /// A source text for a snippet: each unsafe character replaced by as many `?` as it has bytes,

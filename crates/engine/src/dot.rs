@@ -63,7 +63,7 @@ fn mermaid_id(playbook: &Playbook, n: NodeId) -> String {
 pub fn dot(playbook: &Playbook, dag: &Dag) -> String {
     let mut out = format!(
         "digraph \"{}\" {{\n  rankdir=RL;\n  node [shape=box];\n",
-        dot_escape(&playbook.name)
+        dot_escape(&crate::diag::printable(&playbook.name))
     );
     for &n in dag.order() {
         let _ = writeln!(

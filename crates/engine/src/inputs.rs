@@ -199,10 +199,21 @@ fn parse_set(file: &SourceFile) -> Result<(Key, Node, Option<String>, SourceFile
         name: text[..eq].trim().to_owned(),
         span: Span::new(0, eq),
     };
+    // A token is refused as text (a string input takes the text as it is) and as the value
+    // YAML reads from it (`[ "nbp\u005f..." ]`); never echoed, so no snippet of the argument.
+    if crate::token_scan::holds_token(text) {
+        return Err(crate::token_scan::in_set(&key.name));
+    }
     let raw = text[eq + 1..].to_owned();
     let span = Span::new(eq + 1, raw.len());
     let value_file = SourceFile::new("--set", raw.clone());
-    let node = match yaml::parse(&value_file) {
+    let parsed = yaml::parse_tree(&value_file);
+    if let Ok(n) = &parsed
+        && crate::token_scan::node_holds_token(n)
+    {
+        return Err(crate::token_scan::in_set(&key.name));
+    }
+    let node = match parsed {
         Ok(n) if raw.trim().is_empty() => Node::new(
             span,
             match n.value {
@@ -297,5 +308,47 @@ pub fn json_kind(v: &Json) -> &'static str {
         Json::String(_) => "a string",
         Json::Array(_) => "a list",
         Json::Object(_) => "a map",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAT: &str = "nbp_ExampleTokenThatMustNotBeRepeated00";
+
+    fn playbook() -> Playbook {
+        let file = SourceFile::new(
+            "pb.yaml",
+            "version: 1\nname: pb\ninputs:\n  customer: { type: string }\n  admins: { type: list, default: [] }\nsteps: []\n",
+        );
+        crate::parse::playbook(&file).expect("a valid playbook")
+    }
+
+    /// `--set KEY=PAT`, as text or inside a YAML value: refused, naming the argument by its
+    /// key, never repeating the token.
+    #[test]
+    fn a_token_given_with_set_is_refused_without_repeating_it() {
+        let pb = playbook();
+        for arg in [
+            format!("customer={PAT}"),
+            format!("admins=[ok, {PAT}]"),
+            format!("admins=[\"nbp\\u005f{}\"]", &PAT[4..]),
+        ] {
+            let err = resolve(&pb, &[Source::set(&arg)]).expect_err(&arg);
+            let shown: Vec<String> = err
+                .iter()
+                .map(|d| format!("{d} {}", d.help.clone().unwrap_or_default()))
+                .collect();
+            let shown = shown.join("\n");
+            assert!(shown.contains("personal access token"), "{arg}: {shown}");
+            assert!(shown.contains("--set"), "{shown}");
+            assert!(!shown.contains("ExampleToken"), "{shown}");
+            assert!(
+                err.iter()
+                    .all(|d| d.file.as_ref().is_none_or(|f| f.name() != "--set")),
+                "no snippet of {arg}"
+            );
+        }
     }
 }

@@ -112,3 +112,57 @@ fn race_child() {
     while stdin.read_line(&mut line).unwrap_or(0) > 0 {}
     drop(lock);
 }
+
+/// A hard link planted at the lock's path (to a file of the operator's, say) is not written
+/// through: the lock is refused, saying why, and the linked file keeps its text.
+#[test]
+fn a_hard_link_planted_at_the_lock_path_is_refused_and_its_file_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let path = RunLock::path(dir.path(), "pb", "acme");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::hard_link(&victim, &path).unwrap();
+    let err = RunLock::acquire(path.clone(), Duration::ZERO).unwrap_err();
+    assert!(err.contains("link"), "{err}");
+    assert!(err.contains(&path.display().to_string()), "{err}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert!(
+        path.exists(),
+        "the planted link is left for the operator to look at"
+    );
+}
+
+/// A symlink planted at the lock's path is not followed: the lock is refused and the link's
+/// target keeps its text.
+#[test]
+fn a_symlink_planted_at_the_lock_path_is_refused_and_its_target_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let path = RunLock::path(dir.path(), "pb", "acme");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&victim, &path).unwrap();
+    let err = RunLock::acquire(path.clone(), Duration::ZERO).unwrap_err();
+    assert!(err.contains(&path.display().to_string()), "{err}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+}
+/// A new lock file is created private; an existing one is used only when it is a regular file
+/// with one link, owned by this user.
+#[test]
+fn a_new_lock_is_private_and_an_existing_one_must_be_ours_alone() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let path = RunLock::path(dir.path(), "pb", "acme");
+    let held = RunLock::acquire(path.clone(), Duration::ZERO).unwrap();
+    let meta = std::fs::symlink_metadata(&path).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert!(usable(&meta, meta.uid()).is_ok());
+    let err = usable(&meta, meta.uid().wrapping_add(1)).unwrap_err();
+    assert!(err.contains("owned by"), "{err}");
+    drop(held);
+    let folder = dir.path().join("locks");
+    let meta = std::fs::symlink_metadata(&folder).unwrap();
+    let err = usable(&meta, meta.uid()).unwrap_err();
+    assert!(err.contains("not a regular file"), "{err}");
+}

@@ -61,7 +61,10 @@ pub fn playbook(file: &SourceFile) -> Result<Playbook, Diags> {
             "give the playbook a name, e.g. `name: standard-customer`",
         )
         .and_then(|_| fields.string(&mut dec, "name"))
-        .map(|(s, _)| s)
+        .map(|(s, span)| {
+            playbook_name(&mut dec, &s, span);
+            s
+        })
         .unwrap_or_default();
     let description = fields.string(&mut dec, "description").map(|(s, _)| s);
     let inputs = fields
@@ -93,6 +96,28 @@ pub fn playbook(file: &SourceFile) -> Result<Playbook, Diags> {
         step_index: Default::default(),
     };
     dec.diags.into_result(playbook)
+}
+
+/// The playbook's name keys its state (`<state-dir>/state/<name>/`, and the rows of the
+/// PostgreSQL store): a name that would name no folder of its own is refused here, at its
+/// line, rather than escaping the state folder or sharing another's.
+fn playbook_name(dec: &mut Decoder, name: &str, span: Span) {
+    let why = match name {
+        "" => "it is empty",
+        "." | ".." => "`.` and `..` name a folder that is not its own",
+        _ if name.trim().is_empty() => "it is blank",
+        _ if name.contains(['/', '\\']) => "`/` and `\\` separate folders",
+        _ if name.contains('\0') => "it holds a NUL character",
+        _ => return,
+    };
+    let diag = Diag::at(
+        &dec.file,
+        span,
+        format!("the playbook's name cannot name its state folder: {why}"),
+        "not usable as a state folder's name",
+    )
+    .help("the name keys the playbook's state (`<state-dir>/state/<name>/`): e.g. `name: standard-customer`");
+    dec.push(diag);
 }
 
 fn empty(file: &SourceFile) -> Playbook {

@@ -1,4 +1,4 @@
-//! Private files: the state, `--outputs` and `plan --out`.
+//! Private files: the state, `--outputs`, `plan --out` and `export --out`.
 //!
 //! One way to write them, [`write_private`]: a temp file with a random name in the target's
 //! folder, created with `O_CREAT|O_EXCL|O_NOFOLLOW` and mode 0600 from the start (a stale temp
@@ -23,11 +23,11 @@ pub fn private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Ok when `path` does not exist or is a regular file (not a symlink, folder, device or pipe).
-/// Call it for `--outputs` and `plan --out` before the run starts.
+/// Call it for `--outputs`, `plan --out` and `export --out` before the run starts.
 pub fn check_target(path: &Path) -> Result<(), String> {
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => Err(format!(
-            "refusing to write secrets to {}: it is a symbolic link; give the real path",
+            "refusing to write {}: it is a symbolic link (onboard never writes through one); give the real path",
             path.display()
         )),
         Ok(meta) if !meta.file_type().is_file() => Err(format!(

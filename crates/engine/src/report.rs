@@ -1,7 +1,9 @@
 //! Plans as text, JSON and Markdown.
 //!
 //! Input: a [`Plan`]. Output: a `String`; only the CLI prints it. Every format is
-//! deterministic: same plan, same bytes.
+//! deterministic: same plan, same bytes. A plan quotes inputs, names and API answers, so its
+//! text is made printable ([`crate::diag::printable`], [`crate::diag::printable_json`]): a
+//! control character in a value shows as `\u{1b}`, never reaches the terminal raw.
 
 use serde_json::Value as Json;
 use std::fmt::Write;
@@ -18,10 +20,11 @@ pub enum Format {
 }
 
 pub fn plan(plan: &Plan, format: Format) -> String {
+    use crate::diag::{printable, printable_json};
     match format {
-        Format::Text => text(plan),
-        Format::Json => json(plan),
-        Format::Markdown => markdown(plan),
+        Format::Text => printable(&text(plan)).into_owned(),
+        Format::Json => printable_json(&json(plan)).into_owned(),
+        Format::Markdown => printable(&markdown(plan)).into_owned(),
     }
 }
 

@@ -71,13 +71,27 @@ impl SavedPlan {
         }
     }
 
-    /// The saved plan in `text`, or None when it is not one (a playbook, say).
+    /// The saved plan in `text`, or None when it is not one (a playbook, say). An input that
+    /// holds a PAT makes it invalid ([`crate::token_scan::in_json`]).
     pub fn parse(text: &str) -> Option<Result<SavedPlan, String>> {
         let json: Json = serde_json::from_str(text).ok()?;
         if json.get("kind").and_then(Json::as_str) != Some(KIND) {
             return None;
         }
-        Some(serde_json::from_value(json).map_err(|e| format!("not a valid saved plan: {e}")))
+        let saved: SavedPlan = match serde_json::from_value(json) {
+            Ok(saved) => saved,
+            Err(e) => return Some(Err(format!("not a valid saved plan: {e}"))),
+        };
+        // Inputs come from this file as they are: a token in one is refused like one in a
+        // values file (it would be planned, stored and sent).
+        for run in &saved.runs {
+            for (name, value) in &run.inputs.0 {
+                if let Err(d) = crate::token_scan::in_json(&format!("input `{name}`"), value) {
+                    return Some(Err(format!("the saved plan's {}", d.message)));
+                }
+            }
+        }
+        Some(Ok(saved))
     }
 }
 
@@ -109,4 +123,37 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A token put into a saved plan's inputs (by hand: `plan --out` refuses one) is refused
+    /// when the plan is read, naming the input, never the token.
+    #[test]
+    fn a_token_in_a_saved_plans_inputs_is_refused_without_repeating_it() {
+        let pat = "nbp_ExampleTokenThatMustNotBeRepeated00";
+        let mut inputs = Inputs::default();
+        inputs
+            .0
+            .insert("admins".into(), serde_json::json!(["ok", pat]));
+        let run = SavedRun {
+            playbook: Hashed {
+                path: "pb.yaml".into(),
+                sha256: String::new(),
+            },
+            sources: Vec::new(),
+            inventory_key: None,
+            inputs,
+            plan: Json::Null,
+        };
+        let text = serde_json::to_string(&SavedPlan::new(vec![run])).expect("JSON");
+        let err = SavedPlan::parse(&text)
+            .expect("a saved plan")
+            .expect_err("a token in an input");
+        assert!(err.contains("input `admins`"), "{err}");
+        assert!(err.contains("personal access token"), "{err}");
+        assert!(!err.contains("ExampleToken"), "{err}");
+    }
 }

@@ -1,8 +1,10 @@
 //! The state file: what a run created or adopted, per run key.
 //!
-//! `<state-dir>/state/<playbook>/<run-key>.json`, versioned, written with [`crate::private::write_private`]
-//! (random temp file, fsync, rename) with mode 0600 after every finished step. It holds ids, identity keys,
-//! fingerprints and non-secret outputs; secret fields are removed before anything is stored.
+//! `<state-dir>/state/<playbook>/<run-key>.json` (names encoded by [`crate::layout::encode`]),
+//! versioned, written with [`crate::private::write_private`] (random temp file, fsync, rename)
+//! with mode 0600 after every finished step. It holds ids, identity keys, fingerprints and
+//! non-secret outputs; secret fields are removed before anything is stored. It records the
+//! playbook and run key it belongs to, and [`State::load`] refuses one recorded for another.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
@@ -75,24 +77,52 @@ impl State {
         crate::layout::StateDir::new(state_dir).state(playbook, run_key)
     }
 
-    /// Load, or a fresh state when there is no file yet.
+    /// Load the state of `playbook` and `run_key`, or a fresh state when there is no file yet.
+    /// A file that records another playbook or run key is an error naming both: a state
+    /// belongs to one playbook (its prune and destroy delete what it records).
     pub fn load(path: &Path, playbook: &str, run_key: &str) -> Result<State, String> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                let state: State = serde_json::from_str(&text)
-                    .map_err(|e| format!("{}: not a valid state file: {e}", path.display()))?;
-                if state.version != STATE_VERSION {
-                    return Err(format!(
-                        "{}: state version {} is not supported (expected {STATE_VERSION})",
-                        path.display(),
-                        state.version
-                    ));
-                }
+        match State::read(path)? {
+            Some(state) => {
+                state.belongs_to(playbook, run_key, &path.display().to_string())?;
                 Ok(state)
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::new(playbook, run_key)),
-            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+            None => Ok(State::new(playbook, run_key)),
         }
+    }
+
+    /// The state in `path` whatever it records, or None when there is no file.
+    pub fn read(path: &Path) -> Result<Option<State>, String> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        };
+        let state: State = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a valid state file: {e}", path.display()))?;
+        if state.version != STATE_VERSION {
+            return Err(format!(
+                "{}: state version {} is not supported (expected {STATE_VERSION})",
+                path.display(),
+                state.version
+            ));
+        }
+        Ok(Some(state))
+    }
+
+    /// Ok when this state records `playbook` and `run_key`; else an error naming both (`at`:
+    /// where it was read).
+    pub fn belongs_to(&self, playbook: &str, run_key: &str, at: &str) -> Result<(), String> {
+        if self.playbook == playbook && self.run_key == run_key {
+            return Ok(());
+        }
+        Err(format!(
+            "{at} records the state of playbook `{}`, run key `{}`, not of playbook `{playbook}`, \
+             run key `{run_key}`; refusing to use another playbook's state (its prune and destroy \
+             would delete that playbook's objects). An older onboard gave both names this file, \
+             or the file system does not tell upper from lower case: rename one of the playbooks, \
+             or move the file away if it is stale",
+            self.playbook, self.run_key
+        ))
     }
 
     /// Write atomically with mode 0600.
@@ -101,8 +131,6 @@ impl State {
         write_private(path, text.as_bytes())
     }
 }
-
-pub use crate::layout::safe;
 
 pub use crate::private::write_private;
 
@@ -124,4 +152,35 @@ pub fn fingerprint(body: &Json) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(body.to_string().as_bytes());
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A state file belongs to one playbook and run key: loading it for another is an error
+    /// naming both, never a silent takeover of the other's records.
+    #[test]
+    fn a_state_recorded_for_another_playbook_is_refused_naming_both() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("acme.json");
+        let mut other = State::new("team a", "acme");
+        other.tenant = Some(TenantRecord {
+            id: "t1".into(),
+            domain: "acme.example".into(),
+            origin: "created".into(),
+        });
+        other.save(&path).expect("save");
+        let err = State::load(&path, "team_a", "acme").expect_err("another playbook's state");
+        assert!(
+            err.contains("`team a`") && err.contains("`team_a`"),
+            "{err}"
+        );
+        let err = State::load(&path, "team a", "globex").expect_err("another run key's state");
+        assert!(err.contains("`acme`") && err.contains("`globex`"), "{err}");
+        assert_eq!(
+            State::load(&path, "team a", "acme").expect("its own"),
+            other
+        );
+    }
 }

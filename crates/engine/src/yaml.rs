@@ -134,9 +134,17 @@ impl Node {
 }
 
 /// Parse one YAML document. An empty document is a null node. A PAT literal anywhere in the
-/// text is an error ([`crate::token_scan`]).
+/// text, or in a value or key as YAML decodes it (escapes, line continuations), is an error
+/// ([`crate::token_scan`]).
 pub fn parse(file: &SourceFile) -> Result<Node, Diag> {
     crate::token_scan::check(file)?;
+    let node = parse_tree(file)?;
+    crate::token_scan::check_values(file, &node)?;
+    Ok(node)
+}
+
+/// [`parse`] without the token checks, for a caller that makes its own (`--set`).
+pub(crate) fn parse_tree(file: &SourceFile) -> Result<Node, Diag> {
     if file.text().trim().is_empty() {
         return Ok(Node::new(Span::default(), Value::Null));
     }

@@ -303,6 +303,10 @@ fn plan_and_report(loaded: &onboard_engine::Loaded, sources: &[Source], key: Opt
             ] {
                 let out = report::plan(&plan, format);
                 assert!(!out.is_empty());
+                assert!(
+                    !out.chars().any(onboard_netbird::is_unsafe_char),
+                    "a control character reached the {format:?} plan raw"
+                );
             }
             let _ = plan.has_changes();
         }

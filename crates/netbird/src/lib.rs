@@ -52,7 +52,7 @@ pub use models::{
     Account, CreateTenantRequest, TenantGroup, TenantResponse, TenantStatus, UpdateTenantRequest,
     User, UserStatus,
 };
-pub use printable::{escape_controls, is_unsafe_char};
+pub use printable::{escape_controls, escape_controls_json, is_unsafe_char};
 pub use retry::{Backoff, Decision, Method, Outcome, RetryPolicy, RetryReason, decide};
 pub use scope::Scope;
 pub use spec::{FieldSpec, FieldType, Format, KindSpec, ObjectSpec, UpdateBody};

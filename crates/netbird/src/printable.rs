@@ -27,6 +27,24 @@ pub fn escape_controls(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// JSON text (serde_json's output) with every unsafe character written as a JSON escape
+/// (`\u001b`): a parser reads the same document, a terminal sees nothing raw. In JSON text
+/// such characters can only sit inside strings, where the escape means the same character.
+pub fn escape_controls_json(json: &str) -> Cow<'_, str> {
+    if !json.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 8);
+    for c in json.chars() {
+        if is_unsafe_char(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,6 +56,20 @@ mod tests {
             "bad \\u{1b}[31mred\\u{7}\\u{d}\\u{9b}x\\u{202e}"
         );
         assert!(matches!(escape_controls("line\n\tok é"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn json_keeps_its_values_and_shows_no_control_character() {
+        let value = serde_json::json!({"name": "a\u{1b}[2J\u{7f}\u{9b}1m\u{202e}z\n"});
+        let text = serde_json::to_string_pretty(&value).unwrap();
+        let safe = escape_controls_json(&text);
+        assert!(!safe.chars().any(is_unsafe_char), "{safe:?}");
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, value);
+        assert!(matches!(
+            escape_controls_json("{\"a\": 1}"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

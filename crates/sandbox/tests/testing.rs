@@ -297,3 +297,70 @@ async fn the_data_file_round_trips_without_secrets() {
     .await;
     assert!(err.is_err());
 }
+
+/// The data file is the sandbox's world (its PAT hashes, its members): it is written readable
+/// by the owner only, and never through a link. A symlink planted at the old predictable temp
+/// name (`.sandbox.json.<pid>.tmp`) or at the data file while the sandbox runs leaves the
+/// link's target as it was; a symlink given as the data file is refused at start.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_file_is_private_and_never_written_through_a_link() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sandbox.json");
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "untouched").unwrap();
+    std::os::unix::fs::symlink(
+        &victim,
+        dir.path()
+            .join(format!(".sandbox.json.{}.tmp", std::process::id())),
+    )
+    .unwrap();
+    let cfg = SandboxConfig {
+        data: Some(data.clone()),
+        ..config()
+    };
+    let api = Api::with(cfg.clone()).await;
+    api.group("", "kept").await;
+    api.sandbox.shutdown().await;
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+    let meta = std::fs::symlink_metadata(&data).unwrap();
+    assert!(meta.file_type().is_file(), "the data file is a plain file");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert!(std::fs::read_to_string(&data).unwrap().contains("\"kept\""));
+
+    // A symlink put where the data file was, while the sandbox runs: replaced, not followed.
+    let api = Api::with(cfg).await;
+    std::fs::remove_file(&data).unwrap();
+    std::os::unix::fs::symlink(&victim, &data).unwrap();
+    api.group("", "later").await;
+    api.sandbox.shutdown().await;
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+    let meta = std::fs::symlink_metadata(&data).unwrap();
+    assert!(
+        meta.file_type().is_file(),
+        "the link was replaced, not followed"
+    );
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".tmp") && !n.contains(&std::process::id().to_string()))
+        .collect();
+    assert!(left.is_empty(), "no temp file is left: {left:?}");
+
+    // A symlink given as the data file is refused at start: saves would replace it.
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&data, &link).unwrap();
+    let err = onboard_sandbox::Sandbox::start(SandboxConfig {
+        data: Some(link),
+        ..config()
+    })
+    .await
+    .expect_err("a symlinked data file is refused");
+    let why = std::error::Error::source(&err).map(ToString::to_string);
+    assert_eq!(
+        why.as_deref(),
+        Some("it is a symbolic link; give the real path")
+    );
+}

@@ -91,7 +91,9 @@ impl Store {
     /// Where a run key's state lives, for messages: the file, or the URL and the key.
     pub fn location(&self, playbook: &str, run_key: &str) -> String {
         match self {
-            Store::Local(dir) => State::path(dir, playbook, run_key).display().to_string(),
+            Store::Local(dir) => local::location(dir, playbook, run_key)
+                .display()
+                .to_string(),
             Store::Postgres(pg) => pg.where_(playbook, run_key),
         }
     }
@@ -99,9 +101,7 @@ impl Store {
     /// The state of a run key (a fresh one when nothing was recorded yet), without locking.
     pub async fn load(&self, playbook: &str, run_key: &str) -> Result<State, String> {
         match self {
-            Store::Local(dir) => {
-                State::load(&State::path(dir, playbook, run_key), playbook, run_key)
-            }
+            Store::Local(dir) => local::load(dir, playbook, run_key),
             Store::Postgres(pg) => pg.load(playbook, run_key).await,
         }
     }
@@ -117,12 +117,9 @@ impl Store {
     /// Summaries of [`Store::list`].
     pub async fn summaries(&self) -> Result<Vec<Summary>, String> {
         match self {
-            Store::Local(dir) => Ok(local::states(dir)?
+            Store::Local(dir) => Ok(local::files(dir)?
                 .iter()
-                .map(|s| {
-                    let path = State::path(dir, &s.playbook, &s.run_key);
-                    Summary::of(s, path.display().to_string())
-                })
+                .map(|(path, s)| Summary::of(s, path.display().to_string()))
                 .collect()),
             Store::Postgres(pg) => pg.summaries().await,
         }
@@ -150,6 +147,9 @@ impl Store {
                             .map_err(|e| format!("lock: {e}"))??
                     }
                 };
+                // Under the lock: a state an older onboard wrote under a lossy name moves to
+                // this playbook's own file before anything reads or saves it.
+                local::adopt_legacy(dir, playbook, run_key)?;
                 Ok(Held::Local {
                     lock,
                     state_dir: dir.clone(),

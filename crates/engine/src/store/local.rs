@@ -7,6 +7,7 @@
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
 
+use crate::layout::{StateDir, decode};
 use crate::state::State;
 
 /// One local journal file.
@@ -37,15 +38,91 @@ fn is(path: &Path, ext: &str) -> bool {
     path.extension().is_some_and(|e| e == ext)
 }
 
-/// Every state under `<state-dir>/state/<playbook>/<run-key>.json`, in path order.
+/// The state of `playbook` and `run_key` (a fresh one when nothing is recorded): its file
+/// ([`StateDir::state`]), or the file an older onboard wrote for exactly these names
+/// ([`StateDir::legacy_state`]), which the next lock moves ([`adopt_legacy`]). A file that
+/// records another playbook or run key is an error ([`State::load`]).
+pub fn load(state_dir: &Path, playbook: &str, run_key: &str) -> Result<State, String> {
+    let dir = StateDir::new(state_dir);
+    let path = dir.state(playbook, run_key);
+    if let Some(state) = State::read(&path)? {
+        state.belongs_to(playbook, run_key, &path.display().to_string())?;
+        return Ok(state);
+    }
+    Ok(legacy(&dir, playbook, run_key)?
+        .map(|(_, state)| state)
+        .unwrap_or_else(|| State::new(playbook, run_key)))
+}
+
+/// The file an older onboard wrote for `playbook` and `run_key`, when it records exactly
+/// these names (a file there that records others is theirs, not ours).
+fn legacy(
+    dir: &StateDir,
+    playbook: &str,
+    run_key: &str,
+) -> Result<Option<(PathBuf, State)>, String> {
+    let Some(old) = dir.legacy_state(playbook, run_key) else {
+        return Ok(None);
+    };
+    Ok(State::read(&old)?
+        .filter(|s| s.playbook == playbook && s.run_key == run_key)
+        .map(|s| (old, s)))
+}
+
+/// Move the state an older onboard wrote for exactly these names to their own file, when that
+/// does not exist yet. Called with the run key's lock held, before the state is loaded.
+pub fn adopt_legacy(state_dir: &Path, playbook: &str, run_key: &str) -> Result<(), String> {
+    let dir = StateDir::new(state_dir);
+    let path = dir.state(playbook, run_key);
+    if std::fs::symlink_metadata(&path).is_ok() {
+        return Ok(());
+    }
+    let Some((old, _)) = legacy(&dir, playbook, run_key)? else {
+        return Ok(());
+    };
+    let moved = path
+        .parent()
+        .map_or(Ok(()), crate::private::private_dir)
+        .and_then(|()| std::fs::rename(&old, &path));
+    moved.map_err(|e| {
+        format!(
+            "cannot move the state {} to {}: {e}",
+            old.display(),
+            path.display()
+        )
+    })
+}
+
+/// Where the state of `playbook` and `run_key` is, for messages: its file, or the file of an
+/// older onboard it is still read from.
+pub fn location(state_dir: &Path, playbook: &str, run_key: &str) -> PathBuf {
+    let dir = StateDir::new(state_dir);
+    let path = dir.state(playbook, run_key);
+    if std::fs::symlink_metadata(&path).is_err()
+        && let Ok(Some((old, _))) = legacy(&dir, playbook, run_key)
+    {
+        return old;
+    }
+    path
+}
+
+/// Every state under `<state-dir>/state/<playbook>/<run-key>.json`, in path order, whatever it
+/// records.
 pub fn states(state_dir: &Path) -> Result<Vec<State>, String> {
+    Ok(files(state_dir)?.into_iter().map(|(_, s)| s).collect())
+}
+
+/// [`states`] with the file each was read from.
+pub fn files(state_dir: &Path) -> Result<Vec<(PathBuf, State)>, String> {
     let mut out = Vec::new();
     for dir in entries(&state_dir.join("state"))? {
         if !dir.is_dir() {
             continue;
         }
         for file in entries(&dir)?.into_iter().filter(|p| is(p, "json")) {
-            out.push(State::load(&file, "", "")?);
+            if let Some(state) = State::read(&file)? {
+                out.push((file, state));
+            }
         }
     }
     Ok(out)
@@ -80,9 +157,11 @@ pub fn journals(state_dir: &Path) -> Result<Vec<JournalFile>, String> {
             .and_then(|s| s.to_str())
             .unwrap_or_default()
             .to_owned();
+        // The run key as encoded in the name (`crate::layout::encode`); a name no onboard
+        // wrote is taken as it is.
         let run_key = run_id
             .split_once('-')
-            .map(|(_, k)| k.to_owned())
+            .map(|(_, k)| decode(k).unwrap_or_else(|| k.to_owned()))
             .unwrap_or_default();
         out.push(JournalFile {
             run_id,
@@ -119,7 +198,7 @@ mod tests {
         )
         .expect("write");
         let found = states(dir.path()).expect("states");
-        assert_eq!(found, vec![b, a], "sorted by folder: `other_pb` < `pb`");
+        assert_eq!(found, vec![b, a], "sorted by folder: `other%20pb` < `pb`");
         let j = journals(dir.path()).expect("journals");
         assert_eq!(j.len(), 1);
         assert_eq!(j[0].run_key, "acme");
@@ -131,5 +210,47 @@ mod tests {
         .expect("write");
         let err = journals(dir.path()).expect_err("a broken line is reported");
         assert!(err.contains(".jsonl:2:"), "{err}");
+    }
+
+    /// A state an older onboard wrote under a lossy name (`team a` as `team_a/`) still loads
+    /// for its own playbook, and moves to its own file at the next lock; another playbook whose
+    /// name is that folder (`team_a`) is told whose file it is, and never takes it over.
+    #[test]
+    fn a_state_written_under_a_lossy_name_is_found_and_moved_not_shared() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut old = State::new("team a", "acme");
+        old.tenant = Some(crate::state::TenantRecord {
+            id: "t1".into(),
+            domain: "acme.example".into(),
+            origin: "created".into(),
+        });
+        let lossy = dir.path().join("state").join("team_a").join("acme.json");
+        old.save(&lossy).expect("save");
+        assert_eq!(load(dir.path(), "team a", "acme").expect("found"), old);
+        assert_eq!(location(dir.path(), "team a", "acme"), lossy);
+        let err = load(dir.path(), "team_a", "acme").expect_err("not team_a's");
+        assert!(
+            err.contains("`team a`") && err.contains("`team_a`"),
+            "{err}"
+        );
+
+        adopt_legacy(dir.path(), "team a", "acme").expect("moved");
+        let own = dir.path().join("state").join("team%20a").join("acme.json");
+        assert!(own.exists() && !lossy.exists());
+        assert_eq!(load(dir.path(), "team a", "acme").expect("its own"), old);
+        assert_eq!(
+            load(dir.path(), "team_a", "acme").expect("fresh"),
+            State::new("team_a", "acme")
+        );
+        // A lossy file that records another playbook is left where it is.
+        let theirs = State::new("team_a", "acme");
+        theirs.save(&lossy).expect("save");
+        std::fs::remove_file(&own).expect("remove");
+        adopt_legacy(dir.path(), "team a", "acme").expect("nothing to move");
+        assert!(lossy.exists() && !own.exists());
+        assert_eq!(
+            load(dir.path(), "team a", "acme").expect("fresh"),
+            State::new("team a", "acme")
+        );
     }
 }

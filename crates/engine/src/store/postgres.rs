@@ -63,7 +63,12 @@ impl Pg {
             .await
             .map_err(|e| format!("cannot read state from {}: {}", self.shown, pg_err(&e)))?;
         match row {
-            Some(row) => decode(row.get(0), &self.where_(playbook, run_key)),
+            Some(row) => decode(
+                row.get(0),
+                playbook,
+                run_key,
+                &self.where_(playbook, run_key),
+            ),
             None => Ok(State::new(playbook, run_key)),
         }
     }
@@ -79,7 +84,10 @@ impl Pg {
             .await
             .map_err(|e| format!("cannot list states in {}: {}", self.shown, pg_err(&e)))?;
         rows.into_iter()
-            .map(|r| decode(r.get(2), &self.where_(r.get(0), r.get(1))))
+            .map(|r| {
+                let (playbook, run_key): (&str, &str) = (r.get(0), r.get(1));
+                decode(r.get(2), playbook, run_key, &self.where_(playbook, run_key))
+            })
             .collect()
     }
 
@@ -160,7 +168,13 @@ pub(super) fn version(s: &State) -> i32 {
     i32::try_from(s.version).unwrap_or(i32::MAX)
 }
 
-fn decode(doc: serde_json::Value, at: &str) -> Result<State, String> {
+/// The state document of the row keyed `(playbook, run_key)`; it must record those names.
+fn decode(
+    doc: serde_json::Value,
+    playbook: &str,
+    run_key: &str,
+    at: &str,
+) -> Result<State, String> {
     let state: State =
         serde_json::from_value(doc).map_err(|e| format!("{at}: not a valid state: {e}"))?;
     if state.version != STATE_VERSION {
@@ -169,6 +183,7 @@ fn decode(doc: serde_json::Value, at: &str) -> Result<State, String> {
             state.version
         ));
     }
+    state.belongs_to(playbook, run_key, at)?;
     Ok(state)
 }
 

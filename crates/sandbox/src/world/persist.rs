@@ -1,7 +1,10 @@
 //! The data file: the world as JSON (the stored form, with PATs only as SHA-256 hashes and
 //! setup keys only masked), loaded at start when it exists and saved after every write,
-//! atomically (a temporary file beside it, then a rename). Concurrent saves are ordered by a
-//! version number so an older snapshot never overwrites a newer one.
+//! privately and atomically ([`write_private`]: a temp file with a random name beside it,
+//! created exclusively with mode 0600, fsynced, renamed over the file). A symlink at the data
+//! file's path is refused at start and replaced, never written through, if one appears later.
+//! Concurrent saves are ordered by a version number so an older snapshot never overwrites a
+//! newer one.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,17 +50,12 @@ impl Persist {
         if snapshot.version <= *saved {
             return Ok(());
         }
-        let tmp = temp_path(&self.path);
-        let write_err = |source| SandboxError::WriteData {
-            path: self.path.clone(),
-            source,
-        };
-        tokio::fs::write(&tmp, &snapshot.bytes)
+        write_private(&self.path, &snapshot.bytes)
             .await
-            .map_err(write_err)?;
-        tokio::fs::rename(&tmp, &self.path)
-            .await
-            .map_err(write_err)?;
+            .map_err(|source| SandboxError::WriteData {
+                path: self.path.clone(),
+                source,
+            })?;
         *saved = snapshot.version;
         Ok(())
     }
@@ -65,6 +63,14 @@ impl Persist {
 
 /// Loads the world from `path`, or `None` when the file does not exist.
 pub fn load(path: &Path) -> Result<Option<World>, SandboxError> {
+    // The file is written by replacing it: a link there would be replaced, not followed, so it
+    // is refused here rather than read through and silently dropped on the first save.
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(SandboxError::ReadData {
+            path: path.to_owned(),
+            source: std::io::Error::other("it is a symbolic link; give the real path"),
+        });
+    }
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -84,10 +90,47 @@ pub fn load(path: &Path) -> Result<Option<World>, SandboxError> {
     Ok(Some(world))
 }
 
-fn temp_path(path: &Path) -> PathBuf {
+/// Write `bytes` to `path` readable by the owner only, atomically: a temp file with a random
+/// name in the same folder, created exclusively (`create_new` is `O_CREAT|O_EXCL`, which fails
+/// on anything already there, a symlink included) with mode 0600, written, fsynced, then
+/// renamed over `path` (a rename replaces a symlink at `path`, it never writes through one).
+/// The engine has the same writer (`onboard_engine::private`); the sandbox keeps its own so as
+/// not to depend on the engine.
+pub async fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let (tmp, mut file) = create_temp(path).await?;
+    let written = async {
+        file.write_all(bytes).await?;
+        file.sync_all().await?;
+        drop(file);
+        tokio::fs::rename(&tmp, path).await
+    }
+    .await;
+    if written.is_err() {
+        let _ = tokio::fs::remove_file(&tmp).await;
+    }
+    written
+}
+
+/// A new temp file beside `path`: `.NAME.RANDOM.tmp`, exclusive, mode 0600; a few names are
+/// tried in the unlikely case that one exists.
+async fn create_temp(path: &Path) -> std::io::Result<(PathBuf, tokio::fs::File)> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "sandbox.json".to_owned());
-    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+    let mut last = None;
+    for _ in 0..8 {
+        let tmp = path.with_file_name(format!(".{name}.{:016x}.tmp", rand::random::<u64>()));
+        let mut opts = tokio::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        opts.mode(0o600);
+        match opts.open(&tmp).await {
+            Ok(file) => return Ok((tmp, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free temp file name")))
 }
