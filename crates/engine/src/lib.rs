@@ -25,6 +25,7 @@ pub mod inventory;
 pub mod layout;
 pub mod lock;
 pub mod model;
+pub mod outputs;
 pub mod parse;
 pub mod plan;
 pub mod plan_live;
