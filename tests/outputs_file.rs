@@ -64,7 +64,7 @@ fn a_second_run_with_the_same_outputs_file_keeps_the_first_runs_key() {
     assert_private(&file);
     let text = flat(&stdout(&out));
     assert!(
-        text.contains("setup_key: not written") && text.contains("earlier run"),
+        text.contains("setup_key: not available") && text.contains("earlier run"),
         "the report says why: {text}"
     );
     rt.block_on(sb.shutdown());

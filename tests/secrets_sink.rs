@@ -69,7 +69,7 @@ fn an_earlier_runs_secret_is_absent_from_the_outputs_not_placeholder_text() {
     let text = stdout(&out);
     let text = support::flat(&text);
     assert!(
-        text.contains("setup_key: not written") && text.contains("--rotate-setup-keys"),
+        text.contains("setup_key: not available") && text.contains("--rotate-setup-keys"),
         "{text}"
     );
 }

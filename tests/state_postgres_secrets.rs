@@ -161,6 +161,7 @@ fn a_key_whose_run_was_killed_is_named_by_the_next_runner_with_the_rotate_comman
     assert!(
         rotate.starts_with("onboard apply playbooks/msp-customer.yaml ")
             && rotate.contains(&format!("--state-url {url}"))
+            && !rotate.contains("--state-dir")
             && rotate.contains("--rotate-setup-keys")
             && rotate.ends_with(&outputs_arg),
         "{rotate}"
