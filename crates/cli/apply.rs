@@ -79,7 +79,7 @@ fn run_all(
         )),
         None => None,
     };
-    let secret_sink = SecretSink {
+    let mut secret_sink = SecretSink {
         file,
         kept: args.outputs.is_some() || (args.show_secrets && std::io::stdout().is_terminal()),
         discard: args.discard_secrets,
@@ -129,7 +129,7 @@ fn run_all(
         if let Some(saved) = &expected {
             session::check_saved(saved, &plans).map_err(Diag::from)?;
         }
-        secrets_have_a_sink(args, &runs, &plans)?;
+        secret_sink.discard = secrets_have_a_sink(args, &runs, &plans)?;
         if expected.is_none() {
             confirm(args.yes)?;
         }
@@ -200,14 +200,14 @@ fn run_all(
 /// and the `outputs:` line to add), and secret outputs need a sink (`--outputs FILE`, or
 /// `--show-secrets` on a terminal; the embedded sandbox's rehearsal secrets open nothing). On
 /// a terminal without `--yes` the operator may go on at the prompt; `--discard-secrets` goes
-/// on without asking.
+/// on without asking. Ok(true): the operator chose to go on without those secrets.
 fn secrets_have_a_sink(
     args: &ApplyArgs,
     runs: &[Customer],
     plans: &[plan::Plan],
-) -> Result<(), Failure> {
+) -> Result<bool, Failure> {
     if args.discard_secrets {
-        return Ok(());
+        return Ok(true);
     }
     let mut created = Vec::new();
     // By address: (type, run keys, lines to add, outputs not written this run).
@@ -250,7 +250,7 @@ fn secrets_have_a_sink(
         ));
     }
     if what.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let what = what.join("\n");
     let help = match sink {
@@ -268,7 +268,7 @@ fn secrets_have_a_sink(
             .help(help)
             .into());
     }
-    ask(&format!("{what}\n{help}.\ndiscard them?"))
+    ask(&format!("{what}\n{help}.\ndiscard them?")).map(|()| true)
 }
 
 pub fn confirm(yes: bool) -> Result<(), Failure> {

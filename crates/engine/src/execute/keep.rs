@@ -120,7 +120,12 @@ impl Run {
                 since: now(),
             },
         );
-        self.state_sink.save(&state).map_err(StepError::State)
+        let saved = self.state_sink.save(&state);
+        if saved.is_err() {
+            // Nothing is sent: nothing to suspect later.
+            state.pending.remove(address);
+        }
+        saved.map_err(StepError::BeforeCreate)
     }
 
     /// After an instance was written (or found): note what it shows, remove the secret fields
