@@ -3,12 +3,12 @@
 //! shows plans, progress and reports.
 
 use onboard_engine::diag::{Diag, printable};
-use onboard_engine::execute::{Event, RunReport, Sink};
+use onboard_engine::execute::{Event, SecretSink, Sink};
+use onboard_engine::outputs::OutputsFile;
 use onboard_engine::private;
 use onboard_engine::saved::SavedPlan;
 use onboard_engine::session::{self, Customer, Session, SessionError};
-use onboard_engine::state::write_private;
-use onboard_engine::{plan, report};
+use onboard_engine::{plan, report, secrets};
 use serde_json::Value as Json;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -72,9 +72,18 @@ fn run_all(
     // Everything that needs no API is checked before connecting: the plans offline, where the
     // secrets will go, that the state can be written (else `request` steps would repeat).
     let keys = session::offline(&runs, args.api.account.as_deref())?;
-    if let Some(out) = &args.outputs {
-        private::check_target(out).map_err(Diag::plain)?;
-    }
+    // What the file holds now is kept: a file that is not an outputs file is refused here.
+    let file = match &args.outputs {
+        Some(out) => Some(Arc::new(
+            OutputsFile::open(out, args.input.inventory.is_some()).map_err(Diag::plain)?,
+        )),
+        None => None,
+    };
+    let mut secret_sink = SecretSink {
+        file,
+        kept: args.outputs.is_some() || (args.show_secrets && std::io::stdout().is_terminal()),
+        discard: args.discard_secrets,
+    };
     let state_dir = onboard_engine::layout::StateDir::new(&args.api.state_dir);
     // With --state-url the folder is not used at all; the database answers for itself.
     let local = args.api.state_url.is_none();
@@ -122,7 +131,7 @@ fn run_all(
         if let Some(saved) = &expected {
             session::check_saved(saved, &plans).map_err(Diag::from)?;
         }
-        secrets_have_a_sink(args, &plans)?;
+        secret_sink.discard = secrets_have_a_sink(args, &runs, &plans)?;
         if expected.is_none() {
             confirm(args.yes)?;
         }
@@ -145,7 +154,8 @@ fn run_all(
                 journal.write(e);
                 bar.event(e);
             });
-            jobs.push(session.apply(run, p.clone(), h, sink, interrupted.clone()));
+            let secrets = secret_sink.clone();
+            jobs.push(session.apply(run, p.clone(), h, sink, interrupted.clone(), secrets));
         }
         let mut reports = Vec::new();
         for applied in futures_util::future::join_all(jobs).await {
@@ -167,12 +177,17 @@ fn run_all(
         if let Some(s) = sandbox {
             s.shutdown().await;
         }
-        write_outputs(args, &reports)?;
+        // The outputs are in the file already: each run merged its own into it.
+        let saved = expected.is_some();
+        let advice = |run_key: &str, lost: &_| crate::advice::rotate(args, run_key, lost, saved);
         match args.format {
-            Format::Json => print!("{}", reporter::json(&plans, &reports, args.show_secrets)),
+            Format::Json => print!(
+                "{}",
+                reporter::json(&plans, &reports, args.show_secrets, &advice)
+            ),
             _ => reports
                 .iter()
-                .for_each(|r| print!("{}", reporter::text(r, args.show_secrets))),
+                .for_each(|r| print!("{}", reporter::text(r, args.show_secrets, &advice))),
         }
         Ok(match () {
             _ if reports.iter().any(|r| r.interrupted) => 130,
@@ -182,37 +197,80 @@ fn run_all(
     })
 }
 
-/// A secret NetBird shows only once must go somewhere: `--outputs FILE`, or `--show-secrets`
-/// on a terminal. Otherwise say so before anything is written, and go on only with
-/// `--discard-secrets` or a `yes` at the prompt. The embedded sandbox's secrets are a
-/// rehearsal's and open nothing: no question there.
-fn secrets_have_a_sink(args: &ApplyArgs, plans: &[plan::Plan]) -> Result<(), Failure> {
+/// A secret NetBird shows only once must go somewhere. Before anything is written: every
+/// secret the plans create must be read by an output written in this run (else name the step
+/// and the `outputs:` line to add), and secret outputs need a sink (`--outputs FILE`, or
+/// `--show-secrets` on a terminal; the embedded sandbox's rehearsal secrets open nothing). On
+/// a terminal without `--yes` the operator may go on at the prompt; `--discard-secrets` goes
+/// on without asking. Ok(true): the operator chose to go on without those secrets.
+fn secrets_have_a_sink(
+    args: &ApplyArgs,
+    runs: &[Customer],
+    plans: &[plan::Plan],
+) -> Result<bool, Failure> {
+    if args.discard_secrets {
+        return Ok(true);
+    }
+    let mut created = Vec::new();
+    // By address: (type, run keys, lines to add, outputs not written this run).
+    let mut unkept = std::collections::BTreeMap::new();
+    for (run, p) in runs.iter().zip(plans) {
+        for n in secrets::needs(&run.loaded.playbook, p) {
+            created.push(format!("{} `{}` ({})", n.ty, n.address, p.run_key));
+            if !n.is_kept() {
+                let e = unkept
+                    .entry(n.address.clone())
+                    .or_insert_with(|| (n.ty, Vec::new(), n.add.clone(), n.blocked.clone()));
+                e.1.push(p.run_key.clone());
+            }
+        }
+    }
     let shown = args.show_secrets && std::io::stdout().is_terminal();
-    if args.outputs.is_some() || shown || args.discard_secrets || args.api.sandbox {
-        return Ok(());
+    let sink = args.outputs.is_some() || shown || args.api.sandbox;
+    let mut what = Vec::new();
+    for (address, (ty, keys, add, blocked)) in &unkept {
+        let not_written = match blocked.is_empty() {
+            true => String::new(),
+            false => format!(
+                " (`{}` reads it, but also reads a secret of an earlier run, which NetBird will \
+                 not show again, so it is not written in this run)",
+                blocked.join("`, `")
+            ),
+        };
+        what.push(format!(
+            "{ty} `{address}` ({}) creates a secret that no output keeps{not_written}: add to \
+             `outputs:`\n    {}",
+            keys.join(", "),
+            add.join("\n    ")
+        ));
     }
-    let created: Vec<String> = plans
-        .iter()
-        .flat_map(|p| p.steps.iter().map(move |s| (p, s)))
-        .filter(|(_, s)| matches!(s.action, plan::Action::Create | plan::Action::Replace))
-        .filter(|(_, s)| !s.ty.spec().secrets().is_empty())
-        .map(|(p, s)| format!("{} `{}` ({})", s.ty.name(), s.address, p.run_key))
-        .collect();
-    if created.is_empty() {
-        return Ok(());
+    if !sink && !created.is_empty() {
+        what.push(format!(
+            "this apply creates secrets that NetBird shows only once, and nothing will keep \
+             them: {}",
+            created.join(", ")
+        ));
     }
-    let what = format!(
-        "this apply creates secrets that NetBird shows only once, and nothing will keep them: {}",
-        created.join(", ")
-    );
-    let help = "pass `--outputs FILE` to keep them (mode 0600), or `--discard-secrets` to go on \
-                without them (`--rotate-setup-keys` makes new ones later)";
+    if what.is_empty() {
+        return Ok(false);
+    }
+    let what = what.join("\n");
+    let help = match sink {
+        true => {
+            "add the outputs, or pass `--discard-secrets` to go on without those secrets \
+                 (`--rotate-setup-keys` makes new ones later)"
+        }
+        false => {
+            "pass `--outputs FILE` to keep them (mode 0600), or `--discard-secrets` to go on \
+                  without them (`--rotate-setup-keys` makes new ones later)"
+        }
+    };
     if args.yes || !std::io::stdin().is_terminal() {
-        return Err(Diag::plain(format!("{what}; nothing was written"))
+        return Err(Diag::plain(format!("{what}\nnothing was written"))
             .help(help)
             .into());
     }
-    ask(&format!("{what}.\n{help}.\ndiscard them?"))
+    ask(&format!("{what}\n{help}.\ndiscard them?")).map(|()| true)
 }
 
 pub fn confirm(yes: bool) -> Result<(), Failure> {
@@ -240,26 +298,4 @@ fn ask(question: &str) -> Result<(), Failure> {
     } else {
         Err(Diag::plain("apply cancelled: nothing was written").into())
     }
-}
-
-/// `--outputs FILE`: every output of every run, secrets included, mode 0600.
-fn write_outputs(args: &ApplyArgs, reports: &[RunReport]) -> Result<(), Failure> {
-    let Some(path) = &args.outputs else {
-        return Ok(());
-    };
-    let one = |r: &RunReport| -> Json {
-        Json::Object(
-            r.outputs
-                .iter()
-                .map(|(n, v, _)| (n.clone(), v.clone()))
-                .collect(),
-        )
-    };
-    let doc = match reports {
-        [single] if args.input.inventory.is_none() => one(single),
-        many => Json::Object(many.iter().map(|r| (r.run_key.clone(), one(r))).collect()),
-    };
-    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    write_private(path, text.as_bytes())
-        .map_err(|e| Diag::plain(format!("cannot write {}: {e}", path.display())).into())
 }

@@ -1,5 +1,6 @@
 //! The `onboard` binary: parse arguments, call the engine, print, map errors to exit codes.
 
+mod advice;
 mod apply;
 mod args;
 mod commands;

@@ -9,7 +9,7 @@
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use onboard_engine::cost::{self, Budget, Cost};
 use onboard_engine::diag::{printable, printable_json};
-use onboard_engine::execute::{Event, RunReport};
+use onboard_engine::execute::{Event, LostSecret, RunReport};
 use onboard_engine::plan::{Action, Plan};
 use onboard_engine::render::SENSITIVE;
 use onboard_netbird::ClientEvent;
@@ -170,8 +170,19 @@ fn shown(value: &Json, sensitive: bool, show_secrets: bool) -> Json {
     }
 }
 
+/// How to replace a lost secret of a run (its run key): [`crate::advice::rotate`].
+pub type Advice<'a> = dyn Fn(&str, &LostSecret) -> String + 'a;
+
+/// `` `address` (type id) ``: what a lost or unrecorded secret belongs to.
+fn named(s: &LostSecret) -> String {
+    match &s.id {
+        Some(id) => format!("`{}` ({} {id})", s.address, s.ty),
+        None => format!("`{}` ({})", s.address, s.ty),
+    }
+}
+
 /// The human report of one run.
-pub fn text(report: &RunReport, show_secrets: bool) -> String {
+pub fn text(report: &RunReport, show_secrets: bool, advice: &Advice) -> String {
     let mut out = String::new();
     let status = if report.ok {
         "done"
@@ -202,11 +213,16 @@ pub fn text(report: &RunReport, show_secrets: bool) -> String {
     for message in &report.scope_lost {
         out.push_str(&format!("scope: {message}\n"));
     }
-    for address in &report.lost_secrets {
+    for s in &report.lost_secrets {
         out.push_str(&format!(
-            "lost: `{address}` was created, but its answer was lost and NetBird shows its secret \
-             only once; run again with --rotate-setup-keys for a fresh one\n"
+            "lost: {}: {}. Replace it: {}\n",
+            named(s),
+            s.why,
+            advice(&report.run_key, s)
         ));
+    }
+    for s in &report.unrecorded {
+        out.push_str(&format!("not recorded: {}: {}\n", named(s), s.why));
     }
     if !report.outputs.is_empty() || !report.unavailable.is_empty() {
         out.push_str("outputs:\n");
@@ -224,7 +240,7 @@ pub fn text(report: &RunReport, show_secrets: bool) -> String {
 }
 
 /// The JSON report of every run: one stable document (`format_version` 1).
-pub fn json(plans: &[Plan], reports: &[RunReport], show_secrets: bool) -> String {
+pub fn json(plans: &[Plan], reports: &[RunReport], show_secrets: bool, advice: &Advice) -> String {
     let runs: Vec<Json> = plans
         .iter()
         .zip(reports)
@@ -247,7 +263,12 @@ pub fn json(plans: &[Plan], reports: &[RunReport], show_secrets: bool) -> String
                 "steps": r.steps,
                 "outputs": outputs,
                 "unavailable": r.unavailable.iter().map(|(n, why)| json!({"output": n, "why": why})).collect::<Vec<_>>(),
-                "lost_secrets": r.lost_secrets,
+                "lost_secrets": r.lost_secrets.iter().map(|s| {
+                    let mut v = json!(s);
+                    v["rotate"] = json!(advice(&r.run_key, s));
+                    v
+                }).collect::<Vec<_>>(),
+                "unrecorded": r.unrecorded,
                 "scope_lost": r.scope_lost,
                 "state": r.state_path.display().to_string(),
             })

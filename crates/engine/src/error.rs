@@ -54,6 +54,11 @@ pub enum StepError {
     #[error("{0}")]
     #[diagnostic(help("the object exists but is not recorded; a re-run adopts it"))]
     State(String),
+    /// The state could not be saved before a create whose secret onboard keeps (the mark that
+    /// names the secret if the run ends before recording it), so nothing was sent.
+    #[error("{0}")]
+    #[diagnostic(help("nothing was created: the state must be saved before a secret is made"))]
+    BeforeCreate(String),
 }
 
 impl From<ProofError> for StepError {

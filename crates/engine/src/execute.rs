@@ -37,10 +37,11 @@ use crate::schedule::{Scheduler, Status};
 use crate::state::{State, TenantRecord};
 use crate::{Loaded, model::StepScope};
 
+mod keep;
 mod record;
 
-pub use record::SECRET_UNAVAILABLE;
-use record::{mark_unreadable_secrets, planned_inspection};
+pub use keep::{LostSecret, SecretSink};
+use record::planned_inspection;
 
 /// What the executor reports, in order. Never carries a secret.
 #[derive(Debug, Clone, Serialize)]
@@ -115,11 +116,15 @@ pub struct RunReport {
     /// Stopped by Ctrl-C: in-flight calls finished and were recorded; the rest did not start.
     pub interrupted: bool,
     /// Outputs that have no value, and why (a secret NetBird showed only at creation, in an
-    /// earlier run). They are absent from `outputs`, never a placeholder text.
+    /// earlier run). They are absent from `outputs` (the outputs file keeps what it held),
+    /// never a placeholder text.
     pub unavailable: Vec<(String, String)>,
-    /// Objects with a secret that this run created but whose create answer was lost (the
-    /// object was then found and adopted): the secret is gone, and the run is not ok.
-    pub lost_secrets: Vec<String>,
+    /// Secrets onboard could not keep (a lost create answer, a run killed after a create, no
+    /// output to keep them): gone, and the run is not ok.
+    pub lost_secrets: Vec<LostSecret>,
+    /// Objects created but not recorded in the state (its store failed): the next apply
+    /// adopts them.
+    pub unrecorded: Vec<LostSecret>,
     /// The end-of-run scope proof failed in these accounts (messages name the writes).
     pub scope_lost: Vec<String>,
 }
@@ -149,6 +154,8 @@ pub struct Run {
     pub replace: crate::converge::Replace,
     /// Set (by Ctrl-C) to start nothing new: in-flight steps finish and are recorded.
     pub interrupted: Arc<AtomicBool>,
+    /// Where the secrets this run creates go.
+    pub secrets: SecretSink,
 }
 
 struct Shared {
@@ -161,8 +168,8 @@ struct Shared {
     tenant_id: Mutex<Option<String>>,
     /// The plan's instances by address.
     planned: BTreeMap<String, PlannedStep>,
-    /// See [`RunReport::lost_secrets`].
-    lost_secrets: Mutex<Vec<String>>,
+    /// The secrets the run was shown, kept and lost.
+    secrets: Mutex<keep::Secrets>,
     /// Per tenant account, the instances that wrote or read there (address, type and id), and
     /// when each finished.
     touched: Mutex<BTreeMap<String, Vec<(Instant, String)>>>,
@@ -206,7 +213,7 @@ impl Run {
                 .iter()
                 .map(|p| (p.address.clone(), p.clone()))
                 .collect(),
-            lost_secrets: Mutex::new(Vec::new()),
+            secrets: Mutex::default(),
             touched: Mutex::new(BTreeMap::new()),
         });
         let this = &self;
@@ -251,9 +258,9 @@ impl Run {
         if this.gate.closed() {
             skipped += this.not_started(&order, &sched);
         }
-        let (outputs, unavailable) = this.outputs(&shared);
+        let settled = this.settle(&shared);
         let interrupted = this.interrupted.load(Ordering::SeqCst) && !sched.is_finished();
-        let lost_secrets = lock(&shared.lost_secrets).clone();
+        let lost_secrets = settled.lost;
         let scope_lost = this.prove_again(&shared).await;
         let ok = failed == 0
             && skipped == 0
@@ -271,12 +278,13 @@ impl Run {
             run_key: this.run_key.clone(),
             tenant_id,
             steps,
-            outputs,
+            outputs: settled.outputs,
             state_path: this.state_sink.location(),
             ok,
             interrupted,
-            unavailable,
+            unavailable: settled.unavailable,
             lost_secrets,
+            unrecorded: settled.unrecorded,
             scope_lost,
         }
     }
@@ -458,6 +466,8 @@ impl Run {
             }
         };
         let mut outputs = Map::new();
+        // An instance was created: its secrets are kept as soon as the step is done.
+        let mut fresh = false;
         for (key, item) in list {
             let address = crate::plan::address(&step.id, key.as_deref());
             (self.sink)(&Event::StepStarted {
@@ -487,10 +497,14 @@ impl Run {
                 .steps
                 .get(&address)
                 .and_then(|r| r.id.clone());
-            if step.ty == StepType::Request
-                && let Some(rec) = lock(&shared.state).steps.get(&address)
-            {
-                outputs.insert(address.clone(), rec.outputs.clone());
+            // A request ran once; the state holds its answer (its secrets removed).
+            let ran = (step.ty == StepType::Request)
+                .then(|| lock(&shared.state).steps.get(&address).cloned())
+                .flatten();
+            if let Some(rec) = ran {
+                let mut object = rec.outputs.clone();
+                self.saw(shared, step, &address, Action::NoChange, false, &mut object);
+                outputs.insert(key.clone().unwrap_or_default(), object);
                 (self.sink)(&Event::StepFinished {
                     address,
                     action: Action::NoChange,
@@ -520,18 +534,15 @@ impl Run {
                     None => inspect(&api, &target).await?,
                 };
                 let planned_create = found.action == Action::Create;
+                if matches!(found.action, Action::Create | Action::Replace) {
+                    self.mark_pending(shared, step, &address)?;
+                }
                 Ok::<_, StepError>((planned_create, write(&api, &target, found).await?))
             };
             // Its writes in a tenant pass the gate in the API client, as writes of this node
             // (which entered the gate when it started).
             let (planned_create, (action, mut object)) = converge.await?;
-            // Created, but the answer was lost and the object adopted: its secret is gone.
-            if planned_create && action == Action::Adopt && !step.ty.spec().secrets().is_empty() {
-                lock(&shared.lost_secrets).push(address.clone());
-            }
-            if !matches!(action, Action::Create | Action::Replace) {
-                mark_unreadable_secrets(step.ty, &mut object);
-            }
+            self.saw(shared, step, &address, action, planned_create, &mut object);
             // What wrote or read in a tenant: the proof at the end of the run covers it.
             let wrote = matches!(action, Action::Create | Action::Update | Action::Replace)
                 || (planned_create && action == Action::Adopt);
@@ -543,19 +554,17 @@ impl Run {
                     .or_default()
                     .push((Instant::now(), what));
             }
-            self.record(shared, step, &address, action, &body, &object)?;
-            match &key {
-                Some(k) => outputs.insert(k.clone(), object),
-                None => outputs.insert(String::new(), object),
-            };
+            let recorded = self.record(shared, step, &address, action, &body, &object);
+            fresh |= matches!(action, Action::Create | Action::Replace);
+            outputs.insert(key.clone().unwrap_or_default(), object);
+            if let Err(e) = recorded {
+                // The object exists all the same: its secret goes where secrets go.
+                self.not_recorded(shared, &address);
+                self.publish(shared, step, outputs, fresh);
+                return Err(e);
+            }
         }
-        let value = match step.for_each {
-            Some(_) => Json::Object(outputs),
-            None => outputs.remove("").unwrap_or(Json::Null),
-        };
-        if let Some(known) = shared.known.downcast_object_ref::<StepOutputs>() {
-            known.insert(&step.id, &value);
-        }
+        self.publish(shared, step, outputs, fresh);
         Ok(())
     }
 }

@@ -23,7 +23,7 @@ use crate::converge::Replace;
 use crate::cost::Budget;
 use crate::destroy::{Removal, deletable, removal_order, remove};
 use crate::diag::{Diag, Diags};
-use crate::execute::{Event, Run, RunReport, Sink};
+use crate::execute::{Event, Run, RunReport, SecretSink, Sink};
 use crate::gate::{ScopeGate, gated};
 use crate::inputs::Inputs;
 use crate::plan::{self, Action, Plan};
@@ -265,7 +265,8 @@ impl Session {
     }
 
     /// Carry out one customer's plan, then its planned deletions (`--prune`) if every step
-    /// succeeded. `sink` receives the run's events, the client's calls included.
+    /// succeeded. `sink` receives the run's events, the client's calls included; `secrets` says
+    /// where the secrets it creates go.
     pub async fn apply(
         &self,
         customer: Customer,
@@ -273,6 +274,7 @@ impl Session {
         held: &Held,
         sink: Sink,
         interrupted: Arc<AtomicBool>,
+        secrets: SecretSink,
     ) -> Result<Applied, SessionError> {
         let run_key = plan.run_key.clone();
         let playbook = customer.loaded.playbook.name.clone();
@@ -303,6 +305,7 @@ impl Session {
             sink,
             interrupted,
             replace: self.options.replace,
+            secrets,
         };
         let report = run.execute().await;
         let mut applied = Applied {

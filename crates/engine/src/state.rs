@@ -59,6 +59,25 @@ pub struct State {
     pub tenant: Option<TenantRecord>,
     /// By step address (`id` or `id["key"]`).
     pub steps: BTreeMap<String, Record>,
+    /// Creates of a secret onboard keeps that were sent but not yet recorded, by address.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending: BTreeMap<String, Pending>,
+}
+
+/// A create whose secret onboard must keep, saved before the create is sent and removed by the
+/// save that records its result. A later run that finds such an object (its run was killed, or
+/// its state store failed, between the create and the record) knows that NetBird showed the
+/// secret to that run only: unless the outputs file shows it arrived there, it is lost.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Pending {
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// The outputs that keep the secret.
+    pub outputs: Vec<String>,
+    /// The outputs file held all of `outputs` before the create (an earlier secret): then
+    /// finding them there later proves nothing.
+    pub held_before: bool,
+    pub since: String,
 }
 
 impl State {
@@ -69,6 +88,7 @@ impl State {
             run_key: run_key.into(),
             tenant: None,
             steps: BTreeMap::new(),
+            pending: BTreeMap::new(),
         }
     }
 

@@ -1,6 +1,6 @@
-//! What a run records: each finished instance in the state (never a secret), the outputs
-//! at the end (an unknowable secret is absent, never placeholder text), and the end-of-run
-//! proof that every account the run wrote in still scopes `?account=` to itself.
+//! What a run records: each finished instance in the state (never a secret), and the
+//! end-of-run proof that every account the run wrote in still scopes `?account=` to itself.
+//! Outputs and secrets: `keep.rs`.
 
 use serde_json::Value as Json;
 
@@ -8,8 +8,6 @@ use super::{Event, Run, Shared, StepResult, lock, now};
 use crate::converge::Inspection;
 use crate::error::StepError;
 use crate::plan::{Action, PlannedStep};
-use crate::render::Renderer;
-use crate::resource::StepType;
 use crate::state::{Record, fingerprint, without_secrets};
 
 impl Run {
@@ -92,6 +90,8 @@ impl Run {
             .unwrap_or_default();
         secrets.extend(request_secrets.iter().map(String::as_str));
         let mut state = lock(&shared.state);
+        // Recorded: a later run has nothing to suspect about its secret.
+        state.pending.remove(address);
         let origin = match (action, state.steps.get(address)) {
             (_, Some(prev)) => prev.origin.clone(),
             (Action::Create, None) => "created".into(),
@@ -119,36 +119,6 @@ impl Run {
         );
         self.state_sink.save(&state).map_err(StepError::State)
     }
-
-    /// `(name, value, sensitive)` of every output with a value, and `(name, why)` of those
-    /// without one.
-    #[allow(clippy::type_complexity)]
-    pub(super) fn outputs(
-        &self,
-        shared: &Shared,
-    ) -> (Vec<(String, Json, bool)>, Vec<(String, String)>) {
-        let pb = &self.loaded.playbook;
-        let ctx = lock(&shared.scope).context_with_steps(shared.known.clone(), None);
-        let r = Renderer {
-            playbook: pb,
-            ctx,
-            mask_secrets: false,
-        };
-        let (mut values, mut unavailable) = (Vec::new(), Vec::new());
-        for o in &pb.outputs {
-            match r.node(&o.value) {
-                Ok(v) if mentions(&v, SECRET_UNAVAILABLE) => unavailable.push((
-                    o.name.clone(),
-                    "NetBird shows a secret only when it is created, and it was created in an \
-                     earlier run; `--rotate-setup-keys` makes a new one"
-                        .to_owned(),
-                )),
-                Ok(v) => values.push((o.name.clone(), v, pb.output_is_secret(o))),
-                Err(e) => unavailable.push((o.name.clone(), e.message)),
-            }
-        }
-        (values, unavailable)
-    }
 }
 
 /// What the plan found for an instance, as the writer takes it.
@@ -161,30 +131,5 @@ pub(super) fn planned_inspection(p: &PlannedStep) -> Inspection {
             .iter()
             .map(|c| (c.field.clone(), c.before.clone(), c.after.clone()))
             .collect(),
-    }
-}
-
-/// Whether `marker` is (part of) a string anywhere in `v`.
-fn mentions(v: &Json, marker: &str) -> bool {
-    match v {
-        Json::String(s) => s.contains(marker),
-        Json::Array(items) => items.iter().any(|i| mentions(i, marker)),
-        Json::Object(map) => map.values().any(|i| mentions(i, marker)),
-        _ => false,
-    }
-}
-
-/// What a secret output shows when the object was not created by this run.
-pub const SECRET_UNAVAILABLE: &str = "not available: created in an earlier run";
-
-/// NetBird returns secrets only in the create response; a read shows them masked. Say so
-/// instead of passing the mask on as if it were the secret.
-pub(super) fn mark_unreadable_secrets(ty: StepType, object: &mut Json) {
-    if let Some(obj) = object.as_object_mut() {
-        for field in ty.spec().secrets() {
-            if let Some(v) = obj.get_mut(*field) {
-                *v = Json::String(SECRET_UNAVAILABLE.to_owned());
-            }
-        }
     }
 }
