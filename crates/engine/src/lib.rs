@@ -36,6 +36,7 @@ pub mod rules;
 pub mod saved;
 pub mod schema;
 pub mod schema_with;
+pub mod secrets;
 pub mod session;
 pub mod source;
 pub mod store;

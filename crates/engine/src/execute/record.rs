@@ -143,7 +143,11 @@ impl Run {
                      earlier run; `--rotate-setup-keys` makes a new one"
                         .to_owned(),
                 )),
-                Ok(v) => values.push((o.name.clone(), v, pb.output_is_secret(o))),
+                Ok(v) => {
+                    // A value that holds a secret the run has seen is one, however made.
+                    let sensitive = pb.output_is_secret(o) || shared.seen.find(&v).is_some();
+                    values.push((o.name.clone(), v, sensitive));
+                }
                 Err(e) => unavailable.push((o.name.clone(), e.message)),
             }
         }
