@@ -58,6 +58,9 @@ pub fn check(playbook: &Playbook) -> Result<Dag, Diags> {
         for tpl in step.all_templates() {
             ctx.template(tpl, Some(step), &mut diags);
         }
+        if step.ty == crate::resource::StepType::Request {
+            request_with(playbook, step, &mut diags);
+        }
     }
     for out in &playbook.outputs {
         for tpl in &out.templates {
@@ -120,6 +123,88 @@ fn secret_flow(playbook: &Playbook, diags: &mut Diags) {
                     "secrets may only go to outputs (written with `--outputs FILE`); \
                      reference a field that is not secret, such as the object's `id`",
                 ),
+            );
+        }
+    }
+}
+
+/// The fields of a `request` step's `with`.
+const REQUEST_WITH: [&str; 5] = [
+    "method",
+    "path",
+    "body",
+    "secret_fields",
+    "not_secret_fields",
+];
+
+/// A `request` step's `with`: known fields only, and `secret_fields` / `not_secret_fields`
+/// literal lists of response fields (validation reads them to tell what is secret) that do
+/// not contradict each other or the catalogue.
+fn request_with(playbook: &Playbook, step: &Step, diags: &mut Diags) {
+    let file = &playbook.file;
+    for (key, _) in step.with.as_map().unwrap_or_default() {
+        if !REQUEST_WITH.contains(&key.name.as_str()) {
+            let hint = did_you_mean(&key.name, REQUEST_WITH).map_or_else(
+                || format!("a request has {}", REQUEST_WITH.join(", ")),
+                |s| format!("did you mean `{s}`?"),
+            );
+            diags.push(
+                Diag::at(
+                    file,
+                    key.span,
+                    format!("unknown field `{}` in a request's `with`", key.name),
+                    "unknown field",
+                )
+                .help(hint),
+            );
+        }
+    }
+    let mut list = |field: &str| -> Vec<(String, crate::source::Span)> {
+        let Some(node) = step.with.get(field) else {
+            return Vec::new();
+        };
+        let items = node.as_seq().unwrap_or_default();
+        let plain = items
+            .iter()
+            .all(|i| i.as_str().is_some_and(|s| !s.contains('{')));
+        if node.as_seq().is_none() || !plain {
+            diags.push(
+                Diag::at(
+                    file,
+                    node.span,
+                    format!("`{field}` must be a list of response fields, written out"),
+                    "not a literal list",
+                )
+                .help(format!(
+                    "write the fields, e.g. `{field}: [token, auth.password]` (a dotted path \
+                     reaches into objects; no templates: validation reads them)"
+                )),
+            );
+        }
+        items
+            .iter()
+            .filter_map(|i| Some((i.as_str()?.to_owned(), i.span)))
+            .collect()
+    };
+    let declared = list("secret_fields");
+    let known = crate::secrets::Secrets::of_step(step);
+    for (field, span) in list("not_secret_fields") {
+        let contradicts = declared.iter().any(|(d, _)| *d == field);
+        let catalogue = !contradicts && known.is_known_secret(&field);
+        if contradicts || catalogue {
+            let why = if contradicts {
+                "it is also in `secret_fields`".to_owned()
+            } else {
+                "NetBird's API returns a secret there for this path".to_owned()
+            };
+            diags.push(
+                Diag::at(
+                    file,
+                    span,
+                    format!("`{field}` cannot be declared not secret: {why}"),
+                    "a secret",
+                )
+                .help("remove it from `not_secret_fields`"),
             );
         }
     }

@@ -21,9 +21,6 @@ use crate::yaml::Node;
 /// ordinary text (a field named `key` that holds `1`).
 pub const MIN_LEN: usize = 8;
 
-/// The `request` fields that name response fields.
-pub const REQUEST_FIELDS: [&str; 2] = ["secret_fields", "not_secret_fields"];
-
 /// What of one step's answer is secret. Field paths are dotted (`auth.password`); lists
 /// are looked through.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -115,6 +112,11 @@ impl Secrets {
             .iter()
             .any(|p| p == field || p.starts_with(&format!("{field}.")))
             || self.by_name_at(field)
+    }
+
+    /// Whether `path` is a secret the catalogue (or `secret_fields`) names for this answer.
+    pub fn is_known_secret(&self, path: &str) -> bool {
+        self.paths.iter().any(|p| p == path)
     }
 
     /// The secret fields, for messages: `key`, `plain_token`, `fields named like secrets`.
