@@ -397,7 +397,7 @@ mod tests {
         let assigned = Target::StepsDynamic(Dynamic::Assigned);
         assert_eq!(
             targets("{% set s = steps %}{{ s.b.key }}"),
-            [assigned.clone()]
+            std::slice::from_ref(&assigned)
         );
         assert_eq!(
             targets("{% with s = [steps] %}{{ s[0].b.key }}{% endwith %}"),
