@@ -435,3 +435,68 @@ fn export_out_is_private_and_refuses_a_symlink() {
     );
     rt.block_on(sb.shutdown());
 }
+
+/// Group names a tenant admin could choose to smuggle template code into an exported golden
+/// template: closing the exporter's quoting, a reference, a comment, quotes, backslashes, a
+/// trailing newline.
+const HOSTILE_NAMES: &[&str] = &[
+    r#"{% endraw %}{{ inputs.domain ~ "-INJECTED" }}{% raw %}"#,
+    "{{ x }}",
+    "{# c #}",
+    r#"it's {{ "q" }} \ {% if true %}"#,
+    "}} {{{ %}\n",
+];
+
+/// Every name the API gives is written so that the template engine reads it as text: the
+/// exported playbook validates and re-plans each such group as itself, with no change.
+#[test]
+fn names_with_template_syntax_export_and_replan_as_themselves() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let msp = Api {
+        rt: &rt,
+        sb: &sb,
+        account: None,
+    };
+    let tenant = msp.create(
+        "/api/integrations/msp/tenants",
+        json!({"name": "Rq Corp", "domain": "rq.example",
+               "groups": [{"id": msp.id("groups", "MSP Admins"), "role": "admin"}]}),
+    );
+    let t = Api {
+        rt: &rt,
+        sb: &sb,
+        account: Some(tenant.clone()),
+    };
+    for name in HOSTILE_NAMES {
+        t.create("/api/groups", json!({ "name": name }));
+    }
+    let text = export(&sb, dir.path(), Some(&tenant));
+    let file = dir.path().join("hostile.yaml");
+    std::fs::write(&file, &text).unwrap();
+    let playbook = file.to_str().unwrap();
+    let valid = std::process::Command::new(env!("CARGO_BIN_EXE_onboard"))
+        .args(["validate", playbook])
+        .output()
+        .expect("onboard runs");
+    assert!(valid.status.success(), "{}\n{text}", stderr(&valid));
+    assert_plans_no_change(&sb, dir.path(), playbook);
+    let out = ok(&sb, dir.path(), &["plan", playbook, "--format", "json"]);
+    assert!(!out.contains("rq.example-INJECTED"), "{out}");
+    let plans: Value = serde_json::from_str(&out).expect("a JSON list of plans");
+    let planned: Vec<&str> = plans[0]["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter(|s| s["type"] == "group")
+        .filter_map(|s| s["body"]["name"].as_str())
+        .collect();
+    for name in HOSTILE_NAMES {
+        assert!(
+            planned.contains(name),
+            "{name:?} re-plans as another name: {planned:?}\n{text}"
+        );
+    }
+    writes_nothing(&sb, dir.path(), &[playbook]);
+}

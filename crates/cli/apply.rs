@@ -8,7 +8,7 @@ use onboard_engine::outputs::OutputsFile;
 use onboard_engine::private;
 use onboard_engine::saved::SavedPlan;
 use onboard_engine::session::{self, Customer, Session, SessionError};
-use onboard_engine::{plan, report, secrets};
+use onboard_engine::{plan, report, sinks};
 use serde_json::Value as Json;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -215,7 +215,7 @@ fn secrets_have_a_sink(
     // By address: (type, run keys, lines to add, outputs not written this run).
     let mut unkept = std::collections::BTreeMap::new();
     for (run, p) in runs.iter().zip(plans) {
-        for n in secrets::needs(&run.loaded.playbook, p) {
+        for n in sinks::needs(&run.loaded.playbook, p) {
             created.push(format!("{} `{}` ({})", n.ty, n.address, p.run_key));
             if !n.is_kept() {
                 let e = unkept

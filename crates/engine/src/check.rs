@@ -58,6 +58,9 @@ pub fn check(playbook: &Playbook) -> Result<Dag, Diags> {
         for tpl in step.all_templates() {
             ctx.template(tpl, Some(step), &mut diags);
         }
+        if step.ty == crate::resource::StepType::Request {
+            request_with(playbook, step, &mut diags);
+        }
     }
     for out in &playbook.outputs {
         for tpl in &out.templates {
@@ -74,10 +77,15 @@ pub fn check(playbook: &Playbook) -> Result<Dag, Diags> {
 }
 
 /// Secret taint, by refusal: a value rendered from a secret (a setup key's `key`, a token's
-/// `plain_token`, a request's `secret_fields`) may only flow to outputs. In a step's `with`,
+/// `plain_token`, a request's secret fields) may only flow to outputs. In a step's `with`,
 /// its `for_each` or the tenant block it would be sent to NetBird in a plain field (a group's
 /// name, a description), shown to every admin, recorded in onboard's state, and changed to a
 /// mask on the next apply. `when` may read a secret: only its truth is used.
+///
+/// The taint follows the value, not the syntax: a use of `steps` that names no step
+/// literally (a computed subscript, `steps` in a variable, a loop over it, `steps` passed to
+/// a filter) could reach any step, so it is refused at its place while a step of the
+/// playbook has a secret.
 fn secret_flow(playbook: &Playbook, diags: &mut Diags) {
     let tenant = playbook.tenant.iter().flat_map(|t| {
         [&t.name, &t.domain]
@@ -89,8 +97,18 @@ fn secret_flow(playbook: &Playbook, diags: &mut Diags) {
             .iter()
             .chain(s.for_each.iter().flat_map(|f| f.templates.iter()))
     });
+    let secret_steps = playbook.secret_steps();
     for tpl in tenant.chain(steps) {
-        if playbook.template_is_secret(tpl) {
+        let mut dynamic = false;
+        for r in &tpl.refs {
+            if let Target::StepsDynamic(how) = &r.target
+                && !secret_steps.is_empty()
+            {
+                dynamic = true;
+                diags.push(dynamic_use(playbook, r, how, &secret_steps));
+            }
+        }
+        if !dynamic && playbook.template_is_secret(tpl) {
             diags.push(
                 Diag::at(
                     &playbook.file,
@@ -108,6 +126,120 @@ fn secret_flow(playbook: &Playbook, diags: &mut Diags) {
             );
         }
     }
+}
+
+/// The fields of a `request` step's `with`.
+const REQUEST_WITH: [&str; 5] = [
+    "method",
+    "path",
+    "body",
+    "secret_fields",
+    "not_secret_fields",
+];
+
+/// A `request` step's `with`: known fields only, and `secret_fields` / `not_secret_fields`
+/// literal lists of response fields (validation reads them to tell what is secret) that do
+/// not contradict each other or the catalogue.
+fn request_with(playbook: &Playbook, step: &Step, diags: &mut Diags) {
+    let file = &playbook.file;
+    for (key, _) in step.with.as_map().unwrap_or_default() {
+        if !REQUEST_WITH.contains(&key.name.as_str()) {
+            let hint = did_you_mean(&key.name, REQUEST_WITH).map_or_else(
+                || format!("a request has {}", REQUEST_WITH.join(", ")),
+                |s| format!("did you mean `{s}`?"),
+            );
+            diags.push(
+                Diag::at(
+                    file,
+                    key.span,
+                    format!("unknown field `{}` in a request's `with`", key.name),
+                    "unknown field",
+                )
+                .help(hint),
+            );
+        }
+    }
+    let mut list = |field: &str| -> Vec<(String, crate::source::Span)> {
+        let Some(node) = step.with.get(field) else {
+            return Vec::new();
+        };
+        let items = node.as_seq().unwrap_or_default();
+        let plain = items
+            .iter()
+            .all(|i| i.as_str().is_some_and(|s| !s.contains('{')));
+        if node.as_seq().is_none() || !plain {
+            diags.push(
+                Diag::at(
+                    file,
+                    node.span,
+                    format!("`{field}` must be a list of response fields, written out"),
+                    "not a literal list",
+                )
+                .help(format!(
+                    "write the fields, e.g. `{field}: [token, auth.password]` (a dotted path \
+                     reaches into objects; no templates: validation reads them)"
+                )),
+            );
+        }
+        items
+            .iter()
+            .filter_map(|i| Some((i.as_str()?.to_owned(), i.span)))
+            .collect()
+    };
+    let declared = list("secret_fields");
+    let known = crate::secrets::Secrets::of_step(step);
+    for (field, span) in list("not_secret_fields") {
+        let contradicts = declared.iter().any(|(d, _)| *d == field);
+        let catalogue = !contradicts && known.is_known_secret(&field);
+        if contradicts || catalogue {
+            let why = if contradicts {
+                "it is also in `secret_fields`".to_owned()
+            } else {
+                "NetBird's API returns a secret there for this path".to_owned()
+            };
+            diags.push(
+                Diag::at(
+                    file,
+                    span,
+                    format!("`{field}` cannot be declared not secret: {why}"),
+                    "a secret",
+                )
+                .help("remove it from `not_secret_fields`"),
+            );
+        }
+    }
+}
+
+/// A use of `steps` that could reach a secret, located, with what to write instead.
+fn dynamic_use(
+    playbook: &Playbook,
+    r: &Ref,
+    how: &crate::template::Dynamic,
+    secret_steps: &[(&Step, crate::secrets::Secrets)],
+) -> Diag {
+    let (what, instead) = how.explain();
+    let mut holders: Vec<String> = secret_steps
+        .iter()
+        .take(3)
+        .map(|(s, secrets)| format!("`{}` ({})", s.id, secrets.describe()))
+        .collect();
+    if secret_steps.len() > 3 {
+        holders.push(format!("{} more", secret_steps.len() - 3));
+    }
+    Diag::at(
+        &playbook.file,
+        r.span,
+        format!(
+            "{what} could read any step, and these have secrets NetBird would store here in \
+             plain text: {}",
+            holders.join(", ")
+        ),
+        "cannot be checked for secrets",
+    )
+    .help(format!(
+        "{instead}; a value made from a secret may only go to outputs (written with \
+         `--outputs FILE`)"
+    ))
 }
 
 struct Ctx<'a> {
@@ -128,7 +260,7 @@ impl Ctx<'_> {
         let file = &self.playbook.file;
         match &r.target {
             Target::Step { id, key, field } => {
-                self.step_ref(r, id, key.as_deref(), field.as_deref())
+                self.step_ref(r, id, key.is_some(), field.as_deref())
             }
             Target::Input(name) if !self.playbook.inputs.contains_key(name) => {
                 let hint = match did_you_mean(name, self.playbook.inputs.keys().map(String::as_str))
@@ -211,12 +343,12 @@ impl Ctx<'_> {
         .help(hint)
     }
 
-    fn step_ref(&self, r: &Ref, id: &str, key: Option<&str>, field: Option<&str>) -> Option<Diag> {
+    fn step_ref(&self, r: &Ref, id: &str, key: bool, field: Option<&str>) -> Option<Diag> {
         let file = &self.playbook.file;
         let Some(target) = self.steps.get(id) else {
             return Some(self.unknown_step(id, r.span));
         };
-        if key.is_some() && target.for_each.is_none() {
+        if key && target.for_each.is_none() {
             return Some(
                 Diag::at(
                     file,
@@ -228,7 +360,7 @@ impl Ctx<'_> {
             );
         }
         let field = field?;
-        if target.for_each.is_some() && key.is_none() {
+        if target.for_each.is_some() && !key {
             return Some(
                 Diag::at(
                     file,

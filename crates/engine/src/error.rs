@@ -50,6 +50,17 @@ pub enum StepError {
         #[source]
         source: ApiError,
     },
+    /// The belt behind the secret check at validation: a rendered value holds a secret this
+    /// run has seen (its value is never printed, only where it came from).
+    #[error(
+        "the rendered {what} holds the secret `{from}` (or a case change of it): NetBird would \
+         store it in plain text, so nothing was sent"
+    )]
+    #[diagnostic(help(
+        "a value made from a secret may only go to outputs (written with `--outputs FILE`); \
+         reference a field that is not secret, such as the object's `id`"
+    ))]
+    SecretInValue { what: String, from: String },
     /// The state could not be saved (the store's message: the file or the database).
     #[error("{0}")]
     #[diagnostic(help("the object exists but is not recorded; a re-run adopts it"))]

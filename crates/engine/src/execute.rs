@@ -34,6 +34,7 @@ use crate::plan::{Action, Plan, PlannedStep, instances};
 use crate::render::{Renderer, Scope, StepOutputs, truthy};
 use crate::resource::{StepType, apply_defaults};
 use crate::schedule::{Scheduler, Status};
+use crate::secrets::{Secrets, Seen};
 use crate::state::{State, TenantRecord};
 use crate::{Loaded, model::StepScope};
 
@@ -173,6 +174,8 @@ struct Shared {
     /// Per tenant account, the instances that wrote or read there (address, type and id), and
     /// when each finished.
     touched: Mutex<BTreeMap<String, Vec<(Instant, String)>>>,
+    /// The secrets this run has seen: no rendered value that holds one is sent or recorded.
+    seen: Seen,
 }
 
 impl Run {
@@ -215,6 +218,7 @@ impl Run {
                 .collect(),
             secrets: Mutex::default(),
             touched: Mutex::new(BTreeMap::new()),
+            seen: Seen::default(),
         });
         let this = &self;
         // One task, many futures: requests overlap while the scheduler stays single-threaded.
@@ -360,7 +364,10 @@ impl Run {
                 .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
         };
         let (name, domain) = (text(&decl.name)?, text(&decl.domain)?);
-        let groups: Vec<TenantGroup> = serde_json::from_value(r.node(&decl.groups)?)
+        let groups = r.node(&decl.groups)?;
+        let rendered = serde_json::json!({"name": name, "domain": domain, "groups": groups});
+        no_secret_in(shared, &rendered, "tenant block")?;
+        let groups: Vec<TenantGroup> = serde_json::from_value(groups)
             .map_err(|e| StepError::Value(format!("tenant groups: {e}")))?;
         let planned = self.plan.tenant.as_ref().and_then(|t| t.id.clone());
         let found = match planned {
@@ -458,6 +465,7 @@ impl Run {
                     mask_secrets: false,
                 };
                 let v = r.node(&fe.node)?;
+                no_secret_in(shared, &v, "`for_each`")?;
                 instances(&v)
                     .map_err(StepError::Value)?
                     .into_iter()
@@ -493,6 +501,7 @@ impl Run {
             if !step.existing {
                 apply_defaults(step.ty, &mut body);
             }
+            no_secret_in(shared, &body, "`with`")?;
             let known = lock(&shared.state)
                 .steps
                 .get(&address)
@@ -555,6 +564,9 @@ impl Run {
                     .push((Instant::now(), what));
             }
             let recorded = self.record(shared, step, &address, action, &body, &object);
+            shared
+                .seen
+                .add(&address, &Secrets::of(step.ty, &body), &object);
             fresh |= matches!(action, Action::Create | Action::Replace);
             outputs.insert(key.clone().unwrap_or_default(), object);
             if let Err(e) = recorded {
@@ -566,6 +578,18 @@ impl Run {
         }
         self.publish(shared, step, outputs, fresh);
         Ok(())
+    }
+}
+
+/// The run-time belt behind the secret check at validation: refuse a rendered value that
+/// holds a secret this run has seen, before it is sent or recorded.
+fn no_secret_in(shared: &Shared, value: &Json, what: &str) -> Result<(), StepError> {
+    match shared.seen.find(value) {
+        Some(from) => Err(StepError::SecretInValue {
+            what: what.to_owned(),
+            from,
+        }),
+        None => Ok(()),
     }
 }
 

@@ -39,6 +39,7 @@ pub mod schema;
 pub mod schema_with;
 pub mod secrets;
 pub mod session;
+pub mod sinks;
 pub mod source;
 pub mod store;
 pub mod template;

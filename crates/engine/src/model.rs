@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::resource::StepType;
+use crate::secrets::Secrets;
 use crate::source::{SourceFile, Span};
 use crate::template::Template;
 use crate::yaml::Node;
@@ -184,26 +185,38 @@ impl Playbook {
         output.templates.iter().any(|t| self.template_is_secret(t))
     }
 
-    /// Whether a template reads a secret response field.
+    /// Whether a template reads a secret response field, or may: it reads a whole object
+    /// that has one, or uses `steps` in a way that names no step literally while a step
+    /// of the playbook has a secret.
     pub fn template_is_secret(&self, template: &Template) -> bool {
-        use crate::template::Target;
-        template.refs.iter().any(|r| match &r.target {
-            Target::Step { id, field, .. } => self.step(id).is_some_and(|s| match field {
-                Some(f) => s.ty.spec().is_secret(f) || request_secret(s, f),
-                // The whole object (or the map of instances) carries its secrets.
-                None => !s.ty.spec().secrets().is_empty() || s.ty == StepType::Request,
-            }),
-            _ => false,
-        })
+        template.refs.iter().any(|r| self.ref_is_secret(&r.target))
     }
-}
 
-/// A `request` step's `secret_fields`.
-fn request_secret(step: &Step, field: &str) -> bool {
-    step.ty == StepType::Request
-        && step
-            .with
-            .get("secret_fields")
-            .and_then(|n| n.as_seq())
-            .is_some_and(|items| items.iter().any(|i| i.as_str() == Some(field)))
+    /// Whether a reference reads (or may read) a secret.
+    pub fn ref_is_secret(&self, target: &crate::template::Target) -> bool {
+        use crate::template::{Key, Target};
+        match target {
+            Target::Step { id, key, field } => self.step(id).is_some_and(|s| {
+                let secrets = Secrets::of_step(s);
+                // `steps.<id>[<expression>]` of a step without instances picks a field.
+                let computed_field = matches!(key, Some(Key::Computed)) && s.for_each.is_none();
+                match field {
+                    Some(f) if !computed_field => secrets.field_is_secret(f),
+                    // The whole object (or the map of instances) carries its secrets.
+                    _ => secrets.any(),
+                }
+            }),
+            Target::StepsDynamic(_) => !self.secret_steps().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The steps whose answers may hold a secret, with their secret fields.
+    pub fn secret_steps(&self) -> Vec<(&Step, Secrets)> {
+        self.steps
+            .iter()
+            .map(|s| (s, Secrets::of_step(s)))
+            .filter(|(_, secrets)| secrets.any())
+            .collect()
+    }
 }

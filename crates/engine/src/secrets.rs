@@ -1,283 +1,319 @@
-//! Which secrets a run creates, and which outputs keep them.
+//! What of a step's answer is secret, and the secret values a run has seen.
 //!
-//! A secret is a field NetBird shows once, in the answer to a create: a setup key's `key`, a
-//! token's `plain_token`, a `request` step's `secret_fields`, a user's `password`.
-//! [`kept_fields`] says which of them onboard must keep: all of a setup key, a token or a
-//! request; a user's password only when an output reads it (NetBird returns one only when its
-//! IdP creates passwords; otherwise an invitation goes by email, and a plain invite creates no
-//! secret).
-//!
-//! An output is written only when every secret it reads is shown in this run, i.e. was created
-//! in this run ([`reads`]); otherwise it is left out and the outputs file keeps what it held.
-//! [`needs`] applies that to a plan, before anything is written: the instances that will create
-//! a kept secret (they need a sink, `--outputs FILE`), and those of them that no output written
-//! in this run would keep (apply refuses them, saying what to add to `outputs:`).
+//! [`Secrets`]: for a resource type, the catalogue's secret fields (setup key `key`, user
+//! `password`, token `plain_token`); for a `request` step, the catalogue's for its path
+//! (`onboard_netbird::response_secrets`), the fields it declares in `secret_fields`, and, for
+//! a path the catalogue does not know, every field named like a secret at any depth unless
+//! `not_secret_fields` lists it. Validation asks it which `steps.<id>.<field>` are secret; the
+//! executor strips the secrets before anything is stored ([`Secrets::strip`]) and collects
+//! their values ([`Seen`]), the run-time belt: a rendered value that still holds one (also
+//! with its case changed) is refused before it is sent or recorded.
 
-use crate::model::{Output, Playbook, Step};
-use crate::plan::{Action, Plan, PlannedStep};
+use onboard_netbird::{ResponseSecrets, looks_secret, response_secrets};
+use serde_json::Value as Json;
+use std::sync::Mutex;
+
+use crate::model::Step;
 use crate::resource::StepType;
-use crate::template::Target;
+use crate::yaml::Node;
 
-/// The secret fields of a step's object.
-pub fn secret_fields(step: &Step) -> Vec<String> {
-    let mut fields: Vec<String> = step
-        .ty
-        .spec()
-        .secrets()
-        .iter()
-        .map(|f| (*f).to_owned())
-        .collect();
-    if step.ty == StepType::Request {
-        let listed = step.with.get("secret_fields").and_then(|n| n.as_seq());
-        fields.extend(
-            listed
+/// Secret values shorter than this are not looked for in rendered values: they would match
+/// ordinary text (a field named `key` that holds `1`).
+pub const MIN_LEN: usize = 8;
+
+/// What of one step's answer is secret. Field paths are dotted (`auth.password`); lists
+/// are looked through.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Secrets {
+    /// Exactly these paths.
+    paths: Vec<String>,
+    /// Also every field whose name reads like a secret's, except `not_secret`.
+    by_name: bool,
+    not_secret: Vec<String>,
+}
+
+impl Secrets {
+    /// Of a rendered instance (for a request, its `path` and lists as rendered).
+    pub fn of(ty: StepType, body: &Json) -> Secrets {
+        if ty != StepType::Request {
+            return Secrets::of_kind(ty);
+        }
+        let list = |field: &str| -> Vec<String> {
+            body.get(field)
+                .and_then(Json::as_array)
                 .into_iter()
                 .flatten()
-                .filter_map(|i| i.as_str().map(str::to_owned)),
-        );
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        };
+        let path = body.get("path").and_then(Json::as_str);
+        Secrets::of_request(path, list("secret_fields"), list("not_secret_fields"))
     }
-    fields
-}
 
-/// The secret fields a create of `step` hands back that onboard must keep (empty: none).
-pub fn kept_fields(pb: &Playbook, step: &Step) -> Vec<String> {
-    let fields = secret_fields(step);
-    let wanted = step.ty != StepType::USER
-        || pb
-            .outputs
+    /// Of a step as written, for validation: a request's path counts only when it is
+    /// literal text (a templated path is judged by field names).
+    pub fn of_step(step: &Step) -> Secrets {
+        if step.ty != StepType::Request {
+            return Secrets::of_kind(step.ty);
+        }
+        let list = |field: &str| -> Vec<String> {
+            step.with
+                .get(field)
+                .and_then(Node::as_seq)
+                .into_iter()
+                .flatten()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect()
+        };
+        let path = step
+            .with
+            .get("path")
+            .and_then(Node::as_str)
+            .filter(|p| !p.contains("{{") && !p.contains("{%"));
+        Secrets::of_request(path, list("secret_fields"), list("not_secret_fields"))
+    }
+
+    fn of_kind(ty: StepType) -> Secrets {
+        Secrets {
+            paths: ty
+                .spec()
+                .secrets()
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            ..Secrets::default()
+        }
+    }
+
+    fn of_request(path: Option<&str>, declared: Vec<String>, not_secret: Vec<String>) -> Secrets {
+        let (mut paths, by_name) = match path.map(response_secrets) {
+            Some(ResponseSecrets::Known(fields)) => {
+                (fields.into_iter().map(str::to_owned).collect(), false)
+            }
+            _ => (Vec::new(), true),
+        };
+        paths.extend(declared);
+        Secrets {
+            paths,
+            by_name,
+            not_secret,
+        }
+    }
+
+    /// The top-level fields the catalogue (or `secret_fields`) names as secret or holding one.
+    pub fn top_fields(&self) -> Vec<String> {
+        let mut fields: Vec<String> = self
+            .paths
             .iter()
-            .any(|o| reads(o, step, &Instance::Any, &fields));
-    if wanted { fields } else { Vec::new() }
-}
-
-/// Which instances of a step a reference may mean.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Instance {
-    /// A step without `for_each` (`None`), or one instance of it (`Some(key)`).
-    One(Option<String>),
-    /// Any instance: a `for_each` whose instances are known only at apply.
-    Any,
-}
-
-/// Whether `output` reads one of `fields` (the step's secret fields) of `instance` of `step`,
-/// directly or as part of the whole object or map of instances.
-pub fn reads(output: &Output, step: &Step, instance: &Instance, fields: &[String]) -> bool {
-    output.templates.iter().flat_map(|t| &t.refs).any(|r| {
-        let Target::Step { id, key, field } = &r.target else {
-            return false;
-        };
-        let instance_matches = match (instance, key) {
-            (Instance::Any, _) | (_, None) => true,
-            (Instance::One(k), Some(key)) => k.as_deref() == Some(key.as_str()),
-        };
-        *id == step.id && instance_matches && field.as_ref().is_none_or(|f| fields.contains(f))
-    })
-}
-
-/// The outputs that read (and so keep) the secret of `instance` of `step`.
-pub fn keepers<'p>(pb: &'p Playbook, step: &Step, instance: &Instance) -> Vec<&'p Output> {
-    let fields = secret_fields(step);
-    pb.outputs
-        .iter()
-        .filter(|o| reads(o, step, instance, &fields))
-        .collect()
-}
-
-/// An instance that will create a secret onboard keeps.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewSecret {
-    pub address: String,
-    pub ty: &'static str,
-    /// When no output written in this run would keep it: the `outputs:` lines to add.
-    pub add: Vec<String>,
-    /// Outputs that read it but are not written in this run (they also read a secret created
-    /// in an earlier run, which NetBird will not show again).
-    pub blocked: Vec<String>,
-}
-
-impl NewSecret {
-    /// Whether an output written in this run keeps it.
-    pub fn is_kept(&self) -> bool {
-        self.add.is_empty()
+            .map(|p| p.split('.').next().unwrap_or(p).to_owned())
+            .collect();
+        fields.dedup();
+        fields
     }
-}
 
-/// Every instance of `plan` that will create a secret onboard keeps, and for those that no
-/// output written in this run would keep, what to add.
-pub fn needs(pb: &Playbook, plan: &Plan) -> Vec<NewSecret> {
-    let mut out = Vec::new();
-    for p in &plan.steps {
-        let Some(step) = pb.step(&p.step) else {
-            continue;
-        };
-        let fields = kept_fields(pb, step);
-        if fields.is_empty() || !shown(p.action) {
-            continue;
+    /// Whether the answer may hold a secret at all.
+    pub fn any(&self) -> bool {
+        self.by_name || !self.paths.is_empty()
+    }
+
+    /// Whether the top-level field `field` is a secret or holds one the catalogue knows of
+    /// (a secret deeper inside a field of an unknown path is found only at run time).
+    pub fn field_is_secret(&self, field: &str) -> bool {
+        self.paths
+            .iter()
+            .any(|p| p == field || p.starts_with(&format!("{field}.")))
+            || self.by_name_at(field)
+    }
+
+    /// Whether `path` is a secret the catalogue (or `secret_fields`) names for this answer.
+    pub fn is_known_secret(&self, path: &str) -> bool {
+        self.paths.iter().any(|p| p == path)
+    }
+
+    /// The secret fields, for messages: `key`, `plain_token`, `fields named like secrets`.
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<String> = self.paths.iter().map(|p| format!("`{p}`")).collect();
+        if self.by_name {
+            parts.push("fields named like secrets".to_owned());
         }
-        let instance = instance(p);
-        let keepers = keepers(pb, step, &instance);
-        let (written, blocked): (Vec<&Output>, Vec<&Output>) =
-            keepers.into_iter().partition(|o| written(pb, plan, o));
-        let add = match written.is_empty() {
-            true => fields.iter().map(|f| line(step, &instance, f)).collect(),
-            false => Vec::new(),
-        };
-        out.push(NewSecret {
-            address: p.address.clone(),
-            ty: step.ty.name(),
-            add,
-            blocked: blocked.iter().map(|o| o.name.clone()).collect(),
-        });
+        parts.join(", ")
     }
-    out
-}
 
-/// Whether a planned action shows the object's secrets: a create (a replacement creates
-/// anew; a deferred `for_each` may create).
-fn shown(action: Action) -> bool {
-    matches!(action, Action::Create | Action::Replace | Action::Deferred)
-}
-
-fn instance(p: &PlannedStep) -> Instance {
-    if p.action == Action::Deferred {
-        return Instance::Any;
+    fn by_name_at(&self, path: &str) -> bool {
+        self.by_name
+            && path.rsplit('.').next().is_some_and(looks_secret)
+            && !self.not_secret.iter().any(|n| n == path)
     }
-    Instance::One(key_of(&p.address, &p.step))
-}
 
-/// The `for_each` key of an address (`id["key"]`), if any.
-pub fn key_of(address: &str, id: &str) -> Option<String> {
-    let quoted = address
-        .strip_prefix(id)?
-        .strip_prefix('[')?
-        .strip_suffix(']')?;
-    serde_json::from_str(quoted).ok()
-}
+    fn is_secret(&self, path: &str) -> bool {
+        self.paths.iter().any(|p| p == path) || self.by_name_at(path)
+    }
 
-/// Whether the plan writes `output` in this run: every secret it reads is shown.
-fn written(pb: &Playbook, plan: &Plan, output: &Output) -> bool {
-    plan.steps.iter().all(|q| {
-        let Some(step) = pb.step(&q.step) else {
-            return true;
-        };
-        let fields = secret_fields(step);
-        fields.is_empty() || !reads(output, step, &instance(q), &fields) || shown(q.action)
-    })
-}
+    /// `value` without its secret fields, at any depth.
+    pub fn strip(&self, value: &Json) -> Json {
+        self.walk(value, "", &mut |_, _| {})
+    }
 
-/// The `outputs:` line that keeps `field` of an instance.
-fn line(step: &Step, instance: &Instance, field: &str) -> String {
-    let id = &step.id;
-    match instance {
-        Instance::One(None) => format!("{id}_{field}: \"{{{{ steps.{id}.{field} }}}}\""),
-        Instance::One(Some(k)) => {
-            let quoted = serde_json::Value::String(k.clone()).to_string();
-            let template = format!("{{{{ steps.{id}[{quoted}].{field} }}}}");
-            format!(
-                "{}: '{}'",
-                name(&format!("{id}_{k}_{field}")),
-                template.replace('\'', "''")
-            )
+    /// The secret strings of `value` with their paths (`key`, `auth.password`).
+    pub fn values(&self, value: &Json) -> Vec<(String, String)> {
+        let mut found = Vec::new();
+        self.walk(value, "", &mut |path, v| strings(v, path, &mut found));
+        found
+    }
+
+    /// A copy of `value` without its secrets; `seen` is called with each one removed.
+    fn walk(&self, value: &Json, at: &str, seen: &mut dyn FnMut(&str, &Json)) -> Json {
+        match value {
+            Json::Object(map) => Json::Object(
+                map.iter()
+                    .filter_map(|(k, v)| {
+                        let path = if at.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{at}.{k}")
+                        };
+                        if self.is_secret(&path) {
+                            seen(&path, v);
+                            None
+                        } else {
+                            Some((k.clone(), self.walk(v, &path, seen)))
+                        }
+                    })
+                    .collect(),
+            ),
+            Json::Array(items) => {
+                Json::Array(items.iter().map(|i| self.walk(i, at, seen)).collect())
+            }
+            other => other.clone(),
         }
-        Instance::Any => format!("{id}: \"{{{{ steps.{id} }}}}\""),
     }
 }
 
-/// An output name from any text: lower-case letters, digits and `_`.
-fn name(text: &str) -> String {
-    text.chars()
-        .map(|c| match c.is_ascii_alphanumeric() {
-            true => c.to_ascii_lowercase(),
-            false => '_',
-        })
-        .collect()
+/// Every string inside `v`, with `path`.
+fn strings(v: &Json, path: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        Json::String(s) => out.push((path.to_owned(), s.clone())),
+        Json::Array(items) => items.iter().for_each(|i| strings(i, path, out)),
+        Json::Object(map) => map.values().for_each(|i| strings(i, path, out)),
+        _ => {}
+    }
+}
+
+/// The secret values a run has seen, each with where it came from (`steps.bootstrap.key`).
+#[derive(Debug, Default)]
+pub struct Seen(Mutex<Vec<(String, String)>>);
+
+impl Seen {
+    /// Remember the secrets of an instance's answer (masked ones are not secrets, and too short ones would match ordinary text).
+    pub fn add(&self, address: &str, secrets: &Secrets, answer: &Json) {
+        let mut list = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (path, value) in secrets.values(answer) {
+            if value.chars().count() >= MIN_LEN && !value.contains("****") {
+                list.push((value.to_lowercase(), format!("steps.{address}.{path}")));
+            }
+        }
+    }
+
+    /// Where the first secret found in `value` came from: a string or a map key of `value`
+    /// that contains one, compared without case (a filter such as `upper` changes it).
+    pub fn find(&self, value: &Json) -> Option<String> {
+        let list = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if list.is_empty() {
+            return None;
+        }
+        let holds = |s: &str| {
+            let s = s.to_lowercase();
+            list.iter()
+                .find(|(secret, _)| s.contains(secret.as_str()))
+                .map(|(_, from)| from.clone())
+        };
+        find_in(value, &holds)
+    }
+}
+
+fn find_in(v: &Json, holds: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    match v {
+        Json::String(s) => holds(s),
+        Json::Array(items) => items.iter().find_map(|i| find_in(i, holds)),
+        Json::Object(map) => map
+            .iter()
+            .find_map(|(k, i)| holds(k).or_else(|| find_in(i, holds))),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
-    fn load(text: &str) -> crate::Loaded {
-        let file = crate::source::SourceFile::new("t.yaml", text);
-        crate::load(&file).unwrap_or_else(|e| panic!("{e:?}"))
-    }
-
-    fn plan(loaded: &crate::Loaded, actions: &[(&str, Action)]) -> Plan {
-        let mut plan = crate::plan::offline(
-            &loaded.playbook,
-            &loaded.dag,
-            &crate::inputs::Inputs::default(),
-            None,
-        )
-        .unwrap_or_else(|e| panic!("{e:?}"));
-        for (address, action) in actions {
-            let p = plan.steps.iter_mut().find(|p| p.address == *address);
-            p.unwrap_or_else(|| panic!("no {address}")).action = *action;
+    fn request(path: &str, extra: Json) -> Secrets {
+        let mut body = json!({"method": "POST", "path": path});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
         }
-        plan
+        Secrets::of(StepType::Request, &body)
     }
 
-    const KEYS: &str = r#"version: 1
-name: t
-steps:
-  - id: g
-    type: group
-    with: { name: G }
-  - id: keys
-    type: setup_key
-    for_each: { a: 1, b: 2 }
-    with: { name: "k-{{ key }}", type: reusable, expires_in: 86400 }
-  - id: one
-    type: setup_key
-    with: { name: one, type: reusable, expires_in: 86400 }
-  - id: alice
-    type: user
-    with: { email: alice@example.com, role: user }
-outputs:
-  all: "{{ steps.keys }}"
-  group: "{{ steps.g.id }}"
-"#;
-
     #[test]
-    fn a_key_no_output_reads_is_not_kept_and_the_line_to_add_is_given() {
-        let l = load(KEYS);
-        let needs = needs(&l.playbook, &plan(&l, &[]));
-        let one = needs.iter().find(|n| n.address == "one").unwrap();
-        assert_eq!(one.add, ["one_key: \"{{ steps.one.key }}\""]);
-        let a = needs.iter().find(|n| n.address == "keys[\"a\"]").unwrap();
-        assert!(a.is_kept(), "the map of instances keeps it: {a:?}");
-        assert!(
-            needs.iter().all(|n| n.address != "alice"),
-            "a plain invite creates no secret onboard keeps"
+    fn a_request_to_a_known_path_has_its_kinds_secrets() {
+        let pat = request("/api/users/u1/tokens", json!({}));
+        let answer = json!({"plain_token": "nbp_abcdefghijkl",
+            "personal_access_token": {"id": "t1", "name": "ci"}});
+        assert_eq!(
+            pat.strip(&answer),
+            json!({"personal_access_token": {"id": "t1", "name": "ci"}})
         );
+        assert!(pat.field_is_secret("plain_token"));
+        assert!(!pat.field_is_secret("personal_access_token"));
+        let key = request("/api/setup-keys", json!({}));
+        assert!(key.field_is_secret("key") && !key.field_is_secret("id"));
+        let groups = request("/api/groups", json!({}));
+        assert!(!groups.any());
     }
 
     #[test]
-    fn an_output_that_also_reads_an_earlier_runs_key_keeps_no_new_one() {
-        let l = load(KEYS);
-        let p = plan(&l, &[("keys[\"a\"]", Action::NoChange)]);
-        let needs = needs(&l.playbook, &p);
-        let b = needs.iter().find(|n| n.address == "keys[\"b\"]").unwrap();
-        assert_eq!(b.blocked, ["all"]);
-        assert_eq!(b.add, ["keys_b_key: '{{ steps.keys[\"b\"].key }}'"]);
-        assert!(needs.iter().all(|n| n.address != "keys[\"a\"]"));
-    }
-
-    #[test]
-    fn a_users_password_is_kept_when_an_output_reads_it() {
-        let text = KEYS.replace(
-            "  group: \"{{ steps.g.id }}\"",
-            "  pw: \"{{ steps.alice.password }}\"",
+    fn an_unknown_path_has_fields_named_like_secrets_at_any_depth() {
+        let s = request(
+            "/api/somewhere",
+            json!({"secret_fields": ["pin"], "not_secret_fields": ["usage.tokens"]}),
         );
-        let l = load(&text);
-        let needs = needs(&l.playbook, &plan(&l, &[]));
-        let alice = needs.iter().find(|n| n.address == "alice").unwrap();
-        assert!(alice.is_kept(), "{alice:?}");
+        let answer = json!({"id": "x", "pin": "1234", "api_key": "k-123456789",
+            "data": [{"token": "t-123456789", "name": "n"}], "usage": {"tokens": 5}});
+        assert_eq!(
+            s.strip(&answer),
+            json!({"id": "x", "data": [{"name": "n"}], "usage": {"tokens": 5}})
+        );
+        let values: Vec<String> = s.values(&answer).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(values, ["pin", "api_key", "data.token"]);
+        assert!(s.field_is_secret("pin") && s.field_is_secret("api_key"));
+        assert!(!s.field_is_secret("data") && !s.field_is_secret("id"));
     }
 
     #[test]
-    fn the_key_of_an_address() {
-        assert_eq!(key_of("keys[\"a b\"]", "keys"), Some("a b".into()));
-        assert_eq!(key_of("keys", "keys"), None);
+    fn the_belt_finds_a_secret_in_any_case_and_never_a_short_or_masked_one() {
+        let seen = Seen::default();
+        let key = Secrets::of(StepType::SETUP_KEY, &json!({}));
+        seen.add(
+            "bootstrap",
+            &key,
+            &json!({"id": "k1", "key": "A616097E-fcf0-48fa"}),
+        );
+        seen.add("old", &key, &json!({"key": "A6160****"}));
+        seen.add("short", &key, &json!({"key": "abc"}));
+        let from = seen.find(&json!({"name": "g-a616097e-FCF0-48FA"}));
+        assert_eq!(from.as_deref(), Some("steps.bootstrap.key"));
+        assert_eq!(
+            seen.find(&json!({"x": {"A616097E-FCF0-48FA": 1}}))
+                .as_deref(),
+            Some("steps.bootstrap.key")
+        );
+        assert_eq!(seen.find(&json!({"name": "A6160****", "n": "abc"})), None);
     }
 }

@@ -3,9 +3,12 @@
 //! Input: a string node of the playbook. Output: a [`Template`] that knows its form (plain
 //! text, a single expression that keeps its type, or text mixed with expressions) and every
 //! [`Ref`] it makes (`steps.<id>.<field>`, `inputs.<name>`, `tenant.<field>`, `item`, `key`,
-//! `env.<NAME>`), each with its span in the source, so references become graph edges and
-//! errors point at them. Rendering uses minijinja with strict undefined: a reference to
-//! anything missing is an error, never an empty string.
+//! `env.<NAME>`, and uses of `steps` that name no step literally), each with its span in the
+//! source, so references become graph edges and errors point at them. The references are
+//! read from minijinja's syntax tree ([`scan`]). Rendering uses minijinja with strict
+//! undefined: a reference to anything missing is an error, never an empty string.
+
+mod scan;
 
 use minijinja::{Environment, UndefinedBehavior};
 use regex::Regex;
@@ -34,14 +37,66 @@ pub enum Target {
     /// `steps.<id>`, `steps.<id>.<field>` or `steps.<id>["<key>"].<field>`.
     Step {
         id: String,
-        key: Option<String>,
+        key: Option<Key>,
         field: Option<String>,
     },
+    /// `steps` used other than through a literal path: which steps it reads cannot be told.
+    StepsDynamic(Dynamic),
     Input(String),
     Tenant(Option<String>),
     Item,
     Key,
     Env(String),
+}
+
+/// The instance key of `steps.<id>[...]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Key {
+    /// `steps.users["a@x.example"]`.
+    Literal(String),
+    /// `steps.users[item]`: some instance, chosen when the template renders.
+    Computed,
+}
+
+/// A use of `steps` that names no step literally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dynamic {
+    /// `steps[<expression>]`; `suggest` is the literal path when the expression is a constant
+    /// (`steps['boot' ~ 'strap'].key` → `steps.bootstrap.key`).
+    Subscript { suggest: Option<String> },
+    /// `{% set s = steps %}`, `{% with s = steps %}`.
+    Assigned,
+    /// `{% for s in steps %}`.
+    Iterated,
+    /// `steps | tojson`, `dict(s=steps)`: what it is passed to.
+    Passed(String),
+    /// `steps` as a whole value anywhere else.
+    Whole,
+}
+
+impl Dynamic {
+    /// What is wrong, as the start of a sentence, and what to write instead.
+    pub fn explain(&self) -> (String, String) {
+        const LITERAL: &str = "name the step and the field literally where the value is used: \
+                               `steps.<id>.<field>` (or `steps[\"<id>\"].<field>`)";
+        match self {
+            Dynamic::Subscript { suggest: Some(s) } => (
+                "a computed subscript of `steps`".to_owned(),
+                format!("write `{s}`"),
+            ),
+            Dynamic::Subscript { suggest: None } => (
+                "a computed subscript of `steps`".to_owned(),
+                LITERAL.to_owned(),
+            ),
+            Dynamic::Assigned => (
+                "`steps` assigned to a variable".to_owned(),
+                LITERAL.to_owned(),
+            ),
+            Dynamic::Iterated => ("a loop over `steps`".to_owned(), LITERAL.to_owned()),
+            Dynamic::Passed(to) => (format!("`steps` passed whole to {to}"), LITERAL.to_owned()),
+            Dynamic::Whole => ("`steps` used as a whole".to_owned(), LITERAL.to_owned()),
+        }
+    }
 }
 
 /// One reference with its place in the source.
@@ -104,7 +159,7 @@ impl Template {
             }
             None => Form::Mixed,
         };
-        let refs = scan_refs(src, &at);
+        let refs = scan::scan(src, &at);
         let mut roots: Vec<String> = tmpl.undeclared_variables(false).into_iter().collect();
         roots.sort();
         if let Some(unknown) = roots.iter().find(|r| !ROOTS.contains(&r.as_str())) {
@@ -141,7 +196,7 @@ impl Template {
             Form::Literal => Vec::new(),
             _ => {
                 let base = source_base(file, span, src);
-                scan_refs(src, &|range: std::ops::Range<usize>| match base {
+                scan::scan(src, &|range: std::ops::Range<usize>| match base {
                     Some(b) => Span::new(b + range.start, range.len()),
                     None => span,
                 })
@@ -248,98 +303,6 @@ fn find_word(src: &str, word: &str) -> Option<usize> {
     re.find(src).map(|m| m.start())
 }
 
-fn ref_regex() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(
-            r#"(?x)
-            \b(?P<root>steps|inputs|tenant|env|item|key)\b
-            (?:\s*\.\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*))?
-            (?:\s*\[\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<num>\d+))\s*\])?
-            (?:\s*\.\s*(?P<field>[A-Za-z_][A-Za-z0-9_]*))?"#,
-        )
-        .unwrap_or_else(|_| unreachable!("the reference regex is valid"))
-    })
-}
-
-/// References inside the `{{ }}` and `{% %}` regions of `src`.
-fn scan_refs(src: &str, at: &dyn Fn(std::ops::Range<usize>) -> Span) -> Vec<Ref> {
-    let mut refs = Vec::new();
-    for (start, end) in tag_regions(src) {
-        let region = &src[start..end];
-        for caps in ref_regex().captures_iter(region) {
-            let Some(whole) = caps.get(0) else { continue };
-            // `.id` after another name (e.g. `x.steps`) is an attribute, not a root.
-            let before = region[..whole.start()].trim_end();
-            if before.ends_with('.') {
-                continue;
-            }
-            let name = caps.name("name").map(|m| m.as_str().to_owned());
-            let key = caps
-                .name("dq")
-                .or(caps.name("sq"))
-                .or(caps.name("num"))
-                .map(|m| m.as_str().to_owned());
-            let field = caps.name("field").map(|m| m.as_str().to_owned());
-            let target = match &caps["root"] {
-                "steps" => match (name, key) {
-                    (Some(id), key) => Target::Step { id, key, field },
-                    // `steps["servers"].id` names the step by subscript.
-                    (None, Some(id)) => Target::Step {
-                        id,
-                        key: None,
-                        field,
-                    },
-                    (None, None) => continue,
-                },
-                "inputs" => match name {
-                    Some(n) => Target::Input(n),
-                    None => continue,
-                },
-                "tenant" => Target::Tenant(name),
-                "env" => match name {
-                    Some(n) => Target::Env(n),
-                    None => continue,
-                },
-                "item" => Target::Item,
-                _ => Target::Key,
-            };
-            let range = start + whole.start()..start + whole.end();
-            refs.push(Ref {
-                target,
-                span: at(range),
-            });
-        }
-    }
-    refs
-}
-
-/// Byte ranges of the insides of `{{ }}` and `{% %}` tags.
-fn tag_regions(src: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while let Some(rel) = src[i..].find('{') {
-        let open = i + rel;
-        let close = match src.get(open + 1..open + 2) {
-            Some("{") => "}}",
-            Some("%") => "%}",
-            _ => {
-                i = open + 1;
-                continue;
-            }
-        };
-        let inner_start = open + 2;
-        match src[inner_start..].find(close) {
-            Some(len) => {
-                out.push((inner_start, inner_start + len));
-                i = inner_start + len + 2;
-            }
-            None => break,
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -382,7 +345,7 @@ mod tests {
             t.refs[1].target,
             Target::Step {
                 id: "users".into(),
-                key: Some("a b".into()),
+                key: Some(Key::Literal("a b".into())),
                 field: Some("id".into())
             }
         );

@@ -5,15 +5,18 @@
 //! them against the spec. Where the server is stricter than the spec, the
 //! server wins (enums for setup key `type` and user `role`, the port range of
 //! rules) and the cross-check allows it. Uniqueness and secrets come from
-//! `shared/netbird/api-notes.md`.
+//! `shared/netbird/api-notes.md`; the secrets of raw calls to any path, from
+//! `responses`.
 
 mod accounts;
 mod objects;
+mod responses;
 
 use accounts::{ACCOUNT_SETTINGS, DNS_SETTINGS, TOKEN, USER};
 
 pub use objects::USER_ROLES;
 use objects::*;
+pub use responses::{RAW as RAW_RESPONSE_SECRETS, ResponseSecrets, looks_secret, response_secrets};
 
 use crate::kind::ResourceKind;
 use crate::spec::{

@@ -7,7 +7,8 @@
 //!   run journal ([`ClientEvent`]).
 //! - [`ResourceKind`] and its static [`KindSpec`] catalogue (paths, request
 //!   fields, response fields, secrets, unique names), with [`check_request`]
-//!   to validate a body against the OpenAPI spec before anything is sent.
+//!   to validate a body against the OpenAPI spec before anything is sent, and
+//!   [`response_secrets`]: what of the answer to a raw call of any path is secret.
 //! - Typed MSP tenant and account models ([`models`]).
 //!
 //! Public signatures use no reqwest types.
@@ -36,7 +37,9 @@ mod tenants;
 mod token;
 
 pub use adopt::{Created, by_field};
-pub use catalog::USER_ROLES;
+pub use catalog::{
+    RAW_RESPONSE_SECRETS, ResponseSecrets, USER_ROLES, looks_secret, response_secrets,
+};
 pub use check::{
     FieldIssue, Problem, check_object, check_request, check_request_with, check_update,
 };

@@ -281,3 +281,93 @@ fn secrets_and_unique_names_are_as_documented() {
         }
     }
 }
+
+/// Names that read like secrets but are not: the JSON keys an agent-network provider uses
+/// for the caller's identity (`user_key: "x-user"`).
+const NOT_SECRETS: &[&str] = &["user_key", "groups_key"];
+
+/// String fields of a response schema, as dotted paths (lists looked through).
+fn string_fields(s: &Schemas, v: &Value, at: &str, depth: usize, out: &mut Vec<String>) {
+    if depth > 8 {
+        return;
+    }
+    let v = s.deref(v);
+    if let Some(items) = v.get("items") {
+        string_fields(s, items, at, depth + 1, out);
+    }
+    for key in ["allOf", "oneOf", "anyOf"] {
+        for part in v.get(key).and_then(Value::as_array).into_iter().flatten() {
+            string_fields(s, part, at, depth + 1, out);
+        }
+    }
+    for (name, p) in v
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let path = if at.is_empty() {
+            name.clone()
+        } else {
+            format!("{at}.{name}")
+        };
+        let (ty, _) = s.scalar(p);
+        if ty.as_deref() == Some("string") {
+            out.push(path.clone());
+        }
+        string_fields(s, p, &path, depth + 1, out);
+    }
+}
+
+/// Every answer of openapi.yml with a string field named like a secret has that field among
+/// the catalogue's secrets of its path (a resource kind's, or `RAW_RESPONSE_SECRETS`), and
+/// every secret the catalogue lists for a raw path is a field of an answer there.
+#[test]
+fn every_secret_an_answer_holds_is_known_to_the_catalogue() {
+    use onboard_netbird::{RAW_RESPONSE_SECRETS, ResponseSecrets, looks_secret, response_secrets};
+    let Some(doc) = load_spec() else { return };
+    let schemas = Schemas(doc["components"]["schemas"].as_object().unwrap());
+    let mut errors = Vec::new();
+    let mut fields_at: Vec<(String, Vec<String>)> = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        let concrete = template(path).replace("{}", "x1");
+        let mut fields = Vec::new();
+        for op in ops.as_object().unwrap().values() {
+            for (code, r) in op
+                .get("responses")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                if !code.starts_with('2') {
+                    continue;
+                }
+                if let Some(schema) = r.pointer("/content/application~1json/schema") {
+                    string_fields(&schemas, schema, "", 0, &mut fields);
+                }
+            }
+        }
+        for f in &fields {
+            let last = f.rsplit('.').next().unwrap();
+            if !looks_secret(last) || NOT_SECRETS.contains(&last) {
+                continue;
+            }
+            match response_secrets(&concrete) {
+                ResponseSecrets::Known(known) if known.contains(&f.as_str()) => {}
+                other => errors.push(format!("{path}: `{f}` is not a known secret ({other:?})")),
+            }
+        }
+        fields_at.push((template(path), fields));
+    }
+    for (raw, secrets) in RAW_RESPONSE_SECRETS {
+        for secret in *secrets {
+            let found = fields_at
+                .iter()
+                .any(|(p, fields)| p == raw && fields.iter().any(|f| f == secret));
+            if !found {
+                errors.push(format!("{raw}: no answer has a field `{secret}`"));
+            }
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}

@@ -25,7 +25,7 @@ use crate::model::Step;
 use crate::outputs::OutputsFile;
 use crate::plan::Action;
 use crate::render::Renderer;
-use crate::secrets::{Instance, keepers, kept_fields, key_of, reads, secret_fields};
+use crate::sinks::{Instance, keepers, kept_fields, key_of, reads, secret_fields};
 use crate::state::Pending;
 
 /// Where the secrets of a run go.
@@ -334,7 +334,11 @@ impl Run {
                 continue;
             }
             match r.node(&o.value) {
-                Ok(v) => values.push((o.name.clone(), v, pb.output_is_secret(o))),
+                Ok(v) => {
+                    // A value that holds a secret the run has seen is one, however made.
+                    let sensitive = pb.output_is_secret(o) || shared.seen.find(&v).is_some();
+                    values.push((o.name.clone(), v, sensitive));
+                }
                 Err(e) => unavailable.push((o.name.clone(), e.message)),
             }
         }

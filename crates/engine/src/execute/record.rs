@@ -8,7 +8,8 @@ use super::{Event, Run, Shared, StepResult, lock, now};
 use crate::converge::Inspection;
 use crate::error::StepError;
 use crate::plan::{Action, PlannedStep};
-use crate::state::{Record, fingerprint, without_secrets};
+use crate::secrets::Secrets;
+use crate::state::{Record, fingerprint};
 
 impl Run {
     /// The end-of-run proof: every account this run wrote or read in still scopes
@@ -78,17 +79,9 @@ impl Run {
                 error: None,
             });
         }
-        let mut secrets: Vec<&str> = spec.secrets().to_vec();
-        let request_secrets: Vec<String> = body
-            .get("secret_fields")
-            .and_then(Json::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        secrets.extend(request_secrets.iter().map(String::as_str));
+        // The kind's secrets; a request's from the catalogue for its path, its
+        // `secret_fields`, and for an unknown path every field named like a secret.
+        let secrets = Secrets::of(step.ty, body);
         let mut state = lock(&shared.state);
         // Recorded: a later run has nothing to suspect about its secret.
         state.pending.remove(address);
@@ -105,8 +98,8 @@ impl Run {
                 id,
                 identity: crate::plan::identity_value(step.ty, body),
                 origin,
-                fingerprint: fingerprint(&without_secrets(body, &secrets)),
-                outputs: without_secrets(object, &secrets),
+                fingerprint: fingerprint(&secrets.strip(body)),
+                outputs: secrets.strip(object),
                 updated_at: now(),
                 scope: Some(step.scope),
                 parent: spec

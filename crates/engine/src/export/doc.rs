@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::Snapshot;
 use super::emit;
 use super::names::{Names, id_of, slug};
-use super::steps::{Step, literal, name_of, pick, refer_lists, sorted_by};
+use super::steps::{Step, comment_text, literal, name_of, pick, refer_lists, sorted_by};
 use crate::resource::StepType;
 
 /// Account settings the export carries over. Left out: per-account values (`network_range`,
@@ -72,7 +72,7 @@ pub fn playbook(snap: &Snapshot, name: Option<&str>) -> String {
 
 /// The tenant's domain inside values (`intranet.acme.example`) becomes `{{ inputs.domain }}`,
 /// so the export is a template for other customers. Strings with template syntax (references,
-/// `{% raw %}` text) are left alone.
+/// names written as string literals) are left alone.
 fn templated_domain(v: &mut Value, domain: &str) {
     match v {
         Value::String(s) if !domain.is_empty() && s.contains(domain) && !s.contains('{') => {
@@ -272,7 +272,7 @@ impl Exporter<'_> {
         out.push_str("# yaml-language-server: $schema=../schemas/playbook.schema.json\n");
         out.push_str(&format!(
             "# Exported by `onboard export` from {}.\n",
-            self.snap.domain
+            comment_text(&self.snap.domain)
         ));
         out.push_str(HEADER);
         if self.snap.tenant.is_none() {
@@ -301,7 +301,7 @@ impl Exporter<'_> {
                 out.push('\n');
             }
             if let Some(c) = &step.comment {
-                out.push_str(&format!("  # {c}\n"));
+                out.push_str(&format!("  # {}\n", comment_text(c)));
             }
             emit::block(
                 &mut out,
@@ -320,7 +320,7 @@ impl Exporter<'_> {
         if !notes.is_empty() {
             out.push_str("#\n# Notes:\n");
             for n in notes {
-                out.push_str(&format!("#   - {n}\n"));
+                out.push_str(&format!("#   - {}\n", comment_text(&n)));
             }
         }
         out.push('\n');

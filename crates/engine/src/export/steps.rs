@@ -95,14 +95,45 @@ fn without_nulls(v: &Value) -> Value {
     }
 }
 
-/// A live string as a playbook value: text that looks like template syntax is wrapped in
-/// `{% raw %}` so that it is sent as it is, not rendered.
+/// A live string as a playbook value. Text with template syntax (`{{`, `{%`, `{#`) is
+/// written as one string literal in one expression, `{{ '...' }}`, so that it renders as
+/// itself and nothing in it is template code: the template engine reads a string literal to
+/// its closing quote, and every quote and backslash of the text is escaped (control
+/// characters too, as `\uXXXX`). A `{% raw %}` block would not do: the text could close it.
 pub fn literal(text: &str) -> Value {
-    if ["{{", "{%", "{#"].iter().any(|t| text.contains(t)) {
-        Value::String(format!("{{% raw %}}{text}{{% endraw %}}"))
-    } else {
-        Value::String(text.to_owned())
+    if !["{{", "{%", "{#"].iter().any(|t| text.contains(t)) {
+        return Value::String(text.to_owned());
     }
+    let mut out = String::from("{{ '");
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push_str("' }}");
+    Value::String(out)
+}
+
+/// Text for a `# comment` line: control characters (a line break would end the comment and
+/// make the rest of the text YAML) written as `\u{..}`.
+pub fn comment_text(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+                format!("\\u{{{:x}}}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Drops fields equal to the documented default of `ty` (nested lists included), and empty

@@ -60,3 +60,41 @@ fn the_export_parses_and_checks() {
     let loaded = crate::load(&file);
     assert!(loaded.is_ok(), "{:?}", loaded.err());
 }
+
+/// A name is written so that the template engine reads it as text, whatever it holds: the
+/// exported value renders to the name itself.
+#[test]
+fn names_with_template_syntax_render_as_themselves() {
+    use crate::source::{SourceFile, Span};
+    use crate::template::Template;
+    for name in [
+        r#"{% endraw %}{{ inputs.domain ~ "-INJECTED" }}{% raw %}"#,
+        "{{ x }}",
+        "{# c #}",
+        r#"it's {{ "q" }} \ {% if true %}"#,
+        "}} {{{ %}\n",
+        "a\u{85}b{{\u{2028}\t'\\'",
+        "{{ steps.k.key }}",
+    ] {
+        let Value::String(value) = super::steps::literal(name) else {
+            panic!("not a string");
+        };
+        let yaml = super::emit::scalar(&Value::String(value.clone()));
+        assert!(!yaml.contains('\n') && !yaml.contains('\u{85}'), "{yaml}");
+        let file = SourceFile::new("t.yaml", format!("v: {yaml}\n"));
+        let t = Template::parse(&file, Span::new(3, yaml.len()), &value).expect("parses");
+        assert!(t.refs.is_empty(), "{name:?} reads {:?}", t.refs);
+        let ctx = minijinja::context! { inputs => minijinja::context! { domain => "rq.example" } };
+        assert_eq!(t.render(&ctx).expect("renders"), json!(name), "{value}");
+    }
+}
+
+#[test]
+fn comments_keep_api_text_on_their_line() {
+    let mut snap = snapshot();
+    snap.domain = "evil.example\nsteps: []".into();
+    snap.setup_keys[0]["name"] = json!("old\r\n- id: injected");
+    let text = playbook(&snap, Some("pinned"));
+    assert!(!text.contains("\nsteps: []"), "{text}");
+    assert!(!text.contains("\n- id: injected"), "{text}");
+}
