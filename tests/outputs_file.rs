@@ -277,3 +277,62 @@ fn stderr_lines(child: &mut std::process::Child) -> mpsc::Receiver<String> {
     });
     rx
 }
+
+/// A `for_each` whose second instance fails (a group that does not exist) keeps the key its
+/// first instance created: it reaches the outputs file, and no secret is reported lost.
+#[test]
+fn a_failing_later_instance_keeps_the_key_an_earlier_instance_created() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let playbook = dir.path().join("keys.yaml");
+    std::fs::write(
+        &playbook,
+        r#"version: 1
+name: fe-keys
+steps:
+  - id: keys
+    type: setup_key
+    for_each: { a: [], b: ["d4o0000000000000000g"] }
+    with: { name: "k-{{ key }}", type: one-off, expires_in: 86400, auto_groups: "{{ item }}" }
+outputs:
+  keys: "{{ steps.keys }}"
+"#,
+    )
+    .expect("write the playbook");
+    let file = dir.path().join("keys.json");
+    let out = command(
+        &sb,
+        dir.path(),
+        &[
+            playbook.to_str().unwrap(),
+            "--outputs",
+            file.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    )
+    .output()
+    .expect("onboard runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let created = sb
+        .log()
+        .iter()
+        .filter(|e| e.method == "POST" && e.path == "/api/setup-keys" && e.status == 200)
+        .count();
+    assert_eq!(created, 1, "the first instance's key was created");
+    let kept = read(&file);
+    key(&kept["keys"]["a"]["key"]);
+    let report: Value = serde_json::from_str(&stdout(&out)).expect("a JSON report");
+    let lost = report
+        .as_array()
+        .map_or(&report, |runs| &runs[0])
+        .get("lost_secrets")
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert!(
+        lost.as_array().is_none_or(Vec::is_empty),
+        "reported lost: {lost}"
+    );
+    rt.block_on(sb.shutdown());
+}

@@ -363,3 +363,52 @@ fn under_a_tight_rate_limit_each_write_follows_its_proof_with_no_wait_between() 
         "2 groups, a setup key, a network and its resource, a policy"
     );
 }
+
+/// A proof that answers later than the 5 s a write may follow it does not count: the wave
+/// proves again on the slot it reserved (one call in flight at a time here, so taking another
+/// slot would wait for ever), and only then writes.
+#[test]
+fn a_proof_slower_than_the_window_is_made_again_and_the_run_goes_on() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut hold = sb.hold_when(|e| e.path == "/api/accounts" && e.account.is_some());
+    let mut args = MSP_CUSTOMER.to_vec();
+    args.extend(["--concurrency", "1"]);
+    let mut child = command(&sb, dir.path(), &args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("onboard starts");
+    let held = rt
+        .block_on(async { tokio::time::timeout(Duration::from_secs(60), hold.reached()).await })
+        .expect("the first proof is held in time")
+        .expect("held");
+    std::thread::sleep(Duration::from_millis(5500));
+    hold.release();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("onboard runs") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("apply hung after a slow proof");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    // The slow proof is followed by another before the first write in the tenant.
+    let log = sb.log();
+    let after: Vec<String> = log
+        .iter()
+        .filter(|e| e.seq > held.seq && e.account.is_some())
+        .take(2)
+        .map(|e| format!("{} {}", e.method, e.path))
+        .collect();
+    assert_eq!(
+        after,
+        ["GET /api/accounts", "POST /api/groups"],
+        "{after:?}"
+    );
+}

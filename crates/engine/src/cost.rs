@@ -7,7 +7,8 @@
 //!
 //! Scope proofs are estimated: the writes in a tenant are sent right after a proof, which the
 //! writes of the instances at work together share ([`crate::gate`]), as many as may be sent
-//! at once (`--concurrency`, and one less than `--burst`). The estimate is, per level of the
+//! at once (`--concurrency`, and one less than the client's burst:
+//! `RateLimit::writes_per_proof`). The estimate is, per level of the
 //! graph that writes in the tenant, one proof per such wave (a `for_each`'s instances run one
 //! after another: one each), one at the end of the run, and one before each deletion of
 //! `--prune`. A wave may span levels, so a run often needs fewer; a retried write proves

@@ -96,12 +96,12 @@ pub fn removal_order(playbook: &Playbook, dag: &Dag, state: &State) -> Vec<Strin
 }
 
 /// Delete `addresses` (in the given order), saving the state after each. Objects are found in
-/// their collection's list (one read per collection, through the session's cache). Before each
-/// removal in a tenant, its read and its delete, `?account=` scoping is proven through `gate`
-/// (whose client `api` must be): with a PAT NetBird does not scope (a service user's), or a
-/// tenant unlinked meanwhile, every object would look gone and the state would be wiped while
-/// the tenant's objects stay. A failed proof stops before the next delete and keeps the state
-/// of what remains.
+/// their collection's list (one read per collection, through the session's cache). In a tenant,
+/// each delete passes `gate` (whose client `api` must be): a proof right before it; and an
+/// object that looks gone is believed only after a proof too: with a PAT NetBird does not scope
+/// (a service user's), or a tenant unlinked meanwhile, every object would look gone and the
+/// state would be wiped while the tenant's objects stay. A failed proof stops before the next
+/// delete and keeps the state of what remains.
 pub async fn remove(
     api: &Api<'_>,
     gate: &ScopeGate,

@@ -170,7 +170,7 @@ struct Shared {
     /// The plan's instances by address.
     planned: BTreeMap<String, PlannedStep>,
     /// The secrets the run was shown, kept and lost.
-    secrets: Mutex<keep::Secrets>,
+    secrets: Mutex<keep::Kept>,
     /// Per tenant account, the instances that wrote or read there (address, type and id), and
     /// when each finished.
     touched: Mutex<BTreeMap<String, Vec<(Instant, String)>>>,
@@ -476,6 +476,36 @@ impl Run {
         let mut outputs = Map::new();
         // An instance was created: its secrets are kept as soon as the step is done.
         let mut fresh = false;
+        // However the step ends, what its instances created reaches the outputs (a later
+        // instance that fails must not take an earlier one's secret along).
+        let result = self
+            .instances(
+                shared,
+                step,
+                &api_scope,
+                &scope,
+                list,
+                &mut outputs,
+                &mut fresh,
+            )
+            .await;
+        self.publish(shared, step, outputs, fresh);
+        result
+    }
+
+    /// The instances of a step, in turn; each one's object goes into `outputs`.
+    #[allow(clippy::too_many_arguments)]
+    async fn instances(
+        &self,
+        shared: &Shared,
+        step: &crate::model::Step,
+        api_scope: &ApiScope,
+        scope: &Scope,
+        list: Vec<(Option<String>, Json)>,
+        outputs: &mut Map<String, Json>,
+        fresh: &mut bool,
+    ) -> Result<(), StepError> {
+        let pb = &self.loaded.playbook;
         for (key, item) in list {
             let address = crate::plan::address(&step.id, key.as_deref());
             (self.sink)(&Event::StepStarted {
@@ -523,7 +553,7 @@ impl Run {
             }
             let target = Target {
                 ty: step.ty,
-                scope: &api_scope,
+                scope: api_scope,
                 body: &body,
                 existing: step.existing,
                 known_id: known.as_deref(),
@@ -555,7 +585,7 @@ impl Run {
             // What wrote or read in a tenant: the proof at the end of the run covers it.
             let wrote = matches!(action, Action::Create | Action::Update | Action::Replace)
                 || (planned_create && action == Action::Adopt);
-            if let (ApiScope::Account(account), true) = (&api_scope, wrote || planned.is_none()) {
+            if let (ApiScope::Account(account), true) = (api_scope, wrote || planned.is_none()) {
                 let id = object.get("id").and_then(Json::as_str).unwrap_or("no id");
                 let what = format!("{address} ({} {id})", step.ty.name());
                 lock(&shared.touched)
@@ -567,16 +597,14 @@ impl Run {
             shared
                 .seen
                 .add(&address, &Secrets::of(step.ty, &body), &object);
-            fresh |= matches!(action, Action::Create | Action::Replace);
+            *fresh |= matches!(action, Action::Create | Action::Replace);
             outputs.insert(key.clone().unwrap_or_default(), object);
             if let Err(e) = recorded {
                 // The object exists all the same: its secret goes where secrets go.
                 self.not_recorded(shared, &address);
-                self.publish(shared, step, outputs, fresh);
                 return Err(e);
             }
         }
-        self.publish(shared, step, outputs, fresh);
         Ok(())
     }
 }

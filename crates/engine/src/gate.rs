@@ -129,14 +129,21 @@ impl ScopeGate {
         let cap = client.writes_per_proof();
         let (wave, leads) = join(&gate, cap);
         if leads {
+            // Dropped before it told its wave (the write was cancelled): the wave is refused,
+            // not left waiting, and no later write joins it.
+            let guard = Leading {
+                gate: &gate,
+                wave: &wave,
+            };
             self.lead(&gate, &wave, client, account, cap).await;
+            std::mem::forget(guard);
         }
+        // The wave's sender lives as long as the wave, and its leader always settles it.
         let mut seen = wave.outcome.subscribe();
-        let outcome = seen
-            .wait_for(|o| !matches!(o, Outcome::Pending))
-            .await
-            .map(|o| o.clone())
-            .map_err(|_| "the scope proof of this write was cancelled".to_owned())?;
+        let outcome = match seen.wait_for(|o| !matches!(o, Outcome::Pending)).await {
+            Ok(o) => o.clone(),
+            Err(_) => Outcome::Refused("the scope proof of this write was not made".into()),
+        };
         match outcome {
             Outcome::Proven(slots) => lock(&slots)
                 .take()
@@ -236,9 +243,15 @@ impl ScopeGate {
         let mut tries = 0;
         loop {
             tries += 1;
+            // A wave's proof runs on the slot reserved for the wave (taking another could wait
+            // for ever: the wave holds them); a second try pays its token before its clock.
             let sender = match (prepaid, tries) {
+                (false, _) => client.clone(),
                 (true, 1) => client.prepaid(),
-                _ => client.clone(),
+                (true, _) => {
+                    client.pay(1).await;
+                    client.prepaid()
+                }
             };
             let sent = Instant::now();
             let result = self.reads.prove(&sender, account, true).await;
@@ -313,6 +326,34 @@ fn join(gate: &Account, cap: usize) -> (Arc<Wave>, bool) {
     drop(waves);
     gate.changed.notify_waiters();
     joined
+}
+
+/// A wave's leader at work; dropped before it finished, it refuses the wave.
+struct Leading<'a> {
+    gate: &'a Account,
+    wave: &'a Arc<Wave>,
+}
+
+impl Drop for Leading<'_> {
+    fn drop(&mut self) {
+        let mut waves = lock(&self.gate.waves);
+        if waves
+            .forming
+            .as_ref()
+            .is_some_and(|f| Arc::ptr_eq(f, self.wave))
+        {
+            waves.forming = None;
+        }
+        drop(waves);
+        self.wave.outcome.send_if_modified(|o| {
+            let pending = matches!(o, Outcome::Pending);
+            if pending {
+                *o = Outcome::Refused("the write that was to prove this one was cancelled".into());
+            }
+            pending
+        });
+        self.gate.changed.notify_waiters();
+    }
 }
 
 /// An instance at work in an account (see [`ScopeGate::enter`]); it leaves when dropped.

@@ -246,6 +246,12 @@ async fn look(
     let known_id = to.state.steps.get(&p.address).and_then(|r| r.id.clone());
     let identity_known = crate::plan::identity_value(p.ty, &p.body).is_some();
     let is_request = p.ty.resource_kind().is_none();
+    // A raw request runs once: recorded (with or without an id in its answer), it is done,
+    // as apply will find.
+    if is_request && to.state.steps.contains_key(&p.address) {
+        p.action = Action::NoChange;
+        return Ok(None);
+    }
     // Nothing to look it up by yet: an identity that depends on something not created yet.
     // A raw request never ran (the state would say so): it is a create.
     if known_id.is_none() && !identity_known {

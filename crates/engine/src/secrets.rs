@@ -50,8 +50,9 @@ impl Secrets {
         Secrets::of_request(path, list("secret_fields"), list("not_secret_fields"))
     }
 
-    /// Of a step as written, for validation: a request's path counts only when it is
-    /// literal text (a templated path is judged by field names).
+    /// Of a step as written, for validation: a request's path counts by its shape, each
+    /// `{{ … }}` standing for one segment (`/api/users/{{ steps.bot.id }}/tokens` is a token's
+    /// path); a path with a `{% … %}` block is judged by field names.
     pub fn of_step(step: &Step) -> Secrets {
         if step.ty != StepType::Request {
             return Secrets::of_kind(step.ty);
@@ -65,12 +66,12 @@ impl Secrets {
                 .filter_map(|n| n.as_str().map(str::to_owned))
                 .collect()
         };
-        let path = step
-            .with
-            .get("path")
-            .and_then(Node::as_str)
-            .filter(|p| !p.contains("{{") && !p.contains("{%"));
-        Secrets::of_request(path, list("secret_fields"), list("not_secret_fields"))
+        let path = step.with.get("path").and_then(Node::as_str).and_then(shape);
+        Secrets::of_request(
+            path.as_deref(),
+            list("secret_fields"),
+            list("not_secret_fields"),
+        )
     }
 
     fn of_kind(ty: StepType) -> Secrets {
@@ -107,6 +108,7 @@ impl Secrets {
             .iter()
             .map(|p| p.split('.').next().unwrap_or(p).to_owned())
             .collect();
+        fields.sort_unstable();
         fields.dedup();
         fields
     }
@@ -199,6 +201,24 @@ fn strings(v: &Json, path: &str, out: &mut Vec<(String, String)>) {
     }
 }
 
+/// The shape of a templated path: each `{{ … }}` as one segment (`x`); none when the path
+/// has a block or an unclosed expression, whose shape cannot be told.
+fn shape(path: &str) -> Option<String> {
+    if path.contains("{%") || path.contains("{#") {
+        return None;
+    }
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(start) = rest.find("{{") {
+        let end = rest[start..].find("}}")? + start;
+        out.push_str(&rest[..start]);
+        out.push('x');
+        rest = &rest[end + 2..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 /// The secret values a run has seen, each with where it came from (`steps.bootstrap.key`).
 #[derive(Debug, Default)]
 pub struct Seen(Mutex<Vec<(String, String)>>);
@@ -259,6 +279,22 @@ mod tests {
             b.extend(e.clone());
         }
         Secrets::of(StepType::Request, &body)
+    }
+
+    #[test]
+    fn a_templated_path_is_known_by_its_shape() {
+        assert_eq!(
+            shape("/api/users/{{ steps.bot.id }}/tokens").as_deref(),
+            Some("/api/users/x/tokens")
+        );
+        assert_eq!(shape("/api/{% if x %}groups{% endif %}"), None);
+        assert_eq!(shape("/api/users/{{ broken"), None);
+        let shaped = Secrets::of_request(
+            shape("/api/users/{{ steps.bot.id }}/tokens").as_deref(),
+            Vec::new(),
+            Vec::new(),
+        );
+        assert_eq!(shaped.top_fields(), vec!["plain_token".to_owned()]);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! playbook and run key it belongs to, and [`State::load`] refuses one recorded for another.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -153,19 +153,6 @@ impl State {
 }
 
 pub use crate::private::write_private;
-
-/// An object without the named secret fields.
-pub fn without_secrets(value: &Json, secrets: &[&str]) -> Json {
-    match value {
-        Json::Object(map) => Json::Object(
-            map.iter()
-                .filter(|(k, _)| !secrets.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect::<Map<_, _>>(),
-        ),
-        other => other.clone(),
-    }
-}
 
 /// A stable fingerprint of a request body.
 pub fn fingerprint(body: &Json) -> String {

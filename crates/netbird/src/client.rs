@@ -11,6 +11,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -43,9 +44,9 @@ pub struct Client {
     retry: Option<RetryPolicy>,
     /// Asked before every write inside another account.
     gate: Option<Arc<dyn WriteGate>>,
-    /// The first attempt of each call is sent at once, on a slot and token the caller
-    /// reserved ([`Client::prepaid`]).
-    prepaid: bool,
+    /// Calls run on an in-flight slot the caller holds; the flag says the next attempt's rate
+    /// token is paid too, and is taken by that attempt ([`Client::prepaid`]).
+    prepaid: Option<Arc<AtomicBool>>,
 }
 
 pub(crate) struct Inner {
@@ -116,7 +117,7 @@ impl Client {
             observer: None,
             retry: None,
             gate: None,
-            prepaid: false,
+            prepaid: None,
         })
     }
 
@@ -149,15 +150,22 @@ impl Client {
         }
     }
 
-    /// A clone whose calls run on an in-flight slot the caller holds and whose first attempt
-    /// is sent at once, its rate token paid: the caller holds a [`Reservation`] (a scope
-    /// proof, sent on the slot of the first write it covers). Retries take a token of their
-    /// own.
+    /// A clone whose calls run on an in-flight slot the caller holds, and whose next attempt
+    /// (one, whichever call makes it) is sent at once, its rate token paid: the caller holds a
+    /// [`Reservation`] (a scope proof, sent on the slot of the first write it covers, before
+    /// any of them) or took the token with [`Client::pay`]. Later attempts take a token of
+    /// their own.
     pub fn prepaid(&self) -> Client {
         Client {
-            prepaid: true,
+            prepaid: Some(Arc::new(AtomicBool::new(true))),
             ..self.clone()
         }
+    }
+
+    /// Takes `calls` rate tokens, waiting until they are there: for calls a [`Client::prepaid`]
+    /// clone then sends at once.
+    pub async fn pay(&self, calls: u32) {
+        self.inner.limiter.acquire_many(calls).await;
     }
 
     /// The most writes one scope proof may cover ([`RateLimit::writes_per_proof`]).
@@ -286,12 +294,11 @@ impl Client {
         slot: Option<Slot>,
     ) -> Attempt {
         // A prepaid clone's calls run on the caller's reserved slot, retries too (taking
-        // another would wait for a slot the caller holds); only the first attempt's token
-        // was reserved.
-        let (has_slot, paid) = (
-            slot.is_some() || self.prepaid,
-            slot.is_some() || (self.prepaid && attempt == 1),
-        );
+        // another would wait for a slot the caller holds); only its next attempt's token was
+        // paid.
+        let prepaid = self.prepaid.as_ref();
+        let has_slot = slot.is_some() || prepaid.is_some();
+        let paid = slot.is_some() || prepaid.is_some_and(|p| p.swap(false, Ordering::SeqCst));
         let _slot = slot;
         // The semaphore is never closed, so acquire cannot fail.
         let _permit = match has_slot {

@@ -72,12 +72,6 @@ impl RateLimiter {
         wait
     }
 
-    /// The bucket's size: the most calls that may be sent at once.
-    pub fn burst(&self) -> u32 {
-        // `burst` was made from a u32.
-        self.burst as u32
-    }
-
     /// Empties the bucket (the server said 429). Tokens already promised to
     /// waiters stay promised; nothing new is available until refill.
     pub fn drain(&self) {

@@ -52,9 +52,9 @@ pub struct LostSecret {
 
 /// What a run knows of its secrets.
 #[derive(Debug, Default)]
-pub(super) struct Secrets {
+pub(super) struct Kept {
     /// Every instance whose object has secret fields, by address.
-    seen: BTreeMap<String, Seen>,
+    seen: BTreeMap<String, Shown>,
     lost: Vec<LostSecret>,
     /// Created, but the state could not record them: addresses.
     unrecorded: Vec<String>,
@@ -63,7 +63,7 @@ pub(super) struct Secrets {
 }
 
 #[derive(Debug)]
-struct Seen {
+struct Shown {
     step: String,
     key: Option<String>,
     ty: &'static str,
@@ -186,7 +186,7 @@ impl Run {
         }
         secrets.seen.insert(
             address.to_owned(),
-            Seen {
+            Shown {
                 step: step.id.clone(),
                 key: key_of(address, &step.id),
                 ty: step.ty.name(),
