@@ -36,19 +36,7 @@ impl OutputsFile {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
         };
-        let doc = match text.trim() {
-            "" => Map::new(),
-            text => match serde_json::from_str(text) {
-                Ok(Json::Object(doc)) => doc,
-                _ => {
-                    return Err(format!(
-                        "{} is not an outputs file (a JSON object), so onboard will not \
-                         overwrite it; give another path, or move it away",
-                        path.display()
-                    ));
-                }
-            },
-        };
+        let doc = parse(path, &text)?;
         Ok(Self {
             path: path.to_owned(),
             per_run,
@@ -79,6 +67,12 @@ impl OutputsFile {
         order: &[&str],
     ) -> Result<(), String> {
         let mut doc = self.lock();
+        // Another apply may share the file (a CI matrix of customers): under an OS lock, what
+        // the file holds now is the base, so neither run's values overwrite the other's.
+        let _shared = lock_beside(&self.path)?;
+        if let Some(now) = read_doc(&self.path)? {
+            *doc = now;
+        }
         let old = match self.per_run {
             true => match doc.remove(run_key) {
                 Some(Json::Object(old)) => old,
@@ -107,6 +101,50 @@ impl OutputsFile {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// The file's object; empty text is an empty object, anything else is refused.
+fn parse(path: &Path, text: &str) -> Result<Map<String, Json>, String> {
+    match text.trim() {
+        "" => Ok(Map::new()),
+        text => match serde_json::from_str(text) {
+            Ok(Json::Object(doc)) => Ok(doc),
+            _ => Err(format!(
+                "{} is not an outputs file (a JSON object), so onboard will not overwrite it; \
+                 give another path, or move it away",
+                path.display()
+            )),
+        },
+    }
+}
+
+/// What the file holds now (none: it is not there).
+fn read_doc(path: &Path) -> Result<Option<Map<String, Json>>, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse(path, &text).map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// An exclusive OS lock on `FILE.lock` beside `path` (mode 0600, never through a link),
+/// released when the answer is dropped.
+fn lock_beside(path: &Path) -> Result<std::fs::File, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(".lock");
+    let lock = path.with_file_name(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&lock)
+        .map_err(|e| format!("cannot open {}: {e}", lock.display()))?;
+    file.lock()
+        .map_err(|e| format!("cannot lock {}: {e}", lock.display()))?;
+    Ok(file)
 }
 
 /// `old` with `values` replacing or adding entries: the names of `order` first, in that order,
@@ -142,6 +180,26 @@ mod tests {
 
     fn read(path: &Path) -> Json {
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn two_applies_sharing_the_file_keep_each_others_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.json");
+        // Two processes open the file before either writes (a CI matrix of customers).
+        let acme = OutputsFile::open(&path, true).unwrap();
+        let globex = OutputsFile::open(&path, true).unwrap();
+        acme.write("acme", &[("key".into(), json!("A-KEY"))], &["key"])
+            .unwrap();
+        globex
+            .write("globex", &[("key".into(), json!("G-KEY"))], &["key"])
+            .unwrap();
+        acme.write("acme", &[("id".into(), json!("a1"))], &["key", "id"])
+            .unwrap();
+        assert_eq!(
+            read(&path),
+            json!({"acme": {"key": "A-KEY", "id": "a1"}, "globex": {"key": "G-KEY"}})
+        );
     }
 
     #[test]
