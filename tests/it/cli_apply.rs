@@ -5,13 +5,12 @@
 //! writes nothing.
 
 use crate::support::{
-    account, apply, assert_own_account_only, assert_tenant_scoping, exactly_once, id, ids, names,
-    one, sandbox, sandbox_with, tenant_id, writes,
+    self, account, apply, assert_own_account_only, assert_tenant_scoping, exactly_once, id, ids,
+    names, one, sandbox, sandbox_with, tenant_id, writes,
 };
 use onboard_sandbox::{SandboxConfig, SandboxHandle};
 use serde_json::{Value, json};
 use std::path::Path;
-use std::process::Command;
 
 /// Applies again with the same arguments and insists that nothing was written.
 fn reapply_writes_nothing(sb: &SandboxHandle, state: &Path, args: &[&str]) {
@@ -359,7 +358,7 @@ fn zero_trust_office_creates_everything_once_inside_the_tenant_and_reapply_write
 
 #[test]
 fn apply_refuses_without_a_terminal_and_without_yes() {
-    let out = Command::new(env!("CARGO_BIN_EXE_onboard"))
+    let out = support::binary()
         .args([
             "apply",
             "playbooks/quickstart.yaml",

@@ -10,14 +10,14 @@
 use crate::support;
 
 use std::net::TcpListener;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const QUICKSTART: &str = "playbooks/quickstart.yaml";
 
 /// `onboard ARGS` from the workspace root, without colour, NB_PAT, NB_MANAGEMENT_URL or
 /// RUST_LOG unless `env` sets them.
 fn onboard(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(insta_cmd::get_cargo_bin("onboard"));
+    let mut cmd = support::binary();
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
         .env_remove("RUST_LOG")

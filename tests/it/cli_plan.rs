@@ -5,11 +5,11 @@
 //! `tests/it/snapshots/it__cli_plan__<case>.snap`. The offline plan is deterministic (no live
 //! state, ids are `(known after apply)`), so nothing is redacted.
 
-use std::process::Command;
+use crate::support;
 
 /// Run `onboard ARGS` from the workspace root; stdout of a successful run.
 fn stdout_of(args: &[&str]) -> String {
-    let out = Command::new(insta_cmd::get_cargo_bin("onboard"))
+    let out = support::binary()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
         .env_remove("RUST_LOG")

@@ -25,12 +25,13 @@
 //! The tests at the end check the positive side: the examples validate, `--only` with an
 //! unknown key fails, the JSON plan parses and is versioned, and `--detailed-exitcode` works.
 
+use crate::support;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// The binary, run from the workspace root without colour or terminal-dependent output.
 fn onboard(args: &[&str]) -> Output {
-    Command::new(insta_cmd::get_cargo_bin("onboard"))
+    support::binary()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
         .env_remove("RUST_LOG")

@@ -1,9 +1,7 @@
 //! destroy and --prune against the in-process sandbox: only what onboard created or adopted
 //! is deleted, dependants first, and the tenant is left as it was created.
 
-use crate::support;
-
-use crate::support::{PAT, names, sandbox, without_usage_stamps};
+use crate::support::{self, PAT, names, sandbox, without_usage_stamps};
 
 fn onboard(
     sb: &onboard_sandbox::SandboxHandle,

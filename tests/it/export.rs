@@ -7,10 +7,8 @@
 //!   no change against the tenant it came from (only adoptions and reads), and whose apply
 //!   writes nothing.
 
-use crate::support;
-
 use crate::support::{
-    PAT, account, apply, names, onboard, sandbox, stderr, stdout, tenant_id, writes,
+    self, PAT, account, apply, names, onboard, sandbox, stderr, stdout, tenant_id, writes,
 };
 use onboard_sandbox::SandboxHandle;
 use serde_json::{Value, json};
@@ -379,7 +377,7 @@ fn every_example_exports_to_a_playbook_that_plans_no_change() {
         let file = dir.path().join(format!("{example}-export.yaml"));
         std::fs::write(&file, &text).unwrap();
         let playbook = file.to_str().unwrap();
-        let valid = std::process::Command::new(env!("CARGO_BIN_EXE_onboard"))
+        let valid = support::binary()
             .args(["validate", playbook])
             .output()
             .expect("onboard runs");
@@ -478,7 +476,7 @@ fn names_with_template_syntax_export_and_replan_as_themselves() {
     let file = dir.path().join("hostile.yaml");
     std::fs::write(&file, &text).unwrap();
     let playbook = file.to_str().unwrap();
-    let valid = std::process::Command::new(env!("CARGO_BIN_EXE_onboard"))
+    let valid = support::binary()
         .args(["validate", playbook])
         .output()
         .expect("onboard runs");

@@ -8,12 +8,10 @@
 //! validate, graph, plan (three formats, saved), apply, apply again, rotate the keys, a run
 //! that creates a key and then fails, destroy of that run.
 
-use crate::support;
-
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use crate::support::{PAT, assert_private, onboard, sandbox, stderr, stdout, walk};
+use crate::support::{self, PAT, assert_private, onboard, sandbox, stderr, stdout, walk};
 use serde_json::Value;
 
 const PLAYBOOK: &str = "playbooks/msp-customer.yaml";
@@ -40,7 +38,7 @@ impl Seen {
 
 /// `onboard ARGS` without `--state-dir` (validate and graph take none), with the PAT set.
 fn offline(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_onboard"))
+    support::binary()
         .args(args)
         .env("NB_PAT", PAT)
         .env_remove("RUST_LOG")

@@ -1,7 +1,7 @@
 //! The integration tests of `onboard`, in one test binary (`it`): each module is one area of
-//! behaviour, run against the real binary and an in-process sandbox through one kit
-//! (`support`). One binary links the CLI, the engine and the sandbox once, instead of once per
-//! area. Fixtures stay in `tests/inputs/` and `playbooks/`, read by relative path
+//! behaviour, run against the real binary (`support::binary`) and an in-process sandbox
+//! (`support::sandbox`). One binary links the CLI, the engine and the sandbox once, instead of
+//! once per area. Fixtures stay in `tests/inputs/` and `playbooks/`, read by relative path
 //! from the package root; insta's snapshots are in `snapshots/`, named `it__<module>__<case>`.
 //!
 //! Run one area with `cargo test --test it <module>::` (e.g. `cargo test --test it leaks::`).

@@ -4,9 +4,7 @@
 //! does the same, so a compare that took the playbook's text literally would plan an update of
 //! every host resource on every run.
 
-use crate::support;
-
-use crate::support::{apply, onboard, sandbox, stdout};
+use crate::support::{self, apply, onboard, sandbox, stdout};
 use serde_json::Value;
 
 const PLAYBOOK: &str = "tests/inputs/apply/normalised.yaml";

@@ -3,9 +3,9 @@
 //! earlier run) keeps the value already in the file, and no placeholder text ever becomes an
 //! output value, whatever filter the output applies.
 
-use crate::support;
-
-use crate::support::{apply, assert_private, command, flat, onboard, sandbox, stderr, stdout};
+use crate::support::{
+    self, apply, assert_private, command, flat, onboard, sandbox, stderr, stdout,
+};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::Path;

@@ -2,9 +2,7 @@
 //! makes, `--detailed-exitcode` counts them, and apply deletes exactly those. Usage errors exit
 //! 1 (not clap's 2, which `--detailed-exitcode` reserves for "changes present").
 
-use crate::support;
-
-use crate::support::{apply, onboard, sandbox, stderr, stdout};
+use crate::support::{self, apply, onboard, sandbox, stderr, stdout};
 use serde_json::Value;
 use std::path::Path;
 
@@ -103,12 +101,7 @@ fn plan_prune_shows_each_deletion_and_apply_prune_makes_exactly_those() {
 
 #[test]
 fn usage_errors_exit_1_and_help_exits_0() {
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_onboard"))
-            .args(args)
-            .output()
-            .expect("runs")
-    };
+    let run = |args: &[&str]| support::binary().args(args).output().expect("runs");
     for args in [
         &["plan", "--no-such-flag"][..],
         &["frobnicate"],
@@ -126,7 +119,7 @@ fn usage_errors_exit_1_and_help_exits_0() {
 
 #[test]
 fn apply_refuses_markdown_and_says_what_to_use() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_onboard"))
+    let out = support::binary()
         .args([
             "apply",
             "playbooks/quickstart.yaml",

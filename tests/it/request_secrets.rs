@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::support::{PAT, assert_private, onboard, sandbox, stderr, stdout, walk};
+use crate::support::{self, PAT, assert_private, onboard, sandbox, stderr, stdout, walk};
 use serde_json::Value;
 
 const PLAYBOOK: &str = "tests/inputs/taint/request-secrets.yaml";
@@ -24,7 +24,7 @@ fn secrets_minted_by_request_steps_reach_only_the_outputs_file() {
     let outputs = private.path().join("outputs.json");
     let outputs_arg = outputs.to_str().expect("a UTF-8 path");
     let mut seen: Vec<(String, String)> = Vec::new();
-    let valid = std::process::Command::new(env!("CARGO_BIN_EXE_onboard"))
+    let valid = support::binary()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["validate", PLAYBOOK])
         .output()

@@ -1,8 +1,6 @@
 //! Saved plans and the live plan's exit codes, against the in-process sandbox.
 
-use crate::support;
-
-use crate::support::{PAT, sandbox};
+use crate::support::{self, PAT, sandbox};
 
 fn onboard(
     sb: &onboard_sandbox::SandboxHandle,

@@ -3,9 +3,7 @@
 //! and every write (a tenant unlinked mid-run stops the run before its next write, and the
 //! report names the writes since the last good proof).
 
-use crate::support;
-
-use crate::support::{apply, call, command, onboard, sandbox, state_file};
+use crate::support::{self, apply, call, command, onboard, sandbox, state_file};
 use onboard_sandbox::{Hold, SandboxHandle};
 use serde_json::{Value, json};
 use std::time::Duration;

@@ -4,19 +4,17 @@
 //! and a playbook that tries it writes nothing anywhere: not in NetBird, not in the state,
 //! not in the plan, not in what apply prints.
 
-use crate::support;
-
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use crate::support::{flat, onboard, sandbox, stderr, stdout, walk, writes};
+use crate::support::{self, flat, onboard, sandbox, stderr, stdout, walk, writes};
 
 const SUBSCRIPT: &str = "tests/inputs/taint/computed-subscript.yaml";
 const ALIAS: &str = "tests/inputs/taint/alias.yaml";
 
 /// `onboard validate FILE`, from the workspace root, without colour.
 fn validate(file: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_onboard"))
+    support::binary()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["validate", file, "--color", "never"])
         .env("NO_COLOR", "1")

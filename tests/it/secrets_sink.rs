@@ -2,9 +2,7 @@
 //! apply that creates one without a sink refuses before writing; an output whose secret is
 //! unknowable is absent from `--outputs`; a secret lost with a create answer fails the run.
 
-use crate::support;
-
-use crate::support::{apply, onboard, sandbox, sandbox_with, stderr, stdout, writes};
+use crate::support::{self, apply, onboard, sandbox, sandbox_with, stderr, stdout, writes};
 use serde_json::Value;
 
 fn outputs_file(dir: &std::path::Path) -> Value {
@@ -304,7 +302,7 @@ fn a_key_created_by_a_killed_run_is_named_with_the_command_that_rotates_it() {
     // The command works: a new key, in the file.
     let words: Vec<&str> = rotate.split(' ').collect();
     assert_eq!(words[0], "onboard");
-    let rotated = std::process::Command::new(env!("CARGO_BIN_EXE_onboard"))
+    let rotated = support::binary()
         .args(&words[1..])
         .arg("--yes")
         .env("NB_MANAGEMENT_URL", sb.url())

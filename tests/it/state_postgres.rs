@@ -1,10 +1,9 @@
 //! `--state-url`: state in PostgreSQL, shared by working folders that share nothing else;
 //! the schema onboard creates; no secret in the database; `onboard state migrate`.
 
-use crate::support;
 use crate::support::pg as support_pg;
 
-use crate::support::{PAT, exactly_once, names, sandbox, stderr, stdout};
+use crate::support::{self, PAT, exactly_once, names, sandbox, stderr, stdout};
 use onboard_sandbox::SandboxHandle;
 use serde_json::Value;
 use std::path::Path;
@@ -251,7 +250,7 @@ fn a_wrong_url_is_a_clear_error_without_the_password() {
     let dir = tempfile::tempdir().unwrap();
     let port = support_pg::port();
     let url = format!("postgres://postgres:hunter2secret@127.0.0.1:{port}/no_such_db");
-    let out = Command::new(env!("CARGO_BIN_EXE_onboard"))
+    let out = support::binary()
         .args(["state", "list", "--state-dir"])
         .arg(dir.path())
         .env("ONBOARD_STATE_URL", &url)
@@ -298,7 +297,7 @@ fn state_show_of_an_unknown_key_lists_the_recorded_ones() {
 fn sslmode_require_against_a_server_without_tls_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("{}?sslmode=require", support_pg::database());
-    let out = Command::new(env!("CARGO_BIN_EXE_onboard"))
+    let out = support::binary()
         .args(["state", "list", "--state-url", &url, "--state-dir"])
         .arg(dir.path())
         .output()

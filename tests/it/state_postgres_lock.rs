@@ -3,10 +3,9 @@
 //! first; a SIGKILLed holder leaves no lock; a lost connection stops the run with the state
 //! consistent, and the next apply repeats no write.
 
-use crate::support;
 use crate::support::pg as support_pg;
 
-use crate::support::{exactly_once, flat, stderr, stdout};
+use crate::support::{self, exactly_once, flat, stderr, stdout};
 use onboard_sandbox::{SandboxConfig, SandboxHandle};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};

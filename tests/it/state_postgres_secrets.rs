@@ -3,10 +3,9 @@
 //! next runner (from any folder) adopts it without repeating the create; a key whose run was
 //! killed right after its create is named by the next runner, with the command that rotates it.
 
-use crate::support;
 use crate::support::pg as support_pg;
 
-use crate::support::{flat, sandbox, stderr, stdout};
+use crate::support::{self, flat, sandbox, stderr, stdout};
 use onboard_sandbox::SandboxHandle;
 use serde_json::Value;
 use std::path::Path;

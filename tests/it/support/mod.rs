@@ -44,9 +44,15 @@ pub fn command(sb: &SandboxHandle, state: &Path, args: &[&str]) -> Command {
     cmd
 }
 
+/// The `onboard` binary Cargo built for these tests, as a command with nothing set: the one
+/// way the tests find it.
+pub fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_onboard"))
+}
+
 /// `onboard ARGS --state-dir STATE` against the sandbox, with [`PAT`]: any command.
 pub fn onboard(sb: &SandboxHandle, state: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_onboard"));
+    let mut cmd = binary();
     cmd.args(args)
         .arg("--state-dir")
         .arg(state)
