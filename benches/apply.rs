@@ -18,7 +18,7 @@
 //!
 //! `ONBOARD_BENCH_APPLY=concurrency`, `=rate` or `=customers` runs one part only.
 
-#[path = "../tests/support/generate.rs"]
+#[path = "../tests/it/support/generate.rs"]
 mod generate;
 
 use onboard_sandbox::{LogEntry, RateLimit, Sandbox, SandboxConfig, SandboxHandle};

@@ -234,7 +234,9 @@ async fn tokens_singletons_users_and_tenants() {
 async fn events_carry_no_bodies_or_secrets() {
     let stub = Stub::start().await;
     let mut cfg = stub.config();
-    cfg.rate.per_minute = 6_000;
+    // A token every 100 ms: after the 429 drains the bucket, the retry (5 ms later) must wait
+    // for one however late a loaded machine wakes it.
+    cfg.rate.per_minute = 600;
     let (client, events) = recorder(&Client::new(cfg).unwrap());
     stub.fault("POST", "/api/groups", Action::Reject(429), 1);
     let secret_name = "secret-group-name";
