@@ -164,6 +164,14 @@ pub struct ApiArgs {
     /// Client-side burst for this PAT.
     #[arg(long, default_value_t = 1200)]
     pub burst: u32,
+    /// The first retry delay, in milliseconds; it doubles from there (with jitter).
+    #[arg(
+        long,
+        env = "ONBOARD_RETRY_DELAY_MS",
+        default_value_t = 500,
+        value_name = "MS"
+    )]
+    pub retry_delay: u64,
     /// Run a playbook without a tenant block inside this existing account.
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,

@@ -56,14 +56,7 @@ pub async fn connect(
         burst: args.burst,
     };
     cfg.concurrency = args.concurrency.max(1);
-    // For tests: the first retry delay (it doubles from there), so that fault tests are not
-    // slowed down by real backoff. Not a user setting; documented in docs/cli-notes.md.
-    if let Some(ms) = std::env::var("ONBOARD_RETRY_BASE_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        cfg.retry.initial_delay = std::time::Duration::from_millis(ms);
-    }
+    cfg.retry.initial_delay = std::time::Duration::from_millis(args.retry_delay);
     let client = Client::new(cfg)
         .map_err(|e| Diag::plain(format!("invalid API settings: {e}")))?
         .with_observer(Arc::new(print_retry));

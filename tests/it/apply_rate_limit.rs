@@ -120,7 +120,7 @@ fn another_client_spending_the_same_pat_causes_429s_that_are_retried() {
     // Real backoff: the competitor holds the budget for about 2 s, longer than the test kit's
     // shortened retry delays would wait.
     let child = command(&sb, dir.path(), &args(pb.to_str().unwrap()))
-        .env_remove("ONBOARD_RETRY_BASE_MS")
+        .env_remove("ONBOARD_RETRY_DELAY_MS")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -385,7 +385,7 @@ fn rate_limited_says_what_to_do() {
     let text = failed_apply(
         &sb,
         &[QUICKSTART, "--rate-limit", "6000", "--burst", "600"],
-        &[("ONBOARD_RETRY_BASE_MS", "1")],
+        &[("ONBOARD_RETRY_DELAY_MS", "1")],
     );
     insta::assert_snapshot!("rate_limited", text);
 }

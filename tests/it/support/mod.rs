@@ -59,7 +59,7 @@ pub fn onboard(sb: &SandboxHandle, state: &Path, args: &[&str]) -> Command {
         .env("NB_MANAGEMENT_URL", sb.url())
         .env("NB_PAT", PAT)
         // Real backoff would only slow the fault tests down; the policy is the same.
-        .env("ONBOARD_RETRY_BASE_MS", "20")
+        .env("ONBOARD_RETRY_DELAY_MS", "20")
         .env_remove("RUST_LOG")
         .env_remove("ONBOARD_STATE_URL");
     cmd
