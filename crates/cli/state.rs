@@ -3,8 +3,8 @@
 //! `printable` (JSON: `printable_json`).
 
 use onboard_engine::diag::{Diag, printable, printable_json};
-use onboard_engine::state::State;
 use onboard_engine::store::postgres::Pg;
+use onboard_engine::store::state::State;
 use onboard_engine::store::{Store, Summary, local};
 
 use crate::args::{Format, StateArgs, StateCommand};

@@ -5,8 +5,8 @@
 //!                                                          └─journal()─▶ Journal::write
 //! ```
 //!
-//! Without a URL everything stays in the local folder ([`crate::state`], [`crate::lock`]);
-//! with one, in PostgreSQL ([`super::postgres`], [`super::session`]).
+//! Without a URL everything stays in the local folder ([`crate::store::state`], [`crate::store::local::lock`]);
+//! with one, in PostgreSQL ([`super::postgres`], [`super::postgres::session`]).
 
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -17,9 +17,9 @@ use std::time::Duration;
 use super::journal::Journal;
 use super::local;
 use super::postgres::Pg;
-use super::session::Session;
-use crate::lock::RunLock;
-use crate::state::State;
+use super::postgres::session::PgSession;
+use crate::store::local::lock::RunLock;
+use crate::store::state::State;
 
 /// A state store.
 #[derive(Debug)]
@@ -33,14 +33,14 @@ pub enum Store {
 #[derive(Debug)]
 pub enum Held {
     Local { lock: RunLock, state_dir: PathBuf },
-    Postgres(Arc<Session>),
+    Postgres(Arc<PgSession>),
 }
 
 /// Saves one run key's state where the store keeps it. Cheap to clone.
 #[derive(Debug, Clone)]
 pub enum StateSink {
     Local(PathBuf),
-    Postgres(Arc<Session>),
+    Postgres(Arc<PgSession>),
 }
 
 /// One line of `onboard state list`.
