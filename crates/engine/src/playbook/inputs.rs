@@ -209,7 +209,9 @@ fn parse_set(file: &SourceFile) -> Result<(Key, Node, Option<String>, SourceFile
     let value_file = SourceFile::new("--set", raw.clone());
     let parsed = yaml::parse_tree(&value_file);
     if let Ok(n) = &parsed
-        && crate::playbook::token_scan::node_holds_token(n)
+        && n.strings()
+            .iter()
+            .any(|(_, s)| crate::playbook::token_scan::holds_token(s))
     {
         return Err(crate::playbook::token_scan::in_set(&key.name));
     }

@@ -13,8 +13,9 @@ use onboard_netbird::{ResponseSecrets, looks_secret, response_secrets};
 use serde_json::Value as Json;
 use std::sync::Mutex;
 
-use crate::playbook::model::Step;
+use crate::playbook::model::{Output, Playbook, Step};
 use crate::playbook::resource::StepType;
+use crate::playbook::template::{Key, Target, Template};
 use crate::playbook::yaml::Node;
 
 /// Secret values shorter than this are not looked for in rendered values: they would match
@@ -186,6 +187,48 @@ impl Secrets {
             }
             other => other.clone(),
         }
+    }
+}
+
+/// What of a playbook is secret (here rather than in `model`, which knows no secrets).
+impl Playbook {
+    /// Whether an output derives from a secret field of a step.
+    pub fn output_is_secret(&self, output: &Output) -> bool {
+        output.templates.iter().any(|t| self.template_is_secret(t))
+    }
+
+    /// Whether a template reads a secret response field, or may: it reads a whole object
+    /// that has one, or uses `steps` in a way that names no step literally while a step
+    /// of the playbook has a secret.
+    pub fn template_is_secret(&self, template: &Template) -> bool {
+        template.refs.iter().any(|r| self.ref_is_secret(&r.target))
+    }
+
+    /// Whether a reference reads (or may read) a secret.
+    pub fn ref_is_secret(&self, target: &Target) -> bool {
+        match target {
+            Target::Step { id, key, field } => self.step(id).is_some_and(|s| {
+                let secrets = Secrets::of_step(s);
+                // `steps.<id>[<expression>]` of a step without instances picks a field.
+                let computed_field = matches!(key, Some(Key::Computed)) && s.for_each.is_none();
+                match field {
+                    Some(f) if !computed_field => secrets.field_is_secret(f),
+                    // The whole object (or the map of instances) carries its secrets.
+                    _ => secrets.any(),
+                }
+            }),
+            Target::StepsDynamic(_) => !self.secret_steps().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The steps whose answers may hold a secret, with their secret fields.
+    pub fn secret_steps(&self) -> Vec<(&Step, Secrets)> {
+        self.steps
+            .iter()
+            .map(|s| (s, Secrets::of_step(s)))
+            .filter(|(_, secrets)| secrets.any())
+            .collect()
     }
 }
 

@@ -22,7 +22,6 @@ use std::sync::OnceLock;
 
 use crate::diag::source::{SourceFile, Span};
 use crate::diag::{Diag, printable};
-use crate::playbook::yaml::{Node, Value};
 
 fn token_regex() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
@@ -65,39 +64,22 @@ pub fn check(file: &SourceFile) -> Result<(), Diag> {
     ))
 }
 
-/// Err when a scalar of `node` (a value or a mapping key), as YAML decoded it, holds a PAT:
-/// at the scalar's place in `file`.
-pub fn check_values(file: &SourceFile, node: &Node) -> Result<(), Diag> {
-    let mut found = Vec::new();
-    spans_with_tokens(node, &mut found);
+/// Err when one of `strings` (a parsed file's scalars and mapping keys as YAML decoded them,
+/// with their places: [`crate::playbook::yaml::Node::strings`]) holds a PAT: at its place in
+/// `file`.
+pub fn check_values<'a>(
+    file: &SourceFile,
+    strings: impl IntoIterator<Item = (Span, &'a str)>,
+) -> Result<(), Diag> {
+    let found: Vec<Span> = strings
+        .into_iter()
+        .filter(|(_, s)| holds_token(s))
+        .map(|(span, _)| span)
+        .collect();
     match found.split_first() {
         None => Ok(()),
         Some((first, more)) => Err(refused(&file.location(*first), more.len())),
     }
-}
-
-/// The places of every scalar holding a token, in document order.
-fn spans_with_tokens(node: &Node, found: &mut Vec<Span>) {
-    match &node.value {
-        Value::Str(s) if holds_token(s) => found.push(node.span),
-        Value::Seq(items) => items.iter().for_each(|n| spans_with_tokens(n, found)),
-        Value::Map(entries) => {
-            for (key, value) in entries {
-                if holds_token(&key.name) {
-                    found.push(key.span);
-                }
-                spans_with_tokens(value, found);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Whether a node (a value as YAML decoded it) holds a PAT anywhere.
-pub fn node_holds_token(node: &Node) -> bool {
-    let mut found = Vec::new();
-    spans_with_tokens(node, &mut found);
-    !found.is_empty()
 }
 
 /// The error for a `--set KEY=VALUE` whose text or value holds a PAT: the argument is named by

@@ -11,6 +11,7 @@ use std::fmt;
 
 use crate::diag::Diag;
 use crate::diag::source::{SourceFile, Span};
+use crate::playbook::token_scan;
 
 /// A YAML value with its location.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +56,28 @@ impl Value {
 impl Node {
     pub fn new(span: Span, value: Value) -> Self {
         Self { span, value }
+    }
+
+    /// Every string of the node (scalar values and mapping keys) with its place, in document
+    /// order: what [`token_scan::check_values`] looks at.
+    pub fn strings(&self) -> Vec<(Span, &str)> {
+        let mut out = Vec::new();
+        self.collect_strings(&mut out);
+        out
+    }
+
+    fn collect_strings<'a>(&'a self, out: &mut Vec<(Span, &'a str)>) {
+        match &self.value {
+            Value::Str(s) => out.push((self.span, s)),
+            Value::Seq(items) => items.iter().for_each(|n| n.collect_strings(out)),
+            Value::Map(entries) => {
+                for (key, value) in entries {
+                    out.push((key.span, &key.name));
+                    value.collect_strings(out);
+                }
+            }
+            _ => {}
+        }
     }
 
     pub fn as_str(&self) -> Option<&str> {
@@ -135,11 +158,11 @@ impl Node {
 
 /// Parse one YAML document. An empty document is a null node. A PAT literal anywhere in the
 /// text, or in a value or key as YAML decodes it (escapes, line continuations), is an error
-/// ([`crate::playbook::token_scan`]).
+/// ([`token_scan`]).
 pub fn parse(file: &SourceFile) -> Result<Node, Diag> {
-    crate::playbook::token_scan::check(file)?;
+    token_scan::check(file)?;
     let node = parse_tree(file)?;
-    crate::playbook::token_scan::check_values(file, &node)?;
+    token_scan::check_values(file, node.strings())?;
     Ok(node)
 }
 
