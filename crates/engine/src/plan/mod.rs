@@ -8,7 +8,6 @@
 
 pub mod cost;
 pub mod dot;
-pub mod live;
 pub mod report;
 pub mod saved;
 
@@ -221,7 +220,7 @@ pub fn offline(
 }
 
 /// Builds a [`Plan`] one step at a time in dependency order. Offline, every step's outputs
-/// are unknown; the live planner ([`crate::plan::live`]) inspects each instance between
+/// are unknown; the live planner ([`crate::run::plan_live`]) inspects each instance between
 /// [`Planner::step`] and [`Planner::finish_step`] and hands in what it found.
 pub struct Planner<'a> {
     pub playbook: &'a Playbook,

@@ -5,6 +5,7 @@ pub mod destroy;
 pub mod error;
 pub mod execute;
 pub mod outputs;
+pub mod plan_live;
 pub mod schedule;
 pub mod session;
 pub mod sinks;

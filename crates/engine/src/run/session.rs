@@ -22,12 +22,12 @@ use crate::api::converge::Replace;
 use crate::api::gate::{ScopeGate, gated};
 use crate::diag::{Diag, Diags};
 use crate::plan::cost::Budget;
-use crate::plan::live;
 use crate::plan::{self, Action, Plan};
 use crate::playbook::Loaded;
 use crate::playbook::inputs::Inputs;
 use crate::run::destroy::{Removal, deletable, removal_order, remove};
 use crate::run::execute::{Event, Executor, RunReport, SecretSink, Sink};
+use crate::run::plan_live;
 use crate::store::state::State;
 use crate::store::{Held, Store};
 
@@ -209,7 +209,7 @@ impl Session {
                     .state(&c.loaded.playbook.name, &k.run_key)
                     .await
                     .map_err(|e| Diags::from(Diag::from(e)))?;
-                let to = live::Live {
+                let to = plan_live::Live {
                     client,
                     reads: &self.reads,
                     account,
@@ -219,7 +219,7 @@ impl Session {
                     budget: self.options.budget,
                     concurrency: self.options.concurrency.max(1),
                 };
-                live::live(&c.loaded, &c.inputs, c.key.as_deref(), &to)
+                plan_live::live(&c.loaded, &c.inputs, c.key.as_deref(), &to)
                     .await
                     .map(|p| p.in_account(account))
             });
