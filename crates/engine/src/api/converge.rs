@@ -14,8 +14,8 @@ use crate::api::cache::Api;
 use crate::plan::Action;
 use crate::playbook::resource::{Identity, StepType, Updatable};
 
-/// One object to converge.
-pub struct Target<'a> {
+/// One object to converge: what the playbook wants of it, and where.
+pub struct Desired<'a> {
     pub ty: StepType,
     pub scope: &'a Scope,
     pub body: &'a Json,
@@ -58,7 +58,7 @@ pub struct Inspection {
 }
 
 /// Look the object up and decide what to do, reading only.
-pub async fn inspect(api: &Api<'_>, t: &Target<'_>) -> Result<Inspection, ConvergeError> {
+pub async fn inspect(api: &Api<'_>, t: &Desired<'_>) -> Result<Inspection, ConvergeError> {
     let Some(kind) = t.ty.resource_kind() else {
         // A raw request runs once; the state says whether it ran.
         let action = if t.known_id.is_some() {
@@ -109,7 +109,7 @@ pub async fn inspect(api: &Api<'_>, t: &Target<'_>) -> Result<Inspection, Conver
 }
 
 /// Find, compare and write; returns the action and the object.
-pub async fn converge(api: &Api<'_>, t: &Target<'_>) -> Result<(Action, Json), ConvergeError> {
+pub async fn converge(api: &Api<'_>, t: &Desired<'_>) -> Result<(Action, Json), ConvergeError> {
     let found = inspect(api, t).await?;
     write(api, t, found).await
 }
@@ -118,7 +118,7 @@ pub async fn converge(api: &Api<'_>, t: &Target<'_>) -> Result<(Action, Json), C
 /// the object. Every object written is recorded in `reads`, so later lookups see it.
 pub async fn write(
     api: &Api<'_>,
-    t: &Target<'_>,
+    t: &Desired<'_>,
     found: Inspection,
 ) -> Result<(Action, Json), ConvergeError> {
     let (client, reads) = (api.client, api.reads);
@@ -169,7 +169,7 @@ pub async fn write(
 async fn replace(
     api: &Api<'_>,
     kind: ResourceKind,
-    t: &Target<'_>,
+    t: &Desired<'_>,
     live: &Json,
 ) -> Result<(Action, Json), ConvergeError> {
     let (client, reads) = (api.client, api.reads);
@@ -189,7 +189,7 @@ fn is_singleton(ty: StepType) -> bool {
     matches!(ty.spec().identity, Identity::Singleton)
 }
 
-fn parent_of<'a>(t: &Target<'a>) -> Option<&'a str> {
+fn parent_of<'a>(t: &Desired<'a>) -> Option<&'a str> {
     t.ty.spec()
         .parent()
         .and_then(|p| t.body.get(p))
@@ -211,7 +211,7 @@ fn fits_in_place(ty: StepType, changes: &[Change]) -> bool {
 async fn find(
     api: &Api<'_>,
     kind: ResourceKind,
-    t: &Target<'_>,
+    t: &Desired<'_>,
     parent: Option<&str>,
 ) -> Result<Option<Json>, ApiError> {
     if let Some(id) = t.known_id
@@ -277,7 +277,7 @@ fn without_parent(ty: StepType, body: &Json) -> Json {
 async fn update(
     api: &Api<'_>,
     kind: ResourceKind,
-    t: &Target<'_>,
+    t: &Desired<'_>,
     parent: Option<&str>,
     live: Json,
 ) -> Result<(Action, Json), ConvergeError> {
@@ -323,7 +323,7 @@ fn update_body(ty: StepType, fields: &[&str], desired: &Json, live: &Json) -> Js
 async fn singleton(
     api: &Api<'_>,
     kind: ResourceKind,
-    t: &Target<'_>,
+    t: &Desired<'_>,
     live: Json,
 ) -> Result<(Action, Json), ConvergeError> {
     let client = api.client;
@@ -358,7 +358,7 @@ async fn singleton(
 
 async fn request(
     client: &onboard_netbird::Client,
-    t: &Target<'_>,
+    t: &Desired<'_>,
 ) -> Result<(Action, Json), ConvergeError> {
     let method = match t
         .body

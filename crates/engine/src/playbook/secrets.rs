@@ -15,7 +15,7 @@ use std::sync::Mutex;
 
 use crate::playbook::model::{Output, Playbook, Step};
 use crate::playbook::resource::StepType;
-use crate::playbook::template::{Key, Target, Template};
+use crate::playbook::template::{InstanceKey, Target, Template};
 use crate::playbook::yaml::Node;
 
 /// Secret values shorter than this are not looked for in rendered values: they would match
@@ -210,7 +210,8 @@ impl Playbook {
             Target::Step { id, key, field } => self.step(id).is_some_and(|s| {
                 let secrets = Secrets::of_step(s);
                 // `steps.<id>[<expression>]` of a step without instances picks a field.
-                let computed_field = matches!(key, Some(Key::Computed)) && s.for_each.is_none();
+                let computed_field =
+                    matches!(key, Some(InstanceKey::Computed)) && s.for_each.is_none();
                 match field {
                     Some(f) if !computed_field => secrets.field_is_secret(f),
                     // The whole object (or the map of instances) carries its secrets.

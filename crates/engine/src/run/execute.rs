@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::api::cache::{Api, Reads};
-use crate::api::converge::{Target, inspect, write};
+use crate::api::converge::{Desired, inspect, write};
 use crate::api::gate::{Entered, ScopeGate, within};
 use crate::plan::{Action, Plan, PlannedStep, instances};
 use crate::playbook::Loaded;
@@ -522,7 +522,7 @@ impl Executor {
                 });
                 continue;
             }
-            let target = Target {
+            let target = Desired {
                 ty: step.ty,
                 scope: &api_scope,
                 body: &body,

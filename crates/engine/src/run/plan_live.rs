@@ -12,7 +12,7 @@ use onboard_netbird::Scope as ApiScope;
 use serde_json::{Map, Value as Json};
 
 use crate::api::cache::{Api, ProofError, Reads};
-use crate::api::converge::{Target, inspect};
+use crate::api::converge::{Desired, inspect};
 use crate::diag::{Diag, Diags};
 use crate::plan::{Action, FieldChange, Plan, PlannedStep, Planner};
 use crate::playbook::Loaded;
@@ -259,7 +259,7 @@ async fn look(
         p.lookup_at_apply = true;
         return Ok(None);
     }
-    let target = Target {
+    let target = Desired {
         ty: p.ty,
         scope,
         body: &p.body,

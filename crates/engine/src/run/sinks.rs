@@ -17,7 +17,7 @@ use crate::plan::{Action, Plan, PlannedStep};
 use crate::playbook::model::{Output, Playbook, Step};
 use crate::playbook::resource::StepType;
 use crate::playbook::secrets::Secrets;
-use crate::playbook::template::{Key, Target};
+use crate::playbook::template::{InstanceKey, Target};
 
 /// The secret fields of a step's object (for a `request`, those the catalogue knows for its
 /// path and its `secret_fields`: see [`Secrets`]).
@@ -54,8 +54,10 @@ pub fn reads(output: &Output, step: &Step, instance: &Instance, fields: &[String
         };
         let instance_matches = match (instance, key) {
             (Instance::Any, _) | (_, None) => true,
-            (Instance::One(_), Some(Key::Computed)) => true,
-            (Instance::One(k), Some(Key::Literal(key))) => k.as_deref() == Some(key.as_str()),
+            (Instance::One(_), Some(InstanceKey::Computed)) => true,
+            (Instance::One(k), Some(InstanceKey::Literal(key))) => {
+                k.as_deref() == Some(key.as_str())
+            }
         };
         *id == step.id && instance_matches && field.as_ref().is_none_or(|f| fields.contains(f))
     })

@@ -45,7 +45,7 @@ pub enum StateSink {
 
 /// One line of `onboard state list`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Summary {
+pub struct StateSummary {
     pub playbook: String,
     pub run_key: String,
     /// The tenant's domain, when the run has one.
@@ -58,9 +58,9 @@ pub struct Summary {
     pub location: String,
 }
 
-impl Summary {
-    pub fn of(state: &State, location: String) -> Summary {
-        Summary {
+impl StateSummary {
+    pub fn of(state: &State, location: String) -> StateSummary {
+        StateSummary {
             playbook: state.playbook.clone(),
             run_key: state.run_key.clone(),
             tenant: state.tenant.as_ref().map(|t| t.domain.clone()),
@@ -115,11 +115,11 @@ impl Store {
     }
 
     /// Summaries of [`Store::list`].
-    pub async fn summaries(&self) -> Result<Vec<Summary>, String> {
+    pub async fn summaries(&self) -> Result<Vec<StateSummary>, String> {
         match self {
             Store::Local(dir) => Ok(local::files(dir)?
                 .iter()
-                .map(|(path, s)| Summary::of(s, path.display().to_string()))
+                .map(|(path, s)| StateSummary::of(s, path.display().to_string()))
                 .collect()),
             Store::Postgres(pg) => pg.summaries().await,
         }

@@ -37,7 +37,7 @@ pub enum Target {
     /// `steps.<id>`, `steps.<id>.<field>` or `steps.<id>["<key>"].<field>`.
     Step {
         id: String,
-        key: Option<Key>,
+        key: Option<InstanceKey>,
         field: Option<String>,
     },
     /// `steps` used other than through a literal path: which steps it reads cannot be told.
@@ -51,7 +51,7 @@ pub enum Target {
 
 /// The instance key of `steps.<id>[...]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Key {
+pub enum InstanceKey {
     /// `steps.users["a@x.example"]`.
     Literal(String),
     /// `steps.users[item]`: some instance, chosen when the template renders.
@@ -345,7 +345,7 @@ mod tests {
             t.refs[1].target,
             Target::Step {
                 id: "users".into(),
-                key: Some(Key::Literal("a b".into())),
+                key: Some(InstanceKey::Literal("a b".into())),
                 field: Some("id".into())
             }
         );

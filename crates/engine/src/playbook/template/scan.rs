@@ -12,7 +12,7 @@
 use minijinja::machinery::ast::{self, CallArg, Expr, Stmt};
 use std::ops::Range;
 
-use super::{Dynamic, Key, Ref, Target};
+use super::{Dynamic, InstanceKey, Ref, Target};
 use crate::diag::source::Span;
 
 /// The references of `src`; none when it does not parse (its errors are reported elsewhere).
@@ -279,7 +279,10 @@ impl Walker<'_> {
 fn step(id: String, rest: &[Seg<'_, '_>]) -> Target {
     let (key, fields) = match rest.first() {
         Some(seg @ Seg::Item(_)) => (
-            Some(seg.name().map_or(Key::Computed, Key::Literal)),
+            Some(
+                seg.name()
+                    .map_or(InstanceKey::Computed, InstanceKey::Literal),
+            ),
             &rest[1..],
         ),
         _ => (None, rest),
@@ -336,7 +339,7 @@ fn path<'t, 's>(e: &'t Expr<'s>) -> (&'t Expr<'s>, Vec<Seg<'t, 's>>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Dynamic, Key, Target, Template};
+    use super::super::{Dynamic, InstanceKey, Target, Template};
     use crate::diag::source::{SourceFile, Span};
 
     fn targets(src: &str) -> Vec<Target> {
@@ -347,7 +350,7 @@ mod tests {
         t.refs.into_iter().map(|r| r.target).collect()
     }
 
-    fn step(id: &str, key: Option<Key>, field: Option<&str>) -> Target {
+    fn step(id: &str, key: Option<InstanceKey>, field: Option<&str>) -> Target {
         Target::Step {
             id: id.into(),
             key,
@@ -363,11 +366,14 @@ mod tests {
         );
         assert_eq!(
             targets(r#"{{ steps["k"]["key"][0:4] }}"#),
-            [step("k", Some(Key::Literal("key".into())), None)]
+            [step("k", Some(InstanceKey::Literal("key".into())), None)]
         );
         assert_eq!(
             targets("{{ steps.users[item].id }}"),
-            [step("users", Some(Key::Computed), Some("id")), Target::Item]
+            [
+                step("users", Some(InstanceKey::Computed), Some("id")),
+                Target::Item
+            ]
         );
         assert_eq!(
             targets("{{ steps.k.key.upper() }}"),

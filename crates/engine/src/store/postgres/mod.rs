@@ -14,7 +14,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio_postgres::{Client, Config};
 
-use crate::store::Summary;
+use crate::store::StateSummary;
 use crate::store::state::{STATE_VERSION, State};
 
 /// A connection's fate: `Some(error)` once it is lost (not when closed on purpose).
@@ -94,12 +94,12 @@ impl Pg {
     }
 
     /// Summaries of [`Pg::list`].
-    pub async fn summaries(&self) -> Result<Vec<Summary>, String> {
+    pub async fn summaries(&self) -> Result<Vec<StateSummary>, String> {
         Ok(self
             .list()
             .await?
             .iter()
-            .map(|s| Summary::of(s, self.where_(&s.playbook, &s.run_key)))
+            .map(|s| StateSummary::of(s, self.where_(&s.playbook, &s.run_key)))
             .collect())
     }
 
