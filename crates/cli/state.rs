@@ -4,8 +4,8 @@
 
 use onboard_engine::diag::{Diag, printable, printable_json};
 use onboard_engine::store::postgres::Pg;
-use onboard_engine::store::state::State;
-use onboard_engine::store::{StateSummary, Store, local};
+use onboard_engine::store::state::{State, StateSummary};
+use onboard_engine::store::{Store, local};
 
 use crate::args::{Format, StateArgs, StateCommand};
 use crate::commands::Failure;

@@ -8,7 +8,6 @@
 //! Without a URL everything stays in the local folder ([`crate::store::state`], [`crate::store::local::lock`]);
 //! with one, in PostgreSQL ([`super::postgres`], [`super::postgres::session`]).
 
-use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -19,7 +18,7 @@ use super::local;
 use super::postgres::Pg;
 use super::postgres::session::PgSession;
 use crate::store::local::lock::RunLock;
-use crate::store::state::State;
+use crate::store::state::{State, StateSummary};
 
 /// A state store.
 #[derive(Debug)]
@@ -41,34 +40,6 @@ pub enum Held {
 pub enum StateSink {
     Local(PathBuf),
     Postgres(Arc<PgSession>),
-}
-
-/// One line of `onboard state list`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct StateSummary {
-    pub playbook: String,
-    pub run_key: String,
-    /// The tenant's domain, when the run has one.
-    pub tenant: Option<String>,
-    /// Objects recorded.
-    pub records: usize,
-    /// The newest record's time.
-    pub updated_at: Option<String>,
-    /// Where it is stored.
-    pub location: String,
-}
-
-impl StateSummary {
-    pub fn of(state: &State, location: String) -> StateSummary {
-        StateSummary {
-            playbook: state.playbook.clone(),
-            run_key: state.run_key.clone(),
-            tenant: state.tenant.as_ref().map(|t| t.domain.clone()),
-            records: state.steps.len(),
-            updated_at: state.steps.values().map(|r| r.updated_at.clone()).max(),
-            location,
-        }
-    }
 }
 
 impl Store {

@@ -8,5 +8,5 @@ pub mod postgres;
 pub mod private;
 pub mod state;
 
-pub use backend::{Held, StateSink, StateSummary, Store};
+pub use backend::{Held, StateSink, Store};
 pub use journal::Journal;

@@ -174,6 +174,34 @@ pub fn fingerprint(body: &Json) -> String {
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
+/// One line of `onboard state list`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StateSummary {
+    pub playbook: String,
+    pub run_key: String,
+    /// The tenant's domain, when the run has one.
+    pub tenant: Option<String>,
+    /// Objects recorded.
+    pub records: usize,
+    /// The newest record's time.
+    pub updated_at: Option<String>,
+    /// Where it is stored.
+    pub location: String,
+}
+
+impl StateSummary {
+    pub fn of(state: &State, location: String) -> StateSummary {
+        StateSummary {
+            playbook: state.playbook.clone(),
+            run_key: state.run_key.clone(),
+            tenant: state.tenant.as_ref().map(|t| t.domain.clone()),
+            records: state.steps.len(),
+            updated_at: state.steps.values().map(|r| r.updated_at.clone()).max(),
+            location,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

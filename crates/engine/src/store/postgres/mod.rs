@@ -14,8 +14,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio_postgres::{Client, Config};
 
-use crate::store::StateSummary;
-use crate::store::state::{STATE_VERSION, State};
+use crate::store::state::{STATE_VERSION, State, StateSummary};
 
 /// A connection's fate: `Some(error)` once it is lost (not when closed on purpose).
 pub type Lost = watch::Receiver<Option<String>>;
