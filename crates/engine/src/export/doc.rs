@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use super::Snapshot;
 use super::emit;
 use super::names::{Names, id_of, slug};
+use super::snapshot::Snapshot;
 use super::steps::{Step, comment_text, literal, name_of, pick, refer_lists, sorted_by};
 use crate::playbook::resource::StepType;
 
