@@ -3,12 +3,13 @@
 //! shows plans, progress and reports.
 
 use onboard_engine::diag::{Diag, printable};
-use onboard_engine::execute::{Event, SecretSink, Sink};
-use onboard_engine::outputs::OutputsFile;
-use onboard_engine::private;
-use onboard_engine::saved::SavedPlan;
-use onboard_engine::session::{self, Customer, Session, SessionError};
-use onboard_engine::{plan, report, sinks};
+use onboard_engine::plan::saved::SavedPlan;
+use onboard_engine::plan::{self, report};
+use onboard_engine::run::execute::{Event, SecretSink, Sink};
+use onboard_engine::run::outputs::OutputsFile;
+use onboard_engine::run::session::{self, Customer, Session, SessionError};
+use onboard_engine::run::sinks;
+use onboard_engine::store::private;
 use serde_json::Value as Json;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -32,7 +33,7 @@ pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Failure> {
         .into());
     }
     // Read once: it is a saved plan or the playbook.
-    let file = onboard_engine::inventory::read(&args.input.playbook)?;
+    let file = onboard_engine::playbook::inventory::read(&args.input.playbook)?;
     if let Some(saved) = SavedPlan::parse(file.text()) {
         return apply_saved(args, quiet, saved.map_err(Diag::plain)?);
     }
@@ -50,8 +51,9 @@ fn apply_saved(args: &ApplyArgs, quiet: bool, saved: SavedPlan) -> Result<u8, Fa
         for s in &r.sources {
             s.check().map_err(stale)?;
         }
-        let file = onboard_engine::inventory::read(std::path::Path::new(&r.playbook.path))?;
-        let loaded = onboard_engine::load(&file)?;
+        let file =
+            onboard_engine::playbook::inventory::read(std::path::Path::new(&r.playbook.path))?;
+        let loaded = onboard_engine::playbook::load(&file)?;
         runs.push(Customer {
             key: r.inventory_key,
             loaded,
@@ -84,7 +86,7 @@ fn run_all(
         kept: args.outputs.is_some() || (args.show_secrets && std::io::stdout().is_terminal()),
         discard: args.discard_secrets,
     };
-    let state_dir = onboard_engine::layout::StateDir::new(&args.api.state_dir);
+    let state_dir = onboard_engine::store::local::layout::StateDir::new(&args.api.state_dir);
     // With --state-url the folder is not used at all; the database answers for itself.
     let local = args.api.state_url.is_none();
     for (run, key) in runs.iter().zip(&keys).filter(|_| local) {

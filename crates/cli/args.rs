@@ -244,7 +244,7 @@ pub struct ChangeArgs {
     pub rotate_setup_keys: bool,
 }
 
-impl From<ChangeArgs> for onboard_engine::converge::Replace {
+impl From<ChangeArgs> for onboard_engine::api::converge::Replace {
     fn from(c: ChangeArgs) -> Self {
         Self {
             allowed: c.allow_replace,

@@ -1,12 +1,13 @@
 //! One function per command. Each returns an exit code or the errors to print.
 
-use onboard_engine::cost::{self, Budget, Cost};
 use onboard_engine::diag::{Diag, Diags, printable, printable_json};
-use onboard_engine::inputs::{self, Source};
-use onboard_engine::inventory::{self, Inventory};
-use onboard_engine::session::{Options, Session};
+use onboard_engine::plan::Cost;
+use onboard_engine::plan::cost::{self, Budget};
+use onboard_engine::plan::{self, report};
+use onboard_engine::playbook::inputs::{self, Source};
+use onboard_engine::playbook::inventory::{self, Inventory};
+use onboard_engine::run::session::{Customer, Options, Session};
 use onboard_engine::store::Store;
-use onboard_engine::{plan, report};
 use std::io::Write;
 
 use crate::args::{Cli, Command, Format, GraphArgs, GraphFormat, InputArgs, PlanArgs};
@@ -63,20 +64,17 @@ pub fn print(text: &str) {
     let _ = out.flush();
 }
 
-/// One run of the playbook: a customer of an inventory, or the values given.
-pub use onboard_engine::session::Customer as Run;
-
 /// Load the playbook and resolve inputs for every run; every error of every run at once.
-pub fn prepare(input: &InputArgs) -> Result<Vec<Run>, Failure> {
+pub fn prepare(input: &InputArgs) -> Result<Vec<Customer>, Failure> {
     prepare_file(input, inventory::read(&input.playbook)?)
 }
 
 /// [`prepare`] with the playbook already read (`apply` reads it once to tell a saved plan).
 pub fn prepare_file(
     input: &InputArgs,
-    file: onboard_engine::source::SourceFile,
-) -> Result<Vec<Run>, Failure> {
-    let loaded = onboard_engine::load(&file)?;
+    file: onboard_engine::diag::source::SourceFile,
+) -> Result<Vec<Customer>, Failure> {
+    let loaded = onboard_engine::playbook::load(&file)?;
     let mut diags = Diags::new();
     let cli_sources = cli_sources(input, &mut diags);
     let mut runs = Vec::new();
@@ -101,7 +99,7 @@ pub fn prepare_file(
     };
     for (key, sources) in entries {
         match inputs::resolve(&loaded.playbook, &sources) {
-            Ok(inputs) => runs.push(Run {
+            Ok(inputs) => runs.push(Customer {
                 key,
                 loaded: loaded.clone(),
                 inputs,
@@ -133,8 +131,8 @@ pub fn offline_plans(input: &InputArgs, account: Option<&str>) -> Result<Vec<pla
 }
 
 /// The offline plan of every run: validation, and each run's key.
-pub fn offline_for(runs: &[Run], account: Option<&str>) -> Result<Vec<plan::Plan>, Failure> {
-    Ok(onboard_engine::session::offline(runs, account)?)
+pub fn offline_for(runs: &[Customer], account: Option<&str>) -> Result<Vec<plan::Plan>, Failure> {
+    Ok(onboard_engine::run::session::offline(runs, account)?)
 }
 
 /// Where state lives: `--state-url` / `ONBOARD_STATE_URL` (PostgreSQL), else `--state-dir`.
@@ -178,14 +176,14 @@ fn validate(input: &InputArgs, quiet: bool) -> Result<u8, Failure> {
     let no_values = input.values.is_empty() && input.set.is_empty() && input.inventory.is_none();
     let plans = if no_values {
         let file = inventory::read(&input.playbook)?;
-        let loaded = onboard_engine::load(&file)?;
+        let loaded = onboard_engine::playbook::load(&file)?;
         let (inputs, notes) = inputs::resolve_without_values(&loaded.playbook)?;
         if !quiet {
             for note in &notes {
                 eprintln!("note: {note}");
             }
         }
-        let run = Run {
+        let run = Customer {
             key: None,
             loaded,
             inputs,
@@ -217,7 +215,7 @@ fn plan_cmd(args: &PlanArgs) -> Result<u8, Failure> {
     let runs = prepare(&args.input)?;
     let offline = offline_for(&runs, args.api.account.as_deref())?;
     if let Some(out) = &args.out {
-        onboard_engine::private::check_target(out).map_err(Diag::plain)?;
+        onboard_engine::store::private::check_target(out).map_err(Diag::plain)?;
     }
     let plans = if args.offline {
         offline
@@ -269,10 +267,10 @@ fn plan_cmd(args: &PlanArgs) -> Result<u8, Failure> {
 
 fn graph(args: &GraphArgs) -> Result<u8, Failure> {
     let file = inventory::read(&args.playbook)?;
-    let loaded = onboard_engine::load(&file)?;
+    let loaded = onboard_engine::playbook::load(&file)?;
     let text = match args.format {
-        GraphFormat::Dot => onboard_engine::dot::dot(&loaded.playbook, &loaded.dag),
-        GraphFormat::Mermaid => onboard_engine::dot::mermaid(&loaded.playbook, &loaded.dag),
+        GraphFormat::Dot => onboard_engine::plan::dot::dot(&loaded.playbook, &loaded.dag),
+        GraphFormat::Mermaid => onboard_engine::plan::dot::mermaid(&loaded.playbook, &loaded.dag),
     };
     print(&text);
     Ok(0)
@@ -305,10 +303,10 @@ fn sandbox(args: crate::args::SandboxArgs) -> Result<u8, Failure> {
 fn save_plan(
     out: &std::path::Path,
     input: &InputArgs,
-    runs: &[Run],
+    runs: &[Customer],
     plans: &[plan::Plan],
 ) -> Result<(), Failure> {
-    use onboard_engine::saved::{Hashed, SavedPlan, SavedRun};
+    use onboard_engine::plan::saved::{Hashed, SavedPlan, SavedRun};
     let mut sources: Vec<Hashed> = Vec::new();
     for path in input.values.iter().chain(input.inventory.iter()) {
         sources.push(Hashed::of(path).map_err(Diag::plain)?);
@@ -326,7 +324,7 @@ fn save_plan(
         })
         .collect();
     let text = serde_json::to_string_pretty(&SavedPlan::new(saved)).unwrap_or_default();
-    onboard_engine::state::write_private(out, text.as_bytes())
+    onboard_engine::store::state::write_private(out, text.as_bytes())
         .map_err(|e| Diag::plain(format!("cannot write {}: {e}", out.display())))?;
     let out = printable(&out.display().to_string()).into_owned();
     eprintln!("plan saved to {out}; apply it with `onboard apply {out}`");

@@ -17,7 +17,7 @@ use onboard_netbird::{
 
 use crate::args::ApiArgs;
 use crate::commands::Failure;
-use onboard_engine::session::{Customer, Session};
+use onboard_engine::run::session::{Customer, Session};
 
 /// The PAT the embedded sandbox is started with; it never leaves this machine.
 const SANDBOX_TOKEN: &str = "nbp_onboardLocalSandboxToken0000000000";
@@ -35,12 +35,14 @@ pub async fn connect(
     args: &ApiArgs,
 ) -> Result<(Client, Option<onboard_sandbox::SandboxHandle>), Failure> {
     let (url, token, sandbox) = if args.sandbox {
-        onboard_engine::private::private_dir(&args.state_dir)
+        onboard_engine::store::private::private_dir(&args.state_dir)
             .map_err(|e| Diag::plain(format!("cannot create {}: {e}", args.state_dir.display())))?;
         let cfg = onboard_sandbox::SandboxConfig {
             token: Some(SANDBOX_TOKEN.to_owned()),
             rate_limit: None,
-            data: Some(onboard_engine::layout::StateDir::new(&args.state_dir).sandbox()),
+            data: Some(
+                onboard_engine::store::local::layout::StateDir::new(&args.state_dir).sandbox(),
+            ),
             ..onboard_sandbox::SandboxConfig::default()
         };
         let handle = onboard_sandbox::Sandbox::start(cfg)

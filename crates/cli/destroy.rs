@@ -1,9 +1,9 @@
 //! `onboard destroy`: show what the state records, dependants first; after confirmation the
 //! engine's session deletes it (never what onboard did not create or adopt).
 
-use onboard_engine::destroy::{Outcome, Removal};
 use onboard_engine::diag::{Diag, printable};
-use onboard_engine::session::{self, Session};
+use onboard_engine::run::destroy::{Outcome, Removal};
+use onboard_engine::run::session::{self, Session};
 
 use crate::apply::confirm;
 use crate::args::DestroyArgs;

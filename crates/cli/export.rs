@@ -11,7 +11,7 @@ pub fn export(args: &ExportArgs) -> Result<u8, Failure> {
     // private file (0600, atomic, never through a link), and a link there is refused before
     // anything is read.
     if let Some(path) = &args.out {
-        onboard_engine::private::check_target(path).map_err(Diag::plain)?;
+        onboard_engine::store::private::check_target(path).map_err(Diag::plain)?;
     }
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;
@@ -29,7 +29,7 @@ pub fn export(args: &ExportArgs) -> Result<u8, Failure> {
     })?;
     match &args.out {
         Some(path) => {
-            onboard_engine::private::write_private(path, text.as_bytes())
+            onboard_engine::store::private::write_private(path, text.as_bytes())
                 .map_err(|e| Diag::plain(format!("cannot write {}: {e}", path.display())))?;
             let shown = printable(&path.display().to_string()).into_owned();
             eprintln!("exported to {shown}; check it with `onboard plan {shown}`");

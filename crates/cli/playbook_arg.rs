@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use onboard_engine::diag::Diag;
-use onboard_engine::inventory::{self, Inventory};
+use onboard_engine::playbook::inventory::{self, Inventory};
 
 use crate::args::InputArgs;
 use crate::commands::Failure;

@@ -7,11 +7,12 @@
 //! names, inputs and API answers, so it goes through `printable` (JSON: `printable_json`).
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use onboard_engine::cost::{self, Budget, Cost};
 use onboard_engine::diag::{printable, printable_json};
-use onboard_engine::execute::{Event, LostSecret, RunReport};
+use onboard_engine::plan::Cost;
+use onboard_engine::plan::cost::{self, Budget};
 use onboard_engine::plan::{Action, Plan};
-use onboard_engine::render::SENSITIVE;
+use onboard_engine::playbook::render::SENSITIVE;
+use onboard_engine::run::execute::{Event, LostSecret, RunReport};
 use onboard_netbird::ClientEvent;
 use serde_json::{Value as Json, json};
 use std::io::IsTerminal;

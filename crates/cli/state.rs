@@ -3,9 +3,9 @@
 //! `printable` (JSON: `printable_json`).
 
 use onboard_engine::diag::{Diag, printable, printable_json};
-use onboard_engine::state::State;
 use onboard_engine::store::postgres::Pg;
-use onboard_engine::store::{Store, Summary, local};
+use onboard_engine::store::state::{State, StateSummary};
+use onboard_engine::store::{Store, local};
 
 use crate::args::{Format, StateArgs, StateCommand};
 use crate::commands::Failure;
@@ -39,7 +39,7 @@ async fn open(args: &StateArgs) -> Result<Store, Failure> {
         .map_err(|e| Diag::plain(e).into())
 }
 
-fn list(store: &Store, rows: &[Summary], format: Format) -> String {
+fn list(store: &Store, rows: &[StateSummary], format: Format) -> String {
     if format == Format::Json {
         let text = serde_json::to_string_pretty(rows).unwrap_or_default();
         return format!("{}\n", printable_json(&text));

@@ -2,7 +2,7 @@
 //! table lists exactly the catalogue's request fields (plus the parent id a playbook writes in
 //! `with`), and marks in bold exactly the fields the API requires.
 
-use onboard_engine::resource::StepType;
+use onboard_engine::playbook::resource::StepType;
 use std::collections::BTreeSet;
 
 /// The rows of the first table under `### <name>`: (field, bold).
@@ -64,7 +64,8 @@ fn field_tables_match_the_catalogue() {
             ));
         }
         // A singleton's `with` is merged onto the live object: nothing is required.
-        let singleton = ty.spec().identity == onboard_engine::resource::Identity::Singleton;
+        let singleton =
+            ty.spec().identity == onboard_engine::playbook::resource::Identity::Singleton;
         for (field, bold) in rows.iter().filter(|_| !singleton) {
             let required =
                 api.required.contains(&field.as_str()) || api.parent == Some(field.as_str());

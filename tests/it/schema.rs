@@ -2,7 +2,7 @@
 //! `jsonschema` crate): every example validates, typos and wrong types are flagged, as an
 //! editor using the schema would show them.
 
-use onboard_engine::source::SourceFile;
+use onboard_engine::diag::source::SourceFile;
 use serde_json::Value;
 use std::path::Path;
 
@@ -17,7 +17,7 @@ fn schema(name: &str) -> jsonschema::Validator {
 }
 
 fn yaml(name: &str, text: &str) -> Value {
-    onboard_engine::yaml::parse(&SourceFile::new(name, text))
+    onboard_engine::playbook::yaml::parse(&SourceFile::new(name, text))
         .expect("valid YAML")
         .to_json()
 }

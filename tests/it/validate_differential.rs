@@ -6,7 +6,7 @@
 //! malformed IPs, CIDRs, domains, versions, country codes, ports), an unknown field added, and
 //! the cross-field conflicts (`peer` with `peer_groups`, `network` with `domains`, ports with
 //! protocol `all`, two rules, ...). Each body is judged by the engine's check
-//! ([`onboard_engine::rules::check_body`], the same catalogue check `validate` runs) and sent to
+//! ([`onboard_engine::playbook::rules::check_body`], the same catalogue check `validate` runs) and sent to
 //! a fresh sandbox. Ids in the bodies are real (a group, a network, a service user are created
 //! first), and mutations never replace an id by another string, so a 404 for an unknown id
 //! cannot happen: what the sandbox refuses, it refuses for the body's shape.
@@ -20,8 +20,8 @@ mod bodies;
 
 use crate::support;
 use bodies::{Ids, Mutation, TYPES, apply_mutation, base, conflicts, mutations};
-use onboard_engine::resource::StepType;
-use onboard_engine::rules::check_body;
+use onboard_engine::playbook::resource::StepType;
+use onboard_engine::playbook::rules::check_body;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 

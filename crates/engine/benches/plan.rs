@@ -18,9 +18,9 @@ use std::fmt::Write as _;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use onboard_engine::inputs::{self, Source};
+use onboard_engine::diag::source::SourceFile;
 use onboard_engine::plan;
-use onboard_engine::source::SourceFile;
+use onboard_engine::playbook::inputs::{self, Source};
 
 const CHILD: &str = "ONBOARD_BENCH_CHILD";
 
@@ -76,7 +76,7 @@ fn run_once(text: &str) -> Times {
     let file = SourceFile::new("bench.yaml", text);
     let c0 = cpu_time();
     let t0 = Instant::now();
-    let loaded = onboard_engine::load(&file).unwrap_or_else(|d| panic!("load: {d}"));
+    let loaded = onboard_engine::playbook::load(&file).unwrap_or_else(|d| panic!("load: {d}"));
     let t1 = Instant::now();
     let inputs = inputs::resolve(&loaded.playbook, &[Source::set("prefix=acme")])
         .unwrap_or_else(|d| panic!("resolve: {d}"));

@@ -16,11 +16,11 @@
 //! `FUZZ_CASES` for a longer run.
 
 use miette::{GraphicalReportHandler, GraphicalTheme};
+use onboard_engine::diag::source::SourceFile;
 use onboard_engine::diag::{Diag, Diags, Rendered};
-use onboard_engine::inputs::{self, Source};
-use onboard_engine::inventory::Inventory;
-use onboard_engine::source::SourceFile;
-use onboard_engine::{dot, plan, report};
+use onboard_engine::plan::{self, dot, report};
+use onboard_engine::playbook::inputs::{self, Source};
+use onboard_engine::playbook::inventory::Inventory;
 use proptest::prelude::*;
 
 const EXAMPLES: [(&str, &str); 3] = [
@@ -289,7 +289,11 @@ fn check(diags: &Diags) {
 }
 
 /// Everything after `load` for one run's value sources.
-fn plan_and_report(loaded: &onboard_engine::Loaded, sources: &[Source], key: Option<&str>) {
+fn plan_and_report(
+    loaded: &onboard_engine::playbook::Loaded,
+    sources: &[Source],
+    key: Option<&str>,
+) {
     let inputs = match inputs::resolve(&loaded.playbook, sources) {
         Ok(i) => i,
         Err(d) => return check(&d),
@@ -317,7 +321,7 @@ fn plan_and_report(loaded: &onboard_engine::Loaded, sources: &[Source], key: Opt
 /// The whole offline pipeline on one playbook text with values files and `--set` arguments.
 fn pipeline(name: &str, text: &str, values: &[String], sets: &[String]) {
     let file = SourceFile::new(name, text);
-    let loaded = match onboard_engine::load(&file) {
+    let loaded = match onboard_engine::playbook::load(&file) {
         Ok(l) => l,
         Err(d) => return check(&d),
     };
@@ -341,7 +345,7 @@ fn inventory_pipeline(text: &str, only: &[String], sets: &[String]) {
         Err(d) => return check(&d),
     };
     let (name, playbook) = EXAMPLES[1];
-    let loaded = onboard_engine::load(&SourceFile::new(name, playbook))
+    let loaded = onboard_engine::playbook::load(&SourceFile::new(name, playbook))
         .unwrap_or_else(|d| panic!("the msp-customer example does not load: {d}"));
     let entries = match inventory.select(only) {
         Ok(e) => e,
@@ -419,7 +423,7 @@ proptest! {
 fn examples_plan_cleanly() {
     let sets = ["customer=Acme".to_owned(), "domain=acme.example".to_owned()];
     for (name, text) in EXAMPLES {
-        let loaded = onboard_engine::load(&SourceFile::new(name, text))
+        let loaded = onboard_engine::playbook::load(&SourceFile::new(name, text))
             .unwrap_or_else(|d| panic!("{name}: {d}"));
         let sources: Vec<Source> = if name.contains("quickstart") {
             Vec::new()

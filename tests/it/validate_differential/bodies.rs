@@ -1,7 +1,7 @@
 //! Bodies for the differential test: a valid body per resource type, and every mutation of it
 //! (removed fields, wrong types, refused values, unknown fields, cross-field conflicts).
 
-use onboard_engine::resource::StepType;
+use onboard_engine::playbook::resource::StepType;
 use serde_json::{Value, json};
 
 /// Fields holding ids: never replaced by another string (that would be a 404, not a shape error).

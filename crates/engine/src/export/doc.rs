@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use super::Snapshot;
 use super::emit;
 use super::names::{Names, id_of, slug};
+use super::snapshot::Snapshot;
 use super::steps::{Step, comment_text, literal, name_of, pick, refer_lists, sorted_by};
-use crate::resource::StepType;
+use crate::playbook::resource::StepType;
 
 /// Account settings the export carries over. Left out: per-account values (`network_range`,
 /// `dns_domain`), deployment switches (identity provider, auto-update) and read-only fields.

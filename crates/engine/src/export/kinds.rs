@@ -11,7 +11,7 @@ use super::steps::{
     Step, drop_defaults, drop_empty, is_builtin_default, literal, name_of, pick, refer_lists, rule,
     sort_key, sorted_by,
 };
-use crate::resource::StepType;
+use crate::playbook::resource::StepType;
 
 fn with_name(name: &str) -> Map<String, Value> {
     let mut m = Map::new();

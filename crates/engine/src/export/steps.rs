@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::names::{Names, id_of};
-use crate::resource::{Shape, StepType};
+use crate::playbook::resource::{Shape, StepType};
 
 /// One step of the exported playbook, with an optional comment line above it.
 #[derive(Debug, Clone)]

@@ -56,8 +56,8 @@ fn an_account_exports_as_pinned() {
 #[test]
 fn the_export_parses_and_checks() {
     let text = playbook(&snapshot(), Some("pinned"));
-    let file = crate::source::SourceFile::new("export.yaml", text);
-    let loaded = crate::load(&file);
+    let file = crate::diag::source::SourceFile::new("export.yaml", text);
+    let loaded = crate::playbook::load(&file);
     assert!(loaded.is_ok(), "{:?}", loaded.err());
 }
 
@@ -65,8 +65,8 @@ fn the_export_parses_and_checks() {
 /// exported value renders to the name itself.
 #[test]
 fn names_with_template_syntax_render_as_themselves() {
-    use crate::source::{SourceFile, Span};
-    use crate::template::Template;
+    use crate::diag::source::{SourceFile, Span};
+    use crate::playbook::template::Template;
     for name in [
         r#"{% endraw %}{{ inputs.domain ~ "-INJECTED" }}{% raw %}"#,
         "{{ x }}",

@@ -5,10 +5,9 @@
 //!                                                          └─journal()─▶ Journal::write
 //! ```
 //!
-//! Without a URL everything stays in the local folder ([`crate::state`], [`crate::lock`]);
-//! with one, in PostgreSQL ([`super::postgres`], [`super::session`]).
+//! Without a URL everything stays in the local folder ([`crate::store::state`], [`crate::store::local::lock`]);
+//! with one, in PostgreSQL ([`super::postgres`], [`super::postgres::session`]).
 
-use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -17,9 +16,9 @@ use std::time::Duration;
 use super::journal::Journal;
 use super::local;
 use super::postgres::Pg;
-use super::session::Session;
-use crate::lock::RunLock;
-use crate::state::State;
+use super::postgres::session::PgSession;
+use crate::store::local::lock::RunLock;
+use crate::store::state::{State, StateSummary};
 
 /// A state store.
 #[derive(Debug)]
@@ -33,42 +32,14 @@ pub enum Store {
 #[derive(Debug)]
 pub enum Held {
     Local { lock: RunLock, state_dir: PathBuf },
-    Postgres(Arc<Session>),
+    Postgres(Arc<PgSession>),
 }
 
 /// Saves one run key's state where the store keeps it. Cheap to clone.
 #[derive(Debug, Clone)]
 pub enum StateSink {
     Local(PathBuf),
-    Postgres(Arc<Session>),
-}
-
-/// One line of `onboard state list`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Summary {
-    pub playbook: String,
-    pub run_key: String,
-    /// The tenant's domain, when the run has one.
-    pub tenant: Option<String>,
-    /// Objects recorded.
-    pub records: usize,
-    /// The newest record's time.
-    pub updated_at: Option<String>,
-    /// Where it is stored.
-    pub location: String,
-}
-
-impl Summary {
-    pub fn of(state: &State, location: String) -> Summary {
-        Summary {
-            playbook: state.playbook.clone(),
-            run_key: state.run_key.clone(),
-            tenant: state.tenant.as_ref().map(|t| t.domain.clone()),
-            records: state.steps.len(),
-            updated_at: state.steps.values().map(|r| r.updated_at.clone()).max(),
-            location,
-        }
-    }
+    Postgres(Arc<PgSession>),
 }
 
 impl Store {
@@ -115,11 +86,11 @@ impl Store {
     }
 
     /// Summaries of [`Store::list`].
-    pub async fn summaries(&self) -> Result<Vec<Summary>, String> {
+    pub async fn summaries(&self) -> Result<Vec<StateSummary>, String> {
         match self {
             Store::Local(dir) => Ok(local::files(dir)?
                 .iter()
-                .map(|(path, s)| Summary::of(s, path.display().to_string()))
+                .map(|(path, s)| StateSummary::of(s, path.display().to_string()))
                 .collect()),
             Store::Postgres(pg) => pg.summaries().await,
         }

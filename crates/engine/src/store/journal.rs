@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
-use super::session::Session;
+use super::postgres::session::PgSession;
 
 enum Msg {
     Event(Json),
@@ -60,18 +60,18 @@ pub fn run_stamp() -> String {
 impl Journal {
     /// `<state-dir>/runs/<stamp>-<run-key>.jsonl`, mode 0600.
     pub fn open_local(state_dir: &Path, run_key: &str) -> Result<Journal, String> {
-        let layout = crate::layout::StateDir::new(state_dir);
+        let layout = crate::store::local::layout::StateDir::new(state_dir);
         let dir = layout.runs();
-        crate::private::private_dir(&dir)
+        crate::store::private::private_dir(&dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let path = layout.journal(run_key, &run_stamp());
-        let file = crate::private::create_private(&path)
+        let file = crate::store::private::create_private(&path)
             .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
         Ok(Journal::Local(Arc::new(Mutex::new(file))))
     }
 
     /// Rows of `onboard_journal` under a new run id, written on the session's connection.
-    pub fn open_postgres(session: &Session) -> Journal {
+    pub fn open_postgres(session: &PgSession) -> Journal {
         let (tx, rx) = mpsc::unbounded_channel();
         let task = tokio::spawn(writer(
             session.client.clone(),

@@ -5,8 +5,8 @@ mod backend;
 pub mod journal;
 pub mod local;
 pub mod postgres;
-pub mod schema;
-pub mod session;
+pub mod private;
+pub mod state;
 
-pub use backend::{Held, StateSink, Store, Summary};
+pub use backend::{Held, StateSink, Store};
 pub use journal::Journal;

@@ -1,0 +1,645 @@
+//! The plan: what apply would do, step by step.
+//!
+//! Input: a checked [`Playbook`], its [`Dag`] and resolved [`Inputs`]. Output: a [`Plan`]:
+//! one [`PlannedStep`] per step instance (`for_each` expanded where its list is known), each
+//! with an [`Action`] and its rendered request body, in dependency order. The offline plan
+//! knows nothing live: every step is a create (`existing` steps a read) and ids render as
+//! `(known after apply)`. Uniqueness of identity keys is checked here, on rendered values.
+
+pub mod cost;
+pub mod dot;
+pub mod report;
+pub mod saved;
+
+use minijinja::Value as Mj;
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+use std::collections::BTreeMap;
+
+use crate::diag::{Diag, Diags};
+use crate::playbook::graph::{Dag, NodeId};
+use crate::playbook::inputs::Inputs;
+use crate::playbook::model::{Playbook, Step, StepScope};
+use crate::playbook::render::{Renderer, SENSITIVE, Scope, StepOutputs, truthy};
+use crate::playbook::resource::{Identity, StepType, apply_defaults};
+use crate::playbook::template::UNKNOWN;
+
+/// What apply does with one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    /// `existing: true`: looked up, never changed.
+    Read,
+    Adopt,
+    Update,
+    Replace,
+    Delete,
+    NoChange,
+    /// A `for_each` over another step's output: its instances are known after that step.
+    Deferred,
+    /// `when` is false.
+    Skip,
+}
+
+impl Action {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::Create => "+",
+            Action::Read => "<=",
+            Action::Adopt => "&",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+            Action::NoChange => " ",
+            Action::Deferred => "?",
+            Action::Skip => "x",
+        }
+    }
+}
+
+/// The tenant part of a plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct TenantPlan {
+    pub action: Action,
+    /// The live tenant's id, when it exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: Json,
+    pub domain: Json,
+    pub groups: Json,
+}
+
+/// One step instance.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedStep {
+    /// `id`, or `id["key"]` for a `for_each` instance.
+    pub address: String,
+    pub step: String,
+    #[serde(rename = "type")]
+    pub ty: StepType,
+    pub scope: StepScope,
+    pub action: Action,
+    /// The request body, defaults filled in, secrets masked, unknowns marked.
+    pub body: Json,
+    pub depends_on: Vec<String>,
+    pub level: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// For an update or a replacement: what differs from the live object.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
+    /// A fingerprint of the live object the live plan compared against (its stable fields),
+    /// so that a saved plan can tell when the object changed since.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<String>,
+    /// The live object itself: what apply updates, and the outputs of an object it does not
+    /// change. Not serialised (`apply PLAN.json` plans again and checks the fingerprints).
+    #[serde(skip)]
+    pub object: Option<Json>,
+    /// The plan could not look the object up (its identity, or its parent, is known only
+    /// after apply; or it is a built-in of a tenant this run creates): apply looks it up, once,
+    /// from the collection's list, before writing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub lookup_at_apply: bool,
+}
+
+/// One field that differs: live `before`, desired `after`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: Json,
+    pub after: Json,
+}
+
+/// A named output.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedOutput {
+    pub name: String,
+    pub value: Json,
+    pub sensitive: bool,
+}
+
+/// Counts per action.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub create: usize,
+    pub read: usize,
+    pub adopt: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
+    pub no_change: usize,
+    pub deferred: usize,
+    pub skip: usize,
+}
+
+/// The calls apply will make for one plan, and the least time they need under the budget.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Cost {
+    pub writes: usize,
+    pub reads: usize,
+    /// Scope proofs, estimated (see [`cost`]).
+    pub proofs: usize,
+    pub calls: usize,
+    /// The least time of these calls alone, with the bucket full, in seconds.
+    pub least_seconds: f64,
+    pub rate_limit: u32,
+    pub burst: u32,
+}
+
+/// What apply would do.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub playbook: String,
+    pub run_key: String,
+    pub offline: bool,
+    pub inputs: Inputs,
+    pub tenant: Option<TenantPlan>,
+    pub steps: Vec<PlannedStep>,
+    pub outputs: Vec<PlannedOutput>,
+    pub summary: Summary,
+    /// What apply will cost in API calls (live plans only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<Cost>,
+}
+
+impl Plan {
+    /// A run without a tenant and without an inventory key in `--account ID` is keyed
+    /// `account-<ID>`, so that it keeps its own state.
+    pub fn in_account(mut self, account: Option<&str>) -> Plan {
+        if let (Some(a), true) = (
+            account,
+            self.tenant.is_none() && self.run_key == run_key(None, None, None),
+        ) {
+            self.run_key = run_key(None, None, Some(a));
+        }
+        self
+    }
+
+    pub fn has_changes(&self) -> bool {
+        let s = &self.summary;
+        s.create + s.adopt + s.update + s.replace + s.delete + s.deferred > 0
+            || self
+                .tenant
+                .as_ref()
+                .is_some_and(|t| t.action != Action::NoChange)
+    }
+}
+
+/// The run key: the inventory key, else the tenant's domain, else the account.
+pub fn run_key(
+    inventory_key: Option<&str>,
+    tenant_domain: Option<&str>,
+    account: Option<&str>,
+) -> String {
+    match (inventory_key, tenant_domain, account) {
+        (Some(k), _, _) => k.to_owned(),
+        (None, Some(d), _) => d.to_owned(),
+        (None, None, Some(a)) => format!("account-{a}"),
+        (None, None, None) => "own-account".to_owned(),
+    }
+}
+
+/// Plan without reading anything live: every step is a create, ids are unknown.
+pub fn offline(
+    playbook: &Playbook,
+    dag: &Dag,
+    inputs: &Inputs,
+    inventory_key: Option<&str>,
+) -> Result<Plan, Diags> {
+    let mut planner = Planner::new(playbook, dag, inputs);
+    planner.tenant(None);
+    for node in dag.order() {
+        if let Some((i, planned)) = planner.step(*node) {
+            planner.finish_step(i, planned, None);
+        }
+    }
+    planner.into_plan(inventory_key, true)
+}
+
+/// Builds a [`Plan`] one step at a time in dependency order. Offline, every step's outputs
+/// are unknown; the live planner ([`crate::run::plan_live`]) inspects each instance between
+/// [`Planner::step`] and [`Planner::finish_step`] and hands in what it found.
+pub struct Planner<'a> {
+    pub playbook: &'a Playbook,
+    dag: &'a Dag,
+    inputs: &'a Inputs,
+    levels: BTreeMap<NodeId, usize>,
+    pub scope: Scope,
+    /// `steps` for templates, grown one step at a time (and mirrored in `scope`).
+    known: Mj,
+    pub tenant: Option<TenantPlan>,
+    steps: Vec<PlannedStep>,
+    pub diags: Diags,
+}
+
+impl<'a> Planner<'a> {
+    pub fn new(playbook: &'a Playbook, dag: &'a Dag, inputs: &'a Inputs) -> Self {
+        Self {
+            playbook,
+            dag,
+            inputs,
+            levels: level_map(dag),
+            scope: Scope {
+                inputs: inputs.0.clone().into_iter().collect(),
+                ..Scope::default()
+            },
+            known: Mj::from_object(StepOutputs::default()),
+            tenant: None,
+            steps: Vec::new(),
+            diags: Diags::new(),
+        }
+    }
+
+    /// Plan the tenant block. `live`: the tenant as it exists (`id`, `status`), if it does.
+    pub fn tenant(&mut self, live: Option<Map<String, Json>>) {
+        let Some(t) = &self.playbook.tenant else {
+            return;
+        };
+        // The tenant comes first; the steps it references (MSP-side groups) are not known yet.
+        let before = Scope {
+            pending: self.playbook.steps.iter().map(|s| s.id.clone()).collect(),
+            ..self.scope.clone()
+        };
+        let r = Renderer {
+            playbook: self.playbook,
+            ctx: before.context(None),
+            mask_secrets: true,
+        };
+        let diags = &mut self.diags;
+        let mut field = |tpl| {
+            r.template(tpl).unwrap_or_else(|e| {
+                diags.push(e.to_diag());
+                Json::Null
+            })
+        };
+        let (name, domain) = (field(&t.name), field(&t.domain));
+        let groups = r.node(&t.groups).unwrap_or_else(|e| {
+            diags.push(e.to_diag());
+            Json::Null
+        });
+        let unknown = || Json::String(UNKNOWN.into());
+        let mut map = Map::new();
+        let field_of = |k: &str| live.as_ref().and_then(|l| l.get(k).cloned());
+        map.insert("id".into(), field_of("id").unwrap_or_else(unknown));
+        map.insert("name".into(), name.clone());
+        map.insert("domain".into(), domain.clone());
+        map.insert("status".into(), field_of("status").unwrap_or_else(unknown));
+        self.scope.tenant = Some(map);
+        let action = if live.is_some() {
+            Action::NoChange
+        } else {
+            Action::Create
+        };
+        self.tenant = Some(TenantPlan {
+            action,
+            id: live
+                .as_ref()
+                .and_then(|l| l.get("id"))
+                .and_then(Json::as_str)
+                .map(str::to_owned),
+            name,
+            domain,
+            groups,
+        });
+    }
+
+    /// Plan one node's instances (None for the tenant node or when the step has errors).
+    pub fn step(&mut self, node: NodeId) -> Option<(usize, Vec<PlannedStep>)> {
+        let NodeId::Step(i) = node else { return None };
+        let step = &self.playbook.steps[i];
+        let deps = dependency_names(self.playbook, self.dag, node);
+        match plan_step(
+            self.playbook,
+            step,
+            &self.scope,
+            &self.known,
+            deps,
+            self.levels[&node],
+        ) {
+            Ok(planned) => Some((i, planned)),
+            Err(d) => {
+                self.diags.push(d);
+                if let Some(o) = self.known.downcast_object_ref::<StepOutputs>() {
+                    o.insert_unknown(&step.id);
+                }
+                self.scope.pending.push(step.id.clone());
+                None
+            }
+        }
+    }
+
+    /// Record a step's instances. `found`: per instance, the live object (None: unknown).
+    pub fn finish_step(
+        &mut self,
+        i: usize,
+        planned: Vec<PlannedStep>,
+        found: Option<Vec<Option<Json>>>,
+    ) {
+        let step = &self.playbook.steps[i];
+        let found = found.unwrap_or_else(|| vec![None; planned.len()]);
+        let value = |f: Option<Json>| f.unwrap_or_else(|| Json::String(UNKNOWN.into()));
+        let json = match (&step.for_each, planned.first()) {
+            (Some(_), Some(p)) if p.action == Action::Deferred => Json::String(UNKNOWN.into()),
+            (Some(_), _) => Json::Object(
+                planned
+                    .iter()
+                    .zip(found)
+                    .map(|(p, f)| (instance_key(&p.address, &step.id), value(f)))
+                    .collect(),
+            ),
+            (None, _) => value(found.into_iter().next().flatten()),
+        };
+        if let Some(o) = self.known.downcast_object_ref::<StepOutputs>() {
+            o.insert(&step.id, &json);
+        }
+        self.scope.steps.insert(step.id.clone(), json);
+        self.steps.extend(planned);
+    }
+
+    pub fn into_plan(mut self, inventory_key: Option<&str>, offline: bool) -> Result<Plan, Diags> {
+        check_unique(self.playbook, &self.steps, &mut self.diags);
+        let outputs = render_outputs(self.playbook, &self.scope, &mut self.diags);
+        let domain = self
+            .tenant
+            .as_ref()
+            .and_then(|t| t.domain.as_str().map(str::to_owned));
+        let plan = Plan {
+            format_version: 1,
+            playbook: self.playbook.name.clone(),
+            run_key: run_key(inventory_key, domain.as_deref(), None),
+            offline,
+            inputs: self.inputs.clone(),
+            tenant: self.tenant,
+            summary: summarize(&self.steps),
+            steps: self.steps,
+            outputs,
+            cost: None,
+        };
+        self.diags.into_result(plan)
+    }
+}
+
+/// `key` of an address `id["key"]`.
+fn instance_key(address: &str, id: &str) -> String {
+    let inner = address.strip_prefix(id).unwrap_or(address);
+    let inner = inner
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .unwrap_or(inner);
+    serde_json::from_str::<String>(inner).unwrap_or_else(|_| inner.to_owned())
+}
+
+fn level_map(dag: &Dag) -> BTreeMap<NodeId, usize> {
+    dag.levels()
+        .into_iter()
+        .enumerate()
+        .flat_map(|(l, nodes)| nodes.into_iter().map(move |n| (n, l)))
+        .collect()
+}
+
+fn dependency_names(playbook: &Playbook, dag: &Dag, node: NodeId) -> Vec<String> {
+    dag.dependencies(node)
+        .into_iter()
+        .map(|d| match d {
+            NodeId::Tenant => "tenant".to_owned(),
+            NodeId::Step(j) => playbook.steps[j].id.clone(),
+        })
+        .collect()
+}
+
+/// The instances of one step and the outputs later templates will see.
+fn plan_step(
+    playbook: &Playbook,
+    step: &Step,
+    scope: &Scope,
+    known: &Mj,
+    deps: Vec<String>,
+    level: usize,
+) -> Result<Vec<PlannedStep>, Diag> {
+    let r = Renderer {
+        playbook,
+        ctx: scope.context_with_steps(known.clone(), None),
+        mask_secrets: true,
+    };
+    let base = PlannedStep {
+        address: step.id.clone(),
+        step: step.id.clone(),
+        ty: step.ty,
+        scope: step.scope,
+        action: if step.existing {
+            Action::Read
+        } else {
+            Action::Create
+        },
+        body: Json::Null,
+        depends_on: deps,
+        level,
+        note: None,
+        changes: Vec::new(),
+        live: None,
+        object: None,
+        lookup_at_apply: false,
+    };
+    let Some(fe) = &step.for_each else {
+        return Ok(vec![instance(playbook, step, scope, known, None, base)?]);
+    };
+    let list = r.node(&fe.node).map_err(|e| e.to_diag())?;
+    if list.as_str() == Some(UNKNOWN) {
+        let planned = PlannedStep {
+            action: Action::Deferred,
+            note: Some("for_each over another step's output: instances known after apply".into()),
+            ..base
+        };
+        return Ok(vec![planned]);
+    }
+    let items = instances(&list)
+        .map_err(|m| Diag::at(&playbook.file, fe.node.span, m, "for_each value"))?;
+    let mut planned = Vec::new();
+    for (key, item) in &items {
+        let one = PlannedStep {
+            address: address(&step.id, Some(key)),
+            ..base.clone()
+        };
+        planned.push(instance(
+            playbook,
+            step,
+            scope,
+            known,
+            Some((key, item)),
+            one,
+        )?);
+    }
+    Ok(planned)
+}
+
+/// A step instance's address: `id`, or `id["key"]` for a `for_each` instance.
+pub fn address(id: &str, key: Option<&str>) -> String {
+    match key {
+        Some(k) => format!("{id}[{}]", Json::String(k.to_owned())),
+        None => id.to_owned(),
+    }
+}
+
+fn instance(
+    playbook: &Playbook,
+    step: &Step,
+    scope: &Scope,
+    known: &Mj,
+    inst: Option<(&String, &Json)>,
+    mut planned: PlannedStep,
+) -> Result<PlannedStep, Diag> {
+    let r = Renderer {
+        playbook,
+        ctx: scope.context_with_steps(known.clone(), inst.map(|(k, i)| (k.as_str(), i))),
+        mask_secrets: true,
+    };
+    if let Some(when) = &step.when {
+        let v = r.template(when).map_err(|e| e.to_diag())?;
+        if v.as_str() == Some(UNKNOWN) {
+            planned.note = Some("`when` known after apply".into());
+        } else if !truthy(&v) {
+            planned.action = Action::Skip;
+        }
+    }
+    let mut body = r.node(&step.with).map_err(|e| e.to_diag())?;
+    if !step.existing {
+        apply_defaults(step.ty, &mut body);
+    }
+    if planned.action != Action::Skip {
+        crate::playbook::rules::check_instance(playbook, step, &body)?;
+    }
+    planned.body = body;
+    Ok(planned)
+}
+
+/// The keys and items of a `for_each` value.
+pub fn instances(list: &Json) -> Result<Vec<(String, Json)>, String> {
+    match list {
+        Json::Array(items) => {
+            let mut out: Vec<(String, Json)> = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let key = item.as_str().map_or_else(|| i.to_string(), str::to_owned);
+                if out.iter().any(|(k, _)| *k == key) {
+                    return Err(format!(
+                        "for_each lists `{key}` twice; each instance needs its own key"
+                    ));
+                }
+                out.push((key, item.clone()));
+            }
+            Ok(out)
+        }
+        Json::Object(map) => Ok(map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+        other => Err(format!(
+            "for_each must be a list or a map, found {}",
+            crate::playbook::inputs::json_kind(other)
+        )),
+    }
+}
+
+/// Two instances that would create the same identity in one scope.
+fn check_unique(playbook: &Playbook, steps: &[PlannedStep], diags: &mut Diags) {
+    let mut seen: BTreeMap<(StepScope, StepType, String), &PlannedStep> = BTreeMap::new();
+    for planned in steps
+        .iter()
+        .filter(|p| !matches!(p.action, Action::Skip | Action::Deferred | Action::Read))
+    {
+        let Some(identity) = identity_value(planned.ty, &planned.body) else {
+            continue;
+        };
+        let key = (planned.scope, planned.ty, identity.clone());
+        if let Some(first) = seen.get(&key) {
+            let span = playbook
+                .step(&planned.step)
+                .map(|s| s.id_span)
+                .unwrap_or_default();
+            let first_span = playbook
+                .step(&first.step)
+                .map(|s| s.id_span)
+                .unwrap_or_default();
+            let what = if planned.ty.spec().unique().is_some() {
+                "NetBird keeps it unique"
+            } else {
+                "it is how an existing object is found"
+            };
+            diags.push(
+                Diag::at(&playbook.file, span, format!("`{}` and `{}` would both create a {} identified by {identity} in the {} scope", first.address, planned.address, planned.ty.name(), planned.scope.name()), "second one here")
+                    .label(first_span, "first one here")
+                    .help(format!("give each its own identity ({what})")),
+            );
+        } else {
+            seen.insert(key, planned);
+        }
+    }
+}
+
+/// The rendered identity key of a body, when fully known.
+pub fn identity_value(ty: StepType, body: &Json) -> Option<String> {
+    let sets: Vec<&[&str]> = match ty.spec().identity {
+        Identity::Fields(f) => vec![f],
+        Identity::AnyOf(sets) => sets.to_vec(),
+        Identity::Singleton => return Some("(singleton)".into()),
+        Identity::None => return None,
+    };
+    let set = sets
+        .into_iter()
+        .find(|set| set.iter().all(|f| body.get(f).is_some()))?;
+    let values: Vec<&Json> = set.iter().filter_map(|f| body.get(f)).collect();
+    if values
+        .iter()
+        .any(|v| crate::playbook::render::contains_unknown(v) || v.as_str() == Some(SENSITIVE))
+    {
+        return None;
+    }
+    Some(
+        set.iter()
+            .zip(values)
+            .map(|(f, v)| format!("{f} {v}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+}
+
+fn render_outputs(playbook: &Playbook, scope: &Scope, diags: &mut Diags) -> Vec<PlannedOutput> {
+    let r = Renderer {
+        playbook,
+        ctx: scope.context(None),
+        mask_secrets: true,
+    };
+    playbook
+        .outputs
+        .iter()
+        .map(|o| {
+            let sensitive = playbook.output_is_secret(o);
+            let value = r.node(&o.value).unwrap_or_else(|e| {
+                diags.push(e.to_diag());
+                Json::Null
+            });
+            PlannedOutput {
+                name: o.name.clone(),
+                value,
+                sensitive,
+            }
+        })
+        .collect()
+}
+
+pub fn summarize(steps: &[PlannedStep]) -> Summary {
+    let mut s = Summary::default();
+    for p in steps {
+        *match p.action {
+            Action::Create => &mut s.create,
+            Action::Read => &mut s.read,
+            Action::Adopt => &mut s.adopt,
+            Action::Update => &mut s.update,
+            Action::Replace => &mut s.replace,
+            Action::Delete => &mut s.delete,
+            Action::NoChange => &mut s.no_change,
+            Action::Deferred => &mut s.deferred,
+            Action::Skip => &mut s.skip,
+        } += 1;
+    }
+    s
+}

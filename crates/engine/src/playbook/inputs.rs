@@ -1,0 +1,356 @@
+//! Input values: defaults, inventory entries, values files and `--set`, type-checked.
+//!
+//! Input: the playbook's declarations and the value sources in precedence order (lowest
+//! first). Output: [`Inputs`], one JSON value per declared input, or every error: unknown
+//! names, missing required inputs, wrong types, failed patterns and enums. Each error points at
+//! the value where it was given (a values file's line, a `--set` argument), and at the
+//! declaration in the playbook.
+
+use indexmap::IndexMap;
+use serde_json::Value as Json;
+
+use crate::diag::source::{SourceFile, Span};
+use crate::diag::{Diag, Diags, did_you_mean};
+use crate::playbook::model::{InputDecl, InputType, Playbook};
+use crate::playbook::yaml::{self, Key, Node, Value};
+
+/// Resolved input values, in declaration order.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Inputs(pub IndexMap<String, Json>);
+
+/// Where values come from, lowest precedence first.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A YAML map of values: a values file, an inventory's `defaults`, an inventory entry.
+    Map { file: SourceFile, node: Node },
+    /// One `--set KEY=VALUE`.
+    Set { file: SourceFile },
+}
+
+impl Source {
+    /// A values file (a YAML map of input names to values).
+    pub fn values_file(file: SourceFile) -> Result<Source, Diag> {
+        let node = yaml::parse(&file)?;
+        match node.value {
+            Value::Map(_) | Value::Null => Ok(Source::Map { file, node }),
+            _ => Err(Diag::at(
+                &file,
+                node.span,
+                "a values file must be a map of input names to values",
+                "not a map",
+            )
+            .help("e.g. `customer: Acme Corp`")),
+        }
+    }
+
+    /// One `--set KEY=VALUE` argument.
+    pub fn set(arg: &str) -> Source {
+        Source::Set {
+            file: SourceFile::new("--set", arg),
+        }
+    }
+}
+
+/// One given value and where it came from.
+struct Given {
+    file: SourceFile,
+    key_span: Span,
+    node: Node,
+    /// The raw text for `--set`, used as is for string inputs.
+    raw: Option<String>,
+}
+
+/// Resolve every declared input from `sources`.
+pub fn resolve(playbook: &Playbook, sources: &[Source]) -> Result<Inputs, Diags> {
+    resolve_with(playbook, sources, false).map(|(inputs, _)| inputs)
+}
+
+/// Resolve what can be resolved without values (`validate PLAYBOOK` alone, as `terraform
+/// validate` without variables): a required input with no value becomes
+/// [`crate::playbook::template::UNKNOWN`], so every check that depends on it waits, and is returned as
+/// a note instead of an error.
+pub fn resolve_without_values(playbook: &Playbook) -> Result<(Inputs, Vec<Diag>), Diags> {
+    resolve_with(playbook, &[], true)
+}
+
+fn resolve_with(
+    playbook: &Playbook,
+    sources: &[Source],
+    missing_ok: bool,
+) -> Result<(Inputs, Vec<Diag>), Diags> {
+    let mut notes = Vec::new();
+    let mut diags = Diags::new();
+    let mut given: IndexMap<String, Given> = IndexMap::new();
+    for source in sources {
+        collect(playbook, source, &mut given, &mut diags);
+    }
+    let mut out = IndexMap::new();
+    for (name, decl) in &playbook.inputs {
+        let value = match given.get(name) {
+            Some(g) => check_given(playbook, decl, g, &mut diags),
+            None => match &decl.default {
+                Some(d) => check_value(decl, &d.to_json())
+                    .map_err(|m| {
+                        diags.push(Diag::at(
+                            &playbook.file,
+                            d.span,
+                            format!("default of input `{name}` {m}"),
+                            "bad default",
+                        ));
+                    })
+                    .ok(),
+                None if missing_ok => {
+                    notes.push(Diag::at(
+                        &playbook.file,
+                        decl.span,
+                        format!("input `{name}` has no value: what depends on it is checked once one is given"),
+                        "required, no default",
+                    ));
+                    Some(Json::String(crate::playbook::template::UNKNOWN.to_owned()))
+                }
+                None => {
+                    diags.push(
+                        Diag::at(&playbook.file, decl.span, format!("missing value for required input `{name}`"), "declared here without a default")
+                            .help(format!("pass `--set {name}=...`, add `{name}:` to a values file, or give it a `default`")),
+                    );
+                    None
+                }
+            },
+        };
+        if let Some(v) = value {
+            out.insert(name.clone(), v);
+        }
+    }
+    diags.into_result((Inputs(out), notes))
+}
+
+fn collect(
+    playbook: &Playbook,
+    source: &Source,
+    given: &mut IndexMap<String, Given>,
+    diags: &mut Diags,
+) {
+    let entries: Vec<(Key, Node, Option<String>, SourceFile)> = match source {
+        Source::Map { file, node } => node
+            .as_map()
+            .unwrap_or(&[])
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone(), None, file.clone()))
+            .collect(),
+        Source::Set { file } => match parse_set(file) {
+            Ok(e) => vec![e],
+            Err(d) => {
+                diags.push(d);
+                return;
+            }
+        },
+    };
+    for (key, node, raw, file) in entries {
+        if !playbook.inputs.contains_key(&key.name) {
+            let hint = match did_you_mean(&key.name, playbook.inputs.keys().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None if playbook.inputs.is_empty() => "the playbook declares no inputs".to_owned(),
+                None => format!(
+                    "the playbook's inputs are {}",
+                    playbook
+                        .inputs
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            diags.push(
+                Diag::at(
+                    &file,
+                    key.span,
+                    format!("unknown input `{}`", key.name),
+                    "not an input of the playbook",
+                )
+                .help(hint),
+            );
+            continue;
+        }
+        given.insert(
+            key.name.clone(),
+            Given {
+                file,
+                key_span: key.span,
+                node,
+                raw,
+            },
+        );
+    }
+}
+
+/// `KEY=VALUE`: the value is read as YAML (`3`, `true`, `[a, b]`), or kept as text.
+fn parse_set(file: &SourceFile) -> Result<(Key, Node, Option<String>, SourceFile), Diag> {
+    let text = file.text();
+    let Some(eq) = text.find('=') else {
+        return Err(Diag::at(
+            file,
+            Span::new(0, text.len()),
+            "`--set` takes KEY=VALUE",
+            "no `=` here",
+        )
+        .help("e.g. `--set customer=\"Acme Corp\"`"));
+    };
+    let key = Key {
+        name: text[..eq].trim().to_owned(),
+        span: Span::new(0, eq),
+    };
+    // A token is refused as text (a string input takes the text as it is) and as the value
+    // YAML reads from it (`[ "nbp\u005f..." ]`); never echoed, so no snippet of the argument.
+    if crate::playbook::token_scan::holds_token(text) {
+        return Err(crate::playbook::token_scan::in_set(&key.name));
+    }
+    let raw = text[eq + 1..].to_owned();
+    let span = Span::new(eq + 1, raw.len());
+    let value_file = SourceFile::new("--set", raw.clone());
+    let parsed = yaml::parse_tree(&value_file);
+    if let Ok(n) = &parsed
+        && n.strings()
+            .iter()
+            .any(|(_, s)| crate::playbook::token_scan::holds_token(s))
+    {
+        return Err(crate::playbook::token_scan::in_set(&key.name));
+    }
+    let node = match parsed {
+        Ok(n) if raw.trim().is_empty() => Node::new(
+            span,
+            match n.value {
+                Value::Null => Value::Str(String::new()),
+                v => v,
+            },
+        ),
+        Ok(n) => Node::from_json(&n.to_json(), span),
+        Err(_) => Node::new(span, Value::Str(raw.clone())),
+    };
+    Ok((key, node, Some(raw), file.clone()))
+}
+
+fn check_given(
+    playbook: &Playbook,
+    decl: &InputDecl,
+    g: &Given,
+    diags: &mut Diags,
+) -> Option<Json> {
+    let json = match (&g.raw, decl.ty) {
+        (Some(raw), InputType::String) => Json::String(raw.clone()),
+        _ => g.node.to_json(),
+    };
+    match check_value(decl, &json) {
+        Ok(v) => Some(v),
+        Err(message) => {
+            let declared = Diag::at(
+                &playbook.file,
+                decl.span,
+                format!("input `{}` is declared here", decl.name),
+                format!("type: {}", decl.ty.name()),
+            );
+            let span = if g.node.span.len == 0 {
+                g.key_span
+            } else {
+                g.node.span
+            };
+            diags.push(
+                Diag::at(
+                    &g.file,
+                    span,
+                    format!("input `{}` {message}", decl.name),
+                    "given here",
+                )
+                .related(declared),
+            );
+            None
+        }
+    }
+}
+
+/// Check one value against its declaration. Err: what is wrong, as a fragment.
+pub fn check_value(decl: &InputDecl, value: &Json) -> Result<Json, String> {
+    let ok = match decl.ty {
+        InputType::String => value.is_string(),
+        InputType::Number => value.is_number(),
+        InputType::Bool => value.is_boolean(),
+        InputType::List => value.is_array(),
+        InputType::Map => value.is_object(),
+    };
+    if !ok {
+        return Err(format!(
+            "must be a {}, found {}",
+            decl.ty.name(),
+            json_kind(value)
+        ));
+    }
+    if let (Some((re, _)), Some(s)) = (&decl.pattern, value.as_str())
+        && !re.is_match(s)
+    {
+        let pattern = re
+            .as_str()
+            .trim_start_matches("^(?:")
+            .trim_end_matches(")$");
+        return Err(format!("does not match pattern `{pattern}`: {value}"));
+    }
+    if let Some(allowed) = &decl.allowed
+        && let Json::Array(options) = allowed.to_json()
+        && !options.contains(value)
+    {
+        let list: Vec<String> = options.iter().map(Json::to_string).collect();
+        return Err(format!("must be one of {}, found {value}", list.join(", ")));
+    }
+    Ok(value.clone())
+}
+
+pub fn json_kind(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a bool",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "a list",
+        Json::Object(_) => "a map",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAT: &str = "nbp_ExampleTokenThatMustNotBeRepeated00";
+
+    fn playbook() -> Playbook {
+        let file = SourceFile::new(
+            "pb.yaml",
+            "version: 1\nname: pb\ninputs:\n  customer: { type: string }\n  admins: { type: list, default: [] }\nsteps: []\n",
+        );
+        crate::playbook::parse::playbook(&file).expect("a valid playbook")
+    }
+
+    /// `--set KEY=PAT`, as text or inside a YAML value: refused, naming the argument by its
+    /// key, never repeating the token.
+    #[test]
+    fn a_token_given_with_set_is_refused_without_repeating_it() {
+        let pb = playbook();
+        for arg in [
+            format!("customer={PAT}"),
+            format!("admins=[ok, {PAT}]"),
+            format!("admins=[\"nbp\\u005f{}\"]", &PAT[4..]),
+        ] {
+            let err = resolve(&pb, &[Source::set(&arg)]).expect_err(&arg);
+            let shown: Vec<String> = err
+                .iter()
+                .map(|d| format!("{d} {}", d.help.clone().unwrap_or_default()))
+                .collect();
+            let shown = shown.join("\n");
+            assert!(shown.contains("personal access token"), "{arg}: {shown}");
+            assert!(shown.contains("--set"), "{shown}");
+            assert!(!shown.contains("ExampleToken"), "{shown}");
+            assert!(
+                err.iter()
+                    .all(|d| d.file.as_ref().is_none_or(|f| f.name() != "--set")),
+                "no snippet of {arg}"
+            );
+        }
+    }
+}

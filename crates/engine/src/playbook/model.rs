@@ -1,0 +1,181 @@
+//! The validated playbook: typed, every value located, every template parsed.
+//!
+//! Produced by [`crate::playbook::parse`]; consumed by [`crate::playbook::inputs`] and [`crate::plan`]. Values
+//! that end up in request bodies stay [`Node`] trees (so they keep their spans) whose strings
+//! are rendered as templates when the step runs.
+
+use indexmap::IndexMap;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::diag::source::{SourceFile, Span};
+use crate::playbook::resource::StepType;
+use crate::playbook::template::Template;
+use crate::playbook::yaml::Node;
+
+/// A playbook that passed validation.
+#[derive(Debug, Clone)]
+pub struct Playbook {
+    pub file: SourceFile,
+    pub name: String,
+    pub description: Option<String>,
+    pub inputs: IndexMap<String, InputDecl>,
+    pub tenant: Option<TenantDecl>,
+    pub steps: Vec<Step>,
+    pub outputs: Vec<Output>,
+    /// Step id → index in `steps` (the first, if an id repeats), built on first use.
+    pub(crate) step_index: OnceLock<HashMap<String, usize>>,
+}
+
+/// The type of an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputType {
+    String,
+    Number,
+    Bool,
+    List,
+    Map,
+}
+
+impl InputType {
+    pub const NAMES: [&'static str; 5] = ["string", "number", "bool", "list", "map"];
+
+    pub fn from_name(name: &str) -> Option<InputType> {
+        Some(match name {
+            "string" => InputType::String,
+            "number" => InputType::Number,
+            "bool" => InputType::Bool,
+            "list" => InputType::List,
+            "map" => InputType::Map,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+/// One declared input.
+#[derive(Debug, Clone)]
+pub struct InputDecl {
+    pub name: String,
+    pub span: Span,
+    pub ty: InputType,
+    pub default: Option<Node>,
+    pub description: Option<String>,
+    pub pattern: Option<(regex::Regex, Span)>,
+    pub allowed: Option<Node>,
+}
+
+/// The `tenant` block.
+#[derive(Debug, Clone)]
+pub struct TenantDecl {
+    pub span: Span,
+    pub name: Template,
+    pub domain: Template,
+    /// The `groups` list as written, templates inside.
+    pub groups: Node,
+    pub group_templates: Vec<Template>,
+}
+
+/// Where a step runs.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum StepScope {
+    Tenant,
+    Msp,
+    Account,
+}
+
+impl StepScope {
+    pub fn name(self) -> &'static str {
+        match self {
+            StepScope::Tenant => "tenant",
+            StepScope::Msp => "msp",
+            StepScope::Account => "account",
+        }
+    }
+}
+
+/// One step as declared.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: String,
+    pub id_span: Span,
+    /// The whole step item.
+    pub span: Span,
+    pub ty: StepType,
+    pub with: Node,
+    /// Every template in `with`, in source order.
+    pub templates: Vec<Template>,
+    pub scope: StepScope,
+    pub existing: bool,
+    pub depends_on: Vec<(String, Span)>,
+    pub for_each: Option<ForEach>,
+    pub when: Option<Template>,
+    pub prune: bool,
+}
+
+/// A `for_each`: a literal list or map, or a template that yields one.
+#[derive(Debug, Clone)]
+pub struct ForEach {
+    pub node: Node,
+    pub templates: Vec<Template>,
+}
+
+/// One named output.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub name: String,
+    pub span: Span,
+    pub value: Node,
+    pub templates: Vec<Template>,
+}
+
+impl Step {
+    /// Every template of the step: `with`, `for_each`, `when`.
+    pub fn all_templates(&self) -> impl Iterator<Item = &Template> {
+        self.templates
+            .iter()
+            .chain(self.for_each.iter().flat_map(|f| f.templates.iter()))
+            .chain(self.when.iter())
+    }
+
+    /// Whether this step's `for_each` waits for another step's output.
+    pub fn for_each_is_deferred(&self) -> bool {
+        self.for_each
+            .as_ref()
+            .is_some_and(|f| f.templates.iter().any(|t| t.step_ids().next().is_some()))
+    }
+}
+
+impl Playbook {
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        let index = self.step_index.get_or_init(|| {
+            let mut index = HashMap::new();
+            for (i, s) in self.steps.iter().enumerate() {
+                index.entry(s.id.clone()).or_insert(i);
+            }
+            index
+        });
+        match index.get(id).and_then(|&i| self.steps.get(i)) {
+            Some(s) if s.id == id => Some(s),
+            // `steps` changed after the index was built: fall back to a scan.
+            _ => self.steps.iter().find(|s| s.id == id),
+        }
+    }
+}

@@ -1,0 +1,538 @@
+//! Playbook text to a [`Playbook`]: structure, types and templates.
+//!
+//! Input: a [`SourceFile`]. Output: a [`Playbook`] or every error found in it. This stage
+//! checks what one field can tell on its own (types, unknown fields, step ids, step types,
+//! template syntax, required `with` fields after defaults); [`crate::playbook::check`] then checks
+//! what needs the whole playbook (references, duplicates, cycles).
+
+use indexmap::IndexMap;
+use regex::Regex;
+use std::sync::OnceLock;
+
+use crate::diag::source::{SourceFile, Span};
+use crate::diag::{Diag, Diags, did_you_mean};
+use crate::playbook::decode::{Decoder, Fields};
+use crate::playbook::model::{
+    ForEach, InputDecl, InputType, Output, Playbook, Step, StepScope, TenantDecl,
+};
+use crate::playbook::resource::{StepType, missing_required};
+use crate::playbook::yaml::{self, Node, Value};
+
+pub const PLAYBOOK_FIELDS: &[&str] = &[
+    "version",
+    "name",
+    "description",
+    "inputs",
+    "tenant",
+    "steps",
+    "outputs",
+];
+pub const INPUT_FIELDS: &[&str] = &["type", "description", "default", "pattern", "enum"];
+pub const TENANT_FIELDS: &[&str] = &["name", "domain", "groups"];
+pub const TENANT_GROUP_FIELDS: &[&str] = &["id", "role"];
+pub const STEP_FIELDS: &[&str] = &[
+    "id",
+    "type",
+    "with",
+    "scope",
+    "existing",
+    "depends_on",
+    "for_each",
+    "when",
+    "prune",
+];
+pub const SUPPORTED_VERSIONS: &[i64] = &[1];
+
+fn id_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new("^[a-z][a-z0-9_]*$").unwrap_or_else(|_| unreachable!()))
+}
+
+/// Parse and validate a playbook's structure. References are checked by [`crate::playbook::check`].
+pub fn playbook(file: &SourceFile) -> Result<Playbook, Diags> {
+    let root = yaml::parse(file)?;
+    let mut dec = Decoder::new(file);
+    let Some(fields) = dec.fields(&root, "the playbook", PLAYBOOK_FIELDS) else {
+        return dec.diags.into_result(empty(file));
+    };
+    version(&mut dec, &fields);
+    let name = fields
+        .require(
+            &mut dec,
+            "name",
+            "give the playbook a name, e.g. `name: standard-customer`",
+        )
+        .and_then(|_| fields.string(&mut dec, "name"))
+        .map(|(s, span)| {
+            playbook_name(&mut dec, &s, span);
+            s
+        })
+        .unwrap_or_default();
+    let description = fields.string(&mut dec, "description").map(|(s, _)| s);
+    let inputs = fields
+        .get("inputs")
+        .map(|n| inputs(&mut dec, n))
+        .unwrap_or_default();
+    let tenant = fields.get("tenant").and_then(|n| tenant(&mut dec, n));
+    let default_scope = if tenant.is_some() {
+        StepScope::Tenant
+    } else {
+        StepScope::Account
+    };
+    let steps = fields
+        .require(&mut dec, "steps", "add a list of steps, e.g. `steps: [{id: servers, type: group, with: {name: Servers}}]`")
+        .map(|n| steps(&mut dec, n, default_scope, tenant.is_some()))
+        .unwrap_or_default();
+    let outputs = fields
+        .get("outputs")
+        .map(|n| outputs(&mut dec, n))
+        .unwrap_or_default();
+    let playbook = Playbook {
+        file: file.clone(),
+        name,
+        description,
+        inputs,
+        tenant,
+        steps,
+        outputs,
+        step_index: Default::default(),
+    };
+    dec.diags.into_result(playbook)
+}
+
+/// The playbook's name keys its state (`<state-dir>/state/<name>/`, and the rows of the
+/// PostgreSQL store): a name that would name no folder of its own is refused here, at its
+/// line, rather than escaping the state folder or sharing another's.
+fn playbook_name(dec: &mut Decoder, name: &str, span: Span) {
+    let why = match name {
+        "" => "it is empty",
+        "." | ".." => "`.` and `..` name a folder that is not its own",
+        _ if name.trim().is_empty() => "it is blank",
+        _ if name.contains(['/', '\\']) => "`/` and `\\` separate folders",
+        _ if name.contains('\0') => "it holds a NUL character",
+        _ => return,
+    };
+    let diag = Diag::at(
+        &dec.file,
+        span,
+        format!("the playbook's name cannot name its state folder: {why}"),
+        "not usable as a state folder's name",
+    )
+    .help("the name keys the playbook's state (`<state-dir>/state/<name>/`): e.g. `name: standard-customer`");
+    dec.push(diag);
+}
+
+fn empty(file: &SourceFile) -> Playbook {
+    Playbook {
+        file: file.clone(),
+        name: String::new(),
+        description: None,
+        inputs: IndexMap::new(),
+        tenant: None,
+        steps: Vec::new(),
+        outputs: Vec::new(),
+        step_index: Default::default(),
+    }
+}
+
+fn version(dec: &mut Decoder, fields: &Fields) {
+    let supported = "the supported version is 1: write `version: 1`";
+    let Some(node) = fields.require(dec, "version", supported) else {
+        return;
+    };
+    if node.value != Value::Int(1) {
+        let found = match &node.value {
+            Value::Int(i) => i.to_string(),
+            other => other.kind().to_owned(),
+        };
+        dec.push(
+            Diag::at(
+                &dec.file,
+                node.span,
+                format!("unsupported playbook version {found}"),
+                "only 1 exists",
+            )
+            .help(supported),
+        );
+    }
+}
+
+fn inputs(dec: &mut Decoder, node: &Node) -> IndexMap<String, InputDecl> {
+    let mut out = IndexMap::new();
+    let Some(entries) = node.as_map() else {
+        dec.expected(node, "a map of input names to declarations", "inputs");
+        return out;
+    };
+    for (key, decl) in entries {
+        let what = format!("input `{}`", key.name);
+        let Some(f) = dec.fields(decl, &what, INPUT_FIELDS) else {
+            continue;
+        };
+        let ty = match f.require(dec, "type", "one of string, number, bool, list, map") {
+            Some(t) => match t.as_str().and_then(InputType::from_name) {
+                Some(ty) => ty,
+                None => {
+                    let hint = t
+                        .as_str()
+                        .and_then(|s| did_you_mean(s, InputType::NAMES))
+                        .map_or(
+                            "use one of string, number, bool, list, map".to_owned(),
+                            |s| format!("did you mean `{s}`?"),
+                        );
+                    dec.push(
+                        Diag::at(&dec.file, t.span, "unknown input type", "not a type").help(hint),
+                    );
+                    continue;
+                }
+            },
+            None => continue,
+        };
+        let pattern = f.string(dec, "pattern").and_then(|(p, span)| {
+            match Regex::new(&format!("^(?:{p})$")) {
+                Ok(re) => Some((re, span)),
+                Err(e) => {
+                    let msg = e.to_string();
+                    let last = msg
+                        .lines()
+                        .last()
+                        .unwrap_or("invalid")
+                        .trim()
+                        .trim_start_matches("error: ")
+                        .to_lowercase();
+                    dec.error(
+                        span,
+                        format!("invalid pattern: {last}"),
+                        "not a valid regular expression",
+                    );
+                    None
+                }
+            }
+        });
+        let allowed = f.get("enum").cloned();
+        if let Some(a) = &allowed
+            && a.as_seq().is_none()
+        {
+            dec.expected(a, "a list of allowed values", "enum");
+        }
+        out.insert(
+            key.name.clone(),
+            InputDecl {
+                name: key.name.clone(),
+                span: key.span,
+                ty,
+                default: f.get("default").cloned(),
+                description: f.string(dec, "description").map(|(s, _)| s),
+                pattern,
+                allowed,
+            },
+        );
+    }
+    out
+}
+
+fn tenant(dec: &mut Decoder, node: &Node) -> Option<TenantDecl> {
+    let f = dec.fields(node, "the tenant block", TENANT_FIELDS)?;
+    let name = f.require(
+        dec,
+        "name",
+        "the tenant's display name, e.g. `name: \"{{ inputs.customer }}\"`",
+    );
+    let domain = f.require(
+        dec,
+        "domain",
+        "the tenant's unique domain, e.g. `domain: \"{{ inputs.domain }}\"`",
+    );
+    let groups = f
+        .get("groups")
+        .cloned()
+        .unwrap_or_else(|| Node::new(node.span, Value::Seq(Vec::new())));
+    match &groups.value {
+        Value::Seq(items) => {
+            for item in items {
+                if let Some(g) = dec.fields(item, "a tenant group", TENANT_GROUP_FIELDS) {
+                    g.require(
+                        dec,
+                        "id",
+                        "the MSP group's id, e.g. `id: \"{{ steps.msp_admins.id }}\"`",
+                    );
+                    g.require(
+                        dec,
+                        "role",
+                        "the role its members assume in the tenant, e.g. `role: admin`",
+                    );
+                }
+            }
+        }
+        _ => dec.expected(&groups, "a list of {id, role}", "groups"),
+    }
+    let group_templates = dec.templates(&groups);
+    let name = dec.template(name?, "name")?;
+    let domain = dec.template(domain?, "domain")?;
+    Some(TenantDecl {
+        span: node.span,
+        name,
+        domain,
+        groups,
+        group_templates,
+    })
+}
+
+fn steps(dec: &mut Decoder, node: &Node, default_scope: StepScope, has_tenant: bool) -> Vec<Step> {
+    let Some(items) = node.as_seq() else {
+        dec.expected(node, "a list of steps", "steps");
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| step(dec, item, default_scope, has_tenant))
+        .collect()
+}
+
+fn step(
+    dec: &mut Decoder,
+    node: &Node,
+    default_scope: StepScope,
+    has_tenant: bool,
+) -> Option<Step> {
+    let f = dec.fields(node, "a step", STEP_FIELDS)?;
+    let id = f.require(dec, "id", "every step needs an id, e.g. `id: servers`");
+    let ty_node = f.require(dec, "type", "e.g. `type: group`");
+    let (id, id_span) = match id.map(|n| (n, n.as_str())) {
+        Some((n, Some(s))) if id_regex().is_match(s) => (s.to_owned(), n.span),
+        Some((n, Some(s))) => {
+            dec.push(Diag::at(&dec.file, n.span, format!("invalid step id `{s}`"), "not a valid id")
+                .help("ids match ^[a-z][a-z0-9_]*$ so that `steps.<id>.<field>` works, e.g. `office_lan`"));
+            (s.to_owned(), n.span)
+        }
+        Some((n, None)) => {
+            dec.expected(n, "a string", "id");
+            return None;
+        }
+        None => return None,
+    };
+    let ty = step_type(dec, ty_node?)?;
+    let scope = scope(dec, &f, default_scope, has_tenant);
+    let with = f
+        .get("with")
+        .cloned()
+        .unwrap_or_else(|| Node::new(Span::new(node.span.offset, 0), Value::Map(Vec::new())));
+    if with.as_map().is_none() {
+        dec.expected(&with, "a map (the request body)", "with");
+        return None;
+    }
+    let existing = f.bool(dec, "existing").unwrap_or(false);
+    required_fields(dec, ty, &with, existing, &id);
+    let templates = dec.templates(&with);
+    let depends_on = depends_on(dec, &f);
+    let for_each = f.get("for_each").map(|n| ForEach {
+        node: n.clone(),
+        templates: dec.templates(n),
+    });
+    if let Some(fe) = &for_each
+        && fe.templates.is_empty()
+        && !matches!(fe.node.value, Value::Seq(_) | Value::Map(_))
+    {
+        dec.expected(&fe.node, "a list, a map or a template", "for_each");
+    }
+    let when = f.get("when").and_then(|n| dec.template(n, "when"));
+    Some(Step {
+        id,
+        id_span,
+        span: node.span,
+        ty,
+        with,
+        templates,
+        scope,
+        existing,
+        depends_on,
+        for_each,
+        when,
+        prune: f.bool(dec, "prune").unwrap_or(true),
+    })
+}
+
+fn step_type(dec: &mut Decoder, node: &Node) -> Option<StepType> {
+    let Some(name) = node.as_str() else {
+        dec.expected(node, "a string", "type");
+        return None;
+    };
+    let ty = StepType::from_name(name);
+    if ty.is_none() {
+        let hint = match did_you_mean(name, StepType::names()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "step types are {}",
+                StepType::names().collect::<Vec<_>>().join(", ")
+            ),
+        };
+        dec.push(
+            Diag::at(
+                &dec.file,
+                node.span,
+                format!("unknown step type `{name}`"),
+                "unknown type",
+            )
+            .help(hint),
+        );
+    }
+    ty
+}
+
+fn scope(dec: &mut Decoder, f: &Fields, default: StepScope, has_tenant: bool) -> StepScope {
+    let Some((s, span)) = f.string(dec, "scope") else {
+        return default;
+    };
+    match s.as_str() {
+        "tenant" if has_tenant => StepScope::Tenant,
+        "tenant" => {
+            dec.push(
+                Diag::at(
+                    &dec.file,
+                    span,
+                    "`scope: tenant` needs a tenant block",
+                    "no tenant here",
+                )
+                .help("add a `tenant:` block, or use `scope: account` (the PAT's own account)"),
+            );
+            default
+        }
+        "msp" => StepScope::Msp,
+        "account" => StepScope::Account,
+        other => {
+            let hint = did_you_mean(other, ["tenant", "msp", "account"])
+                .map_or("use tenant, msp or account".to_owned(), |s| {
+                    format!("did you mean `{s}`?")
+                });
+            dec.push(
+                Diag::at(
+                    &dec.file,
+                    span,
+                    format!("unknown scope `{other}`"),
+                    "not a scope",
+                )
+                .help(hint),
+            );
+            default
+        }
+    }
+}
+
+fn depends_on(dec: &mut Decoder, f: &Fields) -> Vec<(String, Span)> {
+    let Some(node) = f.get("depends_on") else {
+        return Vec::new();
+    };
+    let items: Vec<&Node> = match &node.value {
+        Value::Seq(items) => items.iter().collect(),
+        Value::Str(_) => vec![node],
+        _ => {
+            dec.expected(node, "a list of step ids", "depends_on");
+            return Vec::new();
+        }
+    };
+    items
+        .into_iter()
+        .filter_map(|n| match n.as_str() {
+            Some(s) => Some((s.to_owned(), n.span)),
+            None => {
+                dec.expected(n, "a step id", "depends_on");
+                None
+            }
+        })
+        .collect()
+}
+
+/// API-required fields that neither `with` nor a default provides.
+fn required_fields(dec: &mut Decoder, ty: StepType, with: &Node, existing: bool, id: &str) {
+    let spec = ty.spec();
+    if existing {
+        identity_present(dec, ty, with, id);
+        return;
+    }
+    let missing = missing_required(spec.body, &|f| with.get(f).is_some());
+    for field in missing {
+        dec.push(
+            Diag::at(
+                &dec.file,
+                with.span,
+                format!(
+                    "step `{id}` ({}) is missing required field `{field}`",
+                    spec.name
+                ),
+                format!("add `{field}` here"),
+            )
+            .help(format!(
+                "the NetBird API requires `{field}` for a {}",
+                spec.name
+            )),
+        );
+    }
+    for (list, shape) in spec.body.nested {
+        let Some(items) = with.get(list).and_then(Node::as_seq) else {
+            continue;
+        };
+        for item in items.iter().filter(|i| i.as_map().is_some()) {
+            for field in missing_required(shape, &|f| item.get(f).is_some()) {
+                dec.push(Diag::at(
+                    &dec.file,
+                    item.span,
+                    format!(
+                        "an item of `{list}` in step `{id}` is missing required field `{field}`"
+                    ),
+                    format!("add `{field}` here"),
+                ));
+            }
+        }
+    }
+}
+
+fn identity_present(dec: &mut Decoder, ty: StepType, with: &Node, id: &str) {
+    use crate::playbook::resource::Identity;
+    let sets: Vec<&[&str]> = match ty.spec().identity {
+        Identity::Fields(f) => vec![f],
+        Identity::AnyOf(sets) => sets.to_vec(),
+        Identity::Singleton => return,
+        Identity::None => {
+            dec.error(
+                with.span,
+                format!("step `{id}`: a {} cannot be `existing`", ty.name()),
+                "it has no identity to look up",
+            );
+            return;
+        }
+    };
+    if !sets
+        .iter()
+        .any(|set| set.iter().all(|f| with.get(f).is_some()))
+    {
+        let keys = sets
+            .iter()
+            .map(|s| s.join(" + "))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        dec.push(
+            Diag::at(
+                &dec.file,
+                with.span,
+                format!("step `{id}` is `existing: true` but its identity key is missing"),
+                format!("add {keys}"),
+            )
+            .help(format!("an existing {} is found by {keys}", ty.name())),
+        );
+    }
+}
+
+fn outputs(dec: &mut Decoder, node: &Node) -> Vec<Output> {
+    let Some(entries) = node.as_map() else {
+        dec.expected(node, "a map of output names to values", "outputs");
+        return Vec::new();
+    };
+    entries
+        .iter()
+        .map(|(k, v)| Output {
+            name: k.name.clone(),
+            span: k.span,
+            value: v.clone(),
+            templates: dec.templates(v),
+        })
+        .collect()
+}

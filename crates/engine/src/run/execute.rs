@@ -1,0 +1,633 @@
+//! The executor: runs the graph against the API, concurrently, recording every outcome.
+//!
+//! Input: a loaded playbook, resolved inputs, a [`Client`] and the state of earlier runs.
+//! Output: a [`RunReport`] and a stream of [`Event`]s (the only way the executor talks to
+//! reporters and the journal). The loop never bails out: a failed step skips its dependants,
+//! independent steps go on, and the report says what happened to every step. The tenant is
+//! created or adopted first. Every write inside a tenant is sent right after a scope proof,
+//! shared by the writes of the instances at work together ([`crate::api::gate`]); a failed proof
+//! stops the run before its next write.
+//!
+//! The executor carries out the reviewed [`Plan`]: an instance's action and live object come
+//! from it, so nothing the plan read is read again. Bodies are rendered again with the real
+//! values (ids of objects created meanwhile, secrets); only an instance the plan could not look
+//! up (`lookup_at_apply`, or a `for_each` known only now) is inspected, through the session's
+//! read cache.
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use onboard_netbird::{Client, ClientEvent, CreateTenantRequest, Scope as ApiScope, TenantGroup};
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crate::api::cache::{Api, Reads};
+use crate::api::converge::{Desired, inspect, write};
+use crate::api::gate::{Entered, ScopeGate, within};
+use crate::plan::{Action, Plan, PlannedStep, instances};
+use crate::playbook::Loaded;
+use crate::playbook::graph::NodeId;
+use crate::playbook::inputs::Inputs;
+use crate::playbook::model::StepScope;
+use crate::playbook::render::{Renderer, Scope, StepOutputs, truthy};
+use crate::playbook::resource::{StepType, apply_defaults};
+use crate::playbook::secrets::{Secrets, Seen};
+use crate::run::error::StepError;
+use crate::run::schedule::{Scheduler, Status};
+use crate::store::state::{State, TenantRecord};
+
+mod keep;
+mod record;
+
+pub use keep::{LostSecret, SecretSink};
+use record::planned_inspection;
+
+/// What the executor reports, in order. Never carries a secret.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    RunStarted {
+        playbook: String,
+        run_key: String,
+        nodes: usize,
+    },
+    TenantReady {
+        id: String,
+        action: Action,
+    },
+    ScopeProven {
+        account: String,
+    },
+    /// The end-of-run proof failed: writes may have gone to another account.
+    ScopeLost {
+        account: String,
+        message: String,
+    },
+    StepStarted {
+        address: String,
+    },
+    StepFinished {
+        address: String,
+        action: Action,
+        id: Option<String>,
+    },
+    StepFailed {
+        address: String,
+        error: String,
+    },
+    StepSkipped {
+        address: String,
+        reason: String,
+    },
+    /// A call of the API client: `{"event": "api", "call": {"event": "request_sent", ...}}`.
+    Api {
+        call: ClientEvent,
+    },
+    RunFinished {
+        ok: bool,
+        failed: usize,
+        skipped: usize,
+    },
+}
+
+/// Receives every event.
+pub type Sink = Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// What happened to one step instance.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepResult {
+    pub address: String,
+    pub action: Option<Action>,
+    pub id: Option<String>,
+    pub error: Option<String>,
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub run_key: String,
+    pub tenant_id: Option<String>,
+    pub steps: Vec<StepResult>,
+    /// `(name, value, sensitive)`; values unmasked: reporters mask.
+    pub outputs: Vec<(String, Json, bool)>,
+    pub state_path: PathBuf,
+    pub ok: bool,
+    /// Stopped by Ctrl-C: in-flight calls finished and were recorded; the rest did not start.
+    pub interrupted: bool,
+    /// Outputs that have no value, and why (a secret NetBird showed only at creation, in an
+    /// earlier run). They are absent from `outputs` (the outputs file keeps what it held),
+    /// never a placeholder text.
+    pub unavailable: Vec<(String, String)>,
+    /// Secrets onboard could not keep (a lost create answer, a run killed after a create, no
+    /// output to keep them): gone, and the run is not ok.
+    pub lost_secrets: Vec<LostSecret>,
+    /// Objects created but not recorded in the state (its store failed): the next apply
+    /// adopts them.
+    pub unrecorded: Vec<LostSecret>,
+    /// The end-of-run scope proof failed in these accounts (messages name the writes).
+    pub scope_lost: Vec<String>,
+}
+
+/// Everything one run needs.
+pub struct Executor {
+    pub loaded: Arc<Loaded>,
+    pub inputs: Inputs,
+    pub run_key: String,
+    /// The reviewed plan this run carries out.
+    pub plan: Plan,
+    /// Every call of this run goes through it (its observer writes the run's journal); its
+    /// writes inside a tenant pass `gate`.
+    pub client: Client,
+    /// The scope gate `client` asks before every write inside a tenant.
+    pub gate: Arc<ScopeGate>,
+    /// The session's reads: what the plan read is not read again.
+    pub reads: Arc<Reads>,
+    /// `--account`: the account for steps without a tenant.
+    pub account: Option<String>,
+    pub state: State,
+    /// Where the state is saved after every finished step.
+    pub state_sink: crate::store::StateSink,
+    pub concurrency: usize,
+    pub sink: Sink,
+    /// `--allow-replace`, `--rotate-setup-keys`.
+    pub replace: crate::api::converge::Replace,
+    /// Set (by Ctrl-C) to start nothing new: in-flight steps finish and are recorded.
+    pub interrupted: Arc<AtomicBool>,
+    /// Where the secrets this run creates go.
+    pub secrets: SecretSink,
+}
+
+struct Shared {
+    /// Inputs and the tenant; step outputs live in `known`.
+    scope: Mutex<Scope>,
+    /// `steps` for templates: a [`StepOutputs`], one entry per finished step.
+    known: minijinja::Value,
+    state: Mutex<State>,
+    results: Mutex<Vec<StepResult>>,
+    tenant_id: Mutex<Option<String>>,
+    /// The plan's instances by address.
+    planned: BTreeMap<String, PlannedStep>,
+    /// The secrets the run was shown, kept and lost.
+    secrets: Mutex<keep::Kept>,
+    /// Per tenant account, the instances that wrote or read there (address, type and id), and
+    /// when each finished.
+    touched: Mutex<BTreeMap<String, Vec<(Instant, String)>>>,
+    /// The secrets this run has seen: no rendered value that holds one is sent or recorded.
+    seen: Seen,
+}
+
+impl Executor {
+    /// Execute the whole graph.
+    pub async fn execute(self) -> RunReport {
+        let pb = &self.loaded.playbook;
+        let order: Vec<NodeId> = self.loaded.dag.order().to_vec();
+        let index = |n: NodeId| order.iter().position(|m| *m == n).unwrap_or(0);
+        let edges: Vec<(usize, usize)> = order
+            .iter()
+            .flat_map(|&n| {
+                self.loaded
+                    .dag
+                    .dependencies(n)
+                    .into_iter()
+                    .map(move |d| (n, d))
+            })
+            .map(|(n, d)| (index(n), index(d)))
+            .collect();
+        let mut sched = Scheduler::new(order.len(), &edges);
+        (self.sink)(&Event::RunStarted {
+            playbook: pb.name.clone(),
+            run_key: self.run_key.clone(),
+            nodes: order.len(),
+        });
+        let shared = Arc::new(Shared {
+            known: minijinja::Value::from_object(StepOutputs::default()),
+            scope: Mutex::new(Scope {
+                inputs: self.inputs.0.clone().into_iter().collect(),
+                ..Scope::default()
+            }),
+            tenant_id: Mutex::new(self.state.tenant.as_ref().map(|t| t.id.clone())),
+            state: Mutex::new(self.state.clone()),
+            results: Mutex::new(Vec::new()),
+            planned: self
+                .plan
+                .steps
+                .iter()
+                .map(|p| (p.address.clone(), p.clone()))
+                .collect(),
+            secrets: Mutex::default(),
+            touched: Mutex::new(BTreeMap::new()),
+            seen: Seen::default(),
+        });
+        let this = &self;
+        // One task, many futures: requests overlap while the scheduler stays single-threaded.
+        let mut tasks = FuturesUnordered::new();
+        let (mut failed, mut skipped) = (0, 0);
+        while !sched.is_finished() {
+            // Ctrl-C, or a scope proof that failed: nothing new starts.
+            let stopping = this.interrupted.load(Ordering::SeqCst) || this.gate.closed();
+            while !stopping && tasks.len() < this.concurrency.max(1) {
+                let Some(i) = sched.next_ready() else { break };
+                let (node, shared) = (order[i], shared.clone());
+                // A node in another account is at work there from now on: the wave of writes
+                // being formed there waits for it (see `crate::api::gate`).
+                let entered = this.enter(node, &shared);
+                tasks.push(async move {
+                    let result = match entered {
+                        Some(entered) => within(entered, this.node(node, &shared)).await,
+                        None => this.node(node, &shared).await,
+                    };
+                    (i, result)
+                });
+            }
+            let Some((i, result)) = tasks.next().await else {
+                break;
+            };
+            match result {
+                Ok(()) => sched.done(i),
+                Err(_) => {
+                    failed += 1;
+                    for s in sched.failed(i) {
+                        skipped += 1;
+                        let address = this.node_name(order[s]);
+                        (this.sink)(&Event::StepSkipped {
+                            address,
+                            reason: format!("`{}` failed", this.node_name(order[i])),
+                        });
+                    }
+                }
+            }
+        }
+        if this.gate.closed() {
+            skipped += this.not_started(&order, &sched);
+        }
+        let settled = this.settle(&shared);
+        let interrupted = this.interrupted.load(Ordering::SeqCst) && !sched.is_finished();
+        let lost_secrets = settled.lost;
+        let scope_lost = this.prove_again(&shared).await;
+        let ok = failed == 0
+            && skipped == 0
+            && !interrupted
+            && lost_secrets.is_empty()
+            && scope_lost.is_empty();
+        (this.sink)(&Event::RunFinished {
+            ok,
+            failed,
+            skipped,
+        });
+        let steps = shared.results.lock().map(|r| r.clone()).unwrap_or_default();
+        let tenant_id = shared.tenant_id.lock().ok().and_then(|t| t.clone());
+        RunReport {
+            run_key: this.run_key.clone(),
+            tenant_id,
+            steps,
+            outputs: settled.outputs,
+            state_path: this.state_sink.location(),
+            ok,
+            interrupted,
+            unavailable: settled.unavailable,
+            lost_secrets,
+            unrecorded: settled.unrecorded,
+            scope_lost,
+        }
+    }
+
+    /// Reports the nodes a closed scope gate kept from starting; returns how many.
+    fn not_started(&self, order: &[NodeId], sched: &Scheduler) -> usize {
+        let waiting: Vec<NodeId> = (0..order.len())
+            .filter(|&i| matches!(sched.status(i), Status::Waiting | Status::Ready))
+            .map(|i| order[i])
+            .collect();
+        for &n in &waiting {
+            (self.sink)(&Event::StepSkipped {
+                address: self.node_name(n),
+                reason: "not started: a scope proof failed".to_owned(),
+            });
+        }
+        waiting.len()
+    }
+
+    fn node_name(&self, n: NodeId) -> String {
+        match n {
+            NodeId::Tenant => "tenant".into(),
+            NodeId::Step(i) => self.loaded.playbook.steps[i].id.clone(),
+        }
+    }
+
+    /// Enters the scope gate of the account a step node works in, if another than the PAT's.
+    fn enter(&self, node: NodeId, shared: &Shared) -> Option<Entered> {
+        let NodeId::Step(i) = node else { return None };
+        match self.api_scope(self.loaded.playbook.steps[i].scope, shared) {
+            Ok(ApiScope::Account(id)) => Some(self.gate.enter(&id)),
+            _ => None,
+        }
+    }
+
+    async fn node(&self, node: NodeId, shared: &Shared) -> Result<(), StepError> {
+        let result = match node {
+            NodeId::Tenant => self.tenant(shared).await,
+            NodeId::Step(i) => self.step(i, shared).await,
+        };
+        if let Err(e) = &result {
+            let address = self.node_name(node);
+            (self.sink)(&Event::StepFailed {
+                address: address.clone(),
+                error: e.report(),
+            });
+            if let Ok(mut r) = shared.results.lock() {
+                r.push(StepResult {
+                    address,
+                    action: None,
+                    id: None,
+                    error: Some(e.report()),
+                });
+            }
+        }
+        result
+    }
+
+    /// Create or adopt the tenant, then prove that `?account=` really scopes to it.
+    async fn tenant(&self, shared: &Shared) -> Result<(), StepError> {
+        let Some(decl) = &self.loaded.playbook.tenant else {
+            return Ok(());
+        };
+        let ctx = lock(&shared.scope).context_with_steps(shared.known.clone(), None);
+        let r = Renderer {
+            playbook: &self.loaded.playbook,
+            ctx,
+            mask_secrets: false,
+        };
+        let text = |t| {
+            r.template(t)
+                .map_err(StepError::from)
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+        };
+        let (name, domain) = (text(&decl.name)?, text(&decl.domain)?);
+        let groups = r.node(&decl.groups)?;
+        let rendered = serde_json::json!({"name": name, "domain": domain, "groups": groups});
+        no_secret_in(shared, &rendered, "tenant block")?;
+        let groups: Vec<TenantGroup> = serde_json::from_value(groups)
+            .map_err(|e| StepError::Value(format!("tenant groups: {e}")))?;
+        let planned = self.plan.tenant.as_ref().and_then(|t| t.id.clone());
+        let found = match planned {
+            Some(id) => self
+                .reads
+                .tenants(&self.client)
+                .await?
+                .into_iter()
+                .find(|t| t.id == id),
+            None => None,
+        };
+        let (tenant, origin) = match found {
+            Some(t) => (t, "adopted"),
+            None => {
+                let refused = self.reads.refuse_service_user(&self.client).await;
+                refused.map_err(StepError::Unproven)?;
+                let req = CreateTenantRequest {
+                    name: name.clone(),
+                    domain: domain.clone(),
+                    groups,
+                };
+                let created = match self.client.create_tenant_or_adopt(&req).await {
+                    Err(e) if e.is_already_exists() => {
+                        return Err(StepError::DomainTaken { domain, source: e });
+                    }
+                    created => created?,
+                };
+                let origin = if created.is_adopted() {
+                    "adopted"
+                } else {
+                    "created"
+                };
+                let tenant = created.into_inner();
+                self.reads.tenant_written(&tenant).await;
+                (tenant, origin)
+            }
+        };
+        let recorded = lock(&shared.state)
+            .tenant
+            .clone()
+            .filter(|t| t.id == tenant.id);
+        let action = match (&recorded, origin) {
+            (Some(_), _) => Action::NoChange,
+            (None, "created") => Action::Create,
+            (None, _) => Action::Adopt,
+        };
+        let origin = recorded.map_or_else(|| origin.to_owned(), |t| t.origin);
+        (self.sink)(&Event::TenantReady {
+            id: tenant.id.clone(),
+            action,
+        });
+        let mut t = Map::new();
+        t.insert("id".into(), Json::String(tenant.id.clone()));
+        t.insert("name".into(), Json::String(tenant.name.clone()));
+        t.insert("domain".into(), Json::String(tenant.domain.clone()));
+        t.insert(
+            "status".into(),
+            serde_json::to_value(tenant.status).unwrap_or(Json::Null),
+        );
+        lock(&shared.scope).tenant = Some(t);
+        *lock(&shared.tenant_id) = Some(tenant.id.clone());
+        let mut state = lock(&shared.state);
+        state.tenant = Some(TenantRecord {
+            id: tenant.id,
+            domain: tenant.domain,
+            origin,
+        });
+        self.state_sink.save(&state).map_err(StepError::State)
+    }
+
+    fn api_scope(&self, scope: StepScope, shared: &Shared) -> Result<ApiScope, StepError> {
+        Ok(match scope {
+            StepScope::Tenant => {
+                ApiScope::Account(lock(&shared.tenant_id).clone().ok_or(StepError::NoTenant)?)
+            }
+            StepScope::Msp => ApiScope::Own,
+            StepScope::Account => self
+                .account
+                .clone()
+                .map_or(ApiScope::Own, ApiScope::Account),
+        })
+    }
+
+    async fn step(&self, i: usize, shared: &Shared) -> Result<(), StepError> {
+        let pb = &self.loaded.playbook;
+        let step = &pb.steps[i];
+        let api_scope = self.api_scope(step.scope, shared)?;
+        let scope = lock(&shared.scope).clone();
+        let list = match &step.for_each {
+            None => vec![(None, Json::Null)],
+            Some(fe) => {
+                let r = Renderer {
+                    playbook: pb,
+                    ctx: scope.context_with_steps(shared.known.clone(), None),
+                    mask_secrets: false,
+                };
+                let v = r.node(&fe.node)?;
+                no_secret_in(shared, &v, "`for_each`")?;
+                instances(&v)
+                    .map_err(StepError::Value)?
+                    .into_iter()
+                    .map(|(k, item)| (Some(k), item))
+                    .collect()
+            }
+        };
+        let mut outputs = Map::new();
+        // An instance was created: its secrets are kept as soon as the step is done.
+        let mut fresh = false;
+        // However the step ends, what its instances created reaches the outputs (a later
+        // instance that fails must not take an earlier one's secret along).
+        let result = self
+            .instances(
+                shared,
+                step,
+                &api_scope,
+                &scope,
+                list,
+                &mut outputs,
+                &mut fresh,
+            )
+            .await;
+        self.publish(shared, step, outputs, fresh);
+        result
+    }
+
+    /// The instances of a step, in turn; each one's object goes into `outputs`.
+    #[allow(clippy::too_many_arguments)]
+    async fn instances(
+        &self,
+        shared: &Shared,
+        step: &crate::playbook::model::Step,
+        api_scope: &ApiScope,
+        scope: &Scope,
+        list: Vec<(Option<String>, Json)>,
+        outputs: &mut Map<String, Json>,
+        fresh: &mut bool,
+    ) -> Result<(), StepError> {
+        let pb = &self.loaded.playbook;
+        for (key, item) in list {
+            let address = crate::plan::address(&step.id, key.as_deref());
+            (self.sink)(&Event::StepStarted {
+                address: address.clone(),
+            });
+            let r = Renderer {
+                playbook: pb,
+                ctx: scope
+                    .context_with_steps(shared.known.clone(), key.as_deref().map(|k| (k, &item))),
+                mask_secrets: false,
+            };
+            if let Some(when) = &step.when
+                && !truthy(&r.template(when)?)
+            {
+                (self.sink)(&Event::StepFinished {
+                    address: address.clone(),
+                    action: Action::Skip,
+                    id: None,
+                });
+                continue;
+            }
+            let mut body = r.node(&step.with)?;
+            if !step.existing {
+                apply_defaults(step.ty, &mut body);
+            }
+            no_secret_in(shared, &body, "`with`")?;
+            let known = lock(&shared.state)
+                .steps
+                .get(&address)
+                .and_then(|r| r.id.clone());
+            // A request ran once; the state holds its answer (its secrets removed).
+            let ran = (step.ty == StepType::Request)
+                .then(|| lock(&shared.state).steps.get(&address).cloned())
+                .flatten();
+            if let Some(rec) = ran {
+                let mut object = rec.outputs.clone();
+                self.saw(shared, step, &address, Action::NoChange, false, &mut object);
+                outputs.insert(key.clone().unwrap_or_default(), object);
+                (self.sink)(&Event::StepFinished {
+                    address,
+                    action: Action::NoChange,
+                    id: rec.id.clone(),
+                });
+                continue;
+            }
+            let target = Desired {
+                ty: step.ty,
+                scope: api_scope,
+                body: &body,
+                existing: step.existing,
+                known_id: known.as_deref(),
+                replace: self.replace,
+            };
+            let api = Api {
+                client: &self.client,
+                reads: &self.reads,
+            };
+            let planned = shared
+                .planned
+                .get(&address)
+                .filter(|p| !p.lookup_at_apply && p.action != Action::Deferred);
+            let converge = async {
+                let found = match planned {
+                    Some(p) => planned_inspection(p),
+                    None => inspect(&api, &target).await?,
+                };
+                let planned_create = found.action == Action::Create;
+                if matches!(found.action, Action::Create | Action::Replace) {
+                    self.mark_pending(shared, step, &address)?;
+                }
+                Ok::<_, StepError>((planned_create, write(&api, &target, found).await?))
+            };
+            // Its writes in a tenant pass the gate in the API client, as writes of this node
+            // (which entered the gate when it started).
+            let (planned_create, (action, mut object)) = converge.await?;
+            self.saw(shared, step, &address, action, planned_create, &mut object);
+            // What wrote or read in a tenant: the proof at the end of the run covers it.
+            let wrote = matches!(action, Action::Create | Action::Update | Action::Replace)
+                || (planned_create && action == Action::Adopt);
+            if let (ApiScope::Account(account), true) = (api_scope, wrote || planned.is_none()) {
+                let id = object.get("id").and_then(Json::as_str).unwrap_or("no id");
+                let what = format!("{address} ({} {id})", step.ty.name());
+                lock(&shared.touched)
+                    .entry(account.clone())
+                    .or_default()
+                    .push((Instant::now(), what));
+            }
+            let recorded = self.record(shared, step, &address, action, &body, &object);
+            shared
+                .seen
+                .add(&address, &Secrets::of(step.ty, &body), &object);
+            *fresh |= matches!(action, Action::Create | Action::Replace);
+            outputs.insert(key.clone().unwrap_or_default(), object);
+            if let Err(e) = recorded {
+                // The object exists all the same: its secret goes where secrets go.
+                self.not_recorded(shared, &address);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The run-time belt behind the secret check at validation: refuse a rendered value that
+/// holds a secret this run has seen, before it is sent or recorded.
+fn no_secret_in(shared: &Shared, value: &Json, what: &str) -> Result<(), StepError> {
+    match shared.seen.find(value) {
+        Some(from) => Err(StepError::SecretInValue {
+            what: what.to_owned(),
+            from,
+        }),
+        None => Ok(()),
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

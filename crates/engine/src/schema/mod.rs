@@ -1,0 +1,211 @@
+//! The playbook's JSON Schema, generated from these types.
+//!
+//! The types mirror the format for editors (`# yaml-language-server: $schema=...`); the
+//! decoder in [`crate::playbook::parse`] is the authority. A test keeps the two in step: every object's
+//! properties here equal the field list the decoder accepts, and `schemas/playbook.schema.json`
+//! equals [`playbook_schema`].
+
+#![allow(dead_code)]
+
+pub mod with;
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde_json::Value;
+
+/// An onboard playbook: the desired state of one tenant's onboarding.
+#[derive(JsonSchema)]
+#[schemars(title = "onboard playbook", deny_unknown_fields)]
+struct Playbook {
+    /// Format version; only 1 exists.
+    #[schemars(range(min = 1, max = 1))]
+    version: u32,
+    /// The playbook's name; used in state file names and reports.
+    name: String,
+    /// Free text.
+    description: Option<String>,
+    /// Typed parameters, filled from --values, --set, an inventory entry or `default`.
+    inputs: Option<IndexMap<String, Input>>,
+    /// The MSP tenant to create or adopt; absent: steps run in the PAT's own account.
+    tenant: Option<Tenant>,
+    /// The resources, in any order; order only breaks ties.
+    steps: Vec<Step>,
+    /// Named values shown after apply; secrets are redacted unless asked for.
+    outputs: Option<IndexMap<String, Value>>,
+}
+
+/// A typed input.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+struct Input {
+    #[serde(rename = "type")]
+    ty: InputType,
+    description: Option<String>,
+    /// Used when no value is given; without it the input is required.
+    default: Option<Value>,
+    /// A regular expression a string value must match in full.
+    pattern: Option<String>,
+    /// The allowed values.
+    #[serde(rename = "enum")]
+    allowed: Option<Vec<Value>>,
+}
+
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum InputType {
+    String,
+    Number,
+    Bool,
+    List,
+    Map,
+}
+
+/// The MSP tenant (`CreateTenantRequest`); identified by `domain`.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+struct Tenant {
+    name: String,
+    domain: String,
+    /// MSP-account groups whose members may manage the tenant.
+    groups: Option<Vec<TenantGroup>>,
+}
+
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+struct TenantGroup {
+    /// A group id of the MSP account, usually `{{ steps.<id>.id }}`.
+    id: String,
+    /// The role its members assume in the tenant, e.g. admin.
+    role: String,
+}
+
+/// One resource.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+struct Step {
+    /// Unique; `steps.<id>.<field>` reads its API response.
+    #[schemars(regex(pattern = "^[a-z][a-z0-9_]*$"))]
+    id: String,
+    #[serde(rename = "type")]
+    ty: crate::playbook::resource::StepType,
+    /// The request body, with the NetBird API's field names; values may be templates.
+    with: Option<IndexMap<String, Value>>,
+    scope: Option<crate::playbook::model::StepScope>,
+    /// Never create or change; find it by its identity key.
+    existing: Option<bool>,
+    /// Extra step ids to run after.
+    depends_on: Option<Vec<String>>,
+    /// A list, a map or a template yielding one: one instance per element.
+    for_each: Option<Value>,
+    /// A template or a bool; the step is skipped when it is false.
+    when: Option<When>,
+    /// `false` keeps the live object when the step is removed from the playbook.
+    prune: Option<bool>,
+}
+
+/// `when`: a template, or a plain bool.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+enum When {
+    Template(String),
+    Bool(bool),
+}
+
+/// An inventory: one playbook, many customers.
+#[derive(JsonSchema)]
+#[schemars(title = "onboard inventory", deny_unknown_fields)]
+struct Inventory {
+    /// The playbook, relative to the inventory's folder.
+    playbook: Option<String>,
+    /// Input values every customer gets, under its own.
+    defaults: Option<IndexMap<String, Value>>,
+    /// Customer key (`^[a-z0-9][a-z0-9_.-]*$`, names the run and its state) to input values.
+    customers: IndexMap<String, IndexMap<String, Value>>,
+}
+
+/// The playbook schema as pretty JSON with a trailing newline: the playbook's structure, and
+/// for each step type its own `with` (derived from the API client's catalogue).
+pub fn playbook_schema() -> String {
+    let mut schema = serde_json::to_value(schemars::schema_for!(Playbook)).unwrap_or_default();
+    crate::schema::with::extend(&mut schema);
+    pretty(&schema)
+}
+
+/// The inventory schema as pretty JSON with a trailing newline.
+pub fn inventory_schema() -> String {
+    let mut schema = serde_json::to_value(schemars::schema_for!(Inventory)).unwrap_or_default();
+    if let Some(c) = schema.pointer_mut("/properties/customers") {
+        c["propertyNames"] = serde_json::json!({"pattern": "^[a-z0-9][a-z0-9_.-]*$"});
+    }
+    pretty(&schema)
+}
+
+fn pretty(schema: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(schema).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::playbook::parse::{
+        INPUT_FIELDS, PLAYBOOK_FIELDS, STEP_FIELDS, TENANT_FIELDS, TENANT_GROUP_FIELDS,
+    };
+
+    fn properties(schema: &Value, def: Option<&str>) -> Vec<String> {
+        let node = match def {
+            Some(d) => &schema["$defs"][d],
+            None => schema,
+        };
+        let mut keys: Vec<String> = node["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    fn sorted(fields: &[&str]) -> Vec<String> {
+        let mut v: Vec<String> = fields.iter().map(|s| s.to_string()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn schema_objects_match_the_decoder() {
+        let schema: Value = serde_json::from_str(&playbook_schema()).unwrap();
+        assert_eq!(properties(&schema, None), sorted(PLAYBOOK_FIELDS));
+        assert_eq!(properties(&schema, Some("Input")), sorted(INPUT_FIELDS));
+        assert_eq!(properties(&schema, Some("Tenant")), sorted(TENANT_FIELDS));
+        assert_eq!(
+            properties(&schema, Some("TenantGroup")),
+            sorted(TENANT_GROUP_FIELDS)
+        );
+        assert_eq!(properties(&schema, Some("Step")), sorted(STEP_FIELDS));
+    }
+
+    #[test]
+    fn checked_in_schema_is_current() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../schemas/playbook.schema.json"
+        );
+        let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            on_disk == playbook_schema(),
+            "schemas/playbook.schema.json is stale: run `cargo run -- schema > schemas/playbook.schema.json`"
+        );
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../schemas/inventory.schema.json"
+        );
+        let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            on_disk == inventory_schema(),
+            "schemas/inventory.schema.json is stale: run `cargo run -- schema --inventory > schemas/inventory.schema.json`"
+        );
+    }
+}

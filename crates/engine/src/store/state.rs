@@ -1,0 +1,221 @@
+//! The state file: what a run created or adopted, per run key.
+//!
+//! `<state-dir>/state/<playbook>/<run-key>.json` (names encoded by [`crate::store::local::layout::encode`]),
+//! versioned, written with [`crate::store::private::write_private`] (random temp file, fsync, rename)
+//! with mode 0600 after every finished step. It holds ids, identity keys, fingerprints and
+//! non-secret outputs; secret fields are removed before anything is stored. It records the
+//! playbook and run key it belongs to, and [`State::load`] refuses one recorded for another.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const STATE_VERSION: u32 = 1;
+
+/// One object the run owns.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Record {
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub id: Option<String>,
+    /// The identity key as rendered, e.g. `name "Servers"`.
+    pub identity: Option<String>,
+    /// `created` or `adopted`.
+    pub origin: String,
+    /// SHA-256 of the request body that was sent, secrets removed.
+    pub fingerprint: String,
+    /// Non-secret fields of the API response.
+    pub outputs: Json,
+    pub updated_at: String,
+    /// Where it lives: the step's scope, and the parent id in its URL (a network, a user).
+    #[serde(default)]
+    pub scope: Option<crate::playbook::model::StepScope>,
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// `prune: false` on the step: never deleted by prune or destroy.
+    #[serde(default = "yes")]
+    pub prune: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The tenant a run works in.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TenantRecord {
+    pub id: String,
+    pub domain: String,
+    pub origin: String,
+}
+
+/// Everything recorded for one run key.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct State {
+    pub version: u32,
+    pub playbook: String,
+    pub run_key: String,
+    pub tenant: Option<TenantRecord>,
+    /// By step address (`id` or `id["key"]`).
+    pub steps: BTreeMap<String, Record>,
+    /// Creates of a secret onboard keeps that were sent but not yet recorded, by address.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending: BTreeMap<String, Pending>,
+}
+
+/// A create whose secret onboard must keep, saved before the create is sent and removed by the
+/// save that records its result. A later run that finds such an object (its run was killed, or
+/// its state store failed, between the create and the record) knows that NetBird showed the
+/// secret to that run only: unless the outputs file shows it arrived there, it is lost.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Pending {
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// The outputs that keep the secret.
+    pub outputs: Vec<String>,
+    /// The outputs file held all of `outputs` before the create (an earlier secret): then
+    /// finding them there later proves nothing.
+    pub held_before: bool,
+    pub since: String,
+}
+
+impl State {
+    pub fn new(playbook: &str, run_key: &str) -> Self {
+        Self {
+            version: STATE_VERSION,
+            playbook: playbook.into(),
+            run_key: run_key.into(),
+            tenant: None,
+            steps: BTreeMap::new(),
+            pending: BTreeMap::new(),
+        }
+    }
+
+    /// The state file of a run key under `state_dir` ([`crate::store::local::layout`]).
+    pub fn path(state_dir: &Path, playbook: &str, run_key: &str) -> PathBuf {
+        crate::store::local::layout::StateDir::new(state_dir).state(playbook, run_key)
+    }
+
+    /// Load the state of `playbook` and `run_key`, or a fresh state when there is no file yet.
+    /// A file that records another playbook or run key is an error naming both: a state
+    /// belongs to one playbook (its prune and destroy delete what it records).
+    pub fn load(path: &Path, playbook: &str, run_key: &str) -> Result<State, String> {
+        match State::read(path)? {
+            Some(state) => {
+                state.belongs_to(playbook, run_key, &path.display().to_string())?;
+                Ok(state)
+            }
+            None => Ok(State::new(playbook, run_key)),
+        }
+    }
+
+    /// The state in `path` whatever it records, or None when there is no file.
+    pub fn read(path: &Path) -> Result<Option<State>, String> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        };
+        let state: State = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a valid state file: {e}", path.display()))?;
+        if state.version != STATE_VERSION {
+            return Err(format!(
+                "{}: state version {} is not supported (expected {STATE_VERSION})",
+                path.display(),
+                state.version
+            ));
+        }
+        Ok(Some(state))
+    }
+
+    /// Ok when this state records `playbook` and `run_key`; else an error naming both (`at`:
+    /// where it was read).
+    pub fn belongs_to(&self, playbook: &str, run_key: &str, at: &str) -> Result<(), String> {
+        if self.playbook == playbook && self.run_key == run_key {
+            return Ok(());
+        }
+        Err(format!(
+            "{at} records the state of playbook `{}`, run key `{}`, not of playbook `{playbook}`, \
+             run key `{run_key}`; refusing to use another playbook's state (its prune and destroy \
+             would delete that playbook's objects). An older onboard gave both names this file, \
+             or the file system does not tell upper from lower case: rename one of the playbooks, \
+             or move the file away if it is stale",
+            self.playbook, self.run_key
+        ))
+    }
+
+    /// Write atomically with mode 0600.
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        write_private(path, text.as_bytes())
+    }
+}
+
+pub use crate::store::private::write_private;
+
+/// A stable fingerprint of a request body.
+pub fn fingerprint(body: &Json) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(body.to_string().as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// One line of `onboard state list`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StateSummary {
+    pub playbook: String,
+    pub run_key: String,
+    /// The tenant's domain, when the run has one.
+    pub tenant: Option<String>,
+    /// Objects recorded.
+    pub records: usize,
+    /// The newest record's time.
+    pub updated_at: Option<String>,
+    /// Where it is stored.
+    pub location: String,
+}
+
+impl StateSummary {
+    pub fn of(state: &State, location: String) -> StateSummary {
+        StateSummary {
+            playbook: state.playbook.clone(),
+            run_key: state.run_key.clone(),
+            tenant: state.tenant.as_ref().map(|t| t.domain.clone()),
+            records: state.steps.len(),
+            updated_at: state.steps.values().map(|r| r.updated_at.clone()).max(),
+            location,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A state file belongs to one playbook and run key: loading it for another is an error
+    /// naming both, never a silent takeover of the other's records.
+    #[test]
+    fn a_state_recorded_for_another_playbook_is_refused_naming_both() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("acme.json");
+        let mut other = State::new("team a", "acme");
+        other.tenant = Some(TenantRecord {
+            id: "t1".into(),
+            domain: "acme.example".into(),
+            origin: "created".into(),
+        });
+        other.save(&path).expect("save");
+        let err = State::load(&path, "team_a", "acme").expect_err("another playbook's state");
+        assert!(
+            err.contains("`team a`") && err.contains("`team_a`"),
+            "{err}"
+        );
+        let err = State::load(&path, "team a", "globex").expect_err("another run key's state");
+        assert!(err.contains("`acme`") && err.contains("`globex`"), "{err}");
+        assert_eq!(
+            State::load(&path, "team a", "acme").expect("its own"),
+            other
+        );
+    }
+}
