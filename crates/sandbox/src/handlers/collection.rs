@@ -33,8 +33,8 @@ pub struct Spec<C: Collection + ?Sized> {
     pub codes: [&'static str; 3],
     /// The name of an object: the audit event's `name`, and what `unique` compares.
     pub name: fn(&C::Item) -> &str,
-    /// The view, for the caller.
-    pub view: for<'a> fn(&'a Account, &'a Ctx, &'a C::Item) -> C::View<'a>,
+    /// The view, for the caller (none: the world document).
+    pub view: for<'a> fn(&'a Account, Option<&'a Ctx>, &'a C::Item) -> C::View<'a>,
 }
 
 /// A method of a collection; the first three index [`Spec::codes`].
@@ -142,6 +142,9 @@ pub trait Collection: Send + Sync + 'static {
     const VERBS: &'static [Verb] = ALL;
     /// Extra actions on an item: `POST <item path>/<name>`.
     const ACTIONS: &'static [(&'static str, Action)] = &[];
+    /// The key under which the world document adds the owner's id (`network_id`,
+    /// `user_id`); empty: none.
+    const OWNER_KEY: &'static str = "";
 
     /// Checks a request before the owner or the object is looked up (`None`: a delete).
     fn check(_w: &World, _at: &At, _req: Option<&Request<Self>>) -> Result<(), ApiError> {
@@ -169,7 +172,7 @@ pub trait Collection: Send + Sync + 'static {
         item: &'a Self::Item,
         _: &'a str,
     ) -> Self::View<'a> {
-        (Self::SPEC.view)(a, c, item)
+        (Self::SPEC.view)(a, Some(c), item)
     }
     /// The audit code of a create, an update or a delete of `item`.
     fn code(_item: &Self::Item, verb: Verb) -> &'static str {
@@ -332,14 +335,14 @@ async fn list_items<C: Collection>(c: Call) -> ApiResult {
         let owner = owner::<C>(w, &c.ctx, &c.ids)?;
         let items = C::select(w, &c.ctx)?.into_iter();
         let items = items.filter(|i| owner.is_none() || C::owner_of(i) == owner);
-        list(items, |i| (C::SPEC.view)(a, &c.ctx, i))
+        list(items, |i| (C::SPEC.view)(a, Some(&c.ctx), i))
     })
 }
 
 async fn read<C: Collection>(c: Call) -> ApiResult {
     c.app.read(|w| {
         let (a, item) = (w.account(&c.ctx.account_id)?, item::<C>(w, &c)?);
-        json(&(C::SPEC.view)(a, &c.ctx, item))
+        json(&(C::SPEC.view)(a, Some(&c.ctx), item))
     })
 }
 
@@ -369,13 +372,24 @@ async fn write<C: Collection, const NEW: bool>(c: Call, body: Bytes) -> ApiResul
             let a = w.account(account)?;
             let view = match &at.once {
                 Some(secret) => json(&C::view_once(a, &c.ctx, stored, secret))?,
-                None => json(&(C::SPEC.view)(a, &c.ctx, stored))?,
+                None => json(&(C::SPEC.view)(a, Some(&c.ctx), stored))?,
             };
             let events = [(code.to_owned(), target)].into_iter().chain(at.events);
             audit(w.account_mut(account)?.0, &c.ctx, events, &meta);
             Ok(view)
         })
         .await
+}
+
+/// `item` in the world document: its view, plus its owner's id under [`Collection::OWNER_KEY`].
+pub fn doc<C: Collection>(a: &Account, item: &C::Item) -> Value {
+    let mut doc = render::value(&(C::SPEC.view)(a, None, item));
+    if let (Value::Object(map), Some(owner)) = (&mut doc, C::owner_of(item))
+        && !C::OWNER_KEY.is_empty()
+    {
+        map.insert(C::OWNER_KEY.to_owned(), Value::from(owner));
+    }
+    doc
 }
 
 /// Records events `(code, target)`, the first with `meta`, skipping empty codes.

@@ -43,6 +43,8 @@ impl Collection for Resources {
         view: |a, _, r| render::network_resource(a, r),
     };
 
+    const OWNER_KEY: &str = "network_id";
+
     fn owner(a: &Account, _: &Ctx, id: &str) -> Result<(), ApiError> {
         network(a, id).map(|_| ())
     }
@@ -117,6 +119,8 @@ impl Collection for Routers {
     fn meta(r: &NetworkRouter, _: Verb) -> Vec<(&'static str, String)> {
         vec![("network_id", r.network_id.clone())]
     }
+    const OWNER_KEY: &str = "network_id";
+
     fn owner(a: &Account, _: &Ctx, id: &str) -> Result<(), ApiError> {
         network(a, id).map(|_| ())
     }

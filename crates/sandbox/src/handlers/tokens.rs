@@ -36,6 +36,8 @@ impl Collection for Tokens {
     };
     const VERBS: &[Verb] = &[Verb::List, Verb::Get, Verb::Create, Verb::Delete];
 
+    const OWNER_KEY: &str = "user_id";
+
     fn owner(a: &Account, ctx: &Ctx, user: &str) -> Result<(), ApiError> {
         allowed(a, ctx, user)
     }

@@ -40,7 +40,7 @@ impl Collection for Users {
         what: "user",
         codes: ["user.invite", "", "user.delete"],
         name: |u| &u.name,
-        view: |_, ctx, u| render::user(u, Some(&ctx.user.id)),
+        view: |_, ctx, u| render::user(u, ctx.map(|c| c.user.id.as_str())),
     };
     const VERBS: &[Verb] = &[Verb::List, Verb::Create, Verb::Update, Verb::Delete];
     const ACTIONS: &[(&str, super::collection::Action)] = &[("invite", resend_invite)];

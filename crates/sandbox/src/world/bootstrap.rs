@@ -49,20 +49,9 @@ pub fn new_account(
         settings: AccountSettings::new_account(&all.id),
         onboarding: Onboarding::default(),
         dns_settings: DnsSettings::default(),
-        groups: IndexMap::new(),
         group_names: Default::default(),
-        setup_keys: IndexMap::new(),
-        policies: IndexMap::new(),
-        posture_checks: IndexMap::new(),
-        networks: IndexMap::new(),
-        network_resources: IndexMap::new(),
-        network_routers: IndexMap::new(),
-        routes: IndexMap::new(),
-        nameserver_groups: IndexMap::new(),
-        users: IndexMap::new(),
-        tokens: IndexMap::new(),
+        tables: Default::default(),
         events: Vec::new(),
-        peers: IndexMap::new(),
     };
     account.put_group(all);
     account.policies.insert(policy.id.clone(), policy);

@@ -10,16 +10,14 @@ use std::collections::HashMap;
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::ids::IdGen;
-use super::network::{
-    DnsSettings, NameserverGroup, Network, NetworkResource, NetworkRouter, Route,
-};
-use super::people::{Event, Tenant, Token, User};
-use super::resources::{Group, Policy, PostureCheck, ResourceKind, ResourceRef, SetupKey};
+use super::network::DnsSettings;
+use super::people::{Event, Tenant, Token};
+use super::resources::{Group, ResourceKind, ResourceRef};
 use super::settings::{AccountSettings, Onboarding};
 use super::time::Ts;
+use crate::handlers::Tables;
 use crate::http::error::ApiError;
 
 /// Where a PAT hash points.
@@ -73,36 +71,15 @@ pub struct Account {
     pub onboarding: Onboarding,
     /// DNS settings.
     pub dns_settings: DnsSettings,
-    /// Groups.
-    pub groups: IndexMap<String, Group>,
     /// Group name to id.
     #[serde(skip)]
     pub group_names: HashMap<String, String>,
-    /// Setup keys.
-    pub setup_keys: IndexMap<String, SetupKey>,
-    /// Policies.
-    pub policies: IndexMap<String, Policy>,
-    /// Posture checks.
-    pub posture_checks: IndexMap<String, PostureCheck>,
-    /// Networks.
-    pub networks: IndexMap<String, Network>,
-    /// Network resources of every network.
-    pub network_resources: IndexMap<String, NetworkResource>,
-    /// Network routers of every network.
-    pub network_routers: IndexMap<String, NetworkRouter>,
-    /// Legacy routes.
-    pub routes: IndexMap<String, Route>,
-    /// Nameserver groups.
-    pub nameserver_groups: IndexMap<String, NameserverGroup>,
-    /// Users.
-    pub users: IndexMap<String, User>,
-    /// PATs of this account's users.
-    pub tokens: IndexMap<String, Token>,
+    /// One table per kind of `handlers::kinds!` (`groups`, `setup_keys`, ...), reached
+    /// through `Deref`.
+    #[serde(flatten)]
+    pub tables: Tables,
     /// Audit log.
     pub events: Vec<Event>,
-    /// Peers (read-only through the API; a data file may seed them as `Peer` objects).
-    #[serde(default)]
-    pub peers: IndexMap<String, Value>,
 }
 
 impl World {
@@ -188,6 +165,19 @@ impl World {
     }
 }
 
+impl std::ops::Deref for Account {
+    type Target = Tables;
+    fn deref(&self) -> &Tables {
+        &self.tables
+    }
+}
+
+impl std::ops::DerefMut for Account {
+    fn deref_mut(&mut self) -> &mut Tables {
+        &mut self.tables
+    }
+}
+
 impl Account {
     /// The group `id`, or 404 `group not found: <id>`.
     pub fn group(&self, id: &str) -> Result<&Group, ApiError> {
@@ -217,7 +207,7 @@ impl Account {
 
     /// Inserts or replaces a group, keeping the name index right.
     pub fn put_group(&mut self, group: Group) {
-        if let Some(old) = self.groups.get(&group.id) {
+        if let Some(old) = self.tables.groups.get(&group.id) {
             self.group_names.remove(&old.name);
         }
         self.group_names
@@ -259,7 +249,8 @@ impl Account {
     }
 }
 
-/// Where the objects of one kind live, as a request running in `account` sees them.
+/// Where the objects of one kind live, as a request running in `account` sees them; the
+/// `handlers::kinds!` list implements it for every kind kept in an account.
 pub trait Table: Sized {
     /// The table, to read it.
     fn table<'a>(w: &'a World, account: &str) -> Result<&'a IndexMap<String, Self>, ApiError>;
@@ -269,28 +260,6 @@ pub trait Table: Sized {
         account: &str,
     ) -> Result<&'a mut IndexMap<String, Self>, ApiError>;
 }
-
-/// `Table` for objects kept in a field of each account.
-macro_rules! account_tables {
-    ($($item:ty => $field:ident),* $(,)?) => {$(
-        impl Table for $item {
-            fn table<'a>(w: &'a World, id: &str) -> Result<&'a IndexMap<String, Self>, ApiError> {
-                Ok(&w.account(id)?.$field)
-            }
-            fn table_mut<'a>(
-                w: &'a mut World,
-                id: &str,
-            ) -> Result<&'a mut IndexMap<String, Self>, ApiError> {
-                Ok(&mut w.account_mut(id)?.0.$field)
-            }
-        }
-    )*};
-}
-
-account_tables!(Group => groups, SetupKey => setup_keys, Policy => policies, User => users,
-    PostureCheck => posture_checks, Network => networks, NetworkResource => network_resources,
-    NetworkRouter => network_routers, Route => routes, NameserverGroup => nameserver_groups,
-    Token => tokens, Value => peers);
 
 /// Tenants are records of the MSP account, kept in the world beside the accounts they describe.
 impl Table for Tenant {
