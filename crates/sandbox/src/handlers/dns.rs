@@ -35,7 +35,11 @@ impl Collection for Nameservers {
         let (a, ids) = at.account(w)?;
         a.check_groups(&spec.groups)?;
         let id = at.id(ids);
-        Ok(NameserverGroup { id, spec })
+        Ok(NameserverGroup {
+            id,
+            spec,
+            extra: Default::default(),
+        })
     }
 }
 

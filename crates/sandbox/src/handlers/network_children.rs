@@ -10,26 +10,18 @@
 
 use super::networks::network;
 use super::prelude::*;
-use crate::world::network::{NetworkResource, NetworkRouter, RouterSpec};
+use crate::world::network::{
+    InNetwork, NetworkResource, NetworkResourceSpec, NetworkRouter, ResourceExtra, RouterSpec,
+};
 use crate::world::resources::{ResourceKind, ResourceRef};
-
-/// `NetworkResourceRequest`.
-#[derive(Debug, Deserialize)]
-pub struct ResourceRequest {
-    name: String,
-    description: Option<String>,
-    address: String,
-    enabled: bool,
-    groups: Vec<String>,
-}
 
 /// `/api/networks/{id}/resources`.
 pub struct Resources;
 
 impl Collection for Resources {
     type Item = NetworkResource;
-    type Create = ResourceRequest;
-    type Update = ResourceRequest;
+    type Create = NetworkResourceSpec;
+    type Update = NetworkResourceSpec;
     type View<'a> = render::NetworkResourceView<'a>;
     const SPEC: Spec<Self> = Spec {
         path: "/api/networks/{id}/resources",
@@ -39,7 +31,7 @@ impl Collection for Resources {
             "network.resource.update",
             "network.resource.delete",
         ],
-        name: |r| &r.name,
+        name: |r| &r.spec.name,
         view: |a, _, r| render::network_resource(a, r),
     };
 
@@ -49,37 +41,33 @@ impl Collection for Resources {
         network(a, id).map(|_| ())
     }
     fn owner_of(r: &NetworkResource) -> Option<&str> {
-        Some(&r.network_id)
+        Some(&r.extra.network_id)
     }
     fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let req = req.body();
-        validate::non_empty("name", &req.name)?;
-        let kind = validate::address_kind(&req.address)?;
-        unique::<Self>(w, at, &req.name, "resource")?;
+        let mut spec = req.body();
+        validate::non_empty("name", &spec.name)?;
+        let kind = validate::address_kind(&spec.address)?;
+        unique::<Self>(w, at, &spec.name, "resource")?;
         let (a, ids) = at.account(w)?;
-        a.check_groups(&req.groups)?;
+        a.check_groups(&spec.groups)?;
         let id = at.id(ids);
+        let groups = std::mem::take(&mut spec.groups);
         for g in a.groups.values_mut() {
-            g.resources.retain(|m| m.id != id);
-            if req.groups.contains(&g.id) {
+            g.spec.resources.retain(|m| m.id != id);
+            if groups.contains(&g.id) {
                 let id = id.clone();
-                g.resources.push(ResourceRef { id, kind });
+                g.spec.resources.push(ResourceRef { id, kind });
             }
         }
-        Ok(NetworkResource {
-            id,
-            network_id: at.owner.unwrap_or_default().to_owned(),
-            name: req.name,
-            description: req.description,
-            address: stored_address(kind, req.address),
-            kind,
-            enabled: req.enabled,
-        })
+        spec.address = stored_address(kind, spec.address);
+        let network_id = at.owner.unwrap_or_default().to_owned();
+        let extra = ResourceExtra { network_id, kind };
+        Ok(NetworkResource { id, spec, extra })
     }
     fn remove(w: &mut World, account: &str, id: &str) -> Result<(), ApiError> {
         let (a, _) = w.account_mut(account)?;
         for g in a.groups.values_mut() {
-            g.resources.retain(|r| r.id != id);
+            g.spec.resources.retain(|r| r.id != id);
         }
         a.network_resources.shift_remove(id);
         Ok(())
@@ -112,12 +100,12 @@ impl Collection for Routers {
             "network.router.update",
             "network.router.delete",
         ],
-        name: |r| &r.network_id,
+        name: |r| &r.extra.network_id,
         view: |_, _, r| render::network_router(r),
     };
 
     fn meta(r: &NetworkRouter, _: Verb) -> Vec<(&'static str, String)> {
-        vec![("network_id", r.network_id.clone())]
+        vec![("network_id", r.extra.network_id.clone())]
     }
     const OWNER_KEY: &str = "network_id";
 
@@ -125,7 +113,7 @@ impl Collection for Routers {
         network(a, id).map(|_| ())
     }
     fn owner_of(r: &NetworkRouter) -> Option<&str> {
-        Some(&r.network_id)
+        Some(&r.extra.network_id)
     }
     fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
         let spec = req.body();
@@ -144,10 +132,11 @@ impl Collection for Routers {
         let (a, ids) = at.account(w)?;
         a.check_peers(spec.peer.iter())?;
         a.check_groups(spec.peer_groups.iter().flatten())?;
+        let network_id = at.owner.unwrap_or_default().to_owned();
         Ok(NetworkRouter {
             id: at.id(ids),
-            network_id: at.owner.unwrap_or_default().to_owned(),
             spec,
+            extra: InNetwork { network_id },
         })
     }
 }

@@ -25,21 +25,25 @@ impl Collection for Networks {
         let spec = req.body();
         validate::non_empty("name", &spec.name)?;
         let id = at.id(&mut w.ids);
-        Ok(Network { id, spec })
+        Ok(Network {
+            id,
+            spec,
+            extra: Default::default(),
+        })
     }
     fn remove(w: &mut World, account: &str, id: &str) -> Result<(), ApiError> {
         let (a, _) = w.account_mut(account)?;
         let resources: Vec<String> = a
             .network_resources
             .values()
-            .filter(|r| r.network_id == id)
+            .filter(|r| r.extra.network_id == id)
             .map(|r| r.id.clone())
             .collect();
         for g in a.groups.values_mut() {
-            g.resources.retain(|r| !resources.contains(&r.id));
+            g.spec.resources.retain(|r| !resources.contains(&r.id));
         }
-        a.network_resources.retain(|_, r| r.network_id != id);
-        a.network_routers.retain(|_, r| r.network_id != id);
+        a.network_resources.retain(|_, r| r.extra.network_id != id);
+        a.network_routers.retain(|_, r| r.extra.network_id != id);
         a.networks.shift_remove(id);
         Ok(())
     }

@@ -65,7 +65,7 @@ impl Collection for Peers {
         let (a, _) = w.account_mut(account)?;
         a.peers.shift_remove(id);
         for g in a.groups.values_mut() {
-            g.peers.retain(|p| p != id);
+            g.spec.peers.retain(|p| p != id);
         }
         Ok(())
     }

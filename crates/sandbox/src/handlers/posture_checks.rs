@@ -31,7 +31,11 @@ impl Collection for PostureChecks {
         check_checks(&spec.checks)?;
         unique::<Self>(w, at, &spec.name, "posture checks")?;
         let id = at.id(&mut w.ids);
-        Ok(PostureCheck { id, spec })
+        Ok(PostureCheck {
+            id,
+            spec,
+            extra: Default::default(),
+        })
     }
     fn deletable(_: &World, a: &Account, c: &PostureCheck) -> Result<(), ApiError> {
         match a

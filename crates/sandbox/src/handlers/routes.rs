@@ -4,7 +4,7 @@
 //! twice on the same peer or peer group is 409. Descriptions are not unique.
 
 use super::prelude::*;
-use crate::world::network::{Route, RouteSpec};
+use crate::world::network::{Route, RouteSpec, RouteType};
 
 /// `/api/routes`.
 pub struct Routes;
@@ -52,8 +52,8 @@ impl Collection for Routes {
         let id = at.id(ids);
         Ok(Route {
             id,
-            network_type,
             spec,
+            extra: RouteType { network_type },
         })
     }
 }

@@ -8,7 +8,7 @@ use super::ids::IdGen;
 use super::model::{Account, World};
 use super::network::DnsSettings;
 use super::people::{Token, User};
-use super::resources::{Action, Group, Policy, PolicyRule, Protocol};
+use super::resources::{Action, GroupSpec, Policy, PolicyRule, Protocol, api_group};
 use super::settings::{AccountSettings, Onboarding};
 use super::time::Ts;
 use crate::http::error::ApiError;
@@ -31,13 +31,7 @@ pub fn new_account(
     parent: Option<String>,
 ) -> Account {
     let id = ids.id();
-    let all = Group {
-        id: ids.id(),
-        name: "All".to_owned(),
-        issued: "api".to_owned(),
-        peers: Vec::new(),
-        resources: Vec::new(),
-    };
+    let all = api_group(ids.id(), named("All"));
     let policy = default_policy(ids, &all.id);
     let mut account = Account {
         id,
@@ -56,6 +50,17 @@ pub fn new_account(
     account.put_group(all);
     account.policies.insert(policy.id.clone(), policy);
     account
+}
+
+/// An empty group named `name`.
+fn named(name: &str) -> GroupSpec {
+    let (peers, resources) = (Vec::new(), Vec::new());
+    let name = name.to_owned();
+    GroupSpec {
+        name,
+        peers,
+        resources,
+    }
 }
 
 fn default_policy(ids: &mut IdGen, all: &str) -> Policy {
@@ -101,13 +106,7 @@ pub fn new_world(ids: IdGen, standalone: bool, token_hash: &str) -> World {
     let mut account = new_account(&mut world.ids, ROOT_DOMAIN, &owner_id, None);
     let mut auto_groups = Vec::new();
     if !standalone {
-        let admins = Group {
-            id: world.ids.id(),
-            name: "MSP Admins".to_owned(),
-            issued: "api".to_owned(),
-            peers: Vec::new(),
-            resources: Vec::new(),
-        };
+        let admins = api_group(world.ids.id(), named("MSP Admins"));
         auto_groups.push(admins.id.clone());
         account.put_group(admins);
     }

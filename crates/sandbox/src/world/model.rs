@@ -90,7 +90,7 @@ impl World {
             account.group_names = account
                 .groups
                 .values()
-                .map(|g| (g.name.clone(), g.id.clone()))
+                .map(|g| (g.spec.name.clone(), g.id.clone()))
                 .collect();
             for token in account.tokens.values() {
                 self.tokens.insert(
@@ -208,17 +208,17 @@ impl Account {
     /// Inserts or replaces a group, keeping the name index right.
     pub fn put_group(&mut self, group: Group) {
         if let Some(old) = self.tables.groups.get(&group.id) {
-            self.group_names.remove(&old.name);
+            self.group_names.remove(&old.spec.name);
         }
         self.group_names
-            .insert(group.name.clone(), group.id.clone());
+            .insert(group.spec.name.clone(), group.id.clone());
         self.groups.insert(group.id.clone(), group);
     }
 
     /// Removes a group, keeping the name index right.
     pub fn remove_group(&mut self, id: &str) -> Option<Group> {
         let group = self.groups.shift_remove(id)?;
-        self.group_names.remove(&group.name);
+        self.group_names.remove(&group.spec.name);
         Some(group)
     }
 

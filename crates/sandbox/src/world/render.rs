@@ -52,10 +52,10 @@ pub struct GroupMinimum<'a> {
 pub fn group_minimum(g: &Group) -> GroupMinimum<'_> {
     GroupMinimum {
         id: &g.id,
-        name: &g.name,
-        peers_count: g.peers.len(),
-        resources_count: g.resources.len(),
-        issued: &g.issued,
+        name: &g.spec.name,
+        peers_count: g.spec.peers.len(),
+        resources_count: g.spec.resources.len(),
+        issued: &g.extra.issued,
     }
 }
 
@@ -88,6 +88,7 @@ pub struct GroupView<'a> {
 /// `Group`, with peer names looked up.
 pub fn group<'a>(a: &'a Account, g: &'a Group) -> GroupView<'a> {
     let peers = g
+        .spec
         .peers
         .iter()
         .map(|id| PeerMinimum {
@@ -102,12 +103,12 @@ pub fn group<'a>(a: &'a Account, g: &'a Group) -> GroupView<'a> {
         .collect();
     GroupView {
         id: &g.id,
-        name: &g.name,
-        peers_count: g.peers.len(),
-        resources_count: g.resources.len(),
-        issued: &g.issued,
+        name: &g.spec.name,
+        peers_count: g.spec.peers.len(),
+        resources_count: g.spec.resources.len(),
+        issued: &g.extra.issued,
         peers,
-        resources: &g.resources,
+        resources: &g.spec.resources,
     }
 }
 

@@ -28,13 +28,13 @@ pub fn network<'a>(a: &'a Account, n: &'a Network) -> NetworkView<'a> {
     let resources: Vec<&str> = a
         .network_resources
         .values()
-        .filter(|r| r.network_id == n.id)
+        .filter(|r| r.extra.network_id == n.id)
         .map(|r| r.id.as_str())
         .collect();
     let routers: Vec<&NetworkRouter> = a
         .network_routers
         .values()
-        .filter(|r| r.network_id == n.id)
+        .filter(|r| r.extra.network_id == n.id)
         .collect();
     let routing_peers_count = routers
         .iter()
@@ -43,7 +43,7 @@ pub fn network<'a>(a: &'a Account, n: &'a Network) -> NetworkView<'a> {
             (None, Some(groups)) => groups
                 .iter()
                 .filter_map(|g| a.groups.get(g))
-                .map(|g| g.peers.len())
+                .map(|g| g.spec.peers.len())
                 .sum(),
             (None, None) => 0,
         })
@@ -79,7 +79,8 @@ fn reaches(a: &Account, r: &PolicyRule, resources: &[&str]) -> bool {
     direct
         || r.destinations.iter().any(|g| {
             a.groups.get(g).is_some_and(|g| {
-                g.resources
+                g.spec
+                    .resources
                     .iter()
                     .any(|m| resources.contains(&m.id.as_str()))
             })
@@ -104,17 +105,17 @@ pub struct NetworkResourceView<'a> {
 pub fn network_resource<'a>(a: &'a Account, r: &'a NetworkResource) -> NetworkResourceView<'a> {
     NetworkResourceView {
         id: &r.id,
-        kind: r.kind,
+        kind: r.extra.kind,
         groups: a
             .groups
             .values()
-            .filter(|g| g.resources.iter().any(|m| m.id == r.id))
+            .filter(|g| g.spec.resources.iter().any(|m| m.id == r.id))
             .map(group_minimum)
             .collect(),
-        name: &r.name,
-        description: r.description.as_deref(),
-        address: &r.address,
-        enabled: r.enabled,
+        name: &r.spec.name,
+        description: r.spec.description.as_deref(),
+        address: &r.spec.address,
+        enabled: r.spec.enabled,
     }
 }
 
@@ -139,7 +140,7 @@ pub struct RouteView<'a> {
 pub fn route(r: &Route) -> RouteView<'_> {
     RouteView {
         id: &r.id,
-        network_type: &r.network_type,
+        network_type: &r.extra.network_type,
         spec: &r.spec,
     }
 }

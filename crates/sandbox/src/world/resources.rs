@@ -7,6 +7,7 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use super::item::{Item, nullable};
 use super::time::Ts;
 
 /// What a group member or a policy end is: a network resource type, or a peer.
@@ -33,20 +34,38 @@ pub struct ResourceRef {
     pub kind: ResourceKind,
 }
 
-/// A group: peers and network resources, by id.
+/// `GroupRequest`: peers and network resources, by id.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Group {
-    /// Group id.
-    pub id: String,
+pub struct GroupSpec {
     /// Unique (per account) name.
     pub name: String,
-    /// `api`, `integration` or `jwt`.
-    pub issued: String,
     /// Peer ids.
+    #[serde(default, deserialize_with = "nullable")]
     pub peers: Vec<String>,
     /// Network resources (and peers) in the group; the source of truth for a network
     /// resource's `groups`.
+    #[serde(default, deserialize_with = "nullable")]
     pub resources: Vec<ResourceRef>,
+}
+
+/// What the server adds to a group.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Issued {
+    /// `api`, `integration` or `jwt`.
+    pub issued: String,
+}
+
+/// A stored group.
+pub type Group = Item<GroupSpec, Issued>;
+
+/// A group made through the API (or at start): `issued: api`.
+pub fn api_group(id: String, spec: GroupSpec) -> Group {
+    let issued = "api".to_owned();
+    Item {
+        id,
+        spec,
+        extra: Issued { issued },
+    }
 }
 
 /// `one-off` or `reusable`.
@@ -317,10 +336,4 @@ pub struct PostureCheckSpec {
 }
 
 /// A stored posture check.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PostureCheck {
-    /// Posture check id.
-    pub id: String,
-    /// The fields.
-    pub spec: PostureCheckSpec,
-}
+pub type PostureCheck = Item<PostureCheckSpec>;
