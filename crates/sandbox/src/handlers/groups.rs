@@ -89,15 +89,19 @@ fn link_of(w: &World, a: &Account, id: &str) -> Option<(&'static str, String)> {
     if let Some(u) = a.users.values().find(|u| u.auto_groups.contains(id)) {
         return Some(("user", u.name.clone()));
     }
-    let in_rule = |r: &crate::world::resources::PolicyRule| {
+    let in_rule = |r: &crate::world::resources::RuleSpec| {
         r.sources.contains(id)
             || r.destinations.contains(id)
             || r.authorized_groups
                 .as_ref()
                 .is_some_and(|m| m.contains_key(id))
     };
-    if let Some(p) = a.policies.values().find(|p| p.rules.iter().any(in_rule)) {
-        return Some(("policy", p.name.clone()));
+    if let Some(p) = a
+        .policies
+        .values()
+        .find(|p| p.spec.rules.iter().any(in_rule))
+    {
+        return Some(("policy", p.spec.name.clone()));
     }
     if let Some(r) = a.routes.values().find(|r| {
         r.spec.groups.contains(id) || has(&r.spec.peer_groups) || has(&r.spec.access_control_groups)

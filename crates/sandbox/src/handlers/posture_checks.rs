@@ -41,11 +41,11 @@ impl Collection for PostureChecks {
         match a
             .policies
             .values()
-            .find(|p| p.source_posture_checks.contains(&c.id))
+            .find(|p| p.spec.source_posture_checks.contains(&c.id))
         {
             Some(p) => Err(ApiError::new(
                 axum::http::StatusCode::PRECONDITION_FAILED,
-                format!("posture checks have been linked to policy: {}", p.name),
+                format!("posture checks have been linked to policy: {}", p.spec.name),
             )),
             None => Ok(()),
         }

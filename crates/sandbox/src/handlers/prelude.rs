@@ -5,7 +5,6 @@ pub use std::sync::Arc;
 
 pub use axum::body::Bytes;
 pub use axum::extract::{Extension, State};
-pub use indexmap::IndexMap;
 pub use serde::Deserialize;
 pub use serde_json::Value;
 

@@ -5,10 +5,11 @@
 use indexmap::IndexMap;
 
 use super::ids::IdGen;
+use super::item::Item;
 use super::model::{Account, World};
 use super::network::DnsSettings;
 use super::people::{Token, User};
-use super::resources::{Action, GroupSpec, Policy, PolicyRule, Protocol, api_group};
+use super::resources::{Action, GroupSpec, Policy, PolicySpec, Protocol, RuleSpec, api_group};
 use super::settings::{AccountSettings, Onboarding};
 use super::time::Ts;
 use crate::http::error::ApiError;
@@ -65,14 +66,14 @@ fn named(name: &str) -> GroupSpec {
 
 fn default_policy(ids: &mut IdGen, all: &str) -> Policy {
     let text = "This is a default rule that allows connections between all the resources";
-    Policy {
-        id: ids.id(),
+    let id = ids.id();
+    let spec = PolicySpec {
         name: "Default".to_owned(),
         description: Some(text.replace("rule", "policy")),
         enabled: true,
         source_posture_checks: Vec::new(),
-        rules: vec![PolicyRule {
-            id: ids.id(),
+        rules: vec![RuleSpec {
+            id: Some(ids.id()),
             name: "Default".to_owned(),
             description: Some(text.to_owned()),
             enabled: true,
@@ -87,7 +88,9 @@ fn default_policy(ids: &mut IdGen, all: &str) -> Policy {
             source_resource: None,
             destination_resource: None,
         }],
-    }
+    };
+    let extra = Default::default();
+    Item { id, spec, extra }
 }
 
 /// The starting world: one account (MSP unless `standalone`) whose owner holds a PAT with

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::model::Account;
 use super::people::{Token, User};
 use super::resources::{
-    Action, Group, Policy, PolicyRule, PortRange, PostureCheck, Protocol, ResourceRef, SetupKey,
+    Action, Group, Policy, PortRange, PostureCheck, Protocol, ResourceRef, RuleSpec, SetupKey,
     SetupKeyType,
 };
 use super::settings::{AccountSettings, Onboarding};
@@ -192,9 +192,9 @@ pub struct RuleView<'a> {
     destination_resource: Option<&'a ResourceRef>,
 }
 
-fn rule<'a>(a: &'a Account, r: &'a PolicyRule) -> RuleView<'a> {
+fn rule<'a>(a: &'a Account, r: &'a RuleSpec) -> RuleView<'a> {
     RuleView {
-        id: &r.id,
+        id: r.id.as_deref().unwrap_or_default(),
         name: &r.name,
         description: r.description.as_deref(),
         enabled: r.enabled,
@@ -227,11 +227,11 @@ pub struct PolicyView<'a> {
 pub fn policy<'a>(a: &'a Account, p: &'a Policy) -> PolicyView<'a> {
     PolicyView {
         id: &p.id,
-        name: &p.name,
-        description: p.description.as_deref(),
-        enabled: p.enabled,
-        source_posture_checks: &p.source_posture_checks,
-        rules: p.rules.iter().map(|r| rule(a, r)).collect(),
+        name: &p.spec.name,
+        description: p.spec.description.as_deref(),
+        enabled: p.spec.enabled,
+        source_posture_checks: &p.spec.source_posture_checks,
+        rules: p.spec.rules.iter().map(|r| rule(a, r)).collect(),
     }
 }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::model::Account;
 use super::network::{NameserverGroup, Network, NetworkResource, NetworkRouter, Route};
 use super::render::{GroupMinimum, WithId, group_minimum};
-use super::resources::{PolicyRule, ResourceKind};
+use super::resources::{ResourceKind, RuleSpec};
 
 /// `Network`.
 #[derive(Debug, Serialize)]
@@ -52,9 +52,10 @@ pub fn network<'a>(a: &'a Account, n: &'a Network) -> NetworkView<'a> {
         .policies
         .values()
         // NetBird lists only enabled policies, through an enabled rule.
-        .filter(|p| p.enabled)
+        .filter(|p| p.spec.enabled)
         .filter(|p| {
-            p.rules
+            p.spec
+                .rules
                 .iter()
                 .any(|r| r.enabled && reaches(a, r, &resources))
         })
@@ -71,7 +72,7 @@ pub fn network<'a>(a: &'a Account, n: &'a Network) -> NetworkView<'a> {
     }
 }
 
-fn reaches(a: &Account, r: &PolicyRule, resources: &[&str]) -> bool {
+fn reaches(a: &Account, r: &RuleSpec, resources: &[&str]) -> bool {
     let direct = r
         .destination_resource
         .as_ref()

@@ -145,11 +145,12 @@ pub struct PortRange {
     pub end: i64,
 }
 
-/// A stored policy rule; `sources`/`destinations` are group ids.
+/// `PolicyRuleUpdate`, stored with its id; `sources`/`destinations` are group ids.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PolicyRule {
-    /// Rule id.
-    pub id: String,
+pub struct RuleSpec {
+    /// Rule id: the request may name the rule it keeps; the stored rule always has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Name.
     pub name: String,
     /// Description.
@@ -173,8 +174,10 @@ pub struct PolicyRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorized_groups: Option<IndexMap<String, Vec<String>>>,
     /// Source group ids.
+    #[serde(default, deserialize_with = "nullable")]
     pub sources: Vec<String>,
     /// Destination group ids.
+    #[serde(default, deserialize_with = "nullable")]
     pub destinations: Vec<String>,
     /// Source resource.
     #[serde(
@@ -192,11 +195,9 @@ pub struct PolicyRule {
     pub destination_resource: Option<ResourceRef>,
 }
 
-/// A stored policy.
+/// `PolicyUpdate` / `PolicyCreate` (identical).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Policy {
-    /// Policy id.
-    pub id: String,
+pub struct PolicySpec {
     /// Name (not unique).
     pub name: String,
     /// Description.
@@ -205,10 +206,14 @@ pub struct Policy {
     /// Enabled.
     pub enabled: bool,
     /// Posture check ids.
+    #[serde(default, deserialize_with = "nullable")]
     pub source_posture_checks: Vec<String>,
     /// Rules (NetBird keeps only the first one; see the policies handler).
-    pub rules: Vec<PolicyRule>,
+    pub rules: Vec<RuleSpec>,
 }
+
+/// A stored policy.
+pub type Policy = Item<PolicySpec>;
 
 /// `{min_version}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
