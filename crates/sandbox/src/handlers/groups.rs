@@ -83,8 +83,12 @@ impl Collection for Groups {
 fn link_of(w: &World, a: &Account, id: &str) -> Option<(&'static str, String)> {
     let id = &id.to_owned();
     let has = |ids: &Option<Vec<String>>| ids.as_ref().is_some_and(|v| v.contains(id));
-    if let Some(k) = a.setup_keys.values().find(|k| k.auto_groups.contains(id)) {
-        return Some(("setup key", k.name.clone()));
+    if let Some(k) = a
+        .setup_keys
+        .values()
+        .find(|k| k.spec.auto_groups.contains(id))
+    {
+        return Some(("setup key", k.spec.name.clone()));
     }
     if let Some(u) = a.users.values().find(|u| u.auto_groups.contains(id)) {
         return Some(("user", u.name.clone()));

@@ -138,7 +138,7 @@ impl Collection for Users {
     /// Also deletes the user's tokens.
     fn remove(w: &mut World, account: &str, id: &str) -> Result<(), ApiError> {
         w.account_mut(account)?.0.users.shift_remove(id);
-        w.retain_tokens(account, |t| t.user_id != id);
+        w.retain_tokens(account, |t| t.extra.user_id != id);
         Ok(())
     }
 }

@@ -65,11 +65,11 @@ pub fn authenticate(
         .get_mut(&token_ref.token_id)
         .ok_or_else(|| ApiError::unauthorized("invalid token"))?;
     let now = Ts::now();
-    if token.expiration_date < now {
+    if token.extra.expiration_date < now {
         return Err(ApiError::unauthorized("token expired"));
     }
-    token.last_used = Some(now);
-    let user_id = token.user_id.clone();
+    token.extra.last_used = Some(now);
+    let user_id = token.extra.user_id.clone();
     let user = account
         .users
         .get(&user_id)

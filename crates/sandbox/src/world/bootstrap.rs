@@ -8,7 +8,7 @@ use super::ids::IdGen;
 use super::item::Item;
 use super::model::{Account, World};
 use super::network::DnsSettings;
-use super::people::{Token, User};
+use super::people::{Token, TokenExtra, TokenSpec, User};
 use super::resources::{Action, GroupSpec, Policy, PolicySpec, Protocol, RuleSpec, api_group};
 use super::settings::{AccountSettings, Onboarding};
 use super::time::Ts;
@@ -153,17 +153,21 @@ pub fn install_token(world: &mut World, token_hash: &str) -> Result<(), ApiError
         .ok_or_else(|| ApiError::internal("the root account has no user"))?
         .id
         .clone();
-    world.retain_tokens(&root, |t| t.name != BOOTSTRAP_TOKEN_NAME);
+    world.retain_tokens(&root, |t| t.spec.name != BOOTSTRAP_TOKEN_NAME);
     let now = Ts::now();
-    let token = Token {
-        id: world.ids.id(),
-        user_id: owner.clone(),
+    let spec = TokenSpec {
         name: BOOTSTRAP_TOKEN_NAME.to_owned(),
-        expiration_date: now.plus_secs(365 * 86_400),
+        expires_in: 365,
+    };
+    let extra = TokenExtra {
+        user_id: owner.clone(),
+        expiration_date: now.plus_secs(spec.expires_in * 86_400),
         created_by: owner,
         created_at: now,
         last_used: None,
         hash: token_hash.to_owned(),
     };
+    let id = world.ids.id();
+    let token = Token { id, spec, extra };
     world.add_token(&root, token)
 }

@@ -94,7 +94,7 @@ impl World {
                 .collect();
             for token in account.tokens.values() {
                 self.tokens.insert(
-                    token.hash.clone(),
+                    token.extra.hash.clone(),
                     TokenRef {
                         account_id: account.id.clone(),
                         token_id: token.id.clone(),
@@ -127,7 +127,7 @@ impl World {
             account_id: account_id.to_owned(),
             token_id: token.id.clone(),
         };
-        let hash = token.hash.clone();
+        let hash = token.extra.hash.clone();
         account.tokens.insert(token.id.clone(), token);
         self.tokens.insert(hash, token_ref);
         Ok(())
@@ -142,7 +142,7 @@ impl World {
         account.tokens.retain(|_, t| {
             let kept = keep(t);
             if !kept {
-                index.remove(&t.hash);
+                index.remove(&t.extra.hash);
             }
             kept
         });

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::item::Item;
 use super::time::Ts;
 
 /// A user (regular or service user) of one account.
@@ -33,15 +34,20 @@ pub struct User {
     pub last_login: Ts,
 }
 
-/// A personal access token; the plain text is never stored, only its SHA-256.
+/// `PersonalAccessTokenRequest`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Token {
-    /// Token id.
-    pub id: String,
-    /// The user it authenticates as.
-    pub user_id: String,
+pub struct TokenSpec {
     /// Name.
     pub name: String,
+    /// Days until expiry, 1..=365.
+    pub expires_in: i64,
+}
+
+/// What the server adds to a token; the plain text is never stored, only its SHA-256.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenExtra {
+    /// The user it authenticates as.
+    pub user_id: String,
     /// Expiry.
     pub expiration_date: Ts,
     /// Creator's user id.
@@ -54,6 +60,9 @@ pub struct Token {
     /// Hex SHA-256 of the plain token.
     pub hash: String,
 }
+
+/// A stored personal access token.
+pub type Token = Item<TokenSpec, TokenExtra>;
 
 /// An audit event, stored in its response form.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -136,31 +136,33 @@ pub struct SetupKeyView<'a> {
 
 /// `SetupKey`, masked.
 pub fn setup_key(k: &SetupKey) -> SetupKeyView<'_> {
-    let state = if k.revoked {
+    let (spec, x) = (&k.spec, &k.extra);
+    let usage_limit = spec.usage_limit.unsigned_abs();
+    let state = if x.revoked {
         "revoked"
-    } else if !k.expires.is_zero() && k.expires < Ts::now() {
+    } else if !x.expires.is_zero() && x.expires < Ts::now() {
         "expired"
-    } else if k.usage_limit > 0 && k.used_times >= k.usage_limit {
+    } else if usage_limit > 0 && x.used_times >= usage_limit {
         "overused"
     } else {
         "valid"
     };
     SetupKeyView {
         id: &k.id,
-        key: &k.masked_key,
-        name: &k.name,
-        expires: k.expires,
-        kind: k.kind,
+        key: &x.masked_key,
+        name: &spec.name,
+        expires: x.expires,
+        kind: spec.kind,
         valid: state == "valid",
-        revoked: k.revoked,
-        used_times: k.used_times,
-        last_used: k.last_used,
+        revoked: x.revoked,
+        used_times: x.used_times,
+        last_used: x.last_used,
         state,
-        auto_groups: &k.auto_groups,
-        updated_at: k.updated_at,
-        usage_limit: k.usage_limit,
-        ephemeral: k.ephemeral,
-        allow_extra_dns_labels: k.allow_extra_dns_labels,
+        auto_groups: &spec.auto_groups,
+        updated_at: x.updated_at,
+        usage_limit,
+        ephemeral: spec.ephemeral,
+        allow_extra_dns_labels: spec.allow_extra_dns_labels,
     }
 }
 
@@ -298,11 +300,11 @@ pub struct TokenView<'a> {
 pub fn token(t: &Token) -> TokenView<'_> {
     TokenView {
         id: &t.id,
-        name: &t.name,
-        expiration_date: t.expiration_date,
-        created_by: &t.created_by,
-        created_at: t.created_at,
-        last_used: t.last_used,
+        name: &t.spec.name,
+        expiration_date: t.extra.expiration_date,
+        created_by: &t.extra.created_by,
+        created_at: t.extra.created_at,
+        last_used: t.extra.last_used,
     }
 }
 

@@ -78,18 +78,38 @@ pub enum SetupKeyType {
     Reusable,
 }
 
-/// A setup key. Only the masked key is ever stored.
+/// `CreateSetupKeyRequest`, stored as given (a one-off key's usage limit set to 1). A
+/// missing `expires_in`, `auto_groups`, `usage_limit`, `ephemeral` or
+/// `allow_extra_dns_labels` is tolerated, as NetBird's handler does.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SetupKey {
-    /// Key id.
-    pub id: String,
+pub struct SetupKeySpec {
     /// Name (not unique).
     pub name: String,
-    /// The masked key, `A6160****`.
-    pub masked_key: String,
     /// Key type.
     #[serde(rename = "type")]
     pub kind: SetupKeyType,
+    /// Seconds until expiry; 0: never.
+    #[serde(default, deserialize_with = "nullable")]
+    pub expires_in: i64,
+    /// Group ids given to enrolled peers.
+    #[serde(default, deserialize_with = "nullable")]
+    pub auto_groups: Vec<String>,
+    /// 0: unlimited.
+    #[serde(default, deserialize_with = "nullable")]
+    pub usage_limit: i64,
+    /// Enrolled peers are ephemeral.
+    #[serde(default, deserialize_with = "nullable")]
+    pub ephemeral: bool,
+    /// Enrolled peers may add extra DNS labels.
+    #[serde(default, deserialize_with = "nullable")]
+    pub allow_extra_dns_labels: bool,
+}
+
+/// What the server adds to a setup key. Only the masked key is ever stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetupKeyExtra {
+    /// The masked key, `A6160****`.
+    pub masked_key: String,
     /// Expiry; Go's zero time when the key never expires.
     pub expires: Ts,
     /// Revoked (cannot be undone).
@@ -98,17 +118,12 @@ pub struct SetupKey {
     pub used_times: u64,
     /// Last use; zero time when never used.
     pub last_used: Ts,
-    /// Group ids given to enrolled peers.
-    pub auto_groups: Vec<String>,
     /// Last change.
     pub updated_at: Ts,
-    /// 0: unlimited.
-    pub usage_limit: u64,
-    /// Enrolled peers are ephemeral.
-    pub ephemeral: bool,
-    /// Enrolled peers may add extra DNS labels.
-    pub allow_extra_dns_labels: bool,
 }
+
+/// A stored setup key.
+pub type SetupKey = Item<SetupKeySpec, SetupKeyExtra>;
 
 /// A policy rule's action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
