@@ -90,8 +90,8 @@ fn link_of(w: &World, a: &Account, id: &str) -> Option<(&'static str, String)> {
     {
         return Some(("setup key", k.spec.name.clone()));
     }
-    if let Some(u) = a.users.values().find(|u| u.auto_groups.contains(id)) {
-        return Some(("user", u.name.clone()));
+    if let Some(u) = a.users.values().find(|u| u.spec.auto_groups.contains(id)) {
+        return Some(("user", u.spec.name().to_owned()));
     }
     let in_rule = |r: &crate::world::resources::RuleSpec| {
         r.sources.contains(id)
@@ -135,9 +135,9 @@ fn link_of(w: &World, a: &Account, id: &str) -> Option<(&'static str, String)> {
     if let Some(t) = w
         .tenants
         .values()
-        .find(|t| t.groups.iter().any(|g| &g.id == id))
+        .find(|t| t.spec.groups.iter().any(|g| &g.id == id))
     {
-        return Some(("tenant", t.name.clone()));
+        return Some(("tenant", t.spec.name.clone()));
     }
     None
 }

@@ -84,7 +84,7 @@ impl Collection for Tokens {
 fn allowed(a: &Account, ctx: &Ctx, user: &str) -> Result<(), ApiError> {
     let target = a.users.get(user).ok_or_else(|| missing("user", user))?;
     let admin = matches!(ctx.role.as_str(), "owner" | "admin");
-    if ctx.user.id == user || (admin && target.is_service_user) {
+    if ctx.user.id == user || (admin && target.spec.is_service_user) {
         Ok(())
     } else {
         Err(ApiError::forbidden(

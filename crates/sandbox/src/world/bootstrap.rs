@@ -8,7 +8,7 @@ use super::ids::IdGen;
 use super::item::Item;
 use super::model::{Account, World};
 use super::network::DnsSettings;
-use super::people::{Token, TokenExtra, TokenSpec, User};
+use super::people::{Token, TokenExtra, TokenSpec, UserExtra, UserSpec};
 use super::resources::{Action, GroupSpec, Policy, PolicySpec, Protocol, RuleSpec, api_group};
 use super::settings::{AccountSettings, Onboarding};
 use super::time::Ts;
@@ -115,18 +115,22 @@ pub fn new_world(ids: IdGen, standalone: bool, token_hash: &str) -> World {
     }
     account.users.insert(
         owner_id.clone(),
-        User {
+        Item {
             id: owner_id,
-            email: OWNER_EMAIL.to_owned(),
-            name: "MSP Owner".to_owned(),
-            role: "owner".to_owned(),
-            status: "active".to_owned(),
-            auto_groups,
-            is_service_user: false,
-            is_blocked: false,
-            pending_approval: false,
-            issued: "api".to_owned(),
-            last_login: Ts::now(),
+            spec: UserSpec {
+                email: Some(OWNER_EMAIL.to_owned()),
+                name: Some("MSP Owner".to_owned()),
+                role: "owner".to_owned(),
+                auto_groups,
+                is_service_user: false,
+            },
+            extra: UserExtra {
+                status: "active".to_owned(),
+                is_blocked: false,
+                pending_approval: false,
+                issued: "api".to_owned(),
+                last_login: Ts::now(),
+            },
         },
     );
     world.msp_account_id = account.id.clone();
@@ -148,7 +152,7 @@ pub fn install_token(world: &mut World, token_hash: &str) -> Result<(), ApiError
     let owner = account
         .users
         .values()
-        .find(|u| u.role == "owner")
+        .find(|u| u.spec.role == "owner")
         .or_else(|| account.users.values().next())
         .ok_or_else(|| ApiError::internal("the root account has no user"))?
         .id

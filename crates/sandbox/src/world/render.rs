@@ -269,17 +269,17 @@ pub struct UserView<'a> {
 pub fn user<'a>(u: &'a User, current: Option<&str>) -> UserView<'a> {
     UserView {
         id: &u.id,
-        email: &u.email,
-        name: &u.name,
-        role: &u.role,
-        status: &u.status,
-        last_login: u.last_login,
-        auto_groups: &u.auto_groups,
+        email: u.spec.email(),
+        name: u.spec.name(),
+        role: &u.spec.role,
+        status: &u.extra.status,
+        last_login: u.extra.last_login,
+        auto_groups: &u.spec.auto_groups,
         is_current: current == Some(u.id.as_str()),
-        is_service_user: u.is_service_user,
-        is_blocked: u.is_blocked,
-        pending_approval: u.pending_approval,
-        issued: &u.issued,
+        is_service_user: u.spec.is_service_user,
+        is_blocked: u.extra.is_blocked,
+        pending_approval: u.extra.pending_approval,
+        issued: &u.extra.issued,
         password: None,
     }
 }
