@@ -25,7 +25,7 @@ impl Collection for Nameservers {
             "nameserver.group.delete",
         ],
         name: |g| &g.spec.name,
-        view: |_, _, g| render::nameserver_group(g),
+        view: |_, _, g| render::with_id(g),
     };
 
     fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {

@@ -101,7 +101,7 @@ impl Collection for Routers {
             "network.router.delete",
         ],
         name: |r| &r.extra.network_id,
-        view: |_, _, r| render::network_router(r),
+        view: |_, _, r| render::with_id(r),
     };
 
     fn meta(r: &NetworkRouter, _: Verb) -> Vec<(&'static str, String)> {
@@ -146,7 +146,7 @@ pub async fn list_all_routers(State(app): AppState, Extension(ctx): Caller) -> A
     app.read(|w| {
         list(
             w.account(&ctx.account_id)?.network_routers.values(),
-            render::network_router,
+            render::with_id,
         )
     })
 }

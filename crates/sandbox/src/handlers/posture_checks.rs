@@ -22,7 +22,7 @@ impl Collection for PostureChecks {
             "posture.check.delete",
         ],
         name: |c| &c.spec.name,
-        view: |_, _, c| render::posture_check(c),
+        view: |_, _, c| render::with_id(c),
     };
 
     fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {

@@ -9,18 +9,17 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::item::Item;
 use super::model::Account;
 use super::people::{Token, User};
 use super::resources::{
-    Action, Group, Policy, PortRange, PostureCheck, Protocol, ResourceRef, RuleSpec, SetupKey,
-    SetupKeyType,
+    Action, Group, Policy, PortRange, Protocol, ResourceRef, RuleSpec, SetupKey, SetupKeyType,
 };
 use super::settings::{AccountSettings, Onboarding};
 use super::time::Ts;
 
 pub use super::render_net::{
-    NetworkResourceView, NetworkView, RouteView, nameserver_group, network, network_resource,
-    network_router, route,
+    NetworkResourceView, NetworkView, RouteView, network, network_resource, route,
 };
 
 /// Any view as a JSON tree (for the world document).
@@ -36,6 +35,15 @@ pub struct WithId<'a, T> {
     /// The stored spec, flattened after it.
     #[serde(flatten)]
     pub spec: &'a T,
+}
+
+/// The view of a kind whose answer is its stored spec with the id first (posture checks,
+/// network routers, nameserver groups: their request body is their response).
+pub fn with_id<S, X>(item: &Item<S, X>) -> WithId<'_, S> {
+    WithId {
+        id: &item.id,
+        spec: &item.spec,
+    }
 }
 
 /// `GroupMinimum`.
@@ -234,14 +242,6 @@ pub fn policy<'a>(a: &'a Account, p: &'a Policy) -> PolicyView<'a> {
         enabled: p.spec.enabled,
         source_posture_checks: &p.spec.source_posture_checks,
         rules: p.spec.rules.iter().map(|r| rule(a, r)).collect(),
-    }
-}
-
-/// `PostureCheck`.
-pub fn posture_check(c: &PostureCheck) -> WithId<'_, super::resources::PostureCheckSpec> {
-    WithId {
-        id: &c.id,
-        spec: &c.spec,
     }
 }
 

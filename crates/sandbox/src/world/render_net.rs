@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use super::model::Account;
-use super::network::{NameserverGroup, Network, NetworkResource, NetworkRouter, Route};
-use super::render::{GroupMinimum, WithId, group_minimum};
+use super::network::{Network, NetworkResource, NetworkRouter, Route};
+use super::render::{GroupMinimum, group_minimum};
 use super::resources::{ResourceKind, RuleSpec};
 
 /// `Network`.
@@ -120,14 +120,6 @@ pub fn network_resource<'a>(a: &'a Account, r: &'a NetworkResource) -> NetworkRe
     }
 }
 
-/// `NetworkRouter`.
-pub fn network_router(r: &NetworkRouter) -> WithId<'_, super::network::RouterSpec> {
-    WithId {
-        id: &r.id,
-        spec: &r.spec,
-    }
-}
-
 /// `Route`.
 #[derive(Debug, Serialize)]
 pub struct RouteView<'a> {
@@ -143,13 +135,5 @@ pub fn route(r: &Route) -> RouteView<'_> {
         id: &r.id,
         network_type: &r.extra.network_type,
         spec: &r.spec,
-    }
-}
-
-/// `NameserverGroup`.
-pub fn nameserver_group(g: &NameserverGroup) -> WithId<'_, super::network::NameserverGroupSpec> {
-    WithId {
-        id: &g.id,
-        spec: &g.spec,
     }
 }
