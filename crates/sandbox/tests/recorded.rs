@@ -6,7 +6,9 @@
 //! The sandbox runs with a fixed seed and token and no faults, so secrets (setup keys, PATs,
 //! passwords, DNS challenges) and event ids are reproducible. Only what comes from the clock
 //! is normalised: ids (xid-style, their first bytes are the time) become `<id:N>` numbered by
-//! first appearance, and timestamps other than Go's zero time become `<ts>`.
+//! first appearance, and timestamps other than Go's zero time become `<ts>`. Each sandbox's
+//! answers are numbered apart: two sandboxes with the same seed make the same ids when they
+//! start within the same second, and different ones otherwise.
 //!
 //! `RECORD=1 cargo test -p onboard-sandbox --test recorded` rewrites the file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -890,14 +892,13 @@ fn is_ts(s: &str) -> bool {
 async fn every_kind_answers_as_recorded() {
     let mut r = Rec::start(false).await;
     msp_run(&mut r).await;
-    let mut out = std::mem::take(&mut r.out);
+    let mut got = normalise(&r.out);
     r.sandbox.shutdown().await;
     let mut s = Rec::start(true).await;
     standalone_run(&mut s).await;
-    out.push_str("=== standalone\n\n");
-    out.push_str(&s.out);
+    got.push_str("=== standalone\n\n");
+    got.push_str(&normalise(&s.out));
     s.sandbox.shutdown().await;
-    let got = normalise(&out);
 
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/recorded.txt");
     if std::env::var_os("RECORD").is_some() {
