@@ -37,13 +37,16 @@ impl Collection for Groups {
             None => Ok(a.groups.values().collect()),
         }
     }
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
+    /// As a create, except for the `All` group.
+    fn update(w: &mut World, at: &mut At, spec: GroupSpec) -> Built<Self> {
         let (a, ids) = at.account(w)?;
-        if let Req::Change(_) = req {
-            let all = a.group(&at.id(ids))?.spec.name == "All";
-            ensure(!all, "updating the 'All' group is not allowed")?;
-        }
-        let (id, spec) = (at.id(ids), req.body());
+        let all = a.group(&at.id(ids))?.spec.name == "All";
+        ensure(!all, "updating the 'All' group is not allowed")?;
+        Self::create(w, at, spec)
+    }
+    fn create(w: &mut World, at: &mut At, spec: GroupSpec) -> Built<Self> {
+        let (a, ids) = at.account(w)?;
+        let id = at.id(ids);
         validate::non_empty("name", &spec.name)?;
         if let Some(other) = a.group_id_by_name(&spec.name)
             && *other != id

@@ -43,8 +43,11 @@ impl Collection for Resources {
     fn owner_of(r: &NetworkResource) -> Option<&str> {
         Some(&r.extra.network_id)
     }
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let mut spec = req.body();
+    /// An update rebuilds the object from its body, as a create does.
+    fn update(w: &mut World, at: &mut At, spec: Self::Update) -> Built<Self> {
+        Self::create(w, at, spec)
+    }
+    fn create(w: &mut World, at: &mut At, mut spec: Self::Create) -> Built<Self> {
         validate::non_empty("name", &spec.name)?;
         let kind = validate::address_kind(&spec.address)?;
         unique::<Self>(w, at, &spec.name, "resource")?;
@@ -115,8 +118,11 @@ impl Collection for Routers {
     fn owner_of(r: &NetworkRouter) -> Option<&str> {
         Some(&r.extra.network_id)
     }
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let spec = req.body();
+    /// An update rebuilds the object from its body, as a create does.
+    fn update(w: &mut World, at: &mut At, spec: Self::Update) -> Built<Self> {
+        Self::create(w, at, spec)
+    }
+    fn create(w: &mut World, at: &mut At, spec: Self::Create) -> Built<Self> {
         validate::in_range("metric", spec.metric, 1, 9999)?;
         let groups_given = spec.peer_groups.as_ref().is_some_and(|g| !g.is_empty());
         // NetBird answers these two with 400, not 422 (api-notes §7).

@@ -21,8 +21,11 @@ impl Collection for Networks {
         view: |a, _, n| render::network(a, n),
     };
 
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let spec = req.body();
+    /// An update rebuilds the object from its body, as a create does.
+    fn update(w: &mut World, at: &mut At, spec: Self::Update) -> Built<Self> {
+        Self::create(w, at, spec)
+    }
+    fn create(w: &mut World, at: &mut At, spec: Self::Create) -> Built<Self> {
         validate::non_empty("name", &spec.name)?;
         let id = at.id(&mut w.ids);
         Ok(Network {

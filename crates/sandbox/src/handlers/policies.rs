@@ -30,9 +30,12 @@ impl Collection for Policies {
         view: |a, _, p| render::policy(a, p),
     };
 
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
+    /// An update rebuilds the object from its body, as a create does.
+    fn update(w: &mut World, at: &mut At, spec: Self::Update) -> Built<Self> {
+        Self::create(w, at, spec)
+    }
+    fn create(w: &mut World, at: &mut At, mut spec: Self::Create) -> Built<Self> {
         let (a, ids) = at.account(w)?;
-        let mut spec = req.body();
         validate::non_empty("name", &spec.name)?;
         ensure(
             !spec.rules.is_empty(),

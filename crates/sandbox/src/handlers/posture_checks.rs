@@ -25,8 +25,11 @@ impl Collection for PostureChecks {
         view: |_, _, c| render::with_id(c),
     };
 
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let spec = req.body();
+    /// An update rebuilds the object from its body, as a create does.
+    fn update(w: &mut World, at: &mut At, spec: Self::Update) -> Built<Self> {
+        Self::create(w, at, spec)
+    }
+    fn create(w: &mut World, at: &mut At, spec: Self::Create) -> Built<Self> {
         validate::non_empty("name", &spec.name)?;
         check_checks(&spec.checks)?;
         unique::<Self>(w, at, &spec.name, "posture checks")?;

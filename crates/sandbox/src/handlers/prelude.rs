@@ -8,9 +8,7 @@ pub use axum::extract::{Extension, State};
 pub use serde::Deserialize;
 pub use serde_json::Value;
 
-pub use super::collection::{
-    At, Built, Collection, Events, Req, Request, Settings, Spec, Verb, stored, unique,
-};
+pub use super::collection::{At, Built, Collection, Events, Settings, Spec, Verb, stored, unique};
 pub use crate::world::ids::IdGen;
 
 pub use crate::app::App;

@@ -46,11 +46,11 @@ impl Collection for SetupKeys {
         };
         vec![("name", k.spec.name.clone()), ("type", kind.to_owned())]
     }
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let req = match req {
-            Req::New(req) => return create(w, at, req),
-            Req::Change(req) => req,
-        };
+    fn create(w: &mut World, at: &mut At, spec: SetupKeySpec) -> Built<Self> {
+        new_key(w, at, spec)
+    }
+    /// Only `revoked` and `auto_groups` change.
+    fn update(w: &mut World, at: &mut At, req: SetupKeyRequest) -> Built<Self> {
         let mut k = stored::<Self>(w, at)?;
         let a = w.account(&at.ctx.account_id)?;
         ensure(
@@ -68,7 +68,7 @@ impl Collection for SetupKeys {
     }
 }
 
-fn create(w: &mut World, at: &mut At, mut spec: SetupKeySpec) -> Built<SetupKeys> {
+fn new_key(w: &mut World, at: &mut At, mut spec: SetupKeySpec) -> Built<SetupKeys> {
     let (a, ids) = at.account(w)?;
     validate::non_empty("name", &spec.name)?;
     if spec.expires_in != 0 {

@@ -63,32 +63,21 @@ impl Collection for Tenants {
         ]
     }
     /// The body's own checks, then the MSP account (403), then its groups (404).
-    fn check(w: &World, at: &At, req: Option<&Request<Self>>) -> Result<(), ApiError> {
-        let groups = match req {
-            None => return Ok(()),
-            Some(Req::New(req)) => {
-                validate::non_empty("name", &req.name)?;
-                let message = format!("invalid field domain: {}", req.domain);
-                ensure(validate::is_domain(&req.domain), message)?;
-                &req.groups
-            }
-            Some(Req::Change(req)) => {
-                validate::non_empty("name", &req.name)?;
-                &req.groups
-            }
-        };
-        w.msp(&at.ctx.account_id)?;
-        let root = w.account(&w.msp_account_id)?;
-        groups.iter().try_for_each(|g| {
-            root.group(&g.id)?;
-            validate::role(&g.role)
-        })
+    fn check_create(w: &World, at: &At, req: &TenantSpec) -> Result<(), ApiError> {
+        validate::non_empty("name", &req.name)?;
+        let message = format!("invalid field domain: {}", req.domain);
+        ensure(validate::is_domain(&req.domain), message)?;
+        check_groups(w, at, &req.groups)
     }
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let req = match req {
-            Req::New(req) => return create(w, at, req),
-            Req::Change(req) => req,
-        };
+    fn check_update(w: &World, at: &At, req: &UpdateTenantRequest) -> Result<(), ApiError> {
+        validate::non_empty("name", &req.name)?;
+        check_groups(w, at, &req.groups)
+    }
+    fn create(w: &mut World, at: &mut At, spec: TenantSpec) -> Built<Self> {
+        create_tenant(w, at, spec)
+    }
+    /// Changes the name and the groups.
+    fn update(w: &mut World, at: &mut At, req: UpdateTenantRequest) -> Built<Self> {
         let mut t = stored::<Self>(w, at)?;
         (t.spec.name, t.spec.groups) = (req.name, req.groups);
         t.extra.updated_at = Ts::now();
@@ -102,8 +91,18 @@ impl Collection for Tenants {
     }
 }
 
+/// After the body's own checks: the MSP account (403), then the groups (404, a bad role 422).
+fn check_groups(w: &World, at: &At, groups: &[TenantGroup]) -> Result<(), ApiError> {
+    w.msp(&at.ctx.account_id)?;
+    let root = w.account(&w.msp_account_id)?;
+    groups.iter().try_for_each(|g| {
+        root.group(&g.id)?;
+        validate::role(&g.role)
+    })
+}
+
 /// A new account and its tenant record, `pending`; a domain any account has is 409.
-fn create(w: &mut World, at: &mut At, spec: TenantSpec) -> Built<Tenants> {
+fn create_tenant(w: &mut World, at: &mut At, spec: TenantSpec) -> Built<Tenants> {
     let domain = &spec.domain;
     if w.accounts
         .values()

@@ -48,10 +48,7 @@ impl Collection for Tokens {
     fn target<'a>(_: &'a str, t: &'a Token) -> &'a str {
         &t.extra.user_id
     }
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let Req::New(spec) = req else {
-            return Err(ApiError::internal("tokens never change"));
-        };
+    fn create(w: &mut World, at: &mut At, spec: TokenSpec) -> Built<Self> {
         validate::non_empty("name", &spec.name)?;
         validate::in_range("expires_in", spec.expires_in, 1, 365)?;
         let ids = &mut w.ids;

@@ -68,31 +68,28 @@ impl Collection for Users {
         }
     }
     /// Nobody deletes or blocks themselves; roles and auto groups first.
-    fn check(w: &World, at: &At, req: Option<&Request<Self>>) -> Result<(), ApiError> {
-        let me = at.current() == Some(at.ctx.user.id.as_str());
-        match req {
-            None => ensure(!me, "self deletion isn't allowed"),
-            Some(Req::New(req)) => {
-                validate::role(&req.role)?;
-                let email = req.email.as_deref().unwrap_or_default();
-                let given = req.is_service_user || !email.trim().is_empty();
-                ensure(given, "missing field: email")
-            }
-            Some(Req::Change(req)) => {
-                let Some(groups) = &req.auto_groups else {
-                    return Err(ApiError::bad_request("auto_groups field can't be absent"));
-                };
-                validate::role(&req.role)?;
-                ensure(!(req.is_blocked && me), "self blocking isn't allowed")?;
-                w.account(&at.ctx.account_id)?.check_groups(groups)
-            }
-        }
+    fn check_delete(_: &World, at: &At) -> Result<(), ApiError> {
+        ensure(!me(at), "self deletion isn't allowed")
     }
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let req = match req {
-            Req::New(req) => return invite(w, at, req),
-            Req::Change(req) => req,
+    fn check_create(_: &World, _: &At, req: &UserSpec) -> Result<(), ApiError> {
+        validate::role(&req.role)?;
+        let email = req.email.as_deref().unwrap_or_default();
+        let given = req.is_service_user || !email.trim().is_empty();
+        ensure(given, "missing field: email")
+    }
+    fn check_update(w: &World, at: &At, req: &UserRequest) -> Result<(), ApiError> {
+        let Some(groups) = &req.auto_groups else {
+            return Err(ApiError::bad_request("auto_groups field can't be absent"));
         };
+        validate::role(&req.role)?;
+        ensure(!(req.is_blocked && me(at)), "self blocking isn't allowed")?;
+        w.account(&at.ctx.account_id)?.check_groups(groups)
+    }
+    fn create(w: &mut World, at: &mut At, spec: UserSpec) -> Built<Self> {
+        invite(w, at, spec)
+    }
+    /// Sets the role, the auto groups and blocking; audits each kind of change.
+    fn update(w: &mut World, at: &mut At, req: UserRequest) -> Built<Self> {
         let mut u = stored::<Self>(w, at)?;
         let id = u.id.clone();
         let groups = req.auto_groups.unwrap_or_default();
@@ -132,6 +129,11 @@ impl Collection for Users {
         w.retain_tokens(account, |t| t.extra.user_id != id);
         Ok(())
     }
+}
+
+/// Whether the request is about the caller.
+fn me(at: &At) -> bool {
+    at.current() == Some(at.ctx.user.id.as_str())
 }
 
 /// Invites a regular user (the answer shows the password once) or creates a service user.
