@@ -6,8 +6,9 @@
 //!
 //! A resource implements [`Collection`]: a [`Spec`] (its path, its noun, its audit codes, its
 //! name and view), the methods it answers, its owner in the path for network children and
-//! tokens, `check` (what it refuses before anything is looked up), `build` (its own checks
-//! and the object a create or update stores), and what a delete must check and cascade. Its
+//! tokens, `check_*` (what it refuses before anything is looked up), `create` and `update`
+//! (its own checks and the object a create or an update stores), and what a delete must
+//! check and cascade. Its
 //! table is found by the item type ([`Table`]). The handlers here do the rest the same way
 //! for all: parse the body, find the owner and the object (404 `<what> not found: <id>`),
 //! run the write under the world lock, store it, audit it and answer the view.
@@ -33,8 +34,8 @@ pub struct Spec<C: Collection + ?Sized> {
     pub codes: [&'static str; 3],
     /// The name of an object: the audit event's `name`, and what `unique` compares.
     pub name: fn(&C::Item) -> &str,
-    /// The view, for the caller.
-    pub view: for<'a> fn(&'a Account, &'a Ctx, &'a C::Item) -> C::View<'a>,
+    /// The view, for the caller (none: the world document).
+    pub view: for<'a> fn(&'a Account, Option<&'a Ctx>, &'a C::Item) -> C::View<'a>,
 }
 
 /// A method of a collection; the first three index [`Spec::codes`].
@@ -65,24 +66,6 @@ pub const ALL: &[Verb] = &[
 /// and the body, under the world lock.
 pub type Action = fn(&mut World, &Ctx, &str, &[u8]) -> ApiResult;
 
-/// A create (`New`) or an update (`Change`) request.
-#[derive(Debug)]
-pub enum Req<C, U> {
-    /// `POST` on the collection path.
-    New(C),
-    /// `PUT` on the item path.
-    Change(U),
-}
-
-impl<T> Req<T, T> {
-    /// The body, where create and update take the same one.
-    pub fn body(self) -> T {
-        match self {
-            Req::New(t) | Req::Change(t) => t,
-        }
-    }
-}
-
 /// Where a write goes and what it did: the caller, the owner in the path, the object's id,
 /// what to audit and a secret the answer shows once.
 #[derive(Debug)]
@@ -92,7 +75,7 @@ pub struct At<'a> {
     /// The owner named in the path (network children, tokens).
     pub owner: Option<&'a str>,
     id: Option<String>,
-    /// The audit code, when `build` chooses it (empty: none); otherwise [`Collection::code`].
+    /// The audit code, when `create` or `update` chooses it (empty: none); otherwise [`Collection::code`].
     pub code: Option<&'static str>,
     /// More audit events, `(code, target)`, without meta (as NetBird's setting changes).
     pub events: Vec<(String, String)>,
@@ -142,13 +125,37 @@ pub trait Collection: Send + Sync + 'static {
     const VERBS: &'static [Verb] = ALL;
     /// Extra actions on an item: `POST <item path>/<name>`.
     const ACTIONS: &'static [(&'static str, Action)] = &[];
+    /// The key under which the world document adds the owner's id (`network_id`,
+    /// `user_id`); empty: none.
+    const OWNER_KEY: &'static str = "";
 
-    /// Checks a request before the owner or the object is looked up (`None`: a delete).
-    fn check(_w: &World, _at: &At, _req: Option<&Request<Self>>) -> Result<(), ApiError> {
+    /// Checks a create before the owner is looked up.
+    fn check_create(_w: &World, _at: &At, _body: &Self::Create) -> Result<(), ApiError> {
         Ok(())
     }
-    /// Checks a request and builds the object it stores (its id from `at.id`).
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self>;
+    /// Checks an update before the object is looked up.
+    fn check_update(_w: &World, _at: &At, _body: &Self::Update) -> Result<(), ApiError> {
+        Ok(())
+    }
+    /// Checks a delete before the object is looked up.
+    fn check_delete(_w: &World, _at: &At) -> Result<(), ApiError> {
+        Ok(())
+    }
+    /// Checks a create and builds the object it stores (its id from `at.id`, after the
+    /// checks). Only called when `VERBS` has `Create`.
+    fn create(_w: &mut World, _at: &mut At, _body: Self::Create) -> Built<Self> {
+        Err(ApiError::from_status(
+            axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        ))
+    }
+    /// Checks an update of the object `at.current()` names ([`stored`] copies it) and builds
+    /// what replaces it; a kind whose create and update take the same body rebuilds it with
+    /// `Self::create`. Only called when `VERBS` has `Update`.
+    fn update(_w: &mut World, _at: &mut At, _body: Self::Update) -> Built<Self> {
+        Err(ApiError::from_status(
+            axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        ))
+    }
 
     /// The owner named in the path: 404 unless it exists, 403 if the caller may not use it.
     fn owner(_a: &Account, _ctx: &Ctx, _id: &str) -> Result<(), ApiError> {
@@ -169,7 +176,7 @@ pub trait Collection: Send + Sync + 'static {
         item: &'a Self::Item,
         _: &'a str,
     ) -> Self::View<'a> {
-        (Self::SPEC.view)(a, c, item)
+        (Self::SPEC.view)(a, Some(c), item)
     }
     /// The audit code of a create, an update or a delete of `item`.
     fn code(_item: &Self::Item, verb: Verb) -> &'static str {
@@ -199,10 +206,7 @@ pub trait Collection: Send + Sync + 'static {
     }
 }
 
-/// The request `build` checks.
-pub type Request<C> = Req<<C as Collection>::Create, <C as Collection>::Update>;
-
-/// What `build` answers.
+/// What `create` and `update` answer.
 pub type Built<C> = Result<<C as Collection>::Item, ApiError>;
 
 /// 422 `<noun> with name <name> already exists` when another object of `C` has `name`.
@@ -332,50 +336,78 @@ async fn list_items<C: Collection>(c: Call) -> ApiResult {
         let owner = owner::<C>(w, &c.ctx, &c.ids)?;
         let items = C::select(w, &c.ctx)?.into_iter();
         let items = items.filter(|i| owner.is_none() || C::owner_of(i) == owner);
-        list(items, |i| (C::SPEC.view)(a, &c.ctx, i))
+        list(items, |i| (C::SPEC.view)(a, Some(&c.ctx), i))
     })
 }
 
 async fn read<C: Collection>(c: Call) -> ApiResult {
     c.app.read(|w| {
         let (a, item) = (w.account(&c.ctx.account_id)?, item::<C>(w, &c)?);
-        json(&(C::SPEC.view)(a, &c.ctx, item))
+        json(&(C::SPEC.view)(a, Some(&c.ctx), item))
     })
 }
 
 /// `POST` (`NEW`) or `PUT`: builds, stores and audits the object and answers its view.
 async fn write<C: Collection, const NEW: bool>(c: Call, body: Bytes) -> ApiResult {
-    let (req, verb) = match NEW {
-        true => (Req::New(parse(&body)?), Verb::Create),
-        false => (Req::Change(parse(&body)?), Verb::Update),
-    };
+    if NEW {
+        let body: C::Create = parse(&body)?;
+        c.app
+            .write(|w| {
+                let mut at = c.at(true);
+                C::check_create(w, &at, &body)?;
+                owner::<C>(w, &c.ctx, &c.ids)?;
+                let built = C::create(w, &mut at, body)?;
+                keep::<C>(w, &c, at, built, Verb::Create)
+            })
+            .await
+    } else {
+        let body: C::Update = parse(&body)?;
+        c.app
+            .write(|w| {
+                let mut at = c.at(false);
+                C::check_update(w, &at, &body)?;
+                item::<C>(w, &c)?;
+                let built = C::update(w, &mut at, body)?;
+                keep::<C>(w, &c, at, built, Verb::Update)
+            })
+            .await
+    }
+}
+
+/// Stores a built object, audits it and answers its view.
+fn keep<C: Collection>(
+    w: &mut World,
+    c: &Call,
+    mut at: At,
+    built: C::Item,
+    verb: Verb,
+) -> ApiResult {
     let account = &c.ctx.account_id;
-    c.app
-        .write(|w| {
-            let mut at = c.at(NEW);
-            C::check(w, &at, Some(&req))?;
-            match NEW {
-                true => owner::<C>(w, &c.ctx, &c.ids).map(|_| ())?,
-                false => item::<C>(w, &c).map(|_| ())?,
-            }
-            let built = C::build(w, &mut at, req)?;
-            let id = at.id(&mut w.ids);
-            C::store(w, account, id.clone(), built)?;
-            let stored = C::Item::table(w, account)?.get(&id);
-            let stored =
-                stored.ok_or_else(|| ApiError::internal(format!("{id} was not stored")))?;
-            let code = at.code.unwrap_or_else(|| C::code(stored, verb));
-            let (meta, target) = (C::meta(stored, verb), C::target(&id, stored).to_owned());
-            let a = w.account(account)?;
-            let view = match &at.once {
-                Some(secret) => json(&C::view_once(a, &c.ctx, stored, secret))?,
-                None => json(&(C::SPEC.view)(a, &c.ctx, stored))?,
-            };
-            let events = [(code.to_owned(), target)].into_iter().chain(at.events);
-            audit(w.account_mut(account)?.0, &c.ctx, events, &meta);
-            Ok(view)
-        })
-        .await
+    let id = at.id(&mut w.ids);
+    C::store(w, account, id.clone(), built)?;
+    let stored = C::Item::table(w, account)?.get(&id);
+    let stored = stored.ok_or_else(|| ApiError::internal(format!("{id} was not stored")))?;
+    let code = at.code.unwrap_or_else(|| C::code(stored, verb));
+    let (meta, target) = (C::meta(stored, verb), C::target(&id, stored).to_owned());
+    let a = w.account(account)?;
+    let view = match &at.once {
+        Some(secret) => json(&C::view_once(a, &c.ctx, stored, secret))?,
+        None => json(&(C::SPEC.view)(a, Some(&c.ctx), stored))?,
+    };
+    let events = [(code.to_owned(), target)].into_iter().chain(at.events);
+    audit(w.account_mut(account)?.0, &c.ctx, events, &meta);
+    Ok(view)
+}
+
+/// `item` in the world document: its view, plus its owner's id under [`Collection::OWNER_KEY`].
+pub fn doc<C: Collection>(a: &Account, item: &C::Item) -> Value {
+    let mut doc = render::value(&(C::SPEC.view)(a, None, item));
+    if let (Value::Object(map), Some(owner)) = (&mut doc, C::owner_of(item))
+        && !C::OWNER_KEY.is_empty()
+    {
+        map.insert(C::OWNER_KEY.to_owned(), Value::from(owner));
+    }
+    doc
 }
 
 /// Records events `(code, target)`, the first with `meta`, skipping empty codes.
@@ -396,7 +428,7 @@ fn audit(
 async fn delete<C: Collection>(c: Call) -> ApiResult {
     c.app
         .write(|w| {
-            C::check(w, &c.at(false), None)?;
+            C::check_delete(w, &c.at(false))?;
             let found = item::<C>(w, &c)?;
             C::deletable(w, w.account(&c.ctx.account_id)?, found)?;
             let (meta, code) = (C::meta(found, Verb::Delete), C::code(found, Verb::Delete));

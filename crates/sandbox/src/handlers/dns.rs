@@ -25,17 +25,24 @@ impl Collection for Nameservers {
             "nameserver.group.delete",
         ],
         name: |g| &g.spec.name,
-        view: |_, _, g| render::nameserver_group(g),
+        view: |_, _, g| render::with_id(g),
     };
 
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let spec = req.body();
+    /// An update rebuilds the object from its body, as a create does.
+    fn update(w: &mut World, at: &mut At, spec: Self::Update) -> Built<Self> {
+        Self::create(w, at, spec)
+    }
+    fn create(w: &mut World, at: &mut At, spec: Self::Create) -> Built<Self> {
         check(&spec)?;
         unique::<Self>(w, at, &spec.name, "nameserver group")?;
         let (a, ids) = at.account(w)?;
         a.check_groups(&spec.groups)?;
         let id = at.id(ids);
-        Ok(NameserverGroup { id, spec })
+        Ok(NameserverGroup {
+            id,
+            spec,
+            extra: Default::default(),
+        })
     }
 }
 

@@ -6,29 +6,21 @@
 //! one-element array or 404.
 
 use super::prelude::*;
-use crate::world::resources::{Group, ResourceRef};
-
-/// `GroupRequest`.
-#[derive(Debug, Deserialize)]
-pub struct GroupRequest {
-    name: String,
-    peers: Option<Vec<String>>,
-    resources: Option<Vec<ResourceRef>>,
-}
+use crate::world::resources::{Group, GroupSpec, api_group};
 
 /// `/api/groups[?name=]`.
 pub struct Groups;
 
 impl Collection for Groups {
     type Item = Group;
-    type Create = GroupRequest;
-    type Update = GroupRequest;
+    type Create = GroupSpec;
+    type Update = GroupSpec;
     type View<'a> = render::GroupView<'a>;
     const SPEC: Spec<Self> = Spec {
         path: "/api/groups",
         what: "group",
         codes: ["group.add", "group.update", "group.delete"],
-        name: |g| &g.name,
+        name: |g| &g.spec.name,
         view: |a, _, g| render::group(a, g),
     };
 
@@ -45,40 +37,38 @@ impl Collection for Groups {
             None => Ok(a.groups.values().collect()),
         }
     }
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
+    /// As a create, except for the `All` group.
+    fn update(w: &mut World, at: &mut At, spec: GroupSpec) -> Built<Self> {
         let (a, ids) = at.account(w)?;
-        if let Req::Change(_) = req {
-            let all = a.group(&at.id(ids))?.name == "All";
-            ensure(!all, "updating the 'All' group is not allowed")?;
-        }
-        let (id, req) = (at.id(ids), req.body());
-        validate::non_empty("name", &req.name)?;
-        if let Some(other) = a.group_id_by_name(&req.name)
+        let all = a.group(&at.id(ids))?.spec.name == "All";
+        ensure(!all, "updating the 'All' group is not allowed")?;
+        Self::create(w, at, spec)
+    }
+    fn create(w: &mut World, at: &mut At, spec: GroupSpec) -> Built<Self> {
+        let (a, ids) = at.account(w)?;
+        let id = at.id(ids);
+        validate::non_empty("name", &spec.name)?;
+        if let Some(other) = a.group_id_by_name(&spec.name)
             && *other != id
         {
             return Err(ApiError::conflict(format!(
                 "group with name {} already exists",
-                req.name
+                spec.name
             )));
         }
-        let peers = req.peers.unwrap_or_default();
-        a.check_peers(&peers)?;
-        let resources = req.resources.unwrap_or_default();
-        a.check_resources(&resources)?;
-        Ok(Group {
-            id,
-            name: req.name,
-            issued: "api".to_owned(),
-            peers,
-            resources,
-        })
+        a.check_peers(&spec.peers)?;
+        a.check_resources(&spec.resources)?;
+        Ok(api_group(id, spec))
     }
     fn store(w: &mut World, account: &str, _: String, g: Group) -> Result<(), ApiError> {
         w.account_mut(account)?.0.put_group(g);
         Ok(())
     }
     fn deletable(w: &World, a: &Account, g: &Group) -> Result<(), ApiError> {
-        ensure(g.name != "All", "deleting the 'All' group is not allowed")?;
+        ensure(
+            g.spec.name != "All",
+            "deleting the 'All' group is not allowed",
+        )?;
         match link_of(w, a, &g.id) {
             Some((kind, by)) => Err(ApiError::bad_request(format!(
                 "group has been linked to {kind}: {by}"
@@ -96,21 +86,29 @@ impl Collection for Groups {
 fn link_of(w: &World, a: &Account, id: &str) -> Option<(&'static str, String)> {
     let id = &id.to_owned();
     let has = |ids: &Option<Vec<String>>| ids.as_ref().is_some_and(|v| v.contains(id));
-    if let Some(k) = a.setup_keys.values().find(|k| k.auto_groups.contains(id)) {
-        return Some(("setup key", k.name.clone()));
+    if let Some(k) = a
+        .setup_keys
+        .values()
+        .find(|k| k.spec.auto_groups.contains(id))
+    {
+        return Some(("setup key", k.spec.name.clone()));
     }
-    if let Some(u) = a.users.values().find(|u| u.auto_groups.contains(id)) {
-        return Some(("user", u.name.clone()));
+    if let Some(u) = a.users.values().find(|u| u.spec.auto_groups.contains(id)) {
+        return Some(("user", u.spec.name().to_owned()));
     }
-    let in_rule = |r: &crate::world::resources::PolicyRule| {
+    let in_rule = |r: &crate::world::resources::RuleSpec| {
         r.sources.contains(id)
             || r.destinations.contains(id)
             || r.authorized_groups
                 .as_ref()
                 .is_some_and(|m| m.contains_key(id))
     };
-    if let Some(p) = a.policies.values().find(|p| p.rules.iter().any(in_rule)) {
-        return Some(("policy", p.name.clone()));
+    if let Some(p) = a
+        .policies
+        .values()
+        .find(|p| p.spec.rules.iter().any(in_rule))
+    {
+        return Some(("policy", p.spec.name.clone()));
     }
     if let Some(r) = a.routes.values().find(|r| {
         r.spec.groups.contains(id) || has(&r.spec.peer_groups) || has(&r.spec.access_control_groups)
@@ -134,15 +132,15 @@ fn link_of(w: &World, a: &Account, id: &str) -> Option<(&'static str, String)> {
     {
         return Some(("network router", r.id.clone()));
     }
-    if let Some(r) = a.groups.get(id).and_then(|g| g.resources.first()) {
+    if let Some(r) = a.groups.get(id).and_then(|g| g.spec.resources.first()) {
         return Some(("network resource", r.id.clone()));
     }
     if let Some(t) = w
         .tenants
         .values()
-        .find(|t| t.groups.iter().any(|g| &g.id == id))
+        .find(|t| t.spec.groups.iter().any(|g| &g.id == id))
     {
-        return Some(("tenant", t.name.clone()));
+        return Some(("tenant", t.spec.name.clone()));
     }
     None
 }

@@ -1,7 +1,8 @@
 //! One module per API resource: request types, checks, the change to the world, the audit
 //! event and the response view. Resources kept as a table implement
 //! [`collection::Collection`], the account and its DNS settings [`collection::Settings`], and
-//! share their handlers and routes. Declarations only; see each module.
+//! share their handlers and routes. The [`kinds!`] list below registers every collection
+//! once: the account's tables, the routes and the world document all come from it.
 
 pub mod accounts;
 pub mod collection;
@@ -20,3 +21,76 @@ pub mod setup_keys;
 pub mod tenants;
 pub mod tokens;
 pub mod users;
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::app::App;
+use crate::world::model::Account;
+use collection::Collection;
+
+/// Registers every collection, once. `table: module::Kind` keeps the kind's objects in
+/// `Account::<table>` (a field of [`Tables`], which also gives them a `Table` impl, their
+/// place in the data file and in `/__sandbox/world`, in list order); the kinds after `;`
+/// keep their table elsewhere (their `Table` impl is in their module). Every kind gets its
+/// routes from `collection::routes`.
+macro_rules! kinds {
+    ($($table:ident: $kind:ty),* ; $($other:ty),* $(,)?) => {
+        /// Every table of an account, one per kind of the list.
+        #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+        pub struct Tables {
+            $(
+                #[doc = concat!("The objects of `", stringify!($kind), "`.")]
+                #[serde(default)]
+                pub $table: indexmap::IndexMap<String, <$kind as Collection>::Item>,
+            )*
+        }
+
+        $(
+            impl crate::world::model::Table for <$kind as Collection>::Item {
+                fn table<'a>(
+                    w: &'a crate::world::model::World,
+                    id: &str,
+                ) -> Result<&'a indexmap::IndexMap<String, Self>, crate::http::error::ApiError> {
+                    Ok(&w.account(id)?.$table)
+                }
+                fn table_mut<'a>(
+                    w: &'a mut crate::world::model::World,
+                    id: &str,
+                ) -> Result<&'a mut indexmap::IndexMap<String, Self>, crate::http::error::ApiError>
+                {
+                    Ok(&mut w.account_mut(id)?.0.$table)
+                }
+            }
+        )*
+
+        /// The routes of every kind.
+        pub fn routes() -> axum::Router<Arc<App>> {
+            axum::Router::new()
+                $(.merge(collection::routes::<$kind>()))*
+                $(.merge(collection::routes::<$other>()))*
+        }
+
+        /// Every table of `a` in its world-document form, in list order.
+        pub fn docs(a: &Account) -> Vec<(&'static str, Vec<Value>)> {
+            vec![$((stringify!($table), a.$table.values().map(|i| collection::doc::<$kind>(a, i)).collect())),*]
+        }
+    };
+}
+
+kinds! {
+    groups: groups::Groups,
+    setup_keys: setup_keys::SetupKeys,
+    policies: policies::Policies,
+    posture_checks: posture_checks::PostureChecks,
+    networks: networks::Networks,
+    network_resources: network_children::Resources,
+    network_routers: network_children::Routers,
+    routes: routes::Routes,
+    nameserver_groups: dns::Nameservers,
+    users: users::Users,
+    tokens: tokens::Tokens,
+    peers: peers::Peers;
+    tenants::Tenants,
+}

@@ -10,26 +10,18 @@
 
 use super::networks::network;
 use super::prelude::*;
-use crate::world::network::{NetworkResource, NetworkRouter, RouterSpec};
+use crate::world::network::{
+    InNetwork, NetworkResource, NetworkResourceSpec, NetworkRouter, ResourceExtra, RouterSpec,
+};
 use crate::world::resources::{ResourceKind, ResourceRef};
-
-/// `NetworkResourceRequest`.
-#[derive(Debug, Deserialize)]
-pub struct ResourceRequest {
-    name: String,
-    description: Option<String>,
-    address: String,
-    enabled: bool,
-    groups: Vec<String>,
-}
 
 /// `/api/networks/{id}/resources`.
 pub struct Resources;
 
 impl Collection for Resources {
     type Item = NetworkResource;
-    type Create = ResourceRequest;
-    type Update = ResourceRequest;
+    type Create = NetworkResourceSpec;
+    type Update = NetworkResourceSpec;
     type View<'a> = render::NetworkResourceView<'a>;
     const SPEC: Spec<Self> = Spec {
         path: "/api/networks/{id}/resources",
@@ -39,45 +31,46 @@ impl Collection for Resources {
             "network.resource.update",
             "network.resource.delete",
         ],
-        name: |r| &r.name,
+        name: |r| &r.spec.name,
         view: |a, _, r| render::network_resource(a, r),
     };
+
+    const OWNER_KEY: &str = "network_id";
 
     fn owner(a: &Account, _: &Ctx, id: &str) -> Result<(), ApiError> {
         network(a, id).map(|_| ())
     }
     fn owner_of(r: &NetworkResource) -> Option<&str> {
-        Some(&r.network_id)
+        Some(&r.extra.network_id)
     }
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let req = req.body();
-        validate::non_empty("name", &req.name)?;
-        let kind = validate::address_kind(&req.address)?;
-        unique::<Self>(w, at, &req.name, "resource")?;
+    /// An update rebuilds the object from its body, as a create does.
+    fn update(w: &mut World, at: &mut At, spec: Self::Update) -> Built<Self> {
+        Self::create(w, at, spec)
+    }
+    fn create(w: &mut World, at: &mut At, mut spec: Self::Create) -> Built<Self> {
+        validate::non_empty("name", &spec.name)?;
+        let kind = validate::address_kind(&spec.address)?;
+        unique::<Self>(w, at, &spec.name, "resource")?;
         let (a, ids) = at.account(w)?;
-        a.check_groups(&req.groups)?;
+        a.check_groups(&spec.groups)?;
         let id = at.id(ids);
+        let groups = std::mem::take(&mut spec.groups);
         for g in a.groups.values_mut() {
-            g.resources.retain(|m| m.id != id);
-            if req.groups.contains(&g.id) {
+            g.spec.resources.retain(|m| m.id != id);
+            if groups.contains(&g.id) {
                 let id = id.clone();
-                g.resources.push(ResourceRef { id, kind });
+                g.spec.resources.push(ResourceRef { id, kind });
             }
         }
-        Ok(NetworkResource {
-            id,
-            network_id: at.owner.unwrap_or_default().to_owned(),
-            name: req.name,
-            description: req.description,
-            address: stored_address(kind, req.address),
-            kind,
-            enabled: req.enabled,
-        })
+        spec.address = stored_address(kind, spec.address);
+        let network_id = at.owner.unwrap_or_default().to_owned();
+        let extra = ResourceExtra { network_id, kind };
+        Ok(NetworkResource { id, spec, extra })
     }
     fn remove(w: &mut World, account: &str, id: &str) -> Result<(), ApiError> {
         let (a, _) = w.account_mut(account)?;
         for g in a.groups.values_mut() {
-            g.resources.retain(|r| r.id != id);
+            g.spec.resources.retain(|r| r.id != id);
         }
         a.network_resources.shift_remove(id);
         Ok(())
@@ -110,21 +103,26 @@ impl Collection for Routers {
             "network.router.update",
             "network.router.delete",
         ],
-        name: |r| &r.network_id,
-        view: |_, _, r| render::network_router(r),
+        name: |r| &r.extra.network_id,
+        view: |_, _, r| render::with_id(r),
     };
 
     fn meta(r: &NetworkRouter, _: Verb) -> Vec<(&'static str, String)> {
-        vec![("network_id", r.network_id.clone())]
+        vec![("network_id", r.extra.network_id.clone())]
     }
+    const OWNER_KEY: &str = "network_id";
+
     fn owner(a: &Account, _: &Ctx, id: &str) -> Result<(), ApiError> {
         network(a, id).map(|_| ())
     }
     fn owner_of(r: &NetworkRouter) -> Option<&str> {
-        Some(&r.network_id)
+        Some(&r.extra.network_id)
     }
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let spec = req.body();
+    /// An update rebuilds the object from its body, as a create does.
+    fn update(w: &mut World, at: &mut At, spec: Self::Update) -> Built<Self> {
+        Self::create(w, at, spec)
+    }
+    fn create(w: &mut World, at: &mut At, spec: Self::Create) -> Built<Self> {
         validate::in_range("metric", spec.metric, 1, 9999)?;
         let groups_given = spec.peer_groups.as_ref().is_some_and(|g| !g.is_empty());
         // NetBird answers these two with 400, not 422 (api-notes §7).
@@ -140,10 +138,11 @@ impl Collection for Routers {
         let (a, ids) = at.account(w)?;
         a.check_peers(spec.peer.iter())?;
         a.check_groups(spec.peer_groups.iter().flatten())?;
+        let network_id = at.owner.unwrap_or_default().to_owned();
         Ok(NetworkRouter {
             id: at.id(ids),
-            network_id: at.owner.unwrap_or_default().to_owned(),
             spec,
+            extra: InNetwork { network_id },
         })
     }
 }
@@ -153,7 +152,7 @@ pub async fn list_all_routers(State(app): AppState, Extension(ctx): Caller) -> A
     app.read(|w| {
         list(
             w.account(&ctx.account_id)?.network_routers.values(),
-            render::network_router,
+            render::with_id,
         )
     })
 }

@@ -21,25 +21,32 @@ impl Collection for Networks {
         view: |a, _, n| render::network(a, n),
     };
 
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let spec = req.body();
+    /// An update rebuilds the object from its body, as a create does.
+    fn update(w: &mut World, at: &mut At, spec: Self::Update) -> Built<Self> {
+        Self::create(w, at, spec)
+    }
+    fn create(w: &mut World, at: &mut At, spec: Self::Create) -> Built<Self> {
         validate::non_empty("name", &spec.name)?;
         let id = at.id(&mut w.ids);
-        Ok(Network { id, spec })
+        Ok(Network {
+            id,
+            spec,
+            extra: Default::default(),
+        })
     }
     fn remove(w: &mut World, account: &str, id: &str) -> Result<(), ApiError> {
         let (a, _) = w.account_mut(account)?;
         let resources: Vec<String> = a
             .network_resources
             .values()
-            .filter(|r| r.network_id == id)
+            .filter(|r| r.extra.network_id == id)
             .map(|r| r.id.clone())
             .collect();
         for g in a.groups.values_mut() {
-            g.resources.retain(|r| !resources.contains(&r.id));
+            g.spec.resources.retain(|r| !resources.contains(&r.id));
         }
-        a.network_resources.retain(|_, r| r.network_id != id);
-        a.network_routers.retain(|_, r| r.network_id != id);
+        a.network_resources.retain(|_, r| r.extra.network_id != id);
+        a.network_routers.retain(|_, r| r.extra.network_id != id);
         a.networks.shift_remove(id);
         Ok(())
     }

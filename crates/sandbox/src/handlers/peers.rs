@@ -3,8 +3,6 @@
 //! objects. `GET` filters by `name` and `ip`; `PUT` updates a known peer's settable fields;
 //! `DELETE` removes a known peer (and takes it out of its groups).
 
-use axum::http::StatusCode;
-
 use super::prelude::*;
 
 /// `PeerRequest`: its fields are set on the peer as given.
@@ -47,10 +45,7 @@ impl Collection for Peers {
             .collect())
     }
     /// Sets the settable fields; only a rename is audited.
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let Req::Change(req) = req else {
-            return Err(ApiError::from_status(StatusCode::METHOD_NOT_ALLOWED));
-        };
+    fn update(w: &mut World, at: &mut At, req: PeerRequest) -> Built<Self> {
         validate::non_empty("name", &req.name)?;
         let mut peer = stored::<Self>(w, at)?;
         if (Self::SPEC.name)(&peer) == req.name {
@@ -65,7 +60,7 @@ impl Collection for Peers {
         let (a, _) = w.account_mut(account)?;
         a.peers.shift_remove(id);
         for g in a.groups.values_mut() {
-            g.peers.retain(|p| p != id);
+            g.spec.peers.retain(|p| p != id);
         }
         Ok(())
     }

@@ -11,97 +11,61 @@
 //! Like NetBird (netbird#3583), a policy keeps only its first rule.
 
 use super::prelude::*;
-use crate::world::resources::{Action, Policy, PolicyRule, PortRange, Protocol, ResourceRef};
-
-/// `PolicyUpdate` / `PolicyCreate` (identical).
-#[derive(Debug, Deserialize)]
-pub struct PolicyRequest {
-    name: String,
-    description: Option<String>,
-    enabled: bool,
-    source_posture_checks: Option<Vec<String>>,
-    rules: Vec<RuleRequest>,
-}
-
-/// `PolicyRuleUpdate`.
-#[derive(Debug, Deserialize)]
-pub struct RuleRequest {
-    id: Option<String>,
-    name: String,
-    description: Option<String>,
-    enabled: bool,
-    action: Action,
-    bidirectional: bool,
-    protocol: Protocol,
-    ports: Option<Vec<String>>,
-    port_ranges: Option<Vec<PortRange>>,
-    authorized_groups: Option<IndexMap<String, Vec<String>>>,
-    sources: Option<Vec<String>>,
-    destinations: Option<Vec<String>>,
-    #[serde(rename = "sourceResource")]
-    source_resource: Option<ResourceRef>,
-    #[serde(rename = "destinationResource")]
-    destination_resource: Option<ResourceRef>,
-}
+use crate::world::item::Item;
+use crate::world::resources::{Policy, PolicySpec, Protocol, RuleSpec};
 
 /// `/api/policies`.
 pub struct Policies;
 
 impl Collection for Policies {
     type Item = Policy;
-    type Create = PolicyRequest;
-    type Update = PolicyRequest;
+    type Create = PolicySpec;
+    type Update = PolicySpec;
     type View<'a> = render::PolicyView<'a>;
     const SPEC: Spec<Self> = Spec {
         path: "/api/policies",
         what: "policy",
         codes: ["policy.add", "policy.update", "policy.delete"],
-        name: |p| &p.name,
+        name: |p| &p.spec.name,
         view: |a, _, p| render::policy(a, p),
     };
 
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
+    /// An update rebuilds the object from its body, as a create does.
+    fn update(w: &mut World, at: &mut At, spec: Self::Update) -> Built<Self> {
+        Self::create(w, at, spec)
+    }
+    fn create(w: &mut World, at: &mut At, mut spec: Self::Create) -> Built<Self> {
         let (a, ids) = at.account(w)?;
-        let req = req.body();
-        validate::non_empty("name", &req.name)?;
+        validate::non_empty("name", &spec.name)?;
         ensure(
-            !req.rules.is_empty(),
+            !spec.rules.is_empty(),
             "policy should have at least one rule",
         )?;
-        req.rules.iter().try_for_each(check_rule_shape)?;
-        let checks = req.source_posture_checks.unwrap_or_default();
+        spec.rules.iter().try_for_each(check_rule_shape)?;
+        let checks = &spec.source_posture_checks;
         if let Some(bad) = checks.iter().find(|c| !a.posture_checks.contains_key(*c)) {
             return Err(ApiError::invalid(format!(
                 "invalid posture check id: {bad}"
             )));
         }
         // NetBird keeps only the first rule of a policy (netbird#3583).
-        let first = req.rules.into_iter().next();
-        if let Some(first) = &first {
+        spec.rules.truncate(1);
+        if let Some(first) = spec.rules.first_mut() {
             check_rule_refs(a, first)?;
+            let old = at.current().and_then(|id| a.policies.get(id));
+            let kept = |rid: &String| {
+                old.is_some_and(|p| p.spec.rules.iter().any(|r| r.id.as_ref() == Some(rid)))
+            };
+            first.id = Some(first.id.take().filter(kept).unwrap_or_else(|| ids.id()));
         }
-        let old = at.current().and_then(|id| a.policies.get(id));
-        let keep = first
-            .as_ref()
-            .and_then(|r| r.id.clone())
-            .filter(|rid| old.is_some_and(|p| p.rules.iter().any(|r| &r.id == rid)));
-        let rules = first
-            .map(|r| rule(keep.unwrap_or_else(|| ids.id()), r))
-            .into_iter()
-            .collect();
-        Ok(Policy {
-            id: at.id(ids),
-            name: req.name,
-            description: req.description,
-            enabled: req.enabled,
-            source_posture_checks: checks,
-            rules,
-        })
+        let id = at.id(ids);
+        let extra = Default::default();
+        Ok(Item { id, spec, extra })
     }
 }
 
-fn check_rule_shape(r: &RuleRequest) -> Result<(), ApiError> {
-    let given = |v: &Option<Vec<String>>| v.as_ref().is_some_and(|v| !v.is_empty());
+fn check_rule_shape(r: &RuleSpec) -> Result<(), ApiError> {
+    let given = |v: &Vec<String>| !v.is_empty();
     let ends = [
         ("sources", given(&r.sources), &r.source_resource, "source"),
         (
@@ -125,9 +89,9 @@ fn check_rule_shape(r: &RuleRequest) -> Result<(), ApiError> {
     }
     if r.protocol == Protocol::NetbirdSsh {
         let authorized = r.authorized_groups.as_ref();
-        let sources = r.sources.iter().flatten();
-        if let Some(g) = sources
-            .into_iter()
+        if let Some(g) = r
+            .sources
+            .iter()
             .find(|g| !authorized.is_some_and(|m| m.contains_key(*g)))
         {
             return Err(ApiError::invalid(format!(
@@ -157,8 +121,8 @@ fn check_rule_shape(r: &RuleRequest) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn check_rule_refs(a: &Account, r: &RuleRequest) -> Result<(), ApiError> {
-    for ids in [&r.sources, &r.destinations].into_iter().flatten() {
+fn check_rule_refs(a: &Account, r: &RuleSpec) -> Result<(), ApiError> {
+    for ids in [&r.sources, &r.destinations] {
         a.check_groups(ids)?;
     }
     if let Some(map) = &r.authorized_groups {
@@ -169,23 +133,4 @@ fn check_rule_refs(a: &Account, r: &RuleRequest) -> Result<(), ApiError> {
             .into_iter()
             .flatten(),
     )
-}
-
-fn rule(id: String, r: RuleRequest) -> PolicyRule {
-    PolicyRule {
-        id,
-        name: r.name,
-        description: r.description,
-        enabled: r.enabled,
-        action: r.action,
-        bidirectional: r.bidirectional,
-        protocol: r.protocol,
-        ports: r.ports,
-        port_ranges: r.port_ranges,
-        authorized_groups: r.authorized_groups,
-        sources: r.sources.unwrap_or_default(),
-        destinations: r.destinations.unwrap_or_default(),
-        source_resource: r.source_resource,
-        destination_resource: r.destination_resource,
-    }
 }

@@ -22,26 +22,33 @@ impl Collection for PostureChecks {
             "posture.check.delete",
         ],
         name: |c| &c.spec.name,
-        view: |_, _, c| render::posture_check(c),
+        view: |_, _, c| render::with_id(c),
     };
 
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let spec = req.body();
+    /// An update rebuilds the object from its body, as a create does.
+    fn update(w: &mut World, at: &mut At, spec: Self::Update) -> Built<Self> {
+        Self::create(w, at, spec)
+    }
+    fn create(w: &mut World, at: &mut At, spec: Self::Create) -> Built<Self> {
         validate::non_empty("name", &spec.name)?;
         check_checks(&spec.checks)?;
         unique::<Self>(w, at, &spec.name, "posture checks")?;
         let id = at.id(&mut w.ids);
-        Ok(PostureCheck { id, spec })
+        Ok(PostureCheck {
+            id,
+            spec,
+            extra: Default::default(),
+        })
     }
     fn deletable(_: &World, a: &Account, c: &PostureCheck) -> Result<(), ApiError> {
         match a
             .policies
             .values()
-            .find(|p| p.source_posture_checks.contains(&c.id))
+            .find(|p| p.spec.source_posture_checks.contains(&c.id))
         {
             Some(p) => Err(ApiError::new(
                 axum::http::StatusCode::PRECONDITION_FAILED,
-                format!("posture checks have been linked to policy: {}", p.name),
+                format!("posture checks have been linked to policy: {}", p.spec.name),
             )),
             None => Ok(()),
         }

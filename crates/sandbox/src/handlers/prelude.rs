@@ -5,13 +5,10 @@ pub use std::sync::Arc;
 
 pub use axum::body::Bytes;
 pub use axum::extract::{Extension, State};
-pub use indexmap::IndexMap;
 pub use serde::Deserialize;
 pub use serde_json::Value;
 
-pub use super::collection::{
-    At, Built, Collection, Events, Req, Request, Settings, Spec, Verb, stored, unique,
-};
+pub use super::collection::{At, Built, Collection, Events, Settings, Spec, Verb, stored, unique};
 pub use crate::world::ids::IdGen;
 
 pub use crate::app::App;

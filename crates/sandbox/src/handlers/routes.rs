@@ -4,7 +4,7 @@
 //! twice on the same peer or peer group is 409. Descriptions are not unique.
 
 use super::prelude::*;
-use crate::world::network::{Route, RouteSpec};
+use crate::world::network::{Route, RouteSpec, RouteType};
 
 /// `/api/routes`.
 pub struct Routes;
@@ -22,8 +22,11 @@ impl Collection for Routes {
         view: |_, _, r| render::route(r),
     };
 
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let spec = req.body();
+    /// An update rebuilds the object from its body, as a create does.
+    fn update(w: &mut World, at: &mut At, spec: Self::Update) -> Built<Self> {
+        Self::create(w, at, spec)
+    }
+    fn create(w: &mut World, at: &mut At, spec: Self::Create) -> Built<Self> {
         let network_type = check(&spec)?;
         let (a, ids) = at.account(w)?;
         a.check_peers(spec.peer.iter())?;
@@ -52,8 +55,8 @@ impl Collection for Routes {
         let id = at.id(ids);
         Ok(Route {
             id,
-            network_type,
             spec,
+            extra: RouteType { network_type },
         })
     }
 }

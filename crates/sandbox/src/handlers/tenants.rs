@@ -9,16 +9,9 @@
 use super::collection::Action;
 use super::prelude::*;
 use crate::world::bootstrap::new_account;
-use crate::world::people::{Tenant, TenantGroup};
+use crate::world::item::Item;
+use crate::world::people::{Tenant, TenantExtra, TenantGroup, TenantSpec};
 use crate::world::time::Ts;
-
-/// `CreateTenantRequest`.
-#[derive(Debug, Deserialize)]
-pub struct CreateTenantRequest {
-    name: String,
-    domain: String,
-    groups: Vec<TenantGroup>,
-}
 
 /// `UpdateTenantRequest` (the domain cannot change).
 #[derive(Debug, Deserialize)]
@@ -45,14 +38,14 @@ pub struct Tenants;
 
 impl Collection for Tenants {
     type Item = Tenant;
-    type Create = CreateTenantRequest;
+    type Create = TenantSpec;
     type Update = UpdateTenantRequest;
     type View<'a> = &'a Tenant;
     const SPEC: Spec<Self> = Spec {
         path: "/api/integrations/msp/tenants",
         what: "tenant",
         codes: ["account.create", "", "account.delete"],
-        name: |t| &t.name,
+        name: |t| &t.spec.name,
         view: |_, _, t| t,
     };
     const VERBS: &[Verb] = &[Verb::List, Verb::Create, Verb::Update, Verb::Delete];
@@ -64,41 +57,31 @@ impl Collection for Tenants {
     ];
 
     fn meta(t: &Tenant, _: Verb) -> Vec<(&'static str, String)> {
-        vec![("name", t.name.clone()), ("domain", t.domain.clone())]
+        vec![
+            ("name", t.spec.name.clone()),
+            ("domain", t.spec.domain.clone()),
+        ]
     }
     /// The body's own checks, then the MSP account (403), then its groups (404).
-    fn check(w: &World, at: &At, req: Option<&Request<Self>>) -> Result<(), ApiError> {
-        let groups = match req {
-            None => return Ok(()),
-            Some(Req::New(req)) => {
-                validate::non_empty("name", &req.name)?;
-                let message = format!("invalid field domain: {}", req.domain);
-                ensure(validate::is_domain(&req.domain), message)?;
-                &req.groups
-            }
-            Some(Req::Change(req)) => {
-                validate::non_empty("name", &req.name)?;
-                &req.groups
-            }
-        };
-        w.msp(&at.ctx.account_id)?;
-        let root = w.account(&w.msp_account_id)?;
-        groups.iter().try_for_each(|g| {
-            root.group(&g.id)?;
-            validate::role(&g.role)
-        })
+    fn check_create(w: &World, at: &At, req: &TenantSpec) -> Result<(), ApiError> {
+        validate::non_empty("name", &req.name)?;
+        let message = format!("invalid field domain: {}", req.domain);
+        ensure(validate::is_domain(&req.domain), message)?;
+        check_groups(w, at, &req.groups)
     }
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let req = match req {
-            Req::New(req) => return create(w, at, req),
-            Req::Change(req) => req,
-        };
-        Ok(Tenant {
-            name: req.name,
-            groups: req.groups,
-            updated_at: Ts::now(),
-            ..stored::<Self>(w, at)?
-        })
+    fn check_update(w: &World, at: &At, req: &UpdateTenantRequest) -> Result<(), ApiError> {
+        validate::non_empty("name", &req.name)?;
+        check_groups(w, at, &req.groups)
+    }
+    fn create(w: &mut World, at: &mut At, spec: TenantSpec) -> Built<Self> {
+        create_tenant(w, at, spec)
+    }
+    /// Changes the name and the groups.
+    fn update(w: &mut World, at: &mut At, req: UpdateTenantRequest) -> Built<Self> {
+        let mut t = stored::<Self>(w, at)?;
+        (t.spec.name, t.spec.groups) = (req.name, req.groups);
+        t.extra.updated_at = Ts::now();
+        Ok(t)
     }
     /// Removes the tenant account with everything in it.
     fn remove(w: &mut World, _: &str, id: &str) -> Result<(), ApiError> {
@@ -108,9 +91,19 @@ impl Collection for Tenants {
     }
 }
 
+/// After the body's own checks: the MSP account (403), then the groups (404, a bad role 422).
+fn check_groups(w: &World, at: &At, groups: &[TenantGroup]) -> Result<(), ApiError> {
+    w.msp(&at.ctx.account_id)?;
+    let root = w.account(&w.msp_account_id)?;
+    groups.iter().try_for_each(|g| {
+        root.group(&g.id)?;
+        validate::role(&g.role)
+    })
+}
+
 /// A new account and its tenant record, `pending`; a domain any account has is 409.
-fn create(w: &mut World, at: &mut At, req: CreateTenantRequest) -> Built<Tenants> {
-    let domain = &req.domain;
+fn create_tenant(w: &mut World, at: &mut At, spec: TenantSpec) -> Built<Tenants> {
+    let domain = &spec.domain;
     if w.accounts
         .values()
         .any(|a| a.domain.eq_ignore_ascii_case(domain))
@@ -122,10 +115,7 @@ fn create(w: &mut World, at: &mut At, req: CreateTenantRequest) -> Built<Tenants
     let parent = Some(w.msp_account_id.clone());
     let account = new_account(&mut w.ids, domain, &at.ctx.user.id, parent);
     at.set_id(account.id.clone());
-    let tenant = Tenant {
-        groups: req.groups,
-        ..new_tenant(w, &account.id, req.name, req.domain, "pending")
-    };
+    let tenant = new_tenant(w, &account.id, spec, "pending");
     w.accounts.insert(account.id.clone(), account);
     Ok(tenant)
 }
@@ -142,14 +132,20 @@ fn invite(w: &mut World, ctx: &Ctx, id: &str, _: &[u8]) -> ApiResult {
             .filter(|a| a.id != root && a.parent.is_none());
         let a = a.ok_or_else(|| missing("tenant", id))?;
         a.parent = Some(root);
-        let domain = a.domain.clone();
-        let tenant = new_tenant(w, id, domain.clone(), domain, "existing");
+        let (name, domain) = (a.domain.clone(), a.domain.clone());
+        let groups = Vec::new();
+        let spec = TenantSpec {
+            name,
+            domain,
+            groups,
+        };
+        let tenant = new_tenant(w, id, spec, "existing");
         w.tenants.insert(id.to_owned(), tenant);
     }
     let t = tenant_mut(w, ctx, id)?;
-    t.status = "invited".to_owned();
-    t.invited_at = Some(now);
-    t.updated_at = now;
+    t.extra.status = "invited".to_owned();
+    t.extra.invited_at = Some(now);
+    t.extra.updated_at = now;
     json(t)
 }
 
@@ -157,9 +153,9 @@ fn invite(w: &mut World, ctx: &Ctx, id: &str, _: &[u8]) -> ApiResult {
 fn verify_dns(w: &mut World, ctx: &Ctx, id: &str, _: &[u8]) -> ApiResult {
     let t = tenant_mut(w, ctx, id)?;
     let now = Ts::now();
-    t.status = "active".to_owned();
-    t.activated_at = Some(now);
-    t.updated_at = now;
+    t.extra.status = "active".to_owned();
+    t.extra.activated_at = Some(now);
+    t.extra.updated_at = now;
     empty()
 }
 
@@ -185,21 +181,19 @@ fn subscription(w: &mut World, ctx: &Ctx, id: &str, body: &[u8]) -> ApiResult {
     tenant_mut(w, ctx, id).and_then(|_| empty())
 }
 
-/// A new tenant record, with no groups yet.
-fn new_tenant(w: &mut World, id: &str, name: String, domain: String, status: &str) -> Tenant {
+/// A new tenant record.
+fn new_tenant(w: &mut World, id: &str, spec: TenantSpec, status: &str) -> Tenant {
     let now = Ts::now();
-    Tenant {
-        id: id.to_owned(),
-        name,
-        domain,
-        groups: Vec::new(),
+    let extra = TenantExtra {
         activated_at: None,
         dns_challenge: w.ids.alnum(42),
         created_at: now,
         updated_at: now,
         invited_at: None,
         status: status.to_owned(),
-    }
+    };
+    let id = id.to_owned();
+    Item { id, spec, extra }
 }
 
 /// The tenant `id` (404), after the MSP check (403).

@@ -5,22 +5,15 @@
 
 use super::prelude::*;
 use crate::world::ids::hash_token;
-use crate::world::people::Token;
+use crate::world::people::{Token, TokenExtra, TokenSpec};
 use crate::world::time::Ts;
-
-/// `PersonalAccessTokenRequest`.
-#[derive(Debug, Deserialize)]
-pub struct TokenRequest {
-    name: String,
-    expires_in: i64,
-}
 
 /// `/api/users/{id}/tokens`: tokens are children of a user, and never change.
 pub struct Tokens;
 
 impl Collection for Tokens {
     type Item = Token;
-    type Create = TokenRequest;
+    type Create = TokenSpec;
     type Update = serde::de::IgnoredAny;
     type View<'a> = Value;
     const SPEC: Spec<Self> = Spec {
@@ -31,16 +24,18 @@ impl Collection for Tokens {
             "",
             "personal.access.token.delete",
         ],
-        name: |t| &t.name,
+        name: |t| &t.spec.name,
         view: |_, _, t| render::value(&render::token(t)),
     };
     const VERBS: &[Verb] = &[Verb::List, Verb::Get, Verb::Create, Verb::Delete];
+
+    const OWNER_KEY: &str = "user_id";
 
     fn owner(a: &Account, ctx: &Ctx, user: &str) -> Result<(), ApiError> {
         allowed(a, ctx, user)
     }
     fn owner_of(t: &Token) -> Option<&str> {
-        Some(&t.user_id)
+        Some(&t.extra.user_id)
     }
     /// `PersonalAccessTokenGenerated`.
     fn view_once(_: &Account, _: &Ctx, t: &Token, plain: &str) -> Value {
@@ -51,29 +46,25 @@ impl Collection for Tokens {
     }
     /// The audit event names the user.
     fn target<'a>(_: &'a str, t: &'a Token) -> &'a str {
-        &t.user_id
+        &t.extra.user_id
     }
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let Req::New(req) = req else {
-            return Err(ApiError::internal("tokens never change"));
-        };
-        validate::non_empty("name", &req.name)?;
-        validate::in_range("expires_in", req.expires_in, 1, 365)?;
+    fn create(w: &mut World, at: &mut At, spec: TokenSpec) -> Built<Self> {
+        validate::non_empty("name", &spec.name)?;
+        validate::in_range("expires_in", spec.expires_in, 1, 365)?;
         let ids = &mut w.ids;
         let plain = ids.pat();
         let now = Ts::now();
-        let t = Token {
-            id: at.id(ids),
+        let id = at.id(ids);
+        let extra = TokenExtra {
             user_id: at.owner.unwrap_or_default().to_owned(),
-            name: req.name,
-            expiration_date: now.plus_secs(req.expires_in * 86_400),
+            expiration_date: now.plus_secs(spec.expires_in * 86_400),
             created_by: at.ctx.user.id.clone(),
             created_at: now,
             last_used: None,
             hash: hash_token(&plain),
         };
         at.once = Some(plain);
-        Ok(t)
+        Ok(Token { id, spec, extra })
     }
     /// Also indexes the token's hash, so it authenticates.
     fn store(w: &mut World, account: &str, _: String, t: Token) -> Result<(), ApiError> {
@@ -90,7 +81,7 @@ impl Collection for Tokens {
 fn allowed(a: &Account, ctx: &Ctx, user: &str) -> Result<(), ApiError> {
     let target = a.users.get(user).ok_or_else(|| missing("user", user))?;
     let admin = matches!(ctx.role.as_str(), "owner" | "admin");
-    if ctx.user.id == user || (admin && target.is_service_user) {
+    if ctx.user.id == user || (admin && target.spec.is_service_user) {
         Ok(())
     } else {
         Err(ApiError::forbidden(

@@ -5,18 +5,9 @@
 //! blocks themselves (422). A `PUT` without `auto_groups` is 400, as NetBird answers.
 
 use super::prelude::*;
-use crate::world::people::User;
+use crate::world::item::Item;
+use crate::world::people::{User, UserExtra, UserSpec};
 use crate::world::time::Ts;
-
-/// `UserCreateRequest`.
-#[derive(Debug, Deserialize)]
-pub struct UserCreateRequest {
-    email: Option<String>,
-    name: Option<String>,
-    role: String,
-    auto_groups: Vec<String>,
-    is_service_user: bool,
-}
 
 /// `UserRequest`. NetBird refuses a missing `auto_groups` with 400, not the 422 of other
 /// missing fields, so it is optional here and checked by hand.
@@ -32,15 +23,15 @@ pub struct Users;
 
 impl Collection for Users {
     type Item = User;
-    type Create = UserCreateRequest;
+    type Create = UserSpec;
     type Update = UserRequest;
     type View<'a> = render::UserView<'a>;
     const SPEC: Spec<Self> = Spec {
         path: "/api/users",
         what: "user",
         codes: ["user.invite", "", "user.delete"],
-        name: |u| &u.name,
-        view: |_, ctx, u| render::user(u, Some(&ctx.user.id)),
+        name: |u| u.spec.name(),
+        view: |_, ctx, u| render::user(u, ctx.map(|c| c.user.id.as_str())),
     };
     const VERBS: &[Verb] = &[Verb::List, Verb::Create, Verb::Update, Verb::Delete];
     const ACTIONS: &[(&str, super::collection::Action)] = &[("invite", resend_invite)];
@@ -53,7 +44,7 @@ impl Collection for Users {
         };
         let users = w.account(&ctx.account_id)?.users.values();
         Ok(users
-            .filter(|u| filter.is_none_or(|s| u.is_service_user == s))
+            .filter(|u| filter.is_none_or(|s| u.spec.is_service_user == s))
             .collect())
     }
     fn view_once<'a>(_: &Account, ctx: &Ctx, u: &'a User, password: &'a str) -> Self::View<'a> {
@@ -63,7 +54,7 @@ impl Collection for Users {
     }
     /// A service user's create and delete have codes of their own.
     fn code(u: &User, verb: Verb) -> &'static str {
-        match (verb, u.is_service_user) {
+        match (verb, u.spec.is_service_user) {
             (Verb::Create, true) => "service.user.create",
             (Verb::Delete, true) => "service.user.delete",
             (verb, _) => Self::SPEC.codes[verb as usize],
@@ -71,46 +62,43 @@ impl Collection for Users {
     }
     /// An invitation names the email.
     fn meta(u: &User, verb: Verb) -> Vec<(&'static str, String)> {
-        match verb == Verb::Create && !u.is_service_user {
-            true => vec![("email", u.email.clone())],
-            false => vec![("name", u.name.clone())],
+        match verb == Verb::Create && !u.spec.is_service_user {
+            true => vec![("email", u.spec.email().to_owned())],
+            false => vec![("name", u.spec.name().to_owned())],
         }
     }
     /// Nobody deletes or blocks themselves; roles and auto groups first.
-    fn check(w: &World, at: &At, req: Option<&Request<Self>>) -> Result<(), ApiError> {
-        let me = at.current() == Some(at.ctx.user.id.as_str());
-        match req {
-            None => ensure(!me, "self deletion isn't allowed"),
-            Some(Req::New(req)) => {
-                validate::role(&req.role)?;
-                let email = req.email.as_deref().unwrap_or_default();
-                let given = req.is_service_user || !email.trim().is_empty();
-                ensure(given, "missing field: email")
-            }
-            Some(Req::Change(req)) => {
-                let Some(groups) = &req.auto_groups else {
-                    return Err(ApiError::bad_request("auto_groups field can't be absent"));
-                };
-                validate::role(&req.role)?;
-                ensure(!(req.is_blocked && me), "self blocking isn't allowed")?;
-                w.account(&at.ctx.account_id)?.check_groups(groups)
-            }
-        }
+    fn check_delete(_: &World, at: &At) -> Result<(), ApiError> {
+        ensure(!me(at), "self deletion isn't allowed")
     }
-    fn build(w: &mut World, at: &mut At, req: Request<Self>) -> Built<Self> {
-        let req = match req {
-            Req::New(req) => return invite(w, at, req),
-            Req::Change(req) => req,
+    fn check_create(_: &World, _: &At, req: &UserSpec) -> Result<(), ApiError> {
+        validate::role(&req.role)?;
+        let email = req.email.as_deref().unwrap_or_default();
+        let given = req.is_service_user || !email.trim().is_empty();
+        ensure(given, "missing field: email")
+    }
+    fn check_update(w: &World, at: &At, req: &UserRequest) -> Result<(), ApiError> {
+        let Some(groups) = &req.auto_groups else {
+            return Err(ApiError::bad_request("auto_groups field can't be absent"));
         };
+        validate::role(&req.role)?;
+        ensure(!(req.is_blocked && me(at)), "self blocking isn't allowed")?;
+        w.account(&at.ctx.account_id)?.check_groups(groups)
+    }
+    fn create(w: &mut World, at: &mut At, spec: UserSpec) -> Built<Self> {
+        invite(w, at, spec)
+    }
+    /// Sets the role, the auto groups and blocking; audits each kind of change.
+    fn update(w: &mut World, at: &mut At, req: UserRequest) -> Built<Self> {
         let mut u = stored::<Self>(w, at)?;
         let id = u.id.clone();
         let groups = req.auto_groups.unwrap_or_default();
-        let added = groups.iter().any(|g| !u.auto_groups.contains(g));
-        let removed = u.auto_groups.iter().any(|g| !groups.contains(g));
+        let added = groups.iter().any(|g| !u.spec.auto_groups.contains(g));
+        let removed = u.spec.auto_groups.iter().any(|g| !groups.contains(g));
         let changes = [
-            (u.role != req.role, "user.role.update"),
-            (!u.is_blocked && req.is_blocked, "user.block"),
-            (u.is_blocked && !req.is_blocked, "user.unblock"),
+            (u.spec.role != req.role, "user.role.update"),
+            (!u.extra.is_blocked && req.is_blocked, "user.block"),
+            (u.extra.is_blocked && !req.is_blocked, "user.unblock"),
             (added, "user.group.add"),
             (removed, "user.group.delete"),
         ];
@@ -118,19 +106,19 @@ impl Collection for Users {
         at.events = changed
             .map(|(_, code)| (code.to_owned(), id.clone()))
             .collect();
-        u.status = match (req.is_blocked, u.status.as_str()) {
+        u.extra.status = match (req.is_blocked, u.extra.status.as_str()) {
             (true, _) => "blocked",
             (false, "blocked") => "active",
             (false, other) => other,
         }
         .to_owned();
-        u.role = req.role;
-        u.auto_groups = groups;
-        u.is_blocked = req.is_blocked;
+        u.spec.role = req.role;
+        u.spec.auto_groups = groups;
+        u.extra.is_blocked = req.is_blocked;
         Ok(u)
     }
     fn deletable(_: &World, _: &Account, u: &User) -> Result<(), ApiError> {
-        match u.role == "owner" {
+        match u.spec.role == "owner" {
             true => Err(ApiError::forbidden("the account owner can't be deleted")),
             false => Ok(()),
         }
@@ -138,38 +126,44 @@ impl Collection for Users {
     /// Also deletes the user's tokens.
     fn remove(w: &mut World, account: &str, id: &str) -> Result<(), ApiError> {
         w.account_mut(account)?.0.users.shift_remove(id);
-        w.retain_tokens(account, |t| t.user_id != id);
+        w.retain_tokens(account, |t| t.extra.user_id != id);
         Ok(())
     }
 }
 
+/// Whether the request is about the caller.
+fn me(at: &At) -> bool {
+    at.current() == Some(at.ctx.user.id.as_str())
+}
+
 /// Invites a regular user (the answer shows the password once) or creates a service user.
-fn invite(w: &mut World, at: &mut At, req: UserCreateRequest) -> Built<Users> {
+fn invite(w: &mut World, at: &mut At, mut spec: UserSpec) -> Built<Users> {
     let (a, ids) = at.account(w)?;
-    a.check_groups(&req.auto_groups)?;
-    let email = req.email.unwrap_or_default();
+    a.check_groups(&spec.auto_groups)?;
+    let email = spec.email.take().unwrap_or_default();
     let taken = !email.is_empty()
         && a.users
             .values()
-            .any(|u| u.email.eq_ignore_ascii_case(&email));
+            .any(|u| u.spec.email().eq_ignore_ascii_case(&email));
     if taken {
         return Err(ApiError::conflict(format!(
             "user with email {email} already exists"
         )));
     }
-    let service = req.is_service_user;
-    let user = User {
-        id: at.id(ids),
-        name: req.name.unwrap_or_else(|| email.clone()),
-        email,
-        role: req.role,
+    let service = spec.is_service_user;
+    spec.name = Some(spec.name.take().unwrap_or_else(|| email.clone()));
+    spec.email = Some(email);
+    let extra = UserExtra {
         status: if service { "active" } else { "invited" }.to_owned(),
-        auto_groups: req.auto_groups,
-        is_service_user: service,
         is_blocked: false,
         pending_approval: false,
         issued: "api".to_owned(),
         last_login: Ts::zero(),
+    };
+    let user = Item {
+        id: at.id(ids),
+        spec,
+        extra,
     };
     at.once = (!service).then(|| ids.alnum(20));
     Ok(user)
@@ -191,8 +185,8 @@ pub async fn current_user(State(app): AppState, Extension(ctx): Caller) -> ApiRe
 fn resend_invite(w: &mut World, ctx: &Ctx, id: &str, _: &[u8]) -> ApiResult {
     let (a, _) = w.account_mut(&ctx.account_id)?;
     let u = a.users.get(id).ok_or_else(|| missing("user", id))?;
-    ensure(!u.is_service_user, "can't invite a service user")?;
-    let email = u.email.clone();
+    ensure(!u.spec.is_service_user, "can't invite a service user")?;
+    let email = u.spec.email().to_owned();
     a.audit(&ctx.user, "user.invite", id, &[("email", &email)]);
     empty()
 }

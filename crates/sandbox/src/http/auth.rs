@@ -65,20 +65,20 @@ pub fn authenticate(
         .get_mut(&token_ref.token_id)
         .ok_or_else(|| ApiError::unauthorized("invalid token"))?;
     let now = Ts::now();
-    if token.expiration_date < now {
+    if token.extra.expiration_date < now {
         return Err(ApiError::unauthorized("token expired"));
     }
-    token.last_used = Some(now);
-    let user_id = token.user_id.clone();
+    token.extra.last_used = Some(now);
+    let user_id = token.extra.user_id.clone();
     let user = account
         .users
         .get(&user_id)
         .ok_or_else(|| ApiError::unauthorized("invalid token"))?;
-    if user.is_blocked {
+    if user.extra.is_blocked {
         return Err(ApiError::forbidden("user is blocked"));
     }
-    let (name, email, role) = (user.name.clone(), user.email.clone(), user.role.clone());
-    let is_service_user = user.is_service_user;
+    let (name, email) = (user.spec.name().to_owned(), user.spec.email().to_owned());
+    let (role, is_service_user) = (user.spec.role.clone(), user.spec.is_service_user);
     let home = account.id.clone();
     let target = query::single(&query, "account")
         .filter(|_| !is_service_user)

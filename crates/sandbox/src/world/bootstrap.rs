@@ -5,10 +5,11 @@
 use indexmap::IndexMap;
 
 use super::ids::IdGen;
+use super::item::Item;
 use super::model::{Account, World};
 use super::network::DnsSettings;
-use super::people::{Token, User};
-use super::resources::{Action, Group, Policy, PolicyRule, Protocol};
+use super::people::{Token, TokenExtra, TokenSpec, UserExtra, UserSpec};
+use super::resources::{Action, GroupSpec, Policy, PolicySpec, Protocol, RuleSpec, api_group};
 use super::settings::{AccountSettings, Onboarding};
 use super::time::Ts;
 use crate::http::error::ApiError;
@@ -31,13 +32,7 @@ pub fn new_account(
     parent: Option<String>,
 ) -> Account {
     let id = ids.id();
-    let all = Group {
-        id: ids.id(),
-        name: "All".to_owned(),
-        issued: "api".to_owned(),
-        peers: Vec::new(),
-        resources: Vec::new(),
-    };
+    let all = api_group(ids.id(), named("All"));
     let policy = default_policy(ids, &all.id);
     let mut account = Account {
         id,
@@ -49,36 +44,36 @@ pub fn new_account(
         settings: AccountSettings::new_account(&all.id),
         onboarding: Onboarding::default(),
         dns_settings: DnsSettings::default(),
-        groups: IndexMap::new(),
         group_names: Default::default(),
-        setup_keys: IndexMap::new(),
-        policies: IndexMap::new(),
-        posture_checks: IndexMap::new(),
-        networks: IndexMap::new(),
-        network_resources: IndexMap::new(),
-        network_routers: IndexMap::new(),
-        routes: IndexMap::new(),
-        nameserver_groups: IndexMap::new(),
-        users: IndexMap::new(),
-        tokens: IndexMap::new(),
+        tables: Default::default(),
         events: Vec::new(),
-        peers: IndexMap::new(),
     };
     account.put_group(all);
     account.policies.insert(policy.id.clone(), policy);
     account
 }
 
+/// An empty group named `name`.
+fn named(name: &str) -> GroupSpec {
+    let (peers, resources) = (Vec::new(), Vec::new());
+    let name = name.to_owned();
+    GroupSpec {
+        name,
+        peers,
+        resources,
+    }
+}
+
 fn default_policy(ids: &mut IdGen, all: &str) -> Policy {
     let text = "This is a default rule that allows connections between all the resources";
-    Policy {
-        id: ids.id(),
+    let id = ids.id();
+    let spec = PolicySpec {
         name: "Default".to_owned(),
         description: Some(text.replace("rule", "policy")),
         enabled: true,
         source_posture_checks: Vec::new(),
-        rules: vec![PolicyRule {
-            id: ids.id(),
+        rules: vec![RuleSpec {
+            id: Some(ids.id()),
             name: "Default".to_owned(),
             description: Some(text.to_owned()),
             enabled: true,
@@ -93,7 +88,9 @@ fn default_policy(ids: &mut IdGen, all: &str) -> Policy {
             source_resource: None,
             destination_resource: None,
         }],
-    }
+    };
+    let extra = Default::default();
+    Item { id, spec, extra }
 }
 
 /// The starting world: one account (MSP unless `standalone`) whose owner holds a PAT with
@@ -112,30 +109,28 @@ pub fn new_world(ids: IdGen, standalone: bool, token_hash: &str) -> World {
     let mut account = new_account(&mut world.ids, ROOT_DOMAIN, &owner_id, None);
     let mut auto_groups = Vec::new();
     if !standalone {
-        let admins = Group {
-            id: world.ids.id(),
-            name: "MSP Admins".to_owned(),
-            issued: "api".to_owned(),
-            peers: Vec::new(),
-            resources: Vec::new(),
-        };
+        let admins = api_group(world.ids.id(), named("MSP Admins"));
         auto_groups.push(admins.id.clone());
         account.put_group(admins);
     }
     account.users.insert(
         owner_id.clone(),
-        User {
+        Item {
             id: owner_id,
-            email: OWNER_EMAIL.to_owned(),
-            name: "MSP Owner".to_owned(),
-            role: "owner".to_owned(),
-            status: "active".to_owned(),
-            auto_groups,
-            is_service_user: false,
-            is_blocked: false,
-            pending_approval: false,
-            issued: "api".to_owned(),
-            last_login: Ts::now(),
+            spec: UserSpec {
+                email: Some(OWNER_EMAIL.to_owned()),
+                name: Some("MSP Owner".to_owned()),
+                role: "owner".to_owned(),
+                auto_groups,
+                is_service_user: false,
+            },
+            extra: UserExtra {
+                status: "active".to_owned(),
+                is_blocked: false,
+                pending_approval: false,
+                issued: "api".to_owned(),
+                last_login: Ts::now(),
+            },
         },
     );
     world.msp_account_id = account.id.clone();
@@ -157,22 +152,26 @@ pub fn install_token(world: &mut World, token_hash: &str) -> Result<(), ApiError
     let owner = account
         .users
         .values()
-        .find(|u| u.role == "owner")
+        .find(|u| u.spec.role == "owner")
         .or_else(|| account.users.values().next())
         .ok_or_else(|| ApiError::internal("the root account has no user"))?
         .id
         .clone();
-    world.retain_tokens(&root, |t| t.name != BOOTSTRAP_TOKEN_NAME);
+    world.retain_tokens(&root, |t| t.spec.name != BOOTSTRAP_TOKEN_NAME);
     let now = Ts::now();
-    let token = Token {
-        id: world.ids.id(),
-        user_id: owner.clone(),
+    let spec = TokenSpec {
         name: BOOTSTRAP_TOKEN_NAME.to_owned(),
-        expiration_date: now.plus_secs(365 * 86_400),
+        expires_in: 365,
+    };
+    let extra = TokenExtra {
+        user_id: owner.clone(),
+        expiration_date: now.plus_secs(spec.expires_in * 86_400),
         created_by: owner,
         created_at: now,
         last_used: None,
         hash: token_hash.to_owned(),
     };
+    let id = world.ids.id();
+    let token = Token { id, spec, extra };
     world.add_token(&root, token)
 }

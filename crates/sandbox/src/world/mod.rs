@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod bootstrap;
 pub mod ids;
+pub mod item;
 pub mod model;
 pub mod network;
 pub mod people;

@@ -10,16 +10,14 @@ use std::collections::HashMap;
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::ids::IdGen;
-use super::network::{
-    DnsSettings, NameserverGroup, Network, NetworkResource, NetworkRouter, Route,
-};
-use super::people::{Event, Tenant, Token, User};
-use super::resources::{Group, Policy, PostureCheck, ResourceKind, ResourceRef, SetupKey};
+use super::network::DnsSettings;
+use super::people::{Event, Tenant, Token};
+use super::resources::{Group, ResourceKind, ResourceRef};
 use super::settings::{AccountSettings, Onboarding};
 use super::time::Ts;
+use crate::handlers::Tables;
 use crate::http::error::ApiError;
 
 /// Where a PAT hash points.
@@ -73,36 +71,15 @@ pub struct Account {
     pub onboarding: Onboarding,
     /// DNS settings.
     pub dns_settings: DnsSettings,
-    /// Groups.
-    pub groups: IndexMap<String, Group>,
     /// Group name to id.
     #[serde(skip)]
     pub group_names: HashMap<String, String>,
-    /// Setup keys.
-    pub setup_keys: IndexMap<String, SetupKey>,
-    /// Policies.
-    pub policies: IndexMap<String, Policy>,
-    /// Posture checks.
-    pub posture_checks: IndexMap<String, PostureCheck>,
-    /// Networks.
-    pub networks: IndexMap<String, Network>,
-    /// Network resources of every network.
-    pub network_resources: IndexMap<String, NetworkResource>,
-    /// Network routers of every network.
-    pub network_routers: IndexMap<String, NetworkRouter>,
-    /// Legacy routes.
-    pub routes: IndexMap<String, Route>,
-    /// Nameserver groups.
-    pub nameserver_groups: IndexMap<String, NameserverGroup>,
-    /// Users.
-    pub users: IndexMap<String, User>,
-    /// PATs of this account's users.
-    pub tokens: IndexMap<String, Token>,
+    /// One table per kind of `handlers::kinds!` (`groups`, `setup_keys`, ...), reached
+    /// through `Deref`.
+    #[serde(flatten)]
+    pub tables: Tables,
     /// Audit log.
     pub events: Vec<Event>,
-    /// Peers (read-only through the API; a data file may seed them as `Peer` objects).
-    #[serde(default)]
-    pub peers: IndexMap<String, Value>,
 }
 
 impl World {
@@ -113,11 +90,11 @@ impl World {
             account.group_names = account
                 .groups
                 .values()
-                .map(|g| (g.name.clone(), g.id.clone()))
+                .map(|g| (g.spec.name.clone(), g.id.clone()))
                 .collect();
             for token in account.tokens.values() {
                 self.tokens.insert(
-                    token.hash.clone(),
+                    token.extra.hash.clone(),
                     TokenRef {
                         account_id: account.id.clone(),
                         token_id: token.id.clone(),
@@ -150,7 +127,7 @@ impl World {
             account_id: account_id.to_owned(),
             token_id: token.id.clone(),
         };
-        let hash = token.hash.clone();
+        let hash = token.extra.hash.clone();
         account.tokens.insert(token.id.clone(), token);
         self.tokens.insert(hash, token_ref);
         Ok(())
@@ -165,7 +142,7 @@ impl World {
         account.tokens.retain(|_, t| {
             let kept = keep(t);
             if !kept {
-                index.remove(&t.hash);
+                index.remove(&t.extra.hash);
             }
             kept
         });
@@ -185,6 +162,19 @@ impl World {
     pub fn remove_account(&mut self, account_id: &str) {
         self.retain_tokens(account_id, |_| false);
         self.accounts.shift_remove(account_id);
+    }
+}
+
+impl std::ops::Deref for Account {
+    type Target = Tables;
+    fn deref(&self) -> &Tables {
+        &self.tables
+    }
+}
+
+impl std::ops::DerefMut for Account {
+    fn deref_mut(&mut self) -> &mut Tables {
+        &mut self.tables
     }
 }
 
@@ -217,18 +207,18 @@ impl Account {
 
     /// Inserts or replaces a group, keeping the name index right.
     pub fn put_group(&mut self, group: Group) {
-        if let Some(old) = self.groups.get(&group.id) {
-            self.group_names.remove(&old.name);
+        if let Some(old) = self.tables.groups.get(&group.id) {
+            self.group_names.remove(&old.spec.name);
         }
         self.group_names
-            .insert(group.name.clone(), group.id.clone());
+            .insert(group.spec.name.clone(), group.id.clone());
         self.groups.insert(group.id.clone(), group);
     }
 
     /// Removes a group, keeping the name index right.
     pub fn remove_group(&mut self, id: &str) -> Option<Group> {
         let group = self.groups.shift_remove(id)?;
-        self.group_names.remove(&group.name);
+        self.group_names.remove(&group.spec.name);
         Some(group)
     }
 
@@ -259,7 +249,8 @@ impl Account {
     }
 }
 
-/// Where the objects of one kind live, as a request running in `account` sees them.
+/// Where the objects of one kind live, as a request running in `account` sees them; the
+/// `handlers::kinds!` list implements it for every kind kept in an account.
 pub trait Table: Sized {
     /// The table, to read it.
     fn table<'a>(w: &'a World, account: &str) -> Result<&'a IndexMap<String, Self>, ApiError>;
@@ -269,28 +260,6 @@ pub trait Table: Sized {
         account: &str,
     ) -> Result<&'a mut IndexMap<String, Self>, ApiError>;
 }
-
-/// `Table` for objects kept in a field of each account.
-macro_rules! account_tables {
-    ($($item:ty => $field:ident),* $(,)?) => {$(
-        impl Table for $item {
-            fn table<'a>(w: &'a World, id: &str) -> Result<&'a IndexMap<String, Self>, ApiError> {
-                Ok(&w.account(id)?.$field)
-            }
-            fn table_mut<'a>(
-                w: &'a mut World,
-                id: &str,
-            ) -> Result<&'a mut IndexMap<String, Self>, ApiError> {
-                Ok(&mut w.account_mut(id)?.0.$field)
-            }
-        }
-    )*};
-}
-
-account_tables!(Group => groups, SetupKey => setup_keys, Policy => policies, User => users,
-    PostureCheck => posture_checks, Network => networks, NetworkResource => network_resources,
-    NetworkRouter => network_routers, Route => routes, NameserverGroup => nameserver_groups,
-    Token => tokens, Value => peers);
 
 /// Tenants are records of the MSP account, kept in the world beside the accounts they describe.
 impl Table for Tenant {

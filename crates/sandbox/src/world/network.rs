@@ -1,12 +1,14 @@
 //! Stored network objects: networks with their resources and routers, legacy routes,
 //! nameserver groups and the DNS settings singleton.
 //!
-//! The `*Spec` types are the request bodies (`NetworkRequest`, `NetworkRouterRequest`,
-//! `RouteRequest`, `NameserverGroupRequest`) and also the stored form, next to the
-//! server-assigned fields; responses are the spec fields with the id first.
+//! The `*Spec` types are the request bodies (`NetworkRequest`, `NetworkResourceRequest`,
+//! `NetworkRouterRequest`, `RouteRequest`, `NameserverGroupRequest`) and also the stored
+//! spec of an [`Item`], next to the server-assigned fields; responses are the spec fields
+//! with the id first.
 
 use serde::{Deserialize, Serialize};
 
+use super::item::Item;
 use super::resources::ResourceKind;
 
 /// `NetworkRequest`.
@@ -20,33 +22,43 @@ pub struct NetworkSpec {
 }
 
 /// A stored network; its routers and resources are stored beside it with a `network_id`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Network {
-    /// Network id.
-    pub id: String,
-    /// The fields.
-    pub spec: NetworkSpec,
-}
+pub type Network = Item<NetworkSpec>;
 
-/// A stored network resource; its groups live in `Group::resources`.
+/// `NetworkResourceRequest`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct NetworkResource {
-    /// Resource id.
-    pub id: String,
-    /// The network it belongs to.
-    pub network_id: String,
+pub struct NetworkResourceSpec {
     /// Unique name across the whole account.
     pub name: String,
     /// Description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Address as given.
+    /// Address; a host is stored as a prefix (`10.10.0.6/32`), as NetBird stores it.
     pub address: String,
+    /// Enabled.
+    pub enabled: bool,
+    /// Group ids. Moved into the groups' `resources` (the one truth) when stored, so a stored
+    /// resource's list is empty.
+    pub groups: Vec<String>,
+}
+
+/// What the server adds to a network resource.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResourceExtra {
+    /// The network it belongs to.
+    pub network_id: String,
     /// `host`, `subnet` or `domain`, derived from the address.
     #[serde(rename = "type")]
     pub kind: ResourceKind,
-    /// Enabled.
-    pub enabled: bool,
+}
+
+/// A stored network resource; its groups live in `Group::resources`.
+pub type NetworkResource = Item<NetworkResourceSpec, ResourceExtra>;
+
+/// The network a router belongs to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InNetwork {
+    /// Network id.
+    pub network_id: String,
 }
 
 /// `NetworkRouterRequest`.
@@ -67,15 +79,7 @@ pub struct RouterSpec {
 }
 
 /// A stored network router.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct NetworkRouter {
-    /// Router id.
-    pub id: String,
-    /// The network it belongs to.
-    pub network_id: String,
-    /// The fields.
-    pub spec: RouterSpec,
-}
+pub type NetworkRouter = Item<RouterSpec, InNetwork>;
 
 /// `RouteRequest` (the spec also lists `id` as required; the server assigns it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -114,16 +118,15 @@ pub struct RouteSpec {
     pub skip_auto_apply: Option<bool>,
 }
 
-/// A stored route.
+/// What the server adds to a route.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Route {
-    /// Route id.
-    pub id: String,
+pub struct RouteType {
     /// `IPv4`, `IPv6` or `Domain`.
     pub network_type: String,
-    /// The fields.
-    pub spec: RouteSpec,
 }
+
+/// A stored route.
+pub type Route = Item<RouteSpec, RouteType>;
 
 /// Nameserver protocol: only `udp`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,13 +169,7 @@ pub struct NameserverGroupSpec {
 }
 
 /// A stored nameserver group.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct NameserverGroup {
-    /// Group id.
-    pub id: String,
-    /// The fields.
-    pub spec: NameserverGroupSpec,
-}
+pub type NameserverGroup = Item<NameserverGroupSpec>;
 
 /// `DNSSettings`: the request, the response and the stored form.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -4,25 +4,41 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::item::Item;
 use super::time::Ts;
 
-/// A user (regular or service user) of one account.
+/// `UserCreateRequest`, stored with `email` and `name` filled in (an update changes the
+/// role and the auto groups).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct User {
-    /// User id.
-    pub id: String,
+pub struct UserSpec {
     /// Email; empty for service users.
-    pub email: String,
-    /// Name.
-    pub name: String,
+    pub email: Option<String>,
+    /// Name; the email when not given.
+    pub name: Option<String>,
     /// `owner`, `admin`, `user`, `billing_admin`, `auditor` or `network_admin`.
     pub role: String,
-    /// `active`, `invited` or `blocked`.
-    pub status: String,
     /// Group ids given to the user's peers.
     pub auto_groups: Vec<String>,
     /// Service user.
     pub is_service_user: bool,
+}
+
+impl UserSpec {
+    /// The email (empty for service users).
+    pub fn email(&self) -> &str {
+        self.email.as_deref().unwrap_or_default()
+    }
+    /// The name.
+    pub fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or_default()
+    }
+}
+
+/// What the server adds to a user.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserExtra {
+    /// `active`, `invited` or `blocked`.
+    pub status: String,
     /// Blocked.
     pub is_blocked: bool,
     /// Awaiting approval.
@@ -33,15 +49,23 @@ pub struct User {
     pub last_login: Ts,
 }
 
-/// A personal access token; the plain text is never stored, only its SHA-256.
+/// A user (regular or service user) of one account.
+pub type User = Item<UserSpec, UserExtra>;
+
+/// `PersonalAccessTokenRequest`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Token {
-    /// Token id.
-    pub id: String,
-    /// The user it authenticates as.
-    pub user_id: String,
+pub struct TokenSpec {
     /// Name.
     pub name: String,
+    /// Days until expiry, 1..=365.
+    pub expires_in: i64,
+}
+
+/// What the server adds to a token; the plain text is never stored, only its SHA-256.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenExtra {
+    /// The user it authenticates as.
+    pub user_id: String,
     /// Expiry.
     pub expiration_date: Ts,
     /// Creator's user id.
@@ -54,6 +78,9 @@ pub struct Token {
     /// Hex SHA-256 of the plain token.
     pub hash: String,
 }
+
+/// A stored personal access token.
+pub type Token = Item<TokenSpec, TokenExtra>;
 
 /// An audit event, stored in its response form.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -87,17 +114,20 @@ pub struct TenantGroup {
     pub role: String,
 }
 
-/// A tenant record, stored in its `TenantResponse` form.
+/// `CreateTenantRequest` (an update changes the name and the groups).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Tenant {
-    /// The tenant's account id.
-    pub id: String,
+pub struct TenantSpec {
     /// Name.
     pub name: String,
     /// Domain (unique across accounts).
     pub domain: String,
     /// MSP groups and roles.
     pub groups: Vec<TenantGroup>,
+}
+
+/// What the server adds to a tenant record.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TenantExtra {
     /// Activation (DNS verified).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activated_at: Option<Ts>,
@@ -113,3 +143,6 @@ pub struct Tenant {
     /// `existing`, `invited`, `pending` or `active`.
     pub status: String,
 }
+
+/// A tenant record (its id is the tenant's account id); it serializes as `TenantResponse`.
+pub type Tenant = Item<TenantSpec, TenantExtra>;

@@ -9,18 +9,17 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::item::Item;
 use super::model::Account;
 use super::people::{Token, User};
 use super::resources::{
-    Action, Group, Policy, PolicyRule, PortRange, PostureCheck, Protocol, ResourceRef, SetupKey,
-    SetupKeyType,
+    Action, Group, Policy, PortRange, Protocol, ResourceRef, RuleSpec, SetupKey, SetupKeyType,
 };
 use super::settings::{AccountSettings, Onboarding};
 use super::time::Ts;
 
 pub use super::render_net::{
-    NetworkResourceView, NetworkView, RouteView, nameserver_group, network, network_resource,
-    network_router, route,
+    NetworkResourceView, NetworkView, RouteView, network, network_resource, route,
 };
 
 /// Any view as a JSON tree (for the world document).
@@ -38,6 +37,15 @@ pub struct WithId<'a, T> {
     pub spec: &'a T,
 }
 
+/// The view of a kind whose answer is its stored spec with the id first (posture checks,
+/// network routers, nameserver groups: their request body is their response).
+pub fn with_id<S, X>(item: &Item<S, X>) -> WithId<'_, S> {
+    WithId {
+        id: &item.id,
+        spec: &item.spec,
+    }
+}
+
 /// `GroupMinimum`.
 #[derive(Debug, Serialize)]
 pub struct GroupMinimum<'a> {
@@ -52,10 +60,10 @@ pub struct GroupMinimum<'a> {
 pub fn group_minimum(g: &Group) -> GroupMinimum<'_> {
     GroupMinimum {
         id: &g.id,
-        name: &g.name,
-        peers_count: g.peers.len(),
-        resources_count: g.resources.len(),
-        issued: &g.issued,
+        name: &g.spec.name,
+        peers_count: g.spec.peers.len(),
+        resources_count: g.spec.resources.len(),
+        issued: &g.extra.issued,
     }
 }
 
@@ -88,6 +96,7 @@ pub struct GroupView<'a> {
 /// `Group`, with peer names looked up.
 pub fn group<'a>(a: &'a Account, g: &'a Group) -> GroupView<'a> {
     let peers = g
+        .spec
         .peers
         .iter()
         .map(|id| PeerMinimum {
@@ -102,12 +111,12 @@ pub fn group<'a>(a: &'a Account, g: &'a Group) -> GroupView<'a> {
         .collect();
     GroupView {
         id: &g.id,
-        name: &g.name,
-        peers_count: g.peers.len(),
-        resources_count: g.resources.len(),
-        issued: &g.issued,
+        name: &g.spec.name,
+        peers_count: g.spec.peers.len(),
+        resources_count: g.spec.resources.len(),
+        issued: &g.extra.issued,
         peers,
-        resources: &g.resources,
+        resources: &g.spec.resources,
     }
 }
 
@@ -135,31 +144,33 @@ pub struct SetupKeyView<'a> {
 
 /// `SetupKey`, masked.
 pub fn setup_key(k: &SetupKey) -> SetupKeyView<'_> {
-    let state = if k.revoked {
+    let (spec, x) = (&k.spec, &k.extra);
+    let usage_limit = spec.usage_limit.unsigned_abs();
+    let state = if x.revoked {
         "revoked"
-    } else if !k.expires.is_zero() && k.expires < Ts::now() {
+    } else if !x.expires.is_zero() && x.expires < Ts::now() {
         "expired"
-    } else if k.usage_limit > 0 && k.used_times >= k.usage_limit {
+    } else if usage_limit > 0 && x.used_times >= usage_limit {
         "overused"
     } else {
         "valid"
     };
     SetupKeyView {
         id: &k.id,
-        key: &k.masked_key,
-        name: &k.name,
-        expires: k.expires,
-        kind: k.kind,
+        key: &x.masked_key,
+        name: &spec.name,
+        expires: x.expires,
+        kind: spec.kind,
         valid: state == "valid",
-        revoked: k.revoked,
-        used_times: k.used_times,
-        last_used: k.last_used,
+        revoked: x.revoked,
+        used_times: x.used_times,
+        last_used: x.last_used,
         state,
-        auto_groups: &k.auto_groups,
-        updated_at: k.updated_at,
-        usage_limit: k.usage_limit,
-        ephemeral: k.ephemeral,
-        allow_extra_dns_labels: k.allow_extra_dns_labels,
+        auto_groups: &spec.auto_groups,
+        updated_at: x.updated_at,
+        usage_limit,
+        ephemeral: spec.ephemeral,
+        allow_extra_dns_labels: spec.allow_extra_dns_labels,
     }
 }
 
@@ -191,9 +202,9 @@ pub struct RuleView<'a> {
     destination_resource: Option<&'a ResourceRef>,
 }
 
-fn rule<'a>(a: &'a Account, r: &'a PolicyRule) -> RuleView<'a> {
+fn rule<'a>(a: &'a Account, r: &'a RuleSpec) -> RuleView<'a> {
     RuleView {
-        id: &r.id,
+        id: r.id.as_deref().unwrap_or_default(),
         name: &r.name,
         description: r.description.as_deref(),
         enabled: r.enabled,
@@ -226,19 +237,11 @@ pub struct PolicyView<'a> {
 pub fn policy<'a>(a: &'a Account, p: &'a Policy) -> PolicyView<'a> {
     PolicyView {
         id: &p.id,
-        name: &p.name,
-        description: p.description.as_deref(),
-        enabled: p.enabled,
-        source_posture_checks: &p.source_posture_checks,
-        rules: p.rules.iter().map(|r| rule(a, r)).collect(),
-    }
-}
-
-/// `PostureCheck`.
-pub fn posture_check(c: &PostureCheck) -> WithId<'_, super::resources::PostureCheckSpec> {
-    WithId {
-        id: &c.id,
-        spec: &c.spec,
+        name: &p.spec.name,
+        description: p.spec.description.as_deref(),
+        enabled: p.spec.enabled,
+        source_posture_checks: &p.spec.source_posture_checks,
+        rules: p.spec.rules.iter().map(|r| rule(a, r)).collect(),
     }
 }
 
@@ -266,17 +269,17 @@ pub struct UserView<'a> {
 pub fn user<'a>(u: &'a User, current: Option<&str>) -> UserView<'a> {
     UserView {
         id: &u.id,
-        email: &u.email,
-        name: &u.name,
-        role: &u.role,
-        status: &u.status,
-        last_login: u.last_login,
-        auto_groups: &u.auto_groups,
+        email: u.spec.email(),
+        name: u.spec.name(),
+        role: &u.spec.role,
+        status: &u.extra.status,
+        last_login: u.extra.last_login,
+        auto_groups: &u.spec.auto_groups,
         is_current: current == Some(u.id.as_str()),
-        is_service_user: u.is_service_user,
-        is_blocked: u.is_blocked,
-        pending_approval: u.pending_approval,
-        issued: &u.issued,
+        is_service_user: u.spec.is_service_user,
+        is_blocked: u.extra.is_blocked,
+        pending_approval: u.extra.pending_approval,
+        issued: &u.extra.issued,
         password: None,
     }
 }
@@ -297,11 +300,11 @@ pub struct TokenView<'a> {
 pub fn token(t: &Token) -> TokenView<'_> {
     TokenView {
         id: &t.id,
-        name: &t.name,
-        expiration_date: t.expiration_date,
-        created_by: &t.created_by,
-        created_at: t.created_at,
-        last_used: t.last_used,
+        name: &t.spec.name,
+        expiration_date: t.extra.expiration_date,
+        created_by: &t.extra.created_by,
+        created_at: t.extra.created_at,
+        last_used: t.extra.last_used,
     }
 }
 

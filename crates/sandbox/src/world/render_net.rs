@@ -5,9 +5,9 @@
 use serde::Serialize;
 
 use super::model::Account;
-use super::network::{NameserverGroup, Network, NetworkResource, NetworkRouter, Route};
-use super::render::{GroupMinimum, WithId, group_minimum};
-use super::resources::{PolicyRule, ResourceKind};
+use super::network::{Network, NetworkResource, NetworkRouter, Route};
+use super::render::{GroupMinimum, group_minimum};
+use super::resources::{ResourceKind, RuleSpec};
 
 /// `Network`.
 #[derive(Debug, Serialize)]
@@ -28,13 +28,13 @@ pub fn network<'a>(a: &'a Account, n: &'a Network) -> NetworkView<'a> {
     let resources: Vec<&str> = a
         .network_resources
         .values()
-        .filter(|r| r.network_id == n.id)
+        .filter(|r| r.extra.network_id == n.id)
         .map(|r| r.id.as_str())
         .collect();
     let routers: Vec<&NetworkRouter> = a
         .network_routers
         .values()
-        .filter(|r| r.network_id == n.id)
+        .filter(|r| r.extra.network_id == n.id)
         .collect();
     let routing_peers_count = routers
         .iter()
@@ -43,7 +43,7 @@ pub fn network<'a>(a: &'a Account, n: &'a Network) -> NetworkView<'a> {
             (None, Some(groups)) => groups
                 .iter()
                 .filter_map(|g| a.groups.get(g))
-                .map(|g| g.peers.len())
+                .map(|g| g.spec.peers.len())
                 .sum(),
             (None, None) => 0,
         })
@@ -52,9 +52,10 @@ pub fn network<'a>(a: &'a Account, n: &'a Network) -> NetworkView<'a> {
         .policies
         .values()
         // NetBird lists only enabled policies, through an enabled rule.
-        .filter(|p| p.enabled)
+        .filter(|p| p.spec.enabled)
         .filter(|p| {
-            p.rules
+            p.spec
+                .rules
                 .iter()
                 .any(|r| r.enabled && reaches(a, r, &resources))
         })
@@ -71,7 +72,7 @@ pub fn network<'a>(a: &'a Account, n: &'a Network) -> NetworkView<'a> {
     }
 }
 
-fn reaches(a: &Account, r: &PolicyRule, resources: &[&str]) -> bool {
+fn reaches(a: &Account, r: &RuleSpec, resources: &[&str]) -> bool {
     let direct = r
         .destination_resource
         .as_ref()
@@ -79,7 +80,8 @@ fn reaches(a: &Account, r: &PolicyRule, resources: &[&str]) -> bool {
     direct
         || r.destinations.iter().any(|g| {
             a.groups.get(g).is_some_and(|g| {
-                g.resources
+                g.spec
+                    .resources
                     .iter()
                     .any(|m| resources.contains(&m.id.as_str()))
             })
@@ -104,25 +106,17 @@ pub struct NetworkResourceView<'a> {
 pub fn network_resource<'a>(a: &'a Account, r: &'a NetworkResource) -> NetworkResourceView<'a> {
     NetworkResourceView {
         id: &r.id,
-        kind: r.kind,
+        kind: r.extra.kind,
         groups: a
             .groups
             .values()
-            .filter(|g| g.resources.iter().any(|m| m.id == r.id))
+            .filter(|g| g.spec.resources.iter().any(|m| m.id == r.id))
             .map(group_minimum)
             .collect(),
-        name: &r.name,
-        description: r.description.as_deref(),
-        address: &r.address,
-        enabled: r.enabled,
-    }
-}
-
-/// `NetworkRouter`.
-pub fn network_router(r: &NetworkRouter) -> WithId<'_, super::network::RouterSpec> {
-    WithId {
-        id: &r.id,
-        spec: &r.spec,
+        name: &r.spec.name,
+        description: r.spec.description.as_deref(),
+        address: &r.spec.address,
+        enabled: r.spec.enabled,
     }
 }
 
@@ -139,15 +133,7 @@ pub struct RouteView<'a> {
 pub fn route(r: &Route) -> RouteView<'_> {
     RouteView {
         id: &r.id,
-        network_type: &r.network_type,
+        network_type: &r.extra.network_type,
         spec: &r.spec,
-    }
-}
-
-/// `NameserverGroup`.
-pub fn nameserver_group(g: &NameserverGroup) -> WithId<'_, super::network::NameserverGroupSpec> {
-    WithId {
-        id: &g.id,
-        spec: &g.spec,
     }
 }

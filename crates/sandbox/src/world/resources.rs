@@ -7,6 +7,7 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use super::item::{Item, nullable};
 use super::time::Ts;
 
 /// What a group member or a policy end is: a network resource type, or a peer.
@@ -33,20 +34,38 @@ pub struct ResourceRef {
     pub kind: ResourceKind,
 }
 
-/// A group: peers and network resources, by id.
+/// `GroupRequest`: peers and network resources, by id.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Group {
-    /// Group id.
-    pub id: String,
+pub struct GroupSpec {
     /// Unique (per account) name.
     pub name: String,
-    /// `api`, `integration` or `jwt`.
-    pub issued: String,
     /// Peer ids.
+    #[serde(default, deserialize_with = "nullable")]
     pub peers: Vec<String>,
     /// Network resources (and peers) in the group; the source of truth for a network
     /// resource's `groups`.
+    #[serde(default, deserialize_with = "nullable")]
     pub resources: Vec<ResourceRef>,
+}
+
+/// What the server adds to a group.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Issued {
+    /// `api`, `integration` or `jwt`.
+    pub issued: String,
+}
+
+/// A stored group.
+pub type Group = Item<GroupSpec, Issued>;
+
+/// A group made through the API (or at start): `issued: api`.
+pub fn api_group(id: String, spec: GroupSpec) -> Group {
+    let issued = "api".to_owned();
+    Item {
+        id,
+        spec,
+        extra: Issued { issued },
+    }
 }
 
 /// `one-off` or `reusable`.
@@ -59,18 +78,38 @@ pub enum SetupKeyType {
     Reusable,
 }
 
-/// A setup key. Only the masked key is ever stored.
+/// `CreateSetupKeyRequest`, stored as given (a one-off key's usage limit set to 1). A
+/// missing `expires_in`, `auto_groups`, `usage_limit`, `ephemeral` or
+/// `allow_extra_dns_labels` is tolerated, as NetBird's handler does.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SetupKey {
-    /// Key id.
-    pub id: String,
+pub struct SetupKeySpec {
     /// Name (not unique).
     pub name: String,
-    /// The masked key, `A6160****`.
-    pub masked_key: String,
     /// Key type.
     #[serde(rename = "type")]
     pub kind: SetupKeyType,
+    /// Seconds until expiry; 0: never.
+    #[serde(default, deserialize_with = "nullable")]
+    pub expires_in: i64,
+    /// Group ids given to enrolled peers.
+    #[serde(default, deserialize_with = "nullable")]
+    pub auto_groups: Vec<String>,
+    /// 0: unlimited.
+    #[serde(default, deserialize_with = "nullable")]
+    pub usage_limit: i64,
+    /// Enrolled peers are ephemeral.
+    #[serde(default, deserialize_with = "nullable")]
+    pub ephemeral: bool,
+    /// Enrolled peers may add extra DNS labels.
+    #[serde(default, deserialize_with = "nullable")]
+    pub allow_extra_dns_labels: bool,
+}
+
+/// What the server adds to a setup key. Only the masked key is ever stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetupKeyExtra {
+    /// The masked key, `A6160****`.
+    pub masked_key: String,
     /// Expiry; Go's zero time when the key never expires.
     pub expires: Ts,
     /// Revoked (cannot be undone).
@@ -79,17 +118,12 @@ pub struct SetupKey {
     pub used_times: u64,
     /// Last use; zero time when never used.
     pub last_used: Ts,
-    /// Group ids given to enrolled peers.
-    pub auto_groups: Vec<String>,
     /// Last change.
     pub updated_at: Ts,
-    /// 0: unlimited.
-    pub usage_limit: u64,
-    /// Enrolled peers are ephemeral.
-    pub ephemeral: bool,
-    /// Enrolled peers may add extra DNS labels.
-    pub allow_extra_dns_labels: bool,
 }
+
+/// A stored setup key.
+pub type SetupKey = Item<SetupKeySpec, SetupKeyExtra>;
 
 /// A policy rule's action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,11 +160,12 @@ pub struct PortRange {
     pub end: i64,
 }
 
-/// A stored policy rule; `sources`/`destinations` are group ids.
+/// `PolicyRuleUpdate`, stored with its id; `sources`/`destinations` are group ids.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PolicyRule {
-    /// Rule id.
-    pub id: String,
+pub struct RuleSpec {
+    /// Rule id: the request may name the rule it keeps; the stored rule always has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Name.
     pub name: String,
     /// Description.
@@ -154,8 +189,10 @@ pub struct PolicyRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorized_groups: Option<IndexMap<String, Vec<String>>>,
     /// Source group ids.
+    #[serde(default, deserialize_with = "nullable")]
     pub sources: Vec<String>,
     /// Destination group ids.
+    #[serde(default, deserialize_with = "nullable")]
     pub destinations: Vec<String>,
     /// Source resource.
     #[serde(
@@ -173,11 +210,9 @@ pub struct PolicyRule {
     pub destination_resource: Option<ResourceRef>,
 }
 
-/// A stored policy.
+/// `PolicyUpdate` / `PolicyCreate` (identical).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Policy {
-    /// Policy id.
-    pub id: String,
+pub struct PolicySpec {
     /// Name (not unique).
     pub name: String,
     /// Description.
@@ -186,10 +221,14 @@ pub struct Policy {
     /// Enabled.
     pub enabled: bool,
     /// Posture check ids.
+    #[serde(default, deserialize_with = "nullable")]
     pub source_posture_checks: Vec<String>,
     /// Rules (NetBird keeps only the first one; see the policies handler).
-    pub rules: Vec<PolicyRule>,
+    pub rules: Vec<RuleSpec>,
 }
+
+/// A stored policy.
+pub type Policy = Item<PolicySpec>;
 
 /// `{min_version}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -317,10 +356,4 @@ pub struct PostureCheckSpec {
 }
 
 /// A stored posture check.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PostureCheck {
-    /// Posture check id.
-    pub id: String,
-    /// The fields.
-    pub spec: PostureCheckSpec,
-}
+pub type PostureCheck = Item<PostureCheckSpec>;

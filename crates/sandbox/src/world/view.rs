@@ -13,14 +13,14 @@
 //! appears (setup keys are masked, tokens carry no hash).
 
 use indexmap::IndexMap;
-use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use super::model::{Account, World};
-use super::network::DnsSettings;
-use super::people::{Event, Tenant};
-use super::render::{self, GroupView, NetworkView, PolicyView, SetupKeyView, UserView};
-use super::settings::AccountSettings;
+use super::people::Tenant;
+use super::render;
+use crate::handlers;
 
 /// The whole world, as a serializable view.
 #[derive(Debug, Serialize)]
@@ -31,38 +31,35 @@ pub struct WorldView<'a> {
     tenants: Vec<&'a Tenant>,
 }
 
-/// A view with the id of its owner added (`network_id`, `user_id`), which the API views
-/// leave out because their URL says it.
-#[derive(Debug, Serialize)]
-struct Owned<'a, V> {
-    #[serde(flatten)]
-    view: V,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    network_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    user_id: Option<&'a str>,
-}
+/// One account: its own fields, then every table of `handlers::kinds!` in list order, each
+/// object in its API view plus its owner's id (`network_id`, `user_id`) where the API's URL
+/// says it; the audit log sits before `peers`, where it always was.
+#[derive(Debug)]
+struct AccountDoc<'a>(&'a Account);
 
-#[derive(Debug, Serialize)]
-struct AccountDoc<'a> {
-    id: &'a str,
-    domain: &'a str,
-    parent: Option<&'a str>,
-    settings: &'a AccountSettings,
-    dns_settings: &'a DnsSettings,
-    groups: Vec<GroupView<'a>>,
-    setup_keys: Vec<SetupKeyView<'a>>,
-    policies: Vec<PolicyView<'a>>,
-    posture_checks: Vec<render::WithId<'a, super::resources::PostureCheckSpec>>,
-    networks: Vec<NetworkView<'a>>,
-    network_resources: Vec<Owned<'a, render::NetworkResourceView<'a>>>,
-    network_routers: Vec<Owned<'a, render::WithId<'a, super::network::RouterSpec>>>,
-    routes: Vec<render::RouteView<'a>>,
-    nameserver_groups: Vec<render::WithId<'a, super::network::NameserverGroupSpec>>,
-    users: Vec<UserView<'a>>,
-    tokens: Vec<Owned<'a, render::TokenView<'a>>>,
-    events: &'a [Event],
-    peers: Vec<&'a Value>,
+impl Serialize for AccountDoc<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let a = self.0;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("id", &a.id)?;
+        map.serialize_entry("domain", &a.domain)?;
+        map.serialize_entry("parent", &a.parent)?;
+        map.serialize_entry("settings", &a.settings)?;
+        map.serialize_entry("dns_settings", &a.dns_settings)?;
+        let mut events = Some(&a.events);
+        for (table, docs) in handlers::docs(a) {
+            if table == "peers"
+                && let Some(events) = events.take()
+            {
+                map.serialize_entry("events", events)?;
+            }
+            map.serialize_entry(table, &docs)?;
+        }
+        if let Some(events) = events {
+            map.serialize_entry("events", events)?;
+        }
+        map.end()
+    }
 }
 
 /// The whole world as a view (serialize it directly, or through [`world`]).
@@ -73,7 +70,7 @@ pub fn view(world: &World) -> WorldView<'_> {
         accounts: world
             .accounts
             .values()
-            .map(|a| (a.id.as_str(), account(a)))
+            .map(|a| (a.id.as_str(), AccountDoc(a)))
             .collect(),
         tenants: world.tenants.values().collect(),
     }
@@ -82,59 +79,4 @@ pub fn view(world: &World) -> WorldView<'_> {
 /// The whole world as JSON.
 pub fn world(world: &World) -> Value {
     render::value(&view(world))
-}
-
-fn account(a: &Account) -> AccountDoc<'_> {
-    AccountDoc {
-        id: &a.id,
-        domain: &a.domain,
-        parent: a.parent.as_deref(),
-        settings: &a.settings,
-        dns_settings: &a.dns_settings,
-        groups: a.groups.values().map(|g| render::group(a, g)).collect(),
-        setup_keys: a.setup_keys.values().map(render::setup_key).collect(),
-        policies: a.policies.values().map(|p| render::policy(a, p)).collect(),
-        posture_checks: a
-            .posture_checks
-            .values()
-            .map(render::posture_check)
-            .collect(),
-        networks: a.networks.values().map(|n| render::network(a, n)).collect(),
-        network_resources: a
-            .network_resources
-            .values()
-            .map(|r| Owned {
-                view: render::network_resource(a, r),
-                network_id: Some(&r.network_id),
-                user_id: None,
-            })
-            .collect(),
-        network_routers: a
-            .network_routers
-            .values()
-            .map(|r| Owned {
-                view: render::network_router(r),
-                network_id: Some(&r.network_id),
-                user_id: None,
-            })
-            .collect(),
-        routes: a.routes.values().map(render::route).collect(),
-        nameserver_groups: a
-            .nameserver_groups
-            .values()
-            .map(render::nameserver_group)
-            .collect(),
-        users: a.users.values().map(|u| render::user(u, None)).collect(),
-        tokens: a
-            .tokens
-            .values()
-            .map(|t| Owned {
-                view: render::token(t),
-                network_id: None,
-                user_id: Some(&t.user_id),
-            })
-            .collect(),
-        events: &a.events,
-        peers: a.peers.values().collect(),
-    }
 }
