@@ -2,12 +2,13 @@
 
 use onboard_engine::diag::{Diag, Diags, printable, printable_json};
 use onboard_engine::plan::Cost;
-use onboard_engine::plan::cost::{self, Budget};
+use onboard_engine::plan::cost;
 use onboard_engine::plan::{self, report};
 use onboard_engine::playbook::inputs::{self, Source};
 use onboard_engine::playbook::inventory::{self, Inventory};
 use onboard_engine::run::session::{Customer, Options, Session};
 use onboard_engine::store::Store;
+use onboard_netbird::RateLimit;
 use std::io::Write;
 
 use crate::args::{Cli, Command, Format, GraphArgs, GraphFormat, InputArgs, PlanArgs};
@@ -153,7 +154,7 @@ pub fn options(
         account: api.account.clone(),
         replace: change.into(),
         prune,
-        budget: Budget {
+        budget: RateLimit {
             per_minute: api.rate_limit,
             burst: api.burst,
         },

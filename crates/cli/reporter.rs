@@ -9,11 +9,12 @@
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use onboard_engine::diag::{printable, printable_json};
 use onboard_engine::plan::Cost;
-use onboard_engine::plan::cost::{self, Budget};
+use onboard_engine::plan::cost;
 use onboard_engine::plan::{Action, Plan};
 use onboard_engine::playbook::render::SENSITIVE;
 use onboard_engine::run::execute::{Event, LostSecret, RunReport};
 use onboard_netbird::ClientEvent;
+use onboard_netbird::RateLimit;
 use serde_json::{Value as Json, json};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -39,7 +40,7 @@ pub struct RunProgress {
 struct Eta {
     total: usize,
     remaining: AtomicUsize,
-    budget: Budget,
+    budget: RateLimit,
     started: std::time::Instant,
 }
 

@@ -44,6 +44,17 @@ impl RateLimit {
         }
     }
 
+    /// The least time `calls` take when the bucket starts full.
+    pub fn least_time(&self, calls: usize) -> Duration {
+        let beyond = calls.saturating_sub(self.burst as usize) as f64;
+        Duration::from_secs_f64(beyond * 60.0 / f64::from(self.per_minute.max(1)))
+    }
+
+    /// The least time of `calls` when the bucket is empty (an ETA for calls still to make).
+    pub fn time_at_rate(&self, calls: usize) -> Duration {
+        Duration::from_secs_f64(calls as f64 * 60.0 / f64::from(self.per_minute.max(1)))
+    }
+
     /// The most writes one scope proof may cover when `concurrency` calls may be in flight:
     /// they are sent together with the proof, each on an in-flight slot of its own and within
     /// the client's burst (so at least one).

@@ -17,44 +17,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use onboard_netbird::RateLimit;
+
 use crate::plan::{Action, Cost, Plan};
 use crate::playbook::model::StepScope;
 use crate::playbook::template::UNKNOWN;
 
-/// The client-side rate budget: `--rate-limit` calls a minute, `--burst`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Budget {
-    pub per_minute: u32,
-    pub burst: u32,
-}
-
-impl Default for Budget {
-    /// NetBird Cloud's budget per PAT.
-    fn default() -> Self {
-        Self {
-            per_minute: 120,
-            burst: 1200,
-        }
-    }
-}
-
-impl Budget {
-    /// The least time `calls` take when the bucket starts full.
-    pub fn least_time(&self, calls: usize) -> Duration {
-        let beyond = calls.saturating_sub(self.burst as usize) as f64;
-        Duration::from_secs_f64(beyond * 60.0 / f64::from(self.per_minute.max(1)))
-    }
-
-    /// The least time of `calls` when the bucket is empty (an ETA for calls still to make).
-    pub fn time_at_rate(&self, calls: usize) -> Duration {
-        Duration::from_secs_f64(calls as f64 * 60.0 / f64::from(self.per_minute.max(1)))
-    }
-}
-
 impl Cost {
     /// `in_account`: `--account` sends the steps without a tenant to another account, where
     /// they are proven as a tenant's are.
-    pub fn of(plan: &Plan, budget: Budget, concurrency: usize, in_account: bool) -> Cost {
+    pub fn of(plan: &Plan, budget: RateLimit, concurrency: usize, in_account: bool) -> Cost {
         let mut writes = 0;
         let mut reads = 0;
         if plan
@@ -78,15 +50,11 @@ impl Cost {
             }
         }
         reads += collections.len();
-        let rate = onboard_netbird::RateLimit {
-            per_minute: budget.per_minute,
-            burst: budget.burst,
-        };
-        let proofs = proofs(plan, rate.writes_per_proof(concurrency), in_account);
+        let proofs = proofs(plan, budget.writes_per_proof(concurrency), in_account);
         Cost::new(writes, reads, proofs, budget)
     }
 
-    fn new(writes: usize, reads: usize, proofs: usize, budget: Budget) -> Cost {
+    fn new(writes: usize, reads: usize, proofs: usize, budget: RateLimit) -> Cost {
         let calls = writes + reads + proofs;
         Cost {
             writes,
@@ -100,15 +68,15 @@ impl Cost {
     }
 
     /// The cost of several plans run together under one budget.
-    pub fn total(costs: &[Cost], budget: Budget) -> Cost {
+    pub fn total(costs: &[Cost], budget: RateLimit) -> Cost {
         let writes = costs.iter().map(|c| c.writes).sum();
         let reads = costs.iter().map(|c| c.reads).sum();
         let proofs = costs.iter().map(|c| c.proofs).sum();
         Cost::new(writes, reads, proofs, budget)
     }
 
-    pub fn budget(&self) -> Budget {
-        Budget {
+    pub fn budget(&self) -> RateLimit {
+        RateLimit {
             per_minute: self.rate_limit,
             burst: self.burst,
         }
@@ -192,7 +160,7 @@ mod tests {
 
     #[test]
     fn calls_within_the_burst_need_no_wait_and_the_rest_go_at_the_rate() {
-        let cloud = Budget::default();
+        let cloud = RateLimit::default();
         assert_eq!(cloud.least_time(1200), Duration::ZERO);
         assert_eq!(cloud.least_time(1320), Duration::from_secs(60));
         // 100 customers at 11 calls each, and 1,000.

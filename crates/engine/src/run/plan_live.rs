@@ -34,7 +34,7 @@ pub struct Live<'a> {
     /// `--prune`: the plan lists what apply will delete.
     pub prune: bool,
     /// `--rate-limit`, `--burst`: what the plan's cost is measured against.
-    pub budget: crate::plan::cost::Budget,
+    pub budget: onboard_netbird::RateLimit,
     /// `--concurrency`: how many instances apply starts at once (the scope proofs they share).
     pub concurrency: usize,
 }

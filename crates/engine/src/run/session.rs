@@ -21,7 +21,6 @@ use crate::api::cache::{Api, Reads};
 use crate::api::converge::Replace;
 use crate::api::gate::{ScopeGate, gated};
 use crate::diag::{Diag, Diags};
-use crate::plan::cost::Budget;
 use crate::plan::{self, Action, Plan};
 use crate::playbook::Loaded;
 use crate::playbook::inputs::Inputs;
@@ -30,6 +29,7 @@ use crate::run::execute::{Event, Executor, RunReport, SecretSink, Sink};
 use crate::run::plan_live;
 use crate::store::state::State;
 use crate::store::{Held, Store};
+use onboard_netbird::RateLimit;
 
 /// One run of the playbook: a customer of an inventory, or the values given.
 pub struct Customer {
@@ -47,7 +47,7 @@ pub struct Options {
     pub replace: Replace,
     /// `--prune`: plan (and apply) the deletion of what the playbook no longer declares.
     pub prune: bool,
-    pub budget: Budget,
+    pub budget: RateLimit,
     pub concurrency: usize,
     pub lock_timeout: Duration,
 }
