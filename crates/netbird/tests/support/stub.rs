@@ -1,26 +1,21 @@
-//! A tiny in-memory NetBird stand-in for client tests (axum on 127.0.0.1:0).
-//!
-//! It records every request (method, path, query, auth headers, body), keeps
-//! groups and tenants, answers `/api/accounts` with the account the `account`
-//! query names (as a tenant-aware server would), and applies scripted faults:
-//! reject with a status, fail after handling, drop the connection after
-//! handling, or delay.
-
-#![allow(dead_code, clippy::unwrap_used)]
+//! A tiny in-memory NetBird stand-in (axum on 127.0.0.1:0), kept for the few client tests
+//! that look at what the sandbox does not show: it records every request whole (query,
+//! `Authorization` and `Accept` headers, body; the sandbox's log has none of them), answers
+//! `/api/accounts` with whatever account the `account` query names (the sandbox runs an
+//! unknown account in the caller's own), gives fixed request ids (`req-N`) and token values,
+//! and rejects or drops scripted requests.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
-use onboard_netbird::{Client, ClientConfig, ClientEvent, RateLimit, RetryPolicy, Token};
+use onboard_netbird::{Client, ClientConfig};
 use serde_json::{Value, json};
 
-pub const PAT: &str = "nbp_TESTSECRET0123456789";
 pub const OWN_ACCOUNT: &str = "msp-account";
 
 #[derive(Debug, Clone)]
@@ -44,12 +39,8 @@ impl Seen {
 pub enum Action {
     /// Answer with this status without doing anything (429: no Retry-After).
     Reject(u16),
-    /// Do the work, then answer with this status.
-    FailAfterHandling(u16),
     /// Do the work, then break the connection instead of answering.
     DropAfterHandling,
-    /// Wait, then behave normally.
-    Delay(Duration),
 }
 
 struct Fault {
@@ -66,8 +57,6 @@ pub struct World {
     pub tenants: Vec<Value>,
     faults: Vec<Fault>,
     next_id: u32,
-    inflight: usize,
-    pub max_inflight: usize,
 }
 
 pub struct Stub {
@@ -109,43 +98,13 @@ impl Stub {
         self.world().seen.clone()
     }
 
-    pub fn count(&self, method: &str, path: &str) -> usize {
-        self.seen()
-            .iter()
-            .filter(|s| s.method == method && s.path == path)
-            .count()
-    }
-
     pub fn config(&self) -> ClientConfig {
-        let mut cfg = ClientConfig::new(self.url(), Token::new(PAT));
-        cfg.rate = RateLimit {
-            per_minute: 60_000,
-            burst: 1_000,
-        };
-        cfg.timeout = Duration::from_secs(5);
-        cfg.retry = RetryPolicy {
-            max_retries: 3,
-            initial_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(20),
-            jitter: 0.0,
-            max_reposts: 2,
-        };
-        cfg
+        super::config(self.url())
     }
 
     pub fn client(&self) -> Client {
         Client::new(self.config()).unwrap()
     }
-}
-
-/// A clone of `client` that records every event.
-pub fn recorder(client: &Client) -> (Client, Arc<Mutex<Vec<ClientEvent>>>) {
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&events);
-    let client = client.with_observer(Arc::new(move |e: &ClientEvent| {
-        sink.lock().unwrap().push(e.clone());
-    }));
-    (client, events)
 }
 
 fn query_param(query: Option<&str>, key: &str) -> Option<String> {
@@ -184,29 +143,20 @@ async fn handle(
         w.seen.push(seen.clone());
         (take_fault(&mut w, &seen), format!("req-{}", w.seen.len()))
     };
-    match fault {
-        Some(Action::Reject(status)) => {
-            let message = if status == 429 {
-                "too many requests"
-            } else {
-                "internal server error"
-            };
-            return respond(
-                status,
-                json!({"message": message, "code": status}),
-                &request_id,
-            );
-        }
-        Some(Action::Delay(d)) => tokio::time::sleep(d).await,
-        _ => {}
-    }
-    let (status, answer) = route(&world, &seen).await;
-    match fault {
-        Some(Action::FailAfterHandling(s)) => respond(
-            s,
-            json!({"message": "internal server error", "code": s}),
+    if let Some(Action::Reject(status)) = fault {
+        let message = if status == 429 {
+            "too many requests"
+        } else {
+            "internal server error"
+        };
+        return respond(
+            status,
+            json!({"message": message, "code": status}),
             &request_id,
-        ),
+        );
+    }
+    let (status, answer) = route(&world, &seen);
+    match fault {
         Some(Action::DropAfterHandling) => {
             let broken = futures_util::stream::iter([Err::<Bytes, _>(std::io::Error::other(
                 "stub drops the connection",
@@ -242,18 +192,8 @@ fn err(status: u16, message: &str) -> (u16, Value) {
     (status, json!({"message": message, "code": status}))
 }
 
-async fn route(world: &Shared, seen: &Seen) -> (u16, Value) {
+fn route(world: &Shared, seen: &Seen) -> (u16, Value) {
     let segments: Vec<&str> = seen.path.trim_start_matches('/').split('/').collect();
-    if seen.path == "/api/slow" {
-        {
-            let mut w = world.lock().unwrap();
-            w.inflight += 1;
-            w.max_inflight = w.max_inflight.max(w.inflight);
-        }
-        tokio::time::sleep(Duration::from_millis(40)).await;
-        world.lock().unwrap().inflight -= 1;
-        return (200, json!({"ok": true}));
-    }
     let mut w = world.lock().unwrap();
     let body = seen.body.clone().unwrap_or(Value::Null);
     match (seen.method.as_str(), segments.as_slice()) {
