@@ -22,11 +22,13 @@ async fn a_429_without_retry_after_waits_and_retries_a_get() {
     let server = Server::start().await;
     server.fault("GET", "/api/groups", Fault::Reject(429), 2);
     let mut cfg = server.config();
-    cfg.rate.per_minute = 6_000; // refill: one token every 10 ms
+    // Refill: one token every 100 ms, so that the drained bucket holds the retry back however
+    // late a loaded machine wakes it after its 5 ms backoff.
+    cfg.rate.per_minute = 600;
     let (client, events) = recorder(&Client::new(cfg).unwrap());
     let start = Instant::now();
     client.list(GROUP, &Scope::Own, None).await.unwrap();
-    // Backoff 5 ms + 10 ms, and the drained bucket refills at 100/s.
+    // Backoff 5 ms + 10 ms, and the drained bucket refills at 10/s.
     assert!(start.elapsed() >= Duration::from_millis(15));
     assert_eq!(server.count("GET", "/api/groups"), 3);
     let events = events.lock().unwrap();
