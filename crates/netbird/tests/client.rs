@@ -1,6 +1,7 @@
-//! Client tests against the in-memory stub in `support/`: headers, `account`
-//! scoping, errors, configuration, the in-flight cap, the shared rate limiter,
-//! typed calls (tokens, singletons, tenants) and events.
+//! Client tests: the in-flight cap and the shared rate limiter against the sandbox
+//! (`support/sandbox.rs`); headers, `account` scoping, errors, typed calls (tokens,
+//! singletons, tenants) and events against the stub (`support/stub.rs`), which records what
+//! the sandbox does not show; configuration without a server.
 
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
@@ -13,7 +14,10 @@ use onboard_netbird::{
     ResourceKind, Scope, TenantGroup, Token,
 };
 use serde_json::{Value, json};
-use support::{Action, OWN_ACCOUNT, PAT, Stub, recorder};
+use support::PAT;
+use support::recorder;
+use support::sandbox::Server;
+use support::stub::{Action, OWN_ACCOUNT, Stub};
 
 const GROUP: ResourceKind = ResourceKind::Group;
 
@@ -127,27 +131,27 @@ async fn plain_http_is_refused_unless_loopback() {
 
 #[tokio::test]
 async fn concurrency_cap_is_respected_across_clones() {
-    let stub = Stub::start().await;
-    let mut cfg = stub.config();
+    let server = Server::start_slow(40).await;
+    let mut cfg = server.config();
     cfg.concurrency = 2;
     let client = Client::new(cfg).unwrap();
     let mut tasks = Vec::new();
     for _ in 0..8 {
         let c = client.clone();
         tasks.push(tokio::spawn(async move {
-            c.raw(Method::Get, "/api/slow", &Scope::Own, None).await
+            c.raw(Method::Get, "/api/groups", &Scope::Own, None).await
         }));
     }
     for t in tasks {
         t.await.unwrap().unwrap();
     }
-    assert_eq!(stub.world().max_inflight, 2);
+    assert_eq!(server.world().max_inflight, 2);
 }
 
 #[tokio::test]
 async fn clones_share_one_rate_limiter() {
-    let stub = Stub::start().await;
-    let mut cfg = stub.config();
+    let server = Server::start().await;
+    let mut cfg = server.config();
     cfg.rate.burst = 2;
     cfg.rate.per_minute = 1200; // one token every 50 ms
     let a = Client::new(cfg).unwrap();

@@ -1,4 +1,4 @@
-//! Retry tests against the in-memory stub in `support/`: 429 handling, 5xx and
+//! Retry tests against the sandbox (`support/sandbox.rs`, faults scripted per request): 429 handling, 5xx and
 //! timeouts, POSTs whose outcome is unknown and their adoption, lost DELETEs.
 
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
@@ -12,24 +12,25 @@ use onboard_netbird::{
     by_field,
 };
 use serde_json::json;
-use support::{Action, Stub, recorder};
+use support::recorder;
+use support::sandbox::{Fault, Server};
 
 const GROUP: ResourceKind = ResourceKind::Group;
 
 #[tokio::test]
 async fn a_429_without_retry_after_waits_and_retries_a_get() {
-    let stub = Stub::start().await;
-    stub.fault("GET", "/api/groups", Action::Reject(429), 2);
-    let mut cfg = stub.config();
-    // Refill: one token every 100 ms, longer than the backoff, so the drained bucket holds
-    // the retry back however late a loaded machine wakes it.
+    let server = Server::start().await;
+    server.fault("GET", "/api/groups", Fault::Reject(429), 2);
+    let mut cfg = server.config();
+    // Refill: one token every 100 ms, so that the drained bucket holds the retry back however
+    // late a loaded machine wakes it after its 5 ms backoff.
     cfg.rate.per_minute = 600;
     let (client, events) = recorder(&Client::new(cfg).unwrap());
     let start = Instant::now();
     client.list(GROUP, &Scope::Own, None).await.unwrap();
     // Backoff 5 ms + 10 ms, and the drained bucket refills at 10/s.
     assert!(start.elapsed() >= Duration::from_millis(15));
-    assert_eq!(stub.count("GET", "/api/groups"), 3);
+    assert_eq!(server.count("GET", "/api/groups"), 3);
     let events = events.lock().unwrap();
     let retries: Vec<_> = events
         .iter()
@@ -57,9 +58,9 @@ async fn a_429_without_retry_after_waits_and_retries_a_get() {
 
 #[tokio::test]
 async fn rate_limited_error_after_exhausting_retries() {
-    let stub = Stub::start().await;
-    stub.fault("GET", "/api/groups", Action::Reject(429), 100);
-    let err = stub
+    let server = Server::start().await;
+    server.fault("GET", "/api/groups", Fault::Reject(429), 100);
+    let err = server
         .client()
         .list(GROUP, &Scope::Own, None)
         .await
@@ -69,7 +70,7 @@ async fn rate_limited_error_after_exhausting_retries() {
         "{err}"
     );
     assert_eq!(
-        stub.count("GET", "/api/groups"),
+        server.count("GET", "/api/groups"),
         4,
         "bounded: 1 + max_retries"
     );
@@ -77,37 +78,37 @@ async fn rate_limited_error_after_exhausting_retries() {
 
 #[tokio::test]
 async fn a_post_answered_429_is_retried_and_creates_once() {
-    let stub = Stub::start().await;
-    stub.fault("POST", "/api/groups", Action::Reject(429), 1);
-    let g = stub
+    let server = Server::start().await;
+    server.fault("POST", "/api/groups", Fault::Reject(429), 1);
+    let g = server
         .client()
         .create(GROUP, &Scope::Own, None, &json!({"name": "Servers"}))
         .await
         .unwrap();
     assert_eq!(g["name"], "Servers");
-    assert_eq!(stub.count("POST", "/api/groups"), 2);
-    assert_eq!(stub.world().groups.len(), 1);
+    assert_eq!(server.count("POST", "/api/groups"), 2);
+    assert_eq!(server.world().groups.len(), 1);
 }
 
 #[tokio::test]
 async fn a_dropped_post_is_outcome_unknown_and_create_or_adopt_adopts_it() {
-    let stub = Stub::start().await;
-    let client = stub.client();
+    let server = Server::start().await;
+    let client = server.client();
     let body = json!({"name": "Servers"});
-    stub.fault("POST", "/api/groups", Action::DropAfterHandling, 1);
+    server.fault("POST", "/api/groups", Fault::Drop, 1);
     let err = client
         .create(GROUP, &Scope::Own, None, &body)
         .await
         .unwrap_err();
     assert!(err.is_outcome_unknown(), "{err}");
     assert_eq!(
-        stub.count("POST", "/api/groups"),
+        server.count("POST", "/api/groups"),
         1,
         "never blindly re-POSTed"
     );
 
-    stub.world().groups.clear();
-    stub.fault("POST", "/api/groups", Action::DropAfterHandling, 1);
+    server.clear_groups().await;
+    server.fault("POST", "/api/groups", Fault::Drop, 1);
     let name = json!("Servers");
     let created = client
         .create_or_adopt(GROUP, &Scope::Own, None, &body, by_field("name", &name))
@@ -115,38 +116,38 @@ async fn a_dropped_post_is_outcome_unknown_and_create_or_adopt_adopts_it() {
         .unwrap();
     assert!(created.is_adopted());
     assert_eq!(created.value()["name"], "Servers");
-    assert_eq!(stub.world().groups.len(), 1, "exactly one object");
-    assert_eq!(stub.count("POST", "/api/groups"), 2);
+    assert_eq!(server.world().groups.len(), 1, "exactly one object");
+    assert_eq!(server.count("POST", "/api/groups"), 2);
 }
 
 #[tokio::test]
 async fn a_500_on_post_is_settled_by_lookup() {
-    let stub = Stub::start().await;
-    let client = stub.client();
+    let server = Server::start().await;
+    let client = server.client();
     let name = json!("Servers");
     let lookup = by_field("name", &name);
     // The server did the work and then failed: adopt.
-    stub.fault("POST", "/api/groups", Action::FailAfterHandling(500), 1);
+    server.fault("POST", "/api/groups", Fault::FailAfter(500), 1);
     let body = json!({"name": "Servers"});
     let c = client
         .create_or_adopt(GROUP, &Scope::Own, None, &body, &lookup)
         .await
         .unwrap();
     assert!(matches!(c, Created::Adopted(_)));
-    assert_eq!(stub.world().groups.len(), 1);
+    assert_eq!(server.world().groups.len(), 1);
     // The server failed before doing anything: not found, so POST again.
     let other = json!("Clients");
-    stub.fault("POST", "/api/groups", Action::Reject(500), 1);
+    server.fault("POST", "/api/groups", Fault::Reject(500), 1);
     let body = json!({"name": "Clients"});
     let c = client
         .create_or_adopt(GROUP, &Scope::Own, None, &body, by_field("name", &other))
         .await
         .unwrap();
     assert!(matches!(c, Created::New(_)));
-    assert_eq!(stub.world().groups.len(), 2);
-    assert_eq!(stub.count("POST", "/api/groups"), 3);
+    assert_eq!(server.world().groups.len(), 2);
+    assert_eq!(server.count("POST", "/api/groups"), 3);
     // Every attempt stays unknown: bounded, then the error.
-    stub.fault("POST", "/api/groups", Action::Reject(503), 100);
+    server.fault("POST", "/api/groups", Fault::Reject(503), 100);
     let body = json!({"name": "Never"});
     let err = client
         .create_or_adopt(
@@ -159,29 +160,33 @@ async fn a_500_on_post_is_settled_by_lookup() {
         .await
         .unwrap_err();
     assert!(err.is_outcome_unknown());
-    assert_eq!(stub.count("POST", "/api/groups"), 3 + 3, "1 + max_reposts");
+    assert_eq!(
+        server.count("POST", "/api/groups"),
+        3 + 3,
+        "1 + max_reposts"
+    );
 }
 
 #[tokio::test]
 async fn idempotent_calls_retry_timeouts_and_5xx() {
-    let stub = Stub::start().await;
-    let mut cfg = stub.config();
+    let server = Server::start().await;
+    let mut cfg = server.config();
     cfg.timeout = Duration::from_millis(150);
     let client = Client::new(cfg).unwrap();
-    stub.fault(
+    server.fault(
         "GET",
         "/api/groups",
-        Action::Delay(Duration::from_millis(400)),
+        Fault::Delay(Duration::from_millis(400)),
         1,
     );
-    stub.fault("GET", "/api/groups", Action::Reject(502), 1);
+    server.fault("GET", "/api/groups", Fault::Reject(502), 1);
     client.list(GROUP, &Scope::Own, None).await.unwrap();
-    assert_eq!(stub.count("GET", "/api/groups"), 3);
+    assert_eq!(server.count("GET", "/api/groups"), 3);
     // A POST that times out after sending is not repeated.
-    stub.fault(
+    server.fault(
         "POST",
         "/api/groups",
-        Action::Delay(Duration::from_millis(400)),
+        Fault::Delay(Duration::from_millis(400)),
         1,
     );
     let err = client
@@ -189,21 +194,21 @@ async fn idempotent_calls_retry_timeouts_and_5xx() {
         .await
         .unwrap_err();
     assert!(err.is_outcome_unknown(), "{err}");
-    assert_eq!(stub.count("POST", "/api/groups"), 1);
+    assert_eq!(server.count("POST", "/api/groups"), 1);
 }
 
 #[tokio::test]
 async fn a_delete_whose_answer_was_lost_counts_as_done() {
-    let stub = Stub::start().await;
-    let client = stub.client();
+    let server = Server::start().await;
+    let client = server.client();
     let g = client
         .create(GROUP, &Scope::Own, None, &json!({"name": "Tmp"}))
         .await
         .unwrap();
     let id = g["id"].as_str().unwrap();
-    stub.fault("DELETE", "/api/groups/", Action::DropAfterHandling, 1);
+    server.fault("DELETE", "/api/groups/", Fault::Drop, 1);
     client.delete(GROUP, &Scope::Own, None, id).await.unwrap();
-    assert_eq!(stub.count("DELETE", &format!("/api/groups/{id}")), 2);
+    assert_eq!(server.count("DELETE", &format!("/api/groups/{id}")), 2);
     let err = client
         .delete(GROUP, &Scope::Own, None, id)
         .await
@@ -216,10 +221,10 @@ async fn connection_refused_is_a_transport_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let stub_cfg = Stub::start().await.config();
+    let server_cfg = Server::start().await.config();
     let cfg = ClientConfig {
         base_url: url,
-        ..stub_cfg
+        ..server_cfg
     };
     let err = Client::new(cfg)
         .unwrap()

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use onboard_netbird::{ApiError, Client, GateFuture, ResourceKind, Scope, WriteGate};
 use serde_json::json;
-use support::{Action, Stub};
+use support::sandbox::{Fault, Server};
 
 /// Lets every write pass on a slot of its own; closes after the first when `close` is set.
 #[derive(Default)]
@@ -41,23 +41,23 @@ fn tenant() -> Scope {
     Scope::Account("tenant".into())
 }
 
-async fn create_after_a_429(gate: Arc<Gate>) -> (Stub, Result<serde_json::Value, ApiError>) {
-    let stub = Stub::start().await;
-    stub.fault("POST", "/api/groups", Action::Reject(429), 1);
-    let client = stub.client().with_write_gate(gate);
+async fn create_after_a_429(gate: Arc<Gate>) -> (Server, Result<serde_json::Value, ApiError>) {
+    let server = Server::start().await;
+    server.fault("POST", "/api/groups", Fault::Reject(429), 1);
+    let client = server.client().with_write_gate(gate);
     let body = json!({"name": "Servers"});
     let created = client
         .create(ResourceKind::Group, &tenant(), None, &body)
         .await;
-    (stub, created)
+    (server, created)
 }
 
 #[tokio::test]
 async fn a_retry_is_sent_while_the_gate_stays_open() {
     let gate = Arc::new(Gate::default());
-    let (stub, created) = create_after_a_429(gate.clone()).await;
+    let (server, created) = create_after_a_429(gate.clone()).await;
     assert_eq!(created.unwrap()["name"], "Servers");
-    assert_eq!(stub.count("POST", "/api/groups"), 2);
+    assert_eq!(server.count("POST", "/api/groups"), 2);
     assert_eq!(
         gate.asked.load(Ordering::SeqCst),
         2,
@@ -71,19 +71,19 @@ async fn no_retry_is_sent_once_the_gate_closed() {
         close: true,
         ..Gate::default()
     });
-    let (stub, created) = create_after_a_429(gate).await;
+    let (server, created) = create_after_a_429(gate).await;
     assert!(
         matches!(created, Err(ApiError::Refused { .. })),
         "{created:?}"
     );
-    assert_eq!(stub.count("POST", "/api/groups"), 1, "the retry was sent");
+    assert_eq!(server.count("POST", "/api/groups"), 1, "the retry was sent");
 }
 
 #[tokio::test]
 async fn reads_and_the_own_account_are_not_gated() {
-    let stub = Stub::start().await;
+    let server = Server::start().await;
     let gate = Arc::new(Gate::default());
-    let client = stub.client().with_write_gate(gate.clone());
+    let client = server.client().with_write_gate(gate.clone());
     client
         .list(ResourceKind::Group, &tenant(), None)
         .await

@@ -1,5 +1,5 @@
 //! The state every request shares: the world behind one mutex, the request log, the rate
-//! limiter, the fault generator and the optional data file.
+//! limiter, the fault generator, the scripted faults and the optional data file.
 //!
 //! [`App::read`] and [`App::write`] run a closure under the world lock and keep the hold
 //! short: no I/O happens under it. A write whose closure fails changes nothing (handlers
@@ -12,6 +12,7 @@ use crate::http::error::ApiError;
 use crate::http::faults::Faults;
 use crate::http::hold::Holds;
 use crate::http::ratelimit::RateLimiter;
+use crate::http::scripted::Scripted;
 use crate::log::RequestLog;
 use crate::world::model::World;
 use crate::world::persist::Persist;
@@ -28,6 +29,8 @@ pub struct App {
     pub faults: Faults,
     /// The answer a test holds, if any.
     pub holds: Holds,
+    /// Targeted faults a test scripted.
+    pub scripted: Scripted,
     persist: Option<Persist>,
 }
 
@@ -45,6 +48,7 @@ impl App {
             limiter,
             faults,
             holds: Holds::default(),
+            scripted: Scripted::default(),
             persist,
         }
     }

@@ -40,5 +40,6 @@ mod world;
 pub use config::{RateLimit, SandboxConfig};
 pub use error::SandboxError;
 pub use http::hold::Hold;
+pub use http::scripted::Fault;
 pub use log::LogEntry;
 pub use server::{Sandbox, SandboxHandle, serve_until_ctrl_c};

@@ -25,6 +25,7 @@ use crate::http::hold::Hold;
 use crate::http::pipeline;
 use crate::http::ratelimit::RateLimiter;
 use crate::http::router;
+use crate::http::scripted::Fault;
 use crate::log::LogEntry;
 use crate::world::bootstrap;
 use crate::world::ids::{IdGen, hash_token};
@@ -214,6 +215,13 @@ impl SandboxHandle {
     /// Holds the answer to the first request that `matches` (see [`Hold`]).
     pub fn hold_when(&self, matches: impl FnMut(&LogEntry) -> bool + Send + 'static) -> Hold {
         self.app.holds.arm(Box::new(matches))
+    }
+
+    /// The next `times` API requests with this `method` and a path starting with
+    /// `path_prefix` get `fault` (see [`Fault`]); scripts are tried in the order they were
+    /// added.
+    pub fn fault_next(&self, method: &str, path_prefix: &str, fault: Fault, times: u32) {
+        self.app.scripted.add(method, path_prefix, fault, times);
     }
 
     /// Every API request so far, as `GET /__sandbox/log` answers it.

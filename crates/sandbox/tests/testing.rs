@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{Api, config};
-use onboard_sandbox::{RateLimit, SandboxConfig};
+use onboard_sandbox::{Fault, RateLimit, SandboxConfig};
 use reqwest::Method;
 use serde_json::json;
 
@@ -157,6 +157,50 @@ async fn injected_failures_do_nothing_and_are_reproducible() {
     let a = run(11).await;
     assert_eq!(a, run(11).await, "same seed, same faults");
     assert!(a.contains(&500) && a.contains(&200), "{a:?}");
+}
+
+#[tokio::test]
+async fn scripted_faults_hit_exactly_the_requests_they_name() {
+    let api = Api::start().await;
+    api.sandbox
+        .fault_next("POST", "/api/groups", Fault::Reject(429), 1);
+    api.sandbox
+        .fault_next("POST", "/api/groups", Fault::FailAfter(500), 1);
+    assert_eq!(api.get("/api/groups").await.code(), 200, "GET not scripted");
+    let rejected = api.post("/api/groups", json!({"name": "a"})).await;
+    common::assert_error(&rejected, 429, "too many requests");
+    let failed = api.post("/api/groups", json!({"name": "b"})).await;
+    common::assert_error(&failed, 500, "internal server error");
+    assert_eq!(
+        api.post("/api/groups", json!({"name": "c"})).await.code(),
+        200
+    );
+    let world = api.world().to_string();
+    assert!(!world.contains("\"a\""), "a rejection does nothing");
+    assert!(world.contains("\"b\"") && world.contains("\"c\""));
+
+    api.sandbox
+        .fault_next("DELETE", "/api/groups/", Fault::Drop, 1);
+    let id = api.group("", "d").await;
+    let path = format!("{}/api/groups/{id}", api.base);
+    let sent = api
+        .http
+        .delete(path)
+        .header("Authorization", format!("Token {}", api.token))
+        .send()
+        .await;
+    assert!(sent.is_err(), "dropped");
+    assert_eq!(api.delete(&format!("/api/groups/{id}")).await.code(), 404);
+
+    api.sandbox.fault_next(
+        "GET",
+        "/api/groups",
+        Fault::Delay(Duration::from_millis(60)),
+        1,
+    );
+    let start = Instant::now();
+    assert_eq!(api.get("/api/groups").await.code(), 200);
+    assert!(start.elapsed() >= Duration::from_millis(60));
 }
 
 #[tokio::test]

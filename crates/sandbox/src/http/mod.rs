@@ -11,3 +11,4 @@ pub mod query;
 pub mod ratelimit;
 pub mod reply;
 pub mod router;
+pub mod scripted;

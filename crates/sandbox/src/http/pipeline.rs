@@ -1,8 +1,12 @@
 //! What happens to every request before and after its handler:
 //!
 //! 1. `/__sandbox/...` goes straight to the router: no auth, no limit, no faults, no log.
-//! 2. Otherwise the request draws its fate (see `faults`) and waits the injected latency.
-//! 3. An injected failure answers 500 `internal server error` without doing anything.
+//! 2. Otherwise the request draws its fate (see `faults`), takes a fault a test scripted for
+//!    it (see `scripted`), and waits the injected latency.
+//! 3. An injected failure answers 500 `internal server error` without doing anything; a
+//!    scripted rejection answers its status the same way. A scripted failure after the work
+//!    replaces the answer after step 6; a scripted drop drops it in step 8, after a scripted
+//!    delay, which comes last: the request is done and logged, its answer is slow.
 //! 4. Authentication and the `?account=` switch (see `auth`): 401 on failure.
 //! 5. The caller's PAT bucket (see `ratelimit`): 429 `too many requests`, no `Retry-After`.
 //! 6. The router and the handler, with the [`Ctx`] as a request extension.
@@ -17,13 +21,14 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderValue, Request, header};
+use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tower::Service;
 
 use super::auth::{self, Ctx};
 use super::error::ApiError;
 use super::query;
+use super::scripted::Fault;
 use crate::app::App;
 use crate::log::{LogEntry, now_ms};
 
@@ -56,19 +61,24 @@ pub async fn serve(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let fate = app.faults.draw();
+    let mut fate = app.faults.draw();
+    let scripted = app.scripted.take(&method, &path);
     if !fate.delay.is_zero() {
         tokio::time::sleep(fate.delay).await;
     }
     let (mut response, who) = if fate.fail {
-        let error = ApiError::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "internal server error",
-        );
+        let error = ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal server error");
         (error.into_response(), None)
+    } else if let Some(Fault::Reject(status)) = scripted {
+        (scripted_error(status).into_response(), None)
     } else {
         run(&app, router, req, pairs, user_agent.as_deref()).await
     };
+    match scripted {
+        Some(Fault::FailAfter(status)) => response = scripted_error(status).into_response(),
+        Some(Fault::Drop) => fate.drop = true,
+        _ => {}
+    }
     response = with_error_body(response);
     response
         .headers_mut()
@@ -91,6 +101,9 @@ pub async fn serve(
     app.log.push(entry.clone());
     if let Some(release) = app.holds.check(&entry) {
         let _ = release.await;
+    }
+    if let Some(Fault::Delay(slow)) = scripted {
+        tokio::time::sleep(slow).await;
     }
     if fate.drop {
         Err(Dropped)
@@ -128,6 +141,16 @@ async fn call(mut router: Router, req: Request<Body>) -> Response {
     match result {
         Ok(response) => response,
         Err(never) => match never {},
+    }
+}
+
+/// The error a scripted fault answers: NetBird's 429 body, `internal server error` for a
+/// 500, otherwise the status's reason phrase.
+fn scripted_error(status: u16) -> ApiError {
+    match StatusCode::from_u16(status) {
+        Ok(StatusCode::TOO_MANY_REQUESTS) => ApiError::too_many_requests(),
+        Ok(status) if status.as_u16() >= 400 => ApiError::from_status(status),
+        _ => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal server error"),
     }
 }
 
