@@ -3,7 +3,7 @@
 //! shows plans, progress and reports.
 
 use onboard_engine::diag::{Diag, printable};
-use onboard_engine::plan::saved::SavedPlan;
+use onboard_engine::plan::saved::{SavedPlan, SavedPlanError};
 use onboard_engine::plan::{self, report};
 use onboard_engine::run::execute::{Event, SecretSink, Sink};
 use onboard_engine::run::outputs::OutputsFile;
@@ -35,7 +35,7 @@ pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Failure> {
     // Read once: it is a saved plan or the playbook.
     let file = onboard_engine::playbook::inventory::read(&args.input.playbook)?;
     if let Some(saved) = SavedPlan::parse(file.text()) {
-        return apply_saved(args, quiet, saved.map_err(Diag::plain)?);
+        return apply_saved(args, quiet, saved.map_err(|e| Diag::plain(e.to_string()))?);
     }
     let runs = prepare_file(&args.input, file)?;
     run_all(args, quiet, runs, None)
@@ -43,7 +43,11 @@ pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Failure> {
 
 /// `apply PLAN.json`: the same playbook, values and inputs; refused when anything changed.
 fn apply_saved(args: &ApplyArgs, quiet: bool, saved: SavedPlan) -> Result<u8, Failure> {
-    let stale = |why: String| Failure::from(Diag::from(SessionError::Stale { why }));
+    let stale = |why: SavedPlanError| {
+        Failure::from(Diag::from(SessionError::Stale {
+            why: why.to_string(),
+        }))
+    };
     let mut runs = Vec::new();
     let mut expected = Vec::new();
     for r in saved.runs {
@@ -77,7 +81,8 @@ fn run_all(
     // What the file holds now is kept: a file that is not an outputs file is refused here.
     let file = match &args.outputs {
         Some(out) => Some(Arc::new(
-            OutputsFile::open(out, args.input.inventory.is_some()).map_err(Diag::plain)?,
+            OutputsFile::open(out, args.input.inventory.is_some())
+                .map_err(|e| Diag::plain(e.to_string()))?,
         )),
         None => None,
     };
@@ -92,7 +97,7 @@ fn run_all(
     for (run, key) in runs.iter().zip(&keys).filter(|_| local) {
         let path = state_dir.state(&run.loaded.playbook.name, &key.run_key);
         if let Some(dir) = path.parent() {
-            private::check_writable(dir).map_err(Diag::plain)?;
+            private::check_writable(dir).map_err(|e| Diag::plain(e.to_string()))?;
         }
     }
     let rt = tokio::runtime::Runtime::new()
@@ -114,7 +119,10 @@ fn run_all(
         // Each run's journal records its plan's reads as well as its writes.
         let mut journals = Vec::new();
         for (h, k) in held.iter().zip(&keys) {
-            journals.push(Arc::new(h.journal(&k.run_key).map_err(Diag::plain)?));
+            journals.push(Arc::new(
+                h.journal(&k.run_key)
+                    .map_err(|e| Diag::plain(e.to_string()))?,
+            ));
         }
         let plan_sinks: Vec<Sink> = journals
             .iter()

@@ -140,7 +140,7 @@ pub fn offline_for(runs: &[Customer], account: Option<&str>) -> Result<Vec<plan:
 pub async fn open_store(api: &crate::args::ApiArgs) -> Result<Store, Failure> {
     Store::open(&api.state_dir, api.state_url.as_deref())
         .await
-        .map_err(|e| Diag::plain(e).into())
+        .map_err(|e| Diag::plain(e.to_string()).into())
 }
 
 /// The session's options from the command line.
@@ -216,7 +216,8 @@ fn plan_cmd(args: &PlanArgs) -> Result<u8, Failure> {
     let runs = prepare(&args.input)?;
     let offline = offline_for(&runs, args.api.account.as_deref())?;
     if let Some(out) = &args.out {
-        onboard_engine::store::private::check_target(out).map_err(Diag::plain)?;
+        onboard_engine::store::private::check_target(out)
+            .map_err(|e| Diag::plain(e.to_string()))?;
     }
     let plans = if args.offline {
         offline
@@ -310,9 +311,9 @@ fn save_plan(
     use onboard_engine::plan::saved::{Hashed, SavedPlan, SavedRun};
     let mut sources: Vec<Hashed> = Vec::new();
     for path in input.values.iter().chain(input.inventory.iter()) {
-        sources.push(Hashed::of(path).map_err(Diag::plain)?);
+        sources.push(Hashed::of(path).map_err(|e| Diag::plain(e.to_string()))?);
     }
-    let playbook = Hashed::of(&input.playbook).map_err(Diag::plain)?;
+    let playbook = Hashed::of(&input.playbook).map_err(|e| Diag::plain(e.to_string()))?;
     let saved: Vec<SavedRun> = runs
         .iter()
         .zip(plans)

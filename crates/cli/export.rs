@@ -11,7 +11,8 @@ pub fn export(args: &ExportArgs) -> Result<u8, Failure> {
     // private file (0600, atomic, never through a link), and a link there is refused before
     // anything is read.
     if let Some(path) = &args.out {
-        onboard_engine::store::private::check_target(path).map_err(Diag::plain)?;
+        onboard_engine::store::private::check_target(path)
+            .map_err(|e| Diag::plain(e.to_string()))?;
     }
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| Diag::plain(format!("cannot start the runtime: {e}")))?;

@@ -18,7 +18,10 @@ pub fn state(args: &StateArgs) -> Result<u8, Failure> {
             StateCommand::Migrate { to } => migrate(args, to).await,
             StateCommand::List { format } => {
                 let store = open(args).await?;
-                let rows = store.summaries().await.map_err(Diag::plain)?;
+                let rows = store
+                    .summaries()
+                    .await
+                    .map_err(|e| Diag::plain(e.to_string()))?;
                 print!("{}", list(&store, &rows, *format));
                 Ok(0)
             }
@@ -36,7 +39,7 @@ pub fn state(args: &StateArgs) -> Result<u8, Failure> {
 async fn open(args: &StateArgs) -> Result<Store, Failure> {
     Store::open(&args.state_dir, args.state_url.as_deref())
         .await
-        .map_err(|e| Diag::plain(e).into())
+        .map_err(|e| Diag::plain(e.to_string()).into())
 }
 
 fn list(store: &Store, rows: &[StateSummary], format: Format) -> String {
@@ -86,7 +89,7 @@ fn list(store: &Store, rows: &[StateSummary], format: Format) -> String {
 
 /// The one state of `key` (of `playbook` when given).
 async fn find(store: &Store, key: &str, playbook: Option<&str>) -> Result<State, Failure> {
-    let all = store.list().await.map_err(Diag::plain)?;
+    let all = store.list().await.map_err(|e| Diag::plain(e.to_string()))?;
     let keys: Vec<String> = all.iter().map(|s| s.run_key.clone()).collect();
     let mut found: Vec<State> = all
         .into_iter()
@@ -123,9 +126,9 @@ async fn find(store: &Store, key: &str, playbook: Option<&str>) -> Result<State,
 /// then read every state back and compare it record by record.
 async fn migrate(args: &StateArgs, to: &str) -> Result<u8, Failure> {
     let dir = &args.state_dir;
-    let states = local::states(dir).map_err(Diag::plain)?;
-    let journals = local::journals(dir).map_err(Diag::plain)?;
-    let mut pg = Pg::open(to).await.map_err(Diag::plain)?;
+    let states = local::states(dir).map_err(|e| Diag::plain(e.to_string()))?;
+    let journals = local::journals(dir).map_err(|e| Diag::plain(e.to_string()))?;
+    let mut pg = Pg::open(to).await.map_err(|e| Diag::plain(e.to_string()))?;
     if states.is_empty() && journals.is_empty() {
         println!(
             "nothing to migrate: no state in {}",
@@ -133,13 +136,15 @@ async fn migrate(args: &StateArgs, to: &str) -> Result<u8, Failure> {
         );
         return Ok(0);
     }
-    pg.import(&states, &journals).await.map_err(Diag::plain)?;
+    pg.import(&states, &journals)
+        .await
+        .map_err(|e| Diag::plain(e.to_string()))?;
     let mut records = 0;
     for s in &states {
         let back = pg
             .load(&s.playbook, &s.run_key)
             .await
-            .map_err(Diag::plain)?;
+            .map_err(|e| Diag::plain(e.to_string()))?;
         if &back != s {
             return Err(Diag::plain(format!(
                 "{} reads back differently after the migration",

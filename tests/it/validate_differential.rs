@@ -159,7 +159,14 @@ async fn judge(oracle: &Oracle, ty: StepType, body: Value, edit: &[Mutation], ta
             .stricter
             .entry(ty.name().to_owned())
             .or_default()
-            .push(reason.split(": ").skip(1).collect::<Vec<_>>().join(": ")),
+            .push(
+                reason
+                    .to_string()
+                    .split(": ")
+                    .skip(1)
+                    .collect::<Vec<_>>()
+                    .join(": "),
+            ),
         (Ok(()), false) => tally
             .missed
             .push(format!("{} {edit:?}: {body} -> {status} {text}", ty.name())),

@@ -120,11 +120,12 @@ pub enum ApiError {
         attempts: u32,
     },
     /// The write gate refused the call: nothing was sent (see [`crate::WriteGate`]).
-    #[error("{method} {}: not sent: {}", esc(.path), esc(.reason))]
+    #[error("{method} {}: not sent: {}", esc(.path), esc(&.reason.to_string()))]
     Refused {
         method: Method,
         path: String,
-        reason: String,
+        #[source]
+        reason: crate::GateRefusal,
     },
     /// The call itself was wrong (missing parent id, unsupported operation).
     #[error("{}", esc(.0))]

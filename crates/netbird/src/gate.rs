@@ -12,15 +12,41 @@
 //! before the proof was sent. The client sends the write on it at once, so nothing (the rate
 //! limit, the in-flight cap) can hold a write back after its proof answered.
 
+use std::error::Error;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::Client;
 
-/// What a gate answers: the slot to send the write on, or `Err(reason)`: refused.
-pub type GateFuture<'a> = Pin<Box<dyn Future<Output = Result<Slot, String>> + Send + 'a>>;
+/// What a gate answers: the slot to send the write on, or why it refused.
+pub type GateFuture<'a> = Pin<Box<dyn Future<Output = Result<Slot, GateRefusal>> + Send + 'a>>;
+
+/// Why a gate refused a write: the gate's own error, kept as the source.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(transparent)]
+pub struct GateRefusal(Arc<dyn Error + Send + Sync>);
+
+impl GateRefusal {
+    /// A refusal for `reason` (a typed error, or a message).
+    pub fn new(reason: impl Into<Box<dyn Error + Send + Sync>>) -> Self {
+        GateRefusal(Arc::from(reason.into()))
+    }
+
+    /// The gate's own error.
+    pub fn reason(&self) -> &(dyn Error + Send + Sync + 'static) {
+        &*self.0
+    }
+}
+
+/// Two refusals are equal when they say the same.
+impl PartialEq for GateRefusal {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
 
 /// Asked before every attempt of a write inside another account.
 pub trait WriteGate: Send + Sync {

@@ -48,7 +48,7 @@ pub use config::{ClientConfig, DEFAULT_BASE_URL, RateLimit};
 pub use error::{ApiError, ConfigError, TransportKind};
 pub use events::{ClientEvent, Observer};
 pub use formats::matches as matches_format;
-pub use gate::{GateFuture, Reservation, Slot, WriteGate};
+pub use gate::{GateFuture, GateRefusal, Reservation, Slot, WriteGate};
 pub use kind::ResourceKind;
 pub use limiter::RateLimiter;
 pub use models::{

@@ -8,7 +8,7 @@ mod support;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use onboard_netbird::{ApiError, Client, GateFuture, ResourceKind, Scope, WriteGate};
+use onboard_netbird::{ApiError, Client, GateFuture, GateRefusal, ResourceKind, Scope, WriteGate};
 use serde_json::json;
 use support::sandbox::{Fault, Server};
 
@@ -26,13 +26,13 @@ impl WriteGate for Gate {
         let refused = self.closed.swap(self.close, Ordering::SeqCst);
         Box::pin(async move {
             if refused {
-                return Err("closed".to_owned());
+                return Err(GateRefusal::new("closed"));
             }
             client
                 .reserve(1)
                 .await
                 .take()
-                .ok_or_else(|| "no slot".to_owned())
+                .ok_or_else(|| GateRefusal::new("no slot"))
         })
     }
 }

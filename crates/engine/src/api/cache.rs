@@ -154,20 +154,19 @@ impl Reads {
     /// Refuses cross-tenant work with a service user's PAT before it starts (before a tenant
     /// is created: an existing tenant's proof would fail anyway): NetBird does not honour
     /// `?account=` for one. The PAT's user is read once a session (`GET /api/users/current`).
-    pub async fn refuse_service_user(&self, client: &Client) -> Result<(), String> {
+    pub async fn refuse_service_user(&self, client: &Client) -> Result<(), CallerRefusal> {
         let mut caller = self.caller.lock().await;
         if caller.is_none() {
             let user = client
                 .current_user(&Scope::Own)
                 .await
-                .map_err(|e| format!("cannot tell whose PAT this is: {e}"))?;
+                .map_err(CallerRefusal::Unknown)?;
             *caller = Some(user);
         }
         match caller.as_ref() {
-            Some(user) if user.is_service_user => Err(format!(
-                "no tenant is created: {}",
-                service_user_refusal(&user.name)
-            )),
+            Some(user) if user.is_service_user => Err(CallerRefusal::ServiceUser {
+                name: user.name.clone(),
+            }),
             _ => Ok(()),
         }
     }
@@ -236,6 +235,17 @@ impl Reads {
             list.retain(|o| id_of(o) != Some(id));
         }
     }
+}
+
+/// Why no tenant is created with this PAT.
+#[derive(Debug, thiserror::Error)]
+pub enum CallerRefusal {
+    /// The PAT's user could not be read.
+    #[error("cannot tell whose PAT this is: {0}")]
+    Unknown(#[source] ApiError),
+    /// NetBird does not honour `?account=` for a service user.
+    #[error("no tenant is created: {}", service_user_refusal(.name))]
+    ServiceUser { name: String },
 }
 
 /// A failed scope proof.

@@ -40,8 +40,34 @@ pub struct Replace {
 pub enum ConvergeError {
     #[error(transparent)]
     Api(#[from] ApiError),
-    #[error("{0}")]
-    Invalid(String),
+    /// A rendered body NetBird would refuse; nothing was sent.
+    #[error(transparent)]
+    Refused(#[from] crate::playbook::rules::BodyRefused),
+    /// An `existing` step whose object is not there.
+    #[error("no existing {ty} matches {identity}")]
+    NoMatch { ty: &'static str, identity: String },
+    /// Fields that cannot change in place, without `--allow-replace`.
+    #[error(
+        "{} of the live {ty} differ and cannot be changed in place: it needs a replacement; \
+         pass --allow-replace to delete and re-create it",
+        .fields.join(", ")
+    )]
+    NeedsReplace {
+        fields: Vec<String>,
+        ty: &'static str,
+    },
+    /// The account settings read for a tenant came from another account.
+    #[error(
+        "the account settings read with ?account={tenant} belong to account {account}: the API \
+         does not scope requests to the tenant, so nothing was written"
+    )]
+    NotScoped { tenant: String, account: String },
+    /// A raw request with a method it cannot send.
+    #[error(
+        "request method must be GET, POST, PUT or DELETE, found {}",
+        .found.as_deref().unwrap_or("nothing")
+    )]
+    BadMethod { found: Option<String> },
 }
 
 /// A field that differs: `(field, live value, desired value)`.
@@ -79,11 +105,10 @@ pub async fn inspect(api: &Api<'_>, t: &Desired<'_>) -> Result<Inspection, Conve
     };
     let Some(live) = live else {
         if t.existing {
-            return Err(ConvergeError::Invalid(format!(
-                "no existing {} matches {}",
-                t.ty.name(),
-                crate::plan::identity_value(t.ty, t.body).unwrap_or_default()
-            )));
+            return Err(ConvergeError::NoMatch {
+                ty: t.ty.name(),
+                identity: crate::plan::identity_value(t.ty, t.body).unwrap_or_default(),
+            });
         }
         return Ok(Inspection {
             action: Action::Create,
@@ -132,7 +157,7 @@ pub async fn write(
     let (action, object) = match (found.action, found.live) {
         (Action::Create, _) => {
             // Ids known only now are checked for shape before the request is sent.
-            crate::playbook::rules::check_body(t.ty, t.body).map_err(ConvergeError::Invalid)?;
+            crate::playbook::rules::check_body(t.ty, t.body)?;
             let lookup = identity_lookup(t.ty, t.body);
             let created = client
                 .create_or_adopt(kind, t.scope, parent, t.body, lookup)
@@ -151,12 +176,10 @@ pub async fn write(
         }
         (Action::Replace, _) => {
             let fields: Vec<String> = found.changes.into_iter().map(|(f, _, _)| f).collect();
-            return Err(ConvergeError::Invalid(format!(
-                "{} of the live {} differ and cannot be changed in place: it needs a replacement; \
-                 pass --allow-replace to delete and re-create it",
-                fields.join(", "),
-                t.ty.name()
-            )));
+            return Err(ConvergeError::NeedsReplace {
+                fields,
+                ty: t.ty.name(),
+            });
         }
         (action, live) => return Ok((action, live.unwrap_or(Json::Null))),
     };
@@ -174,7 +197,7 @@ async fn replace(
 ) -> Result<(Action, Json), ConvergeError> {
     let (client, reads) = (api.client, api.reads);
     // Checked before the delete: a body NetBird would refuse must not cost the live object.
-    crate::playbook::rules::check_body(t.ty, t.body).map_err(ConvergeError::Invalid)?;
+    crate::playbook::rules::check_body(t.ty, t.body)?;
     let id = live.get("id").and_then(Json::as_str).unwrap_or_default();
     let parent = parent_of(t);
     // A rotated setup key is deleted, not revoked: a revoked key stays listed and keeps its
@@ -290,7 +313,7 @@ async fn update(
         Updatable::Only(fields) => update_body(t.ty, fields, t.body, &live),
         Updatable::All | Updatable::Nothing => t.body.clone(),
     };
-    crate::playbook::rules::check_update_body(t.ty, &body).map_err(ConvergeError::Invalid)?;
+    crate::playbook::rules::check_update_body(t.ty, &body)?;
     let updated = api.client.update(kind, t.scope, parent, &id, &body).await?;
     Ok((Action::Update, updated))
 }
@@ -341,11 +364,10 @@ async fn singleton(
             if let Some(tenant) = t.scope.account()
                 && account.id != tenant
             {
-                return Err(ConvergeError::Invalid(format!(
-                    "the account settings read with ?account={tenant} belong to account {}: \
-                     the API does not scope requests to the tenant, so nothing was written",
-                    account.id
-                )));
+                return Err(ConvergeError::NotScoped {
+                    tenant: tenant.to_owned(),
+                    account: account.id.clone(),
+                });
             }
             client
                 .put_account_settings(t.scope, &account.id, &merged)
@@ -372,10 +394,9 @@ async fn request(
         Some("PUT") => Method::Put,
         Some("DELETE") => Method::Delete,
         other => {
-            return Err(ConvergeError::Invalid(format!(
-                "request method must be GET, POST, PUT or DELETE, found {}",
-                other.unwrap_or("nothing")
-            )));
+            return Err(ConvergeError::BadMethod {
+                found: other.map(str::to_owned),
+            });
         }
     };
     let path = t

@@ -26,7 +26,7 @@
 //! at apply is followed by the proof of the write it leads to, and the run's end proves every
 //! account it wrote or read in once more.
 
-use onboard_netbird::{Client, GateFuture, Reservation, Slot, WriteGate};
+use onboard_netbird::{ApiError, Client, GateFuture, GateRefusal, Reservation, Slot, WriteGate};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -83,7 +83,44 @@ struct Wave {
 enum Outcome {
     Pending,
     Proven(Arc<Mutex<Reservation>>),
-    Refused(String),
+    Refused(ScopeRefusal),
+}
+
+/// Why the gate refused a write in an account, or a proof there failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ScopeRefusal {
+    /// A proof showed that requests do not run in the account: its gate closed.
+    #[error("{proof}; {why}")]
+    Lost {
+        #[source]
+        proof: Arc<ProofError>,
+        /// The likely cause, and what to do.
+        why: String,
+    },
+    /// The proof could not be made: the API failed.
+    #[error("cannot prove that requests run in account {account}: {source}")]
+    Unproven {
+        account: String,
+        #[source]
+        source: ApiError,
+    },
+    /// The proof answered too slowly, every time, for a write to follow it.
+    #[error(
+        "cannot prove that requests run in account {account} in time: the proof took {took:.1} \
+         s to answer, {tries} times, and a write may follow its proof by at most {window} s"
+    )]
+    TooSlow {
+        account: String,
+        took: f64,
+        tries: usize,
+        window: u64,
+    },
+    #[error("the scope proof of this write was not made")]
+    NotMade,
+    #[error("no slot was reserved for this write")]
+    NoSlot,
+    #[error("the write that was to prove this one was cancelled")]
+    Cancelled,
 }
 
 #[derive(Default)]
@@ -91,7 +128,7 @@ struct Proofs {
     /// When the last proof that succeeded was sent.
     last_good: Option<Instant>,
     /// Why the gate closed: a proof showed that requests do not run in this account.
-    lost: Option<String>,
+    lost: Option<ScopeRefusal>,
 }
 
 impl ScopeGate {
@@ -117,10 +154,12 @@ impl ScopeGate {
 
     /// Let one attempt of a write to `account` go: once its wave is proven, with the slot it
     /// is to be sent on (see the module docs).
-    pub async fn pass(&self, client: &Client, account: &str) -> Result<Slot, String> {
+    pub async fn pass(&self, client: &Client, account: &str) -> Result<Slot, ScopeRefusal> {
         let gate = self.account(account);
         if self.is_closed(account) {
-            return Err(gate.proofs.lock().await.lost.clone().unwrap_or_default());
+            // Closed under the proofs lock, together with `lost`.
+            let lost = gate.proofs.lock().await.lost.clone();
+            return Err(lost.unwrap_or(ScopeRefusal::NotMade));
         }
         // A write outside an instance that entered (a removal, a lone call) is an instance of
         // its own while it waits.
@@ -142,14 +181,12 @@ impl ScopeGate {
         let mut seen = wave.outcome.subscribe();
         let outcome = match seen.wait_for(|o| !matches!(o, Outcome::Pending)).await {
             Ok(o) => o.clone(),
-            Err(_) => Outcome::Refused("the scope proof of this write was not made".into()),
+            Err(_) => Outcome::Refused(ScopeRefusal::NotMade),
         };
         match outcome {
-            Outcome::Proven(slots) => lock(&slots)
-                .take()
-                .ok_or_else(|| "no slot was reserved for this write".to_owned()),
+            Outcome::Proven(slots) => lock(&slots).take().ok_or(ScopeRefusal::NoSlot),
             Outcome::Refused(why) => Err(why),
-            Outcome::Pending => Err("the scope proof of this write was not made".to_owned()),
+            Outcome::Pending => Err(ScopeRefusal::NotMade),
         }
     }
 
@@ -202,7 +239,7 @@ impl ScopeGate {
     }
 
     /// Prove `account` once more, now (the end of a run), unless its gate is closed.
-    pub async fn prove_now(&self, client: &Client, account: &str) -> Result<(), String> {
+    pub async fn prove_now(&self, client: &Client, account: &str) -> Result<(), ScopeRefusal> {
         let gate = self.account(account);
         let mut proofs = gate.proofs.lock().await;
         if let Some(lost) = &proofs.lost {
@@ -239,7 +276,7 @@ impl ScopeGate {
         client: &Client,
         account: &str,
         prepaid: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), ScopeRefusal> {
         let mut tries = 0;
         loop {
             tries += 1;
@@ -263,13 +300,12 @@ impl ScopeGate {
                 }
                 Ok(()) if tries < SLOW_PROOF_TRIES => continue,
                 Ok(()) => {
-                    return Err(format!(
-                        "cannot prove that requests run in account {account} in time: the \
-                         proof took {:.1} s to answer, {SLOW_PROOF_TRIES} times, and a write \
-                         may follow its proof by at most {} s",
-                        took.as_secs_f64(),
-                        PROOF_WINDOW.as_secs()
-                    ));
+                    return Err(ScopeRefusal::TooSlow {
+                        account: account.to_owned(),
+                        took: took.as_secs_f64(),
+                        tries: SLOW_PROOF_TRIES,
+                        window: PROOF_WINDOW.as_secs(),
+                    });
                 }
                 Err(e @ ProofError::NotScoped { .. }) => {
                     // After a good proof in this run, the likely cause is known.
@@ -280,15 +316,19 @@ impl ScopeGate {
                             .to_owned(),
                         None => e.help().unwrap_or_default().to_owned(),
                     };
-                    let lost = format!("{e}; {why}");
+                    let lost = ScopeRefusal::Lost {
+                        proof: Arc::new(e),
+                        why,
+                    };
                     proofs.lost = Some(lost.clone());
                     lock(&self.closed).insert(account.to_owned());
                     return Err(lost);
                 }
                 Err(ProofError::Api(e)) => {
-                    return Err(format!(
-                        "cannot prove that requests run in account {account}: {e}"
-                    ));
+                    return Err(ScopeRefusal::Unproven {
+                        account: account.to_owned(),
+                        source: e,
+                    });
                 }
             }
         }
@@ -348,7 +388,7 @@ impl Drop for Leading<'_> {
         self.wave.outcome.send_if_modified(|o| {
             let pending = matches!(o, Outcome::Pending);
             if pending {
-                *o = Outcome::Refused("the write that was to prove this one was cancelled".into());
+                *o = Outcome::Refused(ScopeRefusal::Cancelled);
             }
             pending
         });
@@ -387,7 +427,7 @@ struct Gated(Arc<ScopeGate>);
 
 impl WriteGate for Gated {
     fn before_write<'a>(&'a self, client: &'a Client, account: &'a str) -> GateFuture<'a> {
-        Box::pin(self.0.pass(client, account))
+        Box::pin(async move { self.0.pass(client, account).await.map_err(GateRefusal::new) })
     }
 }
 
@@ -426,6 +466,7 @@ mod tests {
             within(b, gate.pass(&client, "tenant")),
         );
         let (first, second) = (first.expect_err("refused"), second.expect_err("refused"));
+        let (first, second) = (first.to_string(), second.to_string());
         assert!(first.contains("cannot prove that requests run in account tenant"));
         assert_eq!(first, second);
         // The API failing says nothing about the scope: the gate stays open.

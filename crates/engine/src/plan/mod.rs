@@ -455,8 +455,14 @@ fn plan_step(
         };
         return Ok(vec![planned]);
     }
-    let items = instances(&list)
-        .map_err(|m| Diag::at(&playbook.file, fe.node.span, m, "for_each value"))?;
+    let items = instances(&list).map_err(|m| {
+        Diag::at(
+            &playbook.file,
+            fe.node.span,
+            m.to_string(),
+            "for_each value",
+        )
+    })?;
     let mut planned = Vec::new();
     for (key, item) in &items {
         let one = PlannedStep {
@@ -515,27 +521,33 @@ fn instance(
     Ok(planned)
 }
 
+/// A `for_each` value that gives no instances.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ForEachError {
+    #[error("for_each lists `{0}` twice; each instance needs its own key")]
+    Twice(String),
+    #[error("for_each must be a list or a map, found {0}")]
+    NotAList(&'static str),
+}
+
 /// The keys and items of a `for_each` value.
-pub fn instances(list: &Json) -> Result<Vec<(String, Json)>, String> {
+pub fn instances(list: &Json) -> Result<Vec<(String, Json)>, ForEachError> {
     match list {
         Json::Array(items) => {
             let mut out: Vec<(String, Json)> = Vec::new();
             for (i, item) in items.iter().enumerate() {
                 let key = item.as_str().map_or_else(|| i.to_string(), str::to_owned);
                 if out.iter().any(|(k, _)| *k == key) {
-                    return Err(format!(
-                        "for_each lists `{key}` twice; each instance needs its own key"
-                    ));
+                    return Err(ForEachError::Twice(key));
                 }
                 out.push((key, item.clone()));
             }
             Ok(out)
         }
         Json::Object(map) => Ok(map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
-        other => Err(format!(
-            "for_each must be a list or a map, found {}",
-            crate::playbook::inputs::json_kind(other)
-        )),
+        other => Err(ForEachError::NotAList(crate::playbook::inputs::json_kind(
+            other,
+        ))),
     }
 }
 

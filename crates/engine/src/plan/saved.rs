@@ -9,11 +9,30 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::playbook::inputs::Inputs;
 
 pub const KIND: &str = "onboard-saved-plan";
+
+/// A saved plan that cannot be read or used, or a file it names that changed.
+#[derive(Debug, thiserror::Error)]
+pub enum SavedPlanError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A playbook or values file that changed since the plan was made.
+    #[error("{path} changed since the plan was made")]
+    Changed { path: String },
+    #[error("not a valid saved plan: {0}")]
+    Invalid(#[source] serde_json::Error),
+    /// An input that holds a token.
+    #[error("the saved plan's {}", .0.message)]
+    Token(Box<crate::diag::Diag>),
+}
 
 /// A file and its content hash.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -23,9 +42,11 @@ pub struct Hashed {
 }
 
 impl Hashed {
-    pub fn of(path: &Path) -> Result<Hashed, String> {
-        let bytes =
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    pub fn of(path: &Path) -> Result<Hashed, SavedPlanError> {
+        let bytes = std::fs::read(path).map_err(|source| SavedPlanError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         Ok(Hashed {
             path: path.display().to_string(),
             sha256: sha256_hex(&bytes),
@@ -33,10 +54,12 @@ impl Hashed {
     }
 
     /// Err: what changed.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), SavedPlanError> {
         match Hashed::of(Path::new(&self.path)) {
             Ok(now) if now.sha256 == self.sha256 => Ok(()),
-            Ok(_) => Err(format!("{} changed since the plan was made", self.path)),
+            Ok(_) => Err(SavedPlanError::Changed {
+                path: self.path.clone(),
+            }),
             Err(e) => Err(e),
         }
     }
@@ -73,14 +96,14 @@ impl SavedPlan {
 
     /// The saved plan in `text`, or None when it is not one (a playbook, say). An input that
     /// holds a PAT makes it invalid ([`crate::playbook::token_scan::in_json`]).
-    pub fn parse(text: &str) -> Option<Result<SavedPlan, String>> {
+    pub fn parse(text: &str) -> Option<Result<SavedPlan, SavedPlanError>> {
         let json: Json = serde_json::from_str(text).ok()?;
         if json.get("kind").and_then(Json::as_str) != Some(KIND) {
             return None;
         }
         let saved: SavedPlan = match serde_json::from_value(json) {
             Ok(saved) => saved,
-            Err(e) => return Some(Err(format!("not a valid saved plan: {e}"))),
+            Err(e) => return Some(Err(SavedPlanError::Invalid(e))),
         };
         // Inputs come from this file as they are: a token in one is refused like one in a
         // values file (it would be planned, stored and sent).
@@ -89,7 +112,7 @@ impl SavedPlan {
                 if let Err(d) =
                     crate::playbook::token_scan::in_json(&format!("input `{name}`"), value)
                 {
-                    return Some(Err(format!("the saved plan's {}", d.message)));
+                    return Some(Err(SavedPlanError::Token(Box::new(d))));
                 }
             }
         }
@@ -153,7 +176,8 @@ mod tests {
         let text = serde_json::to_string(&SavedPlan::new(vec![run])).expect("JSON");
         let err = SavedPlan::parse(&text)
             .expect("a saved plan")
-            .expect_err("a token in an input");
+            .expect_err("a token in an input")
+            .to_string();
         assert!(err.contains("input `admins`"), "{err}");
         assert!(err.contains("personal access token"), "{err}");
         assert!(!err.contains("ExampleToken"), "{err}");

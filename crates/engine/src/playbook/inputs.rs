@@ -267,8 +267,27 @@ fn check_given(
     }
 }
 
-/// Check one value against its declaration. Err: what is wrong, as a fragment.
-pub fn check_value(decl: &InputDecl, value: &Json) -> Result<Json, String> {
+/// What is wrong with an input's value, as a fragment (`must be a list, found a string`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ValueMismatch {
+    #[error("must be a {expected}, found {found}")]
+    Type {
+        expected: &'static str,
+        found: &'static str,
+    },
+    #[error("does not match pattern `{pattern}`: {value}")]
+    Pattern { pattern: String, value: Json },
+    #[error("must be one of {}, found {value}", one_of(.allowed))]
+    NotAllowed { allowed: Vec<Json>, value: Json },
+}
+
+fn one_of(options: &[Json]) -> String {
+    let list: Vec<String> = options.iter().map(Json::to_string).collect();
+    list.join(", ")
+}
+
+/// Check one value against its declaration. Err: what is wrong.
+pub fn check_value(decl: &InputDecl, value: &Json) -> Result<Json, ValueMismatch> {
     let ok = match decl.ty {
         InputType::String => value.is_string(),
         InputType::Number => value.is_number(),
@@ -277,11 +296,10 @@ pub fn check_value(decl: &InputDecl, value: &Json) -> Result<Json, String> {
         InputType::Map => value.is_object(),
     };
     if !ok {
-        return Err(format!(
-            "must be a {}, found {}",
-            decl.ty.name(),
-            json_kind(value)
-        ));
+        return Err(ValueMismatch::Type {
+            expected: decl.ty.name(),
+            found: json_kind(value),
+        });
     }
     if let (Some((re, _)), Some(s)) = (&decl.pattern, value.as_str())
         && !re.is_match(s)
@@ -290,14 +308,19 @@ pub fn check_value(decl: &InputDecl, value: &Json) -> Result<Json, String> {
             .as_str()
             .trim_start_matches("^(?:")
             .trim_end_matches(")$");
-        return Err(format!("does not match pattern `{pattern}`: {value}"));
+        return Err(ValueMismatch::Pattern {
+            pattern: pattern.to_owned(),
+            value: value.clone(),
+        });
     }
     if let Some(allowed) = &decl.allowed
         && let Json::Array(options) = allowed.to_json()
         && !options.contains(value)
     {
-        let list: Vec<String> = options.iter().map(Json::to_string).collect();
-        return Err(format!("must be one of {}, found {value}", list.join(", ")));
+        return Err(ValueMismatch::NotAllowed {
+            allowed: options,
+            value: value.clone(),
+        });
     }
     Ok(value.clone())
 }

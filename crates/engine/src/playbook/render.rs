@@ -145,8 +145,9 @@ fn json_to_mj(v: &Json) -> Mj {
     }
 }
 
-/// A render failure: the template and minijinja's message.
-#[derive(Debug, Clone)]
+/// A render failure: the template (its file and span) and minijinja's message.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
 pub struct RenderError {
     pub file: SourceFile,
     pub template: Template,

@@ -26,33 +26,43 @@ fn opaque(s: &str) -> bool {
 
 /// Check a fully rendered create body of `ty` just before it is sent (ids known). The error
 /// names the fields and the rules, never the values (a value may come from a secret).
-pub fn check_body(ty: StepType, body: &Json) -> Result<(), String> {
+pub fn check_body(ty: StepType, body: &Json) -> Result<(), BodyRefused> {
     let Some(kind) = ty.resource_kind() else {
         return Ok(());
     };
-    check_request_with(kind, body, &|_| false).map_err(|issues| {
-        let list: Vec<String> = issues.iter().map(ToString::to_string).collect();
-        format!(
-            "the {} body would be refused by NetBird: {}",
-            ty.name(),
-            list.join("; ")
-        )
+    check_request_with(kind, body, &|_| false).map_err(|issues| BodyRefused {
+        ty: ty.name(),
+        what: "body",
+        issues,
     })
+}
+
+/// A rendered body NetBird would refuse: which fields break which rules (never the values).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the {ty} {what} would be refused by NetBird: {}", issue_list(.issues))]
+pub struct BodyRefused {
+    /// The step type's name.
+    pub ty: &'static str,
+    /// `body` (a create) or `update` (a PUT).
+    pub what: &'static str,
+    pub issues: Vec<onboard_netbird::FieldIssue>,
+}
+
+fn issue_list(issues: &[onboard_netbird::FieldIssue]) -> String {
+    let list: Vec<String> = issues.iter().map(ToString::to_string).collect();
+    list.join("; ")
 }
 
 /// Check a fully rendered update (PUT) body of `ty` just before it is sent; like
 /// [`check_body`], the error names fields and rules, never values.
-pub fn check_update_body(ty: StepType, body: &Json) -> Result<(), String> {
+pub fn check_update_body(ty: StepType, body: &Json) -> Result<(), BodyRefused> {
     let Some(kind) = ty.resource_kind() else {
         return Ok(());
     };
-    onboard_netbird::check_update(kind, body).map_err(|issues| {
-        let list: Vec<String> = issues.iter().map(ToString::to_string).collect();
-        format!(
-            "the {} update would be refused by NetBird: {}",
-            ty.name(),
-            list.join("; ")
-        )
+    onboard_netbird::check_update(kind, body).map_err(|issues| BodyRefused {
+        ty: ty.name(),
+        what: "update",
+        issues,
     })
 }
 
@@ -373,7 +383,9 @@ mod tests {
             "bidirectional": true, "protocol": "tcp", "sources": ["g"], "destinations": ["g"]});
         let policy =
             serde_json::json!({"name": "p", "enabled": true, "rules": [rule.clone(), rule]});
-        let err = check_update_body(StepType::POLICY, &policy).unwrap_err();
+        let err = check_update_body(StepType::POLICY, &policy)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("rules[1]"), "{err}");
     }
 
@@ -381,7 +393,9 @@ mod tests {
     fn check_body_names_fields_not_values() {
         let body = serde_json::json!({"name": "k", "type": "one-off", "expires_in": 86400,
             "auto_groups": ["secret-id"], "usage_limit": 5});
-        let err = check_body(StepType::SETUP_KEY, &body).unwrap_err();
+        let err = check_body(StepType::SETUP_KEY, &body)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("usage_limit"), "{err}");
         assert!(!err.contains("secret-id"), "{err}");
         assert_eq!(check_body(StepType::Request, &body), Ok(()));

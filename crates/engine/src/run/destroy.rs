@@ -10,7 +10,7 @@
 use onboard_netbird::{ResourceKind, Scope as ApiScope};
 
 use crate::api::cache::Api;
-use crate::api::gate::{ScopeGate, within};
+use crate::api::gate::{ScopeGate, ScopeRefusal, within};
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -119,10 +119,12 @@ pub async fn remove(
         let outcome = match &scope {
             ApiScope::Account(id) => match in_tenant(api, gate, &scope, id, &record).await {
                 Ok(outcome) => outcome,
-                Err(error) => {
+                Err(stopped) => {
                     out.push(Removal {
                         address: address.clone(),
-                        outcome: Outcome::Failed { error },
+                        outcome: Outcome::Failed {
+                            error: stopped.to_string(),
+                        },
                     });
                     return out;
                 }
@@ -134,7 +136,9 @@ pub async fn remove(
             if let Err(e) = sink.save(state) {
                 out.push(Removal {
                     address: address.clone(),
-                    outcome: Outcome::Failed { error: e },
+                    outcome: Outcome::Failed {
+                        error: e.to_string(),
+                    },
                 });
                 return out;
             }
@@ -150,33 +154,47 @@ pub async fn remove(
 /// One removal in the tenant `id`: its read, then its delete, which the gate sends right after
 /// a proof; and, when the object looks gone, a proof after that: a 404 from an account the
 /// tenant was unlinked from meanwhile says nothing about the tenant.
+/// A removal in a tenant whose gate closed: the run deletes nothing more there.
+#[derive(Debug, thiserror::Error)]
+#[error("{why}; so nothing more was deleted, and the state of what remains is kept")]
+struct Stopped {
+    why: String,
+    #[source]
+    refusal: Option<ScopeRefusal>,
+}
+
 async fn in_tenant(
     api: &Api<'_>,
     gate: &ScopeGate,
     scope: &ApiScope,
     id: &str,
     record: &Record,
-) -> Result<Outcome, String> {
-    let stopped = |why: String| {
-        format!("{why}; so nothing more was deleted, and the state of what remains is kept")
+) -> Result<Outcome, Stopped> {
+    let refused = |refusal: ScopeRefusal| Stopped {
+        why: refusal.to_string(),
+        refusal: Some(refusal),
     };
     if gate.is_closed(id) {
-        let why = gate
-            .prove_now(api.client, id)
-            .await
-            .err()
-            .unwrap_or_default();
-        return Err(stopped(why));
+        return Err(match gate.prove_now(api.client, id).await {
+            Err(refusal) => refused(refusal),
+            Ok(()) => Stopped {
+                why: String::new(),
+                refusal: None,
+            },
+        });
     }
     let work = async {
         let outcome = remove_one(api, scope, record).await;
         if let Outcome::Failed { error } = &outcome
             && gate.is_closed(id)
         {
-            return Err(stopped(error.clone()));
+            return Err(Stopped {
+                why: error.clone(),
+                refusal: None,
+            });
         }
         if matches!(outcome, Outcome::Gone) {
-            gate.prove_now(api.client, id).await.map_err(stopped)?;
+            gate.prove_now(api.client, id).await.map_err(refused)?;
         }
         Ok(outcome)
     };

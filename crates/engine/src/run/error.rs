@@ -6,18 +6,23 @@
 use miette::Diagnostic;
 use onboard_netbird::ApiError;
 
-use crate::api::cache::ProofError;
+use crate::api::cache::{CallerRefusal, ProofError};
 use crate::api::converge::ConvergeError;
 use crate::playbook::render::RenderError;
+use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum StepError {
     /// A template that could not be rendered with the values known at apply time.
-    #[error("{0}")]
-    Render(String),
-    /// A value of the wrong shape (a `for_each` that is not a list, tenant groups).
-    #[error("{0}")]
-    Value(String),
+    /// Keeps the template's file and span ([`RenderError::to_diag`]).
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// Tenant groups of the wrong shape.
+    #[error("tenant groups: {0}")]
+    TenantGroups(#[source] serde_json::Error),
+    /// A `for_each` value that gives no instances.
+    #[error(transparent)]
+    ForEach(#[from] crate::plan::ForEachError),
     #[error(transparent)]
     Api(#[from] ApiError),
     #[error(transparent)]
@@ -33,8 +38,8 @@ pub enum StepError {
         why: String,
     },
     /// The scope gate refused to go on in a tenant (see [`crate::api::gate`]).
-    #[error("{0}")]
-    Unproven(String),
+    #[error(transparent)]
+    Unproven(CallerRefusal),
     #[error("the tenant is not ready")]
     NoTenant,
     /// NetBird keeps a domain unique over all accounts: another account (not a tenant of this
@@ -62,14 +67,14 @@ pub enum StepError {
     ))]
     SecretInValue { what: String, from: String },
     /// The state could not be saved (the store's message: the file or the database).
-    #[error("{0}")]
+    #[error(transparent)]
     #[diagnostic(help("the object exists but is not recorded; a re-run adopts it"))]
-    State(String),
+    State(StoreError),
     /// The state could not be saved before a create whose secret onboard keeps (the mark that
     /// names the secret if the run ends before recording it), so nothing was sent.
-    #[error("{0}")]
+    #[error(transparent)]
     #[diagnostic(help("nothing was created: the state must be saved before a secret is made"))]
-    BeforeCreate(String),
+    BeforeCreate(StoreError),
 }
 
 impl From<ProofError> for StepError {
@@ -86,12 +91,6 @@ impl From<ProofError> for StepError {
                 why,
             },
         }
-    }
-}
-
-impl From<RenderError> for StepError {
-    fn from(e: RenderError) -> Self {
-        StepError::Render(e.message)
     }
 }
 

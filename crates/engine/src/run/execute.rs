@@ -368,8 +368,8 @@ impl Executor {
         let groups = r.node(&decl.groups)?;
         let rendered = serde_json::json!({"name": name, "domain": domain, "groups": groups});
         no_secret_in(shared, &rendered, "tenant block")?;
-        let groups: Vec<TenantGroup> = serde_json::from_value(groups)
-            .map_err(|e| StepError::Value(format!("tenant groups: {e}")))?;
+        let groups: Vec<TenantGroup> =
+            serde_json::from_value(groups).map_err(StepError::TenantGroups)?;
         let planned = self.plan.tenant.as_ref().and_then(|t| t.id.clone());
         let found = match planned {
             Some(id) => self
@@ -468,7 +468,7 @@ impl Executor {
                 let v = r.node(&fe.node)?;
                 no_secret_in(shared, &v, "`for_each`")?;
                 instances(&v)
-                    .map_err(StepError::Value)?
+                    .map_err(StepError::ForEach)?
                     .into_iter()
                     .map(|(k, item)| (Some(k), item))
                     .collect()

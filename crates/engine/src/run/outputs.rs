@@ -15,7 +15,40 @@ use serde_json::{Map, Value as Json};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::store::private::{check_target, write_private};
+use crate::store::private::{FileError, check_target, write_private};
+
+/// The outputs file could not be read, locked or written, or is not one.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputsError {
+    /// A symlink, a device, or a path that could not be checked.
+    #[error(transparent)]
+    Target(#[from] FileError),
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file that holds something other than a JSON object: not overwritten.
+    #[error(
+        "{} is not an outputs file (a JSON object), so onboard will not overwrite it; give \
+         another path, or move it away",
+        .0.display()
+    )]
+    NotOutputs(PathBuf),
+    #[error(transparent)]
+    Encode(#[from] serde_json::Error),
+}
+
+fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> OutputsError {
+    let path = path.to_owned();
+    move |source| OutputsError::Io {
+        action,
+        path,
+        source,
+    }
+}
 
 /// The outputs file of one apply.
 #[derive(Debug)]
@@ -29,12 +62,12 @@ pub struct OutputsFile {
 impl OutputsFile {
     /// Read the file as it is now; `per_run` for an inventory. Refuses a symlink, a device,
     /// or a file that is not a JSON object (a file of something else is not overwritten).
-    pub fn open(path: &Path, per_run: bool) -> Result<Self, String> {
+    pub fn open(path: &Path, per_run: bool) -> Result<Self, OutputsError> {
         check_target(path)?;
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+            Err(e) => return Err(io("read", path)(e)),
         };
         let doc = parse(path, &text)?;
         Ok(Self {
@@ -65,7 +98,7 @@ impl OutputsFile {
         run_key: &str,
         values: &[(String, Json)],
         order: &[&str],
-    ) -> Result<(), String> {
+    ) -> Result<(), OutputsError> {
         let mut doc = self.lock();
         // Another apply may share the file (a CI matrix of customers): under an OS lock, what
         // the file holds now is the base, so neither run's values overwrite the other's.
@@ -90,10 +123,9 @@ impl OutputsFile {
             }
             false => *doc = merged,
         }
-        let mut text = serde_json::to_string_pretty(&*doc).map_err(|e| e.to_string())?;
+        let mut text = serde_json::to_string_pretty(&*doc)?;
         text.push('\n');
-        write_private(&self.path, text.as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))
+        write_private(&self.path, text.as_bytes()).map_err(io("write", &self.path))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Map<String, Json>> {
@@ -104,32 +136,28 @@ impl OutputsFile {
 }
 
 /// The file's object; empty text is an empty object, anything else is refused.
-fn parse(path: &Path, text: &str) -> Result<Map<String, Json>, String> {
+fn parse(path: &Path, text: &str) -> Result<Map<String, Json>, OutputsError> {
     match text.trim() {
         "" => Ok(Map::new()),
         text => match serde_json::from_str(text) {
             Ok(Json::Object(doc)) => Ok(doc),
-            _ => Err(format!(
-                "{} is not an outputs file (a JSON object), so onboard will not overwrite it; \
-                 give another path, or move it away",
-                path.display()
-            )),
+            _ => Err(OutputsError::NotOutputs(path.to_owned())),
         },
     }
 }
 
 /// What the file holds now (none: it is not there).
-fn read_doc(path: &Path) -> Result<Option<Map<String, Json>>, String> {
+fn read_doc(path: &Path) -> Result<Option<Map<String, Json>>, OutputsError> {
     match std::fs::read_to_string(path) {
         Ok(text) => parse(path, &text).map(Some),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        Err(e) => Err(io("read", path)(e)),
     }
 }
 
 /// An exclusive OS lock on `FILE.lock` beside `path` (mode 0600, never through a link),
 /// released when the answer is dropped.
-fn lock_beside(path: &Path) -> Result<std::fs::File, String> {
+fn lock_beside(path: &Path) -> Result<std::fs::File, OutputsError> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut name = path.file_name().unwrap_or_default().to_owned();
     name.push(".lock");
@@ -141,9 +169,8 @@ fn lock_beside(path: &Path) -> Result<std::fs::File, String> {
         .mode(0o600)
         .custom_flags(libc::O_NOFOLLOW)
         .open(&lock)
-        .map_err(|e| format!("cannot open {}: {e}", lock.display()))?;
-    file.lock()
-        .map_err(|e| format!("cannot lock {}: {e}", lock.display()))?;
+        .map_err(io("open", &lock))?;
+    file.lock().map_err(io("lock", &lock))?;
     Ok(file)
 }
 
@@ -257,7 +284,7 @@ mod tests {
         let path = dir.path().join("notes.json");
         for text in ["my notes", "[1, 2]"] {
             std::fs::write(&path, text).unwrap();
-            let e = OutputsFile::open(&path, false).unwrap_err();
+            let e = OutputsFile::open(&path, false).unwrap_err().to_string();
             assert!(e.contains("not an outputs file"), "{e}");
             assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
         }

@@ -76,7 +76,7 @@ pub async fn live(
             tenant = TenantAt::Live(t.id);
         } else {
             let refused = to.reads.refuse_service_user(to.client).await;
-            refused.map_err(|e| Diags::from(Diag::plain(e)))?;
+            refused.map_err(|e| Diags::from(Diag::plain(e.to_string())))?;
         }
     }
     if let Some(account) = to.account {

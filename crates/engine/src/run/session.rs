@@ -28,7 +28,7 @@ use crate::run::destroy::{Removal, deletable, removal_order, remove};
 use crate::run::execute::{Event, Executor, RunReport, SecretSink, Sink};
 use crate::run::plan_live;
 use crate::store::state::State;
-use crate::store::{Held, Store};
+use crate::store::{Held, Store, StoreError};
 use onboard_netbird::RateLimit;
 
 /// One run of the playbook: a customer of an inventory, or the values given.
@@ -59,9 +59,25 @@ pub enum SessionError {
     #[diagnostic(help(
         "another onboard run works on this customer; wait for it or pass --lock-timeout SECONDS"
     ))]
-    Locked { run_key: String, reason: String },
+    Locked {
+        run_key: String,
+        #[source]
+        reason: Box<StoreError>,
+    },
+    #[error(
+        "cannot lock `{run_key}`: its state changed since it was listed (another runner?); \
+         nothing was deleted"
+    )]
+    #[diagnostic(help(
+        "another onboard run works on this customer; wait for it or pass --lock-timeout SECONDS"
+    ))]
+    Changed { run_key: String },
     #[error("cannot read the state of `{run_key}`: {reason}")]
-    State { run_key: String, reason: String },
+    State {
+        run_key: String,
+        #[source]
+        reason: Box<StoreError>,
+    },
     #[error("the saved plan is stale: {why}; nothing was written")]
     #[diagnostic(help("make a new one with `onboard plan ... --out PLAN.json`"))]
     Stale { why: String },
@@ -151,7 +167,7 @@ impl Session {
             .await
             .map_err(|reason| SessionError::State {
                 run_key: run_key.to_owned(),
-                reason,
+                reason: Box::new(reason),
             })
     }
 
@@ -256,7 +272,7 @@ impl Session {
                 .map_err(|reason| {
                     Diag::from(SessionError::Locked {
                         run_key: run_key.clone(),
-                        reason,
+                        reason: Box::new(reason),
                     })
                 })?;
             held[i] = Some(lock);
@@ -338,7 +354,7 @@ impl Session {
     pub async fn destroy(&self, t: &Teardown) -> Result<Vec<Removal>, SessionError> {
         let locked = |reason| SessionError::Locked {
             run_key: t.run_key.clone(),
-            reason,
+            reason: Box::new(reason),
         };
         let held = self
             .store
@@ -347,10 +363,9 @@ impl Session {
             .map_err(locked)?;
         let mut state = self.state(&t.playbook, &t.run_key).await?;
         if state != t.listed {
-            return Err(locked(
-                "its state changed since it was listed (another runner?); nothing was deleted"
-                    .to_owned(),
-            ));
+            return Err(SessionError::Changed {
+                run_key: t.run_key.clone(),
+            });
         }
         let gate = ScopeGate::new(self.reads.clone());
         let client = gated(&self.client, &gate);
@@ -378,7 +393,7 @@ pub async fn teardowns(
         let state = store.load(&playbook, &k.run_key).await.map_err(|reason| {
             Diags::from(Diag::from(SessionError::State {
                 run_key: k.run_key.clone(),
-                reason,
+                reason: Box::new(reason),
             }))
         })?;
         let order = removal_order(&c.loaded.playbook, &c.loaded.dag, &state)

@@ -17,6 +17,7 @@ use super::journal::Journal;
 use super::local;
 use super::postgres::Pg;
 use super::postgres::session::PgSession;
+use crate::store::StoreError;
 use crate::store::local::lock::RunLock;
 use crate::store::state::{State, StateSummary};
 
@@ -44,7 +45,7 @@ pub enum StateSink {
 
 impl Store {
     /// The local folder, or PostgreSQL when `url` is given (connected, schema migrated).
-    pub async fn open(state_dir: &Path, url: Option<&str>) -> Result<Store, String> {
+    pub async fn open(state_dir: &Path, url: Option<&str>) -> Result<Store, StoreError> {
         match url {
             None => Ok(Store::Local(state_dir.to_owned())),
             Some(url) => Ok(Store::Postgres(Box::new(Pg::open(url).await?))),
@@ -70,7 +71,7 @@ impl Store {
     }
 
     /// The state of a run key (a fresh one when nothing was recorded yet), without locking.
-    pub async fn load(&self, playbook: &str, run_key: &str) -> Result<State, String> {
+    pub async fn load(&self, playbook: &str, run_key: &str) -> Result<State, StoreError> {
         match self {
             Store::Local(dir) => local::load(dir, playbook, run_key),
             Store::Postgres(pg) => pg.load(playbook, run_key).await,
@@ -78,7 +79,7 @@ impl Store {
     }
 
     /// Every state, by playbook then run key.
-    pub async fn list(&self) -> Result<Vec<State>, String> {
+    pub async fn list(&self) -> Result<Vec<State>, StoreError> {
         match self {
             Store::Local(dir) => local::states(dir),
             Store::Postgres(pg) => pg.list().await,
@@ -86,7 +87,7 @@ impl Store {
     }
 
     /// Summaries of [`Store::list`].
-    pub async fn summaries(&self) -> Result<Vec<StateSummary>, String> {
+    pub async fn summaries(&self) -> Result<Vec<StateSummary>, StoreError> {
         match self {
             Store::Local(dir) => Ok(local::files(dir)?
                 .iter()
@@ -104,7 +105,7 @@ impl Store {
         run_key: &str,
         timeout: Duration,
         waiting: &(dyn Fn(&str) + Sync),
-    ) -> Result<Held, String> {
+    ) -> Result<Held, StoreError> {
         match self {
             Store::Local(dir) => {
                 let path = RunLock::path(dir, playbook, run_key);
@@ -115,7 +116,7 @@ impl Store {
                         waiting(&format!("{e}; waiting up to {}s", timeout.as_secs()));
                         tokio::task::spawn_blocking(move || RunLock::acquire(path, timeout))
                             .await
-                            .map_err(|e| format!("lock: {e}"))??
+                            .map_err(StoreError::LockTask)??
                     }
                 };
                 // Under the lock: a state an older onboard wrote under a lossy name moves to
@@ -145,7 +146,7 @@ impl Held {
     }
 
     /// A new journal for this run.
-    pub fn journal(&self, run_key: &str) -> Result<Journal, String> {
+    pub fn journal(&self, run_key: &str) -> Result<Journal, StoreError> {
         match self {
             Held::Local { state_dir, .. } => Journal::open_local(state_dir, run_key),
             Held::Postgres(session) => Ok(Journal::open_postgres(session)),
@@ -163,11 +164,9 @@ impl Held {
 impl StateSink {
     /// Save the whole state: atomically replace the file, or upsert the row in one statement.
     /// Callable from synchronous code; PostgreSQL needs a multi-threaded tokio runtime.
-    pub fn save(&self, state: &State) -> Result<(), String> {
+    pub fn save(&self, state: &State) -> Result<(), StoreError> {
         match self {
-            StateSink::Local(path) => state
-                .save(path)
-                .map_err(|e| format!("cannot save state {}: {e}", path.display())),
+            StateSink::Local(path) => state.save(path).map_err(StoreError::io("save state", path)),
             StateSink::Postgres(session) => session.save_blocking(state),
         }
     }

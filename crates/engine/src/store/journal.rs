@@ -6,6 +6,7 @@
 //! every event written before it is stored. Rows are keyed by (run id, sequence number), so an
 //! insert that is repeated after a reconnect is ignored, never duplicated.
 
+use crate::store::StoreError;
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::io::Write;
@@ -59,14 +60,13 @@ pub fn run_stamp() -> String {
 
 impl Journal {
     /// `<state-dir>/runs/<stamp>-<run-key>.jsonl`, mode 0600.
-    pub fn open_local(state_dir: &Path, run_key: &str) -> Result<Journal, String> {
+    pub fn open_local(state_dir: &Path, run_key: &str) -> Result<Journal, StoreError> {
         let layout = crate::store::local::layout::StateDir::new(state_dir);
         let dir = layout.runs();
-        crate::store::private::private_dir(&dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        crate::store::private::private_dir(&dir).map_err(StoreError::io("create", &dir))?;
         let path = layout.journal(run_key, &run_stamp());
-        let file = crate::store::private::create_private(&path)
-            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        let file =
+            crate::store::private::create_private(&path).map_err(StoreError::io("open", &path))?;
         Ok(Journal::Local(Arc::new(Mutex::new(file))))
     }
 

@@ -2,6 +2,7 @@
 //! PostgreSQL (`--state-url`). See docs/state.md.
 
 mod backend;
+pub mod error;
 pub mod journal;
 pub mod local;
 pub mod postgres;
@@ -9,4 +10,5 @@ pub mod private;
 pub mod state;
 
 pub use backend::{Held, StateSink, Store};
+pub use error::{LockFileProblem, StoreError};
 pub use journal::Journal;

@@ -13,6 +13,26 @@ use std::hash::{BuildHasher, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::store::StoreError;
+
+/// A target of a private file that onboard refuses to write, or could not check.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error(
+        "refusing to write {}: it is a symbolic link (onboard never writes through one); give the real path",
+        .0.display()
+    )]
+    Symlink(PathBuf),
+    #[error("refusing to write {}: it is not a regular file", .0.display())]
+    NotRegular(PathBuf),
+    #[error("cannot check {}: {source}", path.display())]
+    Check {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// Create `dir` and its missing parents with mode 0700 (existing folders are left alone).
 pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
@@ -24,19 +44,16 @@ pub fn private_dir(dir: &Path) -> std::io::Result<()> {
 
 /// Ok when `path` does not exist or is a regular file (not a symlink, folder, device or pipe).
 /// Call it for `--outputs`, `plan --out` and `export --out` before the run starts.
-pub fn check_target(path: &Path) -> Result<(), String> {
+pub fn check_target(path: &Path) -> Result<(), FileError> {
     match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => Err(format!(
-            "refusing to write {}: it is a symbolic link (onboard never writes through one); give the real path",
-            path.display()
-        )),
-        Ok(meta) if !meta.file_type().is_file() => Err(format!(
-            "refusing to write {}: it is not a regular file",
-            path.display()
-        )),
+        Ok(meta) if meta.file_type().is_symlink() => Err(FileError::Symlink(path.to_owned())),
+        Ok(meta) if !meta.file_type().is_file() => Err(FileError::NotRegular(path.to_owned())),
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(format!("cannot check {}: {e}", path.display())),
+        Err(source) => Err(FileError::Check {
+            path: path.to_owned(),
+            source,
+        }),
     }
 }
 
@@ -63,9 +80,11 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Ok when a private file can be created in `dir` (created with mode 0700 if missing): the
 /// check the run makes before its first API write, so that a read-only state folder fails the
 /// run before anything is created that the state could not record.
-pub fn check_writable(dir: &Path) -> Result<(), String> {
-    let fail =
-        |e: std::io::Error| format!("the state folder {} is not writable: {e}", dir.display());
+pub fn check_writable(dir: &Path) -> Result<(), StoreError> {
+    let fail = |source: std::io::Error| StoreError::NotWritable {
+        dir: dir.to_owned(),
+        source,
+    };
     private_dir(dir).map_err(fail)?;
     let (tmp, file) = create_temp(dir, &dir.join("write-check")).map_err(fail)?;
     drop(file);

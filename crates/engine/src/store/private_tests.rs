@@ -53,11 +53,11 @@ fn a_symlink_or_a_non_regular_target_is_refused() {
     std::fs::write(&victim, "untouched").unwrap();
     let link = dir.path().join("out.json");
     std::os::unix::fs::symlink(&victim, &link).unwrap();
-    let err = check_target(&link).unwrap_err();
+    let err = check_target(&link).unwrap_err().to_string();
     assert!(err.contains("symbolic link"), "{err}");
     assert!(write_private(&link, b"secret").is_err());
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
-    let err = check_target(dir.path()).unwrap_err();
+    let err = check_target(dir.path()).unwrap_err().to_string();
     assert!(err.contains("not a regular file"), "{err}");
     assert!(check_target(Path::new("/dev/null")).is_err());
     assert!(check_target(&dir.path().join("absent")).is_ok());
@@ -83,6 +83,6 @@ fn writability_is_checked_without_leaving_a_file() {
     // A folder that cannot exist: its parent is a file (fails for root too).
     let file = dir.path().join("plain");
     std::fs::write(&file, "").unwrap();
-    let err = check_writable(&file.join("state")).unwrap_err();
+    let err = check_writable(&file.join("state")).unwrap_err().to_string();
     assert!(err.contains("not writable"), "{err}");
 }

@@ -11,6 +11,8 @@ use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::store::StoreError;
+
 pub const STATE_VERSION: u32 = 1;
 
 /// One object the run owns.
@@ -100,7 +102,7 @@ impl State {
     /// Load the state of `playbook` and `run_key`, or a fresh state when there is no file yet.
     /// A file that records another playbook or run key is an error naming both: a state
     /// belongs to one playbook (its prune and destroy delete what it records).
-    pub fn load(path: &Path, playbook: &str, run_key: &str) -> Result<State, String> {
+    pub fn load(path: &Path, playbook: &str, run_key: &str) -> Result<State, StoreError> {
         match State::read(path)? {
             Some(state) => {
                 state.belongs_to(playbook, run_key, &path.display().to_string())?;
@@ -111,38 +113,40 @@ impl State {
     }
 
     /// The state in `path` whatever it records, or None when there is no file.
-    pub fn read(path: &Path) -> Result<Option<State>, String> {
+    pub fn read(path: &Path) -> Result<Option<State>, StoreError> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+            Err(e) => return Err(StoreError::io("read", path)(e)),
         };
-        let state: State = serde_json::from_str(&text)
-            .map_err(|e| format!("{}: not a valid state file: {e}", path.display()))?;
+        let state: State = serde_json::from_str(&text).map_err(|source| StoreError::Invalid {
+            at: path.display().to_string(),
+            what: "state file",
+            source,
+        })?;
         if state.version != STATE_VERSION {
-            return Err(format!(
-                "{}: state version {} is not supported (expected {STATE_VERSION})",
-                path.display(),
-                state.version
-            ));
+            return Err(StoreError::Version {
+                at: path.display().to_string(),
+                found: state.version,
+                expected: STATE_VERSION,
+            });
         }
         Ok(Some(state))
     }
 
     /// Ok when this state records `playbook` and `run_key`; else an error naming both (`at`:
     /// where it was read).
-    pub fn belongs_to(&self, playbook: &str, run_key: &str, at: &str) -> Result<(), String> {
+    pub fn belongs_to(&self, playbook: &str, run_key: &str, at: &str) -> Result<(), StoreError> {
         if self.playbook == playbook && self.run_key == run_key {
             return Ok(());
         }
-        Err(format!(
-            "{at} records the state of playbook `{}`, run key `{}`, not of playbook `{playbook}`, \
-             run key `{run_key}`; refusing to use another playbook's state (its prune and destroy \
-             would delete that playbook's objects). An older onboard gave both names this file, \
-             or the file system does not tell upper from lower case: rename one of the playbooks, \
-             or move the file away if it is stale",
-            self.playbook, self.run_key
-        ))
+        Err(StoreError::NotOurs {
+            at: at.to_owned(),
+            recorded_playbook: self.playbook.clone(),
+            recorded_run_key: self.run_key.clone(),
+            playbook: playbook.to_owned(),
+            run_key: run_key.to_owned(),
+        })
     }
 
     /// Write atomically with mode 0600.
@@ -206,12 +210,16 @@ mod tests {
             origin: "created".into(),
         });
         other.save(&path).expect("save");
-        let err = State::load(&path, "team_a", "acme").expect_err("another playbook's state");
+        let err = State::load(&path, "team_a", "acme")
+            .expect_err("another playbook's state")
+            .to_string();
         assert!(
             err.contains("`team a`") && err.contains("`team_a`"),
             "{err}"
         );
-        let err = State::load(&path, "team a", "globex").expect_err("another run key's state");
+        let err = State::load(&path, "team a", "globex")
+            .expect_err("another run key's state")
+            .to_string();
         assert!(err.contains("`acme`") && err.contains("`globex`"), "{err}");
         assert_eq!(
             State::load(&path, "team a", "acme").expect("its own"),

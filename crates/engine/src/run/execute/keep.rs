@@ -301,7 +301,7 @@ impl Executor {
                 .collect();
             let order: Vec<&str> = pb.outputs.iter().map(|o| o.name.as_str()).collect();
             if let Err(e) = file.write(&self.run_key, &named, &order) {
-                lock(&shared.secrets).write_error = Some(e);
+                lock(&shared.secrets).write_error = Some(e.to_string());
                 return;
             }
         }

@@ -21,6 +21,8 @@ use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::store::{LockFileProblem, StoreError};
+
 /// A held lock; dropping it deletes the file and releases the lock.
 #[derive(Debug)]
 pub struct RunLock {
@@ -35,10 +37,9 @@ impl RunLock {
     }
 
     /// Take the lock, waiting up to `timeout` for another holder. Err: who holds it.
-    pub fn acquire(path: PathBuf, timeout: Duration) -> Result<RunLock, String> {
+    pub fn acquire(path: PathBuf, timeout: Duration) -> Result<RunLock, StoreError> {
         if let Some(dir) = path.parent() {
-            crate::store::private::private_dir(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            crate::store::private::private_dir(dir).map_err(StoreError::io("create", dir))?;
         }
         let start = Instant::now();
         loop {
@@ -49,18 +50,17 @@ impl RunLock {
                 Ok(()) => continue,
                 Err(TryLockError::WouldBlock) => {}
                 Err(TryLockError::Error(e)) => {
-                    return Err(format!("cannot lock {}: {e}", path.display()));
+                    return Err(StoreError::io("lock", path)(e));
                 }
             }
             if start.elapsed() >= timeout {
                 // From the file that was checked and opened, not the path again; a line.
                 let mut holder = String::new();
                 let _ = (&file).take(256).read_to_string(&mut holder);
-                return Err(format!(
-                    "another apply holds the lock for this run key: {} ({}); wait for it, or pass --lock-timeout",
-                    holder_text(&holder),
-                    path.display()
-                ));
+                return Err(StoreError::LockHeld {
+                    holder: holder_text(&holder),
+                    path,
+                });
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -90,35 +90,33 @@ impl Drop for RunLock {
 /// this user ([`usable`]), checked before it is opened and again on the open file: the holder
 /// line is written into it, so a hard link or a symlink planted there must not lead that write
 /// into another file. Never truncated here.
-fn open(path: &Path) -> Result<File, String> {
+fn open(path: &Path) -> Result<File, StoreError> {
     loop {
         match create(path) {
             Ok(file) => return Ok(file),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(format!("cannot create lock {}: {e}", path.display())),
+            Err(e) => return Err(StoreError::io("create lock", path)(e)),
         }
-        let refuse = |why: String| {
-            format!(
-                "refusing to use the lock file {}: {why}; delete it if no apply is running",
-                path.display()
-            )
+        let refuse = |source: LockFileProblem| StoreError::LockFile {
+            path: path.to_owned(),
+            source,
         };
         // Not even opened unless it looks right: opening a device or a pipe has effects.
         match std::fs::symlink_metadata(path) {
             Ok(meta) => usable(&meta, euid()).map_err(refuse)?,
             // Its holder deleted it in between: create it again.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(format!("cannot check lock {}: {e}", path.display())),
+            Err(e) => return Err(StoreError::io("check lock", path)(e)),
         }
         let file = match open_existing(path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(format!("cannot open lock {}: {e}", path.display())),
+            Err(e) => return Err(StoreError::io("open lock", path)(e)),
         };
         // What was opened, which may have been swapped since it was checked.
         let meta = file
             .metadata()
-            .map_err(|e| format!("cannot check lock {}: {e}", path.display()))?;
+            .map_err(StoreError::io("check lock", path))?;
         usable(&meta, euid()).map_err(refuse)?;
         return Ok(file);
     }
@@ -152,24 +150,24 @@ fn open_existing(path: &Path) -> std::io::Result<File> {
 /// Ok when `meta` (not followed through a link) is a lock file this process may write: a
 /// regular file (not a symlink, folder, device or pipe) with one link (a hard link would make
 /// it another file's name too), owned by `uid`.
-pub(crate) fn usable(meta: &std::fs::Metadata, uid: u32) -> Result<(), String> {
+pub(crate) fn usable(meta: &std::fs::Metadata, uid: u32) -> Result<(), LockFileProblem> {
     if meta.file_type().is_symlink() {
-        return Err("it is a symbolic link".into());
+        return Err(LockFileProblem::Symlink);
     }
     if !meta.file_type().is_file() {
-        return Err("it is not a regular file".into());
+        return Err(LockFileProblem::NotRegular);
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
         if meta.nlink() != 1 {
-            return Err(format!(
-                "it has {} links (a hard link makes it another file's name too)",
-                meta.nlink()
-            ));
+            return Err(LockFileProblem::Links(meta.nlink()));
         }
         if meta.uid() != uid {
-            return Err(format!("it is owned by user {}, not by {uid}", meta.uid()));
+            return Err(LockFileProblem::Owner {
+                owner: meta.uid(),
+                uid,
+            });
         }
     }
     #[cfg(not(unix))]

@@ -12,7 +12,9 @@ fn second_holder_fails_naming_the_first_and_the_lock_is_free_after_drop() {
     let dir = tempfile::tempdir().unwrap();
     let path = RunLock::path(dir.path(), "pb", "acme");
     let first = RunLock::acquire(path.clone(), Duration::ZERO).unwrap();
-    let err = RunLock::acquire(path.clone(), Duration::ZERO).unwrap_err();
+    let err = RunLock::acquire(path.clone(), Duration::ZERO)
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains(&format!("pid {}", std::process::id())),
         "{err}"
@@ -123,7 +125,9 @@ fn a_hard_link_planted_at_the_lock_path_is_refused_and_its_file_untouched() {
     let path = RunLock::path(dir.path(), "pb", "acme");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::hard_link(&victim, &path).unwrap();
-    let err = RunLock::acquire(path.clone(), Duration::ZERO).unwrap_err();
+    let err = RunLock::acquire(path.clone(), Duration::ZERO)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("link"), "{err}");
     assert!(err.contains(&path.display().to_string()), "{err}");
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
@@ -143,7 +147,9 @@ fn a_symlink_planted_at_the_lock_path_is_refused_and_its_target_untouched() {
     let path = RunLock::path(dir.path(), "pb", "acme");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::os::unix::fs::symlink(&victim, &path).unwrap();
-    let err = RunLock::acquire(path.clone(), Duration::ZERO).unwrap_err();
+    let err = RunLock::acquire(path.clone(), Duration::ZERO)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains(&path.display().to_string()), "{err}");
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
 }
@@ -158,11 +164,13 @@ fn a_new_lock_is_private_and_an_existing_one_must_be_ours_alone() {
     let meta = std::fs::symlink_metadata(&path).unwrap();
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
     assert!(usable(&meta, meta.uid()).is_ok());
-    let err = usable(&meta, meta.uid().wrapping_add(1)).unwrap_err();
+    let err = usable(&meta, meta.uid().wrapping_add(1))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("owned by"), "{err}");
     drop(held);
     let folder = dir.path().join("locks");
     let meta = std::fs::symlink_metadata(&folder).unwrap();
-    let err = usable(&meta, meta.uid()).unwrap_err();
+    let err = usable(&meta, meta.uid()).unwrap_err().to_string();
     assert!(err.contains("not a regular file"), "{err}");
 }

@@ -10,6 +10,7 @@ pub mod lock;
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
 
+use crate::store::StoreError;
 use crate::store::local::layout::{StateDir, decode};
 use crate::store::state::State;
 
@@ -23,16 +24,16 @@ pub struct JournalFile {
 }
 
 /// Entries of a folder, sorted; nothing when it does not exist.
-fn entries(dir: &Path) -> Result<Vec<PathBuf>, String> {
+fn entries(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
     let read = match std::fs::read_dir(dir) {
         Ok(read) => read,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(format!("cannot read {}: {e}", dir.display())),
+        Err(e) => return Err(StoreError::io("read", dir)(e)),
     };
     let mut paths = read
         .map(|e| e.map(|e| e.path()))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        .map_err(StoreError::io("read", dir))?;
     paths.sort();
     Ok(paths)
 }
@@ -45,7 +46,7 @@ fn is(path: &Path, ext: &str) -> bool {
 /// ([`StateDir::state`]), or the file an older onboard wrote for exactly these names
 /// ([`StateDir::legacy_state`]), which the next lock moves ([`adopt_legacy`]). A file that
 /// records another playbook or run key is an error ([`State::load`]).
-pub fn load(state_dir: &Path, playbook: &str, run_key: &str) -> Result<State, String> {
+pub fn load(state_dir: &Path, playbook: &str, run_key: &str) -> Result<State, StoreError> {
     let dir = StateDir::new(state_dir);
     let path = dir.state(playbook, run_key);
     if let Some(state) = State::read(&path)? {
@@ -63,7 +64,7 @@ fn legacy(
     dir: &StateDir,
     playbook: &str,
     run_key: &str,
-) -> Result<Option<(PathBuf, State)>, String> {
+) -> Result<Option<(PathBuf, State)>, StoreError> {
     let Some(old) = dir.legacy_state(playbook, run_key) else {
         return Ok(None);
     };
@@ -74,7 +75,7 @@ fn legacy(
 
 /// Move the state an older onboard wrote for exactly these names to their own file, when that
 /// does not exist yet. Called with the run key's lock held, before the state is loaded.
-pub fn adopt_legacy(state_dir: &Path, playbook: &str, run_key: &str) -> Result<(), String> {
+pub fn adopt_legacy(state_dir: &Path, playbook: &str, run_key: &str) -> Result<(), StoreError> {
     let dir = StateDir::new(state_dir);
     let path = dir.state(playbook, run_key);
     if std::fs::symlink_metadata(&path).is_ok() {
@@ -87,12 +88,10 @@ pub fn adopt_legacy(state_dir: &Path, playbook: &str, run_key: &str) -> Result<(
         .parent()
         .map_or(Ok(()), crate::store::private::private_dir)
         .and_then(|()| std::fs::rename(&old, &path));
-    moved.map_err(|e| {
-        format!(
-            "cannot move the state {} to {}: {e}",
-            old.display(),
-            path.display()
-        )
+    moved.map_err(|source| StoreError::Move {
+        from: old,
+        to: path,
+        source,
     })
 }
 
@@ -111,12 +110,12 @@ pub fn location(state_dir: &Path, playbook: &str, run_key: &str) -> PathBuf {
 
 /// Every state under `<state-dir>/state/<playbook>/<run-key>.json`, in path order, whatever it
 /// records.
-pub fn states(state_dir: &Path) -> Result<Vec<State>, String> {
+pub fn states(state_dir: &Path) -> Result<Vec<State>, StoreError> {
     Ok(files(state_dir)?.into_iter().map(|(_, s)| s).collect())
 }
 
 /// [`states`] with the file each was read from.
-pub fn files(state_dir: &Path) -> Result<Vec<(PathBuf, State)>, String> {
+pub fn files(state_dir: &Path) -> Result<Vec<(PathBuf, State)>, StoreError> {
     let mut out = Vec::new();
     for dir in entries(&state_dir.join("state"))? {
         if !dir.is_dir() {
@@ -132,26 +131,22 @@ pub fn files(state_dir: &Path) -> Result<Vec<(PathBuf, State)>, String> {
 }
 
 /// Every journal under `<state-dir>/runs/`, oldest first.
-pub fn journals(state_dir: &Path) -> Result<Vec<JournalFile>, String> {
+pub fn journals(state_dir: &Path) -> Result<Vec<JournalFile>, StoreError> {
     let mut out = Vec::new();
     for file in entries(&state_dir.join("runs"))?
         .into_iter()
         .filter(|p| is(p, "jsonl"))
     {
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let text = std::fs::read_to_string(&file).map_err(StoreError::io("read", &file))?;
         let events = text
             .lines()
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
             .map(|(n, l)| {
-                serde_json::from_str(l).map_err(|e| {
-                    format!(
-                        "{}:{}:{}: not a JSON event: {e}",
-                        file.display(),
-                        n + 1,
-                        e.column()
-                    )
+                serde_json::from_str(l).map_err(|source| StoreError::BadEvent {
+                    path: file.clone(),
+                    line: n + 1,
+                    source,
                 })
             })
             .collect::<Result<Vec<Json>, _>>()?;
@@ -211,7 +206,9 @@ mod tests {
             "{\"event\":1}\nnot json\n",
         )
         .expect("write");
-        let err = journals(dir.path()).expect_err("a broken line is reported");
+        let err = journals(dir.path())
+            .expect_err("a broken line is reported")
+            .to_string();
         assert!(err.contains(".jsonl:2:"), "{err}");
     }
 
@@ -231,7 +228,9 @@ mod tests {
         old.save(&lossy).expect("save");
         assert_eq!(load(dir.path(), "team a", "acme").expect("found"), old);
         assert_eq!(location(dir.path(), "team a", "acme"), lossy);
-        let err = load(dir.path(), "team_a", "acme").expect_err("not team_a's");
+        let err = load(dir.path(), "team_a", "acme")
+            .expect_err("not team_a's")
+            .to_string();
         assert!(
             err.contains("`team a`") && err.contains("`team_a`"),
             "{err}"

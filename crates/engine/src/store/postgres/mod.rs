@@ -14,6 +14,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio_postgres::{Client, Config};
 
+use crate::store::StoreError;
 use crate::store::state::{STATE_VERSION, State, StateSummary};
 
 /// A connection's fate: `Some(error)` once it is lost (not when closed on purpose).
@@ -34,10 +35,8 @@ impl std::fmt::Debug for Pg {
 
 impl Pg {
     /// Connect and bring the schema up to date.
-    pub async fn open(url: &str) -> Result<Pg, String> {
-        let config: Config = url
-            .parse()
-            .map_err(|e| format!("--state-url is not a PostgreSQL URL: {e}"))?;
+    pub async fn open(url: &str) -> Result<Pg, StoreError> {
+        let config: Config = url.parse().map_err(StoreError::Url)?;
         let shown = redacted(&config);
         let (mut client, _lost) = connect(&config, &shown).await?;
         schema::migrate(&mut client).await?;
@@ -54,7 +53,7 @@ impl Pg {
     }
 
     /// The state of a run key, or a fresh one.
-    pub async fn load(&self, playbook: &str, run_key: &str) -> Result<State, String> {
+    pub async fn load(&self, playbook: &str, run_key: &str) -> Result<State, StoreError> {
         let row = self
             .client
             .query_opt(
@@ -62,7 +61,10 @@ impl Pg {
                 &[&playbook, &run_key],
             )
             .await
-            .map_err(|e| format!("cannot read state from {}: {}", self.shown, pg_err(&e)))?;
+            .map_err(StoreError::db(format!(
+                "cannot read state from {}",
+                self.shown
+            )))?;
         match row {
             Some(row) => decode(
                 row.get(0),
@@ -75,7 +77,7 @@ impl Pg {
     }
 
     /// Every state, by playbook then run key.
-    pub async fn list(&self) -> Result<Vec<State>, String> {
+    pub async fn list(&self) -> Result<Vec<State>, StoreError> {
         let rows = self
             .client
             .query(
@@ -83,7 +85,10 @@ impl Pg {
                 &[],
             )
             .await
-            .map_err(|e| format!("cannot list states in {}: {}", self.shown, pg_err(&e)))?;
+            .map_err(StoreError::db(format!(
+                "cannot list states in {}",
+                self.shown
+            )))?;
         rows.into_iter()
             .map(|r| {
                 let (playbook, run_key): (&str, &str) = (r.get(0), r.get(1));
@@ -93,7 +98,7 @@ impl Pg {
     }
 
     /// Summaries of [`Pg::list`].
-    pub async fn summaries(&self) -> Result<Vec<StateSummary>, String> {
+    pub async fn summaries(&self) -> Result<Vec<StateSummary>, StoreError> {
         Ok(self
             .list()
             .await?
@@ -116,13 +121,16 @@ impl Pg {
         &mut self,
         states: &[State],
         journals: &[crate::store::local::JournalFile],
-    ) -> Result<(), String> {
-        let err =
-            |e: tokio_postgres::Error| format!("migrating into {}: {}", self.shown, pg_err(&e));
+    ) -> Result<(), StoreError> {
+        let context = format!("migrating into {}", self.shown);
+        let err = |source| StoreError::Db {
+            context: context.clone(),
+            source,
+        };
         let by = session::who();
         let tx = self.client.transaction().await.map_err(err)?;
         for s in states {
-            let doc = serde_json::to_value(s).map_err(|e| e.to_string())?;
+            let doc = serde_json::to_value(s)?;
             let existing = tx
                 .query_opt(
                     "SELECT doc FROM onboard_state WHERE playbook = $1 AND run_key = $2 FOR UPDATE",
@@ -133,11 +141,11 @@ impl Pg {
             match existing {
                 Some(row) if row.get::<_, serde_json::Value>(0) == doc => continue,
                 Some(_) => {
-                    return Err(format!(
-                        "{} already holds a different state for playbook `{}`, run key `{}`; \
-                         nothing was migrated",
-                        self.shown, s.playbook, s.run_key
-                    ));
+                    return Err(StoreError::ImportConflict {
+                        shown: self.shown.clone(),
+                        playbook: s.playbook.clone(),
+                        run_key: s.run_key.clone(),
+                    });
                 }
                 None => {}
             }
@@ -175,14 +183,18 @@ fn decode(
     playbook: &str,
     run_key: &str,
     at: &str,
-) -> Result<State, String> {
-    let state: State =
-        serde_json::from_value(doc).map_err(|e| format!("{at}: not a valid state: {e}"))?;
+) -> Result<State, StoreError> {
+    let state: State = serde_json::from_value(doc).map_err(|source| StoreError::Invalid {
+        at: at.to_owned(),
+        what: "state",
+        source,
+    })?;
     if state.version != STATE_VERSION {
-        return Err(format!(
-            "{at}: state version {} is not supported (expected {STATE_VERSION})",
-            state.version
-        ));
+        return Err(StoreError::Version {
+            at: at.to_owned(),
+            found: state.version,
+            expected: STATE_VERSION,
+        });
     }
     state.belongs_to(playbook, run_key, at)?;
     Ok(state)
@@ -192,13 +204,13 @@ fn decode(
 pub(in crate::store) async fn connect(
     config: &Config,
     shown: &str,
-) -> Result<(Client, Lost), String> {
-    let (client, connection) = config.connect(tls()?).await.map_err(|e| {
-        format!(
-            "cannot connect to the state database {shown}: {}",
-            pg_err(&e)
-        )
-    })?;
+) -> Result<(Client, Lost), StoreError> {
+    let (client, connection) = config
+        .connect(tls()?)
+        .await
+        .map_err(StoreError::db(format!(
+            "cannot connect to the state database {shown}"
+        )))?;
     let (tx, rx) = watch::channel(None);
     tokio::spawn(async move {
         if let Err(e) = connection.await {
@@ -208,7 +220,7 @@ pub(in crate::store) async fn connect(
     Ok((client, rx))
 }
 
-fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
+fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
     let mut roots = rustls::RootCertStore::empty();
     for cert in rustls_native_certs::load_native_certs().certs {
         let _ = roots.add(cert);
@@ -216,7 +228,7 @@ fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS: {e}"))?
+        .map_err(StoreError::Tls)?
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))

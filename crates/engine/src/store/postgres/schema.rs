@@ -5,6 +5,7 @@
 //! starting at once do not race), it applies what is missing, in order, in one transaction.
 //! A database migrated by a newer onboard is refused rather than guessed at.
 
+use crate::store::StoreError;
 use tokio_postgres::Client;
 
 /// The advisory lock key that serialises migrations (an arbitrary constant: "onboard\0").
@@ -53,9 +54,10 @@ pub fn latest() -> i32 {
 }
 
 /// Bring the database to [`latest`]; returns the version it was at before.
-pub async fn migrate(client: &mut Client) -> Result<i32, String> {
-    let err = |what: &str, e: tokio_postgres::Error| {
-        format!("state database: {what}: {}", super::pg_err(&e))
+pub async fn migrate(client: &mut Client) -> Result<i32, StoreError> {
+    let err = |what: &str, source: tokio_postgres::Error| StoreError::Db {
+        context: format!("state database: {what}"),
+        source,
     };
     let tx = client.transaction().await.map_err(|e| err("begin", e))?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
@@ -75,11 +77,10 @@ pub async fn migrate(client: &mut Client) -> Result<i32, String> {
         .map_err(|e| err("read the schema version", e))?;
     let current: i32 = row.get(0);
     if current > latest() {
-        return Err(format!(
-            "state database: its schema is at version {current}, newer than this onboard knows \
-             ({}); upgrade onboard",
-            latest()
-        ));
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            latest: latest(),
+        });
     }
     for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
         tx.batch_execute(sql)

@@ -14,6 +14,7 @@ use std::time::Duration;
 use tokio_postgres::Client;
 
 use super::{Lost, Pg, connect, pg_err, version};
+use crate::store::StoreError;
 use crate::store::state::State;
 
 /// How long a save may take before the run stops saying the database does not answer.
@@ -74,9 +75,13 @@ impl Pg {
         run_key: &str,
         timeout: Duration,
         waiting: &(dyn Fn(&str) + Sync),
-    ) -> Result<PgSession, String> {
+    ) -> Result<PgSession, StoreError> {
         let (client, lost) = connect(&self.config, &self.shown).await?;
-        let err = |e: tokio_postgres::Error| format!("lock in {}: {}", self.shown, pg_err(&e));
+        let context = format!("lock in {}", self.shown);
+        let err = |source| StoreError::Db {
+            context: context.clone(),
+            source,
+        };
         let key = lock_key(playbook, run_key);
         let row = client
             .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
@@ -84,11 +89,10 @@ impl Pg {
             .map_err(err)?;
         if !row.get::<_, bool>(0) {
             let holder = holder(&client, playbook, run_key).await.map_err(err)?;
-            let busy = || {
-                format!(
-                    "another run holds the lock of run key `{run_key}` (playbook `{playbook}`): \
-                     {holder}; wait for it, or pass --lock-timeout SECONDS"
-                )
+            let busy = || StoreError::Busy {
+                playbook: playbook.to_owned(),
+                run_key: run_key.to_owned(),
+                holder: holder.clone(),
             };
             if timeout.is_zero() {
                 return Err(busy());
@@ -176,11 +180,11 @@ async fn holder(
 impl PgSession {
     /// Save the state in one statement (its own transaction), through the lock's session: a
     /// save can only succeed while this run holds the lock.
-    pub async fn save(&self, state: &State) -> Result<(), String> {
+    pub async fn save(&self, state: &State) -> Result<(), StoreError> {
         if let Some(e) = self.lost.borrow().clone() {
-            return Err(self.lost_message(&e));
+            return Err(self.lost_message(e, None));
         }
-        let doc = serde_json::to_value(state).map_err(|e| e.to_string())?;
+        let doc = serde_json::to_value(state)?;
         let v = version(state);
         let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
             [&self.playbook, &self.run_key, &v, &doc, &self.by];
@@ -193,28 +197,27 @@ impl PgSession {
         );
         match tokio::time::timeout(SAVE_TIMEOUT, write).await {
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(self.lost_message(&pg_err(&e))),
-            Err(_) => Err(self.lost_message("no answer within 60s")),
+            Ok(Err(e)) => Err(self.lost_message(pg_err(&e), Some(e))),
+            Err(_) => Err(self.lost_message("no answer within 60s".to_owned(), None)),
         }
     }
 
     /// [`PgSession::save`] from synchronous code running on a multi-threaded tokio runtime.
-    pub fn save_blocking(&self, state: &State) -> Result<(), String> {
+    pub fn save_blocking(&self, state: &State) -> Result<(), StoreError> {
         use tokio::runtime::{Handle, RuntimeFlavor};
-        let handle = Handle::try_current()
-            .map_err(|_| "the PostgreSQL state store needs a tokio runtime".to_owned())?;
+        let handle = Handle::try_current().map_err(|_| StoreError::NoRuntime)?;
         if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
-            return Err("the PostgreSQL state store needs a multi-threaded tokio runtime".into());
+            return Err(StoreError::NotMultiThread);
         }
         tokio::task::block_in_place(|| handle.block_on(self.save(state)))
     }
 
-    fn lost_message(&self, why: &str) -> String {
-        format!(
-            "cannot save state to {}: {why}; the run stops here, the database keeps every \
-             step saved before, and the next apply picks up from there",
-            self.shown
-        )
+    fn lost_message(&self, why: String, source: Option<tokio_postgres::Error>) -> StoreError {
+        StoreError::SaveLost {
+            shown: self.shown.clone(),
+            why,
+            source,
+        }
     }
 
     /// Set `flag` (the executor's stop flag) as soon as the connection is lost, so that no
