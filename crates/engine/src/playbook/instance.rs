@@ -137,3 +137,40 @@ pub fn body(step: &Step, r: &Renderer) -> Result<Json, RenderError> {
     }
     Ok(body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_step_without_for_each_is_one_instance_at_its_id() {
+        let one = instances("users", None).expect("one instance");
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].key, None);
+        assert_eq!(one[0].address, "users");
+    }
+
+    #[test]
+    fn list_and_map_keys_give_addresses() {
+        let list = instances("u", Some(&json!(["a", 7]))).expect("a list");
+        let addresses: Vec<&str> = list.iter().map(|i| i.address.as_str()).collect();
+        assert_eq!(addresses, ["u[\"a\"]", "u[\"1\"]"]);
+        assert_eq!(list[1].item, json!(7));
+        let map = instances("u", Some(&json!({"k": {"x": 1}}))).expect("a map");
+        assert_eq!(map[0].key.as_deref(), Some("k"));
+        assert_eq!(map[0].item, json!({"x": 1}));
+    }
+
+    #[test]
+    fn for_each_errors() {
+        assert_eq!(
+            instances("u", Some(&json!(["a", "a"]))),
+            Err(ForEachError::Twice("a".into()))
+        );
+        assert!(matches!(
+            instances("u", Some(&json!("a"))),
+            Err(ForEachError::NotAList(_))
+        ));
+    }
+}
