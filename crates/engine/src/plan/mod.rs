@@ -19,9 +19,11 @@ use std::collections::BTreeMap;
 use crate::diag::{Diag, Diags};
 use crate::playbook::graph::{Dag, NodeId};
 use crate::playbook::inputs::Inputs;
+use crate::playbook::instance::{self, Instance, When};
+pub use crate::playbook::instance::{ForEachError, address};
 use crate::playbook::model::{Playbook, Step, StepScope};
-use crate::playbook::render::{Renderer, SENSITIVE, Scope, StepOutputs, truthy};
-use crate::playbook::resource::{Identity, StepType, apply_defaults};
+use crate::playbook::render::{Renderer, SENSITIVE, Scope, StepOutputs};
+use crate::playbook::resource::{Identity, StepType};
 use crate::playbook::template::UNKNOWN;
 
 /// What apply does with one object.
@@ -419,11 +421,7 @@ fn plan_step(
     deps: Vec<String>,
     level: usize,
 ) -> Result<Vec<PlannedStep>, Diag> {
-    let r = Renderer {
-        playbook,
-        ctx: scope.context_with_steps(known.clone(), None),
-        mask_secrets: true,
-    };
+    let r = instance::renderer(playbook, scope, known, None, true);
     let base = PlannedStep {
         address: step.id.clone(),
         step: step.id.clone(),
@@ -443,11 +441,8 @@ fn plan_step(
         object: None,
         lookup_at_apply: false,
     };
-    let Some(fe) = &step.for_each else {
-        return Ok(vec![instance(playbook, step, scope, known, None, base)?]);
-    };
-    let list = r.node(&fe.node).map_err(|e| e.to_diag())?;
-    if list.as_str() == Some(UNKNOWN) {
+    let list = instance::for_each_value(step, &r).map_err(|e| e.to_diag())?;
+    if list.as_ref().and_then(Json::as_str) == Some(UNKNOWN) {
         let planned = PlannedStep {
             action: Action::Deferred,
             note: Some("for_each over another step's output: instances known after apply".into()),
@@ -455,100 +450,48 @@ fn plan_step(
         };
         return Ok(vec![planned]);
     }
-    let items = instances(&list).map_err(|m| {
+    let items = instance::instances(&step.id, list.as_ref()).map_err(|m| {
         Diag::at(
             &playbook.file,
-            fe.node.span,
+            step.for_each
+                .as_ref()
+                .map(|fe| fe.node.span)
+                .unwrap_or_default(),
             m.to_string(),
             "for_each value",
         )
     })?;
     let mut planned = Vec::new();
-    for (key, item) in &items {
+    for inst in &items {
         let one = PlannedStep {
-            address: address(&step.id, Some(key)),
+            address: inst.address.clone(),
             ..base.clone()
         };
-        planned.push(instance(
-            playbook,
-            step,
-            scope,
-            known,
-            Some((key, item)),
-            one,
-        )?);
+        planned.push(plan_instance(playbook, step, scope, known, inst, one)?);
     }
     Ok(planned)
 }
 
-/// A step instance's address: `id`, or `id["key"]` for a `for_each` instance.
-pub fn address(id: &str, key: Option<&str>) -> String {
-    match key {
-        Some(k) => format!("{id}[{}]", Json::String(k.to_owned())),
-        None => id.to_owned(),
-    }
-}
-
-fn instance(
+fn plan_instance(
     playbook: &Playbook,
     step: &Step,
     scope: &Scope,
     known: &Mj,
-    inst: Option<(&String, &Json)>,
+    inst: &Instance,
     mut planned: PlannedStep,
 ) -> Result<PlannedStep, Diag> {
-    let r = Renderer {
-        playbook,
-        ctx: scope.context_with_steps(known.clone(), inst.map(|(k, i)| (k.as_str(), i))),
-        mask_secrets: true,
-    };
-    if let Some(when) = &step.when {
-        let v = r.template(when).map_err(|e| e.to_diag())?;
-        if v.as_str() == Some(UNKNOWN) {
-            planned.note = Some("`when` known after apply".into());
-        } else if !truthy(&v) {
-            planned.action = Action::Skip;
-        }
+    let r = instance::renderer(playbook, scope, known, Some(inst), true);
+    match instance::when(step, &r).map_err(|e| e.to_diag())? {
+        When::Unknown => planned.note = Some("`when` known after apply".into()),
+        When::Skip => planned.action = Action::Skip,
+        When::Run => {}
     }
-    let mut body = r.node(&step.with).map_err(|e| e.to_diag())?;
-    if !step.existing {
-        apply_defaults(step.ty, &mut body);
-    }
+    let body = instance::body(step, &r).map_err(|e| e.to_diag())?;
     if planned.action != Action::Skip {
         crate::playbook::rules::check_instance(playbook, step, &body)?;
     }
     planned.body = body;
     Ok(planned)
-}
-
-/// A `for_each` value that gives no instances.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ForEachError {
-    #[error("for_each lists `{0}` twice; each instance needs its own key")]
-    Twice(String),
-    #[error("for_each must be a list or a map, found {0}")]
-    NotAList(&'static str),
-}
-
-/// The keys and items of a `for_each` value.
-pub fn instances(list: &Json) -> Result<Vec<(String, Json)>, ForEachError> {
-    match list {
-        Json::Array(items) => {
-            let mut out: Vec<(String, Json)> = Vec::new();
-            for (i, item) in items.iter().enumerate() {
-                let key = item.as_str().map_or_else(|| i.to_string(), str::to_owned);
-                if out.iter().any(|(k, _)| *k == key) {
-                    return Err(ForEachError::Twice(key));
-                }
-                out.push((key, item.clone()));
-            }
-            Ok(out)
-        }
-        Json::Object(map) => Ok(map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
-        other => Err(ForEachError::NotAList(crate::playbook::inputs::json_kind(
-            other,
-        ))),
-    }
 }
 
 /// Two instances that would create the same identity in one scope.

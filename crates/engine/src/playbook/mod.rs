@@ -7,6 +7,7 @@ pub mod check;
 pub mod decode;
 pub mod graph;
 pub mod inputs;
+pub mod instance;
 pub mod inventory;
 pub mod model;
 pub mod parse;

@@ -22,7 +22,7 @@ pub enum StepError {
     TenantGroups(#[source] serde_json::Error),
     /// A `for_each` value that gives no instances.
     #[error(transparent)]
-    ForEach(#[from] crate::plan::ForEachError),
+    ForEach(#[from] crate::playbook::instance::ForEachError),
     #[error(transparent)]
     Api(#[from] ApiError),
     #[error(transparent)]

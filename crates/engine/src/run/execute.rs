@@ -27,13 +27,14 @@ use std::time::Instant;
 use crate::api::cache::{Api, Reads};
 use crate::api::converge::{Desired, inspect, write};
 use crate::api::gate::{Entered, ScopeGate, within};
-use crate::plan::{Action, Plan, PlannedStep, instances};
+use crate::plan::{Action, Plan, PlannedStep};
 use crate::playbook::Loaded;
 use crate::playbook::graph::NodeId;
 use crate::playbook::inputs::Inputs;
+use crate::playbook::instance::{self, Instance, When};
 use crate::playbook::model::StepScope;
-use crate::playbook::render::{Renderer, Scope, StepOutputs, truthy};
-use crate::playbook::resource::{StepType, apply_defaults};
+use crate::playbook::render::{Renderer, Scope, StepOutputs};
+use crate::playbook::resource::StepType;
 use crate::playbook::secrets::{Secrets, Seen};
 use crate::run::error::StepError;
 use crate::run::schedule::{Scheduler, Status};
@@ -457,23 +458,12 @@ impl Executor {
         let step = &pb.steps[i];
         let api_scope = self.api_scope(step.scope, shared)?;
         let scope = lock(&shared.scope).clone();
-        let list = match &step.for_each {
-            None => vec![(None, Json::Null)],
-            Some(fe) => {
-                let r = Renderer {
-                    playbook: pb,
-                    ctx: scope.context_with_steps(shared.known.clone(), None),
-                    mask_secrets: false,
-                };
-                let v = r.node(&fe.node)?;
-                no_secret_in(shared, &v, "`for_each`")?;
-                instances(&v)
-                    .map_err(StepError::ForEach)?
-                    .into_iter()
-                    .map(|(k, item)| (Some(k), item))
-                    .collect()
-            }
-        };
+        let r = instance::renderer(pb, &scope, &shared.known, None, false);
+        let list = instance::for_each_value(step, &r)?;
+        if let Some(v) = &list {
+            no_secret_in(shared, v, "`for_each`")?;
+        }
+        let list = instance::instances(&step.id, list.as_ref()).map_err(StepError::ForEach)?;
         let mut outputs = Map::new();
         // An instance was created: its secrets are kept as soon as the step is done.
         let mut fresh = false;
@@ -502,25 +492,18 @@ impl Executor {
         step: &crate::playbook::model::Step,
         api_scope: &ApiScope,
         scope: &Scope,
-        list: Vec<(Option<String>, Json)>,
+        list: Vec<Instance>,
         outputs: &mut Map<String, Json>,
         fresh: &mut bool,
     ) -> Result<(), StepError> {
         let pb = &self.loaded.playbook;
-        for (key, item) in list {
-            let address = crate::plan::address(&step.id, key.as_deref());
+        for inst in list {
+            let address = inst.address.clone();
             (self.sink)(&Event::StepStarted {
                 address: address.clone(),
             });
-            let r = Renderer {
-                playbook: pb,
-                ctx: scope
-                    .context_with_steps(shared.known.clone(), key.as_deref().map(|k| (k, &item))),
-                mask_secrets: false,
-            };
-            if let Some(when) = &step.when
-                && !truthy(&r.template(when)?)
-            {
+            let r = instance::renderer(pb, scope, &shared.known, Some(&inst), false);
+            if instance::when(step, &r)? == When::Skip {
                 (self.sink)(&Event::StepFinished {
                     address: address.clone(),
                     action: Action::Skip,
@@ -528,10 +511,8 @@ impl Executor {
                 });
                 continue;
             }
-            let mut body = r.node(&step.with)?;
-            if !step.existing {
-                apply_defaults(step.ty, &mut body);
-            }
+            let key = inst.key;
+            let body = instance::body(step, &r)?;
             no_secret_in(shared, &body, "`with`")?;
             let known = lock(&shared.state)
                 .steps
