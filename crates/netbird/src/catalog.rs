@@ -18,29 +18,63 @@ pub use objects::USER_ROLES;
 use objects::*;
 pub use responses::{RAW as RAW_RESPONSE_SECRETS, ResponseSecrets, looks_secret, response_secrets};
 
-use crate::kind::ResourceKind;
+use serde::{Deserialize, Serialize};
+
 use crate::spec::{
-    Format, KindSpec, UpdateBody, boolean, object, objects as object_list, one_of, ranged, string,
-    strings,
+    Format, Identity, KindSpec, Lit, UpdateBody, boolean, object, objects as object_list, one_of,
+    ranged, string, strings,
 };
 
-/// The spec of `kind`.
-pub(crate) fn spec(kind: ResourceKind) -> &'static KindSpec {
-    match kind {
-        ResourceKind::Group => &GROUP,
-        ResourceKind::SetupKey => &SETUP_KEY,
-        ResourceKind::Policy => &POLICY,
-        ResourceKind::PostureCheck => &POSTURE_CHECK,
-        ResourceKind::Network => &NETWORK,
-        ResourceKind::NetworkResource => &NETWORK_RESOURCE,
-        ResourceKind::NetworkRouter => &NETWORK_ROUTER,
-        ResourceKind::Route => &ROUTE,
-        ResourceKind::NameserverGroup => &NAMESERVER_GROUP,
-        ResourceKind::DnsSettings => &DNS_SETTINGS,
-        ResourceKind::AccountSettings => &ACCOUNT_SETTINGS,
-        ResourceKind::User => &USER,
-        ResourceKind::Token => &TOKEN,
-    }
+const NO: Lit = Lit::Bool(false);
+const YES: Lit = Lit::Bool(true);
+const NONE: Lit = Lit::EmptyList;
+const EMPTY: Lit = Lit::Str("");
+use ResourceKind::Group as G;
+
+/// Every kind, once: its variant and its entry in this catalogue. [`ResourceKind`], its
+/// `ALL` list (in this order) and [`spec`] are made from the list; adding a kind is one line
+/// here and its entry.
+macro_rules! catalogue {
+    ($($kind:ident => $entry:path),* $(,)?) => {
+        /// Every resource type a playbook can declare (the playbook's `type` strings, in
+        /// snake case), in catalogue order.
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+        )]
+        #[serde(rename_all = "snake_case")]
+        pub enum ResourceKind {
+            $($kind),*
+        }
+
+        impl ResourceKind {
+            /// All kinds, in catalogue order.
+            pub const ALL: [ResourceKind; [$(stringify!($kind)),*].len()] =
+                [$(ResourceKind::$kind),*];
+        }
+
+        /// The spec of `kind`.
+        pub(crate) fn spec(kind: ResourceKind) -> &'static KindSpec {
+            match kind {
+                $(ResourceKind::$kind => &$entry),*
+            }
+        }
+    };
+}
+
+catalogue! {
+    Group => GROUP,
+    SetupKey => SETUP_KEY,
+    Policy => POLICY,
+    PostureCheck => POSTURE_CHECK,
+    Network => NETWORK,
+    NetworkResource => NETWORK_RESOURCE,
+    NetworkRouter => NETWORK_ROUTER,
+    Route => ROUTE,
+    NameserverGroup => NAMESERVER_GROUP,
+    DnsSettings => DNS_SETTINGS,
+    AccountSettings => ACCOUNT_SETTINGS,
+    User => USER,
+    Token => TOKEN,
 }
 
 /// Defaults shared by most kinds; each spec overrides what differs.
@@ -59,6 +93,8 @@ const BASE: KindSpec = KindSpec {
     response_fields: &[],
     secret_fields: &[],
     unique_name: None,
+    identity: Identity::Fields(&["name"]),
+    exported: true,
 };
 
 static GROUP: KindSpec = KindSpec {
@@ -95,13 +131,15 @@ static SETUP_KEY: KindSpec = KindSpec {
     fields: &[
         string("name").len(1, usize::MAX),
         // The spec has no enum; the server refuses anything else with 422.
-        one_of("type", &["one-off", "reusable"]),
+        one_of("type", &["one-off", "reusable"]).or(Lit::Str("reusable")),
         // The spec says 86400..=31536000; the server also takes 0 as "never expires".
-        ranged("expires_in", 86_400, 31_536_000).or_zero(),
-        strings("auto_groups"),
-        ranged("usage_limit", 0, i64::MAX),
-        boolean("ephemeral"),
-        boolean("allow_extra_dns_labels"),
+        ranged("expires_in", 86_400, 31_536_000)
+            .or_zero()
+            .or(Lit::Int(2_592_000)),
+        strings("auto_groups").refers(G).or(NONE),
+        ranged("usage_limit", 0, i64::MAX).or(Lit::Int(0)),
+        boolean("ephemeral").or(NO),
+        boolean("allow_extra_dns_labels").or(NO),
     ],
     update: UpdateBody::Other(&SETUP_KEY_PUT),
     response_schemas: &["SetupKeyClear"],
@@ -156,7 +194,7 @@ static POSTURE_CHECK: KindSpec = KindSpec {
     required: &["name", "description"],
     fields: &[
         string("name").len(1, usize::MAX),
-        string("description"),
+        string("description").or(EMPTY),
         object("checks", &CHECKS),
     ],
     response_schemas: &["PostureCheck"],
@@ -171,7 +209,10 @@ static NETWORK: KindSpec = KindSpec {
     collection: "/api/networks",
     request_schema: "NetworkRequest",
     required: &["name"],
-    fields: &[string("name").len(1, usize::MAX), string("description")],
+    fields: &[
+        string("name").len(1, usize::MAX),
+        string("description").or(EMPTY),
+    ],
     response_schemas: &["Network"],
     response_fields: &[
         "id",
@@ -194,10 +235,10 @@ static NETWORK_RESOURCE: KindSpec = KindSpec {
     required: &["name", "address", "enabled", "groups"],
     fields: &[
         string("name").len(1, usize::MAX),
-        string("description"),
+        string("description").or(EMPTY),
         string("address").format(Format::Address),
-        boolean("enabled"),
-        strings("groups"),
+        boolean("enabled").or(YES),
+        strings("groups").refers(G).or(NONE),
     ],
     response_schemas: &["NetworkResource"],
     response_fields: &[
@@ -223,11 +264,12 @@ static NETWORK_ROUTER: KindSpec = KindSpec {
     required: &["metric", "masquerade", "enabled"],
     fields: &[
         string("peer"),
-        strings("peer_groups"),
-        ranged("metric", 1, 9999),
-        boolean("masquerade"),
-        boolean("enabled"),
+        strings("peer_groups").refers(G),
+        ranged("metric", 1, 9999).or(Lit::Int(9999)),
+        boolean("masquerade").or(YES),
+        boolean("enabled").or(YES),
     ],
+    identity: Identity::AnyOf(&[&["network_id", "peer"], &["network_id", "peer_groups"]]),
     response_schemas: &["NetworkRouter"],
     response_fields: &[
         "id",
@@ -258,18 +300,19 @@ static ROUTE: KindSpec = KindSpec {
     fields: &[
         string("description"),
         string("network_id").len(1, 40),
-        boolean("enabled"),
+        boolean("enabled").or(YES),
         string("peer"),
-        strings("peer_groups"),
+        strings("peer_groups").refers(G),
         string("network").format(Format::Cidr),
         strings("domains").format(Format::Domain).len(0, 32),
-        ranged("metric", 1, 9999),
-        boolean("masquerade"),
-        strings("groups"),
-        boolean("keep_route"),
-        strings("access_control_groups"),
+        ranged("metric", 1, 9999).or(Lit::Int(9999)),
+        boolean("masquerade").or(YES),
+        strings("groups").refers(G),
+        boolean("keep_route").or(YES),
+        strings("access_control_groups").refers(G),
         boolean("skip_auto_apply"),
     ],
+    identity: Identity::Fields(&["network_id", "description"]),
     response_schemas: &["Route"],
     response_fields: &[
         "id",
@@ -308,13 +351,14 @@ static NAMESERVER_GROUP: KindSpec = KindSpec {
     ],
     fields: &[
         string("name").len(1, 40),
-        string("description"),
+        string("description").or(EMPTY),
         object_list("nameservers", &NAMESERVER).len(1, 3),
-        boolean("enabled"),
-        strings("groups").len(1, usize::MAX),
+        boolean("enabled").or(YES),
+        strings("groups").refers(G).len(1, usize::MAX),
+        // Defaults to "no match domains": filled in by the engine from `domains`.
         boolean("primary"),
-        strings("domains").format(Format::Domain),
-        boolean("search_domains_enabled"),
+        strings("domains").format(Format::Domain).or(NONE),
+        boolean("search_domains_enabled").or(NO),
     ],
     response_schemas: &["NameserverGroup"],
     response_fields: &[

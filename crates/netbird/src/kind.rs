@@ -1,6 +1,6 @@
 //! Resource kinds: one per playbook resource type, and their API paths.
 //!
-//! [`ResourceKind`] names a kind (`group`, `setup_key`, ...; the playbook's
+//! [`ResourceKind`] (declared with the catalogue, one line a kind) names a kind (`group`, `setup_key`, ...; the playbook's
 //! `type` strings). [`ResourceKind::spec`] returns its static [`KindSpec`] from
 //! the catalogue. Path helpers fill `{parent}` placeholders with
 //! percent-encoded ids, so an id taken from input can never change the path's
@@ -9,49 +9,13 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
-
 use crate::catalog;
 use crate::error::ApiError;
 use crate::spec::KindSpec;
 
-/// Every resource type a playbook can declare.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ResourceKind {
-    Group,
-    SetupKey,
-    Policy,
-    PostureCheck,
-    Network,
-    NetworkResource,
-    NetworkRouter,
-    Route,
-    NameserverGroup,
-    DnsSettings,
-    AccountSettings,
-    User,
-    Token,
-}
+pub use crate::catalog::ResourceKind;
 
 impl ResourceKind {
-    /// All kinds, in catalogue order.
-    pub const ALL: [ResourceKind; 13] = [
-        ResourceKind::Group,
-        ResourceKind::SetupKey,
-        ResourceKind::Policy,
-        ResourceKind::PostureCheck,
-        ResourceKind::Network,
-        ResourceKind::NetworkResource,
-        ResourceKind::NetworkRouter,
-        ResourceKind::Route,
-        ResourceKind::NameserverGroup,
-        ResourceKind::DnsSettings,
-        ResourceKind::AccountSettings,
-        ResourceKind::User,
-        ResourceKind::Token,
-    ];
-
     /// The static description of this kind.
     pub fn spec(self) -> &'static KindSpec {
         catalog::spec(self)

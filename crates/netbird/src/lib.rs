@@ -58,5 +58,5 @@ pub use models::{
 pub use printable::{escape_controls, escape_controls_json, is_unsafe_char};
 pub use retry::{Backoff, Decision, Method, Outcome, RetryPolicy, RetryReason, decide};
 pub use scope::Scope;
-pub use spec::{FieldSpec, FieldType, Format, KindSpec, ObjectSpec, UpdateBody};
+pub use spec::{FieldSpec, FieldType, Format, Identity, KindSpec, Lit, ObjectSpec, UpdateBody};
 pub use token::Token;

@@ -95,6 +95,51 @@ pub struct FieldSpec {
     pub format: Option<Format>,
     /// Inclusive bounds of a string's length (characters) or of a list's item count.
     pub length: Option<(usize, usize)>,
+    /// The value onboard sends when a playbook leaves the field out.
+    pub default: Option<Lit>,
+    /// The kind whose ids the field (or each string of the list) holds: `auto_groups` holds
+    /// group ids. References are checked and exported by it.
+    pub refers: Option<ResourceKind>,
+    /// A value that belongs to one account (its network range, its DNS domain, deployment
+    /// switches): read and written, never carried to another account by an export.
+    pub per_account: bool,
+}
+
+/// A default value of a field, written as a constant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Lit {
+    Bool(bool),
+    Int(i64),
+    Str(&'static str),
+    /// `[]`.
+    EmptyList,
+}
+
+impl Lit {
+    /// The value as JSON.
+    pub fn to_json(self) -> serde_json::Value {
+        match self {
+            Lit::Bool(b) => serde_json::Value::Bool(b),
+            Lit::Int(i) => serde_json::Value::from(i),
+            Lit::Str(s) => serde_json::Value::from(s),
+            Lit::EmptyList => serde_json::Value::Array(Vec::new()),
+        }
+    }
+}
+
+/// How an existing object of a kind is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "by", content = "fields")]
+pub enum Identity {
+    /// By the value of these fields (all of them present and equal; a parent id included).
+    Fields(&'static [&'static str]),
+    /// One of several alternative field sets (a router by `peer` or by `peer_groups`).
+    AnyOf(&'static [&'static [&'static str]]),
+    /// There is exactly one per account.
+    Singleton,
+    /// Never looked up: runs once, its response is recorded.
+    None,
 }
 
 impl FieldSpec {
@@ -118,6 +163,30 @@ impl FieldSpec {
     pub const fn or_zero(self) -> Self {
         Self {
             zero_ok: true,
+            ..self
+        }
+    }
+
+    /// The same field, filled in with `value` when a playbook leaves it out.
+    pub const fn or(self, value: Lit) -> Self {
+        Self {
+            default: Some(value),
+            ..self
+        }
+    }
+
+    /// The same field, holding ids of `kind`.
+    pub const fn refers(self, kind: ResourceKind) -> Self {
+        Self {
+            refers: Some(kind),
+            ..self
+        }
+    }
+
+    /// The same field, kept out of exports: its value belongs to one account.
+    pub const fn per_account(self) -> Self {
+        Self {
+            per_account: true,
             ..self
         }
     }
@@ -172,6 +241,10 @@ pub struct KindSpec {
     pub secret_fields: &'static [&'static str],
     /// `(field, status)`: the server refuses a duplicate value with this status.
     pub unique_name: Option<(&'static str, u16)>,
+    /// How an existing object is found (a singleton: there is one).
+    pub identity: Identity,
+    /// `onboard export` writes objects of this kind as steps.
+    pub exported: bool,
 }
 
 impl KindSpec {
@@ -196,6 +269,22 @@ impl KindSpec {
     /// The request field with this name.
     pub fn field(&self, name: &str) -> Option<&'static FieldSpec> {
         self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// The kind whose objects hold this kind's collection (`network` for `network_resource`):
+    /// the kind whose collection path is this one's up to the `{parent}` placeholder.
+    pub fn parent_kind(&self) -> Option<ResourceKind> {
+        self.parent?;
+        let (base, _) = self.collection.split_once("/{")?;
+        ResourceKind::ALL
+            .into_iter()
+            .find(|k| k.spec().collection == base)
+    }
+
+    /// Whether the in-place update can change `field` (a kind without `PUT` changes nothing).
+    pub fn updates(&self, field: &str) -> bool {
+        self.update_body()
+            .is_some_and(|b| b.fields.iter().any(|f| f.name == field))
     }
 
     pub fn is_secret(&self, response_field: &str) -> bool {
@@ -251,5 +340,8 @@ const fn field(name: &'static str, ty: FieldType) -> FieldSpec {
         zero_ok: false,
         format: None,
         length: None,
+        default: None,
+        refers: None,
+        per_account: false,
     }
 }

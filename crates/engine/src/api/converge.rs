@@ -221,7 +221,7 @@ fn parent_of<'a>(t: &Desired<'a>) -> Option<&'a str> {
 
 /// Whether every change is to a field the API updates in place.
 fn fits_in_place(ty: StepType, changes: &[Change]) -> bool {
-    match ty.spec().updatable {
+    match &ty.spec().updatable {
         Updatable::All => true,
         Updatable::Nothing => false,
         Updatable::Only(fields) => changes
@@ -309,7 +309,7 @@ async fn update(
         .and_then(Json::as_str)
         .unwrap_or_default()
         .to_owned();
-    let body = match t.ty.spec().updatable {
+    let body = match &t.ty.spec().updatable {
         Updatable::Only(fields) => update_body(t.ty, fields, t.body, &live),
         Updatable::All | Updatable::Nothing => t.body.clone(),
     };

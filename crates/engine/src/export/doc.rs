@@ -3,32 +3,14 @@
 
 use std::collections::BTreeMap;
 
+use onboard_netbird::ResourceKind;
 use serde_json::{Map, Value, json};
 
 use super::emit;
 use super::names::{Names, id_of, slug};
 use super::snapshot::Snapshot;
-use super::steps::{Step, comment_text, literal, name_of, pick, refer_lists, sorted_by};
+use super::steps::{Step, body, comment_text, literal, name_of, sorted_by};
 use crate::playbook::resource::StepType;
-
-/// Account settings the export carries over. Left out: per-account values (`network_range`,
-/// `dns_domain`), deployment switches (identity provider, auto-update) and read-only fields.
-const SETTINGS: &[&str] = &[
-    "peer_login_expiration_enabled",
-    "peer_login_expiration",
-    "peer_inactivity_expiration_enabled",
-    "peer_inactivity_expiration",
-    "regular_users_view_blocked",
-    "groups_propagation_enabled",
-    "jwt_groups_enabled",
-    "jwt_groups_claim_name",
-    "jwt_allow_groups",
-    "routing_peer_dns_resolution_enabled",
-    "lazy_connection_enabled",
-    "peer_expose_enabled",
-    "peer_expose_groups",
-    "extra",
-];
 
 /// Builds the playbook from a snapshot.
 pub struct Exporter<'a> {
@@ -50,13 +32,7 @@ pub fn playbook(snap: &Snapshot, name: Option<&str>) -> String {
     };
     let tenant = ex.tenant();
     ex.claim_ids();
-    ex.groups();
-    ex.posture_checks();
-    ex.networks();
-    ex.setup_keys();
-    ex.policies();
-    ex.routes();
-    ex.nameserver_groups();
+    ex.kinds();
     ex.singletons();
     ex.users();
     if let Some(t) = &snap.tenant {
@@ -155,31 +131,25 @@ impl Exporter<'_> {
         );
     }
 
+    /// DNS settings and the account settings an export carries (the catalogue leaves out
+    /// the values that belong to one account: its network range, DNS domain, switches).
     fn singletons(&mut self) {
-        let mut dns = pick(&self.snap.dns, &["disabled_management_groups"]);
-        refer_lists(
+        let dns = body(
             &mut self.names,
-            &mut dns,
-            &["disabled_management_groups"],
+            ResourceKind::DnsSettings,
+            &self.snap.dns,
             "dns settings",
         );
         if !dns.is_empty() {
             let id = self.names.claim("dns", "settings");
             self.steps.push(Step::new(&id, StepType::DNS_SETTINGS, dns));
         }
-        let mut settings = pick(&self.snap.settings, SETTINGS);
-        refer_lists(
+        let settings = body(
             &mut self.names,
-            &mut settings,
-            &["peer_expose_groups"],
+            ResourceKind::AccountSettings,
+            &self.snap.settings,
             "account settings",
         );
-        if let Some(Value::Object(extra)) = settings.get_mut("extra") {
-            let mut e = extra.clone();
-            let lists = ["network_traffic_logs_groups"];
-            refer_lists(&mut self.names, &mut e, &lists, "account settings");
-            *extra = e;
-        }
         if !settings.is_empty() {
             let id = self.names.claim("settings", "settings");
             self.steps.push(
@@ -194,7 +164,7 @@ impl Exporter<'_> {
     /// list input of emails. Service users: one step each, by name.
     fn users(&mut self) {
         let mut groups: BTreeMap<(String, String, bool), (Value, Vec<String>)> = BTreeMap::new();
-        for u in sorted_by(&self.snap.users, "email") {
+        for u in sorted_by(self.snap.values(ResourceKind::User), "email") {
             let email = name_of(u, "email");
             let role = name_of(u, "role").to_owned();
             if role == "owner" || u.get("is_current") == Some(&json!(true)) {

@@ -1,17 +1,98 @@
-//! The steps of each resource type, in the order the exported playbook lists them. Every
-//! function first claims the step ids of its objects (so that references to them resolve
-//! whatever the order) and then builds the steps.
+//! The steps of each resource type, in the order the exported playbook lists them. The
+//! objects others refer to get their step ids first (so that references resolve whatever the
+//! order); then every kind's steps are built, most of them by [`Exporter::plain`] from the
+//! catalogue alone. Groups, setup keys, policies, routes, routers and users have rules of
+//! their own (built-ins, revoked keys, labels, comments).
 
-use onboard_netbird::ResourceKind;
+use onboard_netbird::{FieldType, ObjectSpec, ResourceKind};
 use serde_json::{Map, Value, json};
 
 use super::doc::Exporter;
 use super::names::id_of;
-use super::steps::{
-    Step, drop_defaults, drop_empty, is_builtin_default, literal, name_of, pick, refer_lists, rule,
-    sort_key, sorted_by,
-};
-use crate::playbook::resource::StepType;
+use super::steps::{Step, body, is_builtin_default, literal, name_of, sort_key, sorted_by};
+use crate::playbook::resource::{Identity, StepType};
+
+/// The kinds whose order in the exported playbook is fixed; the other exported top-level
+/// kinds follow in catalogue order, then the settings and the users.
+const FIRST: [ResourceKind; 7] = [
+    ResourceKind::Group,
+    ResourceKind::PostureCheck,
+    ResourceKind::Network,
+    ResourceKind::SetupKey,
+    ResourceKind::Policy,
+    ResourceKind::Route,
+    ResourceKind::NameserverGroup,
+];
+
+/// Exported kinds listed by their own collection (not under a parent, not a singleton).
+pub fn top_level() -> Vec<ResourceKind> {
+    let rest = ResourceKind::ALL.into_iter().filter(|k| {
+        let s = k.spec();
+        s.exported
+            && !s.singleton
+            && s.parent_kind().is_none()
+            && !FIRST.contains(k)
+            && *k != ResourceKind::User
+    });
+    FIRST.into_iter().chain(rest).collect()
+}
+
+/// Exported kinds whose collection lives under an object of `kind`.
+fn children(kind: ResourceKind) -> impl Iterator<Item = ResourceKind> {
+    ResourceKind::ALL
+        .into_iter()
+        .filter(move |c| c.spec().exported && c.spec().parent_kind() == Some(kind))
+}
+
+/// Kinds whose ids other exported objects hold: referenced by a field, or the parent of a
+/// collection.
+fn referenced(kind: ResourceKind) -> bool {
+    fn refers_in(spec: &ObjectSpec, kind: ResourceKind) -> bool {
+        spec.fields.iter().any(|f| {
+            f.refers == Some(kind)
+                || matches!(f.ty, FieldType::Object(i) | FieldType::ObjectList(i) if refers_in(i, kind))
+        })
+    }
+    ResourceKind::ALL.into_iter().any(|k| {
+        let s = k.spec();
+        s.exported && (refers_in(&s.body(), kind) || s.parent_kind() == Some(kind))
+    })
+}
+
+/// The word a step id gets when its name alone is taken or empty.
+fn suffix(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::NetworkResource => "resource",
+        ResourceKind::NetworkRouter => "router",
+        ResourceKind::NameserverGroup => "nameservers",
+        ResourceKind::DnsSettings | ResourceKind::AccountSettings => "settings",
+        other => other.name(),
+    }
+}
+
+/// What names an object in its step id and its order: its identity fields (the parent's
+/// id left out), joined by spaces.
+fn label(kind: ResourceKind, live: &Value) -> String {
+    let spec = kind.spec();
+    let fields: &[&str] = match spec.identity {
+        Identity::Fields(f) => f,
+        Identity::AnyOf(sets) => sets.first().copied().unwrap_or_default(),
+        Identity::Singleton | Identity::None => &[],
+    };
+    fields
+        .iter()
+        .filter(|f| Some(**f) != spec.parent)
+        .map(|f| name_of(live, f))
+        .filter(|v| !v.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn sorted(kind: ResourceKind, items: Vec<&Value>) -> Vec<&Value> {
+    let mut items = items;
+    items.sort_by_cached_key(|v| sort_key(&label(kind, v), v));
+    items
+}
 
 fn with_name(name: &str) -> Map<String, Value> {
     let mut m = Map::new();
@@ -24,34 +105,93 @@ fn live_id(v: &Value) -> &str {
 }
 
 impl Exporter<'_> {
-    /// Claims step ids for every object that others reference, in a fixed order.
+    /// Claims step ids for every object that others reference, kind by kind in catalogue
+    /// order, each kind's objects in label order.
     pub fn claim_ids(&mut self) {
         let s = self.snap;
-        for g in sorted_by(&s.groups, "name") {
-            self.names
-                .claim_for(live_id(g), name_of(g, "name"), "group");
-        }
-        for (kind, items) in [
-            ("posture_check", &s.posture_checks),
-            ("network", &s.networks),
-        ] {
-            for o in sorted_by(items, "name") {
-                self.names.claim_for(live_id(o), name_of(o, "name"), kind);
+        for kind in ResourceKind::ALL.into_iter().filter(|k| referenced(*k)) {
+            for o in sorted(kind, s.values(kind)) {
+                self.names
+                    .claim_for(live_id(o), &label(kind, o), suffix(kind));
             }
-        }
-        let mut resources: Vec<&(String, Value)> = s.resources.iter().collect();
-        resources.sort_by_cached_key(|(_, r)| sort_key(name_of(r, "name"), r));
-        for (_, r) in resources {
-            self.names
-                .claim_for(live_id(r), name_of(r, "name"), "resource");
         }
     }
 
-    pub fn groups(&mut self) {
+    /// Every kind's steps, in the export's order.
+    pub fn kinds(&mut self) {
+        for kind in top_level() {
+            match kind {
+                ResourceKind::Group => self.groups(),
+                ResourceKind::SetupKey => self.setup_keys(),
+                ResourceKind::Policy => self.policies(),
+                ResourceKind::Route => self.routes(),
+                _ => self.plain(kind),
+            }
+        }
+    }
+
+    /// A kind without rules of its own: one step per object, its body from the catalogue,
+    /// then the objects under it.
+    fn plain(&mut self, kind: ResourceKind) {
         let s = self.snap;
-        for g in sorted_by(&s.groups, "name") {
+        for o in sorted(kind, s.values(kind)) {
+            let ctx = format!("{} {}", suffix(kind), label(kind, o));
+            let with = body(&mut self.names, kind, o, &ctx);
+            let id = self.step_id(kind, o);
+            self.steps
+                .push(Step::new(&id, StepType::Resource(kind), with));
+            for child in children(kind) {
+                self.children(child, live_id(o), &id);
+            }
+        }
+    }
+
+    /// The objects of `kind` under the live object `parent`, exported as step `step`.
+    fn children(&mut self, kind: ResourceKind, parent: &str, step: &str) {
+        let s = self.snap;
+        let ctx = format!(
+            "{} {step}",
+            kind.spec().parent_kind().map_or("", ResourceKind::name)
+        );
+        let field = kind.spec().parent.unwrap_or_default();
+        let mut bodies: Vec<(Map<String, Value>, &Value)> = sorted(kind, s.children(kind, parent))
+            .into_iter()
+            .map(|o| {
+                let mut with = Map::new();
+                with.insert(field.into(), self.names.refer(parent, &ctx));
+                with.extend(body(&mut self.names, kind, o, &ctx));
+                (with, o)
+            })
+            .collect();
+        if kind == ResourceKind::NetworkRouter {
+            // Routers have no name: ordered by their body, named after their network.
+            bodies.sort_by_cached_key(|(w, _)| Value::Object(w.clone()).to_string());
+        }
+        for (with, o) in bodies {
+            if kind == ResourceKind::NetworkRouter {
+                let peer = with.contains_key("peer");
+                let id = self.names.claim(&format!("{step}_router"), "router");
+                let step = Step::new(&id, StepType::Resource(kind), with);
+                self.steps.push(if peer {
+                    step.comment(
+                        "routes through one peer: peers are not exported, the id is this account's",
+                    )
+                } else {
+                    step
+                });
+                continue;
+            }
+            let id = self.step_id(kind, o);
+            self.steps
+                .push(Step::new(&id, StepType::Resource(kind), with));
+        }
+    }
+
+    fn groups(&mut self) {
+        let s = self.snap;
+        for g in sorted_by(s.values(ResourceKind::Group), "name") {
             let name = name_of(g, "name");
-            let id = self.step_id(g);
+            let id = self.step_id(ResourceKind::Group, g);
             let step = Step::new(&id, StepType::GROUP, with_name(name));
             let issued = name_of(g, "issued");
             self.steps.push(if name == "All" {
@@ -67,82 +207,9 @@ impl Exporter<'_> {
         }
     }
 
-    pub fn posture_checks(&mut self) {
-        for p in sorted_by(&self.snap.posture_checks, "name") {
-            let mut with = pick(p, &["name", "description", "checks"]);
-            drop_defaults(StepType::POSTURE_CHECK, &mut with);
-            let id = self.step_id(p);
-            self.steps
-                .push(Step::new(&id, StepType::POSTURE_CHECK, with));
-        }
-    }
-
-    pub fn networks(&mut self) {
+    fn setup_keys(&mut self) {
         let s = self.snap;
-        for n in sorted_by(&s.networks, "name") {
-            let mut with = pick(n, &["name", "description"]);
-            drop_defaults(StepType::NETWORK, &mut with);
-            let id = self.step_id(n);
-            self.steps.push(Step::new(&id, StepType::NETWORK, with));
-            self.network_children(live_id(n), &id);
-        }
-    }
-
-    fn network_children(&mut self, network: &str, step: &str) {
-        let s = self.snap;
-        let ctx = format!("network {step}");
-        let mine = |list: &'_ [(String, Value)]| -> Vec<Value> {
-            list.iter()
-                .filter(|(n, _)| n == network)
-                .map(|(_, v)| v.clone())
-                .collect()
-        };
-        let resources = mine(&s.resources);
-        for r in sorted_by(&resources, "name") {
-            let mut with = Map::new();
-            with.insert("network_id".into(), self.names.refer(network, &ctx));
-            with.extend(pick(
-                r,
-                &["name", "description", "address", "enabled", "groups"],
-            ));
-            refer_lists(&mut self.names, &mut with, &["groups"], &ctx);
-            drop_defaults(StepType::NETWORK_RESOURCE, &mut with);
-            let id = self.step_id(r);
-            self.steps
-                .push(Step::new(&id, StepType::NETWORK_RESOURCE, with));
-        }
-        let mut routers: Vec<Map<String, Value>> = mine(&s.routers)
-            .iter()
-            .map(|r| {
-                let mut with = Map::new();
-                with.insert("network_id".into(), self.names.refer(network, &ctx));
-                with.extend(pick(
-                    r,
-                    &["peer", "peer_groups", "metric", "masquerade", "enabled"],
-                ));
-                refer_lists(&mut self.names, &mut with, &["peer_groups"], &ctx);
-                drop_empty(&mut with, &["peer", "peer_groups"]);
-                with
-            })
-            .collect();
-        routers.sort_by_cached_key(|w| Value::Object(w.clone()).to_string());
-        for mut with in routers {
-            let peer = with.contains_key("peer");
-            drop_defaults(StepType::NETWORK_ROUTER, &mut with);
-            let id = self.names.claim(&format!("{step}_router"), "router");
-            let step = Step::new(&id, StepType::NETWORK_ROUTER, with);
-            self.steps.push(if peer {
-                step.comment(
-                    "routes through one peer: peers are not exported, the id is this account's",
-                )
-            } else {
-                step
-            });
-        }
-    }
-
-    pub fn setup_keys(&mut self) {
-        for k in sorted_by(&self.snap.setup_keys, "name") {
+        for k in sorted_by(s.values(ResourceKind::SetupKey), "name") {
             let name = name_of(k, "name");
             if k.get("revoked") == Some(&json!(true)) || k.get("valid") == Some(&json!(false)) {
                 self.notes.push(format!(
@@ -150,33 +217,21 @@ impl Exporter<'_> {
                 ));
                 continue;
             }
-            let mut with = pick(
-                k,
-                &[
-                    "name",
-                    "type",
-                    "auto_groups",
-                    "usage_limit",
-                    "ephemeral",
-                    "allow_extra_dns_labels",
-                ],
-            );
             let ctx = format!("setup key {name}");
-            refer_lists(&mut self.names, &mut with, &["auto_groups"], &ctx);
-            drop_defaults(StepType::SETUP_KEY, &mut with);
+            let with = body(&mut self.names, ResourceKind::SetupKey, k, &ctx);
             let id = self.names.claim(name, "setup_key");
             self.steps.push(Step::new(&id, StepType::SETUP_KEY, with));
         }
     }
 
-    pub fn policies(&mut self) {
-        let all = self
-            .snap
-            .groups
-            .iter()
+    fn policies(&mut self) {
+        let s = self.snap;
+        let all = s
+            .values(ResourceKind::Group)
+            .into_iter()
             .find(|g| name_of(g, "name") == "All")
             .map(live_id);
-        for p in sorted_by(&self.snap.policies, "name") {
+        for p in sorted_by(s.values(ResourceKind::Policy), "name") {
             let name = name_of(p, "name");
             if name == "Default" && is_builtin_default(p, all) {
                 let id = self.names.claim("default_policy", "policy");
@@ -188,20 +243,7 @@ impl Exporter<'_> {
                 continue;
             }
             let ctx = format!("policy {name}");
-            let mut with = pick(
-                p,
-                &["name", "description", "enabled", "source_posture_checks"],
-            );
-            refer_lists(&mut self.names, &mut with, &["source_posture_checks"], &ctx);
-            let rules: Vec<Value> = p
-                .get("rules")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .map(|r| rule(&mut self.names, r, &ctx))
-                .collect();
-            with.insert("rules".into(), Value::Array(rules));
-            drop_defaults(StepType::POLICY, &mut with);
+            let with = body(&mut self.names, ResourceKind::Policy, p, &ctx);
             let step_name = if name == "Default" {
                 "default_policy"
             } else {
@@ -219,8 +261,9 @@ impl Exporter<'_> {
         }
     }
 
-    pub fn routes(&mut self) {
-        let mut routes: Vec<&Value> = self.snap.routes.iter().collect();
+    /// Routes are named by their description, else their network id.
+    fn routes(&mut self) {
+        let mut routes = self.snap.values(ResourceKind::Route);
         routes.sort_by_cached_key(|r| {
             (
                 name_of(r, "network_id").to_owned(),
@@ -229,51 +272,24 @@ impl Exporter<'_> {
             )
         });
         for r in routes {
-            let mut with = pick(r, &request_fields(ResourceKind::Route));
             let label = [name_of(r, "description"), name_of(r, "network_id")]
                 .into_iter()
                 .find(|s| !s.is_empty())
                 .unwrap_or("route")
                 .to_owned();
             let ctx = format!("route {label}");
-            let lists = ["peer_groups", "groups", "access_control_groups"];
-            refer_lists(&mut self.names, &mut with, &lists, &ctx);
-            drop_empty(&mut with, &["peer", "peer_groups", "network", "domains"]);
-            drop_empty(&mut with, &["access_control_groups"]);
-            drop_defaults(StepType::ROUTE, &mut with);
+            let with = body(&mut self.names, ResourceKind::Route, r, &ctx);
             let id = self.names.claim(&label, "route");
             self.steps.push(Step::new(&id, StepType::ROUTE, with));
         }
     }
 
-    pub fn nameserver_groups(&mut self) {
-        for n in sorted_by(&self.snap.nameserver_groups, "name") {
-            let name = name_of(n, "name");
-            let mut with = pick(n, &request_fields(ResourceKind::NameserverGroup));
-            refer_lists(
-                &mut self.names,
-                &mut with,
-                &["groups"],
-                &format!("nameservers {name}"),
-            );
-            drop_defaults(StepType::NAMESERVER_GROUP, &mut with);
-            let id = self.names.claim(name, "nameservers");
-            self.steps
-                .push(Step::new(&id, StepType::NAMESERVER_GROUP, with));
-        }
-    }
-
     /// The step id claimed for a live object in [`Exporter::claim_ids`], or a new one.
-    fn step_id(&mut self, live: &Value) -> String {
+    fn step_id(&mut self, kind: ResourceKind, live: &Value) -> String {
         let id = id_of(live).unwrap_or_default();
         match self.names.step_of(id) {
             Some(s) => s.to_owned(),
-            None => self.names.claim(name_of(live, "name"), "step"),
+            None => self.names.claim(&label(kind, live), suffix(kind)),
         }
     }
-}
-
-/// Every request field of `kind`, as the API client's catalogue lists them.
-fn request_fields(kind: ResourceKind) -> Vec<&'static str> {
-    kind.spec().fields.iter().map(|f| f.name).collect()
 }

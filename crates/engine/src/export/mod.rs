@@ -25,7 +25,7 @@ use onboard_netbird::Client;
 use crate::diag::Diag;
 
 pub use doc::playbook;
-pub use snapshot::{Snapshot, read};
+pub use snapshot::{Live, Snapshot, read};
 
 /// What to export and how to call the playbook.
 #[derive(Debug, Clone, Default)]

@@ -1,5 +1,7 @@
 //! What the export reads: one account's objects, through the API, as a [`Snapshot`].
 
+use std::collections::BTreeMap;
+
 use onboard_netbird::{ApiError, Client, ResourceKind, Scope, TenantResponse};
 use serde_json::Value;
 
@@ -14,20 +16,61 @@ pub struct Snapshot {
     pub tenant: Option<TenantResponse>,
     /// Groups of the MSP account that the tenant's `groups` name.
     pub msp_groups: Vec<Value>,
-    pub groups: Vec<Value>,
-    pub setup_keys: Vec<Value>,
-    pub policies: Vec<Value>,
-    pub posture_checks: Vec<Value>,
-    pub networks: Vec<Value>,
-    /// `(network id, resource)`.
-    pub resources: Vec<(String, Value)>,
-    /// `(network id, router)`.
-    pub routers: Vec<(String, Value)>,
-    pub routes: Vec<Value>,
-    pub nameserver_groups: Vec<Value>,
-    pub users: Vec<Value>,
+    /// The objects of every exported kind of the catalogue, in the order the API listed them.
+    pub objects: BTreeMap<ResourceKind, Vec<Live>>,
     pub dns: Value,
     pub settings: Value,
+}
+
+/// One live object, and the id of the object whose collection holds it (a network's, for a
+/// network resource).
+#[derive(Debug, Clone)]
+pub struct Live {
+    pub parent: Option<String>,
+    pub value: Value,
+}
+
+impl Snapshot {
+    /// The objects of `kind`, in the order the API listed them.
+    pub fn values(&self, kind: ResourceKind) -> Vec<&Value> {
+        self.objects
+            .get(&kind)
+            .into_iter()
+            .flatten()
+            .map(|l| &l.value)
+            .collect()
+    }
+
+    /// The objects of `kind` under the object with live id `parent`.
+    pub fn children(&self, kind: ResourceKind, parent: &str) -> Vec<&Value> {
+        self.objects
+            .get(&kind)
+            .into_iter()
+            .flatten()
+            .filter(|l| l.parent.as_deref() == Some(parent))
+            .map(|l| &l.value)
+            .collect()
+    }
+
+    /// The snapshot with `values` added as objects of `kind` (under `parent`).
+    #[must_use]
+    pub fn with(mut self, kind: ResourceKind, parent: Option<&str>, values: Vec<Value>) -> Self {
+        self.objects
+            .entry(kind)
+            .or_default()
+            .extend(values.into_iter().map(|value| Live {
+                parent: parent.map(str::to_owned),
+                value,
+            }));
+        self
+    }
+}
+
+/// The kinds an export reads by listing: the catalogue's exported collections.
+fn listed() -> impl Iterator<Item = ResourceKind> {
+    ResourceKind::ALL
+        .into_iter()
+        .filter(|k| k.spec().exported && !k.spec().singleton)
 }
 
 fn failed(what: &str) -> impl Fn(ApiError) -> Diag + '_ {
@@ -85,34 +128,37 @@ async fn tenant(client: &Client, id: &str) -> Result<Option<TenantResponse>, Dia
     }
 }
 
+/// Lists every exported kind: the top-level collections first, then the collections under
+/// each of their objects (a network's resources and routers), in catalogue order.
 async fn read_objects(client: &Client, scope: &Scope, snap: &mut Snapshot) -> Result<(), Diag> {
-    let list = async |kind: ResourceKind| {
-        client
+    for kind in listed().filter(|k| k.spec().parent_kind().is_none()) {
+        let items = client
             .list(kind, scope, None)
             .await
-            .map_err(failed(kind.name()))
-    };
-    snap.groups = list(ResourceKind::Group).await?;
-    snap.setup_keys = list(ResourceKind::SetupKey).await?;
-    snap.policies = list(ResourceKind::Policy).await?;
-    snap.posture_checks = list(ResourceKind::PostureCheck).await?;
-    snap.networks = list(ResourceKind::Network).await?;
-    snap.routes = list(ResourceKind::Route).await?;
-    snap.nameserver_groups = list(ResourceKind::NameserverGroup).await?;
-    snap.users = list(ResourceKind::User).await?;
-    for network in &snap.networks {
-        let Some(id) = network.get("id").and_then(Value::as_str) else {
+            .map_err(failed(kind.name()))?;
+        *snap = std::mem::take(snap).with(kind, None, items);
+    }
+    for parent_kind in listed() {
+        let children: Vec<ResourceKind> = listed()
+            .filter(|c| c.spec().parent_kind() == Some(parent_kind))
+            .collect();
+        if children.is_empty() {
             continue;
-        };
-        for (kind, into) in [
-            (ResourceKind::NetworkResource, &mut snap.resources),
-            (ResourceKind::NetworkRouter, &mut snap.routers),
-        ] {
-            let items = client
-                .list(kind, scope, Some(id))
-                .await
-                .map_err(failed(kind.name()))?;
-            into.extend(items.into_iter().map(|i| (id.to_owned(), i)));
+        }
+        let parents: Vec<String> = snap
+            .values(parent_kind)
+            .into_iter()
+            .filter_map(|p| p.get("id").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect();
+        for id in parents {
+            for &kind in &children {
+                let items = client
+                    .list(kind, scope, Some(&id))
+                    .await
+                    .map_err(failed(kind.name()))?;
+                *snap = std::mem::take(snap).with(kind, Some(&id), items);
+            }
         }
     }
     snap.dns = client

@@ -5,6 +5,8 @@
 use serde_json::{Map, Value, json};
 
 use super::names::{Names, id_of};
+use onboard_netbird::{FieldType, ObjectSpec, ResourceKind};
+
 use crate::playbook::resource::{Shape, StepType};
 
 /// One step of the exported playbook, with an optional comment line above it.
@@ -59,8 +61,8 @@ pub fn name_of<'a>(v: &'a Value, field: &str) -> &'a str {
 
 /// Objects sorted by a text field as people read it (case-insensitive), then by their whole
 /// JSON (stable for equal names).
-pub fn sorted_by<'a>(items: &'a [Value], field: &str) -> Vec<&'a Value> {
-    let mut out: Vec<&Value> = items.iter().collect();
+pub fn sorted_by<'a>(items: Vec<&'a Value>, field: &str) -> Vec<&'a Value> {
+    let mut out = items;
     out.sort_by_cached_key(|v| sort_key(name_of(v, field), v));
     out
 }
@@ -139,16 +141,16 @@ pub fn comment_text(text: &str) -> String {
 /// Drops fields equal to the documented default of `ty` (nested lists included), and empty
 /// optional lists and strings that the API treats as absent.
 pub fn drop_defaults(ty: StepType, with: &mut Map<String, Value>) {
-    drop_shape(ty.spec().body, with);
+    drop_shape(&ty.spec().body, with);
 }
 
 fn drop_shape(shape: &Shape, obj: &mut Map<String, Value>) {
-    for (field, default) in (shape.defaults)() {
-        if obj.get(field) == Some(&default) {
-            obj.shift_remove(field);
+    for (field, default) in &shape.defaults {
+        if obj.get(*field) == Some(default) {
+            obj.shift_remove(*field);
         }
     }
-    for (field, inner) in shape.nested {
+    for (field, inner) in &shape.nested {
         if let Some(Value::Array(items)) = obj.get_mut(*field) {
             for item in items.iter_mut().filter_map(Value::as_object_mut) {
                 drop_shape(inner, item);
@@ -157,12 +159,13 @@ fn drop_shape(shape: &Shape, obj: &mut Map<String, Value>) {
     }
 }
 
-/// Removes `fields` whose value is an empty string or an empty list.
+/// Removes `fields` whose value is an empty string, list or map.
 pub fn drop_empty(obj: &mut Map<String, Value>, fields: &[&str]) {
     for f in fields {
         let empty = match obj.get(*f) {
             Some(Value::String(s)) => s.is_empty(),
             Some(Value::Array(a)) => a.is_empty(),
+            Some(Value::Object(m)) => m.is_empty(),
             _ => false,
         };
         if empty {
@@ -171,70 +174,77 @@ pub fn drop_empty(obj: &mut Map<String, Value>, fields: &[&str]) {
     }
 }
 
-/// Replaces the ids in each of `fields` (lists of ids or objects) with references.
-pub fn refer_lists(names: &mut Names, obj: &mut Map<String, Value>, fields: &[&str], ctx: &str) {
-    for f in fields {
-        if let Some(list) = obj.get(*f).cloned() {
-            obj.insert((*f).to_owned(), names.refer_all(Some(&list), ctx));
+/// The `with` body of a live object of `kind`, from the catalogue alone: the request fields
+/// an export carries (not those that belong to one account), without nulls; ids of other
+/// kinds as step references; optional fields that are empty and fields equal to their
+/// default left out (they come back when the playbook is applied).
+pub fn body(names: &mut Names, kind: ResourceKind, live: &Value, ctx: &str) -> Map<String, Value> {
+    let spec = kind.spec();
+    let mut with = object(names, &spec.body(), live, ctx, !spec.singleton);
+    drop_defaults(StepType::Resource(kind), &mut with);
+    with
+}
+
+fn object(
+    names: &mut Names,
+    spec: &ObjectSpec,
+    live: &Value,
+    ctx: &str,
+    drop_optional: bool,
+) -> Map<String, Value> {
+    let carried: Vec<&str> = spec
+        .fields
+        .iter()
+        .filter(|f| !f.per_account)
+        .map(|f| f.name)
+        .collect();
+    let mut obj = pick(live, &carried);
+    for f in spec.fields {
+        let Some(v) = obj.get_mut(f.name) else {
+            continue;
+        };
+        match (f.ty, f.refers) {
+            (FieldType::ObjectList(inner), _) => {
+                if let Value::Array(items) = v {
+                    for item in items.iter_mut() {
+                        *item = Value::Object(object(names, inner, item, ctx, drop_optional));
+                    }
+                }
+            }
+            // Kept whole; the ids inside become references.
+            (FieldType::Object(inner), _) => refer_inside(names, inner, v, ctx),
+            (_, Some(_)) => *v = refer(names, v, ctx),
+            _ => {}
+        }
+    }
+    if drop_optional {
+        let optional: Vec<&str> = spec
+            .fields
+            .iter()
+            .filter(|f| !spec.required.contains(&f.name) && f.default.is_none())
+            .map(|f| f.name)
+            .collect();
+        drop_empty(&mut obj, &optional);
+    }
+    obj
+}
+
+fn refer_inside(names: &mut Names, spec: &ObjectSpec, v: &mut Value, ctx: &str) {
+    let Value::Object(map) = v else { return };
+    for f in spec.fields.iter().filter(|f| f.refers.is_some()) {
+        if let Some(inner) = map.get_mut(f.name) {
+            *inner = refer(names, inner, ctx);
         }
     }
 }
 
-/// A `{id, type}` resource reference with the id as a step reference.
-pub fn refer_resource(names: &mut Names, obj: &mut Map<String, Value>, field: &str, ctx: &str) {
-    let Some(Value::Object(res)) = obj.get(field).cloned() else {
-        return;
-    };
-    let mut out = Map::new();
-    if let Some(id) = res.get("id").and_then(Value::as_str) {
-        out.insert("id".into(), names.refer(id, ctx));
+/// An id, or a list of ids (or of objects with ids), as step references.
+fn refer(names: &mut Names, v: &Value, ctx: &str) -> Value {
+    match v {
+        Value::String(id) => names.refer(id, ctx),
+        Value::Array(_) => names.refer_all(Some(v), ctx),
+        other => other.clone(),
     }
-    if let Some(t) = res.get("type") {
-        out.insert("type".into(), t.clone());
-    }
-    obj.insert(field.to_owned(), Value::Object(out));
-}
-
-/// A policy rule as a playbook writes it.
-pub fn rule(names: &mut Names, live: &Value, ctx: &str) -> Value {
-    let mut r = pick(
-        live,
-        &[
-            "name",
-            "description",
-            "enabled",
-            "action",
-            "bidirectional",
-            "protocol",
-            "ports",
-            "port_ranges",
-            "authorized_groups",
-            "sources",
-            "sourceResource",
-            "destinations",
-            "destinationResource",
-        ],
-    );
-    refer_lists(names, &mut r, &["sources", "destinations"], ctx);
-    refer_resource(names, &mut r, "sourceResource", ctx);
-    refer_resource(names, &mut r, "destinationResource", ctx);
-    drop_empty(
-        &mut r,
-        &[
-            "description",
-            "ports",
-            "port_ranges",
-            "sources",
-            "destinations",
-        ],
-    );
-    if r.get("authorized_groups")
-        .and_then(Value::as_object)
-        .is_some_and(Map::is_empty)
-    {
-        r.shift_remove("authorized_groups");
-    }
-    Value::Object(r)
 }
 
 /// Whether a `Default` policy is still NetBird's: enabled, one accept rule, All to All both

@@ -4,46 +4,47 @@
 
 use serde_json::{Value, json};
 
+use onboard_netbird::ResourceKind;
+
 use super::{Snapshot, playbook};
 
 fn snapshot() -> Snapshot {
     Snapshot {
         domain: "acme.example".into(),
-        groups: vec![
-            json!({"id": "g-all", "name": "All", "issued": "api"}),
-            json!({"id": "g-ops", "name": "ops", "issued": "jwt"}),
-            json!({"id": "g-web", "name": "Web {{ prod }}", "issued": "api", "peers": [{"id": "peer-1"}]}),
-            json!({"id": "g-office", "name": "office", "issued": "api"}),
-        ],
-        networks: vec![json!({"id": "n-1", "name": "office", "description": ""})],
-        routers: vec![(
-            "n-1".into(),
-            json!({"id": "r-1", "peer": "peer-9", "peer_groups": null, "metric": 9999,
-                   "masquerade": true, "enabled": true}),
-        )],
-        setup_keys: vec![
-            json!({"id": "k-1", "name": "old", "revoked": true, "valid": false, "auto_groups": []}),
-            json!({"id": "k-2", "name": "office", "type": "one-off", "revoked": false,
-                   "valid": true, "auto_groups": ["g-office", "g-gone"], "usage_limit": 1,
-                   "ephemeral": true, "allow_extra_dns_labels": false, "key": "SECRET-KEY"}),
-        ],
-        policies: vec![json!({"id": "p-1", "name": "Default", "enabled": true,
-            "source_posture_checks": [],
-            "rules": [{"id": "x", "name": "Default", "enabled": true, "action": "accept",
-                       "bidirectional": true, "protocol": "all",
-                       "sources": [{"id": "g-all", "name": "All"}],
-                       "destinations": [{"id": "g-all", "name": "All"}]}]})],
-        users: vec![
-            json!({"id": "u-1", "email": "boss@acme.example", "role": "owner", "auto_groups": []}),
-            json!({"id": "u-2", "email": "", "name": "backup bot", "role": "user",
-                   "is_service_user": true, "auto_groups": ["g-office"]}),
-            json!({"id": "u-3", "email": "b@acme.example", "role": "user", "auto_groups": [],
-                   "is_blocked": true}),
-        ],
         dns: json!({"disabled_management_groups": []}),
         settings: Value::Null,
         ..Snapshot::default()
     }
+    .with(ResourceKind::Group, None, vec![
+        json!({"id": "g-all", "name": "All", "issued": "api"}),
+        json!({"id": "g-ops", "name": "ops", "issued": "jwt"}),
+        json!({"id": "g-web", "name": "Web {{ prod }}", "issued": "api", "peers": [{"id": "peer-1"}]}),
+        json!({"id": "g-office", "name": "office", "issued": "api"}),
+    ])
+    .with(ResourceKind::Network, None, vec![json!({"id": "n-1", "name": "office", "description": ""})])
+    .with(ResourceKind::NetworkRouter, Some("n-1"), vec![
+        json!({"id": "r-1", "peer": "peer-9", "peer_groups": null, "metric": 9999,
+               "masquerade": true, "enabled": true}),
+    ])
+    .with(ResourceKind::SetupKey, None, vec![
+        json!({"id": "k-1", "name": "old", "revoked": true, "valid": false, "auto_groups": []}),
+        json!({"id": "k-2", "name": "office", "type": "one-off", "revoked": false,
+               "valid": true, "auto_groups": ["g-office", "g-gone"], "usage_limit": 1,
+               "ephemeral": true, "allow_extra_dns_labels": false, "key": "SECRET-KEY"}),
+    ])
+    .with(ResourceKind::Policy, None, vec![json!({"id": "p-1", "name": "Default", "enabled": true,
+        "source_posture_checks": [],
+        "rules": [{"id": "x", "name": "Default", "enabled": true, "action": "accept",
+                   "bidirectional": true, "protocol": "all",
+                   "sources": [{"id": "g-all", "name": "All"}],
+                   "destinations": [{"id": "g-all", "name": "All"}]}]})])
+    .with(ResourceKind::User, None, vec![
+        json!({"id": "u-1", "email": "boss@acme.example", "role": "owner", "auto_groups": []}),
+        json!({"id": "u-2", "email": "", "name": "backup bot", "role": "user",
+               "is_service_user": true, "auto_groups": ["g-office"]}),
+        json!({"id": "u-3", "email": "b@acme.example", "role": "user", "auto_groups": [],
+               "is_blocked": true}),
+    ])
 }
 
 #[test]
@@ -93,7 +94,9 @@ fn names_with_template_syntax_render_as_themselves() {
 fn comments_keep_api_text_on_their_line() {
     let mut snap = snapshot();
     snap.domain = "evil.example\nsteps: []".into();
-    snap.setup_keys[0]["name"] = json!("old\r\n- id: injected");
+    if let Some(keys) = snap.objects.get_mut(&ResourceKind::SetupKey) {
+        keys[0].value["name"] = json!("old\r\n- id: injected");
+    }
     let text = playbook(&snap, Some("pinned"));
     assert!(!text.contains("\nsteps: []"), "{text}");
     assert!(!text.contains("\n- id: injected"), "{text}");

@@ -448,7 +448,7 @@ fn required_fields(dec: &mut Decoder, ty: StepType, with: &Node, existing: bool,
         identity_present(dec, ty, with, id);
         return;
     }
-    let missing = missing_required(spec.body, &|f| with.get(f).is_some());
+    let missing = missing_required(&spec.body, &|f| with.get(f).is_some());
     for field in missing {
         dec.push(
             Diag::at(
@@ -466,7 +466,7 @@ fn required_fields(dec: &mut Decoder, ty: StepType, with: &Node, existing: bool,
             )),
         );
     }
-    for (list, shape) in spec.body.nested {
+    for (list, shape) in &spec.body.nested {
         let Some(items) = with.get(list).and_then(Node::as_seq) else {
             continue;
         };

@@ -1,13 +1,20 @@
 //! What the playbook knows about each resource type.
 //!
-//! One table, [`StepType::spec`], says for every step type: the fields the API requires and
-//! the defaults the engine fills in (also inside policy rules and nameservers), how an existing
-//! object is found (its identity key), which names must be unique in a scope, the fields of the
-//! API response that templates may reference, and which of them are secrets. Validation, the
-//! planner and the executor all read this table; nothing else hard-codes a resource type.
+//! Every step type but `request` is a kind of the API client's catalogue
+//! (`onboard_netbird::ResourceKind`), and its row here is derived from the kind's one
+//! declaration there: the fields the API requires (and a parent id in the path), the defaults
+//! the engine fills in (also inside lists of objects such as policy rules and nameservers), how
+//! an existing object is found, which fields an update may change. The few behaviours that no
+//! field declaration can say are the engine's [special rules](apply_defaults) below.
+//! Validation, the planner, the executor, the schema and the export all read this table;
+//! nothing else hard-codes a resource type.
 
-use onboard_netbird::{KindSpec, ResourceKind};
-use serde_json::{Value, json};
+use std::sync::LazyLock;
+
+use onboard_netbird::{FieldType, KindSpec, ObjectSpec, ResourceKind, UpdateBody};
+use serde_json::Value;
+
+pub use onboard_netbird::Identity;
 
 /// A step's `type`: one of the API client's resource kinds, or a raw `request`. The kinds are
 /// defined once, in `onboard_netbird::ResourceKind`; the playbook adds only `request`.
@@ -17,34 +24,23 @@ pub enum StepType {
     Request,
 }
 
-/// How an existing object is found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Identity {
-    /// By the value of these `with` fields (all of them present and equal).
-    Fields(&'static [&'static str]),
-    /// One of several alternative field sets (a router by `peer` or by `peer_groups`).
-    AnyOf(&'static [&'static [&'static str]]),
-    /// There is exactly one per account.
-    Singleton,
-    /// Never looked up: runs once, its response is recorded.
-    None,
-}
-
 /// Which `with` fields an update may change in place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Updatable {
+    /// The whole desired body is sent.
     All,
-    Only(&'static [&'static str]),
+    /// These fields are sent: desired where given, else as read (the rest cannot change).
+    Only(Vec<&'static str>),
     Nothing,
 }
 
 /// Defaults and required fields of one object shape (the body, or the items of a list in it).
 #[derive(Debug)]
 pub struct Shape {
-    pub required: &'static [&'static str],
-    pub defaults: fn() -> Vec<(&'static str, Value)>,
+    pub required: Vec<&'static str>,
+    pub defaults: Vec<(&'static str, Value)>,
     /// Lists of objects inside the body, with their own shape.
-    pub nested: &'static [(&'static str, &'static Shape)],
+    pub nested: Vec<(&'static str, Shape)>,
     /// Required fields whose default [`apply_defaults`] derives from other fields.
     pub derived: &'static [&'static str],
 }
@@ -54,249 +50,89 @@ pub struct Shape {
 pub struct Spec {
     pub ty: StepType,
     pub name: &'static str,
-    pub body: &'static Shape,
+    pub body: Shape,
     pub identity: Identity,
     pub updatable: Updatable,
 }
 
-const fn shape(
-    required: &'static [&'static str],
-    defaults: fn() -> Vec<(&'static str, Value)>,
-) -> Shape {
-    Shape {
-        required,
-        defaults,
-        nested: &[],
-        derived: &[],
+/// Required fields that [`apply_defaults`] derives from others: a rule's `name` (the
+/// policy's), a nameserver group's `primary` (whether it has no match domains).
+fn derived(kind: ResourceKind, list: Option<&str>) -> &'static [&'static str] {
+    match (kind, list) {
+        (ResourceKind::Policy, Some("rules")) => &["name"],
+        (ResourceKind::NameserverGroup, None) => &["primary"],
+        _ => &[],
     }
 }
 
-fn none() -> Vec<(&'static str, Value)> {
-    Vec::new()
+/// The shape of a body (or of a list's items) from the catalogue: its required fields and
+/// the fields' defaults; lists of objects nest.
+fn shape(kind: ResourceKind, spec: &ObjectSpec, list: Option<&str>) -> Shape {
+    Shape {
+        required: spec.required.to_vec(),
+        defaults: spec
+            .fields
+            .iter()
+            .filter_map(|f| f.default.map(|d| (f.name, d.to_json())))
+            .collect(),
+        nested: spec
+            .fields
+            .iter()
+            .filter_map(|f| match f.ty {
+                FieldType::ObjectList(inner) => Some((f.name, shape(kind, inner, Some(f.name)))),
+                _ => None,
+            })
+            .collect(),
+        derived: derived(kind, list),
+    }
 }
 
-static GROUP: Shape = shape(&["name"], none);
-static SETUP_KEY: Shape = shape(
-    &["name", "type", "expires_in", "auto_groups", "usage_limit"],
-    || {
-        vec![
-            ("type", json!("reusable")),
-            ("expires_in", json!(2_592_000)),
-            ("auto_groups", json!([])),
-            ("usage_limit", json!(0)),
-            ("ephemeral", json!(false)),
-            ("allow_extra_dns_labels", json!(false)),
-        ]
-    },
-);
-// A rule's `name` defaults to the policy's name, filled in by `apply_defaults`.
-static RULE: Shape = shape(&["enabled", "action", "bidirectional", "protocol"], || {
-    vec![
-        ("enabled", json!(true)),
-        ("action", json!("accept")),
-        ("bidirectional", json!(true)),
-        ("protocol", json!("all")),
-    ]
-});
-static POLICY: Shape = Shape {
-    required: &["name", "enabled", "rules"],
-    defaults: || {
-        vec![
-            ("description", json!("")),
-            ("enabled", json!(true)),
-            ("source_posture_checks", json!([])),
-        ]
-    },
-    nested: &[("rules", &RULE)],
-    derived: &[],
-};
-static POSTURE_CHECK: Shape = shape(&["name", "description"], || {
-    vec![("description", json!(""))]
-});
-static NETWORK: Shape = shape(&["name"], || vec![("description", json!(""))]);
-static NETWORK_RESOURCE: Shape = shape(
-    &["network_id", "name", "address", "enabled", "groups"],
-    || {
-        vec![
-            ("description", json!("")),
-            ("enabled", json!(true)),
-            ("groups", json!([])),
-        ]
-    },
-);
-static NETWORK_ROUTER: Shape = shape(&["network_id", "metric", "masquerade", "enabled"], || {
-    vec![
-        ("metric", json!(9999)),
-        ("masquerade", json!(true)),
-        ("enabled", json!(true)),
-    ]
-});
-static ROUTE: Shape = shape(
-    &[
-        "description",
-        "network_id",
-        "enabled",
-        "metric",
-        "masquerade",
-        "groups",
-        "keep_route",
-    ],
-    || {
-        vec![
-            ("enabled", json!(true)),
-            ("metric", json!(9999)),
-            ("masquerade", json!(true)),
-            ("keep_route", json!(true)),
-        ]
-    },
-);
-static NAMESERVER: Shape = shape(&["ip", "ns_type", "port"], || {
-    vec![("ns_type", json!("udp")), ("port", json!(53))]
-});
-static NAMESERVER_GROUP: Shape = Shape {
-    required: &[
-        "name",
-        "description",
-        "nameservers",
-        "enabled",
-        "groups",
-        "primary",
-        "domains",
-        "search_domains_enabled",
-    ],
-    // `primary` defaults to "no match domains", filled in by `apply_defaults`.
-    defaults: || {
-        vec![
-            ("description", json!("")),
-            ("enabled", json!(true)),
-            ("domains", json!([])),
-            ("search_domains_enabled", json!(false)),
-        ]
-    },
-    nested: &[("nameservers", &NAMESERVER)],
-    derived: &["primary"],
-};
-static SETTINGS: Shape = shape(&[], none);
-static USER: Shape = shape(&["role", "auto_groups", "is_service_user"], || {
-    vec![
-        ("auto_groups", json!([])),
-        ("is_service_user", json!(false)),
-    ]
-});
-static TOKEN: Shape = shape(&["user_id", "name", "expires_in"], none);
-static REQUEST: Shape = shape(&["method", "path"], none);
-
-macro_rules! spec {
-    (Request, $name:literal, $body:expr, $identity:expr, $upd:expr) => {
-        Spec {
-            ty: StepType::Request,
-            name: $name,
-            body: $body,
-            identity: $identity,
-            updatable: $upd,
+/// A kind's row, from its catalogue entry.
+fn row(api: &'static KindSpec) -> Spec {
+    let mut body = shape(api.kind, &api.body(), None);
+    if api.singleton {
+        // Merged onto the live object: nothing is required.
+        body.required.clear();
+    }
+    if let Some(parent) = api.parent {
+        body.required.insert(0, parent);
+    }
+    let updatable = match api.update {
+        // A group's PUT replaces its peers and resources, which NetBird (not the playbook)
+        // manages: every field is sent, the live value where the playbook says nothing.
+        UpdateBody::SameAsCreate if api.kind == ResourceKind::Group => {
+            Updatable::Only(api.fields.iter().map(|f| f.name).collect())
         }
+        UpdateBody::SameAsCreate => Updatable::All,
+        UpdateBody::Other(put) => Updatable::Only(put.fields.iter().map(|f| f.name).collect()),
+        UpdateBody::Unsupported => Updatable::Nothing,
     };
-    ($kind:ident, $name:literal, $body:expr, $identity:expr, $upd:expr) => {
-        Spec {
-            ty: StepType::Resource(ResourceKind::$kind),
-            name: $name,
-            body: $body,
-            identity: $identity,
-            updatable: $upd,
-        }
-    };
+    Spec {
+        ty: StepType::Resource(api.kind),
+        name: api.name,
+        body,
+        identity: api.identity,
+        updatable,
+    }
 }
 
-const NAME: Identity = Identity::Fields(&["name"]);
-
-static SPECS: [Spec; 14] = [
-    spec!(
-        Group,
-        "group",
-        &GROUP,
-        NAME,
-        Updatable::Only(&["name", "peers", "resources"])
-    ),
-    spec!(
-        SetupKey,
-        "setup_key",
-        &SETUP_KEY,
-        NAME,
-        Updatable::Only(&["revoked", "auto_groups"])
-    ),
-    spec!(Policy, "policy", &POLICY, NAME, Updatable::All),
-    spec!(
-        PostureCheck,
-        "posture_check",
-        &POSTURE_CHECK,
-        NAME,
-        Updatable::All
-    ),
-    spec!(Network, "network", &NETWORK, NAME, Updatable::All),
-    spec!(
-        NetworkResource,
-        "network_resource",
-        &NETWORK_RESOURCE,
-        NAME,
-        Updatable::All
-    ),
-    spec!(
-        NetworkRouter,
-        "network_router",
-        &NETWORK_ROUTER,
-        Identity::AnyOf(&[&["network_id", "peer"], &["network_id", "peer_groups"]]),
-        Updatable::All
-    ),
-    spec!(
-        Route,
-        "route",
-        &ROUTE,
-        Identity::Fields(&["network_id", "description"]),
-        Updatable::All
-    ),
-    spec!(
-        NameserverGroup,
-        "nameserver_group",
-        &NAMESERVER_GROUP,
-        NAME,
-        Updatable::All
-    ),
-    spec!(
-        DnsSettings,
-        "dns_settings",
-        &SETTINGS,
-        Identity::Singleton,
-        Updatable::All
-    ),
-    spec!(
-        AccountSettings,
-        "account_settings",
-        &SETTINGS,
-        Identity::Singleton,
-        Updatable::All
-    ),
-    spec!(
-        User,
-        "user",
-        &USER,
-        Identity::AnyOf(&[&["email"], &["name"]]),
-        Updatable::Only(&["role", "auto_groups", "is_blocked"])
-    ),
-    spec!(
-        Token,
-        "token",
-        &TOKEN,
-        Identity::Fields(&["user_id", "name"]),
-        Updatable::Nothing
-    ),
-    spec!(
-        Request,
-        "request",
-        &REQUEST,
-        Identity::None,
-        Updatable::Nothing
-    ),
-];
+/// The table: every kind of the catalogue in its order, then `request`.
+static SPECS: LazyLock<Vec<Spec>> = LazyLock::new(|| {
+    let mut specs: Vec<Spec> = ResourceKind::ALL.iter().map(|k| row(k.spec())).collect();
+    specs.push(Spec {
+        ty: StepType::Request,
+        name: "request",
+        body: Shape {
+            required: vec!["method", "path"],
+            defaults: Vec::new(),
+            nested: Vec::new(),
+            derived: &[],
+        },
+        identity: Identity::None,
+        updatable: Updatable::Nothing,
+    });
+    specs
+});
 
 impl StepType {
     pub const GROUP: StepType = StepType::Resource(ResourceKind::Group);
@@ -314,22 +150,15 @@ impl StepType {
     pub const TOKEN: StepType = StepType::Resource(ResourceKind::Token);
 
     /// Every step type, in the order of the resource table (the kinds, then `request`).
-    pub const ALL: [StepType; 14] = [
-        StepType::GROUP,
-        StepType::SETUP_KEY,
-        StepType::POLICY,
-        StepType::POSTURE_CHECK,
-        StepType::NETWORK,
-        StepType::NETWORK_RESOURCE,
-        StepType::NETWORK_ROUTER,
-        StepType::ROUTE,
-        StepType::NAMESERVER_GROUP,
-        StepType::DNS_SETTINGS,
-        StepType::ACCOUNT_SETTINGS,
-        StepType::USER,
-        StepType::TOKEN,
-        StepType::Request,
-    ];
+    pub const ALL: [StepType; ResourceKind::ALL.len() + 1] = {
+        let mut all = [StepType::Request; ResourceKind::ALL.len() + 1];
+        let mut i = 0;
+        while i < ResourceKind::ALL.len() {
+            all[i] = StepType::Resource(ResourceKind::ALL[i]);
+            i += 1;
+        }
+        all
+    };
 
     /// The API resource of a step type (`None` for `request`).
     pub fn resource_kind(self) -> Option<ResourceKind> {
@@ -435,7 +264,7 @@ impl Spec {
 
 /// Fill the documented defaults into a rendered body, in place (nested lists included).
 pub fn apply_defaults(ty: StepType, body: &mut Value) {
-    fill(ty.spec().body, body);
+    fill(&ty.spec().body, body);
     if ty == StepType::POLICY
         && let Some(obj) = body.as_object_mut()
         && let Some(name) = obj.get("name").cloned()
@@ -461,10 +290,10 @@ fn fill(shape: &Shape, body: &mut Value) {
     let Some(obj) = body.as_object_mut() else {
         return;
     };
-    for (field, default) in (shape.defaults)() {
-        obj.entry(field).or_insert(default);
+    for (field, default) in &shape.defaults {
+        obj.entry(*field).or_insert_with(|| default.clone());
     }
-    for (field, inner) in shape.nested {
+    for (field, inner) in &shape.nested {
         if let Some(Value::Array(items)) = obj.get_mut(*field) {
             for item in items {
                 fill(inner, item);
@@ -475,18 +304,20 @@ fn fill(shape: &Shape, body: &mut Value) {
 
 /// Required fields of a shape that neither the author nor a default provides.
 pub fn missing_required(shape: &Shape, present: &dyn Fn(&str) -> bool) -> Vec<&'static str> {
-    let defaults: Vec<&str> = (shape.defaults)().into_iter().map(|(f, _)| f).collect();
     shape
         .required
         .iter()
         .copied()
-        .filter(|f| !present(f) && !defaults.contains(f) && !shape.derived.contains(f))
+        .filter(|f| {
+            !present(f) && !shape.defaults.iter().any(|(d, _)| d == f) && !shape.derived.contains(f)
+        })
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn a_step_type_is_a_resource_kind_of_the_api_client_or_a_request() {
@@ -532,7 +363,7 @@ mod tests {
     #[test]
     fn derived_defaults_are_not_missing() {
         let given = ["name", "nameservers", "groups"];
-        let missing = missing_required(StepType::NAMESERVER_GROUP.spec().body, &|f| {
+        let missing = missing_required(&StepType::NAMESERVER_GROUP.spec().body, &|f| {
             given.contains(&f)
         });
         assert!(missing.is_empty(), "{missing:?}");

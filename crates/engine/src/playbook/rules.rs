@@ -342,37 +342,42 @@ mod tests {
         assert!(segments("").is_empty());
     }
 
-    /// The engine's step types require what the catalogue requires (singletons, merged onto
-    /// the live object, require nothing; a rule's `name` is derived from the policy's).
+    /// Every default the engine fills in is a value the catalogue's own checks accept: a body
+    /// (and a rule, a nameserver) made of defaults only has no issue but missing fields.
     #[test]
-    fn step_types_agree_with_the_catalogue() {
-        use std::collections::BTreeSet;
+    fn the_catalogue_defaults_pass_the_catalogue_checks() {
+        use onboard_netbird::{FieldType, ObjectSpec};
+        fn defaults_only(spec: &ObjectSpec) -> serde_json::Value {
+            let mut obj = serde_json::Map::new();
+            for f in spec.fields {
+                if let Some(d) = f.default {
+                    obj.insert(f.name.into(), d.to_json());
+                } else if let FieldType::ObjectList(inner) = f.ty {
+                    obj.insert(f.name.into(), serde_json::json!([defaults_only(inner)]));
+                }
+            }
+            serde_json::Value::Object(obj)
+        }
+        let mut defaults = 0;
         for ty in StepType::ALL {
             let Some(api) = ty.spec().api() else { continue };
-            if api.singleton {
-                continue;
-            }
-            let engine: BTreeSet<&str> = ty.spec().body.required.iter().copied().collect();
-            let mut catalogue: BTreeSet<&str> = api.required.iter().copied().collect();
-            catalogue.extend(api.parent);
-            assert_eq!(engine, catalogue, "{}", ty.name());
-            for (list, shape) in ty.spec().body.nested {
-                let Some(onboard_netbird::FieldType::ObjectList(inner)) =
-                    api.field(list).map(|f| f.ty)
-                else {
-                    panic!(
-                        "{}: `{list}` is not a list of objects in the catalogue",
-                        ty.name()
-                    );
-                };
-                let mut engine: BTreeSet<&str> = shape.required.iter().copied().collect();
-                if ty == StepType::POLICY {
-                    engine.insert("name");
-                }
-                let catalogue: BTreeSet<&str> = inner.required.iter().copied().collect();
-                assert_eq!(engine, catalogue, "{}.{list}", ty.name());
+            defaults += ty.spec().body.defaults.len();
+            let body = defaults_only(&api.body());
+            let issues = onboard_netbird::check_object(&api.body(), &body).err();
+            for i in issues.into_iter().flatten() {
+                assert!(
+                    matches!(i.problem, Problem::Missing),
+                    "{}: the default at `{}` is refused: {}",
+                    ty.name(),
+                    i.path,
+                    i.problem
+                );
             }
         }
+        assert!(
+            defaults > 20,
+            "the catalogue declares the defaults ({defaults})"
+        );
     }
 
     #[test]

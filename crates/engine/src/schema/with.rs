@@ -30,13 +30,13 @@ pub fn extend(schema: &mut Value) {
         if let (Some(parent), Some(props)) = (api.parent, body["properties"].as_object_mut()) {
             props.insert(parent.into(), json!({"type": "string", "description": "the parent's id, usually `{{ steps.<id>.id }}`"}));
         }
-        nest_defaults(&mut body, ty.spec().body);
+        nest_defaults(&mut body, &ty.spec().body);
         defs.insert(name.clone(), body);
         all_of.push(json!({
             "if": {"properties": {"type": {"const": ty.name()}}, "required": ["type"]},
             "then": {"properties": {"with": {"$ref": format!("#/$defs/{name}")}}}
         }));
-        let required = missing_required(ty.spec().body, &|_| false);
+        let required = missing_required(&ty.spec().body, &|_| false);
         if !required.is_empty() {
             all_of.push(json!({
                 "if": {
@@ -59,7 +59,7 @@ pub fn extend(schema: &mut Value) {
 /// Nested lists with an engine shape (policy rules, nameservers): their required fields are
 /// those without a default.
 fn nest_defaults(body: &mut Value, shape: &Shape) {
-    for (list, inner) in shape.nested {
+    for (list, inner) in &shape.nested {
         let required = missing_required(inner, &|_| false);
         if let Some(items) = body.pointer_mut(&format!("/properties/{list}/anyOf/0/items")) {
             items["required"] = json!(required);

@@ -4,7 +4,9 @@
 use super::BASE;
 use super::objects::{ACCOUNT_SETTINGS_FIELDS, USER_PUT, USER_ROLES};
 use crate::kind::ResourceKind;
-use crate::spec::{Format, KindSpec, UpdateBody, boolean, one_of, ranged, string, strings};
+use crate::spec::{
+    Format, Identity, KindSpec, Lit, UpdateBody, boolean, one_of, ranged, string, strings,
+};
 
 pub(super) static DNS_SETTINGS: KindSpec = KindSpec {
     kind: ResourceKind::DnsSettings,
@@ -14,7 +16,8 @@ pub(super) static DNS_SETTINGS: KindSpec = KindSpec {
     get_item: false,
     request_schema: "DNSSettings",
     required: &["disabled_management_groups"],
-    fields: &[strings("disabled_management_groups")],
+    fields: &[strings("disabled_management_groups").refers(ResourceKind::Group)],
+    identity: Identity::Singleton,
     response_schemas: &["DNSSettings"],
     response_fields: &["disabled_management_groups"],
     ..BASE
@@ -39,6 +42,7 @@ pub(super) static ACCOUNT_SETTINGS: KindSpec = KindSpec {
         "peer_expose_groups",
     ],
     fields: ACCOUNT_SETTINGS_FIELDS,
+    identity: Identity::Singleton,
     response_schemas: &["AccountSettings"],
     response_fields: &[
         "peer_login_expiration_enabled",
@@ -83,9 +87,12 @@ pub(super) static USER: KindSpec = KindSpec {
         string("name"),
         // The spec has no enum; the server refuses other roles with 422.
         one_of("role", USER_ROLES),
-        strings("auto_groups"),
-        boolean("is_service_user"),
+        strings("auto_groups")
+            .refers(ResourceKind::Group)
+            .or(Lit::EmptyList),
+        boolean("is_service_user").or(Lit::Bool(false)),
     ],
+    identity: Identity::AnyOf(&[&["email"], &["name"]]),
     update: UpdateBody::Other(&USER_PUT),
     response_schemas: &["User"],
     response_fields: &[
@@ -122,6 +129,8 @@ pub(super) static TOKEN: KindSpec = KindSpec {
         ranged("expires_in", 1, 365),
     ],
     update: UpdateBody::Unsupported,
+    identity: Identity::Fields(&["user_id", "name"]),
+    exported: false,
     // The client flattens `PersonalAccessTokenGenerated` on create: the
     // `personal_access_token` fields plus `plain_token`.
     response_schemas: &["PersonalAccessToken"],

@@ -1,8 +1,10 @@
 //! Nested request objects of the catalogue (policy rules, posture checks,
 //! nameservers, account settings blocks), each named after its OpenAPI schema.
 
+use crate::kind::ResourceKind;
 use crate::spec::{
-    Format, ObjectSpec, boolean, integer, map, object, objects, one_of, ranged, string, strings,
+    Format, Lit, ObjectSpec, boolean, integer, map, object, objects, one_of, ranged, string,
+    strings,
 };
 
 /// User roles the server knows; anything else is 422 `unknown user role`.
@@ -19,7 +21,7 @@ pub(super) const RESOURCE: ObjectSpec = ObjectSpec {
     schema: "Resource",
     required: &["id", "type"],
     fields: &[
-        string("id"),
+        string("id").refers(ResourceKind::NetworkResource),
         one_of("type", &["host", "subnet", "domain", "peer"]),
     ],
 };
@@ -36,26 +38,29 @@ pub(super) const POLICY_RULE: ObjectSpec = ObjectSpec {
     fields: &[
         string("name").len(1, usize::MAX),
         string("description"),
-        boolean("enabled"),
-        one_of("action", &["accept", "drop"]),
-        boolean("bidirectional"),
-        one_of("protocol", &["all", "tcp", "udp", "icmp", "netbird-ssh"]),
+        boolean("enabled").or(Lit::Bool(true)),
+        one_of("action", &["accept", "drop"]).or(Lit::Str("accept")),
+        boolean("bidirectional").or(Lit::Bool(true)),
+        one_of("protocol", &["all", "tcp", "udp", "icmp", "netbird-ssh"]).or(Lit::Str("all")),
         strings("ports").format(Format::Port),
         objects("port_ranges", &PORT_RANGE),
         map("authorized_groups"),
-        string("id"),
-        strings("sources"),
+        // The rule's own id: kept by an update, never carried to another account.
+        string("id").per_account(),
+        strings("sources").refers(ResourceKind::Group),
         object("sourceResource", &RESOURCE),
-        strings("destinations"),
+        strings("destinations").refers(ResourceKind::Group),
         object("destinationResource", &RESOURCE),
     ],
 };
 
 pub(super) const POLICY_FIELDS: &[crate::spec::FieldSpec] = &[
     string("name").len(1, usize::MAX),
-    string("description"),
-    boolean("enabled"),
-    strings("source_posture_checks"),
+    string("description").or(Lit::Str("")),
+    boolean("enabled").or(Lit::Bool(true)),
+    strings("source_posture_checks")
+        .refers(ResourceKind::PostureCheck)
+        .or(Lit::EmptyList),
     objects("rules", &POLICY_RULE),
 ];
 
@@ -149,8 +154,8 @@ pub(super) const NAMESERVER: ObjectSpec = ObjectSpec {
     required: &["ip", "ns_type", "port"],
     fields: &[
         string("ip").format(Format::Ip),
-        one_of("ns_type", &["udp"]),
-        ranged("port", 1, 65535),
+        one_of("ns_type", &["udp"]).or(Lit::Str("udp")),
+        ranged("port", 1, 65535).or(Lit::Int(53)),
     ],
 };
 
@@ -167,7 +172,7 @@ pub(super) const ACCOUNT_EXTRA: ObjectSpec = ObjectSpec {
         boolean("peer_approval_enabled"),
         boolean("user_approval_required"),
         boolean("network_traffic_logs_enabled"),
-        strings("network_traffic_logs_groups"),
+        strings("network_traffic_logs_groups").refers(ResourceKind::Group),
         boolean("network_traffic_packet_counter_enabled"),
     ],
 };
@@ -181,7 +186,10 @@ pub(super) const DASHBOARD_FEATURES: ObjectSpec = ObjectSpec {
 pub(super) const SETUP_KEY_PUT: ObjectSpec = ObjectSpec {
     schema: "SetupKeyRequest",
     required: &["revoked", "auto_groups"],
-    fields: &[boolean("revoked"), strings("auto_groups")],
+    fields: &[
+        boolean("revoked"),
+        strings("auto_groups").refers(ResourceKind::Group),
+    ],
 };
 
 pub(super) const USER_PUT: ObjectSpec = ObjectSpec {
@@ -189,7 +197,7 @@ pub(super) const USER_PUT: ObjectSpec = ObjectSpec {
     required: &["role", "auto_groups", "is_blocked"],
     fields: &[
         one_of("role", USER_ROLES),
-        strings("auto_groups"),
+        strings("auto_groups").refers(ResourceKind::Group),
         boolean("is_blocked"),
     ],
 };
@@ -205,20 +213,24 @@ pub(super) const ACCOUNT_SETTINGS_FIELDS: &[crate::spec::FieldSpec] = &[
     string("jwt_groups_claim_name"),
     strings("jwt_allow_groups"),
     boolean("routing_peer_dns_resolution_enabled"),
-    string("dns_domain"),
-    string("network_range").format(Format::Cidr),
-    string("network_range_v6").format(Format::Cidr),
-    boolean("peer_expose_enabled"),
-    strings("peer_expose_groups"),
-    object("extra", &ACCOUNT_EXTRA),
     boolean("lazy_connection_enabled"),
-    string("auto_update_version"),
-    boolean("auto_update_always"),
-    boolean("metrics_push_enabled"),
-    boolean("agent_network_only"),
-    object("dashboard_features", &DASHBOARD_FEATURES),
-    boolean("embedded_idp_enabled"),
-    boolean("local_auth_disabled"),
-    boolean("local_mfa_enabled"),
-    strings("ipv6_enabled_groups"),
+    string("dns_domain").per_account(),
+    string("network_range").format(Format::Cidr).per_account(),
+    string("network_range_v6")
+        .format(Format::Cidr)
+        .per_account(),
+    boolean("peer_expose_enabled"),
+    strings("peer_expose_groups").refers(ResourceKind::Group),
+    object("extra", &ACCOUNT_EXTRA),
+    string("auto_update_version").per_account(),
+    boolean("auto_update_always").per_account(),
+    boolean("metrics_push_enabled").per_account(),
+    boolean("agent_network_only").per_account(),
+    object("dashboard_features", &DASHBOARD_FEATURES).per_account(),
+    boolean("embedded_idp_enabled").per_account(),
+    boolean("local_auth_disabled").per_account(),
+    boolean("local_mfa_enabled").per_account(),
+    strings("ipv6_enabled_groups")
+        .refers(ResourceKind::Group)
+        .per_account(),
 ];
