@@ -1,7 +1,7 @@
-//! Client tests: the in-flight cap and the shared rate limiter against the sandbox
-//! (`support/sandbox.rs`); headers, `account` scoping, errors, typed calls (tokens,
-//! singletons, tenants) and events against the stub (`support/stub.rs`), which records what
-//! the sandbox does not show; configuration without a server.
+//! Client tests against the sandbox (`support/sandbox.rs`), read back from its request log
+//! (headers, query, bodies, request ids): headers, `account` scoping, errors, typed calls
+//! (tokens, singletons, tenants), events, the in-flight cap and the shared rate limiter;
+//! configuration without a server.
 
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
@@ -16,20 +16,35 @@ use onboard_netbird::{
 use serde_json::{Value, json};
 use support::PAT;
 use support::recorder;
-use support::sandbox::Server;
-use support::stub::{Action, OWN_ACCOUNT, Stub};
+use support::sandbox::{Fault, Server};
 
 const GROUP: ResourceKind = ResourceKind::Group;
 
+/// A tenant of the sandbox's MSP account, made through the client; answers its id.
+async fn tenant(server: &Server, domain: &str) -> String {
+    let req = CreateTenantRequest {
+        name: domain.into(),
+        domain: domain.into(),
+        groups: vec![],
+    };
+    let t = server.client().create_tenant_or_adopt(&req).await.unwrap();
+    t.into_inner().id
+}
+
 #[tokio::test]
 async fn sends_auth_user_agent_and_accept_headers() {
-    let stub = Stub::start().await;
-    stub.client().list(GROUP, &Scope::Own, None).await.unwrap();
-    let seen = &stub.seen()[0];
-    assert_eq!(
-        seen.authorization.as_deref(),
-        Some(&*format!("Token {PAT}"))
-    );
+    let server = Server::start().await;
+    server
+        .client()
+        .list(GROUP, &Scope::Own, None)
+        .await
+        .unwrap();
+    let seen = &server.sandbox.log()[0];
+    // The sandbox keeps only the scheme; that the credential was the PAT shows in the
+    // request being authenticated as the token's user.
+    assert_eq!(seen.auth_scheme.as_deref(), Some("Token"));
+    assert_eq!(seen.status, 200);
+    assert!(seen.user_id.is_some());
     let ua = seen.user_agent.as_deref().unwrap();
     assert_eq!(ua, format!("onboard/{}", env!("CARGO_PKG_VERSION")));
     assert!(ua.strip_prefix("onboard/").unwrap().split('.').count() == 3);
@@ -38,9 +53,11 @@ async fn sends_auth_user_agent_and_accept_headers() {
 
 #[tokio::test]
 async fn account_parameter_on_every_call_for_a_tenant_and_never_for_own() {
-    let stub = Stub::start().await;
-    let client = stub.client();
-    for scope in [Scope::Account("tenant 1".into()), Scope::Own] {
+    let server = Server::start().await;
+    let t = tenant(&server, "acme.example").await;
+    let client = server.client();
+    for scope in [Scope::Account(t.clone()), Scope::Own] {
+        let from = server.sandbox.log().len();
         let g = client
             .create(GROUP, &scope, None, &json!({"name": format!("G {scope}")}))
             .await
@@ -63,19 +80,20 @@ async fn account_parameter_on_every_call_for_a_tenant_and_never_for_own() {
             .unwrap();
         client.delete(GROUP, &scope, None, id).await.unwrap();
         let effective = client.effective_account(&scope).await.unwrap();
-        let want = scope.account().unwrap_or(OWN_ACCOUNT);
+        let own = server.sandbox.msp_account_id();
+        let want = scope.account().unwrap_or(&own);
         assert_eq!(effective, want);
-        let seen = stub.seen();
-        stub.world().seen.clear();
+        let seen: Vec<_> = server.sandbox.log().split_off(from);
         assert_eq!(seen.len(), 8);
         for s in &seen {
             assert_eq!(
-                s.account().as_deref(),
+                s.account.as_deref(),
                 scope.account(),
                 "{} {}",
                 s.method,
                 s.path
             );
+            assert_eq!(s.effective_account.as_deref(), Some(want));
         }
         let by_name = &seen[4];
         assert!(by_name.query.as_deref().unwrap().contains("name=renamed"));
@@ -84,8 +102,8 @@ async fn account_parameter_on_every_call_for_a_tenant_and_never_for_own() {
 
 #[tokio::test]
 async fn errors_show_status_message_and_request_id_never_the_token() {
-    let stub = Stub::start().await;
-    let client = stub.client();
+    let server = Server::start().await;
+    let client = server.client();
     let body = json!({"name": "Servers"});
     client
         .create(GROUP, &Scope::Own, None, &body)
@@ -95,12 +113,12 @@ async fn errors_show_status_message_and_request_id_never_the_token() {
         .create(GROUP, &Scope::Own, None, &body)
         .await
         .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "POST /api/groups: 409 group with name Servers already exists (request id req-2)"
-    );
+    let seq = server.sandbox.log().last().unwrap().seq.to_string();
+    // The server's message as answered (the sandbox lower-cases its messages).
+    let want = "POST /api/groups: 409 group with name servers already exists";
+    assert_eq!(err.to_string(), format!("{want} (request id {seq})"));
     assert!(err.is_already_exists());
-    assert_eq!(err.request_id(), Some("req-2"));
+    assert_eq!(err.request_id(), Some(seq.as_str()));
     let ApiError::Status { code, .. } = &err else {
         panic!("{err:?}")
     };
@@ -172,62 +190,66 @@ async fn clones_share_one_rate_limiter() {
 
 #[tokio::test]
 async fn tokens_singletons_users_and_tenants() {
-    let stub = Stub::start().await;
-    let client = stub.client();
-    let body = json!({"user_id": "u1", "name": "ci", "expires_in": 30});
+    let server = Server::start().await;
+    let client = server.client();
+    let me = client.current_user(&Scope::Own).await.unwrap();
+    assert_eq!(me.email, "owner@msp.example.com");
+    let body = json!({"user_id": me.id, "name": "ci", "expires_in": 30});
     let tok = client
-        .create(ResourceKind::Token, &Scope::Own, Some("u1"), &body)
+        .create(ResourceKind::Token, &Scope::Own, Some(&me.id), &body)
         .await
         .unwrap();
-    assert_eq!(tok["id"], "tok1");
-    assert_eq!(tok["plain_token"], "nbp_NEWTOKEN");
-    let post = stub.seen().pop().unwrap();
-    assert_eq!(post.path, "/api/users/u1/tokens");
+    assert_eq!(tok["name"], "ci");
+    assert!(tok["id"].as_str().is_some_and(|id| !id.is_empty()));
+    assert!(tok["plain_token"].as_str().unwrap().starts_with("nbp_"));
+    let post = server.sandbox.log().pop().unwrap();
+    assert_eq!(post.path, format!("/api/users/{}/tokens", me.id));
     assert_eq!(
         post.body,
         Some(json!({"name": "ci", "expires_in": 30})),
         "parent taken out"
     );
 
-    let scope = Scope::Account("t9".into());
+    let t = tenant(&server, "t9.example").await;
+    let scope = Scope::Account(t.clone());
     let settings = client
         .get_singleton(ResourceKind::AccountSettings, &scope)
         .await
         .unwrap();
-    assert_eq!(settings["unmodelled"], json!({"x": 1}));
+    // Fields the client does not model come back whole.
+    assert!(settings["extra"].is_object(), "{settings}");
     let put = client
         .put_singleton(ResourceKind::AccountSettings, &scope, &settings)
         .await
         .unwrap();
     assert_eq!(put, settings);
-    let last = stub.seen().pop().unwrap();
+    let last = server.sandbox.log().pop().unwrap();
     assert_eq!(
         (last.method.as_str(), last.path.as_str()),
-        ("PUT", "/api/accounts/t9")
+        ("PUT", &*format!("/api/accounts/{t}"))
     );
     assert_eq!(last.body, Some(json!({"settings": settings})));
 
-    let me = client.current_user(&Scope::Own).await.unwrap();
-    assert_eq!(me.email, "ops@msp.example");
-
+    let ops = client
+        .create(GROUP, &Scope::Own, None, &json!({"name": "ops"}))
+        .await
+        .unwrap();
     let req = CreateTenantRequest {
         name: "Acme".into(),
         domain: "acme.example".into(),
         groups: vec![TenantGroup {
-            id: "g1".into(),
+            id: ops["id"].as_str().unwrap().into(),
             role: "admin".into(),
         }],
     };
-    stub.fault(
-        "POST",
-        "/api/integrations/msp/tenants",
-        Action::DropAfterHandling,
-        1,
-    );
-    let t = client.create_tenant_or_adopt(&req).await.unwrap();
-    assert!(t.is_adopted());
-    assert_eq!(client.list_tenants().await.unwrap(), vec![t.into_inner()]);
-    let tenant_calls = stub.seen().into_iter().filter(|s| s.path.contains("/msp/"));
+    server.fault("POST", "/api/integrations/msp/tenants", Fault::Drop, 1);
+    let created = client.create_tenant_or_adopt(&req).await.unwrap();
+    assert!(created.is_adopted());
+    let created = created.into_inner();
+    let listed = client.list_tenants().await.unwrap();
+    assert!(listed.contains(&created), "{listed:?}");
+    let tenant_calls = server.sandbox.log().into_iter();
+    let tenant_calls = tenant_calls.filter(|s| s.path.contains("/msp/"));
     assert!(
         tenant_calls.into_iter().all(|s| s.query.is_none()),
         "tenants: no account param"
@@ -236,18 +258,20 @@ async fn tokens_singletons_users_and_tenants() {
 
 #[tokio::test]
 async fn events_carry_no_bodies_or_secrets() {
-    let stub = Stub::start().await;
-    let mut cfg = stub.config();
+    let server = Server::start().await;
+    let t = tenant(&server, "t1.example").await;
+    let mut cfg = server.config();
     // A token every 100 ms: after the 429 drains the bucket, the retry (5 ms later) must wait
     // for one however late a loaded machine wakes it.
     cfg.rate.per_minute = 600;
     let (client, events) = recorder(&Client::new(cfg).unwrap());
-    stub.fault("POST", "/api/groups", Action::Reject(429), 1);
+    server.fault("POST", "/api/groups", Fault::Reject(429), 1);
+    let from = server.sandbox.log().len();
     let secret_name = "secret-group-name";
     client
         .create(
             GROUP,
-            &Scope::Account("t1".into()),
+            &Scope::Account(t.clone()),
             None,
             &json!({"name": secret_name}),
         )
@@ -274,7 +298,9 @@ async fn events_carry_no_bodies_or_secrets() {
         .collect();
     let text = serde_json::to_string(&json).unwrap();
     assert!(!text.contains(PAT) && !text.contains(secret_name), "{text}");
-    assert_eq!(json[0]["account"], "t1");
-    assert_eq!(json[1]["request_id"], "req-1");
+    assert_eq!(json[0]["account"], json!(t));
+    let rejected = &server.sandbox.log()[from];
+    assert_eq!(rejected.status, 429);
+    assert_eq!(json[1]["request_id"], rejected.seq.to_string());
     assert_eq!(json[1]["status"], 429);
 }

@@ -1,6 +1,7 @@
 //! The request log behind `GET /__sandbox/log` and [`crate::SandboxHandle::log`]: one entry
-//! per API request, ordered by arrival (`seq`), never holding a token. Introspection
-//! requests (`/__sandbox/...`) are not logged.
+//! per API request, ordered by arrival (`seq`, also the `X-Request-Id` answered), never
+//! holding a token: of `Authorization` only the scheme is kept. Introspection requests
+//! (`/__sandbox/...`) are not logged.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,6 +17,9 @@ pub struct LogEntry {
     pub method: String,
     /// Path without the query string.
     pub path: String,
+    /// The raw query string (after `?`), or `None` when the URL has none.
+    #[serde(default)]
+    pub query: Option<String>,
     /// The `account` query parameter as given (the first one when repeated), or `None`.
     pub account: Option<String>,
     /// The account the request ran in; `None` when it did not get that far (401, 500 fault).
@@ -28,6 +32,16 @@ pub struct LogEntry {
     pub user_id: Option<String>,
     /// The `User-Agent` header, if any.
     pub user_agent: Option<String>,
+    /// The `Accept` header, if any.
+    #[serde(default)]
+    pub accept: Option<String>,
+    /// The scheme of the `Authorization` header (`Token`, `Bearer`), never the credential;
+    /// `None` without the header.
+    #[serde(default)]
+    pub auth_scheme: Option<String>,
+    /// The request body when it is JSON (request bodies carry no tokens), else `None`.
+    #[serde(default)]
+    pub body: Option<serde_json::Value>,
     /// Arrival, milliseconds since the Unix epoch.
     pub started_ms: u64,
     /// Completion, milliseconds since the Unix epoch.

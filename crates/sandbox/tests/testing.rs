@@ -217,6 +217,24 @@ async fn latency_delays_responses() {
 }
 
 #[tokio::test]
+async fn the_request_id_is_the_log_seq_and_accept_is_logged() {
+    let api = Api::start().await;
+    let resp = api
+        .http
+        .get(format!("{}/api/groups", api.base))
+        .header("Authorization", format!("Token {}", api.token))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    let id = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let entry = api.sandbox.log().pop().unwrap();
+    assert_eq!(id, entry.seq.to_string());
+    assert_eq!(entry.accept.as_deref(), Some("application/json"));
+    assert!(entry.user_id.is_some());
+}
+
+#[tokio::test]
 async fn the_request_log_records_every_api_request_without_tokens() {
     let api = Api::start().await;
     let t = api.tenant("acme.com").await;
@@ -247,6 +265,12 @@ async fn the_request_log_records_every_api_request_without_tokens() {
     assert_eq!(log[2]["user_id"], json!(null));
     assert!(log[0]["user_agent"].is_null() || log[0]["user_agent"].is_string());
     assert!(log[1]["finished_ms"].as_u64() >= log[1]["started_ms"].as_u64());
+    // The query, the JSON body, the scheme of `Authorization` (not the credential).
+    assert_eq!(log[1]["query"], json!(format!("account={t}")));
+    assert_eq!(log[1]["body"], json!({"name": "g"}));
+    assert_eq!(log[1]["auth_scheme"], "Token");
+    assert_eq!(log[2]["query"], json!(null));
+    assert_eq!(log[2]["body"], json!(null));
     let world = api
         .http
         .get(format!("{}/__sandbox/world", api.base))

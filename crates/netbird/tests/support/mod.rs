@@ -1,12 +1,10 @@
 //! Test support: `sandbox` runs the client against onboard-sandbox (the faithful local
-//! NetBird API), with faults scripted per request; `stub` is a small hand-written server
-//! kept only for what the sandbox does not show (see its header). Both give clients the
-//! configuration below.
+//! NetBird API), with faults scripted per request and every request read back from its log;
+//! clients get the configuration below.
 
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod sandbox;
-pub mod stub;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -13,13 +13,13 @@ use super::PAT;
 
 pub struct Server {
     pub sandbox: SandboxHandle,
-    /// The own account's groups at start (`All` and the owner's), which the stub never had.
+    /// The own account's groups at start (`All` and the owner's).
     initial: Vec<Value>,
 }
 
 /// What the tests read back from the sandbox's world.
 pub struct World {
-    /// The own account's groups made since start (the stub started with none).
+    /// The own account's groups made since start.
     pub groups: Vec<Value>,
     /// The most requests the sandbox was working on at once (from the log's times).
     pub max_inflight: usize,

@@ -62,6 +62,9 @@ pub const ALL: &[Verb] = &[
     Verb::Delete,
 ];
 
+/// An audit event to record: `(code, target, meta)`; an empty code records nothing.
+pub type Audit = (String, String, Vec<(&'static str, String)>);
+
 /// An extra action on an item (`POST <item path>/<name>`): the world, the caller, the item id
 /// and the body, under the world lock.
 pub type Action = fn(&mut World, &Ctx, &str, &[u8]) -> ApiResult;
@@ -77,8 +80,11 @@ pub struct At<'a> {
     id: Option<String>,
     /// The audit code, when `create` or `update` chooses it (empty: none); otherwise [`Collection::code`].
     pub code: Option<&'static str>,
-    /// More audit events, `(code, target)`, without meta (as NetBird's setting changes).
-    pub events: Vec<(String, String)>,
+    /// The first event's meta, when `create` or `update` chooses it; otherwise
+    /// [`Collection::meta`].
+    pub meta: Option<Vec<(&'static str, String)>>,
+    /// More audit events after the first, `(code, target, meta)`.
+    pub events: Vec<Audit>,
     /// A secret shown only in this answer.
     pub once: Option<String>,
 }
@@ -186,6 +192,20 @@ pub trait Collection: Send + Sync + 'static {
     fn meta(item: &Self::Item, _verb: Verb) -> Vec<(&'static str, String)> {
         vec![("name", (Self::SPEC.name)(item).to_owned())]
     }
+    /// The audit event's meta, when it needs the account (names of owners, users).
+    fn meta_in(_a: &Account, item: &Self::Item, verb: Verb) -> Vec<(&'static str, String)> {
+        Self::meta(item, verb)
+    }
+    /// The events a create, an update or a delete of `item` (id `id`) records: by default
+    /// one, [`Collection::code`] on [`Collection::target`] with [`Collection::meta_in`].
+    fn audit(a: &Account, id: &str, item: &Self::Item, verb: Verb) -> Vec<Audit> {
+        let target = Self::target(id, item).to_owned();
+        vec![(
+            Self::code(item, verb).to_owned(),
+            target,
+            Self::meta_in(a, item, verb),
+        )]
+    }
     /// The audit event's target: the object itself, or its owner.
     fn target<'a>(id: &'a str, _item: &'a Self::Item) -> &'a str {
         id
@@ -275,6 +295,7 @@ impl Call {
             owner,
             id,
             code,
+            meta: None,
             events,
             once,
         }
@@ -387,15 +408,22 @@ fn keep<C: Collection>(
     C::store(w, account, id.clone(), built)?;
     let stored = C::Item::table(w, account)?.get(&id);
     let stored = stored.ok_or_else(|| ApiError::internal(format!("{id} was not stored")))?;
-    let code = at.code.unwrap_or_else(|| C::code(stored, verb));
-    let (meta, target) = (C::meta(stored, verb), C::target(&id, stored).to_owned());
     let a = w.account(account)?;
     let view = match &at.once {
         Some(secret) => json(&C::view_once(a, &c.ctx, stored, secret))?,
         None => json(&(C::SPEC.view)(a, Some(&c.ctx), stored))?,
     };
-    let events = [(code.to_owned(), target)].into_iter().chain(at.events);
-    audit(w.account_mut(account)?.0, &c.ctx, events, &meta);
+    let mut first = C::audit(a, &id, stored, verb);
+    if let Some(code) = at.code {
+        first.truncate(1);
+        first.iter_mut().for_each(|e| e.0 = code.to_owned());
+    }
+    if let (Some(meta), Some(e)) = (at.meta.take(), first.first_mut()) {
+        e.2 = meta;
+    }
+    let events = first.into_iter().chain(at.events);
+    let (a, ids) = w.account_mut(account)?;
+    audit(a, ids, &c.ctx, events);
     Ok(view)
 }
 
@@ -410,17 +438,12 @@ pub fn doc<C: Collection>(a: &Account, item: &C::Item) -> Value {
     doc
 }
 
-/// Records events `(code, target)`, the first with `meta`, skipping empty codes.
-fn audit(
-    a: &mut Account,
-    ctx: &Ctx,
-    events: impl IntoIterator<Item = (String, String)>,
-    meta: &[(&str, String)],
-) {
-    let meta: Vec<(&str, &str)> = meta.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    for (i, (code, target)) in events.into_iter().enumerate() {
+/// Records `events`, skipping empty codes.
+fn audit(a: &mut Account, ids: &mut IdGen, ctx: &Ctx, events: impl IntoIterator<Item = Audit>) {
+    for (code, target, meta) in events {
         if !code.is_empty() {
-            a.audit(&ctx.user, &code, &target, if i == 0 { &meta } else { &[] });
+            let meta: Vec<(&str, &str)> = meta.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            a.audit(ids, &ctx.user, &code, &target, &meta);
         }
     }
 }
@@ -431,11 +454,10 @@ async fn delete<C: Collection>(c: Call) -> ApiResult {
             C::check_delete(w, &c.at(false))?;
             let found = item::<C>(w, &c)?;
             C::deletable(w, w.account(&c.ctx.account_id)?, found)?;
-            let (meta, code) = (C::meta(found, Verb::Delete), C::code(found, Verb::Delete));
-            let target = C::target(c.id(), found).to_owned();
+            let events = C::audit(w.account(&c.ctx.account_id)?, c.id(), found, Verb::Delete);
             C::remove(w, &c.ctx.account_id, c.id())?;
-            let a = w.account_mut(&c.ctx.account_id)?.0;
-            audit(a, &c.ctx, [(code.to_owned(), target)], &meta);
+            let (a, ids) = w.account_mut(&c.ctx.account_id)?;
+            audit(a, ids, &c.ctx, events);
             empty()
         })
         .await
@@ -455,12 +477,12 @@ pub trait Settings: Send + Sync + 'static {
     /// The view of the object in `a`.
     fn view(a: &Account) -> Self::View<'_>;
     /// Checks a request (`id`: the one the `PUT` path names) and applies it to `a`; answers
-    /// the audit events, `(code, target)`.
+    /// the audit events.
     fn apply(a: &mut Account, ctx: &Ctx, id: Option<&str>, req: Self::Body) -> Events;
 }
 
 /// What [`Settings::apply`] answers.
-pub type Events = Result<Vec<(String, String)>, ApiError>;
+pub type Events = Result<Vec<Audit>, ApiError>;
 
 /// The routes of `S`.
 pub fn settings<S: Settings>() -> axum::Router<Arc<App>> {
@@ -485,9 +507,9 @@ async fn put_settings<S: Settings>(c: Call, body: Bytes) -> ApiResult {
     let req = parse(&body)?;
     c.app
         .write(|w| {
-            let (a, _) = w.account_mut(&c.ctx.account_id)?;
+            let (a, ids) = w.account_mut(&c.ctx.account_id)?;
             let events = S::apply(a, &c.ctx, c.ids.last().map(String::as_str), req)?;
-            audit(a, &c.ctx, events, &[]);
+            audit(a, ids, &c.ctx, events);
             json(&S::view(a))
         })
         .await

@@ -92,15 +92,18 @@ impl Settings for Dns {
         let old = std::mem::replace(&mut a.dns_settings, req);
         let new = &a.dns_settings.disabled_management_groups;
         let old = &old.disabled_management_groups;
+        // Target the account, meta the group (`dns.go`): added ones, then removed ones.
         let added = new.iter().filter(|g| !old.contains(g)).map(|g| ("add", g));
         let gone = old
             .iter()
             .filter(|g| !new.contains(g))
             .map(|g| ("delete", g));
-        let code = |verb| format!("dns.setting.disabled.management.group.{verb}");
-        Ok(added
-            .chain(gone)
-            .map(|(verb, g)| (code(verb), g.clone()))
-            .collect())
+        let event = |(verb, g): (&str, &String)| -> Audit {
+            let name = a.groups.get(g).map(|g| g.spec.name.clone());
+            let meta = vec![("group", name.unwrap_or_default()), ("group_id", g.clone())];
+            let code = format!("dns.setting.disabled.management.group.{verb}");
+            (code, a.id.clone(), meta)
+        };
+        Ok(added.chain(gone).map(event).collect())
     }
 }

@@ -37,11 +37,17 @@ impl Collection for Groups {
             None => Ok(a.groups.values().collect()),
         }
     }
-    /// As a create, except for the `All` group.
+    /// As a create, except for the `All` group. NetBird logs `group.update` only for a
+    /// rename, with `old_name` and `new_name` (`prepareGroupEvents` in `group.go`).
     fn update(w: &mut World, at: &mut At, spec: GroupSpec) -> Built<Self> {
         let (a, ids) = at.account(w)?;
-        let all = a.group(&at.id(ids))?.spec.name == "All";
-        ensure(!all, "updating the 'All' group is not allowed")?;
+        let old = a.group(&at.id(ids))?.spec.name.clone();
+        ensure(old != "All", "updating the 'All' group is not allowed")?;
+        if old == spec.name {
+            at.code = Some("");
+        } else {
+            at.meta = Some(vec![("old_name", old), ("new_name", spec.name.clone())]);
+        }
         Self::create(w, at, spec)
     }
     fn create(w: &mut World, at: &mut At, spec: GroupSpec) -> Built<Self> {

@@ -13,7 +13,7 @@ use super::prelude::*;
 use crate::world::network::{
     InNetwork, NetworkResource, NetworkResourceSpec, NetworkRouter, ResourceExtra, RouterSpec,
 };
-use crate::world::resources::{ResourceKind, ResourceRef};
+use crate::world::resources::{Group, ResourceKind, ResourceRef};
 
 /// `/api/networks/{id}/resources`.
 pub struct Resources;
@@ -43,9 +43,68 @@ impl Collection for Resources {
     fn owner_of(r: &NetworkResource) -> Option<&str> {
         Some(&r.extra.network_id)
     }
-    /// An update rebuilds the object from its body, as a create does.
+    /// `NetworkResource.EventMeta` (`networks/resources/types/resource.go`).
+    fn meta_in(a: &Account, r: &NetworkResource, _: Verb) -> Vec<(&'static str, String)> {
+        vec![
+            ("name", r.spec.name.clone()),
+            ("type", kind_text(r.extra.kind).to_owned()),
+            ("network_name", network_name(a, &r.extra.network_id)),
+            ("network_id", r.extra.network_id.clone()),
+        ]
+    }
+    /// A create logs `network.resource.create`, then `resource.group.add` per group; a
+    /// delete logs `resource.group.delete` per group, then `network.resource.delete`
+    /// (`networks/resources/manager.go`).
+    fn audit(a: &Account, id: &str, r: &NetworkResource, verb: Verb) -> Vec<Audit> {
+        let own = (
+            Self::code(r, verb).to_owned(),
+            id.to_owned(),
+            Self::meta_in(a, r, verb),
+        );
+        let groups = a.groups.values();
+        let groups = groups.filter(|g| g.spec.resources.iter().any(|m| m.id == id));
+        match verb {
+            Verb::Delete => {
+                let mut events: Vec<Audit> = groups
+                    .map(|g| group_event("resource.group.delete", g, r))
+                    .collect();
+                events.push(own);
+                events
+            }
+            _ => std::iter::once(own)
+                .chain(groups.map(|g| group_event("resource.group.add", g, r)))
+                .collect(),
+        }
+    }
+    /// An update rebuilds the object from its body, as a create does; it logs the group
+    /// changes (added, then removed), then `network.resource.update`.
     fn update(w: &mut World, at: &mut At, spec: Self::Update) -> Built<Self> {
-        Self::create(w, at, spec)
+        let (a, ids) = at.account(w)?;
+        let id = at.id(ids);
+        let before: Vec<String> = a
+            .groups
+            .values()
+            .filter(|g| g.spec.resources.iter().any(|m| m.id == id))
+            .map(|g| g.id.clone())
+            .collect();
+        let after = spec.groups.clone();
+        let r = Self::create(w, at, spec)?;
+        let a = w.account(&at.ctx.account_id)?;
+        let event = |code: &str, g: &String| a.groups.get(g).map(|g| group_event(code, g, &r));
+        let added = after.iter().filter(|g| !before.contains(g));
+        let removed = before.iter().filter(|g| !after.contains(g));
+        let mut events: Vec<Audit> = added
+            .filter_map(|g| event("resource.group.add", g))
+            .chain(removed.filter_map(|g| event("resource.group.delete", g)))
+            .collect();
+        events.push((
+            "network.resource.update".to_owned(),
+            id,
+            Self::meta_in(a, &r, Verb::Update),
+        ));
+        at.code = Some("");
+        at.events = events;
+        Ok(r)
     }
     fn create(w: &mut World, at: &mut At, mut spec: Self::Create) -> Built<Self> {
         validate::non_empty("name", &spec.name)?;
@@ -107,8 +166,14 @@ impl Collection for Routers {
         view: |_, _, r| render::with_id(r),
     };
 
-    fn meta(r: &NetworkRouter, _: Verb) -> Vec<(&'static str, String)> {
-        vec![("network_id", r.extra.network_id.clone())]
+    /// `NetworkRouter.EventMeta` (`networks/routers/types/router.go`).
+    fn meta_in(a: &Account, r: &NetworkRouter, _: Verb) -> Vec<(&'static str, String)> {
+        vec![
+            ("network_name", network_name(a, &r.extra.network_id)),
+            ("network_id", r.extra.network_id.clone()),
+            ("peer", r.spec.peer.clone().unwrap_or_default()),
+            ("peer_groups", go_list(r.spec.peer_groups.as_ref())),
+        ]
     }
     const OWNER_KEY: &str = "network_id";
 
@@ -155,4 +220,34 @@ pub async fn list_all_routers(State(app): AppState, Extension(ctx): Caller) -> A
             render::with_id,
         )
     })
+}
+
+/// The name of network `id` in `a` (empty when unknown).
+fn network_name(a: &Account, id: &str) -> String {
+    a.networks
+        .get(id)
+        .map(|n| n.spec.name.clone())
+        .unwrap_or_default()
+}
+
+/// A resource's type as NetBird writes it.
+fn kind_text(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::Host => "host",
+        ResourceKind::Subnet => "subnet",
+        ResourceKind::Domain => "domain",
+        ResourceKind::Peer => "peer",
+    }
+}
+
+/// `resource.group.add` or `.delete` on group `g` (`eventMetaResource` in `groups/manager.go`).
+fn group_event(code: &str, g: &Group, r: &NetworkResource) -> Audit {
+    let meta = vec![
+        ("name", g.spec.name.clone()),
+        ("id", g.id.clone()),
+        ("resource_name", r.spec.name.clone()),
+        ("resource_id", r.id.clone()),
+        ("resource_type", kind_text(r.extra.kind).to_owned()),
+    ];
+    (code.to_owned(), g.id.clone(), meta)
 }

@@ -8,7 +8,9 @@ pub use axum::extract::{Extension, State};
 pub use serde::Deserialize;
 pub use serde_json::Value;
 
-pub use super::collection::{At, Built, Collection, Events, Settings, Spec, Verb, stored, unique};
+pub use super::collection::{
+    At, Audit, Built, Collection, Events, Settings, Spec, Verb, stored, unique,
+};
 pub use crate::world::ids::IdGen;
 
 pub use crate::app::App;
@@ -42,4 +44,13 @@ pub fn empty() -> ApiResult {
 /// 404 `<what> not found: <id>`.
 pub fn missing(what: &str, id: &str) -> ApiError {
     ApiError::not_found(format!("{what} not found: {id}"))
+}
+
+/// A string list as NetBird's audit meta prints it (`%v` of a JSON round trip): `[a b]`,
+/// `<nil>` when absent.
+pub fn go_list(list: Option<&Vec<String>>) -> String {
+    match list {
+        Some(items) => format!("[{}]", items.join(" ")),
+        None => "<nil>".to_owned(),
+    }
 }

@@ -22,6 +22,29 @@ impl Collection for Routes {
         view: |_, _, r| render::route(r),
     };
 
+    /// `Route.EventMeta` (`route/route.go`): a domain route's prefix is Go's zero prefix.
+    fn meta(r: &Route, _: Verb) -> Vec<(&'static str, String)> {
+        let range = r.spec.network.clone();
+        vec![
+            ("name", r.spec.network_id.clone()),
+            (
+                "network_range",
+                range.unwrap_or_else(|| "invalid Prefix".to_owned()),
+            ),
+            (
+                "domains",
+                r.spec
+                    .domains
+                    .iter()
+                    .flatten()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            ("peer_id", r.spec.peer.clone().unwrap_or_default()),
+            ("peer_groups", go_list(r.spec.peer_groups.as_ref())),
+        ]
+    }
     /// An update rebuilds the object from its body, as a create does.
     fn update(w: &mut World, at: &mut At, spec: Self::Update) -> Built<Self> {
         Self::create(w, at, spec)

@@ -29,7 +29,7 @@ impl Collection for SetupKeys {
     const SPEC: Spec<Self> = Spec {
         path: "/api/setup-keys",
         what: "setup key",
-        codes: ["setupkey.add", "setupkey.update", "setupkey.delete"],
+        codes: ["setupkey.add", "", "setupkey.delete"],
         name: |k| &k.spec.name,
         view: |_, _, k| render::setup_key(k),
     };
@@ -44,12 +44,18 @@ impl Collection for SetupKeys {
             SetupKeyType::OneOff => "one-off",
             SetupKeyType::Reusable => "reusable",
         };
-        vec![("name", k.spec.name.clone()), ("type", kind.to_owned())]
+        vec![
+            ("name", k.spec.name.clone()),
+            ("type", kind.to_owned()),
+            ("key", k.extra.masked_key.clone()),
+        ]
     }
     fn create(w: &mut World, at: &mut At, spec: SetupKeySpec) -> Built<Self> {
         new_key(w, at, spec)
     }
-    /// Only `revoked` and `auto_groups` change.
+    /// Only `revoked` and `auto_groups` change. NetBird logs no `setupkey.update` here
+    /// (`SaveSetupKey` in `setupkey.go`): a revocation logs `setupkey.revoke`, then each
+    /// removed and each added auto group logs `setupkey.group.delete` / `.add`.
     fn update(w: &mut World, at: &mut At, req: SetupKeyRequest) -> Built<Self> {
         let mut k = stored::<Self>(w, at)?;
         let a = w.account(&at.ctx.account_id)?;
@@ -58,9 +64,26 @@ impl Collection for SetupKeys {
             "can't un-revoke a revoked setup key",
         )?;
         check_auto_groups(a, &req.auto_groups)?;
-        if req.revoked && !k.extra.revoked {
-            at.code = Some("setupkey.revoke");
-        }
+        at.code = Some(match req.revoked && !k.extra.revoked {
+            true => "setupkey.revoke",
+            false => "",
+        });
+        let event = |code: &str, g: &String| -> Audit {
+            let name = a.groups.get(g).map(|g| g.spec.name.clone());
+            let meta = vec![
+                ("group", name.unwrap_or_default()),
+                ("group_id", g.clone()),
+                ("setupkey", k.spec.name.clone()),
+            ];
+            (code.to_owned(), k.id.clone(), meta)
+        };
+        let old = &k.spec.auto_groups;
+        let removed = old.iter().filter(|g| !req.auto_groups.contains(g));
+        let added = req.auto_groups.iter().filter(|g| !old.contains(g));
+        at.events = removed
+            .map(|g| event("setupkey.group.delete", g))
+            .chain(added.map(|g| event("setupkey.group.add", g)))
+            .collect();
         k.extra.revoked = req.revoked;
         k.spec.auto_groups = req.auto_groups;
         k.extra.updated_at = Ts::now();

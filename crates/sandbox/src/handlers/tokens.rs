@@ -44,6 +44,18 @@ impl Collection for Tokens {
             "personal_access_token": render::token(t),
         })
     }
+    /// `name`, `is_service_user` and `user_name` (the service user's name; empty for a
+    /// regular user), as `user.go` logs them.
+    fn meta_in(a: &Account, t: &Token, _: Verb) -> Vec<(&'static str, String)> {
+        let user = a.users.get(&t.extra.user_id);
+        let service = user.is_some_and(|u| u.spec.is_service_user);
+        let user_name = user.filter(|_| service).map(|u| u.spec.name().to_owned());
+        vec![
+            ("name", t.spec.name.clone()),
+            ("is_service_user", service.to_string()),
+            ("user_name", user_name.unwrap_or_default()),
+        ]
+    }
     /// The audit event names the user.
     fn target<'a>(_: &'a str, t: &'a Token) -> &'a str {
         &t.extra.user_id

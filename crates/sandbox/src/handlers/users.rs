@@ -60,11 +60,19 @@ impl Collection for Users {
             (verb, _) => Self::SPEC.codes[verb as usize],
         }
     }
-    /// An invitation names the email.
+    /// As `user.go` logs them: an invitation has no meta (the log adds the target user's
+    /// `email` and `username` when read), a service user's create and delete its `name`, a
+    /// deleted user's event `issued` (with `email` and `username`, which NetBird keeps in its
+    /// deleted-users table and joins back when read; `created_at` is not kept here).
     fn meta(u: &User, verb: Verb) -> Vec<(&'static str, String)> {
-        match verb == Verb::Create && !u.spec.is_service_user {
-            true => vec![("email", u.spec.email().to_owned())],
-            false => vec![("name", u.spec.name().to_owned())],
+        match (verb, u.spec.is_service_user) {
+            (_, true) => vec![("name", u.spec.name().to_owned())],
+            (Verb::Delete, false) => vec![
+                ("email", u.spec.email().to_owned()),
+                ("issued", u.extra.issued.clone()),
+                ("username", u.spec.name().to_owned()),
+            ],
+            _ => vec![],
         }
     }
     /// Nobody deletes or blocks themselves; roles and auto groups first.
@@ -93,19 +101,42 @@ impl Collection for Users {
         let mut u = stored::<Self>(w, at)?;
         let id = u.id.clone();
         let groups = req.auto_groups.unwrap_or_default();
-        let added = groups.iter().any(|g| !u.spec.auto_groups.contains(g));
-        let removed = u.spec.auto_groups.iter().any(|g| !groups.contains(g));
-        let changes = [
-            (u.spec.role != req.role, "user.role.update"),
-            (!u.extra.is_blocked && req.is_blocked, "user.block"),
-            (u.extra.is_blocked && !req.is_blocked, "user.unblock"),
-            (added, "user.group.add"),
-            (removed, "user.group.delete"),
-        ];
-        let changed = changes.into_iter().filter(|(changed, _)| *changed);
-        at.events = changed
-            .map(|(_, code)| (code.to_owned(), id.clone()))
-            .collect();
+        let a = w.account(&at.ctx.account_id)?;
+        // NetBird's order (`prepareUserUpdateEvents` in `user.go`): block or unblock, role
+        // (with the new role), then one event per added group and per removed group.
+        let service = u.spec.is_service_user.to_string();
+        let user_name = match u.spec.is_service_user {
+            true => u.spec.name().to_owned(),
+            false => String::new(),
+        };
+        let group_event = |code: &str, g: &String| -> Audit {
+            let name = a.groups.get(g).map(|g| g.spec.name.clone());
+            let meta = vec![
+                ("group", name.unwrap_or_default()),
+                ("group_id", g.clone()),
+                ("is_service_user", service.clone()),
+                ("user_name", user_name.clone()),
+            ];
+            (code.to_owned(), id.clone(), meta)
+        };
+        let mut events: Vec<Audit> = Vec::new();
+        if u.extra.is_blocked != req.is_blocked {
+            let code = if req.is_blocked {
+                "user.block"
+            } else {
+                "user.unblock"
+            };
+            events.push((code.to_owned(), id.clone(), vec![]));
+        }
+        if u.spec.role != req.role {
+            let meta = vec![("role", req.role.clone())];
+            events.push(("user.role.update".to_owned(), id.clone(), meta));
+        }
+        let added = groups.iter().filter(|g| !u.spec.auto_groups.contains(g));
+        events.extend(added.map(|g| group_event("user.group.add", g)));
+        let removed = u.spec.auto_groups.iter().filter(|g| !groups.contains(g));
+        events.extend(removed.map(|g| group_event("user.group.delete", g)));
+        at.events = events;
         u.extra.status = match (req.is_blocked, u.extra.status.as_str()) {
             (true, _) => "blocked",
             (false, "blocked") => "active",
@@ -183,10 +214,9 @@ pub async fn current_user(State(app): AppState, Extension(ctx): Caller) -> ApiRe
 
 /// `POST /api/users/{id}/invite`: resends an invitation (regular users only).
 fn resend_invite(w: &mut World, ctx: &Ctx, id: &str, _: &[u8]) -> ApiResult {
-    let (a, _) = w.account_mut(&ctx.account_id)?;
+    let (a, ids) = w.account_mut(&ctx.account_id)?;
     let u = a.users.get(id).ok_or_else(|| missing("user", id))?;
     ensure(!u.spec.is_service_user, "can't invite a service user")?;
-    let email = u.spec.email().to_owned();
-    a.audit(&ctx.user, "user.invite", id, &[("email", &email)]);
+    a.audit(ids, &ctx.user, "user.invite", id, &[]);
     empty()
 }

@@ -56,11 +56,22 @@ pub async fn serve(
         .iter()
         .find(|(k, _)| k == "account")
         .map(|(_, v)| v.clone());
-    let user_agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let query = req.uri().query().map(str::to_owned);
+    let (user_agent, accept, auth_scheme) = {
+        let text = |name| {
+            req.headers()
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let scheme = text(header::AUTHORIZATION)
+            .and_then(|v| v.split_whitespace().next().map(str::to_owned));
+        (text(header::USER_AGENT), text(header::ACCEPT), scheme)
+    };
+    let (req, body) = match buffered(req).await {
+        Ok(buffered) => buffered,
+        Err(too_large) => return Ok(too_large),
+    };
     let mut fate = app.faults.draw();
     let scripted = app.scripted.take(&method, &path);
     if !fate.delay.is_zero() {
@@ -88,12 +99,16 @@ pub async fn serve(
         seq,
         method,
         path,
+        query,
         account,
         effective_account,
         status: response.status().as_u16(),
         dropped: fate.drop,
         user_id,
         user_agent,
+        accept,
+        auth_scheme,
+        body,
         started_ms,
         finished_ms: now_ms(),
     };
@@ -110,6 +125,22 @@ pub async fn serve(
     } else {
         Ok(response)
     }
+}
+
+/// The most a request body may hold before the sandbox answers 413 (the handlers' own
+/// limit, axum's default 2 MB, still applies after).
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// Reads the body whole, for the log (as JSON, when it is), and puts it back.
+async fn buffered(
+    req: Request<Body>,
+) -> Result<(Request<Body>, Option<serde_json::Value>), Response> {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE).into_response())?;
+    let json = serde_json::from_slice(&bytes).ok();
+    Ok((Request::from_parts(parts, Body::from(bytes)), json))
 }
 
 /// Steps 4 to 6; also answers who ran where, for the log.

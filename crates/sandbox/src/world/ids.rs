@@ -18,6 +18,9 @@ const ALNUM: &[u8; 62] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ
 pub struct IdGen {
     rng: StdRng,
     counter: u32,
+    /// The last audit event id handed out (one sequence for every account, as NetBird's
+    /// single `events` table with its autoincrement key).
+    events: u64,
 }
 
 impl IdGen {
@@ -26,7 +29,20 @@ impl IdGen {
         IdGen {
             rng: StdRng::seed_from_u64(seed),
             counter: 0,
+            events: 0,
         }
+    }
+
+    /// The next audit event id: one sequence shared by all accounts, so an account's ids
+    /// grow but have gaps.
+    pub fn event(&mut self) -> u64 {
+        self.events += 1;
+        self.events
+    }
+
+    /// Continues the event sequence after `last` (after loading a world).
+    pub fn events_after(&mut self, last: u64) {
+        self.events = self.events.max(last);
     }
 
     /// A new xid-style id.

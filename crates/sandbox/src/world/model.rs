@@ -86,6 +86,9 @@ impl World {
     /// Rebuilds the derived indexes after loading.
     pub fn reindex(&mut self) {
         self.tokens.clear();
+        let last_event = self.accounts.values().flat_map(|a| &a.events);
+        let last_event = last_event.filter_map(|e| e.id.parse().ok()).max();
+        self.ids.events_after(last_event.unwrap_or(0));
         for account in self.accounts.values_mut() {
             account.group_names = account
                 .groups

@@ -85,7 +85,7 @@ pub type Token = Item<TokenSpec, TokenExtra>;
 /// An audit event, stored in its response form.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Event {
-    /// Event id (a per-account sequence number, as text).
+    /// Event id: a number from one sequence shared by all accounts, as text.
     pub id: String,
     /// When.
     pub timestamp: Ts,
@@ -101,7 +101,8 @@ pub struct Event {
     pub initiator_email: String,
     /// What.
     pub target_id: String,
-    /// Details; `external: true` for writes by a user of another account.
+    /// Details, every value a string, keys sorted; `external: "true"` for writes by a
+    /// user of another account.
     pub meta: Map<String, Value>,
 }
 

@@ -51,10 +51,6 @@ fn patch_known_slips(spec: &mut Value) {
         .as_array_mut()
         .expect("required list");
     required.retain(|f| f != "id");
-    // `Event.meta` declares string values; NetBird stores arbitrary JSON there, and the
-    // sandbox marks cross-tenant writes with a boolean `external: true`.
-    schemas["Event"]["properties"]["meta"]["additionalProperties"] =
-        json!({"type": ["string", "boolean"]});
     // api-notes §2.5: the create handler tolerates a missing `auto_groups`, `usage_limit` and
     // `expires_in`, and `expires_in: 0` means no expiry (despite `minimum: 86400`).
     schemas["CreateSetupKeyRequest"]["required"] = json!(["name", "type"]);
