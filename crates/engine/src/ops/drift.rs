@@ -274,3 +274,75 @@ fn drifted(plan: &Plan, state: &crate::store::state::State) -> Vec<DriftedStep> 
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn customer(status: Status, steps: Vec<DriftedStep>, error: Option<&str>) -> CustomerDrift {
+        CustomerDrift {
+            playbook: "office".into(),
+            run_key: "acme".into(),
+            status,
+            steps,
+            error: error.map(str::to_owned),
+        }
+    }
+
+    fn report(customers: Vec<CustomerDrift>) -> DriftReport {
+        DriftReport {
+            format_version: 1,
+            customers,
+        }
+    }
+
+    fn edited() -> DriftedStep {
+        DriftedStep {
+            address: "servers".into(),
+            ty: "group".into(),
+            action: Action::Update,
+            gone: false,
+            fields: vec![FieldChange {
+                field: "name".into(),
+                before: json!("Servers (old)"),
+                after: json!("Servers"),
+            }],
+        }
+    }
+
+    #[test]
+    fn an_unknown_customer_wins_over_drift_and_drift_over_sync() {
+        let sync = || customer(Status::InSync, Vec::new(), None);
+        assert_eq!(report(vec![sync(), sync()]).exit(), 0);
+        let drifted = customer(Status::Drifted, vec![edited()], None);
+        assert_eq!(report(vec![sync(), drifted.clone()]).exit(), 2);
+        let unknown = customer(Status::Unknown, Vec::new(), Some("never applied"));
+        assert_eq!(report(vec![drifted, unknown]).exit(), 1);
+    }
+
+    #[test]
+    fn text_names_customer_step_and_field_and_escapes_control_characters() {
+        let gone = DriftedStep {
+            address: "lan\u{1b}".into(),
+            ty: "network_resource".into(),
+            action: Action::Create,
+            gone: true,
+            fields: Vec::new(),
+        };
+        let r = report(vec![customer(Status::Drifted, vec![edited(), gone], None)]);
+        assert_eq!(
+            r.render(Format::Text),
+            "drift `acme` (playbook `office`): drifted\n\
+             \x20 servers (group): changed; apply updates it\n\
+             \x20     name: \"Servers (old)\" (live) → \"Servers\" (playbook)\n\
+             \x20 lan\\u{1b} (network_resource): gone; apply creates it again\n"
+        );
+        let json: serde_json::Value = serde_json::from_str(&r.render(Format::Json)).expect("JSON");
+        assert_eq!(
+            json["customers"][0]["steps"][0]["fields"][0]["field"],
+            "name"
+        );
+        assert_eq!(json["customers"][0]["steps"][1]["gone"], true);
+    }
+}
