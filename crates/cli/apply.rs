@@ -2,7 +2,7 @@
 //! applies; this file renders its outcome: removals, the reports, the exit code.
 
 use onboard_engine::diag::{Diag, Diags};
-use onboard_engine::ops::{self, render};
+use onboard_engine::ops::{self, apply::PruneNote, render};
 use std::io::IsTerminal;
 
 use crate::args::{ApplyArgs, Format};
@@ -42,8 +42,8 @@ pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Diags> {
         ops::block_on(async { ops::apply::apply(&opts, &Connect::default(), &ui).await })?;
     for note in outcome.prune_notes() {
         match note {
-            Ok(removals) => output::print(&removals),
-            Err(line) => output::note(&line),
+            PruneNote::Removals(text) => output::print(&text),
+            PruneNote::Skipped(line) => output::note(&line),
         }
     }
     let advice =

@@ -78,26 +78,30 @@ impl ApplyOutcome {
         }
     }
 
-    /// What `--prune` did or why it did not, per customer: lines for the operator (stderr)
-    /// and text (stdout), in order.
-    pub fn prune_notes(&self) -> Vec<Result<String, String>> {
+    /// What `--prune` did or why it did not, per customer that pruned or skipped it.
+    pub fn prune_notes(&self) -> Vec<PruneNote> {
         let mut out = Vec::new();
         for a in &self.applied {
             if a.prune_skipped {
-                out.push(Err(format!(
+                out.push(PruneNote::Skipped(format!(
                     "{}: not pruning, because some steps did not succeed",
                     printable(&a.report.run_key)
                 )));
             } else if !a.removals.is_empty() {
-                out.push(Ok(crate::ops::render::removals(
-                    &a.report.run_key,
-                    &a.removals,
-                )
-                .0));
+                let (text, _) = crate::ops::render::removals(&a.report.run_key, &a.removals);
+                out.push(PruneNote::Removals(text));
             }
         }
         out
     }
+}
+
+/// A customer's `--prune`, rendered.
+pub enum PruneNote {
+    /// What was deleted or kept, one line per object (for stdout).
+    Removals(String),
+    /// Why nothing was pruned, one line for the operator (stderr).
+    Skipped(String),
 }
 
 pub async fn apply(
