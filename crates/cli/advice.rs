@@ -2,7 +2,7 @@
 //! replaces it (`--rotate-setup-keys`, with the playbook, customer, inputs and state of the
 //! run that lost it, and the outputs file that will keep the new one).
 
-use onboard_engine::run::execute::LostSecret;
+use onboard_engine::ops::LostSecret;
 
 use crate::args::ApplyArgs;
 

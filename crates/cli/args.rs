@@ -1,6 +1,8 @@
-//! Command-line arguments (clap). No engine logic here.
+//! Command-line arguments (clap), and the ops' options they make. No engine logic here.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use onboard_engine::diag::Diags;
+use onboard_engine::ops::{self, Replace, connect::Api, customers::Input};
 use std::path::PathBuf;
 
 /// What every command's help ends with: the environment and the exit codes.
@@ -10,8 +12,8 @@ Environment:
   NB_MANAGEMENT_URL    API base URL, without /api (default https://api.netbird.io)
   RUST_LOG             diagnostics filter (overrides -v/-q)
 
-Exit codes: 0 success (plan --detailed-exitcode: no changes), 1 error, 2 changes
-(plan --detailed-exitcode only), 130 interrupted (a re-run resumes).";
+Exit codes: 0 success (plan --detailed-exitcode: no changes; drift: in sync), 1 error, 2 changes
+(plan --detailed-exitcode) or drift, 130 interrupted (a re-run resumes).";
 
 /// Onboard MSP customers onto NetBird from declarative playbooks.
 #[derive(Debug, Parser)]
@@ -50,6 +52,10 @@ pub enum Command {
     /// PLAN.json`, refusing if live state changed since.
     #[command(after_help = AFTER_HELP)]
     Apply(ApplyArgs),
+    /// Plan against live state and report, per customer, whether the account drifted from
+    /// what the last apply left (read-only).
+    #[command(after_help = AFTER_HELP)]
+    Drift(DriftArgs),
     /// Delete what the state records for this playbook and tenant, dependants first.
     #[command(after_help = AFTER_HELP)]
     Destroy(DestroyArgs),
@@ -83,6 +89,7 @@ impl Command {
             Command::Plan(a) => Some(&mut a.input),
             Command::Apply(a) => Some(&mut a.input),
             Command::Destroy(a) => Some(&mut a.input),
+            Command::Drift(a) => Some(&mut a.input),
             _ => None,
         }
     }
@@ -109,6 +116,26 @@ pub struct InputArgs {
     /// With --inventory: only these customer keys.
     #[arg(long, value_delimiter = ',', value_name = "KEY,...")]
     pub only: Vec<String>,
+}
+
+impl InputArgs {
+    /// Sets `playbook`: the PLAYBOOK argument, or the inventory's `playbook:`.
+    pub fn resolve(&mut self) -> Result<(), Diags> {
+        self.playbook =
+            ops::customers::playbook(self.playbook_arg.as_deref(), self.inventory.as_deref())?;
+        Ok(())
+    }
+
+    pub fn ops(&self) -> Input {
+        Input {
+            playbook_arg: self.playbook_arg.clone(),
+            playbook: self.playbook.clone(),
+            values: self.values.clone(),
+            set: self.set.clone(),
+            inventory: self.inventory.clone(),
+            only: self.only.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -180,11 +207,48 @@ pub struct ApiArgs {
     pub token_file: Option<PathBuf>,
 }
 
+impl ApiArgs {
+    pub fn ops(&self) -> Api {
+        Api {
+            sandbox: self.sandbox,
+            state_dir: self.state_dir.clone(),
+            state_url: self.state_url.clone(),
+            concurrency: self.concurrency,
+            rate_limit: self.rate_limit,
+            burst: self.burst,
+            retry_delay: self.retry_delay,
+            account: self.account.clone(),
+            token_file: self.token_file.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Format {
     Text,
     Json,
     Markdown,
+}
+
+impl From<Format> for ops::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Text => ops::Format::Text,
+            Format::Json => ops::Format::Json,
+            Format::Markdown => ops::Format::Markdown,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    pub api: ApiArgs,
 }
 
 #[derive(Debug, Args)]
@@ -244,7 +308,7 @@ pub struct ChangeArgs {
     pub rotate_setup_keys: bool,
 }
 
-impl From<ChangeArgs> for onboard_engine::api::converge::Replace {
+impl From<ChangeArgs> for Replace {
     fn from(c: ChangeArgs) -> Self {
         Self {
             allowed: c.allow_replace,

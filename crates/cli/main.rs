@@ -1,22 +1,27 @@
-//! The `onboard` binary: parse arguments, call the engine, print, map errors to exit codes.
+//! The `onboard` binary: a shell around the engine's ops. Each command file parses nothing
+//! itself (args.rs does), calls one op, renders its outcome and returns an exit code; the
+//! shared modules are the terminal's: arguments, output, the terminal frontend and the
+//! embedded sandbox. No command file imports another.
 
 mod advice;
 mod apply;
 mod args;
-mod commands;
 mod connect;
 mod destroy;
+mod drift;
 mod export;
 mod output;
-mod playbook_arg;
-mod reporter;
+mod plan;
+mod sandbox;
 mod state;
+mod terminal;
+mod validate;
 
 use clap::Parser;
+use onboard_engine::diag::Diags;
 use std::process::ExitCode;
 
-use args::Cli;
-use commands::Failure;
+use args::{Cli, Command};
 
 fn main() -> ExitCode {
     // Usage errors exit 1, as Terraform's do: clap's 2 would read as "changes present" to a
@@ -30,11 +35,41 @@ fn main() -> ExitCode {
     };
     init_logging(cli.verbose, cli.quiet, output::colour(cli.color));
     let errors = output::Errors::new(cli.color);
-    match commands::run(cli) {
+    match run(cli) {
         Ok(code) => ExitCode::from(code),
-        Err(Failure::Diags(diags)) => {
+        Err(diags) => {
             eprint!("{}", errors.render_all(&diags));
             ExitCode::from(1)
+        }
+    }
+}
+
+/// One command: its exit code, or the errors to print.
+fn run(mut cli: Cli) -> Result<u8, Diags> {
+    if let Some(input) = cli.command.input_mut() {
+        input.resolve()?;
+    }
+    match cli.command {
+        Command::Validate(input) => validate::validate(&input, cli.quiet),
+        Command::Plan(args) => plan::plan(&args),
+        Command::Apply(args) => apply::apply(&args, cli.quiet),
+        Command::Drift(args) => drift::drift(&args),
+        Command::Sandbox(args) => sandbox::sandbox(args),
+        Command::Destroy(args) => destroy::destroy(&args),
+        Command::Graph(args) => validate::graph(&args),
+        Command::Export(args) => export::export(&args),
+        Command::State(args) => state::state(&args),
+        Command::Schema { inventory } => {
+            output::print(&match inventory {
+                true => onboard_engine::schema::inventory_schema(),
+                false => onboard_engine::schema::playbook_schema(),
+            });
+            Ok(0)
+        }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "onboard", &mut std::io::stdout());
+            Ok(0)
         }
     }
 }

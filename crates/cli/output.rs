@@ -56,3 +56,16 @@ impl Errors {
         out
     }
 }
+
+/// Text on stdout, flushed. A closed pipe (`| head`) is not an error worth a panic.
+pub fn print(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// A line on stderr.
+pub fn note(line: &str) {
+    eprintln!("{line}");
+}

@@ -21,6 +21,7 @@ mod cli_plan;
 mod cli_validate;
 mod destroy;
 mod docs_reference;
+mod drift;
 mod export;
 mod leaks;
 mod normalised;

@@ -1,7 +1,7 @@
 //! The engine's folders import one way (docs/architecture.md, "The engine's folders"):
 //!
 //! ```text
-//! diag ◀── playbook ◀── {schema, store, export, plan} ; plan ◀── api ◀── run
+//! diag ◀── playbook ◀── {schema, store, export, plan} ; plan ◀── api ◀── run ◀── ops
 //! ```
 //!
 //! Every `crate::<folder>` path in a file of `src/<folder>/` (tests included, comments not)
@@ -23,6 +23,12 @@ const LAYERS: &[(&str, &[&str])] = &[
         "run",
         &[
             "diag", "playbook", "schema", "store", "export", "plan", "api",
+        ],
+    ),
+    (
+        "ops",
+        &[
+            "diag", "playbook", "schema", "store", "export", "plan", "api", "run",
         ],
     ),
 ];

@@ -115,7 +115,7 @@ fn scope_note(step: &PlannedStep) -> String {
 }
 
 /// A value in one line; unknown and sensitive markers unquoted.
-fn show(v: &Json) -> String {
+pub fn show(v: &Json) -> String {
     match v {
         Json::String(s) if s == crate::playbook::template::UNKNOWN || s == SENSITIVE => s.clone(),
         Json::Array(items) => format!(

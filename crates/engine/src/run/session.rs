@@ -2,8 +2,8 @@
 //!
 //! Input: [`Customer`]s (a loaded playbook and resolved inputs each), a client and [`Options`].
 //! Output: [`Plan`]s, then per customer an [`Applied`] (the run report and what `--prune`
-//! removed), with every event of a run sent to the sink its caller gave for it. The CLI only
-//! turns arguments into options, shows plans and events, and maps the outcome to an exit code.
+//! removed), with every event of a run sent to the sink its caller gave for it. The ops
+//! (`crate::ops`) sequence a command around it; a frontend only shows what they return.
 //!
 //! The plan is the contract: [`Session::apply`] carries out the plans [`Session::plan`] made,
 //! with the locks of [`Session::lock`] held from before the plan to the end of the apply, so

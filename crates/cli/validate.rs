@@ -1,0 +1,28 @@
+//! `onboard validate` and `onboard graph`: no network.
+
+use onboard_engine::diag::Diags;
+use onboard_engine::ops;
+
+use crate::args::{GraphArgs, GraphFormat, InputArgs};
+use crate::output;
+use crate::terminal::Terminal;
+
+pub fn validate(input: &InputArgs, quiet: bool) -> Result<u8, Diags> {
+    let ui = Terminal {
+        quiet,
+        ..Terminal::default()
+    };
+    let validated = ops::validate::validate(&input.ops(), &ui)?;
+    if !quiet {
+        for line in validated.lines(&input.playbook) {
+            output::note(&line);
+        }
+    }
+    Ok(0)
+}
+
+pub fn graph(args: &GraphArgs) -> Result<u8, Diags> {
+    let mermaid = args.format == GraphFormat::Mermaid;
+    output::print(&ops::validate::graph(&args.playbook, mermaid)?);
+    Ok(0)
+}

@@ -1,0 +1,166 @@
+//! The customers of a run: the playbook (the PLAYBOOK argument, or the inventory's
+//! `playbook:`), its values (files, `KEY=VALUE`s) and, with an inventory, one customer per
+//! entry; or the customers of a saved plan.
+
+use serde_json::Value as Json;
+use std::path::{Path, PathBuf};
+
+use crate::diag::source::SourceFile;
+use crate::diag::{Diag, Diags};
+use crate::plan::saved::{SavedPlan, SavedPlanError};
+use crate::playbook::inputs::{self, Source};
+use crate::playbook::inventory::{self, Inventory};
+use crate::run::session::{Customer, SessionError};
+
+/// The playbook and its input values, as given.
+#[derive(Debug, Clone, Default)]
+pub struct Input {
+    /// The PLAYBOOK argument, if given.
+    pub playbook_arg: Option<PathBuf>,
+    /// The playbook to use: [`playbook`] finds it.
+    pub playbook: PathBuf,
+    /// Values files, later ones win.
+    pub values: Vec<PathBuf>,
+    /// `KEY=VALUE`s, winning over values files.
+    pub set: Vec<String>,
+    pub inventory: Option<PathBuf>,
+    /// With an inventory: only these customer keys.
+    pub only: Vec<String>,
+}
+
+/// Which playbook a command runs: the PLAYBOOK argument, or, with an inventory, the
+/// inventory's `playbook:` (relative to the inventory's folder). Both given and different is
+/// an error, never a silent choice of one.
+pub fn playbook(arg: Option<&Path>, inventory_path: Option<&Path>) -> Result<PathBuf, Diags> {
+    let Some(inv_path) = inventory_path else {
+        return arg.map(Path::to_path_buf).ok_or_else(|| {
+            Diag::plain("no playbook: give the PLAYBOOK file")
+                .help("or `--inventory FILE` whose `playbook:` names it")
+                .into()
+        });
+    };
+    let inv = Inventory::parse(&inventory::read(inv_path)?)?;
+    match (arg, &inv.playbook) {
+        (Some(arg), Some(named)) if !same_file(arg, named) => Err(differs(&inv, arg, named).into()),
+        (Some(arg), _) => Ok(arg.to_path_buf()),
+        (None, Some(named)) => Ok(named.clone()),
+        (None, None) => Err(Diag::plain(format!(
+            "no playbook: give the PLAYBOOK file, or name it in {} (`playbook: FILE`)",
+            inv_path.display()
+        ))
+        .into()),
+    }
+}
+
+fn differs(inv: &Inventory, arg: &Path, named: &Path) -> Diag {
+    let text = format!(
+        "the PLAYBOOK argument ({}) is not the playbook the inventory names ({})",
+        arg.display(),
+        named.display()
+    );
+    let help = "leave out the PLAYBOOK argument to use the inventory's, or change its `playbook:`";
+    match inv.playbook_span {
+        Some(span) => Diag::at(&inv.file, span, text, "the inventory's playbook"),
+        None => Diag::plain(text),
+    }
+    .help(help)
+}
+
+/// The same file (or, when either cannot be resolved, the same path).
+fn same_file(a: &Path, b: &Path) -> bool {
+    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+    match (canonical(a), canonical(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => normalise(a) == normalise(b),
+    }
+}
+
+fn normalise(p: &Path) -> PathBuf {
+    p.components().collect()
+}
+
+/// Load the playbook and resolve inputs for every run; every error of every run at once.
+pub fn prepare(input: &Input) -> Result<Vec<Customer>, Diags> {
+    prepare_file(input, inventory::read(&input.playbook)?)
+}
+
+/// [`prepare`] with the playbook already read (`apply` reads it once to tell a saved plan).
+pub fn prepare_file(input: &Input, file: SourceFile) -> Result<Vec<Customer>, Diags> {
+    let loaded = crate::playbook::load(&file)?;
+    let mut diags = Diags::new();
+    let cli_sources = sources(input, &mut diags);
+    let mut runs = Vec::new();
+    let entries: Vec<(Option<String>, Vec<Source>)> = match &input.inventory {
+        Some(path) => {
+            let inv = Inventory::parse(&inventory::read(path)?)?;
+            inv.select(&input.only)?
+                .into_iter()
+                .map(|e| {
+                    (
+                        Some(e.key.clone()),
+                        e.sources
+                            .iter()
+                            .cloned()
+                            .chain(cli_sources.iter().cloned())
+                            .collect(),
+                    )
+                })
+                .collect()
+        }
+        None => vec![(None, cli_sources)],
+    };
+    for (key, sources) in entries {
+        match inputs::resolve(&loaded.playbook, &sources) {
+            Ok(inputs) => runs.push(Customer {
+                key,
+                loaded: loaded.clone(),
+                inputs,
+            }),
+            Err(d) => diags.extend(d),
+        }
+    }
+    if diags.is_empty() {
+        Ok(runs)
+    } else {
+        Err(diags.sorted())
+    }
+}
+
+fn sources(input: &Input, diags: &mut Diags) -> Vec<Source> {
+    let mut sources = Vec::new();
+    for path in &input.values {
+        match inventory::read(path).and_then(Source::values_file) {
+            Ok(s) => sources.push(s),
+            Err(d) => diags.push(d),
+        }
+    }
+    sources.extend(input.set.iter().map(|s| Source::set(s)));
+    sources
+}
+
+/// The customers of a saved plan and the plans saved for them, refused when the playbook or a
+/// values file changed since.
+pub fn saved(saved: SavedPlan) -> Result<(Vec<Customer>, Vec<Json>), Diags> {
+    let stale = |why: SavedPlanError| {
+        Diags::from(Diag::from(SessionError::Stale {
+            why: why.to_string(),
+        }))
+    };
+    let mut runs = Vec::new();
+    let mut expected = Vec::new();
+    for r in saved.runs {
+        r.playbook.check().map_err(stale)?;
+        for s in &r.sources {
+            s.check().map_err(stale)?;
+        }
+        let file = inventory::read(Path::new(&r.playbook.path))?;
+        let loaded = crate::playbook::load(&file)?;
+        runs.push(Customer {
+            key: r.inventory_key,
+            loaded,
+            inputs: r.inputs,
+        });
+        expected.push(r.plan);
+    }
+    Ok((runs, expected))
+}
