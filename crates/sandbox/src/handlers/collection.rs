@@ -134,6 +134,9 @@ pub trait Collection: Send + Sync + 'static {
     /// The key under which the world document adds the owner's id (`network_id`,
     /// `user_id`); empty: none.
     const OWNER_KEY: &'static str = "";
+    /// `(activity code, text)`: what NetBird's audit log shows for the codes only this kind
+    /// logs (the shared codes are in `world::audit::activity_text`).
+    const TEXTS: &'static [(&'static str, &'static str)] = &[];
 
     /// Checks a create before the owner is looked up.
     fn check_create(_w: &World, _at: &At, _body: &Self::Create) -> Result<(), ApiError> {

@@ -72,6 +72,15 @@ macro_rules! kinds {
                 $(.merge(collection::routes::<$other>()))*
         }
 
+        /// The text a kind of the list names for an activity code it logs.
+        pub fn activity_text(code: &str) -> Option<&'static str> {
+            [$(<$kind as Collection>::TEXTS),* $(, <$other as Collection>::TEXTS)*]
+                .into_iter()
+                .flatten()
+                .find(|(c, _)| *c == code)
+                .map(|(_, text)| *text)
+        }
+
         /// Every table of `a` in its world-document form, in list order.
         pub fn docs(a: &Account) -> Vec<(&'static str, Vec<Value>)> {
             vec![$((stringify!($table), a.$table.values().map(|i| collection::doc::<$kind>(a, i)).collect())),*]

@@ -47,7 +47,8 @@ pub struct Initiator {
     pub external: bool,
 }
 
-/// The text NetBird shows for an activity code.
+/// The text NetBird shows for an activity code: the codes several kinds share here, a kind's
+/// own codes in its rules file (`Collection::TEXTS`).
 pub fn activity_text(code: &str) -> &'static str {
     match code {
         "account.create" => "Account created",
@@ -140,7 +141,7 @@ pub fn activity_text(code: &str) -> &'static str {
         "account.setting.local.mfa.disable" => "Account local MFA disabled",
         "account.setting.metrics.push.enable" => "Account metrics push enabled",
         "account.setting.metrics.push.disable" => "Account metrics push disabled",
-        _ => "",
+        _ => crate::handlers::activity_text(code).unwrap_or(""),
     }
 }
 
