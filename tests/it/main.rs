@@ -20,6 +20,7 @@ mod cli_messages;
 mod cli_plan;
 mod cli_validate;
 mod destroy;
+mod dns_kinds;
 mod docs_reference;
 mod drift;
 mod export;

@@ -75,6 +75,8 @@ catalogue! {
     AccountSettings => ACCOUNT_SETTINGS,
     User => USER,
     Token => TOKEN,
+    DnsZone => DNS_ZONE,
+    DnsRecord => DNS_RECORD,
 }
 
 /// Defaults shared by most kinds; each spec overrides what differs.
@@ -373,5 +375,59 @@ static NAMESERVER_GROUP: KindSpec = KindSpec {
         "search_domains_enabled",
     ],
     unique_name: Some(("name", 422)),
+    ..BASE
+};
+
+static DNS_ZONE: KindSpec = KindSpec {
+    kind: ResourceKind::DnsZone,
+    name: "dns_zone",
+    collection: "/api/dns/zones",
+    request_schema: "ZoneRequest",
+    required: &[
+        "name",
+        "domain",
+        "enable_search_domain",
+        "distribution_groups",
+    ],
+    fields: &[
+        string("name").len(1, 255),
+        string("domain").format(Format::Domain),
+        boolean("enabled").or(YES),
+        boolean("enable_search_domain").or(NO),
+        strings("distribution_groups").refers(G).len(1, usize::MAX),
+    ],
+    response_schemas: &["Zone"],
+    response_fields: &[
+        "id",
+        "name",
+        "domain",
+        "enabled",
+        "enable_search_domain",
+        "distribution_groups",
+        "records",
+    ],
+    // Names may repeat; a second zone with a domain is 409.
+    unique_name: Some(("domain", 409)),
+    identity: Identity::Fields(&["domain"]),
+    ..BASE
+};
+
+static DNS_RECORD: KindSpec = KindSpec {
+    kind: ResourceKind::DnsRecord,
+    name: "dns_record",
+    collection: "/api/dns/zones/{zone_id}/records",
+    parent: Some("zone_id"),
+    request_schema: "DNSRecordRequest",
+    required: &["name", "type", "content", "ttl"],
+    fields: &[
+        // The record's full name, inside the zone's domain; `*.` wildcards allowed.
+        string("name").format(Format::Domain),
+        one_of("type", &["A", "AAAA", "CNAME"]),
+        string("content").len(1, 255),
+        ranged("ttl", 0, i64::MAX).or(Lit::Int(300)),
+    ],
+    response_schemas: &["DNSRecord"],
+    response_fields: &["id", "name", "type", "content", "ttl"],
+    identity: Identity::Fields(&["zone_id", "name", "type"]),
     ..BASE
 };

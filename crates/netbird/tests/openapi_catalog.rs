@@ -272,6 +272,8 @@ fn secrets_and_unique_names_are_as_documented() {
             (NetworkResource, ("name", 422)),
             (NameserverGroup, ("name", 422)),
             (User, ("email", 409)),
+            // NetBird's zones manager: `zone with domain <d> already exists`.
+            (DnsZone, ("domain", 409)),
         ]
     );
     for k in ResourceKind::ALL {

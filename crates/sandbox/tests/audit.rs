@@ -398,3 +398,66 @@ async fn a_write_in_a_tenant_is_logged_there_by_the_msp_user_as_external() {
     let id = |e: &Value| e["id"].as_str().unwrap().parse::<u64>().unwrap();
     assert!(id(&home[0]) > id(e));
 }
+
+#[tokio::test]
+async fn dns_zones_and_records_log_every_write_and_a_zone_delete_its_records_first() {
+    let api = Api::start().await;
+    let web = api.group("", "web").await;
+    let before = log(&api, "").await.len();
+    let zone = |name: &str| {
+        json!({"name": name, "domain": "corp.example", "enabled": true,
+            "enable_search_domain": false, "distribution_groups": [web]})
+    };
+    let z = ok(api.post("/api/dns/zones", zone("corp")).await).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The same body again: NetBird logs dns.zone.update on every successful PUT.
+    ok(api.put(&format!("/api/dns/zones/{z}"), zone("corp")).await).await;
+    let path = format!("/api/dns/zones/{z}/records");
+    let record = |content: &str| json!({"name": "db.corp.example", "type": "A", "content": content, "ttl": 300});
+    let r1 = ok(api.post(&path, record("10.0.0.1")).await).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(api.put(&format!("{path}/{r1}"), record("10.0.0.2")).await).await;
+    let r2 = ok(api.post(&path, record("10.0.0.3")).await).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r3 = ok(api.post(&path, record("10.0.0.4")).await).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(api.delete(&format!("{path}/{r3}")).await).await;
+    ok(api.delete(&format!("/api/dns/zones/{z}")).await).await;
+    let want = [
+        ("dns.zone.create", z.as_str()),
+        ("dns.zone.update", &z),
+        ("dns.zone.record.create", &r1),
+        ("dns.zone.record.update", &r1),
+        ("dns.zone.record.create", &r2),
+        ("dns.zone.record.create", &r3),
+        ("dns.zone.record.delete", &r3),
+        ("dns.zone.record.delete", &r1),
+        ("dns.zone.record.delete", &r2),
+        ("dns.zone.delete", &z),
+    ];
+    assert_eq!(since(&api, before).await, pairs(&want));
+    let events = log(&api, "").await;
+    assert_eq!(events[0]["activity"], "DNS zone deleted");
+    assert_eq!(
+        events[0]["meta"],
+        json!({"domain": "corp.example", "name": "corp"})
+    );
+    assert_eq!(events[1]["activity"], "DNS zone record deleted");
+    assert_eq!(
+        events[1]["meta"],
+        json!({"content": "10.0.0.3", "name": "db.corp.example", "ttl": "300",
+               "type": "A", "zone_id": z, "zone_name": "corp"})
+    );
+    assert_eq!(events[6]["activity"], "DNS zone record updated");
+    assert_eq!(events[6]["meta"]["content"], "10.0.0.2");
+    assert_eq!(events[8]["activity"], "DNS zone updated");
+    assert_eq!(events[9]["activity"], "DNS zone created");
+}

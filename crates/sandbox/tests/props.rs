@@ -64,6 +64,12 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("PUT", "/api/dns/nameservers/{id}", true),
     ("GET", "/api/dns/settings", false),
     ("PUT", "/api/dns/settings", true),
+    ("GET", "/api/dns/zones", false),
+    ("POST", "/api/dns/zones", true),
+    ("PUT", "/api/dns/zones/{id}", true),
+    ("DELETE", "/api/dns/zones/{id}", false),
+    ("POST", "/api/dns/zones/{id}/records", true),
+    ("PUT", "/api/dns/zones/{id}/records/{id}", true),
     ("GET", "/api/events/audit", false),
     ("GET", "/api/integrations/msp/tenants", false),
     ("POST", "/api/integrations/msp/tenants", true),
@@ -111,6 +117,10 @@ const FIELDS: &[&str] = &[
     "masquerade",
     "resources",
     "peers",
+    "content",
+    "ttl",
+    "distribution_groups",
+    "enable_search_domain",
 ];
 
 fn json_value() -> impl Strategy<Value = Value> {

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod collection;
 pub mod dns;
+pub mod dns_zones;
 pub mod events;
 pub mod groups;
 pub mod introspect;
@@ -98,6 +99,8 @@ kinds! {
     network_routers: network_children::Routers,
     routes: routes::Routes,
     nameserver_groups: dns::Nameservers,
+    dns_zones: dns_zones::Zones,
+    dns_records: dns_zones::Records,
     users: users::Users,
     tokens: tokens::Tokens,
     peers: peers::Peers;

@@ -321,6 +321,36 @@ async fn routes_and_dns(r: &mut Recorder, g: &str) {
         json!({"disabled_management_groups": []}),
     )
     .await;
+    dns_zones(r, g).await;
+}
+
+async fn dns_zones(r: &mut Recorder, g: &str) {
+    let (all, one) = ("/api/dns/zones", "/api/dns/zones/{zoneId}");
+    let zone = json!({"name": "internal", "domain": "internal.example.com", "enabled": true,
+        "enable_search_domain": false, "distribution_groups": [g]});
+    let z = r.create(all, all, zone).await;
+    let records = "/api/dns/zones/{zoneId}/records";
+    let record = "/api/dns/zones/{zoneId}/records/{recordId}";
+    let (rs, body) = (
+        format!("{all}/{z}/records"),
+        json!({"name": "db.internal.example.com", "type": "A", "content": "10.0.0.5", "ttl": 300}),
+    );
+    let rec = r.create(records, &rs, body).await;
+    let body = json!({"name": "www.internal.example.com", "type": "CNAME",
+        "content": "db.internal.example.com", "ttl": 60});
+    r.create(records, &rs, body).await;
+    r.get(records, &rs).await;
+    r.get(record, &format!("{rs}/{rec}")).await;
+    let body =
+        json!({"name": "db.internal.example.com", "type": "AAAA", "content": "fd00::5", "ttl": 0});
+    r.put(record, &format!("{rs}/{rec}"), body).await;
+    r.get(all, all).await;
+    r.get(one, &format!("{all}/{z}")).await;
+    let zone = json!({"name": "internal 2", "domain": "internal.example.com",
+        "enable_search_domain": true, "distribution_groups": [g]});
+    r.put(one, &format!("{all}/{z}"), zone).await;
+    r.delete(record, &format!("{rs}/{rec}")).await;
+    r.delete(one, &format!("{all}/{z}")).await;
 }
 
 async fn users_and_tokens(r: &mut Recorder, g: &str) {
