@@ -5,13 +5,13 @@ use onboard_engine::diag::{Diag, Diags};
 use onboard_engine::ops::{self, apply::PruneNote, render};
 use std::io::IsTerminal;
 
-use crate::args::{ApplyArgs, Format};
+use crate::args::{ApplyArgs, ReportFormat};
 use crate::connect::Connect;
 use crate::output;
 use crate::terminal::Terminal;
 
 pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Diags> {
-    if args.format == Format::Markdown {
+    if args.format == ReportFormat::Markdown {
         return Err(Diag::plain(
             "`apply --format markdown` is not a report format: Markdown is for reviewing a plan",
         )
@@ -21,7 +21,7 @@ pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Diags> {
         )
         .into());
     }
-    let json = args.format == Format::Json;
+    let json = args.format == ReportFormat::Json;
     let opts = ops::apply::Options {
         input: args.input.ops(),
         api: args.api.ops(),

@@ -42,6 +42,7 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Parse, type-check inputs, check references, build the graph; no network.
+    #[command(after_help = AFTER_HELP)]
     Validate(InputArgs),
     /// Print what apply would do.
     #[command(after_help = AFTER_HELP)]
@@ -60,21 +61,26 @@ pub enum Command {
     #[command(after_help = AFTER_HELP)]
     Destroy(DestroyArgs),
     /// Print the dependency graph.
+    #[command(after_help = AFTER_HELP)]
     Graph(GraphArgs),
     /// Write a playbook that reproduces an existing account (peers and secrets excluded).
     #[command(after_help = AFTER_HELP)]
     Export(ExportArgs),
     /// List, show or migrate recorded state.
+    #[command(after_help = AFTER_HELP)]
     State(StateArgs),
     /// Run the local NetBird-compatible API in the foreground until Ctrl-C.
+    #[command(after_help = AFTER_HELP)]
     Sandbox(SandboxArgs),
     /// Print the playbook JSON Schema (or, with --inventory, the inventory's).
+    #[command(after_help = AFTER_HELP)]
     Schema {
         /// The schema of inventory files instead.
         #[arg(long)]
         inventory: bool,
     },
     /// Print shell completions.
+    #[command(after_help = AFTER_HELP)]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
@@ -240,6 +246,26 @@ impl From<Format> for ops::Format {
     }
 }
 
+/// An apply report's format. `markdown` is accepted only to be refused with a pointer to
+/// `plan --format markdown`, so help does not list it.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    #[value(hide = true)]
+    Markdown,
+}
+
+impl From<ReportFormat> for Format {
+    fn from(f: ReportFormat) -> Self {
+        match f {
+            ReportFormat::Text => Format::Text,
+            ReportFormat::Json => Format::Json,
+            ReportFormat::Markdown => Format::Markdown,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct DriftArgs {
     #[command(flatten)]
@@ -285,8 +311,8 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub discard_secrets: bool,
     /// Report format: text for people, json for scripts (one document on stdout).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
     /// Wait this many seconds for another apply on the same run key, then fail.
     #[arg(long, default_value_t = 0, value_name = "SECONDS")]
     pub lock_timeout: u64,
@@ -303,7 +329,8 @@ pub struct ChangeArgs {
     /// Delete and re-create an object whose change the API cannot make in place.
     #[arg(long)]
     pub allow_replace: bool,
-    /// Revoke every setup key of the playbook and create it anew (its new key is an output).
+    /// Delete every setup key of the playbook and create it anew (peers that joined stay; the
+    /// new key is an output).
     #[arg(long)]
     pub rotate_setup_keys: bool,
 }
@@ -329,6 +356,9 @@ pub struct DestroyArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("account", |a| a.help(
+    "The account to export: a tenant's id exports that tenant (default: the PAT's own account)"
+)))]
 pub struct ExportArgs {
     /// The playbook's `name` (default: from the account's domain).
     #[arg(long, value_name = "NAME")]
@@ -336,7 +366,6 @@ pub struct ExportArgs {
     /// Write the playbook to this file instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<std::path::PathBuf>,
-    /// The account to export: `--account ID` exports that tenant (default: the PAT's own).
     #[command(flatten)]
     pub api: ApiArgs,
 }
@@ -399,11 +428,13 @@ pub struct StateArgs {
 #[derive(Debug, Subcommand)]
 pub enum StateCommand {
     /// One line per run key: playbook, run key, tenant, objects, last update.
+    #[command(after_help = AFTER_HELP)]
     List {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
     /// The recorded state of one run key, as JSON.
+    #[command(after_help = AFTER_HELP)]
     Show {
         /// The run key (inventory key, tenant domain, ...).
         key: String,
@@ -412,6 +443,7 @@ pub enum StateCommand {
         playbook: Option<String>,
     },
     /// Copy every state and run journal of --state-dir into PostgreSQL.
+    #[command(after_help = AFTER_HELP)]
     Migrate {
         /// The PostgreSQL URL to move the state to.
         #[arg(long, value_name = "URL")]

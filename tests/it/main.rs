@@ -16,6 +16,7 @@ mod apply_scoping;
 mod apply_secrets;
 mod budget;
 mod cli_apply;
+mod cli_help;
 mod cli_messages;
 mod cli_plan;
 mod cli_validate;

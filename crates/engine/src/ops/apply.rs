@@ -11,7 +11,7 @@ use crate::api::converge::Replace;
 use crate::diag::{Diag, Diags, printable};
 use crate::ops::connect::{Api, Connector, options};
 use crate::ops::customers::{self, Input};
-use crate::ops::{Frontend, OpError, ask, confirm};
+use crate::ops::{Confirm, Frontend, OpError, ask, confirm};
 use crate::plan::Plan;
 use crate::plan::saved::SavedPlan;
 use crate::run::execute::{Event, RunReport, SecretSink, Sink};
@@ -185,7 +185,7 @@ async fn run_all(
     }
     secret_sink.discard = secrets_have_a_sink(opts, ui, &runs, &plans)?;
     if expected.is_none() {
-        confirm(ui, opts.yes)?;
+        confirm(ui, opts.yes, Confirm::Apply)?;
     }
     let progress = ui.progress(&plans);
     let interrupted = ui.interrupt();

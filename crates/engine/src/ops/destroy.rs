@@ -5,7 +5,7 @@ use crate::api::converge::Replace;
 use crate::diag::{Diag, Diags, printable};
 use crate::ops::connect::{Api, Connected, Connector, open_store, options};
 use crate::ops::customers::{self, Input};
-use crate::ops::{Frontend, confirm};
+use crate::ops::{Confirm, Frontend, confirm};
 use crate::run::session;
 
 pub struct Options {
@@ -41,6 +41,12 @@ pub async fn destroy(
             listed.push_str(&format!("  - {}\n", printable(a)));
         }
     }
+    if teardowns.iter().any(|t| !t.order.is_empty()) {
+        listed.push_str(
+            "kept: the tenant itself, `existing` reads, account and DNS settings, raw requests \
+             and steps with `prune: false`\n",
+        );
+    }
     ui.show(&listed);
     if teardowns.iter().all(|t| t.order.is_empty()) {
         ui.notice(
@@ -49,7 +55,7 @@ pub async fn destroy(
         );
         return Ok(Destroyed { ok: true });
     }
-    confirm(ui, opts.yes)?;
+    confirm(ui, opts.yes, Confirm::Destroy)?;
     let session_opts = options(&opts.api, Replace::default(), false, 0);
     let c = Connected::open(connector, &opts.api, session_opts, Some(store), &runs, ui).await?;
     let mut ok = true;

@@ -144,18 +144,33 @@ pub fn block_on<T>(op: impl Future<Output = Result<T, Diags>>) -> Result<T, Diag
     rt.block_on(op)
 }
 
+/// What an operator confirms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Confirm {
+    Apply,
+    Destroy,
+}
+
 /// `Ok` when `yes`, else the operator's answer on a terminal; refused without one.
-pub(crate) fn confirm(ui: &dyn Frontend, yes: bool) -> Result<(), Diag> {
+pub(crate) fn confirm(ui: &dyn Frontend, yes: bool, what: Confirm) -> Result<(), Diag> {
     if yes {
         return Ok(());
     }
+    let (verb, question) = match what {
+        Confirm::Apply => ("apply", "apply these changes?"),
+        Confirm::Destroy => ("destroy", "destroy these objects?"),
+    };
     if !ui.interactive() {
-        return Err(
-            Diag::plain("refusing to apply without confirmation: no terminal to ask on")
-                .help("pass `--yes` to apply non-interactively"),
-        );
+        return Err(Diag::plain(format!(
+            "refusing to {verb} without confirmation: no terminal to ask on"
+        ))
+        .help(format!("pass `--yes` to {verb} non-interactively")));
     }
-    ask(ui, "apply these changes?")
+    match (ui.ask(question), what) {
+        (true, _) => Ok(()),
+        (false, Confirm::Apply) => Err(Diag::plain("apply cancelled: nothing was written")),
+        (false, Confirm::Destroy) => Err(Diag::plain("destroy cancelled: nothing was deleted")),
+    }
 }
 
 /// Ask on the frontend; only an explicit yes goes on.
