@@ -61,7 +61,10 @@ pub fn onboard(sb: &SandboxHandle, state: &Path, args: &[&str]) -> Command {
         // Real backoff would only slow the fault tests down; the policy is the same.
         .env("ONBOARD_RETRY_DELAY_MS", "20")
         .env_remove("RUST_LOG")
-        .env_remove("ONBOARD_STATE_URL");
+        .env_remove("ONBOARD_STATE_URL")
+        // The fixtures' template version is their digest, not the commit this repository is
+        // at (which every commit moves): git does not look above the package's root.
+        .env("GIT_CEILING_DIRECTORIES", env!("CARGO_MANIFEST_DIR"));
     cmd
 }
 
