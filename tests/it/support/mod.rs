@@ -44,10 +44,14 @@ pub fn command(sb: &SandboxHandle, state: &Path, args: &[&str]) -> Command {
     cmd
 }
 
-/// The `onboard` binary Cargo built for these tests, as a command with nothing set: the one
-/// way the tests find it.
+/// The `onboard` binary Cargo built for these tests, as a command with nothing set but one
+/// thing: the fixtures' template version is their digest, not the commit this repository is
+/// at (which every commit moves), so git does not look above the package's root. The one way
+/// the tests find it.
 pub fn binary() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_onboard"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_onboard"));
+    cmd.env("GIT_CEILING_DIRECTORIES", env!("CARGO_MANIFEST_DIR"));
+    cmd
 }
 
 /// `onboard ARGS --state-dir STATE` against the sandbox, with [`PAT`]: any command.
@@ -61,10 +65,7 @@ pub fn onboard(sb: &SandboxHandle, state: &Path, args: &[&str]) -> Command {
         // Real backoff would only slow the fault tests down; the policy is the same.
         .env("ONBOARD_RETRY_DELAY_MS", "20")
         .env_remove("RUST_LOG")
-        .env_remove("ONBOARD_STATE_URL")
-        // The fixtures' template version is their digest, not the commit this repository is
-        // at (which every commit moves): git does not look above the package's root.
-        .env("GIT_CEILING_DIRECTORIES", env!("CARGO_MANIFEST_DIR"));
+        .env_remove("ONBOARD_STATE_URL");
     cmd
 }
 
