@@ -391,9 +391,7 @@ fn the_template_version_and_state_mv_live_in_postgres_too() {
     let err = support::flat(&stderr(&out));
     assert!(
         err.contains("already recorded under run key `acme.example`")
-            && err.contains(&format!(
-                "`onboard state mv acme.example acme --state-url postgres://"
-            )),
+            && err.contains("`onboard state mv acme.example acme --state-url postgres://"),
         "{err}"
     );
     ok(onboard(
