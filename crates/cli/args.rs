@@ -442,6 +442,16 @@ pub enum StateCommand {
         #[arg(long)]
         playbook: Option<String>,
     },
+    /// Record the state of run key FROM under run key TO (refused when TO has one).
+    Mv {
+        /// The run key whose state moves (e.g. a tenant domain, a single playbook's run key).
+        from: String,
+        /// Its new run key (e.g. the inventory's customer key).
+        to: String,
+        /// The playbook's name, when several playbooks use the run key FROM.
+        #[arg(long)]
+        playbook: Option<String>,
+    },
     /// Copy every state and run journal of --state-dir into PostgreSQL.
     #[command(after_help = AFTER_HELP)]
     Migrate {

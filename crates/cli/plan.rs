@@ -20,7 +20,11 @@ pub fn plan(args: &PlanArgs) -> Result<u8, Diags> {
     let planned = ops::block_on(async {
         ops::plan::plan(&opts, &Connect::default(), &Terminal::default()).await
     })?;
-    output::print(&render::plans(&planned.plans, args.format.into()));
+    let mut out = render::plans(&planned.plans, args.format.into());
+    if opts.input.inventory.is_some() {
+        out.push_str(&render::behind(&planned.plans, args.format.into()));
+    }
+    output::print(&out);
     Ok(if args.detailed_exitcode && planned.has_changes() {
         2
     } else {

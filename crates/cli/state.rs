@@ -1,4 +1,4 @@
-//! `onboard state list|show|migrate`.
+//! `onboard state list|show|mv|migrate`.
 
 use onboard_engine::diag::Diags;
 use onboard_engine::ops;
@@ -14,6 +14,9 @@ pub fn state(args: &StateArgs) -> Result<u8, Diags> {
     let text = ops::block_on(async {
         match &args.command {
             StateCommand::Migrate { to } => ops::state::migrate(&opts, to).await,
+            StateCommand::Mv { from, to, playbook } => {
+                ops::state::mv(&opts, from, to, playbook.as_deref()).await
+            }
             StateCommand::List { format } => ops::state::list(&opts, (*format).into()).await,
             StateCommand::Show { key, playbook } => {
                 ops::state::show(&opts, key, playbook.as_deref()).await

@@ -352,3 +352,75 @@ fn a_row_whose_document_records_another_playbook_is_refused_naming_both() {
     );
     rt.block_on(sb.shutdown());
 }
+
+/// PostgreSQL: apply records the template version in the row's document; `state mv` moves the
+/// row to the new run key (refused when that key has a state), and a plan under the old key's
+/// domain from an inventory names the command until it ran.
+#[test]
+fn the_template_version_and_state_mv_live_in_postgres_too() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = sandbox(&rt);
+    let url = support_pg::database();
+    let dir = tempfile::tempdir().unwrap();
+    let playbook = dir.path().join("customer.yaml");
+    std::fs::copy("playbooks/msp-customer.yaml", &playbook).unwrap();
+    let pb = playbook.to_str().unwrap();
+    let mut first = onboard(&sb, dir.path(), &url, &["apply", pb]);
+    first.args(ACME).args(["--yes", "--discard-secrets"]);
+    ok(first);
+    let state = state_show(&sb, dir.path(), &url, "acme.example");
+    assert_eq!(state["template_digest"].as_str().map(str::len), Some(64));
+    assert!(
+        state.get("template_commit").is_none(),
+        "not in a git work tree"
+    );
+
+    let inv = dir.path().join("inventory.yaml");
+    std::fs::write(
+        &inv,
+        format!(
+            "playbook: {pb}\ncustomers:\n  acme:\n    customer: Acme\n    domain: acme.example\n    admins: [ops@acme.example]\n"
+        ),
+    )
+    .unwrap();
+    let inv = inv.to_str().unwrap();
+    let out = onboard(&sb, dir.path(), &url, &["plan", "--inventory", inv])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = support::flat(&stderr(&out));
+    assert!(
+        err.contains("already recorded under run key `acme.example`")
+            && err.contains("`onboard state mv acme.example acme --state-url postgres://"),
+        "{err}"
+    );
+    ok(onboard(
+        &sb,
+        dir.path(),
+        &url,
+        &["state", "mv", "acme.example", "acme"],
+    ));
+    let moved = state_show(&sb, dir.path(), &url, "acme");
+    assert_eq!(moved["run_key"], "acme");
+    assert_eq!(moved["template_digest"], state["template_digest"]);
+    let gone = onboard(&sb, dir.path(), &url, &["state", "show", "acme.example"])
+        .output()
+        .unwrap();
+    assert_eq!(gone.status.code(), Some(1));
+    let plan = onboard(
+        &sb,
+        dir.path(),
+        &url,
+        &["plan", "--inventory", inv, "--detailed-exitcode"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&plan),
+        stderr(&plan)
+    );
+    assert!(stdout(&plan).contains("(current)"), "{}", stdout(&plan));
+}

@@ -44,10 +44,14 @@ pub fn command(sb: &SandboxHandle, state: &Path, args: &[&str]) -> Command {
     cmd
 }
 
-/// The `onboard` binary Cargo built for these tests, as a command with nothing set: the one
-/// way the tests find it.
+/// The `onboard` binary Cargo built for these tests, as a command with nothing set but one
+/// thing: the fixtures' template version is their digest, not the commit this repository is
+/// at (which every commit moves), so git does not look above the package's root. The one way
+/// the tests find it.
 pub fn binary() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_onboard"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_onboard"));
+    cmd.env("GIT_CEILING_DIRECTORIES", env!("CARGO_MANIFEST_DIR"));
+    cmd
 }
 
 /// `onboard ARGS --state-dir STATE` against the sandbox, with [`PAT`]: any command.

@@ -9,7 +9,8 @@ use crate::diag::source::SourceFile;
 use crate::diag::{Diag, Diags};
 use crate::plan::saved::{SavedPlan, SavedPlanError};
 use crate::playbook::inputs::{self, Source};
-use crate::playbook::inventory::{self, Inventory};
+use crate::playbook::inventory::{self, Entry, Inventory};
+use crate::playbook::version::TemplateVersion;
 use crate::run::session::{Customer, SessionError};
 
 /// The playbook and its input values, as given.
@@ -87,17 +88,18 @@ pub fn prepare(input: &Input) -> Result<Vec<Customer>, Diags> {
 /// [`prepare`] with the playbook already read (`apply` reads it once to tell a saved plan).
 pub fn prepare_file(input: &Input, file: SourceFile) -> Result<Vec<Customer>, Diags> {
     let loaded = crate::playbook::load(&file)?;
+    let template = TemplateVersion::of(&input.playbook, file.text());
     let mut diags = Diags::new();
     let cli_sources = sources(input, &mut diags);
     let mut runs = Vec::new();
-    let entries: Vec<(Option<String>, Vec<Source>)> = match &input.inventory {
+    let entries: Vec<(Option<Entry>, Vec<Source>)> = match &input.inventory {
         Some(path) => {
             let inv = Inventory::parse(&inventory::read(path)?)?;
             inv.select(&input.only)?
                 .into_iter()
                 .map(|e| {
                     (
-                        Some(e.key.clone()),
+                        Some(e.clone()),
                         e.sources
                             .iter()
                             .cloned()
@@ -109,12 +111,14 @@ pub fn prepare_file(input: &Input, file: SourceFile) -> Result<Vec<Customer>, Di
         }
         None => vec![(None, cli_sources)],
     };
-    for (key, sources) in entries {
+    for (entry, sources) in entries {
         match inputs::resolve(&loaded.playbook, &sources) {
             Ok(inputs) => runs.push(Customer {
-                key,
+                key: entry.as_ref().map(|e| e.key.clone()),
                 loaded: loaded.clone(),
                 inputs,
+                entry,
+                template: Some(template.clone()),
             }),
             Err(d) => diags.extend(d),
         }
@@ -148,17 +152,27 @@ pub fn saved(saved: SavedPlan) -> Result<(Vec<Customer>, Vec<Json>), Diags> {
     };
     let mut runs = Vec::new();
     let mut expected = Vec::new();
+    // One playbook for every run: git is asked once.
+    let mut versions = std::collections::BTreeMap::new();
     for r in saved.runs {
         r.playbook.check().map_err(stale)?;
         for s in &r.sources {
             s.check().map_err(stale)?;
         }
-        let file = inventory::read(Path::new(&r.playbook.path))?;
+        let path = Path::new(&r.playbook.path);
+        let file = inventory::read(path)?;
         let loaded = crate::playbook::load(&file)?;
         runs.push(Customer {
             key: r.inventory_key,
             loaded,
             inputs: r.inputs,
+            entry: None,
+            template: Some(
+                versions
+                    .entry(r.playbook.path.clone())
+                    .or_insert_with(|| TemplateVersion::of(path, file.text()))
+                    .clone(),
+            ),
         });
         expected.push(r.plan);
     }

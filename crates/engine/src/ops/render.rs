@@ -33,6 +33,38 @@ pub fn plans(plans: &[Plan], format: Format) -> String {
     out
 }
 
+/// `plan --inventory` (text and Markdown): which customers do not run the template on disk,
+/// a count and their run keys. Nothing for an offline plan (no state read), and nothing in
+/// JSON, where each plan's `template.behind` says it.
+pub fn behind(plans: &[Plan], format: Format) -> String {
+    let known: Vec<&Plan> = plans.iter().filter(|p| p.template.is_some()).collect();
+    if format == Format::Json || known.is_empty() {
+        return String::new();
+    }
+    let keys: Vec<String> = known
+        .iter()
+        .filter(|p| p.template.as_ref().is_some_and(|t| t.behind))
+        .map(|p| printable(&p.run_key).into_owned())
+        .collect();
+    let new = known
+        .first()
+        .and_then(|p| p.template.as_ref())
+        .map(|t| t.new.short())
+        .unwrap_or_default();
+    if keys.is_empty() {
+        return format!(
+            "\nbehind the template on disk ({new}): none of {} customers\n",
+            known.len()
+        );
+    }
+    format!(
+        "\nbehind the template on disk ({new}): {} of {} customers: {}\n",
+        keys.len(),
+        known.len(),
+        keys.join(", ")
+    )
+}
+
 /// The plans as `apply` shows them before it asks.
 pub fn plans_before_apply(plans: &[Plan]) -> String {
     let mut out: String = plans
@@ -336,9 +368,27 @@ pub fn state_list(location: &str, rows: &[StateSummary], format: Format) -> Stri
     if rows.is_empty() {
         return format!("no state recorded in {}\n", printable(location));
     }
-    let header = ["PLAYBOOK", "RUN KEY", "TENANT", "OBJECTS", "UPDATED"].map(String::from);
+    let header = [
+        "PLAYBOOK", "RUN KEY", "TENANT", "OBJECTS", "UPDATED", "TEMPLATE",
+    ]
+    .map(String::from);
     let mut table = vec![header];
     for r in rows {
+        // The commit (7 hex, `(dirty)`) and the digest (12 hex); JSON has them in full.
+        let template = r.template_digest.as_ref().map_or_else(
+            || "-".to_owned(),
+            |d| {
+                let digest = format!("sha256:{}", &d[..d.len().min(12)]);
+                match (&r.template_commit, r.template_dirty) {
+                    (Some(c), dirty) => format!(
+                        "{}{} {digest}",
+                        &c[..c.len().min(7)],
+                        if dirty == Some(true) { " (dirty)" } else { "" }
+                    ),
+                    (None, _) => digest,
+                }
+            },
+        );
         // Escaped before the widths are measured, so the columns line up as printed.
         table.push(
             [
@@ -347,11 +397,12 @@ pub fn state_list(location: &str, rows: &[StateSummary], format: Format) -> Stri
                 r.tenant.as_deref().unwrap_or("-"),
                 &r.records.to_string(),
                 r.updated_at.as_deref().unwrap_or("-"),
+                &template,
             ]
             .map(|cell| printable(cell).into_owned()),
         );
     }
-    let widths: Vec<usize> = (0..5)
+    let widths: Vec<usize> = (0..6)
         .map(|c| {
             table
                 .iter()

@@ -1,4 +1,5 @@
-//! `state list|show|migrate`: read either backend; copy a local folder into PostgreSQL. A
+//! `state list|show|mv|migrate`: read either backend; move a run key's record; copy a local
+//! folder into PostgreSQL. A
 //! state holds names, keys and API answers: what is shown of it goes through `printable`
 //! (JSON: `printable_json`).
 
@@ -40,6 +41,70 @@ pub async fn show(opts: &Options, key: &str, playbook: Option<&str>) -> Result<S
     let text = serde_json::to_string_pretty(&state).unwrap_or_default();
     Ok(format!("{}\n", printable_json(&text)))
 }
+
+/// `state mv FROM TO`: the state recorded under run key `from` is recorded under `to` from
+/// now on (a customer first run from a single playbook, keyed by its domain, that an
+/// inventory now runs under its customer key). Both run keys' locks are held; refused when
+/// `to` already has a state. Journals of past runs stay as they were: they are the history of
+/// what ran under `from`.
+pub async fn mv(
+    opts: &Options,
+    from: &str,
+    to: &str,
+    playbook: Option<&str>,
+) -> Result<String, Diags> {
+    if from == to {
+        return Err(Diag::plain(format!("`{from}` and `{to}` are the same run key")).into());
+    }
+    if !KEY.is_match(to) {
+        return Err(Diag::plain(format!("invalid run key `{to}`"))
+            .help("run keys name state files: use lower-case letters, digits, `.`, `_` and `-`")
+            .into());
+    }
+    let store = open(opts).await?;
+    let listed = find(&store, from, playbook).await?;
+    let pb = listed.playbook.clone();
+    // Locks in key order, as a session takes them, so two commands never wait in a circle.
+    let (first, second) = if from < to { (from, to) } else { (to, from) };
+    let a = store
+        .lock(&pb, first, std::time::Duration::ZERO, &|_| {})
+        .await
+        .map_err(OpError::from)?;
+    let b = store
+        .lock(&pb, second, std::time::Duration::ZERO, &|_| {})
+        .await
+        .map_err(OpError::from)?;
+    if store.exists(&pb, to).await.map_err(OpError::from)? {
+        return Err(Diag::plain(format!(
+            "run key `{to}` already has a state ({}); nothing was moved",
+            store.location(&pb, to)
+        ))
+        .help(format!(
+            "look at it with `onboard state show {to}`; a state is never overwritten"
+        ))
+        .into());
+    }
+    // Read again under the locks: what is moved is what is recorded now.
+    let state = store.load(&pb, from).await.map_err(OpError::from)?;
+    let was = store.location(&pb, from);
+    store.rename(&state, to).await.map_err(OpError::from)?;
+    drop((a, b));
+    Ok(format!(
+        "moved the state of playbook `{}` ({} record(s)) from run key `{}` to `{}`\n\
+         was: {}\nnow: {}\n",
+        printable(&pb),
+        state.steps.len() + usize::from(state.tenant.is_some()),
+        printable(from),
+        printable(to),
+        printable(&was),
+        printable(&store.location(&pb, to)),
+    ))
+}
+
+/// What a run key may be: what an inventory's customer keys may be, or a tenant's domain.
+static KEY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new("^[A-Za-z0-9][A-Za-z0-9_.-]*$").unwrap_or_else(|_| unreachable!())
+});
 
 /// The one state of `key` (of `playbook` when given).
 async fn find(store: &Store, key: &str, playbook: Option<&str>) -> Result<State, Diag> {

@@ -27,6 +27,8 @@ pub fn validate(input: &Input, ui: &dyn Frontend) -> Result<Validated, Diags> {
             key: None,
             loaded,
             inputs,
+            entry: None,
+            template: None,
         }]
     } else {
         customers::prepare(input)?

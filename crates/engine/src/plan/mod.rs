@@ -165,6 +165,44 @@ pub struct Plan {
     /// What apply will cost in API calls (live plans only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<Cost>,
+    /// The template version the state records for this run key, and the one on disk (live
+    /// plans only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<TemplateChange>,
+}
+
+/// A customer's template version: recorded by its last successful apply → on disk now.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TemplateChange {
+    /// None: not recorded (never applied, or applied by an onboard that did not record it).
+    pub current: Option<crate::playbook::version::TemplateVersion>,
+    pub new: crate::playbook::version::TemplateVersion,
+    /// The customer does not run the template on disk (not recorded, or another digest).
+    pub behind: bool,
+}
+
+impl TemplateChange {
+    pub fn new(
+        current: Option<crate::playbook::version::TemplateVersion>,
+        new: crate::playbook::version::TemplateVersion,
+    ) -> TemplateChange {
+        let behind = current.as_ref().is_none_or(|c| !c.same_template(&new));
+        TemplateChange {
+            current,
+            new,
+            behind,
+        }
+    }
+
+    /// `3f2a9c1 → 8b41d07 (dirty)`, `not recorded → …`, `… (current)`.
+    pub fn line(&self) -> String {
+        let current = self
+            .current
+            .as_ref()
+            .map_or_else(|| "not recorded".to_owned(), |c| c.short());
+        let same = if self.behind { "" } else { " (current)" };
+        format!("{current} → {}{same}", self.new.short())
+    }
 }
 
 impl Plan {
@@ -379,6 +417,7 @@ impl<'a> Planner<'a> {
             steps: self.steps,
             outputs,
             cost: None,
+            template: None,
         };
         self.diags.into_result(plan)
     }

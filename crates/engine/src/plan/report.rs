@@ -46,6 +46,9 @@ fn heading(plan: &Plan) -> String {
 fn text(plan: &Plan) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}\n", heading(plan));
+    if let Some(t) = &plan.template {
+        let _ = writeln!(out, "template: {}\n", t.line());
+    }
     if let Some(t) = &plan.tenant {
         let _ = writeln!(
             out,
@@ -161,6 +164,9 @@ pub fn summary_line(plan: &Plan) -> String {
 fn markdown(plan: &Plan) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "### onboard {}\n", md_cell(&heading(plan)));
+    if let Some(t) = &plan.template {
+        let _ = writeln!(out, "template: {}\n", md_cell(&t.line()));
+    }
     let _ = writeln!(
         out,
         "| | address | type | scope | note |\n|---|---|---|---|---|"

@@ -24,6 +24,28 @@ pub struct Entry {
     pub sources: Vec<Source>,
 }
 
+impl Entry {
+    /// Where the entry writes `value` (compared case-insensitively): the first of its own
+    /// values equal to it, else the entry's key.
+    pub fn value_at(&self, value: &str) -> (SourceFile, Span) {
+        let own = self.sources.iter().rev().find_map(|s| match s {
+            Source::Map { file, node } => Some((file, node)),
+            _ => None,
+        });
+        if let Some((file, node)) = own {
+            let found = node.as_map().and_then(|m| {
+                m.iter()
+                    .find(|(_, v)| v.as_str().is_some_and(|s| s.eq_ignore_ascii_case(value)))
+            });
+            if let Some((_, v)) = found {
+                return (file.clone(), v.span);
+            }
+            return (file.clone(), self.span);
+        }
+        (SourceFile::new("", ""), self.span)
+    }
+}
+
 /// A parsed inventory.
 #[derive(Debug, Clone)]
 pub struct Inventory {

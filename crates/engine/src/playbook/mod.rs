@@ -17,6 +17,7 @@ pub mod rules;
 pub mod secrets;
 pub mod template;
 pub mod token_scan;
+pub mod version;
 pub mod yaml;
 
 use crate::diag::Diags;

@@ -37,6 +37,10 @@ pub struct Customer {
     pub key: Option<String>,
     pub loaded: Loaded,
     pub inputs: Inputs,
+    /// Its inventory entry (where its values are written), if any.
+    pub entry: Option<crate::playbook::inventory::Entry>,
+    /// The template version on disk: recorded in the state by a successful apply.
+    pub template: Option<crate::playbook::version::TemplateVersion>,
 }
 
 /// What every run of a session shares.
@@ -128,7 +132,56 @@ pub fn offline(customers: &[Customer], account: Option<&str>) -> Result<Vec<Plan
             Err(d) => diags.extend(d),
         }
     }
+    if diags.is_empty() {
+        diags.extend(same_domain(customers, &plans));
+    }
     diags.sorted().into_result(plans)
+}
+
+/// One tenant, one owner: customers of an inventory whose tenants have the same domain are an
+/// error at each of them (where its values write the domain), before anything is read.
+fn same_domain(customers: &[Customer], plans: &[Plan]) -> Diags {
+    let mut by_domain: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    for (i, p) in plans.iter().enumerate() {
+        let domain = p.tenant.as_ref().and_then(|t| t.domain.as_str());
+        if let (Some(domain), Some(_)) = (domain, &customers[i].entry) {
+            by_domain
+                .entry(domain.to_ascii_lowercase())
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut diags = Diags::new();
+    for (domain, at) in by_domain.into_iter().filter(|(_, at)| at.len() > 1) {
+        let keys: Vec<String> = at
+            .iter()
+            .filter_map(|&i| customers[i].key.as_ref().map(|k| format!("`{k}`")))
+            .collect();
+        for &i in &at {
+            let Some(entry) = &customers[i].entry else {
+                continue;
+            };
+            let others: Vec<&str> = at
+                .iter()
+                .filter(|&&j| j != i)
+                .filter_map(|&j| customers[j].key.as_deref())
+                .collect();
+            let (file, span) = entry.value_at(&domain);
+            diags.push(
+                Diag::at(
+                    &file,
+                    span,
+                    format!(
+                        "customers {} have the same tenant domain `{domain}`: a tenant has one owner",
+                        keys.join(" and ")
+                    ),
+                    format!("`{}`'s domain, also `{}`'s", entry.key, others.join("`, `")),
+                )
+                .help("give each customer its own domain, or remove the duplicate entry"),
+            );
+        }
+    }
+    diags
 }
 
 pub struct Session {
@@ -216,6 +269,18 @@ impl Session {
                     .map_or_else(|| self.client.clone(), |s| self.observed(s))
             })
             .collect();
+        // Who owns which tenant: every recorded state, read once (the store, no API call). A
+        // store that cannot be listed whole (another run key's file is unreadable) does not
+        // stop this run: its own state is read below, and errors there.
+        let owners = if customers.iter().any(|c| c.loaded.playbook.tenant.is_some()) {
+            self.store.list().await.unwrap_or_else(|e| {
+                tracing::warn!("cannot list the states to find each tenant's owner: {e}");
+                Vec::new()
+            })
+        } else {
+            Vec::new()
+        };
+        let owners = &owners;
         let jobs = customers
             .iter()
             .zip(keys)
@@ -225,6 +290,10 @@ impl Session {
                     .state(&c.loaded.playbook.name, &k.run_key)
                     .await
                     .map_err(|e| Diags::from(Diag::from(e)))?;
+                let template = c
+                    .template
+                    .clone()
+                    .map(|new| plan::TemplateChange::new(state.template(), new));
                 let to = plan_live::Live {
                     client,
                     reads: &self.reads,
@@ -235,9 +304,14 @@ impl Session {
                     budget: self.options.budget,
                     concurrency: self.options.concurrency.max(1),
                 };
-                plan_live::live(&c.loaded, &c.inputs, c.key.as_deref(), &to)
+                let mut p = plan_live::live(&c.loaded, &c.inputs, c.key.as_deref(), &to)
                     .await
-                    .map(|p| p.in_account(account))
+                    .map(|p| p.in_account(account))?;
+                if let Some(other) = owned_elsewhere(&p, owners) {
+                    return Err(Diags::from(self.owned_by(&p, other)));
+                }
+                p.template = template;
+                Ok(p)
             });
         let mut diags = Diags::new();
         let mut plans = Vec::new();
@@ -248,6 +322,32 @@ impl Session {
             }
         }
         diags.into_result(plans)
+    }
+
+    /// A tenant recorded under another run key of the same playbook: refused, naming that run
+    /// key and the command that moves its record.
+    fn owned_by(&self, plan: &Plan, other: &State) -> Diag {
+        let domain = plan
+            .tenant
+            .as_ref()
+            .and_then(|t| t.domain.as_str())
+            .unwrap_or_default();
+        let url = match &self.store {
+            Store::Local(_) => String::new(),
+            Store::Postgres(pg) => format!(" --state-url {}", pg.shown()),
+        };
+        Diag::plain(format!(
+            "the tenant {domain} is already recorded under run key `{}` (playbook `{}`, {}); \
+             refusing to adopt it under run key `{}`: a tenant has one owner",
+            other.run_key,
+            other.playbook,
+            self.store.location(&other.playbook, &other.run_key),
+            plan.run_key
+        ))
+        .help(format!(
+            "to run it as `{}` from now on, move its record: `onboard state mv {} {}{url}`",
+            plan.run_key, other.run_key, plan.run_key
+        ))
     }
 
     /// The lock of every customer's run key (`keys`: their [`offline`] plans), in the
@@ -304,6 +404,7 @@ impl Session {
             .filter(|p| p.action == Action::Delete)
             .map(|p| p.address.clone())
             .collect();
+        let template = customer.template.clone();
         let gate = ScopeGate::new(self.reads.clone());
         let client = gated(&self.observed(&sink), &gate);
         let run = Executor {
@@ -330,6 +431,8 @@ impl Session {
             report,
         };
         if deletions.is_empty() {
+            self.record_template(&applied, &playbook, &run_key, template, &state_sink)
+                .await?;
             return Ok(applied);
         }
         // Only after a run where every step succeeded: a failed render never looks like a
@@ -346,7 +449,34 @@ impl Session {
         };
         let (order, gate) = (&deletions, &gate);
         applied.removals = remove(&api, gate, &mut state, &state_sink, order, account).await;
+        self.record_template(&applied, &playbook, &run_key, template, &state_sink)
+            .await?;
         Ok(applied)
+    }
+
+    /// After a run where every step succeeded: the template version it ran, in its state (a
+    /// save of the store, no API call). A failed run keeps the version recorded before: the
+    /// customer is still behind.
+    async fn record_template(
+        &self,
+        applied: &Applied,
+        playbook: &str,
+        run_key: &str,
+        template: Option<crate::playbook::version::TemplateVersion>,
+        sink: &crate::store::StateSink,
+    ) -> Result<(), SessionError> {
+        let Some(v) = template.filter(|_| applied.report.ok) else {
+            return Ok(());
+        };
+        let mut state = self.state(playbook, run_key).await?;
+        if state.template().as_ref() == Some(&v) {
+            return Ok(());
+        }
+        state.set_template(&v);
+        sink.save(&state).map_err(|reason| SessionError::State {
+            run_key: run_key.to_owned(),
+            reason: Box::new(reason),
+        })
     }
 
     /// Delete what a teardown lists, holding the run key's lock; nothing when another runner
@@ -377,6 +507,20 @@ impl Session {
         let sink = held.sink(&t.playbook, &t.run_key);
         Ok(remove(&api, &gate, &mut state, &sink, &t.order, account).await)
     }
+}
+
+/// The state, of the same playbook under another run key, that records the plan's tenant (by
+/// its live id, or by its domain).
+fn owned_elsewhere<'a>(plan: &Plan, states: &'a [State]) -> Option<&'a State> {
+    let tenant = plan.tenant.as_ref()?;
+    let domain = tenant.domain.as_str()?;
+    states.iter().find(|s| {
+        s.playbook == plan.playbook
+            && s.run_key != plan.run_key
+            && s.tenant.as_ref().is_some_and(|t| {
+                t.domain.eq_ignore_ascii_case(domain) || tenant.id.as_deref() == Some(&t.id)
+            })
+    })
 }
 
 /// What `destroy` deletes for each customer: everything its state records that onboard may

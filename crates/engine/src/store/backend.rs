@@ -97,6 +97,34 @@ impl Store {
         }
     }
 
+    /// Whether a state is recorded for this run key.
+    pub async fn exists(&self, playbook: &str, run_key: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .list()
+            .await?
+            .iter()
+            .any(|s| s.playbook == playbook && s.run_key == run_key))
+    }
+
+    /// Move the state of `state.run_key` to `to` (the document records its new run key), with
+    /// both run keys' locks held by the caller. The local folder writes the new file, then
+    /// removes the old one; PostgreSQL changes the row's key in one statement.
+    pub async fn rename(&self, state: &State, to: &str) -> Result<(), StoreError> {
+        let mut moved = state.clone();
+        moved.run_key = to.to_owned();
+        match self {
+            Store::Local(dir) => {
+                let from = local::location(dir, &state.playbook, &state.run_key);
+                let dest = State::path(dir, &state.playbook, to);
+                moved
+                    .save(&dest)
+                    .map_err(StoreError::io("save state", &dest))?;
+                std::fs::remove_file(&from).map_err(StoreError::io("remove", &from))
+            }
+            Store::Postgres(pg) => pg.rename(&state.playbook, &state.run_key, &moved).await,
+        }
+    }
+
     /// Take the lock of a run key, waiting up to `timeout` (zero: fail at once naming the
     /// holder). `waiting` is told once who holds it when the run has to wait.
     pub async fn lock(

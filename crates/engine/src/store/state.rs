@@ -11,6 +11,7 @@ use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::playbook::version::TemplateVersion;
 use crate::store::StoreError;
 
 pub const STATE_VERSION: u32 = 1;
@@ -64,6 +65,15 @@ pub struct State {
     /// Creates of a secret onboard keeps that were sent but not yet recorded, by address.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub pending: BTreeMap<String, Pending>,
+    /// The template version the last successful apply ran
+    /// ([`crate::playbook::version::TemplateVersion`]): the digest always, the git commit and
+    /// whether its tree was dirty when the playbook was in a git work tree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_digest: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_commit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_dirty: Option<bool>,
 }
 
 /// A create whose secret onboard must keep, saved before the create is sent and removed by the
@@ -91,7 +101,26 @@ impl State {
             tenant: None,
             steps: BTreeMap::new(),
             pending: BTreeMap::new(),
+            template_digest: None,
+            template_commit: None,
+            template_dirty: None,
         }
+    }
+
+    /// The template version recorded, if any.
+    pub fn template(&self) -> Option<TemplateVersion> {
+        Some(TemplateVersion {
+            template_digest: self.template_digest.clone()?,
+            template_commit: self.template_commit.clone(),
+            template_dirty: self.template_dirty,
+        })
+    }
+
+    /// Record the template version a run applied.
+    pub fn set_template(&mut self, v: &TemplateVersion) {
+        self.template_digest = Some(v.template_digest.clone());
+        self.template_commit = v.template_commit.clone();
+        self.template_dirty = v.template_dirty;
     }
 
     /// The state file of a run key under `state_dir` ([`crate::store::local::layout`]).
@@ -178,6 +207,13 @@ pub struct StateSummary {
     pub updated_at: Option<String>,
     /// Where it is stored.
     pub location: String,
+    /// The template version of the last successful apply (absent: not recorded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template_digest: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template_commit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template_dirty: Option<bool>,
 }
 
 impl StateSummary {
@@ -189,6 +225,9 @@ impl StateSummary {
             records: state.steps.len(),
             updated_at: state.steps.values().map(|r| r.updated_at.clone()).max(),
             location,
+            template_digest: state.template_digest.clone(),
+            template_commit: state.template_commit.clone(),
+            template_dirty: state.template_dirty,
         }
     }
 }

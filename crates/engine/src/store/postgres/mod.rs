@@ -107,6 +107,30 @@ impl Pg {
             .collect())
     }
 
+    /// Give the row of `(playbook, from)` the run key `state.run_key` and the document
+    /// `state`, in one statement (the caller holds both keys' locks).
+    pub async fn rename(
+        &self,
+        playbook: &str,
+        from: &str,
+        state: &State,
+    ) -> Result<(), StoreError> {
+        let doc = serde_json::to_value(state)?;
+        let by = session::who();
+        self.client
+            .execute(
+                "UPDATE onboard_state SET run_key = $3, doc = $4, writes = writes + 1, \
+                 updated_at = now(), updated_by = $5 WHERE playbook = $1 AND run_key = $2",
+                &[&playbook, &from, &state.run_key, &doc, &by],
+            )
+            .await
+            .map_err(StoreError::db(format!(
+                "cannot move the state of `{from}` in {}",
+                self.shown
+            )))?;
+        Ok(())
+    }
+
     /// Where a run key's state lives, for messages.
     pub fn where_(&self, playbook: &str, run_key: &str) -> String {
         format!(
