@@ -125,7 +125,9 @@ fn writes_of(sb: &SandboxHandle, log: &[LogEntry], i: usize) -> usize {
         .into_iter()
         .filter(|e| {
             let creates = e.path == "/api/integrations/msp/tenants"
-                && e.body.as_ref().is_some_and(|b| b["domain"] == domain.as_str());
+                && e.body
+                    .as_ref()
+                    .is_some_and(|b| b["domain"] == domain.as_str());
             creates || (tenant.is_some() && e.account == tenant)
         })
         .count()
@@ -152,7 +154,12 @@ fn not_started(stdout: &str) -> Vec<String> {
 
 /// The next tenant creation is refused (422, as NetBird refuses a bad body): its customer fails.
 fn refuse_next_tenant(sb: &SandboxHandle) {
-    sb.fault_next("POST", "/api/integrations/msp/tenants", Fault::Reject(422), 1);
+    sb.fault_next(
+        "POST",
+        "/api/integrations/msp/tenants",
+        Fault::Reject(422),
+        1,
+    );
 }
 
 #[test]
@@ -226,16 +233,18 @@ fn a_failed_second_wave_stops_the_rest_and_the_same_command_continues() {
     assert_eq!(not_started(&stdout(&out)), ["c2", "c3", "c4"]);
     // Waves run one after another: every write of wave 1 before the first of wave 2.
     let seqs = |pick: &dyn Fn(&LogEntry) -> bool| -> Vec<u64> {
-        writes(&log).into_iter().filter(|e| pick(e)).map(|e| e.seq).collect()
+        writes(&log)
+            .into_iter()
+            .filter(|e| pick(e))
+            .map(|e| e.seq)
+            .collect()
     };
-    let c1_tenant = seqs(&|e: &LogEntry| {
-        e.body.as_ref().is_some_and(|b| b["domain"] == "c1.example")
-    });
-    let wave1_last = seqs(&|e: &LogEntry| {
-        !e.body.as_ref().is_some_and(|b| b["domain"] == "c1.example")
-    })
-    .into_iter()
-    .max();
+    let c1_tenant =
+        seqs(&|e: &LogEntry| e.body.as_ref().is_some_and(|b| b["domain"] == "c1.example"));
+    let wave1_last =
+        seqs(&|e: &LogEntry| !e.body.as_ref().is_some_and(|b| b["domain"] == "c1.example"))
+            .into_iter()
+            .max();
     assert!(wave1_last < c1_tenant.first().copied(), "{log:?}");
 
     // Fixed (the fault is used up): the same command continues; c0 is current and writes
@@ -260,7 +269,10 @@ fn a_failed_second_wave_stops_the_rest_and_the_same_command_continues() {
     let log = sb.log()[before..].to_vec();
     let puts: Vec<&LogEntry> = writes(&log);
     assert_eq!(puts.len(), 5, "{puts:?}");
-    assert!(puts.iter().all(|e| e.method == "PUT" && e.path.starts_with("/api/policies/")));
+    assert!(
+        puts.iter()
+            .all(|e| e.method == "PUT" && e.path.starts_with("/api/policies/"))
+    );
     // And again: every customer current, nothing written.
     let before = sb.log().len();
     let out = fleet.apply(&sb, &waves);
@@ -358,7 +370,15 @@ fn bad_wave_sizes_are_refused_before_any_call() {
     let out = run(
         &sb,
         fleet.state(),
-        &[playbook, "--set", "customer=A", "--set", "domain=a.example", "--waves", "1"],
+        &[
+            playbook,
+            "--set",
+            "customer=A",
+            "--set",
+            "domain=a.example",
+            "--waves",
+            "1",
+        ],
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(flat(&stderr(&out)).contains("`--waves` rolls out the customers of an inventory"));
@@ -386,7 +406,9 @@ fn a_replacement_at_one_customer_refuses_all_before_any_write() {
         "{err}"
     );
     assert!(
-        err.contains("`c2`: step `bootstrap` (setup_key) needs a replacement (type cannot change in place)"),
+        err.contains(
+            "`c2`: step `bootstrap` (setup_key) needs a replacement (type cannot change in place)"
+        ),
         "{err}"
     );
     assert!(err.contains("--allow-replace"), "{err}");

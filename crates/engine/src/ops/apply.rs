@@ -12,6 +12,7 @@ use crate::api::converge::Replace;
 use crate::diag::{Diag, Diags, printable};
 use crate::ops::connect::{Api, Connector, options};
 use crate::ops::customers::{self, Input};
+use crate::ops::waves::{self, Rollout, Waves};
 use crate::ops::{Frontend, OpError, ask, confirm};
 use crate::plan::Plan;
 use crate::plan::saved::SavedPlan;
@@ -19,7 +20,6 @@ use crate::run::execute::{Event, RunReport, SecretSink, Sink};
 use crate::run::outputs::OutputsFile;
 use crate::run::session::{self, Applied, Customer};
 use crate::run::sinks;
-use crate::ops::waves::{self, Rollout, Waves};
 use crate::store::private;
 
 pub struct Options {
@@ -81,7 +81,11 @@ impl ApplyOutcome {
     pub fn exit(&self) -> ExitKind {
         match () {
             _ if self.applied.iter().any(|a| a.report.interrupted) => ExitKind::Interrupted,
-            _ if self.rollout.as_ref().is_some_and(|r| !r.not_started.is_empty()) => {
+            _ if self
+                .rollout
+                .as_ref()
+                .is_some_and(|r| !r.not_started.is_empty()) =>
+            {
                 ExitKind::Failed
             }
             _ if self.applied.iter().all(|a| a.report.ok) => ExitKind::Ok,
@@ -138,7 +142,8 @@ pub async fn apply(
 
 /// The `wave:` numbers of an inventory's customers, by key.
 fn wave_numbers(path: &std::path::Path) -> Result<BTreeMap<String, u32>, Diags> {
-    let inv = crate::playbook::inventory::Inventory::parse(&crate::playbook::inventory::read(path)?)?;
+    let inv =
+        crate::playbook::inventory::Inventory::parse(&crate::playbook::inventory::read(path)?)?;
     Ok(inv
         .entries
         .into_iter()
@@ -156,9 +161,11 @@ async fn run_all(
     numbers: BTreeMap<String, u32>,
 ) -> Result<ApplyOutcome, Diags> {
     if opts.waves.is_some() && runs.iter().any(|r| r.key.is_none()) {
-        return Err(Diag::plain("`--waves` rolls out the customers of an inventory")
-            .help("give `--inventory FILE`, or leave out `--waves`")
-            .into());
+        return Err(
+            Diag::plain("`--waves` rolls out the customers of an inventory")
+                .help("give `--inventory FILE`, or leave out `--waves`")
+                .into(),
+        );
     }
     // Everything that needs no API is checked before connecting: the plans offline, where the
     // secrets will go, that the state can be written (else `request` steps would repeat).
@@ -337,17 +344,24 @@ fn fleet_allowed(opts: &Options, plans: &[Plan]) -> Result<(), Diag> {
     }
     let customers: std::collections::BTreeSet<&str> = plans
         .iter()
-        .filter(|p| refused.iter().any(|r| r.starts_with(&format!("`{}`:", p.run_key))))
+        .filter(|p| {
+            refused
+                .iter()
+                .any(|r| r.starts_with(&format!("`{}`:", p.run_key)))
+        })
         .map(|p| p.run_key.as_str())
         .collect();
-    Err(Diag::plain(printable(&format!(
-        "apply refused for all {} customers, nothing was written: {} of them need{} a change \
+    Err(Diag::plain(
+        printable(&format!(
+            "apply refused for all {} customers, nothing was written: {} of them need{} a change \
          that is not allowed\n  {}",
-        plans.len(),
-        customers.len(),
-        if customers.len() == 1 { "s" } else { "" },
-        refused.join("\n  ")
-    )).into_owned())
+            plans.len(),
+            customers.len(),
+            if customers.len() == 1 { "s" } else { "" },
+            refused.join("\n  ")
+        ))
+        .into_owned(),
+    )
     .help(
         "pass --allow-replace to delete and re-create what cannot change in place (--prune to \
          delete), or change the playbook or the values; then apply again",

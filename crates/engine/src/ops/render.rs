@@ -333,7 +333,10 @@ pub fn rollout_text(r: &crate::ops::waves::Rollout) -> String {
     }
     out.push_str(&format!("rollout stopped: {}\n", printable(&r.why())));
     for (key, wave) in &r.not_started {
-        out.push_str(&format!("`{}`: not started (wave {wave})\n", printable(key)));
+        out.push_str(&format!(
+            "`{}`: not started (wave {wave})\n",
+            printable(key)
+        ));
     }
     out
 }

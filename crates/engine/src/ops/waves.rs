@@ -110,7 +110,11 @@ impl Waves {
 pub fn order(keys: &[Option<&str>], waves: &BTreeMap<String, u32>) -> Vec<usize> {
     let mut order: Vec<usize> = (0..keys.len()).collect();
     // A stable sort: equal numbers (and no number) keep the inventory's order.
-    order.sort_by_key(|&i| keys[i].and_then(|k| waves.get(k)).map_or(u64::MAX, |&w| w.into()));
+    order.sort_by_key(|&i| {
+        keys[i]
+            .and_then(|k| waves.get(k))
+            .map_or(u64::MAX, |&w| w.into())
+    });
     order
 }
 
@@ -185,10 +189,7 @@ mod tests {
     #[test]
     fn sizes_parse_and_bad_ones_say_why() {
         let w = Waves::parse("1, 10%,rest").expect("valid");
-        assert_eq!(
-            w.sizes,
-            vec![Size::Count(1), Size::Percent(10), Size::Rest]
-        );
+        assert_eq!(w.sizes, vec![Size::Count(1), Size::Percent(10), Size::Rest]);
         assert!(err("0").contains("wave 1 is 0 customers"), "{}", err("0"));
         assert!(err("150%").contains("1% to 100%"));
         assert!(err("0%").contains("1% to 100%"));
@@ -217,10 +218,17 @@ mod tests {
     #[test]
     fn wave_numbers_come_first_in_order_then_the_inventory_order() {
         let keys = [Some("a"), Some("b"), Some("c"), Some("d"), Some("e")];
-        let numbers = BTreeMap::from([("d".to_owned(), 1), ("b".to_owned(), 2), ("e".to_owned(), 1)]);
+        let numbers = BTreeMap::from([
+            ("d".to_owned(), 1),
+            ("b".to_owned(), 2),
+            ("e".to_owned(), 1),
+        ]);
         assert_eq!(order(&keys, &numbers), vec![3, 4, 1, 0, 2]);
         let w = Waves::parse("1,2").expect("valid");
-        assert_eq!(plan(Some(&w), &keys, &numbers), vec![vec![3], vec![4, 1], vec![0, 2]]);
+        assert_eq!(
+            plan(Some(&w), &keys, &numbers),
+            vec![vec![3], vec![4, 1], vec![0, 2]]
+        );
         assert_eq!(plan(None, &keys, &numbers), vec![vec![0, 1, 2, 3, 4]]);
     }
 }
