@@ -22,6 +22,10 @@ pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Diags> {
         .into());
     }
     let json = args.format == ReportFormat::Json;
+    let waves = match &args.waves {
+        Some(w) => Some(ops::waves::Waves::parse(w)?),
+        None => None,
+    };
     let opts = ops::apply::Options {
         input: args.input.ops(),
         api: args.api.ops(),
@@ -33,6 +37,8 @@ pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Diags> {
         lock_timeout: args.lock_timeout,
         prune: args.prune,
         replace: args.change.into(),
+        waves,
+        max_failures: args.max_failures,
     };
     let ui = Terminal {
         quiet_progress: quiet || json,
@@ -51,16 +57,22 @@ pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Diags> {
     let reports = outcome.reports();
     match json {
         true => {
-            output::print(&render::report_json(
+            output::print(&render::report_json_rollout(
                 &outcome.plans,
                 &reports,
                 args.show_secrets,
                 &advice,
+                outcome.rollout.as_ref(),
             ));
         }
-        false => reports.iter().for_each(|r| {
-            output::print(&render::report_text(r, args.show_secrets, &advice));
-        }),
+        false => {
+            reports.iter().for_each(|r| {
+                output::print(&render::report_text(r, args.show_secrets, &advice));
+            });
+            if let Some(r) = &outcome.rollout {
+                output::print(&render::rollout_text(r));
+            }
+        }
     }
     Ok(outcome.exit().code())
 }

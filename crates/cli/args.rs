@@ -321,6 +321,14 @@ pub struct ApplyArgs {
     pub prune: bool,
     #[command(flatten)]
     pub change: ChangeArgs,
+    /// With --inventory: roll out in waves, one after another, e.g. `1,10%,rest` (counts,
+    /// percentages of the customers selected rounded up, `rest` last; customers left make
+    /// one more wave), in inventory order or by each customer's `wave:` number.
+    #[arg(long, value_name = "SIZES", allow_hyphen_values = true)]
+    pub waves: Option<String>,
+    /// With --waves: failed customers a wave may have before later waves are not started.
+    #[arg(long, default_value_t = 0, value_name = "N", requires = "waves")]
+    pub max_failures: usize,
 }
 
 /// What a change may do beyond updating in place.

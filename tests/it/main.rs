@@ -44,3 +44,4 @@ mod state_postgres;
 mod state_postgres_lock;
 mod state_postgres_secrets;
 mod validate_differential;
+mod waves;

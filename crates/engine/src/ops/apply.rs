@@ -4,6 +4,7 @@
 //! customer's apply side by side; the journals finished, the outcome returned.
 
 use serde_json::Value as Json;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ use crate::api::converge::Replace;
 use crate::diag::{Diag, Diags, printable};
 use crate::ops::connect::{Api, Connector, options};
 use crate::ops::customers::{self, Input};
+use crate::ops::waves::{self, Rollout, Waves};
 use crate::ops::{Confirm, Frontend, OpError, ask, confirm};
 use crate::plan::Plan;
 use crate::plan::saved::SavedPlan;
@@ -36,6 +38,10 @@ pub struct Options {
     pub lock_timeout: u64,
     pub prune: bool,
     pub replace: Replace,
+    /// `--waves`: roll the inventory's customers out in waves (`None`: one wave of all).
+    pub waves: Option<Waves>,
+    /// `--max-failures`: failed customers a wave may have before later waves are not started.
+    pub max_failures: usize,
 }
 
 /// How an apply ended, for an exit code.
@@ -63,6 +69,8 @@ pub struct ApplyOutcome {
     pub applied: Vec<Applied>,
     /// A saved plan was applied.
     pub saved: bool,
+    /// With `--waves`: the waves, and the customers not started when one went over budget.
+    pub rollout: Option<Rollout>,
 }
 
 impl ApplyOutcome {
@@ -73,6 +81,13 @@ impl ApplyOutcome {
     pub fn exit(&self) -> ExitKind {
         match () {
             _ if self.applied.iter().any(|a| a.report.interrupted) => ExitKind::Interrupted,
+            _ if self
+                .rollout
+                .as_ref()
+                .is_some_and(|r| !r.not_started.is_empty()) =>
+            {
+                ExitKind::Failed
+            }
             _ if self.applied.iter().all(|a| a.report.ok) => ExitKind::Ok,
             _ => ExitKind::Failed,
         }
@@ -118,7 +133,22 @@ pub async fn apply(
         }
         None => (customers::prepare_file(&opts.input, file)?, None),
     };
-    run_all(opts, connector, ui, runs, expected).await
+    let numbers = match (&opts.waves, &opts.input.inventory) {
+        (Some(_), Some(path)) => wave_numbers(path)?,
+        _ => Default::default(),
+    };
+    run_all(opts, connector, ui, runs, expected, numbers).await
+}
+
+/// The `wave:` numbers of an inventory's customers, by key.
+fn wave_numbers(path: &std::path::Path) -> Result<BTreeMap<String, u32>, Diags> {
+    let inv =
+        crate::playbook::inventory::Inventory::parse(&crate::playbook::inventory::read(path)?)?;
+    Ok(inv
+        .entries
+        .into_iter()
+        .filter_map(|e| Some((e.key, e.wave?)))
+        .collect())
 }
 
 /// Lock, plan live, check against a saved plan if there is one, confirm, execute every run.
@@ -128,7 +158,15 @@ async fn run_all(
     ui: &dyn Frontend,
     runs: Vec<Customer>,
     expected: Option<Vec<Json>>,
+    numbers: BTreeMap<String, u32>,
 ) -> Result<ApplyOutcome, Diags> {
+    if opts.waves.is_some() && runs.iter().any(|r| r.key.is_none()) {
+        return Err(
+            Diag::plain("`--waves` rolls out the customers of an inventory")
+                .help("give `--inventory FILE`, or leave out `--waves`")
+                .into(),
+        );
+    }
     // Everything that needs no API is checked before connecting: the plans offline, where the
     // secrets will go, that the state can be written (else `request` steps would repeat).
     let keys = session::offline(&runs, opts.api.account.as_deref())?;
@@ -183,29 +221,83 @@ async fn run_all(
     if let Some(saved) = &expected {
         session::check_saved(saved, &plans).map_err(Diag::from)?;
     }
+    // A fleet is refused as a whole before its first write: one customer's replacement or
+    // deletion that is not allowed must not follow the others' writes of the same change.
+    if runs.iter().any(|r| r.key.is_some()) {
+        fleet_allowed(opts, &plans)?;
+    }
     secret_sink.discard = secrets_have_a_sink(opts, ui, &runs, &plans)?;
     if expected.is_none() {
         confirm(ui, opts.yes, Confirm::Apply)?;
     }
     let progress = ui.progress(&plans);
     let interrupted = ui.interrupt();
-    // Tenants run side by side; the client's one token bucket and in-flight cap hold
-    // for all of them together.
-    let mut jobs = Vec::new();
-    for (((run, p), journal), h) in runs.into_iter().zip(&plans).zip(&journals).zip(&held) {
-        let bar = progress.run(p);
-        let journal = journal.clone();
-        let sink: Sink = Arc::new(move |e: &Event| {
-            journal.write(e);
-            bar(e);
-        });
-        let secrets = secret_sink.clone();
-        jobs.push(session.apply(run, p.clone(), h, sink, interrupted.clone(), secrets));
+    let run_keys: Vec<Option<&str>> = runs.iter().map(|r| r.key.as_deref()).collect();
+    let wave_list = waves::plan(opts.waves.as_ref(), &run_keys, &numbers);
+    let mut rollout = opts.waves.as_ref().map(|_| Rollout {
+        waves: wave_list
+            .iter()
+            .map(|w| w.iter().map(|&i| plans[i].run_key.clone()).collect())
+            .collect(),
+        max_failures: opts.max_failures,
+        ..Rollout::default()
+    });
+    let mut runs: Vec<Option<Customer>> = runs.into_iter().map(Some).collect();
+    let mut done: Vec<Option<Applied>> = (0..plans.len()).map(|_| None).collect();
+    let count = wave_list.len();
+    for (w, wave) in wave_list.iter().enumerate() {
+        if let Some(r) = rollout.as_mut().filter(|r| r.stopped_after.is_some()) {
+            r.not_started
+                .extend(wave.iter().map(|&i| (plans[i].run_key.clone(), w + 1)));
+            continue;
+        }
+        if count > 1 {
+            let keys: Vec<&str> = wave.iter().map(|&i| plans[i].run_key.as_str()).collect();
+            ui.notice(&printable(&format!(
+                "wave {} of {count}: {}",
+                w + 1,
+                keys.join(", ")
+            )));
+        }
+        // Tenants run side by side; the client's one token bucket and in-flight cap hold
+        // for all of them together.
+        let mut jobs = Vec::new();
+        for &i in wave {
+            let Some(run) = runs[i].take() else { continue };
+            let (p, journal) = (&plans[i], journals[i].clone());
+            let bar = progress.run(p);
+            let sink: Sink = Arc::new(move |e: &Event| {
+                journal.write(e);
+                bar(e);
+            });
+            let secrets = secret_sink.clone();
+            let job = session.apply(run, p.clone(), &held[i], sink, interrupted.clone(), secrets);
+            jobs.push(async move { (i, job.await) });
+        }
+        let mut failed = Vec::new();
+        for (i, a) in futures_util::future::join_all(jobs).await {
+            let a = a.map_err(Diag::from)?;
+            if !a.report.ok {
+                failed.push(a.report.run_key.clone());
+            }
+            done[i] = Some(a);
+        }
+        let stop = interrupted.load(std::sync::atomic::Ordering::SeqCst)
+            || done.iter().flatten().any(|a| a.report.interrupted);
+        if let Some(r) = rollout.as_mut()
+            && w + 1 < count
+            && (failed.len() > opts.max_failures || stop)
+        {
+            r.stopped_after = Some(w + 1);
+            r.failed = failed;
+        }
     }
-    let mut applied = Vec::new();
-    for a in futures_util::future::join_all(jobs).await {
-        applied.push(a.map_err(Diag::from)?);
-    }
+    // Only the customers that ran have a report; their plans stay beside them.
+    let (plans, applied): (Vec<Plan>, Vec<Applied>) = plans
+        .into_iter()
+        .zip(done)
+        .filter_map(|(p, a)| Some((p, a?)))
+        .unzip();
     progress.finish();
     for journal in &journals {
         journal.finish().await;
@@ -216,7 +308,64 @@ async fn run_all(
         plans,
         applied,
         saved: expected.is_some(),
+        rollout,
     })
+}
+
+/// Every customer's plan is allowed as a whole, or nothing is written: a replacement without
+/// `--allow-replace` (or `--rotate-setup-keys`) and a deletion without `--prune` are listed
+/// by customer and step.
+fn fleet_allowed(opts: &Options, plans: &[Plan]) -> Result<(), Diag> {
+    let replace = opts.replace.allowed || opts.replace.rotate_setup_keys;
+    let mut refused = Vec::new();
+    for p in plans {
+        for s in &p.steps {
+            let why = match s.action {
+                crate::plan::Action::Replace if !replace => {
+                    let fields: Vec<&str> = s.changes.iter().map(|c| c.field.as_str()).collect();
+                    format!(
+                        "needs a replacement ({} cannot change in place)",
+                        fields.join(", ")
+                    )
+                }
+                crate::plan::Action::Delete if !opts.prune => "needs a deletion".to_owned(),
+                _ => continue,
+            };
+            refused.push(format!(
+                "`{}`: step `{}` ({}) {why}",
+                p.run_key,
+                s.address,
+                s.ty.name()
+            ));
+        }
+    }
+    if refused.is_empty() {
+        return Ok(());
+    }
+    let customers: std::collections::BTreeSet<&str> = plans
+        .iter()
+        .filter(|p| {
+            refused
+                .iter()
+                .any(|r| r.starts_with(&format!("`{}`:", p.run_key)))
+        })
+        .map(|p| p.run_key.as_str())
+        .collect();
+    Err(Diag::plain(
+        printable(&format!(
+            "apply refused for all {} customers, nothing was written: {} of them need{} a change \
+         that is not allowed\n  {}",
+            plans.len(),
+            customers.len(),
+            if customers.len() == 1 { "s" } else { "" },
+            refused.join("\n  ")
+        ))
+        .into_owned(),
+    )
+    .help(
+        "pass --allow-replace to delete and re-create what cannot change in place (--prune to \
+         delete), or change the playbook or the values; then apply again",
+    ))
 }
 
 /// A secret NetBird shows only once must go somewhere. Before anything is written: every

@@ -19,6 +19,7 @@ pub mod plan;
 pub mod render;
 pub mod state;
 pub mod validate;
+pub mod waves;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;

@@ -292,6 +292,19 @@ pub fn report_json(
     show_secrets: bool,
     advice: &Advice,
 ) -> String {
+    report_json_rollout(plans, reports, show_secrets, advice, None)
+}
+
+/// [`report_json`] of a rollout in waves: also `waves` (the run keys of each wave) and
+/// `not_started` (`{run_key, wave}` of each customer a stopped rollout did not start; then
+/// `ok` is false).
+pub fn report_json_rollout(
+    plans: &[Plan],
+    reports: &[&RunReport],
+    show_secrets: bool,
+    advice: &Advice,
+    rollout: Option<&crate::ops::waves::Rollout>,
+) -> String {
     let runs: Vec<Json> = plans
         .iter()
         .zip(reports)
@@ -325,10 +338,39 @@ pub fn report_json(
             })
         })
         .collect();
-    let doc = json!({"format_version": 1, "ok": reports.iter().all(|r| r.ok), "runs": runs});
+    let mut doc = json!({"format_version": 1, "ok": reports.iter().all(|r| r.ok), "runs": runs});
+    if let Some(r) = rollout {
+        doc["ok"] = json!(doc["ok"] == json!(true) && r.not_started.is_empty());
+        doc["waves"] = json!(r.waves);
+        doc["not_started"] = r
+            .not_started
+            .iter()
+            .map(|(k, w)| json!({"run_key": k, "wave": w}))
+            .collect();
+        if r.stopped_after.is_some() {
+            doc["stopped"] = json!(r.why());
+        }
+    }
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     printable_json(&s).into_owned()
+}
+
+/// The end of a rollout in waves: one line per customer not started, and why.
+pub fn rollout_text(r: &crate::ops::waves::Rollout) -> String {
+    let mut out = String::new();
+    if r.not_started.is_empty() {
+        out.push_str(&format!("rollout: {} waves, all started\n", r.waves.len()));
+        return out;
+    }
+    out.push_str(&format!("rollout stopped: {}\n", printable(&r.why())));
+    for (key, wave) in &r.not_started {
+        out.push_str(&format!(
+            "`{}`: not started (wave {wave})\n",
+            printable(key)
+        ));
+    }
+    out
 }
 
 /// One line per object of run `key`, and whether all went well (false when something failed

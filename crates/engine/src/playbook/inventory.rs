@@ -22,6 +22,8 @@ pub struct Entry {
     pub span: Span,
     /// `defaults` then the entry's own values.
     pub sources: Vec<Source>,
+    /// `wave: N`: the entry rolls out in order of this number (`apply --waves`); not an input.
+    pub wave: Option<u32>,
 }
 
 impl Entry {
@@ -45,6 +47,9 @@ impl Entry {
         (SourceFile::new("", ""), self.span)
     }
 }
+
+/// The key of an inventory entry that is not an input value: the entry's wave number.
+pub const WAVE_FIELD: &str = "wave";
 
 /// A parsed inventory.
 #[derive(Debug, Clone)]
@@ -99,6 +104,7 @@ impl Inventory {
                             dec.expected(values, "a map of input values", &key.name);
                             continue;
                         }
+                        let (values, wave) = take_wave(&mut dec, values);
                         let mut sources = Vec::new();
                         if let Some(d) = defaults.clone().filter(|d| d.as_map().is_some()) {
                             sources.push(Source::Map {
@@ -108,12 +114,13 @@ impl Inventory {
                         }
                         sources.push(Source::Map {
                             file: file.clone(),
-                            node: values.clone(),
+                            node: values,
                         });
                         inv.entries.push(Entry {
                             key: key.name.clone(),
                             span: key.span,
                             sources,
+                            wave,
                         });
                     }
                 }
@@ -148,6 +155,32 @@ impl Inventory {
             .filter(|e| only.contains(&e.key))
             .collect())
     }
+}
+
+/// An entry's values without its `wave:`, and the wave number (a whole number from 1).
+fn take_wave(dec: &mut Decoder, values: &yaml::Node) -> (yaml::Node, Option<u32>) {
+    let yaml::Value::Map(map) = &values.value else {
+        return (values.clone(), None);
+    };
+    let mut wave = None;
+    let mut rest = Vec::new();
+    for (k, v) in map {
+        if k.name != WAVE_FIELD {
+            rest.push((k.clone(), v.clone()));
+            continue;
+        }
+        match v.value {
+            yaml::Value::Int(n) if (1..=i64::from(u32::MAX)).contains(&n) => {
+                wave = u32::try_from(n).ok()
+            }
+            _ => dec.expected(v, "a wave number (a whole number from 1)", WAVE_FIELD),
+        }
+    }
+    let node = yaml::Node {
+        span: values.span,
+        value: yaml::Value::Map(rest),
+    };
+    (node, wave)
 }
 
 /// The largest playbook, values file or inventory read (16 MiB): far above any real one, and

@@ -120,7 +120,19 @@ struct Inventory {
     /// Input values every customer gets, under its own.
     defaults: Option<IndexMap<String, Value>>,
     /// Customer key (`^[a-z0-9][a-z0-9_.-]*$`, names the run and its state) to input values.
-    customers: IndexMap<String, IndexMap<String, Value>>,
+    customers: IndexMap<String, InventoryCustomer>,
+}
+
+/// A customer's input values, and its wave number.
+#[derive(JsonSchema)]
+struct InventoryCustomer {
+    /// `apply --waves`: customers roll out by this number, lowest first (customers without
+    /// one last, in inventory order). Not an input value.
+    #[schemars(range(min = 1))]
+    wave: Option<u32>,
+    /// Input values.
+    #[serde(flatten)]
+    values: IndexMap<String, Value>,
 }
 
 /// The playbook schema as pretty JSON with a trailing newline: the playbook's structure, and
