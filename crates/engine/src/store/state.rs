@@ -64,6 +64,26 @@ pub struct State {
     /// Creates of a secret onboard keeps that were sent but not yet recorded, by address.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub pending: BTreeMap<String, Pending>,
+    /// Where the account's audit log stood when the account was last known to match the
+    /// playbook (the end of a successful apply, or a drift check in sync): `onboard drift`
+    /// reads only the log after it ([`crate::run::audit`]). Absent: a full live plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_mark: Option<AuditMark>,
+}
+
+/// A point in an account's audit log: the account matched the playbook there.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AuditMark {
+    /// The newest event id of the log at a drift check: events with a greater id are after
+    /// the mark. Absent after an apply (taken at no call): then `at` is the mark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// RFC 3339: the end of the apply (every event of its writes is stamped before it), or
+    /// the start of the drift check that took the mark.
+    pub at: String,
+    /// SHA-256 of the customer's offline plan (playbook and values): another one means the
+    /// playbook changed since the mark.
+    pub digest: String,
 }
 
 /// A create whose secret onboard must keep, saved before the create is sent and removed by the
@@ -91,6 +111,7 @@ impl State {
             tenant: None,
             steps: BTreeMap::new(),
             pending: BTreeMap::new(),
+            audit_mark: None,
         }
     }
 
