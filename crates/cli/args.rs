@@ -270,6 +270,10 @@ impl From<ReportFormat> for Format {
 pub struct DriftArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    /// Plan every customer in full instead of reading its audit log since the last apply or
+    /// check (NetBird does not audit every change, e.g. a group's peers).
+    #[arg(long)]
+    pub full: bool,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

@@ -12,6 +12,7 @@ pub fn drift(args: &DriftArgs) -> Result<u8, Diags> {
     let opts = ops::drift::Options {
         input: args.input.ops(),
         api: args.api.ops(),
+        full: args.full,
     };
     let report = ops::block_on(async {
         ops::drift::drift(&opts, &Connect::default(), &Terminal::default()).await

@@ -1,7 +1,9 @@
-//! `onboard drift`: a live plan per customer, read-only. An applied customer is in sync (exit
-//! 0); an object changed by hand is reported with its customer, step and fields (exit 2), one
-//! deleted by hand as gone; a customer never applied is unknown (exit 1). Drift writes
-//! nothing and reads no more than a plan of the same customer (the sandbox's request log).
+//! `onboard drift`: per customer, its audit log since the last apply or check, and a live plan
+//! when the log shows a change to an object onboard manages (or cannot tell). An applied
+//! customer is in sync (exit 0) at one call; an object changed by hand is reported with its
+//! customer, step and fields (exit 2), one deleted by hand as gone; a customer never applied
+//! is unknown (exit 1). Drift writes nothing to the API; `--full` reads what a plan reads, and
+//! the log (the sandbox's request log).
 
 use crate::support::*;
 use serde_json::{Value, json};
@@ -34,8 +36,17 @@ fn reads_after(sb: &onboard_sandbox::SandboxHandle, after: u64) -> usize {
 
 /// Edit the policy `employees-to-office` by hand: a new description, and other ports.
 fn edit_policy(rt: &tokio::runtime::Runtime, sb: &onboard_sandbox::SandboxHandle) -> String {
+    edit_policy_in(rt, sb, "zed.example")
+}
+
+/// [`edit_policy`] in the tenant of `domain`.
+fn edit_policy_in(
+    rt: &tokio::runtime::Runtime,
+    sb: &onboard_sandbox::SandboxHandle,
+    domain: &str,
+) -> String {
     let world = sb.world();
-    let tid = tenant_id(&world, "zed.example");
+    let tid = tenant_id(&world, domain);
     let acct = world["accounts"][&tid].clone();
     let servers = id(&acct, "groups", "Servers");
     let employees = id(&acct, "groups", "Employees");
@@ -81,7 +92,7 @@ fn an_applied_customer_is_in_sync_and_drift_writes_nothing() {
     let plan_reads = reads_after(&sb, mark);
 
     let mark = last_seq(&sb);
-    let out = drift(&sb, dir.path(), &[]);
+    let out = drift(&sb, dir.path(), &["--full"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -100,8 +111,203 @@ fn an_applied_customer_is_in_sync_and_drift_writes_nothing() {
     );
     assert_eq!(
         reads_after(&sb, mark),
-        plan_reads,
-        "drift reads what a plan reads"
+        plan_reads + 1,
+        "drift --full reads what a plan reads, and the audit log"
+    );
+}
+
+/// Every call after `after`, as `METHOD path`.
+fn calls_after(sb: &onboard_sandbox::SandboxHandle, after: u64) -> Vec<String> {
+    sb.log()
+        .iter()
+        .filter(|e| e.seq > after)
+        .map(|e| format!("{} {}", e.method, e.path))
+        .collect()
+}
+
+const TENANTS: &str = "GET /api/integrations/msp/tenants";
+const AUDIT: &str = "GET /api/events/audit";
+
+fn json_drift(
+    sb: &onboard_sandbox::SandboxHandle,
+    state: &std::path::Path,
+    args: &[&str],
+) -> (Option<i32>, Value) {
+    let mut all = vec!["drift", "--format", "json"];
+    all.extend(args);
+    let out = onboard(sb, state, &all).output().expect("onboard runs");
+    let doc = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&out), stderr(&out)));
+    (out.status.code(), doc)
+}
+
+#[test]
+fn an_unchanged_applied_customer_costs_one_call_its_audit_log() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().expect("tempdir");
+    apply(&sb, dir.path(), &ARGS);
+    // Twice: after the apply's mark, then after the mark the first check recorded.
+    for _ in 0..2 {
+        let mark = last_seq(&sb);
+        let out = drift(&sb, dir.path(), &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(
+            stdout(&out),
+            "drift `zed.example` (playbook `zero-trust-office`): in sync\n"
+        );
+        // The run's first contact (the tenant list), then one call for the customer.
+        assert_eq!(calls_after(&sb, mark), [TENANTS, AUDIT]);
+    }
+    let (code, doc) = json_drift(&sb, dir.path(), &ARGS);
+    assert_eq!(code, Some(0));
+    assert_eq!(doc["customers"][0]["checked"], "audit_log");
+}
+
+/// An inventory of `n` zero-trust offices, `c0.example`, `c1.example`, ...
+fn inventory(dir: &std::path::Path, n: usize) -> String {
+    let playbook = std::fs::canonicalize(ARGS[0]).expect("playbook");
+    let mut text = format!("playbook: {}\ncustomers:\n", playbook.display());
+    for i in 0..n {
+        text.push_str(&format!(
+            "  c{i}:\n    customer: Customer {i}\n    domain: c{i}.example\n"
+        ));
+    }
+    let path = dir.join("customers.yaml");
+    std::fs::write(&path, text).expect("inventory");
+    path.to_str().expect("utf-8").to_owned()
+}
+
+#[test]
+fn in_a_fleet_only_the_customer_edited_by_hand_is_planned_and_reported() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inv = inventory(dir.path(), 3);
+    apply(&sb, dir.path(), &[ARGS[0], "--inventory", &inv]);
+    let (code, _) = json_drift(&sb, dir.path(), &[ARGS[0], "--inventory", &inv]);
+    assert_eq!(code, Some(0));
+
+    // A hand edit in c1's tenant, through the API as a user would.
+    edit_policy_in(&rt, &sb, "c1.example");
+
+    let mark = last_seq(&sb);
+    let (code, doc) = json_drift(&sb, dir.path(), &[ARGS[0], "--inventory", &inv]);
+    assert_eq!(code, Some(2), "{doc}");
+    let customers = doc["customers"].as_array().expect("customers");
+    let keys: Vec<&str> = customers
+        .iter()
+        .map(|c| c["run_key"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(keys, ["c0", "c1", "c2"]);
+    for c in [&customers[0], &customers[2]] {
+        assert_eq!(c["status"], "in_sync", "{c}");
+        assert_eq!(c["checked"], "audit_log", "{c}");
+    }
+    let c1 = &customers[1];
+    assert_eq!(c1["status"], "drifted", "{c1}");
+    assert_eq!(c1["checked"], "plan");
+    assert!(
+        c1["why"]
+            .as_str()
+            .is_some_and(|w| w.contains("`policy.update`")),
+        "{c1}"
+    );
+    let step = &c1["steps"][0];
+    assert_eq!(step["address"], "employees_to_office");
+    assert_eq!(step["fields"][0]["field"], "description");
+    assert_eq!(step["fields"][0]["before"], "edited by hand");
+    // One audit log per customer, a full plan of c1 only; nothing written.
+    let calls = calls_after(&sb, mark);
+    assert_eq!(calls.iter().filter(|c| *c == AUDIT).count(), 3, "{calls:?}");
+    assert!(calls.len() > 5, "c1 was planned: {calls:?}");
+    assert_eq!(writes_after(&sb, mark), Vec::<String>::new());
+
+    // In text: customer, step, field. Drift left no mark for c1: it is planned again.
+    let mut args = vec!["drift", ARGS[0], "--inventory", &inv];
+    args.extend(["--format", "text"]);
+    let out = onboard(&sb, dir.path(), &args).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let text = stdout(&out);
+    assert!(text.contains("drift `c1` (playbook `zero-trust-office`): drifted\n  employees_to_office (policy): changed; apply updates it\n      description: \"edited by hand\" (live)"), "{text}");
+}
+
+#[test]
+fn onboard_s_own_apply_is_not_drift() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().expect("tempdir");
+    apply(&sb, dir.path(), &ARGS);
+    // A check records the log's newest event id as the mark.
+    assert_eq!(json_drift(&sb, dir.path(), &ARGS).0, Some(0));
+    // A new value: onboard updates its posture check (events after that mark, by onboard).
+    let mut changed = ARGS.to_vec();
+    changed.extend(["--set", "country=FR"]);
+    let before = last_seq(&sb);
+    apply(&sb, dir.path(), &changed);
+    assert!(!writes_after(&sb, before).is_empty(), "the apply wrote");
+    let mark = last_seq(&sb);
+    let (code, doc) = json_drift(&sb, dir.path(), &changed);
+    assert_eq!(code, Some(0), "{doc}");
+    assert_eq!(doc["customers"][0]["checked"], "audit_log", "{doc}");
+    assert_eq!(calls_after(&sb, mark), [TENANTS, AUDIT]);
+}
+
+/// The state file of `zed.example`, without its audit mark (as an older onboard left it).
+fn forget_mark(state_dir: &std::path::Path) {
+    let mut found = 0;
+    for entry in walk(&state_dir.join("state")) {
+        let text = std::fs::read_to_string(&entry).expect("state");
+        let mut doc: Value = serde_json::from_str(&text).expect("JSON");
+        if doc.get("audit_mark").is_some() {
+            doc.as_object_mut().expect("object").remove("audit_mark");
+            std::fs::write(&entry, doc.to_string()).expect("write");
+            found += 1;
+        }
+    }
+    assert_eq!(found, 1, "one state with a mark");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p.extension().is_some_and(|x| x == "json") {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_customer_without_a_mark_or_with_a_changed_playbook_gets_a_full_plan() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().expect("tempdir");
+    apply(&sb, dir.path(), &ARGS);
+    forget_mark(dir.path());
+    let mark = last_seq(&sb);
+    let (code, doc) = json_drift(&sb, dir.path(), &ARGS);
+    assert_eq!(code, Some(0), "{doc}");
+    let c = &doc["customers"][0];
+    assert_eq!(c["checked"], "plan");
+    assert_eq!(c["why"], "no audit mark recorded");
+    assert!(calls_after(&sb, mark).len() > 2, "a full plan");
+    // In sync: the check recorded a mark, so the next one costs one call.
+    let mark = last_seq(&sb);
+    assert_eq!(json_drift(&sb, dir.path(), &ARGS).0, Some(0));
+    assert_eq!(calls_after(&sb, mark), [TENANTS, AUDIT]);
+
+    // Other values (the playbook as rendered changed): a full plan, which shows the change.
+    let mut changed = ARGS.to_vec();
+    changed.extend(["--set", "country=FR"]);
+    let (code, doc) = json_drift(&sb, dir.path(), &changed);
+    assert_eq!(code, Some(2), "{doc}");
+    assert_eq!(
+        doc["customers"][0]["why"],
+        "the playbook changed since the mark"
     );
 }
 

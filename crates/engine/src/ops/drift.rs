@@ -16,11 +16,25 @@ use crate::ops::connect::{Api, Connected, Connector, options};
 use crate::ops::customers::{self, Input};
 use crate::plan::report::{Format, show};
 use crate::plan::{Action, FieldChange, Plan};
-use crate::run::session;
+use crate::run::audit;
+use crate::run::session::{self, Customer};
+use crate::store::state::{AuditMark, State};
 
 pub struct Options {
     pub input: Input,
     pub api: Api,
+    /// Plan every customer in full, whatever its audit log says.
+    pub full: bool,
+}
+
+/// How a customer was checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Checked {
+    /// Its audit log since the mark (one call) showed nothing onboard manages.
+    AuditLog,
+    /// A full live plan.
+    Plan,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -56,6 +70,11 @@ pub struct CustomerDrift {
     /// Why the status is `unknown`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// `audit_log` or `plan`.
+    pub checked: Checked,
+    /// Why a full plan was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
 }
 
 /// Every customer's drift.
@@ -188,60 +207,132 @@ pub async fn drift(
     let session_opts = options(&opts.api, Replace::default(), false, 0);
     let c = Connected::open(connector, &opts.api, session_opts, None, &runs, ui).await?;
     let mut customers = Vec::new();
-    for (run, key) in runs.iter().zip(&keys) {
-        let playbook = run.loaded.playbook.name.clone();
-        let run_key = key.run_key.clone();
-        let unknown = |error: String| CustomerDrift {
-            playbook: playbook.clone(),
-            run_key: run_key.clone(),
-            status: Status::Unknown,
-            steps: Vec::new(),
-            error: Some(error),
-        };
-        let state = match c.session.store().load(&playbook, &run_key).await {
-            Ok(s) => s,
-            Err(e) => {
-                customers.push(unknown(e.to_string()));
-                continue;
-            }
-        };
-        if state.tenant.is_none() && state.steps.is_empty() {
-            let location = c.session.store().location(&playbook, &run_key);
-            customers.push(unknown(format!("never applied (no state in {location})")));
-            continue;
-        }
-        let plan = c
-            .session
-            .plan(std::slice::from_ref(run), std::slice::from_ref(key), &[])
-            .await;
-        match plan {
-            Ok(mut plans) if plans.len() == 1 => {
-                let plan = plans.remove(0);
-                let steps = drifted(&plan, &state);
-                let status = match steps.is_empty() {
-                    true => Status::InSync,
-                    false => Status::Drifted,
-                };
-                customers.push(CustomerDrift {
-                    playbook,
-                    run_key,
-                    status,
-                    steps,
-                    error: None,
-                });
-            }
-            Ok(_) => customers.push(unknown("no plan".to_owned())),
-            Err(diags) => {
-                let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
-                customers.push(unknown(text.join("; ")));
-            }
-        }
+    let n = opts.api.concurrency.max(1);
+    let work: Vec<_> = runs.iter().zip(&keys).collect();
+    for chunk in work.chunks(n) {
+        let jobs = chunk
+            .iter()
+            .map(|(run, key)| check(&c, run, key, opts.full, opts.api.account.as_deref()));
+        customers.extend(futures_util::future::join_all(jobs).await);
     }
     c.close().await;
     Ok(DriftReport {
         format_version: 1,
         customers,
     })
+}
+
+/// One customer: its audit log since the mark, and a full live plan when the log cannot
+/// tell ([`crate::run::audit`]).
+async fn check(
+    c: &Connected<'_>,
+    run: &Customer,
+    key: &Plan,
+    full: bool,
+    account: Option<&str>,
+) -> CustomerDrift {
+    let playbook = run.loaded.playbook.name.clone();
+    let run_key = key.run_key.clone();
+    let unknown = |error: String| CustomerDrift {
+        playbook: playbook.clone(),
+        run_key: run_key.clone(),
+        status: Status::Unknown,
+        steps: Vec::new(),
+        error: Some(error),
+        checked: Checked::Plan,
+        why: None,
+    };
+    let store = c.session.store();
+    let state = match store.load(&playbook, &run_key).await {
+        Ok(s) => s,
+        Err(e) => return unknown(e.to_string()),
+    };
+    if state.tenant.is_none() && state.steps.is_empty() {
+        let location = store.location(&playbook, &run_key);
+        return unknown(format!("never applied (no state in {location})"));
+    }
+    let digest = audit::digest_of(key);
+    let read_at = audit::now();
+    let log = audit::fetch(c.session.client(), &audit::scope(&state, account)).await;
+    let why = match (&log, &state.audit_mark) {
+        _ if full => "--full".to_owned(),
+        (Err(e), _) => format!("the audit log could not be read: {e}"),
+        (_, None) => "no audit mark recorded".to_owned(),
+        (_, Some(m)) if m.digest != digest => "the playbook changed since the mark".to_owned(),
+        (Ok(events), Some(m)) => match audit::judge(events, m, &state) {
+            audit::Verdict::Look(why) => why,
+            audit::Verdict::Quiet => {
+                let newer = audit::mark_from(events, read_at, digest);
+                if newer.event_id.is_some() && newer.event_id != m.event_id {
+                    let newer = AuditMark {
+                        at: m.at.clone(),
+                        ..newer
+                    };
+                    remark(c, &state, newer).await;
+                }
+                return CustomerDrift {
+                    playbook,
+                    run_key,
+                    status: Status::InSync,
+                    steps: Vec::new(),
+                    error: None,
+                    checked: Checked::AuditLog,
+                    why: None,
+                };
+            }
+        },
+    };
+    let plan = c
+        .session
+        .plan(std::slice::from_ref(run), std::slice::from_ref(key), &[])
+        .await;
+    let mut plans = match plan {
+        Ok(plans) if plans.len() == 1 => plans,
+        Ok(_) => return unknown("no plan".to_owned()),
+        Err(diags) => {
+            let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
+            return unknown(text.join("; "));
+        }
+    };
+    let plan = plans.remove(0);
+    let steps = drifted(&plan, &state);
+    let status = match steps.is_empty() {
+        true => Status::InSync,
+        false => Status::Drifted,
+    };
+    if let (Status::InSync, Ok(events)) = (status, &log) {
+        remark(c, &state, audit::mark_from(events, read_at, digest)).await;
+    }
+    CustomerDrift {
+        playbook,
+        run_key,
+        status,
+        steps,
+        error: None,
+        checked: Checked::Plan,
+        why: Some(why),
+    }
+}
+
+/// Record `mark` for a customer found in sync, under its lock, when nobody holds the lock and
+/// its state is still the one checked; else leave it (the next check plans again).
+async fn remark(c: &Connected<'_>, checked: &State, mark: AuditMark) {
+    let store = c.session.store();
+    let (playbook, run_key) = (&checked.playbook, &checked.run_key);
+    let Ok(held) = store
+        .lock(playbook, run_key, std::time::Duration::ZERO, &|_| {})
+        .await
+    else {
+        return;
+    };
+    let Ok(mut state) = store.load(playbook, run_key).await else {
+        return;
+    };
+    if state != *checked {
+        return;
+    }
+    state.audit_mark = Some(mark);
+    let _ = held.sink(playbook, run_key).save(&state);
 }
 
 /// The objects of `plan` that the state records and that are no longer as recorded.
@@ -287,6 +378,8 @@ mod tests {
             status,
             steps,
             error: error.map(str::to_owned),
+            checked: Checked::Plan,
+            why: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Applying a plan: sessions (locks, state, plan, apply, destroy for one or many customers),
 //! the executor over a pure schedule, destroy, where outputs and secrets go.
 
+pub mod audit;
 pub mod destroy;
 pub mod error;
 pub mod execute;

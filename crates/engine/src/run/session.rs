@@ -405,6 +405,8 @@ impl Session {
             .map(|p| p.address.clone())
             .collect();
         let template = customer.template.clone();
+        let writes = plan.has_changes();
+        let digest = crate::run::audit::digest(&customer);
         let gate = ScopeGate::new(self.reads.clone());
         let client = gated(&self.observed(&sink), &gate);
         let run = Executor {
@@ -430,15 +432,14 @@ impl Session {
             prune_skipped: false,
             report,
         };
-        if deletions.is_empty() {
+        if deletions.is_empty() || !applied.report.ok {
+            // Only after a run where every step succeeded: a failed render never looks like a
+            // removed step.
+            applied.prune_skipped = !deletions.is_empty();
             self.record_template(&applied, &playbook, &run_key, template, &state_sink)
                 .await?;
-            return Ok(applied);
-        }
-        // Only after a run where every step succeeded: a failed render never looks like a
-        // removed step.
-        if !applied.report.ok {
-            applied.prune_skipped = true;
+            self.mark(&playbook, &run_key, &state_sink, &applied, writes, digest)
+                .await;
             return Ok(applied);
         }
         let mut state = self.state(&playbook, &run_key).await?;
@@ -451,6 +452,8 @@ impl Session {
         applied.removals = remove(&api, gate, &mut state, &state_sink, order, account).await;
         self.record_template(&applied, &playbook, &run_key, template, &state_sink)
             .await?;
+        self.mark(&playbook, &run_key, &state_sink, &applied, true, digest)
+            .await;
         Ok(applied)
     }
 
@@ -477,6 +480,49 @@ impl Session {
             run_key: run_key.to_owned(),
             reason: Box::new(reason),
         })
+    }
+
+    /// Record where the audit log stands after an apply ([`crate::run::audit`]), at no call:
+    /// a run where everything succeeded marks its end (an unchanged one keeps a mark of the
+    /// same playbook); any other run drops the mark, so that `drift` plans it in full. A
+    /// state that cannot be read or saved here only costs that full plan later.
+    async fn mark(
+        &self,
+        playbook: &str,
+        run_key: &str,
+        sink: &crate::store::StateSink,
+        applied: &Applied,
+        writes: bool,
+        digest: Option<String>,
+    ) {
+        use crate::run::destroy::Outcome;
+        let Ok(mut state) = self.state(playbook, run_key).await else {
+            return;
+        };
+        let ok = applied.report.ok
+            && !applied
+                .removals
+                .iter()
+                .any(|r| matches!(r.outcome, Outcome::Failed { .. }));
+        let mark = match (ok, digest) {
+            (true, Some(digest)) => {
+                let kept = state.audit_mark.as_ref().filter(|m| m.digest == digest);
+                match (writes, kept) {
+                    (false, Some(kept)) => Some(kept.clone()),
+                    _ => Some(crate::store::state::AuditMark {
+                        event_id: None,
+                        at: crate::run::audit::now(),
+                        digest,
+                    }),
+                }
+            }
+            _ => None,
+        };
+        if state.audit_mark == mark || (state.tenant.is_none() && state.steps.is_empty()) {
+            return;
+        }
+        state.audit_mark = mark;
+        let _ = sink.save(&state);
     }
 
     /// Delete what a teardown lists, holding the run key's lock; nothing when another runner

@@ -74,6 +74,26 @@ pub struct State {
     pub template_commit: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_dirty: Option<bool>,
+    /// Where the account's audit log stood when the account was last known to match the
+    /// playbook (the end of a successful apply, or a drift check in sync): `onboard drift`
+    /// reads only the log after it ([`crate::run::audit`]). Absent: a full live plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_mark: Option<AuditMark>,
+}
+
+/// A point in an account's audit log: the account matched the playbook there.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AuditMark {
+    /// The newest event id of the log at a drift check: events with a greater id are after
+    /// the mark. Absent after an apply (taken at no call): then `at` is the mark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// RFC 3339: the end of the apply (every event of its writes is stamped before it), or
+    /// the start of the drift check that took the mark.
+    pub at: String,
+    /// SHA-256 of the customer's offline plan (playbook and values): another one means the
+    /// playbook changed since the mark.
+    pub digest: String,
 }
 
 /// A create whose secret onboard must keep, saved before the create is sent and removed by the
@@ -104,6 +124,7 @@ impl State {
             template_digest: None,
             template_commit: None,
             template_dirty: None,
+            audit_mark: None,
         }
     }
 
