@@ -35,6 +35,7 @@ mod resume_adopt;
 mod resume_crash;
 mod resume_drift;
 mod resume_faults;
+mod revoked_key;
 mod saved_plan;
 mod schema;
 mod scope_safety;

@@ -85,6 +85,45 @@ async fn a_user_update_without_auto_groups_is_400() {
     assert_eq!(present.body["role"], "admin");
 }
 
+/// A real NetBird client updating a user with only a role: NetBird's `updateUser` checks
+/// `auto_groups` first (400), before the role (422 `invalid user role`); an absent
+/// `is_blocked` is Go's `false`, and a wrong type is 400 `couldn't parse JSON request`.
+#[tokio::test]
+async fn a_user_update_is_checked_in_netbirds_order() {
+    let api = Api::start().await;
+    let user = api
+        .post(
+            "/api/users",
+            json!({"name": "svc", "role": "user", "auto_groups": [], "is_service_user": true}),
+        )
+        .await
+        .id();
+    let path = format!("/api/users/{user}");
+    let role_only = api.put(&path, json!({"role": "user"})).await;
+    assert_error(&role_only, 400, "auto_groups field can't be absent");
+    let null_groups = api
+        .put(&path, json!({"role": "boss", "auto_groups": null}))
+        .await;
+    assert_error(&null_groups, 400, "auto_groups field can't be absent");
+    let no_role = api.put(&path, json!({"auto_groups": []})).await;
+    assert_error(&no_role, 422, "invalid user role");
+    let bad_type = api
+        .put(
+            &path,
+            json!({"role": "user", "auto_groups": [], "is_blocked": "no"}),
+        )
+        .await;
+    assert_error(&bad_type, 400, "couldn't parse json request");
+    let unknown_user = api.put("/api/users/nope", json!({"role": "user"})).await;
+    assert_eq!(unknown_user.code(), 404, "{}", unknown_user.body);
+    let no_blocked = api
+        .put(&path, json!({"role": "Admin", "auto_groups": []}))
+        .await;
+    assert_eq!(no_blocked.code(), 200, "{}", no_blocked.body);
+    assert_eq!(no_blocked.body["role"], "admin");
+    assert_eq!(no_blocked.body["is_blocked"], false);
+}
+
 /// NetBird's network router handler answers 400 for a router with both `peer` and
 /// `peer_groups`, or with neither.
 #[tokio::test]

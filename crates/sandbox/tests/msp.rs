@@ -341,10 +341,17 @@ async fn tokens_live_under_their_user() {
 async fn users_and_tenants_check_in_their_order() {
     let api = Api::start().await;
     let me = api.get("/api/users/current").await.id();
-    let body = |role: &str| json!({"role": role, "auto_groups": ["nope"], "is_blocked": true});
-    // The body first (a bad role is 422), then its groups (404), then the user.
-    assert_error(&api.put("/api/users/nope", body("boss")).await, 422, "role");
-    let unknown_group = api.put("/api/users/nope", body("admin")).await;
+    let body = |role: &str| json!({"role": role, "auto_groups": ["nope"], "is_blocked": false});
+    // NetBird's `updateUser`: the user first (404), then the body (a bad role is 422), then
+    // its groups (404).
+    assert_error(&api.put("/api/users/nope", body("boss")).await, 404, "nope");
+    let users = format!("/api/users/{me}");
+    assert_error(
+        &api.put(&users, body("boss")).await,
+        422,
+        "invalid user role",
+    );
+    let unknown_group = api.put(&users, body("owner")).await;
     assert_error(&unknown_group, 404, "group not found: nope");
     let no_groups = json!({"role": "admin", "is_blocked": false});
     let absent = api.put(&format!("/api/users/{me}"), no_groups).await;

@@ -117,10 +117,16 @@ pub async fn inspect(api: &Api<'_>, t: &Desired<'_>) -> Result<Inspection, Conve
         });
     };
     let desired = without_parent(t.ty, t.body);
-    let changes = crate::api::compare::diff(&desired, &live);
+    let mut changes = crate::api::compare::diff(&desired, &live);
+    let revoked = revoked_by_hand(t.ty, &desired, &live);
+    if revoked {
+        changes.push(("revoked".into(), Json::Bool(true), Json::Bool(false)));
+    }
     let action = match () {
         _ if t.existing => Action::Read,
         _ if t.ty == StepType::SETUP_KEY && t.replace.rotate_setup_keys => Action::Replace,
+        // NetBird cannot un-revoke a key (422): a key the playbook wants is made anew.
+        _ if revoked => Action::Replace,
         _ if changes.is_empty() && (t.known_id.is_some() || is_singleton(t.ty)) => Action::NoChange,
         _ if changes.is_empty() => Action::Adopt,
         _ if fits_in_place(t.ty, &changes) => Action::Update,
@@ -206,6 +212,13 @@ async fn replace(
     reads.deleted(kind, t.scope, parent, id).await;
     let created = client.create(kind, t.scope, parent, t.body).await?;
     Ok((Action::Replace, created))
+}
+
+/// A setup key revoked live (by hand, or by a rotation that never finished) that the
+/// playbook wants usable: drift that only a replacement repairs.
+fn revoked_by_hand(ty: StepType, desired: &Json, live: &Json) -> bool {
+    let revoked = |v: &Json| v.get("revoked") == Some(&Json::Bool(true));
+    ty == StepType::SETUP_KEY && revoked(live) && !revoked(desired)
 }
 
 fn is_singleton(ty: StepType) -> bool {

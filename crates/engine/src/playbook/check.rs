@@ -2,7 +2,7 @@
 //!
 //! Input: a structurally valid [`Playbook`]. Output: the same playbook with its [`Dag`], or
 //! every error: duplicate ids, unknown `depends_on` targets, references to unknown steps,
-//! inputs or response fields, `item`/`key` outside a `for_each`, and dependency cycles.
+//! inputs or response fields, ids of the wrong kind ([`crate::playbook::refs`]), `item`/`key` outside a `for_each`, and dependency cycles.
 
 use std::collections::HashMap;
 
@@ -67,6 +67,7 @@ pub fn check(playbook: &Playbook) -> Result<Dag, Diags> {
             ctx.template(tpl, None, &mut diags);
         }
     }
+    crate::playbook::refs::check(playbook, &mut diags);
     if diags.is_empty() {
         secret_flow(playbook, &mut diags);
     }

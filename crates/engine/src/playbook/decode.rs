@@ -135,6 +135,13 @@ impl Decoder {
     }
 }
 
+/// Words YAML 1.1 read as booleans and YAML 1.2 reads as strings.
+pub const YAML11_BOOLS: [&str; 6] = ["yes", "no", "on", "off", "y", "n"];
+
+/// The hint for a YAML 1.1 boolean word where a boolean belongs.
+pub const YAML12_HINT: &str =
+    "YAML 1.2 has only `true` and `false` as booleans: write `true` or `false`";
+
 /// One mapping being decoded.
 pub struct Fields<'n> {
     pub node: &'n Node,
@@ -185,9 +192,7 @@ impl<'n> Fields<'n> {
             Value::Bool(b) => Some(b),
             Value::Str(ref s)
                 if !dec.file.is_quoted(node.span)
-                    && ["yes", "no", "on", "off", "y", "n"]
-                        .iter()
-                        .any(|w| w.eq_ignore_ascii_case(s)) =>
+                    && YAML11_BOOLS.iter().any(|w| w.eq_ignore_ascii_case(s)) =>
             {
                 let d = Diag::at(
                     &dec.file,
@@ -195,7 +200,7 @@ impl<'n> Fields<'n> {
                     format!("`{name}` must be true or false, found the string `{s}`"),
                     "a string in YAML 1.2",
                 )
-                .help("YAML 1.2 has only `true` and `false` as booleans: write `true` or `false`");
+                .help(YAML12_HINT);
                 dec.push(d);
                 None
             }

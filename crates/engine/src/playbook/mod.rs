@@ -1,5 +1,5 @@
 //! Loading a playbook: text to a spanned node tree ([`yaml`]), to a typed [`model::Playbook`]
-//! ([`decode`], [`parse`]), checked ([`check`], [`rules`]) into a [`graph::Dag`]; templates
+//! ([`decode`], [`parse`]), checked ([`check`], [`refs`], [`rules`]) into a [`graph::Dag`]; templates
 //! ([`template`], [`render`]); values ([`inputs`], [`inventory`]); the step types
 //! ([`resource`]) and what of them is secret ([`secrets`], [`token_scan`]).
 
@@ -11,6 +11,7 @@ pub mod instance;
 pub mod inventory;
 pub mod model;
 pub mod parse;
+pub mod refs;
 pub mod render;
 pub mod resource;
 pub mod rules;

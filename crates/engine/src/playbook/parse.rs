@@ -16,6 +16,7 @@ use crate::playbook::model::{
     ForEach, InputDecl, InputType, Output, Playbook, Step, StepScope, TenantDecl,
 };
 use crate::playbook::resource::{StepType, missing_required};
+use crate::playbook::template::Template;
 use crate::playbook::yaml::{self, Node, Value};
 
 pub const PLAYBOOK_FIELDS: &[&str] = &[
@@ -334,7 +335,7 @@ fn step(
     {
         dec.expected(&fe.node, "a list, a map or a template", "for_each");
     }
-    let when = f.get("when").and_then(|n| dec.template(n, "when"));
+    let when = f.get("when").and_then(|n| when(dec, n));
     Some(Step {
         id,
         id_span,
@@ -349,6 +350,30 @@ fn step(
         when,
         prune: f.bool(dec, "prune").unwrap_or(true),
     })
+}
+
+/// A step's `when`: a template, a boolean, or a YAML 1.1 boolean word (`no`, `yes`, `on`,
+/// `off`), which YAML 1.2 reads as a non-empty, hence true, string: refused at its place, as
+/// `existing: yes` is.
+fn when(dec: &mut Decoder, node: &Node) -> Option<Template> {
+    if let Value::Str(s) = &node.value
+        && !dec.file.is_quoted(node.span)
+        && crate::playbook::decode::YAML11_BOOLS
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(s))
+    {
+        dec.push(
+            Diag::at(
+                &dec.file,
+                node.span,
+                format!("`when` must be true, false or a template, found the string `{s}`"),
+                "a string in YAML 1.2, which is always true",
+            )
+            .help(crate::playbook::decode::YAML12_HINT),
+        );
+        return None;
+    }
+    dec.template(node, "when")
 }
 
 fn step_type(dec: &mut Decoder, node: &Node) -> Option<StepType> {

@@ -28,7 +28,14 @@ pub fn extend(schema: &mut Value) {
         let name = format!("with_{}", ty.name());
         let mut body = object(&api.body(), Some(Vec::new()));
         if let (Some(parent), Some(props)) = (api.parent, body["properties"].as_object_mut()) {
-            props.insert(parent.into(), json!({"type": "string", "description": "the parent's id, usually `{{ steps.<id>.id }}`"}));
+            let of = api
+                .parent_kind()
+                .map_or_else(|| "the parent".to_owned(), |k| format!("a {}", k.name()));
+            let description = format!("the id of {of}, usually `{{{{ steps.<id>.id }}}}`");
+            props.insert(
+                parent.into(),
+                json!({"type": "string", "description": description}),
+            );
         }
         nest_defaults(&mut body, &ty.spec().body);
         defs.insert(name.clone(), body);
@@ -87,6 +94,27 @@ fn or_template(v: Value) -> Value {
 }
 
 fn field(f: &FieldSpec) -> Value {
+    let mut s = shape(f);
+    // An id field says which kind it takes; validate refuses ids of another kind.
+    match (f.refers, f.ty) {
+        (Some(kind), FieldType::StringList) => {
+            s["description"] = json!(format!(
+                "ids of {} objects, usually `[\"{{{{ steps.<id>.id }}}}\"]`",
+                kind.name()
+            ));
+        }
+        (Some(kind), _) => {
+            s["description"] = json!(format!(
+                "the id of a {} object, usually `{{{{ steps.<id>.id }}}}`",
+                kind.name()
+            ));
+        }
+        (None, _) => {}
+    }
+    s
+}
+
+fn shape(f: &FieldSpec) -> Value {
     match f.ty {
         FieldType::String => {
             let mut s = json!({"type": "string"});

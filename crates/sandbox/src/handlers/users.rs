@@ -2,20 +2,76 @@
 //! per account: 409) or creates a service user; the answer to inviting carries a `password`,
 //! the only time it is shown. `GET /api/users/current` answers the caller. Roles must be
 //! NetBird's (422 `unknown user role`); auto groups must exist (404). Nobody deletes or
-//! blocks themselves (422). A `PUT` without `auto_groups` is 400, as NetBird answers.
+//! blocks themselves (422). A `PUT` checks in NetBird's order: the user (404), the body's
+//! types (400), `auto_groups` present (400 `auto_groups field can't be absent`), the role
+//! (422 `invalid user role`), self blocking, the groups; absent `role` and `is_blocked` are
+//! Go's zero values, as NetBird's decoder reads them.
 
 use super::prelude::*;
 use crate::world::item::Item;
 use crate::world::people::{User, UserExtra, UserSpec};
 use crate::world::time::Ts;
 
-/// `UserRequest`. NetBird refuses a missing `auto_groups` with 400, not the 422 of other
-/// missing fields, so it is optional here and checked by hand.
+/// `UserRequest`, read as NetBird's Go decoder reads it: an absent (or `null`) field is its
+/// zero value (`role` empty, `is_blocked` false, `auto_groups` absent), a wrong type is 400
+/// `couldn't parse JSON request`. The fields are checked in [`UserRequest::read`], in the
+/// handler's order.
 #[derive(Debug, Deserialize)]
 pub struct UserRequest {
+    #[serde(default)]
+    role: Option<serde_json::Value>,
+    #[serde(default)]
+    auto_groups: Option<serde_json::Value>,
+    #[serde(default)]
+    is_blocked: Option<serde_json::Value>,
+}
+
+/// A user update that passed the handler's own checks.
+struct UserUpdate {
     role: String,
-    auto_groups: Option<Vec<String>>,
+    auto_groups: Vec<String>,
     is_blocked: bool,
+}
+
+impl UserRequest {
+    /// `updateUser` in NetBird's `users_handler.go`, after the user is found: the body's types
+    /// (400), `auto_groups` present (400 `auto_groups field can't be absent`), the role known
+    /// (422 `invalid user role`; case does not matter, the role is kept in lower case).
+    fn read(&self) -> Result<UserUpdate, ApiError> {
+        use serde_json::Value;
+        let role = match &self.role {
+            None => String::new(),
+            Some(Value::String(r)) => r.to_lowercase(),
+            Some(_) => return Err(ApiError::unparsable()),
+        };
+        let is_blocked = match &self.is_blocked {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(ApiError::unparsable()),
+        };
+        let auto_groups = match &self.auto_groups {
+            None => None,
+            Some(Value::Array(items)) => Some(
+                items
+                    .iter()
+                    .map(|i| i.as_str().map(str::to_owned))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(ApiError::unparsable)?,
+            ),
+            Some(_) => return Err(ApiError::unparsable()),
+        };
+        let Some(auto_groups) = auto_groups else {
+            return Err(ApiError::bad_request("auto_groups field can't be absent"));
+        };
+        if validate::role(&role).is_err() {
+            return Err(ApiError::invalid("invalid user role"));
+        }
+        Ok(UserUpdate {
+            role,
+            auto_groups,
+            is_blocked,
+        })
+    }
 }
 
 /// `/api/users[?service_user=true|false]`: no `GET` of one user.
@@ -85,13 +141,14 @@ impl Collection for Users {
         let given = req.is_service_user || !email.trim().is_empty();
         ensure(given, "missing field: email")
     }
+    /// NetBird's order: the user (404), the body ([`UserRequest::read`]), then `SaveUser`'s
+    /// checks: self blocking, the groups.
     fn check_update(w: &World, at: &At, req: &UserRequest) -> Result<(), ApiError> {
-        let Some(groups) = &req.auto_groups else {
-            return Err(ApiError::bad_request("auto_groups field can't be absent"));
-        };
-        validate::role(&req.role)?;
+        stored::<Self>(w, at)?;
+        let req = req.read()?;
         ensure(!(req.is_blocked && me(at)), "self blocking isn't allowed")?;
-        w.account(&at.ctx.account_id)?.check_groups(groups)
+        w.account(&at.ctx.account_id)?
+            .check_groups(&req.auto_groups)
     }
     fn create(w: &mut World, at: &mut At, spec: UserSpec) -> Built<Self> {
         invite(w, at, spec)
@@ -100,7 +157,8 @@ impl Collection for Users {
     fn update(w: &mut World, at: &mut At, req: UserRequest) -> Built<Self> {
         let mut u = stored::<Self>(w, at)?;
         let id = u.id.clone();
-        let groups = req.auto_groups.unwrap_or_default();
+        let req = req.read()?;
+        let groups = req.auto_groups;
         let a = w.account(&at.ctx.account_id)?;
         // NetBird's order (`prepareUserUpdateEvents` in `user.go`): block or unblock, role
         // (with the new role), then one event per added group and per removed group.
