@@ -20,7 +20,7 @@ pub fn plan(args: &PlanArgs) -> Result<u8, Diags> {
     let planned = ops::block_on(async {
         ops::plan::plan(&opts, &Connect::default(), &Terminal::default()).await
     })?;
-    output::print(&render::plans(&planned.plans, args.format.into()));
+    output::print(&render::planned(&planned, args.format.into()));
     Ok(if args.detailed_exitcode && planned.has_changes() {
         2
     } else {

@@ -23,6 +23,7 @@ mod destroy;
 mod docs_reference;
 mod drift;
 mod export;
+mod fleet_plan;
 mod leaks;
 mod normalised;
 mod outputs_file;
