@@ -54,7 +54,7 @@ fn one_rule_changed_in_40_customers_is_one_short_page() {
     let lines = md.lines().count();
     assert!(lines <= 60, "{lines} lines of Markdown:\n{md}");
     assert!(md.contains("(40 customers)"), "{md}");
-    let change = "~ `admin_ssh` rules[0].ports [\"22\"] → [..., \"2222\"]";
+    let change = "~ admin_ssh rules[0].ports [\"22\"] → [..., \"2222\"]";
     assert!(md.contains(&format!("| 40 | {change} |")), "{md}");
     assert_eq!(md.matches("<details>").count(), 1, "{md}");
     for i in 0..40 {
@@ -106,7 +106,7 @@ fn one_rule_changed_in_40_customers_is_one_short_page() {
 }
 
 #[test]
-fn groups_are_by_change_set_largest_first_and_replacements_are_flagged() {
+fn groups_are_by_change_set_largest_first_then_by_first_customer() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let sb = support::sandbox(&rt);
     let dir = tempfile::tempdir().expect("tempdir");
