@@ -429,7 +429,7 @@ mod tests {
         assert!(md.contains("40 customers"), "{md}");
         assert!(
             md.contains(
-                "| `~` | `p` | policy | tenant | rules[0].ports: [\"22\"] → [\"22\", \"2222\"] |"
+                "| `~` | `p` | policy | account | rules[0].ports: [\"22\"] → [\"22\", \"2222\"] |"
             ),
             "{md}"
         );
