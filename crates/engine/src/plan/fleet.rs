@@ -103,7 +103,7 @@ pub fn groups(plans: &[Plan]) -> Vec<Group> {
         }
     }
     // Stable: equal sizes keep the order of their first customer.
-    groups.sort_by(|a, b| b.customers.len().cmp(&a.customers.len()));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.customers.len()));
     groups
 }
 
