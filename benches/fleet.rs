@@ -10,6 +10,7 @@
 //!
 //! `ONBOARD_BENCH_CUSTOMERS=N` (default 1000). `cargo bench --bench fleet`.
 
+#[allow(dead_code)] // each bench uses some of the generators
 #[path = "../tests/it/support/generate.rs"]
 mod generate;
 
