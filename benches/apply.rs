@@ -18,6 +18,7 @@
 //!
 //! `ONBOARD_BENCH_APPLY=concurrency`, `=rate` or `=customers` runs one part only.
 
+#[allow(dead_code)] // each bench uses some of the generators
 #[path = "../tests/it/support/generate.rs"]
 mod generate;
 

@@ -20,7 +20,7 @@ pub fn plan(args: &PlanArgs) -> Result<u8, Diags> {
     let planned = ops::block_on(async {
         ops::plan::plan(&opts, &Connect::default(), &Terminal::default()).await
     })?;
-    let mut out = render::plans(&planned.plans, args.format.into());
+    let mut out = render::planned(&planned, args.format.into());
     if opts.input.inventory.is_some() {
         out.push_str(&render::behind(&planned.plans, args.format.into()));
     }

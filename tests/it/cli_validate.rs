@@ -263,10 +263,14 @@ fn json_plan_is_versioned_json() {
         );
         let json: serde_json::Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("{args:?}: stdout is not JSON: {e}"));
-        // One plan, or with an inventory a list of plans (one per customer).
+        // A list of plans, or with an inventory `{plans, groups}` (the fleet plan).
         let plans = match json {
             serde_json::Value::Array(plans) => plans,
-            plan => vec![plan],
+            fleet => {
+                assert_eq!(fleet["format_version"], 1, "{args:?}");
+                assert!(fleet["groups"].is_array(), "{args:?}");
+                fleet["plans"].as_array().cloned().unwrap_or_default()
+            }
         };
         assert!(!plans.is_empty());
         for plan in plans {

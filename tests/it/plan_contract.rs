@@ -38,12 +38,16 @@ fn plan_prune_shows_each_deletion_and_apply_prune_makes_exactly_those() {
     apply(&sb, state, &["playbooks/quickstart.yaml"]);
     let smaller = without_policy(dir.path());
 
-    // Without --prune nothing is deleted, so nothing changes.
+    // Without --prune nothing is deleted, so nothing changes; the orphan is shown as kept.
     let out = onboard(&sb, state, &["plan", &smaller, "--detailed-exitcode"])
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(!stdout(&out).contains("admin_ssh"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("  = admin_ssh (policy"),
+        "{}",
+        stdout(&out)
+    );
 
     // With --prune the plan names the deletion, and it counts as a change.
     let out = onboard(

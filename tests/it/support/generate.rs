@@ -31,3 +31,17 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&path, text).expect("the generated playbook is written");
     path
 }
+
+/// An inventory of `customers` customers `c0000`, `c0001`, ... of `playbook` (an absolute
+/// path; `playbooks/msp-customer.yaml` or a copy), each with its own name and domain and no
+/// admins.
+pub fn inventory(playbook: &Path, customers: usize) -> String {
+    let mut out = format!("playbook: {}\ncustomers:\n", playbook.display());
+    for i in 0..customers {
+        let _ = writeln!(
+            out,
+            "  c{i:04}:\n    customer: Customer {i}\n    domain: c{i:04}.example"
+        );
+    }
+    out
+}

@@ -25,6 +25,9 @@ pub struct Options {
 
 pub struct Planned {
     pub plans: Vec<Plan>,
+    /// The customers of an inventory: shown with the fleet's summary
+    /// ([`crate::ops::render::planned`]).
+    pub fleet: bool,
 }
 
 impl Planned {
@@ -64,7 +67,10 @@ pub async fn plan(
             "plan saved to {out}; apply it with `onboard apply {out}`"
         ));
     }
-    Ok(Planned { plans })
+    Ok(Planned {
+        plans,
+        fleet: opts.input.inventory.is_some(),
+    })
 }
 
 /// `plan --out`: the live plans with what they were made from, mode 0600.

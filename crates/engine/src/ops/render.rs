@@ -65,6 +65,34 @@ pub fn behind(plans: &[Plan], format: Format) -> String {
     )
 }
 
+/// What `plan` prints: [`plans`], and for an inventory the fleet's summary too (text: after
+/// the customers' plans; Markdown: instead of them, one section per change set; JSON: an
+/// object with the `plans` and the `groups`).
+pub fn planned(planned: &crate::ops::plan::Planned, format: Format) -> String {
+    use crate::plan::fleet;
+    let all = &planned.plans;
+    if !planned.fleet {
+        return plans(all, format);
+    }
+    let groups = fleet::groups(all);
+    match format {
+        Format::Json => printable_json(&fleet::json(all, &groups)).into_owned(),
+        Format::Markdown => {
+            let costs: Vec<Cost> = all.iter().filter_map(|p| p.cost).collect();
+            let cost = costs.first().map(|first| {
+                let total = Cost::total(&costs, first.budget());
+                format!("**All {} customers:** {}", all.len(), cost::line(&total))
+            });
+            printable(&fleet::markdown(all, &groups, cost)).into_owned()
+        }
+        Format::Text => {
+            let mut out = plans(all, format);
+            out.push_str(&printable(&fleet::text(all, &groups)));
+            out
+        }
+    }
+}
+
 /// The plans as `apply` shows them before it asks.
 pub fn plans_before_apply(plans: &[Plan]) -> String {
     let mut out: String = plans
@@ -205,6 +233,7 @@ pub fn action_name(a: Action) -> &'static str {
         Action::NoChange => "no change",
         Action::Deferred => "deferred",
         Action::Skip => "skipped",
+        Action::Keep => "kept",
     }
 }
 

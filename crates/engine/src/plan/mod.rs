@@ -8,6 +8,7 @@
 
 pub mod cost;
 pub mod dot;
+pub mod fleet;
 pub mod report;
 pub mod saved;
 
@@ -42,6 +43,9 @@ pub enum Action {
     Deferred,
     /// `when` is false.
     Skip,
+    /// Recorded in the state, gone from the playbook, and not deleted by this run (no
+    /// `--prune`, or the step said `prune: false`): shown, never touched.
+    Keep,
 }
 
 impl Action {
@@ -56,6 +60,7 @@ impl Action {
             Action::NoChange => " ",
             Action::Deferred => "?",
             Action::Skip => "x",
+            Action::Keep => "=",
         }
     }
 }
@@ -134,6 +139,13 @@ pub struct Summary {
     pub no_change: usize,
     pub deferred: usize,
     pub skip: usize,
+    /// Kept orphans (see [`Action::Keep`]); absent when none, so older plans read the same.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub keep: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The calls apply will make for one plan, and the least time they need under the budget.
@@ -633,6 +645,7 @@ pub fn summarize(steps: &[PlannedStep]) -> Summary {
             Action::NoChange => &mut s.no_change,
             Action::Deferred => &mut s.deferred,
             Action::Skip => &mut s.skip,
+            Action::Keep => &mut s.keep,
         } += 1;
     }
     s

@@ -8,7 +8,7 @@
 use serde_json::Value as Json;
 use std::fmt::Write;
 
-use crate::plan::{Action, Plan, PlannedStep};
+use crate::plan::{Action, FieldChange, Plan, PlannedStep};
 use crate::playbook::render::SENSITIVE;
 
 /// Output formats of plan and apply reports.
@@ -152,6 +152,7 @@ pub fn summary_line(plan: &Plan) -> String {
         (s.read, "to read"),
         (s.deferred, "deferred"),
         (s.skip, "skipped"),
+        (s.keep, "kept (no longer in the playbook)"),
         (s.no_change, "unchanged"),
     ] {
         if n > 0 {
@@ -181,7 +182,12 @@ fn markdown(plan: &Plan) -> String {
         );
     }
     for step in &plan.steps {
-        let note = step.note.clone().unwrap_or_default();
+        // An update or a replacement says what changes, as the text plan does.
+        let note = [step.note.clone().unwrap_or_default(), diffs(&step.changes)]
+            .into_iter()
+            .filter(|n| !n.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
         let _ = writeln!(
             out,
             "| `{}` | {} | {} | {} | {} |",
@@ -233,13 +239,22 @@ fn markdown(plan: &Plan) -> String {
     out
 }
 
+/// Field changes in one line: `field: before → after; ...`.
+pub fn diffs(changes: &[FieldChange]) -> String {
+    changes
+        .iter()
+        .map(|c| format!("{}: {} → {}", c.field, show(&c.before), show(&c.after)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Text inside a Markdown table cell: `|` escaped, one line.
-fn md_cell(s: &str) -> String {
+pub(crate) fn md_cell(s: &str) -> String {
     s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 /// Text as a code span inside a table cell, with enough backticks around it.
-fn md_code(s: &str) -> String {
+pub(crate) fn md_code(s: &str) -> String {
     let ticks = "`".repeat(longest_backtick_run(s) + 1);
     let pad = if ticks.len() > 1 { " " } else { "" };
     format!("{ticks}{pad}{}{pad}{ticks}", md_cell(s))

@@ -248,11 +248,14 @@ async fn remove_one(api: &Api<'_>, scope: &ApiScope, record: &Record) -> Outcome
     }
 }
 
+/// Why [`deletable`] refuses a record whose step said `prune: false`.
+pub const PRUNE_FALSE: &str = "the step says `prune: false`";
+
 /// What a record names when onboard may delete it, or why it never deletes it.
 pub fn deletable(record: &Record) -> Result<(ResourceKind, &str), &'static str> {
     let ty = StepType::from_name(&record.ty).ok_or("unknown type")?;
     if !record.prune {
-        return Err("the step says `prune: false`");
+        return Err(PRUNE_FALSE);
     }
     if !matches!(record.origin.as_str(), "created" | "adopted") {
         return Err("not created or adopted by onboard");

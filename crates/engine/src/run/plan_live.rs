@@ -98,9 +98,9 @@ pub async fn live(
     }
     look_batch(&mut planner, to, tenant, batch).await?;
     let mut plan = planner.into_plan(inventory_key, false)?;
-    if to.prune {
-        plan.steps.extend(deletions(loaded, &plan, to.state));
-    }
+    // Orphans are always shown: deleted with `--prune`, else kept (and said so).
+    plan.steps
+        .extend(orphans(loaded, &plan, to.state, to.prune));
     plan.summary = crate::plan::summarize(&plan.steps);
     let in_account = to.account.is_some();
     plan.cost = Some(crate::plan::Cost::of(
@@ -112,10 +112,12 @@ pub async fn live(
     Ok(plan)
 }
 
-/// `--prune`: what the state records, onboard may delete, and the plan no longer declares,
-/// dependants first. A record of a step whose instances are known only after apply (a
-/// `for_each` over another step's output) is kept: nobody can tell yet whether it goes.
-fn deletions(loaded: &Loaded, plan: &Plan, state: &State) -> Vec<PlannedStep> {
+/// Orphans: what the state records and the plan no longer declares, dependants first. With
+/// `--prune`, what onboard may delete is a deletion; everything else onboard created or adopted
+/// is kept, with the reason (no `--prune`, or `prune: false`). A record of a step whose
+/// instances are known only after apply (a `for_each` over another step's output) is left out:
+/// nobody can tell yet whether it goes. Records of objects onboard only read are not its own.
+fn orphans(loaded: &Loaded, plan: &Plan, state: &State, prune: bool) -> Vec<PlannedStep> {
     let declared: std::collections::BTreeSet<&str> =
         plan.steps.iter().map(|p| p.address.as_str()).collect();
     let deferred: std::collections::BTreeSet<&str> = plan
@@ -130,20 +132,33 @@ fn deletions(loaded: &Loaded, plan: &Plan, state: &State) -> Vec<PlannedStep> {
         .filter(|a| !deferred.contains(a.split('[').next().unwrap_or(a)))
         .filter_map(|address| {
             let record = state.steps.get(&address)?;
-            crate::run::destroy::deletable(record).ok()?;
+            let (action, why) = match crate::run::destroy::deletable(record) {
+                Ok(_) if prune => (Action::Delete, None),
+                Ok(_) => (Action::Keep, Some(KEPT.to_owned())),
+                Err(why) if why == crate::run::destroy::PRUNE_FALSE => (
+                    Action::Keep,
+                    Some(format!("kept: no longer in the playbook; {why}")),
+                ),
+                Err(_) => return None,
+            };
             let ty = crate::playbook::resource::StepType::from_name(&record.ty)?;
+            let what = record
+                .identity
+                .clone()
+                .map(|i| format!("{i}, id {}", record.id.clone().unwrap_or_default()));
+            let note = match (why, what) {
+                (Some(why), Some(what)) => Some(format!("{why} ({what})")),
+                (why, what) => why.or(what),
+            };
             Some(PlannedStep {
                 step: address.split('[').next().unwrap_or(&address).to_owned(),
                 ty,
                 scope: record.scope.unwrap_or(StepScope::Tenant),
-                action: Action::Delete,
+                action,
                 body: Json::Null,
                 depends_on: Vec::new(),
                 level: 0,
-                note: record
-                    .identity
-                    .clone()
-                    .map(|i| format!("{i}, id {}", record.id.clone().unwrap_or_default())),
+                note,
                 changes: Vec::new(),
                 live: None,
                 object: None,
@@ -153,6 +168,9 @@ fn deletions(loaded: &Loaded, plan: &Plan, state: &State) -> Vec<PlannedStep> {
         })
         .collect()
 }
+
+/// The note of an orphan a plan without `--prune` keeps.
+pub const KEPT: &str = "kept: no longer in the playbook; `--prune` deletes it";
 
 /// Look up every instance of a batch of independent steps at once, then record them in order.
 async fn look_batch(
