@@ -232,7 +232,8 @@ fn plan_with_an_inventory_names_the_customers_behind_the_template() {
     let text = plan_text(&sb, state.path(), &["--inventory", inv]);
     assert!(text.contains("2 of 3 customers: a, c\n"), "{text}");
     let plans = plan_json(&sb, state.path(), &["--inventory", inv]);
-    let behind: Vec<(&str, bool)> = plans
+    // An inventory's JSON plan is `{plans, groups}` (the fleet's change sets).
+    let behind: Vec<(&str, bool)> = plans["plans"]
         .as_array()
         .expect("plans")
         .iter()
