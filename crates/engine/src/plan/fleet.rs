@@ -145,7 +145,7 @@ fn field_diff(c: &FieldChange) -> String {
 fn change_line(c: &Change) -> String {
     let head = format!("{} {}", c.action.symbol(), c.address);
     match c.action {
-        Action::Keep => format!("{head} {}", crate::run::plan_live::KEPT),
+        Action::Keep => format!("{head} {}", super::KEPT),
         Action::Delete => format!("{head} (deleted: `--prune`)"),
         Action::Replace if c.fields.is_empty() => format!("{head} (replaced)"),
         _ if c.fields.len() > 2 => {
@@ -319,7 +319,7 @@ pub fn markdown(plans: &[Plan], groups: &[Group], cost: Option<String>) -> Strin
 /// The note column of a change row: its field diffs, or why it is kept or deleted.
 fn note(c: &Change) -> String {
     match c.action {
-        Action::Keep => crate::run::plan_live::KEPT.to_owned(),
+        Action::Keep => super::KEPT.to_owned(),
         Action::Delete => "deleted: no longer in the playbook (`--prune`)".to_owned(),
         _ => crate::plan::report::diffs(&c.fields),
     }

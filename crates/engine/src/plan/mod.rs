@@ -27,6 +27,9 @@ use crate::playbook::render::{Renderer, SENSITIVE, Scope, StepOutputs};
 use crate::playbook::resource::{Identity, StepType};
 use crate::playbook::template::UNKNOWN;
 
+/// The note of an orphan a plan without `--prune` keeps.
+pub const KEPT: &str = "kept: no longer in the playbook; `--prune` deletes it";
+
 /// What apply does with one object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -134,7 +134,7 @@ fn orphans(loaded: &Loaded, plan: &Plan, state: &State, prune: bool) -> Vec<Plan
             let record = state.steps.get(&address)?;
             let (action, why) = match crate::run::destroy::deletable(record) {
                 Ok(_) if prune => (Action::Delete, None),
-                Ok(_) => (Action::Keep, Some(KEPT.to_owned())),
+                Ok(_) => (Action::Keep, Some(crate::plan::KEPT.to_owned())),
                 Err(why) if why == crate::run::destroy::PRUNE_FALSE => (
                     Action::Keep,
                     Some(format!("kept: no longer in the playbook; {why}")),
@@ -168,9 +168,6 @@ fn orphans(loaded: &Loaded, plan: &Plan, state: &State, prune: bool) -> Vec<Plan
         })
         .collect()
 }
-
-/// The note of an orphan a plan without `--prune` keeps.
-pub const KEPT: &str = "kept: no longer in the playbook; `--prune` deletes it";
 
 /// Look up every instance of a batch of independent steps at once, then record them in order.
 async fn look_batch(
