@@ -110,6 +110,12 @@ fn main() {
         "--quiet",
         "--concurrency",
         "16",
+        // The client's own budget would pace 10,000 calls at Cloud's 120/min (73 minutes):
+        // the sandbox has no limit here, so neither has the client.
+        "--rate-limit",
+        "1000000",
+        "--burst",
+        "1000000",
     ]);
     let applied = measured(apply, dir.path());
     assert_eq!(applied.code, Some(0), "the first apply succeeds");
@@ -127,7 +133,17 @@ fn main() {
         let plan = onboard(
             &sb,
             &state,
-            &["plan", "--inventory", inv, "--format", format],
+            &[
+                "plan",
+                "--inventory",
+                inv,
+                "--format",
+                format,
+                "--rate-limit",
+                "1000000",
+                "--burst",
+                "1000000",
+            ],
         );
         let run = measured(plan, dir.path());
         assert_eq!(run.code, Some(0), "plan --format {format} succeeds");
