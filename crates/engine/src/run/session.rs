@@ -436,10 +436,16 @@ impl Session {
             // Only after a run where every step succeeded: a failed render never looks like a
             // removed step.
             applied.prune_skipped = !deletions.is_empty();
-            self.record_template(&applied, &playbook, &run_key, template, &state_sink)
-                .await?;
-            self.mark(&playbook, &run_key, &state_sink, &applied, writes, digest)
-                .await;
+            self.record(
+                &applied,
+                &playbook,
+                &run_key,
+                &state_sink,
+                template,
+                writes,
+                digest,
+            )
+            .await?;
             return Ok(applied);
         }
         let mut state = self.state(&playbook, &run_key).await?;
@@ -450,55 +456,43 @@ impl Session {
         };
         let (order, gate) = (&deletions, &gate);
         applied.removals = remove(&api, gate, &mut state, &state_sink, order, account).await;
-        self.record_template(&applied, &playbook, &run_key, template, &state_sink)
-            .await?;
-        self.mark(&playbook, &run_key, &state_sink, &applied, true, digest)
-            .await;
+        self.record(
+            &applied,
+            &playbook,
+            &run_key,
+            &state_sink,
+            template,
+            true,
+            digest,
+        )
+        .await?;
         Ok(applied)
     }
 
-    /// After a run where every step succeeded: the template version it ran, in its state (a
-    /// save of the store, no API call). A failed run keeps the version recorded before: the
-    /// customer is still behind.
-    async fn record_template(
+    /// What a run leaves in its state besides its objects, in one read and one save of the
+    /// store (no API call):
+    /// - after a run where every step succeeded, the template version it ran; a failed run
+    ///   keeps the version recorded before (the customer is still behind);
+    /// - where the audit log stands ([`crate::run::audit`]): a run where everything succeeded
+    ///   marks its end (an unchanged one keeps a mark of the same playbook); any other run drops
+    ///   the mark, so that `drift` plans it in full.
+    #[allow(clippy::too_many_arguments)]
+    async fn record(
         &self,
         applied: &Applied,
         playbook: &str,
         run_key: &str,
+        sink: &crate::store::StateSink,
         template: Option<crate::playbook::version::TemplateVersion>,
-        sink: &crate::store::StateSink,
-    ) -> Result<(), SessionError> {
-        let Some(v) = template.filter(|_| applied.report.ok) else {
-            return Ok(());
-        };
-        let mut state = self.state(playbook, run_key).await?;
-        if state.template().as_ref() == Some(&v) {
-            return Ok(());
-        }
-        state.set_template(&v);
-        sink.save(&state).map_err(|reason| SessionError::State {
-            run_key: run_key.to_owned(),
-            reason: Box::new(reason),
-        })
-    }
-
-    /// Record where the audit log stands after an apply ([`crate::run::audit`]), at no call:
-    /// a run where everything succeeded marks its end (an unchanged one keeps a mark of the
-    /// same playbook); any other run drops the mark, so that `drift` plans it in full. A
-    /// state that cannot be read or saved here only costs that full plan later.
-    async fn mark(
-        &self,
-        playbook: &str,
-        run_key: &str,
-        sink: &crate::store::StateSink,
-        applied: &Applied,
         writes: bool,
         digest: Option<String>,
-    ) {
+    ) -> Result<(), SessionError> {
         use crate::run::destroy::Outcome;
-        let Ok(mut state) = self.state(playbook, run_key).await else {
-            return;
-        };
+        let mut state = self.state(playbook, run_key).await?;
+        let before = (state.template(), state.audit_mark.clone());
+        if let Some(v) = template.filter(|_| applied.report.ok) {
+            state.set_template(&v);
+        }
         let ok = applied.report.ok
             && !applied
                 .removals
@@ -518,11 +512,17 @@ impl Session {
             }
             _ => None,
         };
-        if state.audit_mark == mark || (state.tenant.is_none() && state.steps.is_empty()) {
-            return;
+        // An empty state (nothing recorded) gets no mark of its own.
+        if !(state.tenant.is_none() && state.steps.is_empty()) {
+            state.audit_mark = mark;
         }
-        state.audit_mark = mark;
-        let _ = sink.save(&state);
+        if (state.template(), state.audit_mark.clone()) == before {
+            return Ok(());
+        }
+        sink.save(&state).map_err(|reason| SessionError::State {
+            run_key: run_key.to_owned(),
+            reason: Box::new(reason),
+        })
     }
 
     /// Delete what a teardown lists, holding the run key's lock; nothing when another runner
