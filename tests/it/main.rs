@@ -45,5 +45,6 @@ mod secrets_sink;
 mod state_postgres;
 mod state_postgres_lock;
 mod state_postgres_secrets;
+mod tenant_update;
 mod validate_differential;
 mod waves;

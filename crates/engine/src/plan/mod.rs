@@ -78,6 +78,9 @@ pub struct TenantPlan {
     pub name: Json,
     pub domain: Json,
     pub groups: Json,
+    /// For an update: what differs from the live tenant (`name`, `groups`), live → desired.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
 }
 
 /// One step instance.
@@ -335,6 +338,7 @@ impl<'a> Planner<'a> {
             diags.push(e.to_diag());
             Json::Null
         });
+        check_roles(self.playbook, &t.groups, &groups, diags);
         let unknown = || Json::String(UNKNOWN.into());
         let mut map = Map::new();
         let field_of = |k: &str| live.as_ref().and_then(|l| l.get(k).cloned());
@@ -358,7 +362,23 @@ impl<'a> Planner<'a> {
             name,
             domain,
             groups,
+            changes: Vec::new(),
         });
+    }
+
+    /// The tenant's `name` and `groups` rendered again now that the steps before it are
+    /// planned (the MSP groups it names have their live ids), secrets masked: what the live
+    /// tenant is compared with. Values only apply knows stay `(known after apply)`.
+    pub fn tenant_desired(&self) -> Option<(Json, Json)> {
+        let t = self.playbook.tenant.as_ref()?;
+        let r = Renderer {
+            playbook: self.playbook,
+            ctx: self.scope.context_with_steps(self.known.clone(), None),
+            mask_secrets: true,
+        };
+        let name = r.template(&t.name).ok()?;
+        let groups = r.node(&t.groups).ok()?;
+        Some((name, groups))
     }
 
     /// Plan one node's instances (None for the tenant node or when the step has errors).
@@ -435,6 +455,32 @@ impl<'a> Planner<'a> {
             template: None,
         };
         self.diags.into_result(plan)
+    }
+}
+
+/// Each tenant group's role, once rendered, is one NetBird knows (a literal one was checked
+/// when the playbook was read): located at the role's template.
+fn check_roles(
+    playbook: &Playbook,
+    written: &crate::playbook::yaml::Node,
+    rendered: &Json,
+    diags: &mut Diags,
+) {
+    use crate::playbook::parse::{ROLES, unknown_role};
+    let (Some(nodes), Some(values)) = (written.as_seq(), rendered.as_array()) else {
+        return;
+    };
+    for (node, value) in nodes.iter().zip(values) {
+        let (Some(role), Some(Json::String(r))) = (node.get("role"), value.get("role")) else {
+            continue;
+        };
+        let Some(template) = role.as_str() else {
+            continue;
+        };
+        let templated = template.contains("{{") || template.contains("{%");
+        if templated && r != UNKNOWN && r != SENSITIVE && !ROLES.contains(&r.as_str()) {
+            diags.push(unknown_role(&playbook.file, role.span, r, Some(template)));
+        }
     }
 }
 

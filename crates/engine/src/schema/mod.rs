@@ -75,8 +75,20 @@ struct Tenant {
 struct TenantGroup {
     /// A group id of the MSP account, usually `{{ steps.<id>.id }}`.
     id: String,
-    /// The role its members assume in the tenant, e.g. admin.
+    /// The role its members assume in the tenant: one of NetBird's user roles.
+    #[schemars(schema_with = "tenant_role")]
     role: String,
+}
+
+/// A tenant group's role: one of NetBird's user roles, or a template judged once rendered.
+fn tenant_role(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "description": "The role its members assume in the tenant: one of NetBird's user roles.",
+        "anyOf": [
+            {"type": "string", "enum": crate::playbook::parse::ROLES},
+            {"$ref": "#/$defs/template"}
+        ]
+    })
 }
 
 /// One resource.
