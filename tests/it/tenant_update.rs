@@ -201,9 +201,30 @@ fn a_changed_role_is_planned_with_its_group_and_applied() {
     assert_eq!(json["tenant"]["changes"][0]["field"], "groups");
     assert_eq!(json["tenant"]["changes"][0]["after"][0]["role"], "auditor");
 
+    // The reviewed plan, saved and applied as it is.
+    let saved = dir.path().join("plan.json");
+    let mut save = vec!["plan"];
+    save.extend(strs(&auditor));
+    save.extend(["--out", saved.to_str().expect("a UTF-8 path")]);
+    assert!(
+        onboard(&sb, &state, &save)
+            .status()
+            .expect("onboard runs")
+            .success()
+    );
     let before = last_seq(&sb);
-    apply(&sb, &state, &strs(&auditor));
-    assert_eq!(writes_after(&sb, before).len(), 1);
+    let saved = saved.to_string_lossy().into_owned();
+    let out = onboard(&sb, &state, &["apply", &saved, "--discard-secrets"])
+        .output()
+        .expect("onboard runs");
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        writes_after(&sb, before),
+        [format!(
+            "PUT /api/integrations/msp/tenants/{}",
+            tenant_id(&sb.world(), DOMAIN)
+        )]
+    );
     let live = live_tenant(&sb);
     assert_eq!(
         live["groups"],
@@ -235,4 +256,37 @@ fn a_role_netbird_does_not_know_is_refused_before_any_write() {
         "{err}"
     );
     assert!(writes(&sb.log()).is_empty(), "{:?}", sb.log());
+}
+
+#[test]
+fn drift_full_reports_a_tenant_renamed_by_hand_and_apply_puts_it_back() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let args = msp_customer("Contoso Dental");
+    apply(&sb, dir.path(), &strs(&args));
+    let tid = tenant_id(&sb.world(), DOMAIN);
+    let groups = live_tenant(&sb)["groups"].clone();
+    let body = serde_json::json!({"name": "Renamed By Hand", "groups": groups});
+    let path = format!("/api/integrations/msp/tenants/{tid}");
+    call(&rt, &sb, "PUT", &path, None, Some(&body));
+
+    let mut drift = vec!["drift"];
+    drift.extend(strs(&args));
+    drift.push("--full");
+    let out = onboard(&sb, dir.path(), &drift)
+        .output()
+        .expect("onboard runs");
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("  tenant (tenant): changed; apply updates it\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("name: \"Renamed By Hand\" (live) → \"Contoso Dental\" (playbook)"),
+        "{text}"
+    );
+    apply(&sb, dir.path(), &strs(&args));
+    assert_eq!(live_tenant(&sb)["name"], "Contoso Dental");
 }
