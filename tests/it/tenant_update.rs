@@ -255,6 +255,20 @@ fn a_role_netbird_does_not_know_is_refused_before_any_write() {
         ),
         "{err}"
     );
+    let plan = onboard(
+        &sb,
+        dir.path(),
+        &["plan", &playbook, "--set", "role=administrator"],
+    )
+    .output()
+    .expect("onboard runs");
+    assert_eq!(plan.status.code(), Some(1));
+    assert_eq!(
+        stderr(&plan).matches("unknown tenant role").count(),
+        1,
+        "{}",
+        stderr(&plan)
+    );
     assert!(writes(&sb.log()).is_empty(), "{:?}", sb.log());
 }
 

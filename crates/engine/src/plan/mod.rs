@@ -338,7 +338,10 @@ impl<'a> Planner<'a> {
             diags.push(e.to_diag());
             Json::Null
         });
-        check_roles(self.playbook, &t.groups, &groups, diags);
+        // Checked once: the live planner plans the tenant again when it finds it.
+        if live.is_none() {
+            check_roles(self.playbook, &t.groups, &groups, diags);
+        }
         let unknown = || Json::String(UNKNOWN.into());
         let mut map = Map::new();
         let field_of = |k: &str| live.as_ref().and_then(|l| l.get(k).cloned());
