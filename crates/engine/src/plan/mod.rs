@@ -115,6 +115,10 @@ pub struct PlannedStep {
     /// from the collection's list, before writing.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub lookup_at_apply: bool,
+    /// The real values of the kind's write-only fields, which `body` shows as `(sensitive)`:
+    /// compared through their digests, never serialised.
+    #[serde(skip)]
+    pub write_only: Option<Json>,
 }
 
 /// One field that differs: live `before`, desired `after`.
@@ -449,7 +453,7 @@ impl<'a> Planner<'a> {
             playbook: self.playbook.name.clone(),
             run_key: run_key(inventory_key, domain.as_deref(), None),
             offline,
-            inputs: self.inputs.clone(),
+            inputs: self.inputs.masked(self.playbook),
             tenant: self.tenant,
             summary: summarize(&self.steps),
             steps: self.steps,
@@ -543,6 +547,7 @@ fn plan_step(
         live: None,
         object: None,
         lookup_at_apply: false,
+        write_only: None,
     };
     let list = instance::for_each_value(step, &r).map_err(|e| e.to_diag())?;
     if list.as_ref().and_then(Json::as_str) == Some(UNKNOWN) {
@@ -594,6 +599,19 @@ fn plan_instance(
         crate::playbook::rules::check_instance(playbook, step, &body)?;
     }
     planned.body = body;
+    // Write-only fields: the real values are kept aside for their digests; the body, which
+    // plans show and save, holds `(sensitive)`.
+    let write_only = crate::playbook::write_only::fields(step.ty);
+    if !write_only.is_empty() && planned.action != Action::Skip {
+        let real = instance::renderer(playbook, scope, known, Some(inst), false);
+        let full = instance::body(step, &real).map_err(|e| e.to_diag())?;
+        let values: Map<String, Json> = write_only
+            .iter()
+            .filter_map(|f| Some(((*f).to_owned(), full.get(*f)?.clone())))
+            .collect();
+        planned.write_only = Some(Json::Object(values));
+        crate::playbook::write_only::mask(step.ty, &mut planned.body);
+    }
     Ok(planned)
 }
 

@@ -28,7 +28,14 @@ pub const PLAYBOOK_FIELDS: &[&str] = &[
     "steps",
     "outputs",
 ];
-pub const INPUT_FIELDS: &[&str] = &["type", "description", "default", "pattern", "enum"];
+pub const INPUT_FIELDS: &[&str] = &[
+    "type",
+    "description",
+    "default",
+    "pattern",
+    "enum",
+    "sensitive",
+];
 pub const TENANT_FIELDS: &[&str] = &["name", "domain", "groups"];
 pub const TENANT_GROUP_FIELDS: &[&str] = &["id", "role"];
 pub const STEP_FIELDS: &[&str] = &[
@@ -225,6 +232,7 @@ fn inputs(dec: &mut Decoder, node: &Node) -> IndexMap<String, InputDecl> {
                 description: f.string(dec, "description").map(|(s, _)| s),
                 pattern,
                 allowed,
+                sensitive: f.bool(dec, "sensitive").unwrap_or(false),
             },
         );
     }

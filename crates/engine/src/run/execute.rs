@@ -534,7 +534,9 @@ impl Executor {
             }
             let key = inst.key;
             let body = instance::body(step, &r)?;
-            no_secret_in(shared, &body, "`with`")?;
+            // A secret may go to a write-only field (NetBird never returns it).
+            let plain = crate::playbook::write_only::strip(step.ty, &body);
+            no_secret_in(shared, &plain, "`with`")?;
             let known = lock(&shared.state)
                 .steps
                 .get(&address)
@@ -554,6 +556,11 @@ impl Executor {
                 });
                 continue;
             }
+            let (salt, sent) = {
+                let state = lock(&shared.state);
+                let sent = state.steps.get(&address).map(|r| r.sent.clone());
+                (state.salt.clone().unwrap_or_default(), sent)
+            };
             let target = Desired {
                 ty: step.ty,
                 scope: api_scope,
@@ -561,6 +568,11 @@ impl Executor {
                 existing: step.existing,
                 known_id: known.as_deref(),
                 replace: self.replace,
+                write_only: crate::api::converge::WriteOnly {
+                    salt: &salt,
+                    recorded: sent.as_ref(),
+                    values: None,
+                },
             };
             let api = Api {
                 client: &self.client,

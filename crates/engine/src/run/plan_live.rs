@@ -202,6 +202,7 @@ fn orphans(loaded: &Loaded, plan: &Plan, state: &State, prune: bool) -> Vec<Plan
                 live: None,
                 object: None,
                 lookup_at_apply: false,
+                write_only: None,
                 address,
             })
         })
@@ -326,6 +327,11 @@ async fn look(
         existing,
         known_id: known_id.as_deref(),
         replace: to.replace,
+        write_only: crate::api::converge::WriteOnly {
+            salt: to.state.salt.as_deref().unwrap_or_default(),
+            recorded: to.state.steps.get(&p.address).map(|r| &r.sent),
+            values: p.write_only.as_ref(),
+        },
     };
     let api = Api {
         client: to.client,

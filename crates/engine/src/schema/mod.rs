@@ -48,6 +48,10 @@ struct Input {
     /// The allowed values.
     #[serde(rename = "enum")]
     allowed: Option<Vec<Value>>,
+    /// A secret (an API key, a client secret): shown as `(sensitive)`, never stored in state,
+    /// saved plans or journals; it may only reach fields NetBird never returns, and outputs.
+    /// Give it with `ONBOARD_VAR_<name>` from a secret store.
+    sensitive: Option<bool>,
 }
 
 #[derive(JsonSchema)]
