@@ -57,6 +57,7 @@ fn policy(max_retries: u32, jitter: f64) -> RetryPolicy {
         max_delay: Duration::from_secs(1),
         jitter,
         max_reposts: 2,
+        deadline: None,
     }
 }
 

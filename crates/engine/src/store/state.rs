@@ -79,6 +79,44 @@ pub struct State {
     /// reads only the log after it ([`crate::run::audit`]). Absent: a full live plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_mark: Option<AuditMark>,
+    /// The API the recorded ids belong to ([`ApiBinding`]); absent in a state written before
+    /// onboard recorded it (the first run adopts the API it meets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<ApiBinding>,
+}
+
+/// The API a state was made against: its ids mean something there only. Another API would
+/// not find them and would create every object again.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ApiBinding {
+    /// The management URL as the client normalised it (lower-case scheme and host, no default
+    /// port, no trailing `/`), or `sandbox:<world file>` for `--sandbox`, whose port is new
+    /// on every run.
+    pub url: String,
+    /// The PAT's own account: the MSP account of a playbook with a tenant block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+impl std::fmt::Display for ApiBinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.account {
+            Some(a) => write!(f, "{} (account {a})", self.url),
+            None => write!(f, "{}", self.url),
+        }
+    }
+}
+
+/// How a state's recorded API compares with the one a run talks to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Binding {
+    /// The same API, or a state that records nothing yet.
+    Same,
+    /// A state that records objects but not (all of) its API: an older onboard wrote it. The
+    /// run records the API it meets.
+    Unrecorded,
+    /// Another API: the state's ids mean nothing here.
+    Other(ApiBinding),
 }
 
 /// A point in an account's audit log: the account matched the playbook there.
@@ -125,6 +163,31 @@ impl State {
             template_commit: None,
             template_dirty: None,
             audit_mark: None,
+            api: None,
+        }
+    }
+
+    /// Whether this state records nothing (a run key never applied).
+    pub fn is_empty(&self) -> bool {
+        self.tenant.is_none() && self.steps.is_empty() && self.pending.is_empty()
+    }
+
+    /// How the API this state records compares with `here` (the URLs as normalised; the
+    /// accounts when both are known).
+    pub fn binding(&self, here: &ApiBinding) -> Binding {
+        let Some(recorded) = &self.api else {
+            return match self.is_empty() {
+                true => Binding::Same,
+                false => Binding::Unrecorded,
+            };
+        };
+        if recorded.url != here.url {
+            return Binding::Other(recorded.clone());
+        }
+        match (&recorded.account, &here.account) {
+            (Some(a), Some(b)) if a != b => Binding::Other(recorded.clone()),
+            (None, Some(_)) if !self.is_empty() => Binding::Unrecorded,
+            _ => Binding::Same,
         }
     }
 
