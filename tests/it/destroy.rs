@@ -56,7 +56,10 @@ fn destroy_leaves_the_tenant_as_created_and_the_msp_account_untouched() {
     let out = onboard(&sb, dir.path(), &["destroy", "playbooks/msp-customer.yaml"]);
     let err = support::flat(&support::stderr(&out));
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("missing value for required input `domain`"), "{err}");
+    assert!(
+        err.contains("missing value for required input `domain`"),
+        "{err}"
+    );
     assert!(!err.contains("`customer`"), "{err}");
     let destroy = [
         "destroy",

@@ -139,7 +139,11 @@ fn an_older_state_adopts_the_first_api_it_meets() {
     std::fs::write(&path, state.to_string()).expect("write the older state");
 
     ok(onboard(&a, dir, None, &["plan"]));
-    assert_eq!(recorded(&a, dir, None), Value::Null, "a plan wrote the state");
+    assert_eq!(
+        recorded(&a, dir, None),
+        Value::Null,
+        "a plan wrote the state"
+    );
     ok(onboard(&a, dir, None, &["apply"]));
     assert_eq!(recorded(&a, dir, None)["url"], Value::from(a.url()));
     assert_refused(&run(&mut onboard(&b, dir, None, &["plan"])), &a, &b);

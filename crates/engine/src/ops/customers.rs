@@ -117,7 +117,11 @@ fn run_key_inputs(
         .collect()
 }
 
-fn prepare_with(input: &Input, file: SourceFile, run_keys_only: bool) -> Result<Vec<Customer>, Diags> {
+fn prepare_with(
+    input: &Input,
+    file: SourceFile,
+    run_keys_only: bool,
+) -> Result<Vec<Customer>, Diags> {
     let loaded = crate::playbook::load(&file)?;
     let template = TemplateVersion::of(&input.playbook, file.text());
     let mut diags = Diags::new();

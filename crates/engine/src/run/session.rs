@@ -265,11 +265,7 @@ impl Session {
     /// API is refused, naming both, unless `--rebind-state`; a state that records objects but
     /// not its API (an older onboard's) adopts this one. An empty state is not checked (no
     /// call) unless `record`: apply records the API in what it writes.
-    async fn bind(
-        &self,
-        state: &State,
-        record: bool,
-    ) -> Result<Option<ApiBinding>, SessionError> {
+    async fn bind(&self, state: &State, record: bool) -> Result<Option<ApiBinding>, SessionError> {
         if state.is_empty() && !record {
             return Ok(None);
         }
@@ -280,7 +276,11 @@ impl Session {
                 "the state of `{}` was made against {recorded}; --rebind-state: it is used \
                  against {here}{}",
                 state.run_key,
-                if record { " and records it from now on" } else { "" }
+                if record {
+                    " and records it from now on"
+                } else {
+                    ""
+                }
             ),
             Binding::Other(recorded) => {
                 return Err(SessionError::OtherApi {
@@ -497,10 +497,12 @@ impl Session {
         if here.is_some() && state.api != here {
             state.api = here;
             if !state.is_empty() {
-                state_sink.save(&state).map_err(|reason| SessionError::State {
-                    run_key: run_key.clone(),
-                    reason: Box::new(reason),
-                })?;
+                state_sink
+                    .save(&state)
+                    .map_err(|reason| SessionError::State {
+                        run_key: run_key.clone(),
+                        reason: Box::new(reason),
+                    })?;
             }
         }
         // A lost database connection stops the run before its next write, as Ctrl-C does.

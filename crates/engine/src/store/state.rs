@@ -349,4 +349,49 @@ mod tests {
             other
         );
     }
+
+    fn api(url: &str, account: Option<&str>) -> ApiBinding {
+        ApiBinding {
+            url: url.into(),
+            account: account.map(str::to_owned),
+        }
+    }
+
+    /// A state is bound to the URL and the account it was made against: another URL, or the
+    /// same URL with another account, is another API; a state that records objects but no API
+    /// (or no account) adopts the one it meets; an empty state is free.
+    #[test]
+    fn a_state_belongs_to_one_url_and_account() {
+        let here = api("https://nb.example", Some("a1"));
+        let mut state = State::new("p", "acme");
+        assert_eq!(state.binding(&here), Binding::Same, "nothing recorded");
+        state.tenant = Some(TenantRecord {
+            id: "t1".into(),
+            domain: "acme.example".into(),
+            origin: "created".into(),
+        });
+        assert_eq!(state.binding(&here), Binding::Unrecorded, "an older state");
+        state.api = Some(api("https://nb.example", None));
+        assert_eq!(state.binding(&here), Binding::Unrecorded, "no account yet");
+        state.api = Some(here.clone());
+        assert_eq!(state.binding(&here), Binding::Same);
+        for other in [
+            api("https://other.example", Some("a1")),
+            api("https://nb.example", Some("a2")),
+        ] {
+            state.api = Some(other.clone());
+            assert_eq!(state.binding(&here), Binding::Other(other));
+        }
+        assert_eq!(here.to_string(), "https://nb.example (account a1)");
+    }
+
+    /// States without `api` (written before it was recorded) load as before.
+    #[test]
+    fn an_older_state_without_api_loads() {
+        let text =
+            r#"{"version": 1, "playbook": "p", "run_key": "k", "tenant": null, "steps": {}}"#;
+        let state: State = serde_json::from_str(text).expect("an older state");
+        assert_eq!(state.api, None);
+        assert!(!serde_json::to_string(&state).expect("json").contains("api"));
+    }
 }
