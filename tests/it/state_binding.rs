@@ -110,6 +110,24 @@ fn another_api_is_refused_and_rebind_moves_the_state(pg: Option<&str>) {
     );
     ok(onboard(&b, dir, pg, &["plan"]));
     assert_refused(&run(&mut onboard(&a, dir, pg, &["plan"])), &b, &a);
+
+    // drift reads nothing with another API's ids: the customer is unknown, with the reason.
+    let before = a.log().len();
+    let out = run(&mut onboard(&a, dir, pg, &["drift", "--format", "json"]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("drift prints JSON");
+    let customer = &report["customers"][0];
+    assert_eq!(customer["status"], "unknown", "{report}");
+    let error = customer["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains(&format!("was made against {}", b.url())),
+        "{error}"
+    );
+    let audit = a.log().into_iter().skip(before);
+    assert!(
+        !audit.into_iter().any(|e| e.path.starts_with("/api/events")),
+        "drift read the audit log of another API"
+    );
 }
 
 #[test]

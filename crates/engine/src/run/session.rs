@@ -261,6 +261,13 @@ impl Session {
         })
     }
 
+    /// Refuse `state` when it was made against another API (unless `--rebind-state`), as
+    /// [`Session::plan`] does; for a command that reads with a state's ids without planning
+    /// (`drift`'s audit log).
+    pub async fn check_api(&self, state: &State) -> Result<(), SessionError> {
+        self.bind(state, false).await.map(drop)
+    }
+
     /// The API `state` must record from now on: this session's. A state made against another
     /// API is refused, naming both, unless `--rebind-state`; a state that records objects but
     /// not its API (an older onboard's) adopts this one. An empty state is not checked (no
