@@ -1,5 +1,5 @@
-//! A state belongs to the API it was made against: its URL and the PAT's own account. A run
-//! against another one is refused before anything is written, naming both, unless
+//! A state belongs to the API it was made against: its URL and the PAT's own account. A plan,
+//! apply or destroy against another one is refused before anything is written, naming both, unless
 //! `--rebind-state` moves the state to it; a state without the record (an older onboard's)
 //! adopts the API it first meets; `--sandbox` is bound to its world file, not to its port.
 
@@ -27,9 +27,11 @@ fn onboard(sb: &SandboxHandle, dir: &Path, pg: Option<&str>, args: &[&str]) -> C
     if let Some(url) = pg {
         cmd.arg("--state-url").arg(url);
     }
-    if args[0] == "apply" {
-        cmd.args(["--yes", "--discard-secrets"]);
-    }
+    match args[0] {
+        "apply" => cmd.args(["--yes", "--discard-secrets"]),
+        "destroy" => cmd.arg("--yes"),
+        _ => &mut cmd,
+    };
     cmd
 }
 
@@ -99,7 +101,8 @@ fn another_api_is_refused_and_rebind_moves_the_state(pg: Option<&str>) {
     // plan and apply against another API: refused before any write, naming both.
     assert_refused(&run(&mut onboard(&b, dir, pg, &["plan"])), &a, &b);
     assert_refused(&run(&mut onboard(&b, dir, pg, &["apply"])), &a, &b);
-    assert_eq!(writes(&b), 0, "a refused apply wrote");
+    assert_refused(&run(&mut onboard(&b, dir, pg, &["destroy"])), &a, &b);
+    assert_eq!(writes(&b), 0, "a refused apply or destroy wrote");
 
     // --rebind-state: the plan uses the state here; the apply records this API.
     ok(onboard(&b, dir, pg, &["plan", "--rebind-state"]));
