@@ -2,11 +2,12 @@
 //! endpoint the frontend provides (the CLI's embedded sandbox), with the client-side rate
 //! limit and concurrency; where state lives; the session's options.
 //!
-//! Before a command reads anything from a real API, one quick call (`GET /api/users/current`,
-//! at most one retry) checks the three things a new user gets wrong: the URL (nothing there,
-//! or not NetBird's API), the host (down or unreachable: said within seconds, naming it) and
-//! the token (refused). Each failure is one message that says what to do. Retries of the
-//! client are told to the frontend, so a slow API is never a silent wait.
+//! Before a command reads anything from a real API, one quick call (the tenant list or
+//! `GET /api/accounts`, at most one retry, within 10 s: [`CHECK_RETRY`]) checks the three
+//! things a new user gets wrong: the URL (nothing there, or not NetBird's API), the host (down,
+//! unreachable or dropping connections: said within seconds, naming it, the attempts and what
+//! to check) and the token (refused). Each failure is one message that says what to do.
+//! Retries of the client are told to the frontend, so a slow API is never a silent wait.
 
 use futures_util::future::BoxFuture;
 use onboard_netbird::{
