@@ -204,3 +204,20 @@ fn the_embedded_sandbox_is_bound_to_its_world_file_not_its_port() {
     assert_eq!(after["api"], api);
     assert_eq!(ids(&after), before, "the second run made its objects again");
 }
+
+/// The same server written another way (a trailing `/`, upper case) is the same API.
+#[test]
+fn the_same_server_spelt_another_way_is_not_refused() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = dir.path();
+    let mut apply = onboard(&sb, dir, None, &["apply"]);
+    apply.env("NB_MANAGEMENT_URL", format!("{}/", sb.url()));
+    ok(apply);
+    let shouted = sb.url().to_uppercase();
+    let mut plan = onboard(&sb, dir, None, &["plan"]);
+    plan.env("NB_MANAGEMENT_URL", format!("{shouted}//"));
+    ok(plan);
+    assert_eq!(recorded(&sb, dir, None)["url"], Value::from(sb.url()));
+}
