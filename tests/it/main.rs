@@ -43,6 +43,7 @@ mod scope_safety;
 mod secret_taint;
 mod secrets_sink;
 mod sensitive_inputs;
+mod state_binding;
 mod state_postgres;
 mod state_postgres_lock;
 mod state_postgres_secrets;

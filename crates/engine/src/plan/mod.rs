@@ -264,6 +264,34 @@ pub fn run_key(
     }
 }
 
+/// The run key alone, as [`offline`]'s plan (after [`Plan::in_account`]) names it: the
+/// inventory key, else the tenant's domain (only the inputs it names need values), else the
+/// account. `destroy` needs nothing else.
+pub fn run_key_only(
+    playbook: &Playbook,
+    dag: &Dag,
+    inputs: &Inputs,
+    inventory_key: Option<&str>,
+    account: Option<&str>,
+) -> Result<String, Diags> {
+    if inventory_key.is_some() || playbook.tenant.is_none() {
+        let account = account.filter(|_| inventory_key.is_none());
+        return Ok(run_key(inventory_key, None, account));
+    }
+    let mut planner = Planner::new(playbook, dag, inputs);
+    planner.tenant(None);
+    let domain = planner.tenant.as_ref().and_then(|t| t.domain.as_str());
+    match domain {
+        Some(d) if !d.contains(UNKNOWN) => Ok(d.to_owned()),
+        _ if !planner.diags.is_empty() => Err(planner.diags),
+        _ => Err(Diag::plain(format!(
+            "the tenant's domain of playbook `{}` does not render to a value",
+            playbook.name
+        ))
+        .into()),
+    }
+}
+
 /// Plan without reading anything live: every step is a create, ids are unknown.
 pub fn offline(
     playbook: &Playbook,
