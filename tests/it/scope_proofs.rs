@@ -1,0 +1,263 @@
+//! Scope proofs at fleet scale: apply makes exactly the number of proofs (`GET /api/accounts`
+//! with `?account=`) its plan states, whatever the timing. The writes of one level of the graph
+//! in a tenant share one proof (a node's second write, a `for_each`'s next instance, joins the
+//! level's second wave), split by the writes one proof may cover (`--concurrency`), plus one
+//! at the end of the run. Counted from the sandbox's request log, at several `--concurrency`
+//! values, with and without latency and jitter in the sandbox's answers, one customer at a
+//! time and several at once.
+
+use onboard_sandbox::{LogEntry, SandboxConfig, SandboxHandle};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::support::*;
+
+/// Writes in the tenant on three levels of the graph, a `for_each` of three writing in turn.
+const LEVELS: &str = r#"version: 1
+name: proof-levels
+inputs:
+  customer: { type: string }
+  domain: { type: string }
+tenant:
+  name: "{{ inputs.customer }}"
+  domain: "{{ inputs.domain }}"
+  groups:
+    - id: "{{ steps.msp_admins.id }}"
+      role: admin
+steps:
+  - id: msp_admins
+    type: group
+    scope: msp
+    existing: true
+    with: { name: MSP Admins }
+  - id: web
+    type: group
+    with: { name: Web }
+  - id: db
+    type: group
+    with: { name: Databases }
+  - id: ops
+    type: group
+    with: { name: Ops }
+  - id: office
+    type: network
+    with: { name: office }
+  - id: keys
+    type: setup_key
+    for_each: ["a", "b", "c"]
+    with:
+      name: "key-{{ item }}"
+      type: reusable
+      expires_in: 604800
+      auto_groups: ["{{ steps.web.id }}"]
+  - id: ssh
+    type: policy
+    with:
+      name: ops-ssh
+      rules:
+        - name: ssh
+          protocol: tcp
+          ports: ["22"]
+          bidirectional: false
+          sources: ["{{ steps.ops.id }}"]
+          destinations: ["{{ steps.web.id }}", "{{ steps.db.id }}"]
+  - id: lan
+    type: network_resource
+    with:
+      network_id: "{{ steps.office.id }}"
+      name: office-lan
+      address: 10.10.0.0/24
+      groups: ["{{ steps.db.id }}"]
+  - id: web_https
+    type: policy
+    with:
+      name: web-https
+      description: "after {{ steps.ssh.id }}"
+      rules:
+        - name: https
+          protocol: tcp
+          ports: ["443"]
+          bidirectional: false
+          sources: ["{{ steps.ops.id }}"]
+          destinations: ["{{ steps.web.id }}"]
+"#;
+
+/// A sandbox whose every answer is `latency_ms` late, plus up to `jitter_ms` at random.
+fn slow_sandbox(rt: &tokio::runtime::Runtime, latency_ms: u64, jitter_ms: u64) -> SandboxHandle {
+    sandbox_with(
+        rt,
+        SandboxConfig {
+            rate_limit: None,
+            latency_ms,
+            jitter_ms,
+            ..SandboxConfig::default()
+        },
+    )
+}
+
+/// The scope proofs in `log`, per account proven.
+fn proofs(log: &[LogEntry]) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for e in log {
+        if let (true, Some(account)) = (e.method == "GET" && e.path == "/api/accounts", &e.account)
+        {
+            *out.entry(account.clone()).or_default() += 1;
+        }
+    }
+    out
+}
+
+/// `plan --format json ARGS`: one plan per customer.
+fn plans(sb: &SandboxHandle, state: &Path, args: &[&str]) -> Vec<Value> {
+    let mut plan = onboard(sb, state, &["plan", "--format", "json"]);
+    let out = plan.args(args).output().expect("plan runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("a JSON plan");
+    // One customer: a list; an inventory: `{"plans": [...], ...}`.
+    let list = doc.get("plans").unwrap_or(&doc);
+    list.as_array().expect("a list of plans").clone()
+}
+
+fn stated(plan: &Value) -> usize {
+    plan["cost"]["proofs"]
+        .as_u64()
+        .expect("the plan states its proofs") as usize
+}
+
+/// Plans then applies one new customer (`args`) on a sandbox with this timing; returns the
+/// proofs the plan stated and the proofs apply made in the tenant.
+fn stated_and_made(args: &[&str], latency_ms: u64, jitter_ms: u64) -> (usize, usize) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = slow_sandbox(&rt, latency_ms, jitter_ms);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = plans(&sb, dir.path(), args);
+    let before = sb.log().len();
+    apply(&sb, dir.path(), args);
+    let log: Vec<LogEntry> = sb.log().into_iter().skip(before).collect();
+    let made = proofs(&log);
+    assert_eq!(made.len(), 1, "proofs in one account, the tenant: {made:?}");
+    (stated(&plan[0]), made.into_values().sum())
+}
+
+/// `(--concurrency, latency ms, jitter ms)`: one at a time to wide waves, with answers at
+/// once and late at random (so instances reach the gate in another order each time).
+const TIMINGS: &[(usize, u64, u64)] = &[
+    (1, 0, 0),
+    (2, 0, 0),
+    (2, 2, 25),
+    (3, 2, 25),
+    (4, 0, 0),
+    (4, 5, 40),
+    (8, 0, 0),
+    (8, 2, 40),
+];
+
+#[test]
+fn a_new_msp_customer_gets_the_proofs_its_plan_states_whatever_the_timing() {
+    // Level 2: 2 groups and a network (3 writes); level 3: a setup key, the network's
+    // resource, a policy and the first admin (4 writes), then the second admin (the
+    // `for_each` writes in turn: 1); and one proof at the end.
+    for &(concurrency, latency, jitter) in TIMINGS {
+        let c = concurrency.to_string();
+        let args = [
+            "playbooks/msp-customer.yaml",
+            "--set",
+            "customer=Acme Corp",
+            "--set",
+            "domain=acme.example",
+            "--set",
+            "admins=[\"ops@acme.example\", \"it@acme.example\"]",
+            "--concurrency",
+            &c,
+        ];
+        let (stated, made) = stated_and_made(&args, latency, jitter);
+        let per_level = |n: usize| n.div_ceil(concurrency);
+        let expected = per_level(3) + per_level(4) + per_level(1) + 1;
+        assert_eq!(
+            (stated, made),
+            (expected, expected),
+            "--concurrency {concurrency}, latency {latency} ms, jitter {jitter} ms"
+        );
+    }
+}
+
+#[test]
+fn writes_on_three_levels_get_the_proofs_the_plan_states_whatever_the_timing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let playbook = dir.path().join("levels.yaml");
+    std::fs::write(&playbook, LEVELS).expect("playbook");
+    let playbook = playbook.to_str().expect("utf-8 path");
+    // Level 2: 3 groups and a network (4 writes); level 3: the first key, the policy and the
+    // resource (3), the second key (1), the third (1); level 4: the second policy (1); the end.
+    for &(concurrency, latency, jitter) in TIMINGS {
+        let c = concurrency.to_string();
+        let args = [
+            playbook,
+            "--set",
+            "customer=Levels",
+            "--set",
+            "domain=levels.example",
+            "--concurrency",
+            &c,
+        ];
+        let (stated, made) = stated_and_made(&args, latency, jitter);
+        let per_level = |n: usize| n.div_ceil(concurrency);
+        let expected = per_level(4) + per_level(3) + 3 + 1;
+        assert_eq!(
+            (stated, made),
+            (expected, expected),
+            "--concurrency {concurrency}, latency {latency} ms, jitter {jitter} ms"
+        );
+    }
+}
+
+#[test]
+fn customers_applied_at_once_each_get_the_proofs_their_plan_states() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = slow_sandbox(&rt, 2, 30);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let playbook = std::fs::canonicalize("playbooks/msp-customer.yaml").expect("playbook");
+    let mut inventory = format!("playbook: {}\ncustomers:\n", playbook.display());
+    // Some customers with admins (writes on 2 levels, and the second admin after them), some
+    // without.
+    for i in 0..6 {
+        inventory.push_str(&format!(
+            "  c{i}:\n    customer: Customer {i}\n    domain: c{i}.example\n"
+        ));
+        if i % 2 == 0 {
+            inventory.push_str(&format!(
+                "    admins: [\"a@c{i}.example\", \"b@c{i}.example\"]\n"
+            ));
+        }
+    }
+    let path = dir.path().join("customers.yaml");
+    std::fs::write(&path, inventory).expect("inventory");
+    let args = [
+        "--inventory",
+        path.to_str().expect("utf-8 path"),
+        "--concurrency",
+        "4",
+    ];
+    let plans = plans(&sb, dir.path(), &args);
+    assert_eq!(plans.len(), 6);
+    let before = sb.log().len();
+    apply(&sb, dir.path(), &args);
+    let log: Vec<LogEntry> = sb.log().into_iter().skip(before).collect();
+    let made = proofs(&log);
+    let world = sb.world();
+    for plan in &plans {
+        let domain = plan["tenant"]["domain"].as_str().expect("a domain");
+        let tenant = tenant_id(&world, domain);
+        let admins =
+            domain.starts_with("c0") || domain.starts_with("c2") || domain.starts_with("c4");
+        // Level 2: 3 writes; level 3: 4 with the first admin, else 3; the second admin; the end.
+        let expected = if admins { 4 } else { 3 };
+        assert_eq!(
+            (stated(plan), made.get(&tenant).copied().unwrap_or(0)),
+            (expected, expected),
+            "{domain}"
+        );
+    }
+    assert_eq!(made.len(), 6, "{made:?}");
+}
