@@ -137,6 +137,11 @@ fn stated_and_made(args: &[&str], latency_ms: u64, jitter_ms: u64) -> (usize, us
     let log: Vec<LogEntry> = sb.log().into_iter().skip(before).collect();
     let made = proofs(&log);
     assert_eq!(made.len(), 1, "proofs in one account, the tenant: {made:?}");
+    // Every write the plan counts is certain, or the plan says "at most" (only the built-ins
+    // of a new zero-trust office are looked up at apply).
+    let looked_up = plan[0]["cost"].get("writes_looked_up");
+    let certain = !args.contains(&"playbooks/zero-trust-office.yaml");
+    assert_eq!(looked_up.is_none(), certain, "{looked_up:?}");
     (stated(&plan[0]), made.into_values().sum())
 }
 
@@ -260,4 +265,42 @@ fn customers_applied_at_once_each_get_the_proofs_their_plan_states() {
         );
     }
     assert_eq!(made.len(), 6, "{made:?}");
+}
+
+#[test]
+fn built_ins_looked_up_at_apply_make_the_count_at_most() {
+    // A new tenant's built-ins (DNS settings, account settings, the `Default` policy) are
+    // known only once it exists: the plan counts a write for each, says "at most", and apply
+    // makes no more proofs than it says; here the DNS settings are as wanted already.
+    for c in ["1", "4", "8"] {
+        let args = [
+            "playbooks/zero-trust-office.yaml",
+            "--set",
+            "customer=Zeta Clinic",
+            "--set",
+            "domain=zeta.example",
+            "--concurrency",
+            c,
+        ];
+        let (stated, made) = stated_and_made(&args, 2, 30);
+        assert!(
+            made <= stated && made + 1 >= stated,
+            "--concurrency {c}: {made} of {stated}"
+        );
+    }
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let args = [
+        "playbooks/zero-trust-office.yaml",
+        "--set",
+        "customer=Zeta Clinic",
+        "--set",
+        "domain=zeta.example",
+    ];
+    let plan = plans(&sb, dir.path(), &args);
+    assert_eq!(plan[0]["cost"]["writes_looked_up"], 3);
+    let mut cmd = onboard(&sb, dir.path(), &["plan"]);
+    let out = cmd.args(args).output().expect("plan runs");
+    assert!(stdout(&out).contains("Apply: at most "), "{}", stdout(&out));
 }

@@ -677,4 +677,97 @@ mod tests {
         // The API failing says nothing about the scope: the gate stays open.
         assert!(!gate.closed() && !gate.is_closed("tenant"));
     }
+
+    fn turn(ticket: &Arc<Ticket>) -> &'static str {
+        match &*ticket.turn.borrow() {
+            Turn::Parked => "parked",
+            Turn::In { leads: true, .. } => "leads",
+            Turn::In { .. } => "in",
+            Turn::Refused(_) => "refused",
+        }
+    }
+
+    fn size(ticket: &Arc<Ticket>) -> usize {
+        match &*ticket.turn.borrow() {
+            Turn::In { wave, .. } => wave.size,
+            _ => 0,
+        }
+    }
+
+    #[test]
+    fn a_level_closes_when_every_write_it_expects_came_or_will_not_and_the_next_waits() {
+        let gate = ScopeGate::new(Arc::new(Reads::new()));
+        // Level 0: nodes 1, 2 and 3 (which writes twice, in turn); level 1: node 4.
+        gate.expect("t", 8, [(1, 0, 1), (2, 0, 1), (3, 0, 2), (4, 1, 1)]);
+        let (acct, parked) = (gate.account("t"), &gate.parked);
+        let four = arrive(&acct, 4, parked).expect("planned");
+        let one = arrive(&acct, 1, parked).expect("planned");
+        let three = arrive(&acct, 3, parked).expect("planned");
+        assert_eq!([turn(&four), turn(&one), turn(&three)], ["parked"; 3]);
+        assert_eq!(*gate.parked().borrow(), 3);
+        // Node 2 ended without writing: level 0's first wave closes with what came.
+        gate.forgo(2);
+        assert_eq!([turn(&one), turn(&three)], ["leads", "in"]);
+        assert_eq!(size(&one), 2);
+        // Level 1 still waits for node 3's second write.
+        assert_eq!(turn(&four), "parked");
+        let again = arrive(&acct, 3, parked).expect("planned");
+        assert_eq!([turn(&again), turn(&four)], ["leads", "leads"]);
+        assert_eq!((size(&again), size(&four)), (1, 1));
+        assert_eq!(*gate.parked().borrow(), 0);
+        // Beyond the plan (a third write of node 3, any write of node 5): proven alone.
+        assert!(arrive(&acct, 3, parked).is_none());
+        assert!(arrive(&acct, 5, parked).is_none());
+    }
+
+    #[test]
+    fn a_level_with_more_writes_than_one_proof_covers_is_split_as_they_come() {
+        let gate = ScopeGate::new(Arc::new(Reads::new()));
+        gate.expect("t", 2, (1..=5).map(|n| (n, 0, 1)));
+        let (acct, parked) = (gate.account("t"), &gate.parked);
+        let first = arrive(&acct, 1, parked).expect("planned");
+        assert_eq!(turn(&first), "parked");
+        let second = arrive(&acct, 2, parked).expect("planned");
+        assert_eq!([turn(&first), turn(&second)], ["leads", "in"]);
+        let third = arrive(&acct, 3, parked).expect("planned");
+        gate.forgo(4);
+        assert_eq!(turn(&third), "parked", "node 5 is still to come");
+        let fifth = arrive(&acct, 5, parked).expect("planned");
+        assert_eq!([turn(&third), turn(&fifth)], ["leads", "in"]);
+        assert_eq!((size(&first), size(&third)), (2, 2));
+    }
+
+    #[test]
+    fn a_closed_gate_refuses_the_parked_writes_and_every_later_one() {
+        let gate = ScopeGate::new(Arc::new(Reads::new()));
+        gate.expect("t", 8, [(1, 0, 1), (2, 0, 1), (3, 1, 1)]);
+        let (acct, parked) = (gate.account("t"), &gate.parked);
+        let later = arrive(&acct, 3, parked).expect("planned");
+        close(&acct, &ScopeRefusal::NotMade, parked);
+        assert_eq!(turn(&later), "refused");
+        let next = arrive(&acct, 1, parked).expect("planned");
+        assert_eq!(turn(&next), "refused");
+        assert_eq!(*gate.parked().borrow(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_write_cancelled_while_parked_leaves_its_wave() {
+        let gate = ScopeGate::new(Arc::new(Reads::new()));
+        let client = unreachable();
+        // Node 2's write waits for node 1's, at the level before.
+        gate.expect("tenant", 8, [(1, 0, 1), (2, 1, 1)]);
+        let waiting = within(
+            gate.enter_node("tenant", 2),
+            gate.pass(&client, "tenant", 1),
+        );
+        let gave_up = tokio::select! {
+            _ = waiting => false,
+            _ = tokio::task::yield_now() => true,
+        };
+        assert!(gave_up, "a parked write went before its level");
+        assert_eq!(*gate.parked().borrow(), 0);
+        let acct = gate.account("tenant");
+        let plan = lock(&acct.plan);
+        assert!(plan.waves[&(1, 0)].parked.is_empty());
+    }
 }

@@ -15,8 +15,9 @@
 //! reads in at apply, and one before each deletion of `--prune` (one at a time). The number is
 //! exact for an apply that finds what its plan says and retries nothing: a retried write
 //! proves again, and a write the plan could not count (the instances of a `for_each` known
-//! only at apply; a built-in of a new tenant looked up at apply) is proven alone when it comes
-//! beyond what the plan expected, or leaves its wave smaller when it does not come.
+//! only at apply; an object looked up at apply, such as a built-in of a new tenant) is proven
+//! alone when it comes beyond what the plan expected, or leaves its wave smaller when it does
+//! not come: the plan counts such a write (`Cost::writes_looked_up`) and says "at most".
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -42,6 +43,7 @@ impl Cost {
             writes += 1;
         }
         let mut collections = BTreeSet::new();
+        let mut looked_up = 0;
         for p in &plan.steps {
             writes += planned_writes(p);
             // A `request` step that reads.
@@ -54,11 +56,16 @@ impl Cost {
             let parent = p.ty.spec().parent().and_then(|f| p.body.get(f));
             if p.lookup_at_apply && parent.and_then(|v| v.as_str()) != Some(UNKNOWN) {
                 collections.insert((p.ty, p.scope, parent.map(ToString::to_string)));
+                // What it finds may need no write (a built-in as the playbook wants it).
+                looked_up += planned_writes(p);
             }
         }
         reads += collections.len();
         let proofs = proofs(plan, budget.writes_per_proof(concurrency), in_account);
-        Cost::new(writes, reads, proofs, budget)
+        Cost {
+            writes_looked_up: looked_up,
+            ..Cost::new(writes, reads, proofs, budget)
+        }
     }
 
     fn new(writes: usize, reads: usize, proofs: usize, budget: RateLimit) -> Cost {
@@ -67,6 +74,7 @@ impl Cost {
             writes,
             reads,
             proofs,
+            writes_looked_up: 0,
             calls,
             least_seconds: budget.least_time(calls).as_secs_f64(),
             rate_limit: budget.per_minute,
@@ -79,7 +87,10 @@ impl Cost {
         let writes = costs.iter().map(|c| c.writes).sum();
         let reads = costs.iter().map(|c| c.reads).sum();
         let proofs = costs.iter().map(|c| c.proofs).sum();
-        Cost::new(writes, reads, proofs, budget)
+        Cost {
+            writes_looked_up: costs.iter().map(|c| c.writes_looked_up).sum(),
+            ..Cost::new(writes, reads, proofs, budget)
+        }
     }
 
     pub fn budget(&self) -> RateLimit {
@@ -152,7 +163,8 @@ fn waves(nodes: impl Iterator<Item = (usize, usize)>, per_wave: usize) -> usize 
 }
 
 /// `Apply: 12 API calls (9 writes, 1 read, 2 scope proofs), at least 0 s at 120 calls/min,
-/// burst 1200.`: every call named, a kind with none left out.
+/// burst 1200.`: every call named, a kind with none left out. `Apply: at most ...` when some
+/// writes are of objects apply looks up first (they may need none, and their proofs with them).
 pub fn line(cost: &Cost) -> String {
     let budget = cost.budget();
     let t = budget.least_time(cost.calls);
@@ -170,8 +182,12 @@ pub fn line(cost: &Cost) -> String {
         true => String::new(),
         false => format!(" ({})", kinds.join(", ")),
     };
+    let at_most = match cost.writes_looked_up {
+        0 => "",
+        _ => "at most ",
+    };
     format!(
-        "Apply: {} API call{}{kinds}, at least {} at {} calls/min, burst {}.",
+        "Apply: {at_most}{} API call{}{kinds}, at least {} at {} calls/min, burst {}.",
         cost.calls,
         plural(cost.calls),
         human(t),
@@ -204,5 +220,27 @@ mod tests {
         assert_eq!(cloud.least_time(11_000), Duration::from_secs(4900));
         assert_eq!(human(Duration::from_secs(4900)), "1 h 21 min");
         assert_eq!(human(Duration::from_secs(61)), "1 min 1 s");
+    }
+
+    #[test]
+    fn a_wave_is_a_level_and_a_nodes_next_write_joins_the_next_wave() {
+        // Level 2: three nodes writing once; level 3: three once, and one twice in turn.
+        let nodes = [
+            (2, 1),
+            (2, 1),
+            (2, 1),
+            (3, 1),
+            (3, 1),
+            (3, 1),
+            (3, 2),
+            (4, 0),
+        ];
+        let proofs = |per_wave| waves(nodes.into_iter(), per_wave);
+        // Waves (2, 0): 3 writes; (3, 0): 4; (3, 1): 1.
+        assert_eq!(proofs(8), 3);
+        assert_eq!(proofs(4), 3);
+        assert_eq!(proofs(3), 1 + 2 + 1);
+        assert_eq!(proofs(2), 2 + 2 + 1);
+        assert_eq!(proofs(1), 8, "one write per proof: one proof per write");
     }
 }
