@@ -359,11 +359,12 @@ impl Executor {
 
     /// Tells the scope gate of `account` the writes the plan expects there: those of the
     /// steps in `scope`, per node (its index in the run's order), with its level and the
-    /// writes of its instances, in turn.
+    /// writes of its instances, in turn. `--prune`'s deletions come after the run, one by one.
     fn expect(&self, account: &str, scope: StepScope) {
         let pb = &self.loaded.playbook;
         let mut writes: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-        for p in self.plan.steps.iter().filter(|p| p.scope == scope) {
+        let planned = self.plan.steps.iter();
+        for p in planned.filter(|p| p.scope == scope && p.action != Action::Delete) {
             let w = writes.entry(&p.step).or_insert((p.level, 0));
             w.1 += cost::planned_writes(p);
         }
