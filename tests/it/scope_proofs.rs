@@ -298,3 +298,127 @@ fn built_ins_looked_up_at_apply_make_the_count_at_most() {
     let out = cmd.args(args).output().expect("plan runs");
     assert!(stdout(&out).contains("Apply: at most "), "{}", stdout(&out));
 }
+
+/// Ctrl-C while a write waits for its level's other write, whose step will now not start:
+/// the wave closes without it, the write that waited goes after its proof, and the run ends
+/// (130) instead of waiting for ever.
+#[test]
+fn ctrl_c_while_a_write_waits_for_its_level_ends_the_run() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let playbook = dir.path().join("stop.yaml");
+    // `servers` and `later` are both on level 2 in the tenant; `later` also waits for a group
+    // of the MSP account, whose create is held.
+    std::fs::write(
+        &playbook,
+        r#"version: 1
+name: stop-parked
+inputs:
+  customer: { type: string }
+  domain: { type: string }
+tenant:
+  name: "{{ inputs.customer }}"
+  domain: "{{ inputs.domain }}"
+  groups:
+    - id: "{{ steps.msp_admins.id }}"
+      role: admin
+steps:
+  - id: msp_admins
+    type: group
+    scope: msp
+    existing: true
+    with: { name: MSP Admins }
+  - id: msp_ops
+    type: group
+    scope: msp
+    with: { name: "Ops {{ inputs.customer }}" }
+  - id: servers
+    type: group
+    with: { name: Servers }
+  - id: later
+    type: group
+    with: { name: "after-{{ steps.msp_ops.id }}" }
+"#,
+    )
+    .expect("playbook");
+    let args = [
+        playbook.to_str().expect("utf-8 path"),
+        "--set",
+        "customer=Stop",
+        "--set",
+        "domain=stop.example",
+    ];
+    let mut hold =
+        sb.hold_when(|e| e.method == "POST" && e.path == "/api/groups" && e.account.is_none());
+    let mut child = command(&sb, dir.path(), &args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("onboard starts");
+    rt.block_on(async { tokio::time::timeout(Duration::from_secs(60), hold.reached()).await })
+        .expect("the MSP group's create is held in time")
+        .expect("held");
+    // The tenant is created meanwhile; `servers` then waits at the gate for `later`.
+    let created = |log: &[LogEntry]| {
+        log.iter()
+            .any(|e| e.method == "POST" && e.path == "/api/integrations/msp/tenants")
+    };
+    while !created(&sb.log()) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let err = child.stderr.take().expect("piped stderr");
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("onboard says it was interrupted");
+        if line.contains("interrupted") {
+            break;
+        }
+    }
+    hold.release();
+    let pid = child.id().to_string();
+    let (done, ended) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    let Ok(out) = ended.recv_timeout(Duration::from_secs(60)) else {
+        // Not left behind when it hangs.
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &pid])
+            .status();
+        panic!("the run did not end: it waits for a step that will not start");
+    };
+    let out = out.expect("onboard ends");
+    assert_eq!(out.status.code(), Some(130), "{}", stdout(&out));
+    let world = sb.world();
+    let tenant = account(&world, &tenant_id(&world, "stop.example"));
+    assert_eq!(
+        names(tenant, "groups")
+            .iter()
+            .filter(|n| n.starts_with("after-"))
+            .count(),
+        0
+    );
+    // `servers` went, after a proof of its own wave.
+    assert!(
+        names(tenant, "groups").contains(&"Servers".to_owned()),
+        "{tenant}"
+    );
+}
