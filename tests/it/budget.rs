@@ -4,10 +4,11 @@
 //! - a new customer costs its writes + 3 (the tenant list, whose PAT it is, the PAT's own
 //!   account, which the state records as its API's), + 1 per collection of NetBird's
 //!   built-ins it references (`existing: true`, the `Default` policy, DNS settings), + its scope
-//!   proofs: one per wave of writes that start together (the writes in a tenant wait for a
-//!   proof sent after they fell due, so that a tenant unlinked mid-run stops the run: a tenant
-//!   NetBird no longer scopes to would put them in the MSP account; docs/security.md), and one
-//!   at the end of the run. Proofs are fewer than the writes in the tenant;
+//!   proofs: one per level of the graph that writes in the tenant (the writes in a tenant wait
+//!   for a proof sent after they fell due, so that a tenant unlinked mid-run stops the run: a
+//!   tenant NetBird no longer scopes to would put them in the MSP account; docs/security.md),
+//!   and one at the end of the run. Proofs are fewer than the writes in the tenant (exactly
+//!   as many as the plan states: `scope_proofs.rs`);
 //! - an unchanged re-plan lists each collection it uses once, + the PAT's own account (the
 //!   state's API is checked) + the scope proof;
 //! - an unchanged re-apply costs no more than its re-plan: apply executes the plan and never
@@ -72,7 +73,7 @@ fn tenant_writes(log: &[LogEntry]) -> usize {
 
 /// Apply a new customer; its reads other than scope proofs must be exactly `expected` (each
 /// once), and its proofs more than one (during and at the end of the run) but fewer than its
-/// writes in the tenant (writes that start together share one).
+/// writes in the tenant (the writes of one level share one).
 fn new_customer_reads(
     args: &[&str],
     expected: &[&str],
@@ -243,10 +244,10 @@ fn an_inventory_of_25_customers_reads_the_msp_account_once() {
     assert_eq!(count("GET /api/groups (msp)"), 1);
     assert_eq!(count("GET /api/users/current (msp)"), 1);
     assert_eq!(count("GET /api/accounts (msp)"), 1);
-    // Per customer: its scope proofs (fewer than its 6 writes in the tenant, and one at the
-    // end), nothing else read.
+    // Per customer: its scope proofs (one for its 3 writes on level 2, one for its 3 on level
+    // 3, and one at the end), nothing else read.
     let proofs = count(PROOF);
-    assert!((50..25 * 6).contains(&proofs), "{proofs} scope proofs");
+    assert_eq!(proofs, 25 * 3, "scope proofs");
     assert_eq!(got.len(), 4 + proofs, "{got:?}");
     // The tenant, 2 groups, a setup key, a network and its resource, a policy (no admins).
     assert_eq!(writes(&log), 25 * 7);
@@ -273,8 +274,9 @@ fn one_at_a_time_the_plan_states_the_scope_proofs_apply_makes() {
         .iter()
         .filter(|e| e.method == "GET" && e.path == "/api/accounts" && e.account.is_some())
         .count();
-    // One at a time, every instance that writes in the tenant is its own wave: 2 groups, a
-    // setup key, a network and its resource, a policy, 2 users; and the proof at the end.
+    // One at a time (one write per proof), every write in the tenant has its own proof: 2
+    // groups, a setup key, a network and its resource, a policy, 2 users; and the proof at
+    // the end.
     assert_eq!(made, 9);
     assert_eq!(stated, 9);
 }

@@ -39,6 +39,7 @@ mod resume_faults;
 mod revoked_key;
 mod saved_plan;
 mod schema;
+mod scope_proofs;
 mod scope_safety;
 mod secret_taint;
 mod secrets_sink;

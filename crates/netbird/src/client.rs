@@ -236,9 +236,11 @@ impl Client {
             // Every attempt of a write in another account, a retry too, follows a proof of
             // its own and is sent on the slot the gate reserved with that proof.
             let slot = match gate {
-                Some((gate, account)) => {
-                    Some(gate.before_write(self, account).await.map_err(refused)?)
-                }
+                Some((gate, account)) => Some(
+                    gate.before_write(self, account, attempt)
+                        .await
+                        .map_err(refused)?,
+                ),
                 None => None,
             };
             let span = tracing::debug_span!("netbird_request", method = %call.method, path = %call.path, attempt);

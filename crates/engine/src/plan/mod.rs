@@ -163,8 +163,13 @@ fn is_zero(n: &usize) -> bool {
 pub struct Cost {
     pub writes: usize,
     pub reads: usize,
-    /// Scope proofs, estimated (see [`cost`]).
+    /// Scope proofs, as apply makes them (see [`cost`]).
     pub proofs: usize,
+    /// Of `writes`, those of objects apply looks up first (a built-in of a new tenant, an
+    /// object whose identity is known only then): each may need no write, and then its proof
+    /// may go too, so the counts are the most apply makes (see [`cost`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub writes_looked_up: usize,
     pub calls: usize,
     /// The least time of these calls alone, with the bucket full, in seconds.
     pub least_seconds: f64,
