@@ -214,3 +214,85 @@ fn the_schema_lists_every_edr_type() {
         assert!(text.contains(&format!("\"{ty}\"")), "{ty} missing");
     }
 }
+
+#[test]
+fn an_integration_made_by_hand_is_adopted_with_one_put_and_kept_when_changed_behind_our_back() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    // The tenant and its group first, then a Falcon integration made by hand.
+    let group_only = PLAYBOOK.split("  - id: falcon").next().unwrap();
+    let group_file = dir.path().join("group.yaml");
+    std::fs::write(&group_file, group_only).unwrap();
+    let out = with_secret(
+        &sb,
+        &state,
+        &["apply", group_file.to_str().unwrap(), "--yes"],
+        FIRST,
+    );
+    assert!(out.status.success(), "{}", printed(&out));
+    let world = sb.world();
+    let tid = tenant_id(&world, "dental.example");
+    let laptops = id(account(&world, &tid), "groups", "laptops");
+    let by_hand = serde_json::json!({"client_id": "falcon-client", "secret": "typed-by-hand",
+        "cloud_id": "eu-1", "groups": [laptops], "zta_score_threshold": 75});
+    call(
+        &rt,
+        &sb,
+        "POST",
+        "/api/integrations/edr/falcon",
+        Some(&tid),
+        Some(&by_hand),
+    );
+
+    // Its fields match, but the secret NetBird holds is not known: one update sends it.
+    let file = dir.path().join("edr.yaml");
+    std::fs::write(&file, PLAYBOOK).unwrap();
+    let file = file.to_str().unwrap();
+    let out = with_secret(&sb, &state, &["plan", file, "--detailed-exitcode"], FIRST);
+    assert_eq!(out.status.code(), Some(2), "{}", printed(&out));
+    let text = stdout(&out);
+    assert!(text.contains("~ falcon"), "{text}");
+    assert!(text.contains("never sent by onboard"), "{text}");
+    let mark = last_seq(&sb);
+    let out = with_secret(&sb, &state, &["apply", file, "--yes"], FIRST);
+    assert!(out.status.success(), "{}", printed(&out));
+    assert_eq!(
+        edr_writes(&sb, mark),
+        [
+            "PUT /api/integrations/edr/falcon",
+            "POST /api/integrations/edr/intune"
+        ]
+    );
+    assert_eq!(
+        last_body(&sb, "/api/integrations/edr/falcon")["secret"],
+        FIRST
+    );
+    let out = with_secret(&sb, &state, &["plan", file, "--detailed-exitcode"], FIRST);
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+
+    // Changed by hand afterwards: destroy keeps it and says why; the rest goes.
+    let mut changed = by_hand.clone();
+    changed["zta_score_threshold"] = serde_json::json!(10);
+    call(
+        &rt,
+        &sb,
+        "PUT",
+        "/api/integrations/edr/falcon",
+        Some(&tid),
+        Some(&changed),
+    );
+    let mark = last_seq(&sb);
+    let out = with_secret(&sb, &state, &["destroy", file, "--yes"], FIRST);
+    let text = printed(&out);
+    assert!(
+        text.contains("falcon: kept: changed behind onboard's back (zta_score_threshold)"),
+        "{text}"
+    );
+    assert_eq!(
+        edr_writes(&sb, mark),
+        ["DELETE /api/integrations/edr/intune"]
+    );
+    assert_eq!(integrations(&sb, "edr_falcon").len(), 1);
+}
