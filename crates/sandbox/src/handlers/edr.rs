@@ -15,10 +15,11 @@
 //!   order of the request's required fields: an empty required string `<field> is
 //!   required`; `last_synced_interval must be at least 24`; `zta_score_threshold must be
 //!   between 0 and 100`; a `match_attributes` value outside its enum `invalid
-//!   network_status`; then every group must exist (404 `group not found: <id>`).
+//!   network_status`; a negative FleetDM count `match_attributes counts must not be
+//!   negative`; then every group must exist (404 `group not found: <id>`).
 //! - The credentials (`secret`, `api_token`, `api_secret`, Falcon's `client_id`, Huntress's
 //!   `api_key`) are never in an answer. The sandbox keeps their SHA-256 (`secrets_sha256`
-//!   in its world document), never the values.
+//!   in its data file), never the values.
 //! - The answer's `groups` are full `Group` objects; `id` is a number; `last_synced_at` is
 //!   the creation time (the sandbox syncs nothing).
 //! - Audit: NetBird's generic integration codes `integration.create`, `.update`, `.delete`
