@@ -63,9 +63,11 @@ fn field_tables_match_the_catalogue() {
                 ty.name()
             ));
         }
-        // A singleton's `with` is merged onto the live object: nothing is required.
-        let singleton =
-            ty.spec().identity == onboard_engine::playbook::resource::Identity::Singleton;
+        // A singleton's `with` is merged onto the live object: nothing is required (but one
+        // that may be absent is created from its body).
+        let singleton = ty.spec().identity
+            == onboard_engine::playbook::resource::Identity::Singleton
+            && !api.may_be_absent;
         for (field, bold) in rows.iter().filter(|_| !singleton) {
             let required =
                 api.required.contains(&field.as_str()) || api.parent == Some(field.as_str());

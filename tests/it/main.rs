@@ -24,6 +24,7 @@ mod destroy;
 mod dns_kinds;
 mod docs_reference;
 mod drift;
+mod edr_kinds;
 mod export;
 mod fleet_plan;
 mod fleet_version;

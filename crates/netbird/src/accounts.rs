@@ -8,7 +8,8 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::client::Client;
+use crate::adopt::Created;
+use crate::client::{Call, Client};
 use crate::error::ApiError;
 use crate::kind::ResourceKind;
 use crate::models::{Account, User};
@@ -35,6 +36,10 @@ impl Client {
                 let account = self.own_account(scope).await?;
                 Ok(Value::Object(account.settings))
             }
+            _ if kind.spec().may_be_absent => {
+                let path = kind.spec().collection_path(None)?;
+                self.call(Method::Get, scope, path, None).await
+            }
             _ => Err(ApiError::unsupported(kind, "get_singleton")),
         }
     }
@@ -57,8 +62,67 @@ impl Client {
                 let account = self.own_account(scope).await?;
                 self.put_account_settings(scope, &account.id, body).await
             }
+            _ if kind.spec().may_be_absent => {
+                let path = kind.spec().collection_path(None)?;
+                self.call(Method::Put, scope, path, Some(body)).await
+            }
             _ => Err(ApiError::unsupported(kind, "put_singleton")),
         }
+    }
+
+    /// Reads a singleton; `None` when it is one an account may have none of
+    /// (`may_be_absent`, an EDR integration) and the server answers 404.
+    pub async fn find_singleton(
+        &self,
+        kind: ResourceKind,
+        scope: &Scope,
+    ) -> Result<Option<Value>, ApiError> {
+        match self.get_singleton(kind, scope).await {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if kind.spec().may_be_absent && e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `POST` on the path of a singleton that may be absent. A POST whose outcome is
+    /// unknown is settled by reading the path: an object found there is adopted.
+    pub async fn create_singleton(
+        &self,
+        kind: ResourceKind,
+        scope: &Scope,
+        body: &Value,
+    ) -> Result<Created, ApiError> {
+        let path = absent_singleton_path(kind, "create_singleton")?;
+        self.settle(
+            async || {
+                self.call(Method::Post, scope, path.clone(), Some(body))
+                    .await
+            },
+            async || self.find_singleton(kind, scope).await,
+        )
+        .await
+    }
+
+    /// `DELETE` on the path of a singleton that may be absent. A 404 after a retried
+    /// attempt that may have landed counts as deleted.
+    pub async fn delete_singleton(
+        &self,
+        kind: ResourceKind,
+        scope: &Scope,
+    ) -> Result<(), ApiError> {
+        let path = absent_singleton_path(kind, "delete_singleton")?;
+        let call = Call {
+            method: Method::Delete,
+            path,
+            query: Vec::new(),
+            scope,
+            body: None,
+        };
+        let reply = self.execute(&call).await?;
+        if reply.status == 404 && reply.earlier_may_have_landed {
+            return Ok(());
+        }
+        reply.json(&call).map(drop)
     }
 
     /// `PUT /api/accounts/{account_id}` with `{"settings": body}`, for a caller that already
@@ -114,6 +178,14 @@ impl Client {
                 detail: "no account in the list".into(),
             })
     }
+}
+
+/// The path of a singleton that may be absent; any other kind is a usage error.
+fn absent_singleton_path(kind: ResourceKind, call: &str) -> Result<String, ApiError> {
+    if !kind.spec().may_be_absent {
+        return Err(ApiError::unsupported(kind, call));
+    }
+    kind.spec().collection_path(None)
 }
 
 pub(crate) fn decode<T: DeserializeOwned>(

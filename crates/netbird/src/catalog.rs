@@ -9,10 +9,12 @@
 //! `responses`.
 
 mod accounts;
+mod edr;
 mod objects;
 mod responses;
 
 use accounts::{ACCOUNT_SETTINGS, DNS_SETTINGS, TOKEN, USER};
+use edr::{EDR_FALCON, EDR_FLEETDM, EDR_HUNTRESS, EDR_INTUNE, EDR_SENTINELONE};
 
 pub use objects::USER_ROLES;
 use objects::*;
@@ -78,6 +80,11 @@ catalogue! {
     DnsZone => DNS_ZONE,
     DnsRecord => DNS_RECORD,
     IdentityProvider => IDENTITY_PROVIDER,
+    EdrIntune => EDR_INTUNE,
+    EdrSentinelone => EDR_SENTINELONE,
+    EdrFalcon => EDR_FALCON,
+    EdrHuntress => EDR_HUNTRESS,
+    EdrFleetdm => EDR_FLEETDM,
 }
 
 /// Defaults shared by most kinds; each spec overrides what differs.
@@ -87,6 +94,7 @@ const BASE: KindSpec = KindSpec {
     collection: "",
     parent: None,
     singleton: false,
+    may_be_absent: false,
     get_item: true,
     request_schema: "",
     required: &[],

@@ -246,7 +246,9 @@ impl Checker<'_> {
                 issues.push(wrong_type(at, field.ty.describe(), v));
             }
             FieldType::Object(spec) => self.obj(spec, None, v, at, issues),
-            FieldType::StringList | FieldType::ObjectList(_) => self.list(field, v, at, issues),
+            FieldType::StringList | FieldType::IntegerList | FieldType::ObjectList(_) => {
+                self.list(field, v, at, issues)
+            }
         }
     }
 
@@ -270,6 +272,8 @@ impl Checker<'_> {
             match field.ty {
                 FieldType::ObjectList(spec) => self.obj(spec, None, item, &here, issues),
                 _ if self.is_opaque(item) => {}
+                FieldType::IntegerList if item.as_i64().is_some() => {}
+                FieldType::IntegerList => issues.push(wrong_type(&here, "an integer", item)),
                 _ => match item.as_str() {
                     Some(s) => check_format(field, s, &here, issues),
                     None => issues.push(wrong_type(&here, "a string", item)),

@@ -20,6 +20,8 @@ pub enum FieldType {
     Boolean,
     /// An array of strings (ids, CIDRs, ports).
     StringList,
+    /// An array of integers (FleetDM policy ids).
+    IntegerList,
     /// A nested object with its own fields.
     Object(&'static ObjectSpec),
     /// An array of nested objects.
@@ -36,6 +38,7 @@ impl FieldType {
             FieldType::Integer => "an integer",
             FieldType::Boolean => "a boolean",
             FieldType::StringList => "a list of strings",
+            FieldType::IntegerList => "a list of integers",
             FieldType::Object(_) | FieldType::Map => "an object",
             FieldType::ObjectList(_) => "a list of objects",
         }
@@ -238,6 +241,11 @@ pub struct KindSpec {
     pub parent: Option<&'static str>,
     /// One object per account, read and replaced whole (DNS and account settings).
     pub singleton: bool,
+    /// A singleton an account may have none of (an EDR integration): `GET` on its path
+    /// answers 404 when there is none, `POST` creates it, `PUT` replaces it and `DELETE`
+    /// removes it, all on the one path without an id. Its body is sent whole, never merged
+    /// onto the live object, so its required fields are required in a playbook too.
+    pub may_be_absent: bool,
     /// `GET <collection>/<id>` exists (users have none: the client lists instead).
     pub get_item: bool,
     /// The OpenAPI schema of the create (or, for singletons, the PUT) body.
@@ -326,6 +334,9 @@ pub(crate) const fn boolean(name: &'static str) -> FieldSpec {
 }
 pub(crate) const fn strings(name: &'static str) -> FieldSpec {
     field(name, FieldType::StringList)
+}
+pub(crate) const fn integers(name: &'static str) -> FieldSpec {
+    field(name, FieldType::IntegerList)
 }
 pub(crate) const fn map(name: &'static str) -> FieldSpec {
     field(name, FieldType::Map)

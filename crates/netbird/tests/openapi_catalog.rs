@@ -143,7 +143,7 @@ fn check_field(
         FieldType::String => "string",
         FieldType::Integer => "integer",
         FieldType::Boolean => "boolean",
-        FieldType::StringList | FieldType::ObjectList(_) => "array",
+        FieldType::StringList | FieldType::IntegerList | FieldType::ObjectList(_) => "array",
         FieldType::Object(_) | FieldType::Map => "object",
     };
     if spec_ty.as_deref() != Some(want) {
@@ -163,6 +163,12 @@ fn check_field(
             let item_ty = items.map(|i| s.scalar(i).0);
             if item_ty != Some(Some("string".into())) {
                 errors.push(format!("{at}: items {item_ty:?}, want strings"));
+            }
+        }
+        FieldType::IntegerList => {
+            let item_ty = items.map(|i| s.scalar(i).0);
+            if item_ty != Some(Some("integer".into())) {
+                errors.push(format!("{at}: items {item_ty:?}, want integers"));
             }
         }
         FieldType::Object(o) => {
@@ -244,6 +250,18 @@ fn catalogue_matches_openapi() {
         let item = format!("{collection}/{{}}");
         if !spec.singleton && !paths.contains(&item) {
             errors.push(format!("{kind}: no path {item}"));
+        }
+        // A singleton that may be absent is created, read, replaced and deleted on its path.
+        if spec.may_be_absent {
+            let methods = doc["paths"][spec.collection].as_object();
+            let methods: BTreeSet<&str> = methods
+                .into_iter()
+                .flatten()
+                .map(|(m, _)| m.as_str())
+                .collect();
+            if methods != BTreeSet::from(["get", "post", "put", "delete"]) {
+                errors.push(format!("{kind}: {} answers {methods:?}", spec.collection));
+            }
         }
     }
     assert!(

@@ -236,3 +236,53 @@ async fn connection_refused_is_a_transport_error() {
         "{err}"
     );
 }
+
+/// A singleton an account may have none of (an EDR integration): absent reads as `None`; a
+/// POST whose outcome is unknown is settled by reading its path, never by a blind repost.
+#[tokio::test]
+async fn an_absent_singleton_reads_as_none_and_an_unknown_post_is_settled_by_a_get() {
+    const FALCON: ResourceKind = ResourceKind::EdrFalcon;
+    const PATH: &str = "/api/integrations/edr/falcon";
+    let server = Server::start().await;
+    let client = server.client();
+    assert_eq!(
+        client.find_singleton(FALCON, &Scope::Own).await.unwrap(),
+        None
+    );
+    let body = json!({"client_id": "c", "secret": "s", "cloud_id": "eu-1", "groups": [],
+        "zta_score_threshold": 75});
+
+    // The server did the work and then failed: the GET finds it, it is adopted.
+    server.fault("POST", PATH, Fault::FailAfter(500), 1);
+    let created = client
+        .create_singleton(FALCON, &Scope::Own, &body)
+        .await
+        .unwrap();
+    assert!(created.is_adopted());
+    assert_eq!(created.value()["cloud_id"], "eu-1");
+    assert_eq!(server.count("POST", PATH), 1, "never blindly re-POSTed");
+    let live = client.find_singleton(FALCON, &Scope::Own).await.unwrap();
+    assert_eq!(live.as_ref(), Some(created.value()));
+
+    // Deleted on its path; then absent again. The server failed before doing anything: the
+    // GET answers 404, so the POST is sent again.
+    client.delete_singleton(FALCON, &Scope::Own).await.unwrap();
+    assert_eq!(
+        client.find_singleton(FALCON, &Scope::Own).await.unwrap(),
+        None
+    );
+    server.fault("POST", PATH, Fault::Reject(500), 1);
+    let created = client
+        .create_singleton(FALCON, &Scope::Own, &body)
+        .await
+        .unwrap();
+    assert!(!created.is_adopted());
+    assert_eq!(server.count("POST", PATH), 3);
+
+    // Kinds that always exist are not asked this way.
+    let err = client
+        .create_singleton(ResourceKind::DnsSettings, &Scope::Own, &body)
+        .await
+        .unwrap_err();
+    assert!(!err.is_not_found(), "{err}");
+}

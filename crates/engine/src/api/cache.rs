@@ -22,7 +22,7 @@ use tokio::sync::Mutex as AsyncMutex;
 /// A collection: `(account, kind, parent id)`; `None` is the PAT's own account.
 type Key = (Option<String>, ResourceKind, Option<String>);
 
-/// A singleton: `(account, kind)`.
+/// A singleton: `(account, kind)`; its slot holds `None` when the account has none.
 type SingletonKey = (Option<String>, ResourceKind);
 
 /// A slot filled by the first reader; later readers wait for it instead of calling again.
@@ -33,7 +33,7 @@ type Slot<T> = Arc<AsyncMutex<Option<T>>>;
 #[derive(Default)]
 pub struct Reads {
     lists: Mutex<BTreeMap<Key, Slot<Vec<Json>>>>,
-    singletons: Mutex<BTreeMap<SingletonKey, Slot<Json>>>,
+    singletons: Mutex<BTreeMap<SingletonKey, Slot<Option<Json>>>>,
     accounts: Mutex<BTreeMap<Option<String>, Slot<Account>>>,
     tenants: Slot<Vec<TenantResponse>>,
     caller: Slot<User>,
@@ -83,23 +83,25 @@ impl Reads {
         .await
     }
 
-    /// A singleton (DNS settings, account settings); account settings come from
-    /// [`Reads::account`], so a proven tenant's settings cost no further call.
+    /// A singleton (DNS settings, account settings, an EDR integration); `None` when it is
+    /// one an account may have none of and this account has none. Account settings come
+    /// from [`Reads::account`], so a proven tenant's settings cost no further call.
     pub async fn singleton(
         &self,
         client: &Client,
         kind: ResourceKind,
         scope: &Scope,
-    ) -> Result<Json, ApiError> {
+    ) -> Result<Option<Json>, ApiError> {
         if kind == ResourceKind::AccountSettings {
-            return Ok(Json::Object(self.account(client, scope).await?.settings));
+            let settings = self.account(client, scope).await?.settings;
+            return Ok(Some(Json::Object(settings)));
         }
         let slot = slot(&self.singletons, (account_of(scope), kind));
         let mut value = slot.lock().await;
         if let Some(v) = value.as_ref() {
             return Ok(v.clone());
         }
-        let v = client.get_singleton(kind, scope).await?;
+        let v = client.find_singleton(kind, scope).await?;
         *value = Some(v.clone());
         Ok(v)
     }
@@ -209,7 +211,7 @@ impl Reads {
         }
         if kind.spec().singleton {
             let slot = slot(&self.singletons, (account_of(scope), kind));
-            *slot.lock().await = Some(object.clone());
+            *slot.lock().await = Some(Some(object.clone()));
             return;
         }
         let Some(id) = id_of(object) else { return };
@@ -228,8 +230,13 @@ impl Reads {
         }
     }
 
-    /// An object this session deleted.
+    /// An object this session deleted (a singleton: the account has none now).
     pub async fn deleted(&self, kind: ResourceKind, scope: &Scope, parent: Option<&str>, id: &str) {
+        if kind.spec().singleton {
+            let slot = slot(&self.singletons, (account_of(scope), kind));
+            *slot.lock().await = Some(None);
+            return;
+        }
         let slot = slot(&self.lists, key(kind, scope, parent));
         if let Some(list) = slot.lock().await.as_mut() {
             list.retain(|o| id_of(o) != Some(id));

@@ -113,7 +113,8 @@ pub async fn inspect(api: &Api<'_>, t: &Desired<'_>) -> Result<Inspection, Conve
         });
     };
     let live = if matches!(t.ty.spec().identity, Identity::Singleton) {
-        Some(api.reads.singleton(api.client, kind, t.scope).await?)
+        // None: a singleton the account may have none of (an EDR integration) is absent.
+        api.reads.singleton(api.client, kind, t.scope).await?
     } else {
         find(api, kind, t, parent_of(t)).await?
     };
@@ -183,6 +184,17 @@ pub async fn write(
     };
     let parent = parent_of(t);
     let (action, object) = match (found.action, found.live) {
+        (Action::Create, _) if is_singleton(t.ty) => {
+            // A singleton the account has none of: `POST` on its path.
+            crate::playbook::rules::check_body(t.ty, t.body)?;
+            let created = client.create_singleton(kind, t.scope, t.body).await?;
+            let action = if created.is_adopted() {
+                Action::Adopt
+            } else {
+                Action::Create
+            };
+            (action, created.into_inner())
+        }
         (Action::Create, _) => {
             // Ids known only now are checked for shape before the request is sent.
             crate::playbook::rules::check_body(t.ty, t.body)?;
@@ -377,7 +389,8 @@ fn update_body(ty: StepType, fields: &[&str], desired: &Json, live: &Json) -> Js
     Json::Object(body)
 }
 
-/// Account and DNS settings: only the fields given change; the rest is sent back as read.
+/// Account and DNS settings: only the fields given change; the rest is sent back as read. A
+/// singleton that may be absent (an EDR integration) is replaced by the desired body whole.
 async fn singleton(
     api: &Api<'_>,
     kind: ResourceKind,
@@ -385,6 +398,11 @@ async fn singleton(
     live: Json,
 ) -> Result<(Action, Json), ConvergeError> {
     let client = api.client;
+    if kind.spec().may_be_absent {
+        crate::playbook::rules::check_update_body(t.ty, t.body)?;
+        let written = client.put_singleton(kind, t.scope, t.body).await?;
+        return Ok((Action::Update, written));
+    }
     let mut merged = live;
     if let (Some(m), Some(d)) = (merged.as_object_mut(), t.body.as_object()) {
         for (k, v) in d {

@@ -90,7 +90,7 @@ fn shape(kind: ResourceKind, spec: &ObjectSpec, list: Option<&str>) -> Shape {
 /// A kind's row, from its catalogue entry.
 fn row(api: &'static KindSpec) -> Spec {
     let mut body = shape(api.kind, &api.body(), None);
-    if api.singleton {
+    if api.singleton && !api.may_be_absent {
         // Merged onto the live object: nothing is required.
         body.required.clear();
     }

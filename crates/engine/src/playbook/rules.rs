@@ -77,8 +77,14 @@ pub fn check_instance(playbook: &Playbook, step: &Step, body: &Json) -> Result<(
             .unwrap_or_default(),
         None => Vec::new(),
     };
-    // A singleton's `with` is merged into the live settings: what it leaves out is kept.
-    if step.ty.spec().identity == crate::playbook::resource::Identity::Singleton {
+    // A singleton's `with` is merged into the live settings: what it leaves out is kept (not
+    // so for one that may be absent: its body is sent whole, and creates it).
+    if step.ty.spec().identity == crate::playbook::resource::Identity::Singleton
+        && !step
+            .ty
+            .resource_kind()
+            .is_some_and(|k| k.spec().may_be_absent)
+    {
         issues.retain(|i| i.problem != Problem::Missing || i.path.contains(['.', '[']));
     }
     let mut extra = all_group_refs(playbook, step);

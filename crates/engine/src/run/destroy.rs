@@ -70,6 +70,7 @@ const VOLATILE: &[&str] = &[
     "expiration_date",
     "created_at",
     "created_by",
+    "last_synced_at",
 ];
 
 /// Addresses of the state, dependants first: reverse dependency order of their steps; records
@@ -222,7 +223,13 @@ async fn remove_one(api: &Api<'_>, scope: &ApiScope, record: &Record) -> Outcome
         }
     };
     let parent = record.parent.as_deref();
-    let live = match api.reads.by_id(api.client, kind, scope, parent, id).await {
+    let absent_singleton = kind.spec().may_be_absent;
+    let read = if absent_singleton {
+        api.reads.singleton(api.client, kind, scope).await
+    } else {
+        api.reads.by_id(api.client, kind, scope, parent, id).await
+    };
+    let live = match read {
         Ok(Some(v)) => v,
         Ok(None) => return Outcome::Gone,
         Err(e) if e.is_not_found() => return Outcome::Gone,
@@ -236,7 +243,12 @@ async fn remove_one(api: &Api<'_>, scope: &ApiScope, record: &Record) -> Outcome
     if !changed.is_empty() {
         return Outcome::Changed { fields: changed };
     }
-    match api.client.delete(kind, scope, parent, id).await {
+    let deleted = if absent_singleton {
+        api.client.delete_singleton(kind, scope).await
+    } else {
+        api.client.delete(kind, scope, parent, id).await
+    };
+    match deleted {
         Ok(()) => {
             api.reads.deleted(kind, scope, parent, id).await;
             Outcome::Deleted
@@ -261,6 +273,10 @@ pub fn deletable(record: &Record) -> Result<(ResourceKind, &str), &'static str> 
         return Err("not created or adopted by onboard");
     }
     let kind = ty.resource_kind().ok_or("a raw request cannot be undone")?;
+    if kind.spec().may_be_absent {
+        // One per account, deleted on its path: no id is needed.
+        return Ok((kind, record.id.as_deref().unwrap_or_default()));
+    }
     if matches!(ty.spec().identity, Identity::Singleton) {
         return Err("settings are never deleted");
     }

@@ -140,6 +140,12 @@ fn shape(f: &FieldSpec) -> Value {
             lengths(&mut s, f, "minItems", "maxItems");
             s
         }
+        FieldType::IntegerList => {
+            let item = or_template(json!({"type": "integer"}));
+            let mut s = json!({"type": "array", "items": item});
+            lengths(&mut s, f, "minItems", "maxItems");
+            s
+        }
         FieldType::ObjectList(spec) => {
             let mut s = json!({"type": "array", "items": object(spec, None)});
             lengths(&mut s, f, "minItems", "maxItems");

@@ -227,6 +227,11 @@ pub trait Collection: Send + Sync + 'static {
         Self::Item::table_mut(w, account)?.shift_remove(id);
         Ok(())
     }
+    /// Routes a kind answers in its own way (an EDR integration, one per account, on a path
+    /// without an id), merged with those of its `VERBS`.
+    fn own_routes() -> axum::Router<Arc<App>> {
+        axum::Router::new()
+    }
 }
 
 /// What `create` and `update` answer.
@@ -278,6 +283,16 @@ impl FromRequestParts<Arc<App>> for Call {
 }
 
 impl Call {
+    /// The shared state.
+    pub fn app(&self) -> &Arc<App> {
+        &self.app
+    }
+
+    /// The caller.
+    pub fn ctx(&self) -> &Arc<Ctx> {
+        &self.ctx
+    }
+
     /// The item id: the last path parameter.
     fn id(&self) -> &str {
         self.ids.last().map(String::as_str).unwrap_or_default()
@@ -321,7 +336,14 @@ pub fn routes<C: Collection>() -> axum::Router<Arc<App>> {
     let path = C::SPEC.path;
     let param = if path.contains('{') { "item" } else { "id" };
     let item = format!("{path}/{{{param}}}");
-    let mut router = axum::Router::new().route(path, all).route(&item, one);
+    let mut router = C::own_routes();
+    let on = |verbs: &[Verb]| C::VERBS.iter().any(|v| verbs.contains(v));
+    if on(&[Verb::List, Verb::Create]) {
+        router = router.route(path, all);
+    }
+    if on(&[Verb::Get, Verb::Update, Verb::Delete]) || !C::ACTIONS.is_empty() {
+        router = router.route(&item, one);
+    }
     for (name, action) in C::ACTIONS {
         let act = move |c: Call, body: Bytes| async move {
             c.app.write(|w| action(w, &c.ctx, c.id(), &body)).await

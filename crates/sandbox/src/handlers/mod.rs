@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod collection;
 pub mod dns;
 pub mod dns_zones;
+pub mod edr;
 pub mod events;
 pub mod groups;
 pub mod identity_providers;
@@ -103,6 +104,11 @@ kinds! {
     dns_zones: dns_zones::Zones,
     dns_records: dns_zones::Records,
     identity_providers: identity_providers::Providers,
+    edr_intune: edr::Edr<edr::Intune>,
+    edr_sentinelone: edr::Edr<edr::SentinelOne>,
+    edr_falcon: edr::Edr<edr::Falcon>,
+    edr_huntress: edr::Edr<edr::Huntress>,
+    edr_fleetdm: edr::Edr<edr::FleetDm>,
     users: users::Users,
     tokens: tokens::Tokens,
     peers: peers::Peers;

@@ -45,6 +45,11 @@ impl IdGen {
         self.events = self.events.max(last);
     }
 
+    /// A new numeric id, as NetBird's autoincrement keys are (EDR integrations).
+    pub fn number(&mut self) -> u64 {
+        self.rng.random_range(1..=i64::MAX as u64 / 2)
+    }
+
     /// A new xid-style id.
     pub fn id(&mut self) -> String {
         let secs = time::OffsetDateTime::now_utc().unix_timestamp();

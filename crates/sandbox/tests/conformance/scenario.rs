@@ -323,6 +323,47 @@ async fn routes_and_dns(r: &mut Recorder, g: &str) {
     .await;
     dns_zones(r, g).await;
     identity_providers(r).await;
+    edr(r, g).await;
+}
+
+/// Every EDR integration: created, read, replaced and deleted on its one path.
+async fn edr(r: &mut Recorder, g: &str) {
+    let bodies: [(&'static str, Value); 5] = [
+        (
+            "/api/integrations/edr/intune",
+            json!({"client_id": "app", "tenant_id": "azure", "secret": "s",
+                "groups": [g], "last_synced_interval": 24, "enabled": true}),
+        ),
+        (
+            "/api/integrations/edr/sentinelone",
+            json!({"api_token": "t", "api_url": "https://s1.example", "groups": [g],
+                "last_synced_interval": 48, "match_attributes": {"active_threats": 0,
+                "network_status": "connected", "is_up_to_date": true}}),
+        ),
+        (
+            "/api/integrations/edr/falcon",
+            json!({"client_id": "c", "secret": "s", "cloud_id": "eu-1", "groups": [g],
+                "zta_score_threshold": 75}),
+        ),
+        (
+            "/api/integrations/edr/huntress",
+            json!({"api_key": "k", "api_secret": "s", "groups": [g],
+                "last_synced_interval": 24, "match_attributes": {"firewall_status": "Enabled"}}),
+        ),
+        (
+            "/api/integrations/edr/fleetdm",
+            json!({"api_url": "https://fleet.example", "api_token": "t", "groups": [g],
+                "last_synced_interval": 24, "match_attributes": {"status_online": true,
+                "required_policies": [1, 5]}}),
+        ),
+    ];
+    for (path, mut body) in bodies {
+        r.call(Method::POST, path, path, Some(body.clone())).await;
+        r.get(path, path).await;
+        body["enabled"] = json!(false);
+        r.put(path, path, body).await;
+        r.delete(path, path).await;
+    }
 }
 
 async fn identity_providers(r: &mut Recorder) {

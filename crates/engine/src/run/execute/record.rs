@@ -65,7 +65,12 @@ impl Executor {
         object: &Json,
     ) -> Result<(), StepError> {
         let spec = step.ty.spec();
-        let id = object.get("id").and_then(Json::as_str).map(str::to_owned);
+        // An EDR integration's id is a number.
+        let id = object.get("id").and_then(|v| match v {
+            Json::String(s) => Some(s.clone()),
+            Json::Number(n) => Some(n.to_string()),
+            _ => None,
+        });
         (self.sink)(&Event::StepFinished {
             address: address.into(),
             action,
