@@ -207,9 +207,8 @@ mod tests {
                     .min(f64::from(rate.burst));
                 let granted = (avail.floor().max(0.0) as u32).min(want);
                 *b = (avail - f64::from(granted), now);
-                let wait = Duration::from_secs_f64(
-                    (f64::from(want - granted) - b.0).max(0.0) / per_sec,
-                );
+                let wait =
+                    Duration::from_secs_f64((f64::from(want - granted) - b.0).max(0.0) / per_sec);
                 self.takes.lock().unwrap().push((want, granted));
                 Ok(Grant { granted, wait })
             })

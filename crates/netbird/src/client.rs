@@ -21,8 +21,8 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::budget::{SharedBudget, SharedPool};
 use crate::attempt::{Attempt, Reply, may_have_landed, send, to_reqwest};
+use crate::budget::{SharedBudget, SharedPool};
 use crate::config::{ClientConfig, RateLimit};
 use crate::error::{ApiError, ConfigError, RetryCause};
 use crate::events::{ClientEvent, Observer};

@@ -1,8 +1,7 @@
 //! Connecting to the API: a real NetBird (NB_MANAGEMENT_URL, NB_PAT or --token-file) or an
 //! endpoint the frontend provides (the CLI's embedded sandbox), with the client-side rate
-//! limit and concurrency; where state lives; the session's options. With `--state-url`, the
-//! client spends the PAT's rate budget together with every runner of that database
-//! ([`PgBudget`]).
+//! limit and concurrency; where state lives; the session's options. [`PgBudget`] (the PAT's
+//! rate budget shared through `--state-url`) is built here but not attached yet.
 //!
 //! Before a command reads anything from a real API, one quick call (`GET /api/users/current`,
 //! at most one retry) checks the three things a new user gets wrong: the URL (nothing there,
@@ -107,9 +106,9 @@ pub async fn client_with(
                 notice(&line);
             }
         }));
-    if let Some(budget) = budget {
-        client.share_budget(Arc::new(budget));
-    }
+    // Not attached yet: with it, a runner of `tests/it/shared_budget.rs` stalled (no call
+    // waiting on the budget, none sent); the cause is not found. Checked (the URL parses) only.
+    drop(budget);
     Ok(client)
 }
 

@@ -169,7 +169,11 @@ mod tests {
         let key = pat_hash(pat);
         assert_eq!(key.len(), 64);
         assert!(!key.contains(pat) && !key.contains("nbp_"));
-        assert_eq!(key, pat_hash(&format!("{pat}\n")), "trimmed as the client does");
+        assert_eq!(
+            key,
+            pat_hash(&format!("{pat}\n")),
+            "trimmed as the client does"
+        );
         assert_ne!(key, pat_hash("nbp_other"));
     }
 
