@@ -42,6 +42,7 @@ mod schema;
 mod scope_safety;
 mod secret_taint;
 mod secrets_sink;
+mod shared_budget;
 mod state_postgres;
 mod state_postgres_lock;
 mod state_postgres_secrets;

@@ -1,6 +1,7 @@
 //! Connecting to the API: a real NetBird (NB_MANAGEMENT_URL, NB_PAT or --token-file) or an
 //! endpoint the frontend provides (the CLI's embedded sandbox), with the client-side rate
-//! limit and concurrency; where state lives; the session's options.
+//! limit and concurrency; where state lives; the session's options. [`PgBudget`] (the PAT's
+//! rate budget shared through `--state-url`) is built here but not attached yet.
 //!
 //! Before a command reads anything from a real API, one quick call (`GET /api/users/current`,
 //! at most one retry) checks the three things a new user gets wrong: the URL (nothing there,
@@ -21,6 +22,7 @@ use crate::diag::{Diag, printable};
 use crate::ops::{Frontend, OpError};
 use crate::run::session::{Customer, Options, Session};
 use crate::store::Store;
+use crate::store::postgres::budget::PgBudget;
 
 /// Where the API is and how to talk to it.
 #[derive(Debug, Clone)]
@@ -85,6 +87,11 @@ pub async fn client_with(
     notice: Arc<dyn Fn(&str) + Send + Sync>,
 ) -> Result<Client, Diag> {
     let end = connector.open(api).await?;
+    // Runners that share a state database share the PAT's budget (keyed by a hash of it).
+    let budget = match &api.state_url {
+        Some(url) => Some(PgBudget::new(url, &end.token).map_err(OpError::from)?),
+        None => None,
+    };
     let mut cfg = ClientConfig::new(end.url, Token::new(end.token));
     cfg.rate = RateLimit {
         per_minute: api.rate_limit,
@@ -99,6 +106,9 @@ pub async fn client_with(
                 notice(&line);
             }
         }));
+    // Not attached yet: with it, a runner of `tests/it/shared_budget.rs` stalled (no call
+    // waiting on the budget, none sent); the cause is not found. Checked (the URL parses) only.
+    drop(budget);
     Ok(client)
 }
 
