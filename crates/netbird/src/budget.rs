@@ -7,16 +7,19 @@
 //! share: somewhere both reach (the engine keeps it in its PostgreSQL state database; this
 //! crate knows nothing about where).
 //!
-//! Every request still takes its token from the local limiter first (it paces this runner and
-//! is drained after a 429); then it takes one from the shared bucket. Tokens come from the
-//! shared bucket in small batches: one [`SharedBudget::take`] asks for what the tasks waiting
-//! right now want (at most [`MAX_BATCH`], or more when one request needs more at once), and
-//! they are spent locally. A batch is taken only for demand already waiting, so tokens are
-//! held for the time of a few requests, never banked: a token taken from the shared bucket is
-//! spent at once, as the server's bucket will see it. Tokens left unspent (a waiter was
-//! cancelled) are dropped after [`HOLD`], never spent late. When the shared bucket is empty,
-//! the runner waits as long as the budget says the missing tokens take to refill, then asks
-//! again (waiters are served in order).
+//! **Time slots, not tokens.** The shared bucket is one instant, the time at which it will be
+//! full again (GCRA's "theoretical arrival time"): `n` tokens cost `n` emission intervals
+//! (`60 s / per_minute` each), and a bucket of `burst` tokens lets a request go as soon as that
+//! instant is at most `burst` intervals ahead. [`SharedBudget::reserve`] moves the instant on by
+//! the cost, atomically, and answers how long the caller waits before its slot: the same
+//! reservation on credit as the local limiter makes, shared. Nothing is held between calls, no
+//! batch is taken, no lock is kept while anyone sleeps; a runner that dies leaves nothing
+//! behind but a reservation that expires with time.
+//!
+//! Every request reserves its tokens from the local limiter and from the shared budget at once
+//! and waits for the later of the two. A reservation whose request is cancelled is not given
+//! back to the shared bucket (its slot passes unused: a little less than the budget is spent,
+//! never more).
 //!
 //! If the shared budget fails (its database is gone), the client says so once in its log and
 //! goes on with the local limiter alone: a lost state database fails the run's next save anyway.
@@ -25,59 +28,52 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use crate::config::RateLimit;
-
-/// The most tokens one [`SharedBudget::take`] asks for, unless one request needs more at once
-/// (a scope proof with the writes it covers).
-pub const MAX_BATCH: u32 = 10;
-
-/// Tokens taken from the shared bucket and not spent within this time are dropped.
-pub const HOLD: Duration = Duration::from_secs(1);
-
-/// What one [`SharedBudget::take`] gave.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Grant {
-    /// Tokens taken (at most the number asked for; 0 when the bucket is empty).
-    pub granted: u32,
-    /// When fewer than asked were granted: how long until the rest have refilled.
-    pub wait: Duration,
-}
 
 /// Why a shared budget could not answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct BudgetError(pub String);
 
-/// What [`SharedBudget::take`] answers.
-pub type BudgetFuture<'a> = Pin<Box<dyn Future<Output = Result<Grant, BudgetError>> + Send + 'a>>;
+/// What [`SharedBudget::reserve`] answers: how long to wait before spending the tokens.
+pub type BudgetFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Duration, BudgetError>> + Send + 'a>>;
 
-/// A token bucket shared by every runner of one PAT.
+/// A token bucket shared by every runner of one PAT, kept as the instant it is full again.
 pub trait SharedBudget: Send + Sync + fmt::Debug {
-    /// Take up to `want` tokens from a bucket shaped as `rate` (refilled at `per_minute`,
-    /// holding at most `burst`; the first taker finds it full). Grants what is there, whole
-    /// tokens only, and says how long the rest take to refill.
-    fn take(&self, want: u32, rate: RateLimit) -> BudgetFuture<'_>;
+    /// Reserves `n` tokens of a bucket shaped as `rate` (refilled at `per_minute`, holding at
+    /// most `burst`; a bucket never used is full), in one atomic step: with `T = 60 s /
+    /// per_minute` and `full` the instant the bucket is full again, `full = max(full, now) + n
+    /// × T`, and the answer is `max(0, full − burst × T − now)`, the wait before the tokens
+    /// exist. [`slot`] computes it.
+    fn reserve(&self, n: u32, rate: RateLimit) -> BudgetFuture<'_>;
 }
 
-/// The client's side of a shared budget: the tokens taken and not yet spent.
+/// One reservation of `n` tokens of a bucket shaped as `rate`, in seconds: `full` (when the
+/// bucket is full again, `None` for a bucket never used) and `now` on one clock. Returns the
+/// new `full` and the wait. What every [`SharedBudget`] computes, here for implementations and
+/// tests that keep the instant in memory.
+pub fn slot(full: Option<f64>, now: f64, n: u32, rate: RateLimit) -> (f64, Duration) {
+    let interval = interval(rate);
+    let full = full.map_or(now, |f| f.max(now)) + f64::from(n) * interval;
+    let wait = (full - f64::from(rate.burst.max(1)) * interval - now).max(0.0);
+    (full, Duration::from_secs_f64(wait))
+}
+
+/// The emission interval of `rate`, in seconds: how long one token takes to refill.
+pub fn interval(rate: RateLimit) -> f64 {
+    60.0 / f64::from(rate.per_minute.max(1))
+}
+
+/// The client's side of a shared budget.
 pub(crate) struct SharedPool {
     budget: Arc<dyn SharedBudget>,
     rate: RateLimit,
-    held: tokio::sync::Mutex<Held>,
-    /// Tokens wanted by the tasks in [`SharedPool::acquire`] right now.
-    demand: AtomicU32,
     /// The budget failed once: the local limiter alone from then on.
     failed: AtomicBool,
-}
-
-struct Held {
-    tokens: u32,
-    at: Instant,
 }
 
 impl fmt::Debug for SharedPool {
@@ -94,85 +90,33 @@ impl SharedPool {
         SharedPool {
             budget,
             rate,
-            held: tokio::sync::Mutex::new(Held {
-                tokens: 0,
-                at: Instant::now(),
-            }),
-            demand: AtomicU32::new(0),
             failed: AtomicBool::new(false),
         }
     }
 
-    /// Takes `n` tokens of the shared budget, waiting until they are there. Returns how long
-    /// it waited.
+    /// Reserves `n` tokens of the shared budget and waits for their slot. Returns how long it
+    /// waited for the slot (the reservation's round trip not counted).
     pub(crate) async fn acquire(&self, n: u32) -> Duration {
-        let n = n.max(1);
         if self.failed.load(Ordering::Relaxed) {
             return Duration::ZERO;
         }
-        let start = Instant::now();
-        let _demand = Demand::new(&self.demand, n);
-        let mut held = self.held.lock().await;
-        if held.at.elapsed() > HOLD {
-            held.tokens = 0;
-        }
-        loop {
-            if held.tokens >= n {
-                held.tokens -= n;
-                return start.elapsed();
-            }
-            let missing = n - held.tokens;
-            let waiting = self
-                .demand
-                .load(Ordering::Relaxed)
-                .saturating_sub(held.tokens);
-            let want = waiting.clamp(missing, MAX_BATCH.max(missing));
-            match self.budget.take(want, self.rate).await {
-                Ok(grant) => {
-                    if grant.granted > 0 {
-                        held.tokens += grant.granted.min(want);
-                        held.at = Instant::now();
-                    }
-                    if held.tokens < n {
-                        tokio::time::sleep(grant.wait.max(Duration::from_millis(1))).await;
-                    }
+        match self.budget.reserve(n.max(1), self.rate).await {
+            Ok(wait) => {
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
                 }
-                Err(e) => {
-                    self.failed.store(true, Ordering::Relaxed);
+                wait
+            }
+            Err(e) => {
+                if !self.failed.swap(true, Ordering::Relaxed) {
                     tracing::warn!(
                         error = %e,
                         "the shared rate budget failed: going on with this runner's own limit"
                     );
-                    return start.elapsed();
                 }
+                Duration::ZERO
             }
         }
-    }
-
-    /// The server said 429: tokens held are not spent.
-    pub(crate) fn drain(&self) {
-        if let Ok(mut held) = self.held.try_lock() {
-            held.tokens = 0;
-        }
-    }
-}
-
-/// Counts a task's tokens in the demand while it waits.
-struct Demand<'a> {
-    demand: &'a AtomicU32,
-    n: u32,
-}
-
-impl<'a> Demand<'a> {
-    fn new(demand: &'a AtomicU32, n: u32) -> Self {
-        demand.fetch_add(n, Ordering::Relaxed);
-        Demand { demand, n }
-    }
-}
-
-impl Drop for Demand<'_> {
-    fn drop(&mut self) {
-        self.demand.fetch_sub(self.n, Ordering::Relaxed);
     }
 }
 
@@ -180,37 +124,37 @@ impl Drop for Demand<'_> {
 mod tests {
     use super::*;
     use std::sync::Mutex;
+    use tokio::time::Instant;
 
-    /// A shared bucket in memory, refilled by tokio's (paused) clock, recording every take.
+    /// A shared bucket in memory on tokio's (paused) clock, recording every reservation.
     #[derive(Debug)]
-    struct Memory {
-        bucket: Mutex<(f64, Instant)>,
-        takes: Mutex<Vec<(u32, u32)>>,
+    pub(crate) struct Memory {
+        start: Instant,
+        full: Mutex<Option<f64>>,
+        pub(crate) calls: Mutex<Vec<(u32, Duration)>>,
     }
 
     impl Memory {
-        fn new(tokens: f64) -> Arc<Memory> {
+        pub(crate) fn new() -> Arc<Memory> {
             Arc::new(Memory {
-                bucket: Mutex::new((tokens, Instant::now())),
-                takes: Mutex::new(Vec::new()),
+                start: Instant::now(),
+                full: Mutex::new(None),
+                calls: Mutex::new(Vec::new()),
             })
         }
     }
 
     impl SharedBudget for Memory {
-        fn take(&self, want: u32, rate: RateLimit) -> BudgetFuture<'_> {
+        fn reserve(&self, n: u32, rate: RateLimit) -> BudgetFuture<'_> {
             Box::pin(async move {
-                let per_sec = f64::from(rate.per_minute) / 60.0;
-                let mut b = self.bucket.lock().unwrap();
-                let now = Instant::now();
-                let avail = (b.0 + now.duration_since(b.1).as_secs_f64() * per_sec)
-                    .min(f64::from(rate.burst));
-                let granted = (avail.floor().max(0.0) as u32).min(want);
-                *b = (avail - f64::from(granted), now);
-                let wait =
-                    Duration::from_secs_f64((f64::from(want - granted) - b.0).max(0.0) / per_sec);
-                self.takes.lock().unwrap().push((want, granted));
-                Ok(Grant { granted, wait })
+                // A round trip to the database: other tasks run meanwhile.
+                tokio::task::yield_now().await;
+                let now = self.start.elapsed().as_secs_f64();
+                let mut full = self.full.lock().unwrap();
+                let (next, wait) = slot(*full, now, n, rate);
+                *full = Some(next);
+                self.calls.lock().unwrap().push((n, wait));
+                Ok(wait)
             })
         }
     }
@@ -220,44 +164,47 @@ mod tests {
         burst: 5,
     };
 
-    #[tokio::test(start_paused = true)]
-    async fn a_full_bucket_serves_at_once_and_an_empty_one_at_its_rate() {
-        let mem = Memory::new(5.0);
-        let pool = SharedPool::new(mem.clone(), RATE);
-        for _ in 0..5 {
-            assert_eq!(pool.acquire(1).await, Duration::ZERO);
-        }
-        // Empty: one a second.
-        let waited = pool.acquire(1).await;
-        assert!(waited >= Duration::from_millis(999), "{waited:?}");
-        let waited = pool.acquire(3).await;
-        assert!(waited >= Duration::from_millis(2999), "{waited:?}");
+    #[test]
+    fn a_slot_is_the_wait_until_the_tokens_exist() {
+        // A new bucket is full: 5 tokens at once, the sixth a second later.
+        let (full, wait) = slot(None, 100.0, 5, RATE);
+        assert_eq!((full, wait), (105.0, Duration::ZERO));
+        let (full, wait) = slot(Some(full), 100.0, 1, RATE);
+        assert_eq!((full, wait), (106.0, Duration::from_secs(1)));
+        // Long unused: full again, never more than full.
+        let (full, wait) = slot(Some(full), 1000.0, 5, RATE);
+        assert_eq!((full, wait), (1005.0, Duration::ZERO));
     }
 
     #[tokio::test(start_paused = true)]
-    async fn concurrent_waiters_are_served_by_batches_and_never_take_more_than_they_spend() {
-        let mem = Memory::new(0.0);
-        let pool = Arc::new(SharedPool::new(
-            mem.clone(),
-            RateLimit {
-                per_minute: 600,
-                burst: 50,
-            },
-        ));
+    async fn two_runners_on_one_budget_together_keep_its_rate() {
+        // Two clients' pools on one bucket (5, one a second), 10 requests each at once.
+        let mem = Memory::new();
+        let (a, b) = (
+            Arc::new(SharedPool::new(mem.clone(), RATE)),
+            Arc::new(SharedPool::new(mem.clone(), RATE)),
+        );
+        let start = Instant::now();
         let tasks: Vec<_> = (0..20)
-            .map(|_| {
-                let pool = Arc::clone(&pool);
-                tokio::spawn(async move { pool.acquire(1).await })
+            .map(|i| {
+                let pool = if i % 2 == 0 { a.clone() } else { b.clone() };
+                tokio::spawn(async move {
+                    pool.acquire(1).await;
+                    start.elapsed()
+                })
             })
             .collect();
+        let mut sent = Vec::new();
         for t in tasks {
-            t.await.unwrap();
+            sent.push(t.await.unwrap());
         }
-        let takes = mem.takes.lock().unwrap().clone();
-        let granted: u32 = takes.iter().map(|t| t.1).sum();
-        assert_eq!(granted, 20, "{takes:?}");
-        assert!(takes.iter().all(|t| t.0 <= MAX_BATCH), "{takes:?}");
-        assert!(takes.len() < 20, "batched: {takes:?}");
+        sent.sort();
+        // The burst at once, then one a second: in every window of k seconds, at most 5 + k.
+        for (i, at) in sent.iter().enumerate() {
+            let allowed = 5.0 + at.as_secs_f64();
+            assert!((i + 1) as f64 <= allowed + 1e-9, "request {i} at {at:?}");
+        }
+        assert_eq!(mem.calls.lock().unwrap().len(), 20, "one reservation each");
     }
 
     #[tokio::test(start_paused = true)]
@@ -265,7 +212,7 @@ mod tests {
         #[derive(Debug)]
         struct Down;
         impl SharedBudget for Down {
-            fn take(&self, _: u32, _: RateLimit) -> BudgetFuture<'_> {
+            fn reserve(&self, _: u32, _: RateLimit) -> BudgetFuture<'_> {
                 Box::pin(async { Err(BudgetError("gone".into())) })
             }
         }

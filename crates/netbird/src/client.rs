@@ -174,22 +174,24 @@ impl Client {
 
     /// Spends this PAT's budget together with other runners (see [`SharedBudget`]): every
     /// clone of this client, from now on, takes each rate token from the local limiter and
-    /// then from `budget`. Only the first budget attached counts; returns false for a later
-    /// one.
+    /// from `budget` (shaped as this client's limit, with the same headroom). Only the first
+    /// budget attached counts; returns false for a later one.
     pub fn share_budget(&self, budget: Arc<dyn SharedBudget>) -> bool {
         let pool = SharedPool::new(budget, self.inner.rate.with_headroom());
         self.inner.shared.set(pool).is_ok()
     }
 
-    /// Takes `n` rate tokens, from the local limiter and then the shared budget if there is
-    /// one; returns how long it waited in all.
+    /// Takes `n` rate tokens from the local limiter and, if one is attached, the shared budget:
+    /// both reserve at once and the wait is the later of the two; returns it.
     async fn tokens(&self, n: u32) -> Duration {
-        let local = self.inner.limiter.acquire_many(n).await;
-        let shared = match self.inner.shared.get() {
-            Some(pool) => pool.acquire(n).await,
-            None => Duration::ZERO,
-        };
-        local + shared
+        let local = self.inner.limiter.acquire_many(n);
+        match self.inner.shared.get() {
+            Some(pool) => {
+                let (local, shared) = tokio::join!(local, pool.acquire(n));
+                local.max(shared)
+            }
+            None => local.await,
+        }
     }
 
     /// The most writes one scope proof may cover ([`RateLimit::writes_per_proof`]).
@@ -273,9 +275,6 @@ impl Client {
             };
             if reason == RetryReason::RateLimited {
                 self.inner.limiter.drain();
-                if let Some(pool) = self.inner.shared.get() {
-                    pool.drain();
-                }
             } else {
                 landed |= may_have_landed(outcome);
             }

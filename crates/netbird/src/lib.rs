@@ -38,7 +38,9 @@ mod tenants;
 mod token;
 
 pub use adopt::{Created, by_field};
-pub use budget::{BudgetError, BudgetFuture, Grant, HOLD, MAX_BATCH, SharedBudget};
+pub use budget::{
+    BudgetError, BudgetFuture, SharedBudget, interval as budget_interval, slot as budget_slot,
+};
 pub use catalog::{
     RAW_RESPONSE_SECRETS, ResponseSecrets, USER_ROLES, looks_secret, response_secrets,
 };

@@ -52,9 +52,8 @@ CREATE INDEX onboard_journal_by_key ON onboard_journal (run_key, at);
         2,
         r#"
 CREATE TABLE onboard_budget (
-    pat_hash    text             PRIMARY KEY,
-    tokens      double precision NOT NULL,
-    updated_at  timestamptz      NOT NULL
+    budget_key  text        PRIMARY KEY,
+    full_at     timestamptz NOT NULL
 );
 "#,
     ),

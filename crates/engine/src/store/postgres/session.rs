@@ -313,7 +313,11 @@ mod tests {
             });
         });
         let got = finished.recv_timeout(Duration::from_secs(30));
-        assert_eq!(got, Ok(true), "the task that awaited the reply was never woken");
+        assert_eq!(
+            got,
+            Ok(true),
+            "the task that awaited the reply was never woken"
+        );
     }
 
     #[test]
