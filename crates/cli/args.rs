@@ -10,6 +10,7 @@ const AFTER_HELP: &str = "\
 Environment:
   NB_PAT               personal access token of a NetBird user (or --token-file FILE)
   NB_MANAGEMENT_URL    API base URL, without /api (default https://api.netbird.io)
+  ONBOARD_VAR_<name>   a value for the playbook's input <name> (lowest precedence)
   RUST_LOG             diagnostics filter (overrides -v/-q)
 
 Exit codes: 0 success (plan --detailed-exitcode: no changes; drift: in sync), 1 error, 2 changes

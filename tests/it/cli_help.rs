@@ -70,6 +70,7 @@ fn every_help_ends_with_the_environment_and_the_exit_codes() {
             "Environment:",
             "NB_PAT",
             "NB_MANAGEMENT_URL",
+            "ONBOARD_VAR_<name>",
             "RUST_LOG",
             "Exit codes:",
         ] {

@@ -262,3 +262,31 @@ fn a_step_gone_from_the_playbook_is_shown_kept_and_only_prune_makes_it_a_change(
     );
     assert!(text.contains("  2 customers: no changes\n"), "{text}");
 }
+
+#[test]
+fn a_role_changed_for_every_tenant_is_one_change_set_with_its_diff() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = support::sandbox(&rt);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (playbook, inv) = fleet(dir.path(), 3);
+    support::apply(&sb, dir.path(), &["--inventory", s(&inv)]);
+    edit(&playbook, "role: admin\n", "role: auditor\n");
+
+    let (code, text) = plan(&sb, dir.path(), &inv, &["--detailed-exitcode"]);
+    assert_eq!(code, Some(2), "{text}");
+    let tail = text
+        .split("\nFleet: ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no fleet summary:\n{text}"));
+    assert!(tail.starts_with("3 customers, 1 change set\n"), "{tail}");
+    assert!(tail.contains("  3 customers: ~ tenant groups "), "{tail}");
+    assert!(tail.contains("role: \"auditor\""), "{tail}");
+    let (_, json) = plan(&sb, dir.path(), &inv, &["--format", "json"]);
+    let doc: Value = serde_json::from_str(&json).expect("JSON");
+    let change = &doc["groups"][0]["changes"][0];
+    assert_eq!(change["address"], "tenant");
+    assert_eq!(change["action"], "update");
+    assert_eq!(change["fields"][0]["field"], "groups");
+    assert_eq!(change["fields"][0]["before"][0]["role"], "admin");
+    assert_eq!(change["fields"][0]["after"][0]["role"], "auditor");
+}

@@ -393,6 +393,26 @@ fn a_pat_given_as_a_value_is_refused_wherever_it_enters() {
             "{args:?}:\n{text}"
         );
     }
+    // An input's value from the environment: refused naming the variable, not the value.
+    for args in [vec!["plan"], vec!["apply", "--yes"]] {
+        let command = args[0];
+        let mut all = args.clone();
+        all.push(playbook.as_str());
+        let out = onboard(&sb, &state, &all)
+            .env("ONBOARD_VAR_customer", PAT)
+            .output()
+            .expect("onboard runs");
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        assert_eq!(out.status.code(), Some(1), "{command}:\n{text}");
+        assert!(
+            support::flat(&text).contains("`ONBOARD_VAR_customer`"),
+            "{command}:\n{text}"
+        );
+        assert!(
+            !text.contains(head) && !text.contains(tail),
+            "{command}:\n{text}"
+        );
+    }
     assert!(support::writes(&sb.log()).is_empty(), "nothing was written");
     assert!(
         walk(&state).is_empty(),

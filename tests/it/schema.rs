@@ -95,3 +95,28 @@ fn inventory_typos_are_flagged() {
     let good = yaml("i.yaml", "customers:\n  acme: { customer: Acme }\n");
     assert!(errors(&v, &good).is_empty());
 }
+
+#[test]
+fn a_tenant_role_is_one_of_netbirds_or_a_template() {
+    let v = schema("playbook.schema.json");
+    let with_role = |role: &str| {
+        let text = format!(
+            "version: 1\nname: t\ntenant:\n  name: T\n  domain: t.example\n  groups:\n    \
+             - {{ id: g, role: {role} }}\nsteps: []\n"
+        );
+        errors(&v, &yaml("t.yaml", &text))
+    };
+    assert!(
+        !with_role("administrator").is_empty(),
+        "an unknown role passes"
+    );
+    for role in [
+        "owner",
+        "admin",
+        "auditor",
+        "network_admin",
+        "\"{{ inputs.role }}\"",
+    ] {
+        assert_eq!(with_role(role), Vec::<String>::new(), "{role}");
+    }
+}

@@ -77,6 +77,7 @@ catalogue! {
     Token => TOKEN,
     DnsZone => DNS_ZONE,
     DnsRecord => DNS_RECORD,
+    IdentityProvider => IDENTITY_PROVIDER,
 }
 
 /// Defaults shared by most kinds; each spec overrides what differs.
@@ -429,5 +430,45 @@ static DNS_RECORD: KindSpec = KindSpec {
     response_schemas: &["DNSRecord"],
     response_fields: &["id", "name", "type", "content", "ttl"],
     identity: Identity::Fields(&["zone_id", "name", "type"]),
+    ..BASE
+};
+
+static IDENTITY_PROVIDER: KindSpec = KindSpec {
+    kind: ResourceKind::IdentityProvider,
+    name: "identity_provider",
+    collection: "/api/identity-providers",
+    request_schema: "IdentityProviderRequest",
+    required: &["type", "name", "issuer", "client_id", "client_secret"],
+    fields: &[
+        one_of(
+            "type",
+            &[
+                "oidc",
+                "zitadel",
+                "entra",
+                "google",
+                "okta",
+                "pocketid",
+                "microsoft",
+                // The server also takes these two, which the spec's enum lacks.
+                "authentik",
+                "keycloak",
+                "adfs",
+            ],
+        ),
+        string("name").len(1, usize::MAX),
+        // NetBird checks the issuer's discovery document on every write; `google` and
+        // `microsoft` have a built-in issuer and may leave it empty.
+        string("issuer").or(EMPTY),
+        string("client_id").len(1, usize::MAX),
+        // Taken on every write, never returned.
+        string("client_secret").write_only(),
+    ],
+    response_schemas: &["IdentityProvider"],
+    response_fields: &["id", "type", "name", "issuer", "client_id"],
+    // NetBird does not keep names unique; onboard finds a provider by its name.
+    // Not exported yet: the secret cannot be read back, so an export would need a sensitive
+    // input per provider.
+    exported: false,
     ..BASE
 };

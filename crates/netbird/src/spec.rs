@@ -103,6 +103,10 @@ pub struct FieldSpec {
     /// A value that belongs to one account (its network range, its DNS domain, deployment
     /// switches): read and written, never carried to another account by an export.
     pub per_account: bool,
+    /// A secret the API takes and never returns (an identity provider's `client_secret`):
+    /// compared through a salted digest of what was sent, never read back, shown as
+    /// `(sensitive)`.
+    pub write_only: bool,
 }
 
 /// A default value of a field, written as a constant.
@@ -187,6 +191,14 @@ impl FieldSpec {
     pub const fn per_account(self) -> Self {
         Self {
             per_account: true,
+            ..self
+        }
+    }
+
+    /// The same field, a secret the API never returns (see [`FieldSpec::write_only`]).
+    pub const fn write_only(self) -> Self {
+        Self {
+            write_only: true,
             ..self
         }
     }
@@ -287,6 +299,11 @@ impl KindSpec {
             .is_some_and(|b| b.fields.iter().any(|f| f.name == field))
     }
 
+    /// The request fields the API takes and never returns (top level).
+    pub fn write_only_fields(&self) -> impl Iterator<Item = &'static str> + use<> {
+        self.fields.iter().filter(|f| f.write_only).map(|f| f.name)
+    }
+
     pub fn is_secret(&self, response_field: &str) -> bool {
         self.secret_fields.contains(&response_field)
     }
@@ -343,5 +360,6 @@ const fn field(name: &'static str, ty: FieldType) -> FieldSpec {
         default: None,
         refers: None,
         per_account: false,
+        write_only: false,
     }
 }

@@ -380,3 +380,73 @@ async fn users_and_tenants_check_in_their_order() {
         .await;
     assert_error(&subscription, 422, "");
 }
+
+/// `PUT /api/integrations/msp/tenants/{id}` renames a tenant and replaces its groups (each an
+/// MSP group with a role): 200 with the whole tenant, as the list shows it; the domain (not
+/// in `UpdateTenantRequest`) stays. It runs in the MSP account only (403 from inside a
+/// tenant), checks the groups (404) and their roles (422), and logs no audit event.
+#[tokio::test]
+async fn a_tenant_update_renames_and_regroups_in_place() {
+    let api = Api::start().await;
+    let admins = api.get("/api/groups?name=MSP%20Admins").await.body[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let created = api
+        .post(
+            "/api/integrations/msp/tenants",
+            json!({"name": "Contoso Dental", "domain": "contoso.example",
+                   "groups": [{"id": admins, "role": "admin"}]}),
+        )
+        .await;
+    let tid = created.id();
+    let path = format!("/api/integrations/msp/tenants/{tid}");
+    let events = api
+        .get("/api/events/audit")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .len();
+
+    let body = json!({"name": "Contoso Dental Group", "domain": "other.example",
+                      "groups": [{"id": admins, "role": "auditor"}]});
+    let updated = api.put(&path, body.clone()).await;
+    assert_eq!(updated.code(), 200, "{}", updated.body);
+    assert_eq!(updated.body["id"], json!(tid));
+    assert_eq!(updated.body["name"], "Contoso Dental Group");
+    assert_eq!(updated.body["domain"], "contoso.example");
+    assert_eq!(
+        updated.body["groups"],
+        json!([{"id": admins, "role": "auditor"}])
+    );
+    for same in ["status", "dns_challenge", "created_at"] {
+        assert_eq!(updated.body[same], created.body[same], "{same}");
+    }
+    let listed = api.get("/api/integrations/msp/tenants").await.body;
+    assert_eq!(listed[0], updated.body);
+    let after = api
+        .get("/api/events/audit")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(after, events, "a tenant update logs no event");
+
+    // The checks, each on its own; nothing changes.
+    let role = json!({"name": "X", "groups": [{"id": admins, "role": "administrator"}]});
+    assert_error(&api.put(&path, role).await, 422, "unknown user role");
+    let group = json!({"name": "X", "groups": [{"id": "nope", "role": "admin"}]});
+    assert_error(&api.put(&path, group).await, 404, "group not found: nope");
+    let no_groups = json!({"name": "X"});
+    assert_error(
+        &api.put(&path, no_groups).await,
+        422,
+        "missing field: groups",
+    );
+    let inside = format!("{path}?account={tid}");
+    assert_eq!(api.put(&inside, body).await.code(), 403);
+    let listed = api.get("/api/integrations/msp/tenants").await.body;
+    assert_eq!(listed[0], updated.body);
+}

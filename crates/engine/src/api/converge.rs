@@ -24,6 +24,20 @@ pub struct Desired<'a> {
     pub known_id: Option<&'a str>,
     /// What a replacement may do.
     pub replace: Replace,
+    /// What the state knows of the kind's write-only fields.
+    pub write_only: WriteOnly<'a>,
+}
+
+/// What the state knows of an object's write-only fields ([`crate::playbook::write_only`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriteOnly<'a> {
+    /// The state's salt ("" when it has none yet: then nothing is recorded either).
+    pub salt: &'a str,
+    /// The digests recorded at the last write of the object.
+    pub recorded: Option<&'a std::collections::BTreeMap<String, String>>,
+    /// The real values, when `body` shows them masked (a plan's body); None: `body` holds
+    /// them.
+    pub values: Option<&'a Json>,
 }
 
 /// `--allow-replace` and `--rotate-setup-keys`.
@@ -116,8 +130,16 @@ pub async fn inspect(api: &Api<'_>, t: &Desired<'_>) -> Result<Inspection, Conve
             changes: Vec::new(),
         });
     };
-    let desired = without_parent(t.ty, t.body);
+    // A write-only field is never returned: compared through the digest of what was sent.
+    let desired = crate::playbook::write_only::strip(t.ty, &without_parent(t.ty, t.body));
     let mut changes = crate::api::compare::diff(&desired, &live);
+    let w = t.write_only;
+    changes.extend(crate::playbook::write_only::changes(
+        t.ty,
+        w.values.unwrap_or(t.body),
+        w.salt,
+        w.recorded,
+    ));
     let revoked = revoked_by_hand(t.ty, &desired, &live);
     if revoked {
         changes.push(("revoked".into(), Json::Bool(true), Json::Bool(false)));

@@ -115,6 +115,11 @@ impl Span {
         Self { offset, len }
     }
 
+    /// Whether `other` lies inside this span.
+    pub fn contains(self, other: Span) -> bool {
+        other.offset >= self.offset && other.offset + other.len <= self.offset + self.len
+    }
+
     /// A sub-span starting `start` bytes into this one.
     pub fn sub(self, start: usize, len: usize) -> Self {
         Self::new(self.offset + start, len)

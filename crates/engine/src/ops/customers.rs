@@ -91,6 +91,8 @@ pub fn prepare_file(input: &Input, file: SourceFile) -> Result<Vec<Customer>, Di
     let template = TemplateVersion::of(&input.playbook, file.text());
     let mut diags = Diags::new();
     let cli_sources = sources(input, &mut diags);
+    // `ONBOARD_VAR_<name>` first: every other source overrides it.
+    let env = Source::environment(&loaded.playbook, std::env::vars());
     let mut runs = Vec::new();
     let entries: Vec<(Option<Entry>, Vec<Source>)> = match &input.inventory {
         Some(path) => {
@@ -100,16 +102,16 @@ pub fn prepare_file(input: &Input, file: SourceFile) -> Result<Vec<Customer>, Di
                 .map(|e| {
                     (
                         Some(e.clone()),
-                        e.sources
-                            .iter()
+                        env.iter()
+                            .chain(&e.sources)
+                            .chain(&cli_sources)
                             .cloned()
-                            .chain(cli_sources.iter().cloned())
                             .collect(),
                     )
                 })
                 .collect()
         }
-        None => vec![(None, cli_sources)],
+        None => vec![(None, env.into_iter().chain(cli_sources).collect())],
     };
     for (entry, sources) in entries {
         match inputs::resolve(&loaded.playbook, &sources) {
@@ -152,6 +154,7 @@ pub fn saved(saved: SavedPlan) -> Result<(Vec<Customer>, Vec<Json>), Diags> {
     };
     let mut runs = Vec::new();
     let mut expected = Vec::new();
+    let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
     // One playbook for every run: git is asked once.
     let mut versions = std::collections::BTreeMap::new();
     for r in saved.runs {
@@ -162,10 +165,31 @@ pub fn saved(saved: SavedPlan) -> Result<(Vec<Customer>, Vec<Json>), Diags> {
         let path = Path::new(&r.playbook.path);
         let file = inventory::read(path)?;
         let loaded = crate::playbook::load(&file)?;
+        let mut inputs = r.inputs;
+        if let Err(missing) = inputs.unmask(&loaded.playbook, &env) {
+            let names: Vec<String> = missing
+                .iter()
+                .map(|n| format!("{}{n}", crate::playbook::inputs::ENV_PREFIX))
+                .collect();
+            return Err(Diag::plain(format!(
+                "the saved plan needs the sensitive input{} {}, which plans never keep",
+                if missing.len() == 1 { "" } else { "s" },
+                missing
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .help(format!(
+                "set {} in the environment of `onboard apply PLAN.json`",
+                names.join(", ")
+            ))
+            .into());
+        }
         runs.push(Customer {
             key: r.inventory_key,
             loaded,
-            inputs: r.inputs,
+            inputs,
             entry: None,
             template: Some(
                 versions

@@ -338,15 +338,16 @@ async fn remark(c: &Connected<'_>, checked: &State, mark: AuditMark) {
 /// The objects of `plan` that the state records and that are no longer as recorded.
 fn drifted(plan: &Plan, state: &crate::store::state::State) -> Vec<DriftedStep> {
     let mut out = Vec::new();
+    // Gone, or renamed or regrouped outside onboard (apply puts it back in place).
     if let (Some(t), Some(_)) = (&plan.tenant, &state.tenant)
-        && t.action == Action::Create
+        && matches!(t.action, Action::Create | Action::Update)
     {
         out.push(DriftedStep {
             address: "tenant".into(),
             ty: "tenant".into(),
-            action: Action::Create,
-            gone: true,
-            fields: Vec::new(),
+            action: t.action,
+            gone: t.action == Action::Create,
+            fields: t.changes.clone(),
         });
     }
     for s in &plan.steps {

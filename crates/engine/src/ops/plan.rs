@@ -93,7 +93,8 @@ fn save(
             playbook: playbook.clone(),
             sources: sources.clone(),
             inventory_key: run.key.clone(),
-            inputs: run.inputs.clone(),
+            // Sensitive inputs are not saved: apply takes them from the environment again.
+            inputs: run.inputs.masked(&run.loaded.playbook),
             plan: serde_json::to_value(p).unwrap_or_default(),
         })
         .collect();

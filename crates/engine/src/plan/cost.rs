@@ -32,7 +32,7 @@ impl Cost {
         if plan
             .tenant
             .as_ref()
-            .is_some_and(|t| t.action == Action::Create)
+            .is_some_and(|t| matches!(t.action, Action::Create | Action::Update))
         {
             writes += 1;
         }

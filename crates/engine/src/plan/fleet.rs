@@ -51,7 +51,7 @@ pub fn changes(plan: &Plan) -> Vec<Change> {
             address: "tenant".into(),
             ty: "tenant".into(),
             scope: StepScope::Msp,
-            fields: Vec::new(),
+            fields: t.changes.iter().map(redacted).collect(),
         });
     }
     for s in &plan.steps {

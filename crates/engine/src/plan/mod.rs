@@ -78,6 +78,9 @@ pub struct TenantPlan {
     pub name: Json,
     pub domain: Json,
     pub groups: Json,
+    /// For an update: what differs from the live tenant (`name`, `groups`), live → desired.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
 }
 
 /// One step instance.
@@ -112,6 +115,10 @@ pub struct PlannedStep {
     /// from the collection's list, before writing.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub lookup_at_apply: bool,
+    /// The real values of the kind's write-only fields, which `body` shows as `(sensitive)`:
+    /// compared through their digests, never serialised.
+    #[serde(skip)]
+    pub write_only: Option<Json>,
 }
 
 /// One field that differs: live `before`, desired `after`.
@@ -335,6 +342,10 @@ impl<'a> Planner<'a> {
             diags.push(e.to_diag());
             Json::Null
         });
+        // Checked once: the live planner plans the tenant again when it finds it.
+        if live.is_none() {
+            check_roles(self.playbook, &t.groups, &groups, diags);
+        }
         let unknown = || Json::String(UNKNOWN.into());
         let mut map = Map::new();
         let field_of = |k: &str| live.as_ref().and_then(|l| l.get(k).cloned());
@@ -358,7 +369,23 @@ impl<'a> Planner<'a> {
             name,
             domain,
             groups,
+            changes: Vec::new(),
         });
+    }
+
+    /// The tenant's `name` and `groups` rendered again now that the steps before it are
+    /// planned (the MSP groups it names have their live ids), secrets masked: what the live
+    /// tenant is compared with. Values only apply knows stay `(known after apply)`.
+    pub fn tenant_desired(&self) -> Option<(Json, Json)> {
+        let t = self.playbook.tenant.as_ref()?;
+        let r = Renderer {
+            playbook: self.playbook,
+            ctx: self.scope.context_with_steps(self.known.clone(), None),
+            mask_secrets: true,
+        };
+        let name = r.template(&t.name).ok()?;
+        let groups = r.node(&t.groups).ok()?;
+        Some((name, groups))
     }
 
     /// Plan one node's instances (None for the tenant node or when the step has errors).
@@ -426,7 +453,7 @@ impl<'a> Planner<'a> {
             playbook: self.playbook.name.clone(),
             run_key: run_key(inventory_key, domain.as_deref(), None),
             offline,
-            inputs: self.inputs.clone(),
+            inputs: self.inputs.masked(self.playbook),
             tenant: self.tenant,
             summary: summarize(&self.steps),
             steps: self.steps,
@@ -435,6 +462,32 @@ impl<'a> Planner<'a> {
             template: None,
         };
         self.diags.into_result(plan)
+    }
+}
+
+/// Each tenant group's role, once rendered, is one NetBird knows (a literal one was checked
+/// when the playbook was read): located at the role's template.
+fn check_roles(
+    playbook: &Playbook,
+    written: &crate::playbook::yaml::Node,
+    rendered: &Json,
+    diags: &mut Diags,
+) {
+    use crate::playbook::parse::{ROLES, unknown_role};
+    let (Some(nodes), Some(values)) = (written.as_seq(), rendered.as_array()) else {
+        return;
+    };
+    for (node, value) in nodes.iter().zip(values) {
+        let (Some(role), Some(Json::String(r))) = (node.get("role"), value.get("role")) else {
+            continue;
+        };
+        let Some(template) = role.as_str() else {
+            continue;
+        };
+        let templated = template.contains("{{") || template.contains("{%");
+        if templated && r != UNKNOWN && r != SENSITIVE && !ROLES.contains(&r.as_str()) {
+            diags.push(unknown_role(&playbook.file, role.span, r, Some(template)));
+        }
     }
 }
 
@@ -494,6 +547,7 @@ fn plan_step(
         live: None,
         object: None,
         lookup_at_apply: false,
+        write_only: None,
     };
     let list = instance::for_each_value(step, &r).map_err(|e| e.to_diag())?;
     if list.as_ref().and_then(Json::as_str) == Some(UNKNOWN) {
@@ -545,6 +599,19 @@ fn plan_instance(
         crate::playbook::rules::check_instance(playbook, step, &body)?;
     }
     planned.body = body;
+    // Write-only fields: the real values are kept aside for their digests; the body, which
+    // plans show and save, holds `(sensitive)`.
+    let write_only = crate::playbook::write_only::fields(step.ty);
+    if !write_only.is_empty() && planned.action != Action::Skip {
+        let real = instance::renderer(playbook, scope, known, Some(inst), false);
+        let full = instance::body(step, &real).map_err(|e| e.to_diag())?;
+        let values: Map<String, Json> = write_only
+            .iter()
+            .filter_map(|f| Some(((*f).to_owned(), full.get(*f)?.clone())))
+            .collect();
+        planned.write_only = Some(Json::Object(values));
+        crate::playbook::write_only::mask(step.ty, &mut planned.body);
+    }
     Ok(planned)
 }
 

@@ -57,7 +57,17 @@ fn text(plan: &Plan) -> String {
             show(&t.name),
             show(&t.domain)
         );
-        if t.groups.as_array().is_some_and(|g| !g.is_empty()) {
+        // An update says what changes, as a step's does; otherwise the groups as written.
+        for c in &t.changes {
+            let _ = writeln!(
+                out,
+                "      {}: {} → {}",
+                c.field,
+                show(&c.before),
+                show(&c.after)
+            );
+        }
+        if t.changes.is_empty() && t.groups.as_array().is_some_and(|g| !g.is_empty()) {
             let _ = writeln!(out, "      groups: {}", show(&t.groups));
         }
     }
@@ -139,14 +149,14 @@ pub fn show(v: &Json) -> String {
 /// `Plan: 3 to create, 1 to read, ...`
 pub fn summary_line(plan: &Plan) -> String {
     let s = &plan.summary;
-    let tenant = match &plan.tenant {
-        Some(t) if t.action == Action::Create => 1,
+    let tenant = |action| match &plan.tenant {
+        Some(t) if t.action == action => 1,
         _ => 0,
     };
-    let mut parts = vec![format!("{} to create", s.create + tenant)];
+    let mut parts = vec![format!("{} to create", s.create + tenant(Action::Create))];
     for (n, what) in [
         (s.adopt, "to adopt"),
-        (s.update, "to update"),
+        (s.update + tenant(Action::Update), "to update"),
         (s.replace, "to replace"),
         (s.delete, "to delete"),
         (s.read, "to read"),
@@ -173,12 +183,17 @@ fn markdown(plan: &Plan) -> String {
         "| | address | type | scope | note |\n|---|---|---|---|---|"
     );
     if let Some(t) = &plan.tenant {
+        let what = format!("{} ({})", show(&t.name), show(&t.domain));
+        let note = [what, diffs(&t.changes)]
+            .into_iter()
+            .filter(|n| !n.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
         let _ = writeln!(
             out,
-            "| `{}` | tenant | tenant | msp | {} ({}) |",
+            "| `{}` | tenant | tenant | msp | {} |",
             t.action.symbol(),
-            md_cell(&show(&t.name)),
-            md_cell(&show(&t.domain))
+            md_cell(&note)
         );
     }
     for step in &plan.steps {

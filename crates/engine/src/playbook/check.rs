@@ -78,7 +78,9 @@ pub fn check(playbook: &Playbook) -> Result<Dag, Diags> {
 }
 
 /// Secret taint, by refusal: a value rendered from a secret (a setup key's `key`, a token's
-/// `plain_token`, a request's secret fields) may only flow to outputs. In a step's `with`,
+/// `plain_token`, a request's secret fields, a `sensitive` input) may only flow to outputs
+/// and to the write-only fields of the catalogue (a secret NetBird takes and never returns,
+/// such as an identity provider's `client_secret`). In any other field of a step's `with`,
 /// its `for_each` or the tenant block it would be sent to NetBird in a plain field (a group's
 /// name, a description), shown to every admin, recorded in onboard's state, and changed to a
 /// mask on the next apply. `when` may read a secret: only its truth is used.
@@ -94,8 +96,10 @@ fn secret_flow(playbook: &Playbook, diags: &mut Diags) {
             .chain(t.group_templates.iter())
     });
     let steps = playbook.steps.iter().flat_map(|s| {
+        let write_only = write_only_spans(s);
         s.templates
             .iter()
+            .filter(move |t| !write_only.iter().any(|w| w.contains(t.span)))
             .chain(s.for_each.iter().flat_map(|f| f.templates.iter()))
     });
     let secret_steps = playbook.secret_steps();
@@ -121,12 +125,25 @@ fn secret_flow(playbook: &Playbook, diags: &mut Diags) {
                     "a value made from a secret",
                 )
                 .help(
-                    "secrets may only go to outputs (written with `--outputs FILE`); \
-                     reference a field that is not secret, such as the object's `id`",
+                    "secrets may only go to outputs (written with `--outputs FILE`) and to \
+                     fields NetBird never returns (such as an identity provider's \
+                     `client_secret`); reference a field that is not secret, such as the \
+                     object's `id`",
                 ),
             );
         }
     }
+}
+
+/// Where a step's `with` sets the write-only fields of its kind: a secret may go there.
+fn write_only_spans(step: &Step) -> Vec<crate::diag::source::Span> {
+    let Some(kind) = step.ty.resource_kind() else {
+        return Vec::new();
+    };
+    kind.spec()
+        .write_only_fields()
+        .filter_map(|f| step.with.get(f).map(|n| n.span))
+        .collect()
 }
 
 /// The fields of a `request` step's `with`.

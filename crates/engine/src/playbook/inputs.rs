@@ -18,6 +18,53 @@ use crate::playbook::yaml::{self, Key, Node, Value};
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Inputs(pub IndexMap<String, Json>);
 
+impl Inputs {
+    /// The same values with every `sensitive` input shown as `(sensitive)`: what plans show
+    /// and saved plans keep.
+    pub fn masked(&self, playbook: &Playbook) -> Inputs {
+        let mut out = self.clone();
+        for (name, value) in out.0.iter_mut() {
+            if playbook.inputs.get(name).is_some_and(|d| d.sensitive) {
+                *value = Json::String(crate::playbook::render::SENSITIVE.to_owned());
+            }
+        }
+        out
+    }
+
+    /// Fill the sensitive inputs a saved plan left out from `ONBOARD_VAR_<name>` in `vars`.
+    /// Err: the names of those that have no variable.
+    pub fn unmask(
+        &mut self,
+        playbook: &Playbook,
+        vars: &std::collections::BTreeMap<String, String>,
+    ) -> Result<(), Vec<String>> {
+        let mut missing = Vec::new();
+        for (name, value) in self.0.iter_mut() {
+            let Some(decl) = playbook.inputs.get(name).filter(|d| d.sensitive) else {
+                continue;
+            };
+            match vars.get(&format!("{ENV_PREFIX}{name}")) {
+                // A PAT is refused here as everywhere: never a value.
+                Some(v) if crate::playbook::token_scan::holds_token(v) => {
+                    missing.push(format!("{name} (its variable holds a PAT)"));
+                }
+                Some(v) => {
+                    *value = match decl.ty {
+                        crate::playbook::model::InputType::String => Json::String(v.clone()),
+                        _ => serde_json::from_str(v).unwrap_or_else(|_| Json::String(v.clone())),
+                    }
+                }
+                None => missing.push(name.clone()),
+            }
+        }
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(missing)
+        }
+    }
+}
+
 /// Where values come from, lowest precedence first.
 #[derive(Debug, Clone)]
 pub enum Source {
@@ -49,7 +96,32 @@ impl Source {
             file: SourceFile::new("--set", arg),
         }
     }
+
+    /// The `ONBOARD_VAR_<name>` variables of `vars` (the process environment, in practice)
+    /// that name an input of `playbook`, each read as `--set <name>=<value>` would be. The
+    /// lowest precedence: an inventory, a values file or `--set` overrides one. Variables
+    /// naming no input are ignored (one environment may serve several playbooks).
+    pub fn environment(
+        playbook: &Playbook,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Vec<Source> {
+        let mut found: Vec<(String, String)> = vars
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix(ENV_PREFIX)?.to_owned(), v)))
+            .filter(|(name, _)| playbook.inputs.contains_key(name))
+            .collect();
+        found.sort();
+        found
+            .into_iter()
+            .map(|(name, value)| Source::Set {
+                file: SourceFile::new(format!("{ENV_PREFIX}{name}"), format!("{name}={value}")),
+            })
+            .collect()
+    }
 }
+
+/// The prefix of an environment variable that gives an input a value: `ONBOARD_VAR_customer`.
+pub const ENV_PREFIX: &str = "ONBOARD_VAR_";
 
 /// One given value and where it came from.
 struct Given {
@@ -201,8 +273,12 @@ fn parse_set(file: &SourceFile) -> Result<(Key, Node, Option<String>, SourceFile
     };
     // A token is refused as text (a string input takes the text as it is) and as the value
     // YAML reads from it (`[ "nbp\u005f..." ]`); never echoed, so no snippet of the argument.
+    let refused = |name: &str| match file.name().starts_with(ENV_PREFIX) {
+        true => crate::playbook::token_scan::in_variable(name),
+        false => crate::playbook::token_scan::in_set(name),
+    };
     if crate::playbook::token_scan::holds_token(text) {
-        return Err(crate::playbook::token_scan::in_set(&key.name));
+        return Err(refused(&key.name));
     }
     let raw = text[eq + 1..].to_owned();
     let span = Span::new(eq + 1, raw.len());
@@ -213,7 +289,7 @@ fn parse_set(file: &SourceFile) -> Result<(Key, Node, Option<String>, SourceFile
             .iter()
             .any(|(_, s)| crate::playbook::token_scan::holds_token(s))
     {
-        return Err(crate::playbook::token_scan::in_set(&key.name));
+        return Err(refused(&key.name));
     }
     let node = match parsed {
         Ok(n) if raw.trim().is_empty() => Node::new(
@@ -241,6 +317,30 @@ fn check_given(
     };
     match check_value(decl, &json) {
         Ok(v) => Some(v),
+        // A sensitive value is never shown, so neither is the line that gives it.
+        Err(message) if decl.sensitive => {
+            let what = match message {
+                ValueMismatch::Type { .. } => message.to_string(),
+                ValueMismatch::Pattern { pattern, .. } => {
+                    format!("does not match pattern `{pattern}`")
+                }
+                ValueMismatch::NotAllowed { .. } => "is not one of the allowed values".to_owned(),
+            };
+            let at = g.file.location(g.key_span);
+            diags.push(
+                Diag::plain(format!(
+                    "input `{}` (sensitive, given at {at}) {what}",
+                    decl.name
+                ))
+                .related(Diag::at(
+                    &playbook.file,
+                    decl.span,
+                    format!("input `{}` is declared here", decl.name),
+                    format!("type: {}", decl.ty.name()),
+                )),
+            );
+            None
+        }
         Err(message) => {
             let declared = Diag::at(
                 &playbook.file,

@@ -19,6 +19,7 @@ pub mod secrets;
 pub mod template;
 pub mod token_scan;
 pub mod version;
+pub mod write_only;
 pub mod yaml;
 
 use crate::diag::Diags;

@@ -67,6 +67,10 @@ pub struct InputDecl {
     pub description: Option<String>,
     pub pattern: Option<(regex::Regex, Span)>,
     pub allowed: Option<Node>,
+    /// `sensitive: true`: the value, and anything made from it, is shown as `(sensitive)`,
+    /// kept out of state, saved plans and journals, and may only reach fields NetBird never
+    /// returns (write-only secrets) or outputs.
+    pub sensitive: bool,
 }
 
 /// The `tenant` block.

@@ -28,7 +28,14 @@ pub const PLAYBOOK_FIELDS: &[&str] = &[
     "steps",
     "outputs",
 ];
-pub const INPUT_FIELDS: &[&str] = &["type", "description", "default", "pattern", "enum"];
+pub const INPUT_FIELDS: &[&str] = &[
+    "type",
+    "description",
+    "default",
+    "pattern",
+    "enum",
+    "sensitive",
+];
 pub const TENANT_FIELDS: &[&str] = &["name", "domain", "groups"];
 pub const TENANT_GROUP_FIELDS: &[&str] = &["id", "role"];
 pub const STEP_FIELDS: &[&str] = &[
@@ -225,6 +232,7 @@ fn inputs(dec: &mut Decoder, node: &Node) -> IndexMap<String, InputDecl> {
                 description: f.string(dec, "description").map(|(s, _)| s),
                 pattern,
                 allowed,
+                sensitive: f.bool(dec, "sensitive").unwrap_or(false),
             },
         );
     }
@@ -256,11 +264,20 @@ fn tenant(dec: &mut Decoder, node: &Node) -> Option<TenantDecl> {
                         "id",
                         "the MSP group's id, e.g. `id: \"{{ steps.msp_admins.id }}\"`",
                     );
-                    g.require(
+                    let role = g.require(
                         dec,
                         "role",
                         "the role its members assume in the tenant, e.g. `role: admin`",
                     );
+                    // A literal role is judged here; a template once it is rendered (the plan).
+                    if let Some(role) = role {
+                        match &role.value {
+                            Value::Str(r) if r.contains("{{") || r.contains("{%") => {}
+                            Value::Str(r) if ROLES.contains(&r.as_str()) => {}
+                            Value::Str(r) => dec.push(unknown_role(&dec.file, role.span, r, None)),
+                            _ => dec.expected(role, "a string (a role)", "role"),
+                        }
+                    }
                 }
             }
         }
@@ -276,6 +293,23 @@ fn tenant(dec: &mut Decoder, node: &Node) -> Option<TenantDecl> {
         groups,
         group_templates,
     })
+}
+
+/// The roles a tenant group may give its members: NetBird's user roles.
+pub const ROLES: &[&str] = onboard_netbird::USER_ROLES;
+
+/// A tenant group's role NetBird does not know (`rendered`: the template it came from).
+pub fn unknown_role(file: &SourceFile, span: Span, role: &str, rendered: Option<&str>) -> Diag {
+    let message = match rendered {
+        None => format!("unknown tenant role `{role}`"),
+        Some(t) => format!("unknown tenant role `{role}` (rendered from `{t}`)"),
+    };
+    let allowed = ROLES.join(", ");
+    let help = match did_you_mean(role, ROLES.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`? a tenant role is one of {allowed}"),
+        None => format!("a tenant role is one of {allowed}"),
+    };
+    Diag::at(file, span, message, "not a NetBird role").help(help)
 }
 
 fn steps(dec: &mut Decoder, node: &Node, default_scope: StepScope, has_tenant: bool) -> Vec<Step> {

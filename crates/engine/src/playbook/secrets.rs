@@ -221,6 +221,8 @@ impl Playbook {
                 }
             }),
             Target::StepsDynamic(_) => !self.secret_steps().is_empty(),
+            Target::Input(name) => self.inputs.get(name).is_some_and(|d| d.sensitive),
+            Target::InputsDynamic => self.inputs.values().any(|d| d.sensitive),
             _ => false,
         }
     }

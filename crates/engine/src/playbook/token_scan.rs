@@ -85,8 +85,23 @@ pub fn check_values<'a>(
 /// The error for a `--set KEY=VALUE` whose text or value holds a PAT: the argument is named by
 /// its key (unless the key is the token), never shown whole.
 pub fn in_set(key: &str) -> Diag {
+    in_argument(key, false)
+}
+
+/// The error for an `ONBOARD_VAR_<name>` variable holding a PAT: names the variable only.
+pub fn in_variable(key: &str) -> Diag {
+    in_argument(key, true)
+}
+
+fn in_argument(key: &str, variable: bool) -> Diag {
     let key = key.trim();
-    let argument = if holds_token(key) {
+    let argument = if variable {
+        format!(
+            "`{}{}`",
+            crate::playbook::inputs::ENV_PREFIX,
+            printable(key)
+        )
+    } else if holds_token(key) {
         "a `--set` argument".to_owned()
     } else {
         format!("`--set {}=...`", printable(key))

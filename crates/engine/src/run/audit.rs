@@ -209,6 +209,7 @@ mod tests {
                 scope: None,
                 parent: None,
                 prune: true,
+                sent: Default::default(),
             },
         );
         s

@@ -15,7 +15,9 @@
 //! read cache.
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use onboard_netbird::{Client, ClientEvent, CreateTenantRequest, Scope as ApiScope, TenantGroup};
+use onboard_netbird::{
+    Client, ClientEvent, CreateTenantRequest, Scope as ApiScope, TenantGroup, UpdateTenantRequest,
+};
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
@@ -372,6 +374,11 @@ impl Executor {
         let groups: Vec<TenantGroup> =
             serde_json::from_value(groups).map_err(StepError::TenantGroups)?;
         let planned = self.plan.tenant.as_ref().and_then(|t| t.id.clone());
+        let update = self
+            .plan
+            .tenant
+            .as_ref()
+            .is_some_and(|t| t.action == Action::Update);
         let found = match planned {
             Some(id) => self
                 .reads
@@ -382,6 +389,14 @@ impl Executor {
             None => None,
         };
         let (tenant, origin) = match found {
+            // The plan found its name or groups changed: a write in the MSP account, as the
+            // create is (no `?account=`, so no scope proof).
+            Some(t) if update => {
+                let req = UpdateTenantRequest { name, groups };
+                let updated = self.client.update_tenant(&t.id, &req).await?;
+                self.reads.tenant_written(&updated).await;
+                (updated, "updated")
+            }
             Some(t) => (t, "adopted"),
             None => {
                 let refused = self.reads.refuse_service_user(&self.client).await;
@@ -412,11 +427,17 @@ impl Executor {
             .clone()
             .filter(|t| t.id == tenant.id);
         let action = match (&recorded, origin) {
+            (_, "updated") => Action::Update,
             (Some(_), _) => Action::NoChange,
             (None, "created") => Action::Create,
             (None, _) => Action::Adopt,
         };
-        let origin = recorded.map_or_else(|| origin.to_owned(), |t| t.origin);
+        // The state says how onboard came to own the tenant, which an update does not change.
+        let origin = match (recorded, origin) {
+            (Some(t), _) => t.origin,
+            (None, "updated") => "adopted".to_owned(),
+            (None, o) => o.to_owned(),
+        };
         (self.sink)(&Event::TenantReady {
             id: tenant.id.clone(),
             action,
@@ -513,7 +534,9 @@ impl Executor {
             }
             let key = inst.key;
             let body = instance::body(step, &r)?;
-            no_secret_in(shared, &body, "`with`")?;
+            // A secret may go to a write-only field (NetBird never returns it).
+            let plain = crate::playbook::write_only::strip(step.ty, &body);
+            no_secret_in(shared, &plain, "`with`")?;
             let known = lock(&shared.state)
                 .steps
                 .get(&address)
@@ -533,6 +556,11 @@ impl Executor {
                 });
                 continue;
             }
+            let (salt, sent) = {
+                let state = lock(&shared.state);
+                let sent = state.steps.get(&address).map(|r| r.sent.clone());
+                (state.salt.clone().unwrap_or_default(), sent)
+            };
             let target = Desired {
                 ty: step.ty,
                 scope: api_scope,
@@ -540,6 +568,11 @@ impl Executor {
                 existing: step.existing,
                 known_id: known.as_deref(),
                 replace: self.replace,
+                write_only: crate::api::converge::WriteOnly {
+                    salt: &salt,
+                    recorded: sent.as_ref(),
+                    values: None,
+                },
             };
             let api = Api {
                 client: &self.client,

@@ -12,6 +12,7 @@ use onboard_netbird::Scope as ApiScope;
 use serde_json::{Map, Value as Json};
 
 use crate::api::cache::{Api, ProofError, Reads};
+use crate::api::compare::matches_field;
 use crate::api::converge::{Desired, inspect};
 use crate::diag::{Diag, Diags};
 use crate::plan::{Action, FieldChange, Plan, PlannedStep, Planner};
@@ -54,6 +55,7 @@ pub async fn live(
     // A tenant this run creates holds only NetBird's built-ins: nothing in it is looked up.
     planner.tenant(None);
     let mut tenant = TenantAt::None;
+    let mut live_tenant = None;
     if let Some(domain) = planner
         .tenant
         .as_ref()
@@ -73,7 +75,8 @@ pub async fn live(
                 serde_json::to_value(t.status).unwrap_or(Json::Null),
             );
             planner.tenant(Some(live));
-            tenant = TenantAt::Live(t.id);
+            tenant = TenantAt::Live(t.id.clone());
+            live_tenant = Some(t);
         } else {
             let refused = to.reads.refuse_service_user(to.client).await;
             refused.map_err(|e| Diags::from(Diag::plain(e.to_string())))?;
@@ -97,6 +100,9 @@ pub async fn live(
         batch.extend(planner.step(node));
     }
     look_batch(&mut planner, to, tenant, batch).await?;
+    if let Some(live) = &live_tenant {
+        tenant_changes(&mut planner, live);
+    }
     let mut plan = planner.into_plan(inventory_key, false)?;
     // Orphans are always shown: deleted with `--prune`, else kept (and said so).
     plan.steps
@@ -110,6 +116,39 @@ pub async fn live(
         in_account,
     ));
     Ok(plan)
+}
+
+/// The live tenant against the tenant block: a changed `name` or `groups` (an MSP group or
+/// its role) is an update in place (`PUT /api/integrations/msp/tenants/{id}`); the domain is
+/// its identity. Compared once the steps are planned, so the MSP groups it names have ids.
+fn tenant_changes(planner: &mut Planner<'_>, live: &onboard_netbird::TenantResponse) {
+    let Some((name, groups)) = planner.tenant_desired() else {
+        return;
+    };
+    let live_groups = serde_json::to_value(&live.groups).unwrap_or(Json::Null);
+    let mut changes = Vec::new();
+    let live_name = Json::String(live.name.clone());
+    if !matches_field("name", &name, &live_name) {
+        changes.push(FieldChange {
+            field: "name".into(),
+            before: live_name,
+            after: name,
+        });
+    }
+    // Whole lists, so a changed role shows with its group (the compare treats them as sets).
+    if !matches_field("groups", &groups, &live_groups) {
+        changes.push(FieldChange {
+            field: "groups".into(),
+            before: live_groups,
+            after: groups,
+        });
+    }
+    if let Some(t) = planner.tenant.as_mut()
+        && !changes.is_empty()
+    {
+        t.action = Action::Update;
+        t.changes = changes;
+    }
 }
 
 /// Orphans: what the state records and the plan no longer declares, dependants first. With
@@ -163,6 +202,7 @@ fn orphans(loaded: &Loaded, plan: &Plan, state: &State, prune: bool) -> Vec<Plan
                 live: None,
                 object: None,
                 lookup_at_apply: false,
+                write_only: None,
                 address,
             })
         })
@@ -287,6 +327,11 @@ async fn look(
         existing,
         known_id: known_id.as_deref(),
         replace: to.replace,
+        write_only: crate::api::converge::WriteOnly {
+            salt: to.state.salt.as_deref().unwrap_or_default(),
+            recorded: to.state.steps.get(&p.address).map(|r| &r.sent),
+            values: p.write_only.as_ref(),
+        },
     };
     let api = Api {
         client: to.client,

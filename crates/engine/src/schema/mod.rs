@@ -48,6 +48,10 @@ struct Input {
     /// The allowed values.
     #[serde(rename = "enum")]
     allowed: Option<Vec<Value>>,
+    /// A secret (an API key, a client secret): shown as `(sensitive)`, never stored in state,
+    /// saved plans or journals; it may only reach fields NetBird never returns, and outputs.
+    /// Give it with `ONBOARD_VAR_<name>` from a secret store.
+    sensitive: Option<bool>,
 }
 
 #[derive(JsonSchema)]
@@ -75,8 +79,20 @@ struct Tenant {
 struct TenantGroup {
     /// A group id of the MSP account, usually `{{ steps.<id>.id }}`.
     id: String,
-    /// The role its members assume in the tenant, e.g. admin.
+    /// The role its members assume in the tenant: one of NetBird's user roles.
+    #[schemars(schema_with = "tenant_role")]
     role: String,
+}
+
+/// A tenant group's role: one of NetBird's user roles, or a template judged once rendered.
+fn tenant_role(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "description": "The role its members assume in the tenant: one of NetBird's user roles.",
+        "anyOf": [
+            {"type": "string", "enum": crate::playbook::parse::ROLES},
+            {"$ref": "#/$defs/template"}
+        ]
+    })
 }
 
 /// One resource.

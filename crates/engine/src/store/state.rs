@@ -39,6 +39,11 @@ pub struct Record {
     /// `prune: false` on the step: never deleted by prune or destroy.
     #[serde(default = "yes")]
     pub prune: bool,
+    /// Per write-only field (a secret NetBird never returns), the salted digest of what was
+    /// last sent ([`crate::playbook::write_only`]): how a changed secret is told from an unchanged
+    /// one. Never the secret.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sent: BTreeMap<String, String>,
 }
 
 fn yes() -> bool {
@@ -79,6 +84,10 @@ pub struct State {
     /// reads only the log after it ([`crate::run::audit`]). Absent: a full live plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_mark: Option<AuditMark>,
+    /// The key of the digests of write-only fields ([`Record::sent`]): random, made when the
+    /// first such field is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salt: Option<String>,
 }
 
 /// A point in an account's audit log: the account matched the playbook there.
@@ -125,6 +134,7 @@ impl State {
             template_commit: None,
             template_dirty: None,
             audit_mark: None,
+            salt: None,
         }
     }
 

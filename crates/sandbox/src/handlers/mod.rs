@@ -10,6 +10,7 @@ pub mod dns;
 pub mod dns_zones;
 pub mod events;
 pub mod groups;
+pub mod identity_providers;
 pub mod introspect;
 pub mod network_children;
 pub mod networks;
@@ -101,6 +102,7 @@ kinds! {
     nameserver_groups: dns::Nameservers,
     dns_zones: dns_zones::Zones,
     dns_records: dns_zones::Records,
+    identity_providers: identity_providers::Providers,
     users: users::Users,
     tokens: tokens::Tokens,
     peers: peers::Peers;

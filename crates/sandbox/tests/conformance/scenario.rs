@@ -322,6 +322,20 @@ async fn routes_and_dns(r: &mut Recorder, g: &str) {
     )
     .await;
     dns_zones(r, g).await;
+    identity_providers(r).await;
+}
+
+async fn identity_providers(r: &mut Recorder) {
+    let (all, one) = ("/api/identity-providers", "/api/identity-providers/{idpId}");
+    let body = json!({"type": "oidc", "name": "Acme SSO", "issuer": "https://login.acme.example",
+        "client_id": "onboard", "client_secret": "s3cret"});
+    let idp = r.create(all, all, body).await;
+    r.get(all, all).await;
+    r.get(one, &format!("{all}/{idp}")).await;
+    let body = json!({"type": "google", "name": "Acme Google", "issuer": "",
+        "client_id": "onboard", "client_secret": "rotated"});
+    r.put(one, &format!("{all}/{idp}"), body).await;
+    r.delete(one, &format!("{all}/{idp}")).await;
 }
 
 async fn dns_zones(r: &mut Recorder, g: &str) {

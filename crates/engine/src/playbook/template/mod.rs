@@ -43,6 +43,8 @@ pub enum Target {
     /// `steps` used other than through a literal path: which steps it reads cannot be told.
     StepsDynamic(Dynamic),
     Input(String),
+    /// `inputs` used other than through a literal name (`inputs[name]`, a loop over it).
+    InputsDynamic,
     Tenant(Option<String>),
     Item,
     Key,

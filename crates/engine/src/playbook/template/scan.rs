@@ -260,7 +260,7 @@ impl Walker<'_> {
             },
             "inputs" => match first {
                 Some(n) => Target::Input(n),
-                None => return,
+                None => Target::InputsDynamic,
             },
             "env" => match first {
                 Some(n) => Target::Env(n),

@@ -85,6 +85,19 @@ impl Executor {
         let mut state = lock(&shared.state);
         // Recorded: a later run has nothing to suspect about its secret.
         state.pending.remove(address);
+        // What was sent of the write-only fields; an object not written keeps its record's.
+        let wrote = matches!(action, Action::Create | Action::Update | Action::Replace);
+        let sent = match (wrote, state.steps.get(address)) {
+            (true, _) => {
+                let salt = state
+                    .salt
+                    .get_or_insert_with(crate::playbook::write_only::new_salt)
+                    .clone();
+                crate::playbook::write_only::digests(step.ty, body, &salt)
+            }
+            (false, Some(prev)) => prev.sent.clone(),
+            (false, None) => Default::default(),
+        };
         let origin = match (action, state.steps.get(address)) {
             (_, Some(prev)) => prev.origin.clone(),
             (Action::Create, None) => "created".into(),
@@ -98,7 +111,10 @@ impl Executor {
                 id,
                 identity: crate::plan::identity_value(step.ty, body),
                 origin,
-                fingerprint: fingerprint(&secrets.strip(body)),
+                fingerprint: fingerprint(&crate::playbook::write_only::strip(
+                    step.ty,
+                    &secrets.strip(body),
+                )),
                 outputs: secrets.strip(object),
                 updated_at: now(),
                 scope: Some(step.scope),
@@ -108,6 +124,7 @@ impl Executor {
                     .and_then(Json::as_str)
                     .map(str::to_owned),
                 prune: step.prune,
+                sent,
             },
         );
         self.state_sink.save(&state).map_err(StepError::State)
