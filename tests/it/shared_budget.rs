@@ -121,7 +121,8 @@ fn two_runners_sharing_a_state_url_share_the_pats_budget_and_meet_no_429() {
         refused.len(),
         log.len()
     );
-    // One bucket, keyed by a hash of the PAT; the PAT itself is nowhere in the database.
+    // One bucket, keyed by a hash of the PAT and the URL; the PAT itself is nowhere in the
+    // database.
     let url = url.expect("a database");
     let db = support_pg::db_name(&url);
     let keys = support_pg::psql(db, "SELECT budget_key FROM onboard_budget");
@@ -143,4 +144,44 @@ fn two_runners_with_their_own_state_spend_the_budget_twice() {
         "no 429 in {} requests: the shared test above proves nothing",
         log.len()
     );
+}
+
+/// The reservation statement itself, on a real database: a new bucket is full, one token past
+/// the burst waits one refill time, a second runner of the same PAT and URL sees the same
+/// bucket, another management URL has a bucket of its own. The rate is one a minute, so the
+/// waits (computed by the database) are a minute apart and the milliseconds between statements
+/// cannot blur them.
+#[test]
+fn a_reservation_waits_for_its_slot_in_the_one_bucket_of_a_pat_and_url() {
+    use onboard_engine::store::postgres::budget::PgBudget;
+    use onboard_netbird::SharedBudget;
+    const RATE: onboard_netbird::RateLimit = onboard_netbird::RateLimit {
+        per_minute: 1,
+        burst: 2,
+    };
+    let url = support_pg::database();
+    let api = "https://api.netbird.example";
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    let secs = |budget: &PgBudget, n: u32| {
+        rt.block_on(budget.reserve(n, RATE))
+            .expect("the budget answers")
+            .as_secs_f64()
+    };
+    let first = PgBudget::new(&url, api, PAT).expect("a budget");
+    let second = PgBudget::new(&url, api, PAT).expect("a budget");
+    let elsewhere = PgBudget::new(&url, "https://netbird.example.com", PAT).expect("a budget");
+    // The burst at once.
+    assert_eq!(secs(&first, 2), 0.0);
+    // One more: a minute; the other runner's next: two minutes.
+    let one = secs(&first, 1);
+    assert!((59.0..=60.0).contains(&one), "{one}");
+    let two = secs(&second, 1);
+    assert!((119.0..=120.0).contains(&two), "{two}");
+    // Another server, another bucket: full.
+    assert_eq!(secs(&elsewhere, 2), 0.0);
+    let rows = support_pg::psql(
+        support_pg::db_name(&url),
+        "SELECT count(*) FROM onboard_budget",
+    );
+    assert_eq!(rows, "2");
 }
