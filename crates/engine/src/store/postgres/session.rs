@@ -249,9 +249,9 @@ impl PgSession {
 /// `Handle::block_on` would not do: on the thread of `Runtime::block_on` it parks on the very
 /// parker the surrounding task is woken through, so a wakeup of that task while `work` runs (a
 /// reply it awaits arriving) is taken by the inner wait and lost. The surrounding task then
-/// sleeps for ever once nothing else wakes it; with the shared rate budget, whose reply is the
-/// one thing every request waits for, that stalled a run. This waits on the thread's own park
-/// token (std's), which tokio's parker never touches.
+/// sleeps for ever once nothing else wakes it: that stalled runs sharing a rate budget (whose
+/// first design made every request wait behind one database reply). This waits on the thread's
+/// own park token (std's), which tokio's parker never touches.
 fn wait_blocking<F: std::future::Future>(handle: &tokio::runtime::Handle, work: F) -> F::Output {
     use std::task::{Context, Poll, Wake, Waker};
     struct Unpark(std::thread::Thread);
