@@ -28,7 +28,10 @@ pub fn apply(args: &ApplyArgs, quiet: bool) -> Result<u8, Diags> {
     };
     let opts = ops::apply::Options {
         input: args.input.ops(),
-        api: args.api.ops(),
+        api: ops::connect::Api {
+            rebind_state: args.rebind_state,
+            ..args.api.ops()
+        },
         yes: args.yes,
         outputs: args.outputs.clone(),
         secrets_shown: args.show_secrets && std::io::stdout().is_terminal(),

@@ -167,6 +167,10 @@ pub struct PlanArgs {
     /// that the playbook no longer declares
     #[arg(long)]
     pub prune: bool,
+    /// Use a state made against another API (another NB_MANAGEMENT_URL or account) with this
+    /// one: the same NetBird under a new address
+    #[arg(long)]
+    pub rebind_state: bool,
     #[command(flatten)]
     pub api: ApiArgs,
 }
@@ -226,6 +230,7 @@ impl ApiArgs {
             retry_delay: self.retry_delay,
             account: self.account.clone(),
             token_file: self.token_file.clone(),
+            rebind_state: false,
         }
     }
 }
@@ -334,6 +339,10 @@ pub struct ApplyArgs {
     /// With --waves: failed customers a wave may have before later waves are not started.
     #[arg(long, default_value_t = 0, value_name = "N", requires = "waves")]
     pub max_failures: usize,
+    /// Use a state made against another API (another NB_MANAGEMENT_URL or account) with this
+    /// one: the same NetBird under a new address; apply records this one in it
+    #[arg(long)]
+    pub rebind_state: bool,
 }
 
 /// What a change may do beyond updating in place.
@@ -366,6 +375,10 @@ pub struct DestroyArgs {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
+    /// Use a state made against another API (another NB_MANAGEMENT_URL or account) with this
+    /// one: the same NetBird under a new address
+    #[arg(long)]
+    pub rebind_state: bool,
 }
 
 #[derive(Debug, Args)]

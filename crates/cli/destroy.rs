@@ -10,7 +10,10 @@ use crate::terminal::Terminal;
 pub fn destroy(args: &DestroyArgs) -> Result<u8, Diags> {
     let opts = ops::destroy::Options {
         input: args.input.ops(),
-        api: args.api.ops(),
+        api: ops::connect::Api {
+            rebind_state: args.rebind_state,
+            ..args.api.ops()
+        },
         yes: args.yes,
     };
     let destroyed = ops::block_on(async {

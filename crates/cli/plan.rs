@@ -11,7 +11,10 @@ use crate::terminal::Terminal;
 pub fn plan(args: &PlanArgs) -> Result<u8, Diags> {
     let opts = ops::plan::Options {
         input: args.input.ops(),
-        api: args.api.ops(),
+        api: ops::connect::Api {
+            rebind_state: args.rebind_state,
+            ..args.api.ops()
+        },
         offline: args.offline,
         replace: args.change.into(),
         prune: args.prune,

@@ -1,17 +1,20 @@
 //! Calls are the budget: one PAT gets 120 calls a minute on NetBird Cloud, reads and writes
 //! alike, for every tenant together. These tests count the calls of real runs in the
 //! sandbox's request log:
-//! - a new customer costs its writes + 2 (the tenant list, whose PAT it is), + 1 per collection of NetBird's
+//! - a new customer costs its writes + 3 (the tenant list, whose PAT it is, the PAT's own
+//!   account, which the state records as its API's), + 1 per collection of NetBird's
 //!   built-ins it references (`existing: true`, the `Default` policy, DNS settings), + its scope
-//!   proofs: one per wave of writes that start together (the writes in a tenant wait for a
-//!   proof sent after they fell due, so that a tenant unlinked mid-run stops the run: a tenant
-//!   NetBird no longer scopes to would put them in the MSP account; docs/security.md), and one
-//!   at the end of the run. Proofs are fewer than the writes in the tenant;
-//! - an unchanged re-plan lists each collection it uses once, + the scope proof;
+//!   proofs: one per level of the graph that writes in the tenant (the writes in a tenant wait
+//!   for a proof sent after they fell due, so that a tenant unlinked mid-run stops the run: a
+//!   tenant NetBird no longer scopes to would put them in the MSP account; docs/security.md),
+//!   and one at the end of the run. Proofs are fewer than the writes in the tenant (exactly
+//!   as many as the plan states: `scope_proofs.rs`);
+//! - an unchanged re-plan lists each collection it uses once, + the PAT's own account (the
+//!   state's API is checked) + the scope proof;
 //! - an unchanged re-apply costs no more than its re-plan: apply executes the plan and never
 //!   reads again what the plan read;
-//! - an inventory run reads the MSP account's collections, and whose PAT it is, once for all
-//!   customers.
+//! - an inventory run reads the MSP account's collections, whose PAT it is and its account,
+//!   once for all customers.
 
 use crate::support::{apply, onboard, sandbox, stderr, stdout};
 use onboard_sandbox::{LogEntry, SandboxHandle};
@@ -70,7 +73,7 @@ fn tenant_writes(log: &[LogEntry]) -> usize {
 
 /// Apply a new customer; its reads other than scope proofs must be exactly `expected` (each
 /// once), and its proofs more than one (during and at the end of the run) but fewer than its
-/// writes in the tenant (writes that start together share one).
+/// writes in the tenant (the writes of one level share one).
 fn new_customer_reads(
     args: &[&str],
     expected: &[&str],
@@ -157,6 +160,8 @@ fn a_new_msp_customer_costs_its_writes_its_proofs_and_one_builtin_list() {
             "GET /api/integrations/msp/tenants (msp)",
             // Whose PAT: a service user's is refused before a tenant is created.
             "GET /api/users/current (msp)",
+            // Its account: the state records the API its ids belong to (docs/state.md).
+            "GET /api/accounts (msp)",
             // `msp_admins`: an existing group of the MSP account.
             "GET /api/groups (msp)",
         ],
@@ -172,6 +177,7 @@ fn a_new_zero_trust_office_reads_only_the_builtins_it_references() {
         &[
             "GET /api/integrations/msp/tenants (msp)",
             "GET /api/users/current (msp)",
+            "GET /api/accounts (msp)",
             // The account settings the playbook changes come with the first scope proof.
             "GET /api/groups (msp)",
             // `all` (existing: true), the `Default` policy it disables, its DNS settings.
@@ -185,12 +191,13 @@ fn a_new_zero_trust_office_reads_only_the_builtins_it_references() {
 #[test]
 fn an_unchanged_replan_and_reapply_list_each_type_once() {
     for (args, types) in [
-        // tenants, MSP groups, groups, setup keys, networks, resources, policies, users.
-        (MSP_CUSTOMER, 8),
-        // tenants, MSP groups, groups, posture checks, networks, resources, routers,
-        // policies, nameservers, DNS settings, setup keys (account settings come with the
-        // proof).
-        (ZERO_TRUST, 11),
+        // tenants, the MSP account (the state's API), MSP groups, groups, setup keys,
+        // networks, resources, policies, users.
+        (MSP_CUSTOMER, 9),
+        // tenants, the MSP account, MSP groups, groups, posture checks, networks, resources,
+        // routers, policies, nameservers, DNS settings, setup keys (account settings come
+        // with the proof).
+        (ZERO_TRUST, 12),
         // groups, setup keys, policies: the PAT's own account, nothing to prove.
         (&["playbooks/quickstart.yaml"][..], 3),
     ] {
@@ -236,11 +243,12 @@ fn an_inventory_of_25_customers_reads_the_msp_account_once() {
     assert_eq!(count("GET /api/integrations/msp/tenants (msp)"), 1);
     assert_eq!(count("GET /api/groups (msp)"), 1);
     assert_eq!(count("GET /api/users/current (msp)"), 1);
-    // Per customer: its scope proofs (fewer than its 6 writes in the tenant, and one at the
-    // end), nothing else read.
+    assert_eq!(count("GET /api/accounts (msp)"), 1);
+    // Per customer: its scope proofs (one for its 3 writes on level 2, one for its 3 on level
+    // 3, and one at the end), nothing else read.
     let proofs = count(PROOF);
-    assert!((50..25 * 6).contains(&proofs), "{proofs} scope proofs");
-    assert_eq!(got.len(), 3 + proofs, "{got:?}");
+    assert_eq!(proofs, 25 * 3, "scope proofs");
+    assert_eq!(got.len(), 4 + proofs, "{got:?}");
     // The tenant, 2 groups, a setup key, a network and its resource, a policy (no admins).
     assert_eq!(writes(&log), 25 * 7);
     assert_eq!(tenant_writes(&log), 25 * 6);
@@ -266,8 +274,9 @@ fn one_at_a_time_the_plan_states_the_scope_proofs_apply_makes() {
         .iter()
         .filter(|e| e.method == "GET" && e.path == "/api/accounts" && e.account.is_some())
         .count();
-    // One at a time, every instance that writes in the tenant is its own wave: 2 groups, a
-    // setup key, a network and its resource, a policy, 2 users; and the proof at the end.
+    // One at a time (one write per proof), every write in the tenant has its own proof: 2
+    // groups, a setup key, a network and its resource, a policy, 2 users; and the proof at
+    // the end.
     assert_eq!(made, 9);
     assert_eq!(stated, 9);
 }

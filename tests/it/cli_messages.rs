@@ -85,6 +85,45 @@ fn api_down_names_the_host_and_shows_the_retry() {
     insta::assert_snapshot!("api_down", failure(&out, Some(port)));
 }
 
+/// A server that accepts every connection and resets it (the request unread): the command
+/// stops at the connection check, naming the URL, what was tried and what to check, after
+/// exactly the attempts the check allows, not the check's and then the plan's own retries.
+#[test]
+fn a_server_that_resets_every_connection_costs_the_checks_attempts_only() {
+    use std::io::Read;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().expect("an address").port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            count.fetch_add(1, Ordering::SeqCst);
+            // Read a byte of the request and close with the rest unread: the kernel resets.
+            let _ = stream.read(&mut [0u8; 1]);
+            drop(stream);
+        }
+    });
+    let url = format!("http://127.0.0.1:{port}");
+    let out = onboard(
+        &["plan", QUICKSTART],
+        &[("NB_MANAGEMENT_URL", &url), ("NB_PAT", support::PAT)],
+    );
+    let text = support::flat(&failure(&out, None));
+    let allowed = onboard_engine::ops::connect::CHECK_RETRY.max_retries as usize + 1;
+    assert_eq!(accepted.load(Ordering::SeqCst), allowed, "{text}");
+    for part in [
+        format!("cannot reach the NetBird API at {url}"),
+        "GET /api/accounts had its connection closed or reset before an answer".to_owned(),
+        format!("({allowed} attempt(s), the check allows {allowed})"),
+        "check that NB_MANAGEMENT_URL is the management server's address".to_owned(),
+    ] {
+        assert!(text.contains(&part), "`{part}` not in: {text}");
+    }
+}
+
 #[test]
 fn base_url_ending_in_api() {
     let out = onboard(

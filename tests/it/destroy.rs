@@ -51,13 +51,32 @@ fn destroy_leaves_the_tenant_as_created_and_the_msp_account_untouched() {
     let tid = world["tenants"][0]["id"].as_str().unwrap().to_owned();
     assert!(names(&world["accounts"][&tid], "groups").contains(&"Servers".to_owned()));
 
-    let mut destroy = vec!["destroy", "playbooks/msp-customer.yaml"];
-    destroy.extend(values);
-    let out = onboard(&sb, dir.path(), &destroy);
+    // destroy needs only the inputs of the run key (the tenant's domain): without it, it
+    // names that input and no other.
+    let out = onboard(&sb, dir.path(), &["destroy", "playbooks/msp-customer.yaml"]);
+    let err = support::flat(&support::stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+        err.contains("missing value for required input `domain`"),
+        "{err}"
+    );
+    assert!(!err.contains("`customer`"), "{err}");
+    let destroy = [
+        "destroy",
+        "playbooks/msp-customer.yaml",
+        "--set",
+        "domain=acme.example",
+    ];
+    let out = onboard(&sb, dir.path(), &destroy);
+    let stdout = support::flat(&support::stdout(&out));
+    assert!(out.status.success(), "{stdout}\n{}", support::stderr(&out));
+    // It says that the tenant stays, and how to delete it.
+    assert!(
+        stdout.contains(&format!(
+            "kept: the tenant acme.example (account {tid}) of `acme.example` itself: onboard \
+             never deletes a tenant. To delete it, use the MSP portal of the NetBird dashboard"
+        )),
+        "{stdout}"
     );
 
     let world = sb.world();

@@ -249,22 +249,29 @@ impl Client {
             path: call.path.clone(),
             reason,
         };
-        let mut backoff = Backoff::new(self.retry_policy());
+        let policy = self.retry_policy();
+        let mut backoff = Backoff::new(policy);
         let mut landed = false;
         let mut attempt = 0u32;
+        // Every attempt of this call counts against one policy: one counter, one deadline.
+        let started = Instant::now();
         loop {
             attempt += 1;
+            let retries_left = u32::try_from(backoff.size_hint().0).unwrap_or(u32::MAX);
+            let limit = policy.attempt_limit(started.elapsed(), retries_left);
             // Every attempt of a write in another account, a retry too, follows a proof of
             // its own and is sent on the slot the gate reserved with that proof.
             let slot = match gate {
-                Some((gate, account)) => {
-                    Some(gate.before_write(self, account).await.map_err(refused)?)
-                }
+                Some((gate, account)) => Some(
+                    gate.before_write(self, account, attempt)
+                        .await
+                        .map_err(refused)?,
+                ),
                 None => None,
             };
             let span = tracing::debug_span!("netbird_request", method = %call.method, path = %call.path, attempt);
             let result = self
-                .attempt(call, &url, attempt, slot)
+                .attempt(call, &url, attempt, slot, limit)
                 .instrument(span)
                 .await;
             let outcome = result.outcome();
@@ -278,7 +285,10 @@ impl Client {
             } else {
                 landed |= may_have_landed(outcome);
             }
-            let Some(delay) = backoff.next() else {
+            let Some(delay) = backoff
+                .next()
+                .filter(|d| policy.retry_fits(started.elapsed(), *d))
+            else {
                 return exhausted(call, result, reason, attempt, landed);
             };
             self.emit(ClientEvent::Retry {
@@ -318,6 +328,7 @@ impl Client {
         url: &str,
         attempt: u32,
         slot: Option<Slot>,
+        limit: Option<Duration>,
     ) -> Attempt {
         // A prepaid clone's calls run on the caller's reserved slot, retries too (taking
         // another would wait for a slot the caller holds); only its next attempt's token was
@@ -345,6 +356,9 @@ impl Client {
         let mut req = self.inner.http.request(to_reqwest(call.method), url);
         if let Some(body) = call.body {
             req = req.json(body);
+        }
+        if let Some(limit) = limit {
+            req = req.timeout(limit);
         }
         self.emit(ClientEvent::RequestSent {
             method: call.method,

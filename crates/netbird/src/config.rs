@@ -172,6 +172,34 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
 mod tests {
     use super::*;
 
+    /// A state records the API as `Client::base_url` spells it: one server, one spelling
+    /// (case of scheme and host, the default port, trailing slashes), so a state is not refused
+    /// against its own server written another way.
+    #[test]
+    fn one_server_has_one_base_url() {
+        let base = |raw: &str| {
+            let cfg = ClientConfig::new(raw, crate::Token::new("nbp_TESTSECRET0123456789"));
+            crate::Client::new(cfg)
+                .expect("a client")
+                .base_url()
+                .to_owned()
+        };
+        for raw in [
+            "https://nb.example.com",
+            "https://NB.Example.COM",
+            "HTTPS://nb.example.com:443",
+            "https://nb.example.com/",
+            " https://nb.example.com// ",
+        ] {
+            assert_eq!(base(raw), "https://nb.example.com", "{raw}");
+        }
+        assert_eq!(
+            base("https://nb.example.com:8443/x/"),
+            "https://nb.example.com:8443/x"
+        );
+        assert_eq!(base("http://127.0.0.1:80/"), "http://127.0.0.1");
+    }
+
     #[test]
     fn https_anywhere_http_only_on_loopback() {
         for ok in [

@@ -50,10 +50,16 @@ impl PartialEq for GateRefusal {
 
 /// Asked before every attempt of a write inside another account.
 pub trait WriteGate: Send + Sync {
-    /// May a write go to `account` now? `client` is the caller's (its reads are not gated).
-    /// `Ok(slot)` says that a proof was the last call sent before this write, and holds the
-    /// write's in-flight slot and rate token: the write is sent at once.
-    fn before_write<'a>(&'a self, client: &'a Client, account: &'a str) -> GateFuture<'a>;
+    /// May a write go to `account` now? `client` is the caller's (its reads are not gated);
+    /// `attempt` counts from 1 (a retry is 2 or more). `Ok(slot)` says that a proof was the
+    /// last call sent before this write, and holds the write's in-flight slot and rate token:
+    /// the write is sent at once.
+    fn before_write<'a>(
+        &'a self,
+        client: &'a Client,
+        account: &'a str,
+        attempt: u32,
+    ) -> GateFuture<'a>;
 }
 
 /// One write's in-flight slot with its rate token already taken (see [`Reservation`]).

@@ -158,6 +158,26 @@ pub struct RetryPolicy {
     /// For `create_or_adopt`: how many times a POST whose outcome was unknown
     /// and that did not land is sent again.
     pub max_reposts: u32,
+    /// The whole call, every attempt and every wait between them, ends by then: each attempt
+    /// gets an equal share of the time left (so a host that drops packets cannot take one
+    /// connect timeout per attempt), and a retry whose wait would end after it is not made.
+    /// `None`: each attempt has the client's timeout.
+    pub deadline: Option<Duration>,
+}
+
+impl RetryPolicy {
+    /// The time limit of the next attempt, `elapsed` into the call with `retries_left`
+    /// retries still allowed after it; `None` without a deadline, zero when it has passed.
+    pub fn attempt_limit(&self, elapsed: Duration, retries_left: u32) -> Option<Duration> {
+        let left = self.deadline?.saturating_sub(elapsed);
+        Some(left / retries_left.saturating_add(1))
+    }
+
+    /// Whether a retry after waiting `delay`, `elapsed` into the call, still starts before
+    /// the deadline.
+    pub fn retry_fits(&self, elapsed: Duration, delay: Duration) -> bool {
+        self.deadline.is_none_or(|d| elapsed + delay < d)
+    }
 }
 
 impl Default for RetryPolicy {
@@ -169,6 +189,7 @@ impl Default for RetryPolicy {
             max_delay: Duration::from_secs(30),
             jitter: 0.5,
             max_reposts: 2,
+            deadline: None,
         }
     }
 }

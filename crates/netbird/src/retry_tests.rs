@@ -57,6 +57,7 @@ fn policy(max_retries: u32, jitter: f64) -> RetryPolicy {
         max_delay: Duration::from_secs(1),
         jitter,
         max_reposts: 2,
+        deadline: None,
     }
 }
 
@@ -107,4 +108,23 @@ fn method_parsing() {
     assert_eq!(Method::parse("TRACE"), None);
     assert!(Get.is_idempotent() && Put.is_idempotent() && Delete.is_idempotent());
     assert!(!Post.is_idempotent() && !Patch.is_idempotent());
+}
+
+/// With a deadline, each attempt gets an equal share of the time left and a retry whose wait
+/// would end after it is not made; without one, neither is limited.
+#[test]
+fn a_deadline_bounds_the_whole_call() {
+    let with = RetryPolicy {
+        deadline: Some(Duration::from_secs(10)),
+        ..policy(1, 0.0)
+    };
+    let ms = Duration::from_millis;
+    assert_eq!(with.attempt_limit(ms(0), 1), Some(ms(5_000)));
+    assert_eq!(with.attempt_limit(ms(5_300), 0), Some(ms(4_700)));
+    assert_eq!(with.attempt_limit(ms(12_000), 0), Some(Duration::ZERO));
+    assert!(with.retry_fits(ms(5_000), ms(300)));
+    assert!(!with.retry_fits(ms(9_800), ms(300)));
+    let without = policy(6, 0.0);
+    assert_eq!(without.attempt_limit(ms(0), 6), None);
+    assert!(without.retry_fits(ms(3_600_000), ms(30_000)));
 }

@@ -49,6 +49,7 @@ async fn an_untrusted_certificate_fails_at_once_and_is_not_retried() {
         max_delay: Duration::from_millis(2),
         jitter: 0.0,
         max_reposts: 2,
+        deadline: None,
     };
     let client = Client::new(cfg).unwrap();
     let err = client.list_accounts(&Scope::Own).await.unwrap_err();

@@ -16,13 +16,16 @@ use support::sandbox::{Fault, Server};
 #[derive(Default)]
 struct Gate {
     asked: AtomicUsize,
+    /// The attempt each ask was for.
+    attempts: std::sync::Mutex<Vec<u32>>,
     close: bool,
     closed: AtomicBool,
 }
 
 impl WriteGate for Gate {
-    fn before_write<'a>(&'a self, client: &'a Client, _: &'a str) -> GateFuture<'a> {
+    fn before_write<'a>(&'a self, client: &'a Client, _: &'a str, attempt: u32) -> GateFuture<'a> {
         self.asked.fetch_add(1, Ordering::SeqCst);
+        self.attempts.lock().unwrap().push(attempt);
         let refused = self.closed.swap(self.close, Ordering::SeqCst);
         Box::pin(async move {
             if refused {
@@ -63,6 +66,8 @@ async fn a_retry_is_sent_while_the_gate_stays_open() {
         2,
         "asked before each attempt"
     );
+    // The gate tells a retry from a first attempt (a retry is proven on its own).
+    assert_eq!(*gate.attempts.lock().unwrap(), [1, 2]);
 }
 
 #[tokio::test]

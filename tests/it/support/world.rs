@@ -70,10 +70,15 @@ pub fn call(
 
 /// The one state file under `<state>/state/`.
 pub fn state_file(state: &Path) -> Value {
+    let text = std::fs::read_to_string(state_path(state)).expect("state file readable");
+    serde_json::from_str(&text).expect("state file is JSON")
+}
+
+/// The path of the one state file under `<state>/state/`.
+pub fn state_path(state: &Path) -> PathBuf {
     let files = files_under(&state.join("state"), "json");
     assert_eq!(files.len(), 1, "state files: {files:?}");
-    let text = std::fs::read_to_string(&files[0]).expect("state file readable");
-    serde_json::from_str(&text).expect("state file is JSON")
+    files[0].clone()
 }
 
 /// Every journal event of every run so far, run by run (file names sort by time).

@@ -195,7 +195,7 @@ async fn run_all(
     let notice = ui.notices();
     let client = crate::ops::connect::client_with(connector, &opts.api, notice.clone()).await?;
     let store = crate::ops::connect::open_store(&opts.api).await?;
-    let session = session::Session::new(client, session_opts, store);
+    let session = crate::ops::connect::session(&opts.api, client, session_opts, store);
     // Each customer's lock is held from before its plan to the end of its apply: the plan
     // is the contract, so nobody may change what it read in between.
     let held = session

@@ -3,11 +3,12 @@
 //! limit and concurrency (with `--state-url`, the PAT's rate budget shared with every runner of
 //! that database: [`PgBudget`]); where state lives; the session's options.
 //!
-//! Before a command reads anything from a real API, one quick call (`GET /api/users/current`,
-//! at most one retry) checks the three things a new user gets wrong: the URL (nothing there,
-//! or not NetBird's API), the host (down or unreachable: said within seconds, naming it) and
-//! the token (refused). Each failure is one message that says what to do. Retries of the
-//! client are told to the frontend, so a slow API is never a silent wait.
+//! Before a command reads anything from a real API, one quick call (the tenant list or
+//! `GET /api/accounts`, at most one retry, within 9 s: [`CHECK_RETRY`]) checks the three
+//! things a new user gets wrong: the URL (nothing there, or not NetBird's API), the host (down,
+//! unreachable or dropping connections: said within seconds, naming it, the attempts and what
+//! to check) and the token (refused). Each failure is one message that says what to do.
+//! Retries of the client are told to the frontend, so a slow API is never a silent wait.
 
 use futures_util::future::BoxFuture;
 use onboard_netbird::{
@@ -39,6 +40,9 @@ pub struct Api {
     pub retry_delay: u64,
     pub account: Option<String>,
     pub token_file: Option<PathBuf>,
+    /// `--rebind-state` (plan, apply, destroy): use a state made against another API here,
+    /// and record this one in it.
+    pub rebind_state: bool,
 }
 
 /// An API's address and the PAT for it.
@@ -71,13 +75,16 @@ impl Connector for Remote {
     }
 }
 
-/// The connection check: one retry after 300 ms, so an unreachable host fails in seconds.
-const CHECK_RETRY: RetryPolicy = RetryPolicy {
+/// The connection check: one retry after 300 ms, the whole check within 9 s (each attempt
+/// gets half of it), so an unreachable host fails in seconds and a silent one in 9: the
+/// command has failed within 10 s of its start.
+pub const CHECK_RETRY: RetryPolicy = RetryPolicy {
     max_retries: 1,
     initial_delay: Duration::from_millis(300),
     max_delay: Duration::from_millis(300),
     jitter: 0.0,
     max_reposts: 0,
+    deadline: Some(Duration::from_secs(9)),
 };
 
 /// The client for `api`, each retry told to `notice` (one line).
@@ -142,7 +149,20 @@ pub fn options(api: &Api, replace: Replace, prune: bool, lock_timeout: u64) -> O
         },
         concurrency: api.concurrency.max(1),
         lock_timeout: Duration::from_secs(lock_timeout),
+        rebind_state: api.rebind_state,
     }
+}
+
+/// The session for `client`, bound to the API as states record it: the client's URL, or for
+/// the embedded sandbox (a new port every run) `sandbox:<world file>`, its absolute path.
+pub fn session(api: &Api, client: Client, options: Options, store: Store) -> Session {
+    let session = Session::new(client, options, store);
+    if !api.sandbox {
+        return session;
+    }
+    let dir = std::fs::canonicalize(&api.state_dir).unwrap_or_else(|_| api.state_dir.clone());
+    let world = crate::store::local::layout::StateDir::new(&dir).sandbox();
+    session.bound_as(format!("sandbox:{}", world.display()))
 }
 
 /// `NB_MANAGEMENT_URL`, or NetBird Cloud. A URL ending in `/api` is refused: every path the
@@ -238,18 +258,58 @@ pub async fn first_contact(session: &Session, runs: &[Customer], api: &Api) -> R
             status_of(&err)
         ))
         .help("NB_MANAGEMENT_URL is the management server's address, e.g. https://netbird.example.com"),
+        // Any failure below HTTP ends the command here: the plan would only try the same host
+        // again, with a retry budget of its own.
         ApiError::Transport {
-            kind: TransportKind::Connect | TransportKind::Timeout,
+            kind,
             attempts,
             detail,
             ..
         } => Diag::plain(format!(
-            "cannot reach the NetBird API at {url} ({attempts} attempts): {detail}"
+            "cannot reach the NetBird API at {url}: {what} {} ({attempts} attempt(s), the \
+             check allows {}): {detail}",
+            tried(*kind),
+            CHECK_RETRY.max_retries + 1
         ))
-        .help("check NB_MANAGEMENT_URL and that the management server is up; `--sandbox` rehearses without one"),
+        .help(format!(
+            "{}; `--sandbox` rehearses without a server",
+            to_check(*kind)
+        )),
         _ => return Ok(()),
     };
     Err(diag)
+}
+
+/// What the failed attempts met.
+fn tried(kind: TransportKind) -> &'static str {
+    match kind {
+        TransportKind::Connect => "could not connect",
+        TransportKind::Timeout => "got no answer in time",
+        TransportKind::Reset => "had its connection closed or reset before an answer",
+        TransportKind::Tls => "failed the TLS handshake",
+    }
+}
+
+/// What to check about a connection that failed this way.
+fn to_check(kind: TransportKind) -> &'static str {
+    match kind {
+        TransportKind::Connect => {
+            "check NB_MANAGEMENT_URL (host and port) and that the management server is up and \
+             listening there"
+        }
+        TransportKind::Timeout => {
+            "check NB_MANAGEMENT_URL's host, and that no firewall or VPN between here and it drops \
+             the traffic"
+        }
+        TransportKind::Reset => {
+            "check that NB_MANAGEMENT_URL is the management server's address with the scheme it \
+             speaks (https:// for TLS), and the proxy or load balancer in front of it"
+        }
+        TransportKind::Tls => {
+            "check that NB_MANAGEMENT_URL names the host its certificate is for, and that the \
+             certificate chains to a root this system trusts"
+        }
+    }
 }
 
 fn status_of(err: &ApiError) -> String {
@@ -281,7 +341,7 @@ impl<'a> Connected<'a> {
             Some(s) => s,
             None => open_store(api).await?,
         };
-        let session = Session::new(client, options, store);
+        let session = session(api, client, options, store);
         first_contact(&session, runs, api).await?;
         Ok(Connected { session, connector })
     }

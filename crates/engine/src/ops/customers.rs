@@ -85,8 +85,43 @@ pub fn prepare(input: &Input) -> Result<Vec<Customer>, Diags> {
     prepare_file(input, inventory::read(&input.playbook)?)
 }
 
+/// [`prepare`] for a command that needs only each run's key (`destroy`): a value is required
+/// only for the inputs the run key is made of (none with an inventory, whose key is the run
+/// key; else those the tenant's `domain` names); every other input without one is unknown.
+pub fn prepare_run_keys(input: &Input) -> Result<Vec<Customer>, Diags> {
+    prepare_with(input, inventory::read(&input.playbook)?, true)
+}
+
 /// [`prepare`] with the playbook already read (`apply` reads it once to tell a saved plan).
 pub fn prepare_file(input: &Input, file: SourceFile) -> Result<Vec<Customer>, Diags> {
+    prepare_with(input, file, false)
+}
+
+/// The inputs the run key of a customer (with or without an inventory key) is made of.
+fn run_key_inputs(
+    playbook: &crate::playbook::model::Playbook,
+    keyed: bool,
+) -> std::collections::BTreeSet<String> {
+    use crate::playbook::template::Target;
+    let Some(tenant) = playbook.tenant.as_ref().filter(|_| !keyed) else {
+        return Default::default();
+    };
+    tenant
+        .domain
+        .refs
+        .iter()
+        .filter_map(|r| match &r.target {
+            Target::Input(name) => Some(name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn prepare_with(
+    input: &Input,
+    file: SourceFile,
+    run_keys_only: bool,
+) -> Result<Vec<Customer>, Diags> {
     let loaded = crate::playbook::load(&file)?;
     let template = TemplateVersion::of(&input.playbook, file.text());
     let mut diags = Diags::new();
@@ -114,7 +149,13 @@ pub fn prepare_file(input: &Input, file: SourceFile) -> Result<Vec<Customer>, Di
         None => vec![(None, env.into_iter().chain(cli_sources).collect())],
     };
     for (entry, sources) in entries {
-        match inputs::resolve(&loaded.playbook, &sources) {
+        let resolved = if run_keys_only {
+            let needed = run_key_inputs(&loaded.playbook, entry.is_some());
+            inputs::resolve_only(&loaded.playbook, &sources, &|name| needed.contains(name))
+        } else {
+            inputs::resolve(&loaded.playbook, &sources)
+        };
+        match resolved {
             Ok(inputs) => runs.push(Customer {
                 key: entry.as_ref().map(|e| e.key.clone()),
                 loaded: loaded.clone(),

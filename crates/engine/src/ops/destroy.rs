@@ -25,7 +25,8 @@ pub async fn destroy(
     connector: &dyn Connector,
     ui: &dyn Frontend,
 ) -> Result<Destroyed, Diags> {
-    let runs = customers::prepare(&opts.input)?;
+    // Only the run key's inputs are needed: what is deleted is what the state records.
+    let runs = customers::prepare_run_keys(&opts.input)?;
     // What will be deleted is shown (from the state alone) before anything connects or asks.
     let store = open_store(&opts.api).await?;
     let teardowns = session::teardowns(&store, opts.api.account.as_deref(), &runs).await?;
@@ -43,9 +44,14 @@ pub async fn destroy(
     }
     if teardowns.iter().any(|t| !t.order.is_empty()) {
         listed.push_str(
-            "kept: the tenant itself, `existing` reads, account and DNS settings, raw requests \
-             and steps with `prune: false`\n",
+            "kept: `existing` reads, account and DNS settings, raw requests and steps with \
+             `prune: false`\n",
         );
+    }
+    for t in &teardowns {
+        if let Some(tenant) = &t.listed.tenant {
+            listed.push_str(&printable(&tenant_kept(&t.run_key, tenant)));
+        }
     }
     ui.show(&listed);
     if teardowns.iter().all(|t| t.order.is_empty()) {
@@ -67,4 +73,15 @@ pub async fn destroy(
     }
     c.close().await;
     Ok(Destroyed { ok })
+}
+
+/// The tenant stays: onboard never deletes one (a person's decision, and NetBird's API
+/// documents no call that deletes a tenant). Says how to.
+fn tenant_kept(run_key: &str, tenant: &crate::store::state::TenantRecord) -> String {
+    format!(
+        "kept: the tenant {} (account {}) of `{run_key}` itself: onboard never deletes a tenant. \
+         To delete it, use the MSP portal of the NetBird dashboard; to hand it to its own owner \
+         instead, unlink it (`POST /api/integrations/msp/tenants/{}/unlink`)\n",
+        tenant.domain, tenant.id, tenant.id
+    )
 }

@@ -251,6 +251,10 @@ async fn check(
         let location = store.location(&playbook, &run_key);
         return unknown(format!("never applied (no state in {location})"));
     }
+    // The state's ids belong to one API: against another, its audit log says nothing.
+    if let Err(e) = c.session.check_api(&state).await {
+        return unknown(e.to_string());
+    }
     let digest = audit::digest_of(key);
     let read_at = audit::now();
     let log = audit::fetch(c.session.client(), &audit::scope(&state, account)).await;

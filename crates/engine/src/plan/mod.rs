@@ -163,8 +163,13 @@ fn is_zero(n: &usize) -> bool {
 pub struct Cost {
     pub writes: usize,
     pub reads: usize,
-    /// Scope proofs, estimated (see [`cost`]).
+    /// Scope proofs, as apply makes them (see [`cost`]).
     pub proofs: usize,
+    /// Of `writes`, those of objects apply looks up first (a built-in of a new tenant, an
+    /// object whose identity is known only then): each may need no write, and then its proof
+    /// may go too, so the counts are the most apply makes (see [`cost`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub writes_looked_up: usize,
     pub calls: usize,
     /// The least time of these calls alone, with the bucket full, in seconds.
     pub least_seconds: f64,
@@ -261,6 +266,34 @@ pub fn run_key(
         (None, Some(d), _) => d.to_owned(),
         (None, None, Some(a)) => format!("account-{a}"),
         (None, None, None) => "own-account".to_owned(),
+    }
+}
+
+/// The run key alone, as [`offline`]'s plan (after [`Plan::in_account`]) names it: the
+/// inventory key, else the tenant's domain (only the inputs it names need values), else the
+/// account. `destroy` needs nothing else.
+pub fn run_key_only(
+    playbook: &Playbook,
+    dag: &Dag,
+    inputs: &Inputs,
+    inventory_key: Option<&str>,
+    account: Option<&str>,
+) -> Result<String, Diags> {
+    if inventory_key.is_some() || playbook.tenant.is_none() {
+        let account = account.filter(|_| inventory_key.is_none());
+        return Ok(run_key(inventory_key, None, account));
+    }
+    let mut planner = Planner::new(playbook, dag, inputs);
+    planner.tenant(None);
+    let domain = planner.tenant.as_ref().and_then(|t| t.domain.as_str());
+    match domain {
+        Some(d) if !d.contains(UNKNOWN) => Ok(d.to_owned()),
+        _ if !planner.diags.is_empty() => Err(planner.diags),
+        _ => Err(Diag::plain(format!(
+            "the tenant's domain of playbook `{}` does not render to a value",
+            playbook.name
+        ))
+        .into()),
     }
 }
 

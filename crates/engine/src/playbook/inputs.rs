@@ -134,7 +134,18 @@ struct Given {
 
 /// Resolve every declared input from `sources`.
 pub fn resolve(playbook: &Playbook, sources: &[Source]) -> Result<Inputs, Diags> {
-    resolve_with(playbook, sources, false).map(|(inputs, _)| inputs)
+    resolve_with(playbook, sources, false, &|_| false).map(|(inputs, _)| inputs)
+}
+
+/// Resolve with a value required only for the inputs `needed` names: any other required
+/// input without a value is [`crate::playbook::template::UNKNOWN`], silently (`destroy` needs
+/// only the inputs of the run key).
+pub fn resolve_only(
+    playbook: &Playbook,
+    sources: &[Source],
+    needed: &dyn Fn(&str) -> bool,
+) -> Result<Inputs, Diags> {
+    resolve_with(playbook, sources, false, &|name| !needed(name)).map(|(inputs, _)| inputs)
 }
 
 /// Resolve what can be resolved without values (`validate PLAYBOOK` alone, as `terraform
@@ -142,13 +153,14 @@ pub fn resolve(playbook: &Playbook, sources: &[Source]) -> Result<Inputs, Diags>
 /// [`crate::playbook::template::UNKNOWN`], so every check that depends on it waits, and is returned as
 /// a note instead of an error.
 pub fn resolve_without_values(playbook: &Playbook) -> Result<(Inputs, Vec<Diag>), Diags> {
-    resolve_with(playbook, &[], true)
+    resolve_with(playbook, &[], true, &|_| false)
 }
 
 fn resolve_with(
     playbook: &Playbook,
     sources: &[Source],
     missing_ok: bool,
+    optional: &dyn Fn(&str) -> bool,
 ) -> Result<(Inputs, Vec<Diag>), Diags> {
     let mut notes = Vec::new();
     let mut diags = Diags::new();
@@ -178,6 +190,9 @@ fn resolve_with(
                         format!("input `{name}` has no value: what depends on it is checked once one is given"),
                         "required, no default",
                     ));
+                    Some(Json::String(crate::playbook::template::UNKNOWN.to_owned()))
+                }
+                None if optional(name) => {
                     Some(Json::String(crate::playbook::template::UNKNOWN.to_owned()))
                 }
                 None => {

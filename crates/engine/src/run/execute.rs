@@ -5,8 +5,8 @@
 //! reporters and the journal). The loop never bails out: a failed step skips its dependants,
 //! independent steps go on, and the report says what happened to every step. The tenant is
 //! created or adopted first. Every write inside a tenant is sent right after a scope proof,
-//! shared by the writes of the instances at work together ([`crate::api::gate`]); a failed proof
-//! stops the run before its next write.
+//! one per level of the graph that writes there, as the plan counts them ([`crate::api::gate`]);
+//! a failed proof stops the run before its next write.
 //!
 //! The executor carries out the reviewed [`Plan`]: an instance's action and live object come
 //! from it, so nothing the plan read is read again. Bodies are rendered again with the real
@@ -29,7 +29,7 @@ use std::time::Instant;
 use crate::api::cache::{Api, Reads};
 use crate::api::converge::{Desired, inspect, write};
 use crate::api::gate::{Entered, ScopeGate, within};
-use crate::plan::{Action, Plan, PlannedStep};
+use crate::plan::{Action, Plan, PlannedStep, cost};
 use crate::playbook::Loaded;
 use crate::playbook::graph::NodeId;
 use crate::playbook::inputs::Inputs;
@@ -225,18 +225,30 @@ impl Executor {
             seen: Seen::default(),
         });
         let this = &self;
+        if let Some(account) = &this.account {
+            this.expect(account, StepScope::Account);
+        }
         // One task, many futures: requests overlap while the scheduler stays single-threaded.
         let mut tasks = FuturesUnordered::new();
         let (mut failed, mut skipped) = (0, 0);
+        // A write parked at the scope gate until its level's wave closes does not hold a place:
+        // the instances its wave waits for must be able to start.
+        let mut parked = this.gate.parked();
         while !sched.is_finished() {
             // Ctrl-C, or a scope proof that failed: nothing new starts.
             let stopping = this.interrupted.load(Ordering::SeqCst) || this.gate.closed();
-            while !stopping && tasks.len() < this.concurrency.max(1) {
+            let mut started = false;
+            loop {
+                let at_work = tasks.len().saturating_sub(*parked.borrow_and_update());
+                if stopping || at_work >= this.concurrency.max(1) {
+                    break;
+                }
                 let Some(i) = sched.next_ready() else { break };
+                started = true;
                 let (node, shared) = (order[i], shared.clone());
-                // A node in another account is at work there from now on: the wave of writes
-                // being formed there waits for it (see `crate::api::gate`).
-                let entered = this.enter(node, &shared);
+                // A node in another account writes there as the plan expects of it: its
+                // writes join their level's wave (see `crate::api::gate`).
+                let entered = this.enter(i, node, &shared);
                 tasks.push(async move {
                     let result = match entered {
                         Some(entered) => within(entered, this.node(node, &shared)).await,
@@ -245,14 +257,32 @@ impl Executor {
                     (i, result)
                 });
             }
-            let Some((i, result)) = tasks.next().await else {
+            // Nodes that will not start make none of the writes the waves wait for: when the
+            // run stops, and (a safety net: the plan's order rules it out) when every node at
+            // work waits at the gate and none can start.
+            let stuck = !started && !tasks.is_empty() && *parked.borrow() >= tasks.len();
+            if stopping || stuck {
+                for i in (0..order.len())
+                    .filter(|&i| matches!(sched.status(i), Status::Waiting | Status::Ready))
+                {
+                    this.gate.forgo(i);
+                }
+            }
+            let next = tokio::select! {
+                next = tasks.next() => next,
+                // Parked or unparked: look again at what may start.
+                _ = parked.changed() => continue,
+            };
+            let Some((i, result)) = next else {
                 break;
             };
+            this.gate.forgo(i);
             match result {
                 Ok(()) => sched.done(i),
                 Err(_) => {
                     failed += 1;
                     for s in sched.failed(i) {
+                        this.gate.forgo(s);
                         skipped += 1;
                         let address = this.node_name(order[s]);
                         (this.sink)(&Event::StepSkipped {
@@ -319,13 +349,40 @@ impl Executor {
         }
     }
 
-    /// Enters the scope gate of the account a step node works in, if another than the PAT's.
-    fn enter(&self, node: NodeId, shared: &Shared) -> Option<Entered> {
+    /// Enters the scope gate of the account a step node works in, if another than the PAT's,
+    /// as node `index` of the run.
+    fn enter(&self, index: usize, node: NodeId, shared: &Shared) -> Option<Entered> {
         let NodeId::Step(i) = node else { return None };
         match self.api_scope(self.loaded.playbook.steps[i].scope, shared) {
-            Ok(ApiScope::Account(id)) => Some(self.gate.enter(&id)),
+            Ok(ApiScope::Account(id)) => Some(self.gate.enter_node(&id, index)),
             _ => None,
         }
+    }
+
+    /// Tells the scope gate of `account` the writes the plan expects there: those of the
+    /// steps in `scope`, per node (its index in the run's order), with its level and the
+    /// writes of its instances, in turn. `--prune`'s deletions come after the run, one by one.
+    fn expect(&self, account: &str, scope: StepScope) {
+        let pb = &self.loaded.playbook;
+        let mut writes: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        let planned = self.plan.steps.iter();
+        for p in planned.filter(|p| p.scope == scope && p.action != Action::Delete) {
+            let w = writes.entry(&p.step).or_insert((p.level, 0));
+            w.1 += cost::planned_writes(p);
+        }
+        let nodes = self
+            .loaded
+            .dag
+            .order()
+            .iter()
+            .enumerate()
+            .filter_map(|(index, n)| {
+                let NodeId::Step(i) = n else { return None };
+                let (level, writes) = writes.get(pb.steps[*i].id.as_str())?;
+                (pb.steps[*i].scope == scope).then_some((index, *level, *writes))
+            });
+        self.gate
+            .expect(account, self.client.writes_per_proof(), nodes);
     }
 
     async fn node(&self, node: NodeId, shared: &Shared) -> Result<(), StepError> {
@@ -452,6 +509,8 @@ impl Executor {
         );
         lock(&shared.scope).tenant = Some(t);
         *lock(&shared.tenant_id) = Some(tenant.id.clone());
+        // Before any step in the tenant starts: they all depend on it.
+        self.expect(&tenant.id, StepScope::Tenant);
         let mut state = lock(&shared.state);
         state.tenant = Some(TenantRecord {
             id: tenant.id,

@@ -27,7 +27,7 @@ use crate::playbook::inputs::Inputs;
 use crate::run::destroy::{Removal, deletable, removal_order, remove};
 use crate::run::execute::{Event, Executor, RunReport, SecretSink, Sink};
 use crate::run::plan_live;
-use crate::store::state::State;
+use crate::store::state::{ApiBinding, Binding, State};
 use crate::store::{Held, Store, StoreError};
 use onboard_netbird::RateLimit;
 
@@ -54,6 +54,9 @@ pub struct Options {
     pub budget: RateLimit,
     pub concurrency: usize,
     pub lock_timeout: Duration,
+    /// `--rebind-state`: a state made against another API (URL or account) is used here, and
+    /// apply records this API in it.
+    pub rebind_state: bool,
 }
 
 /// Why a session could not go on. Step failures are not errors: the report holds them.
@@ -82,6 +85,31 @@ pub enum SessionError {
         #[source]
         reason: Box<StoreError>,
     },
+    #[error(
+        "the state of `{run_key}` ({location}) was made against {recorded}, not {here}: its ids \
+         belong to that API, and here every object would be created again"
+    )]
+    #[diagnostic(help(
+        "run against the API the state records (NB_MANAGEMENT_URL, a PAT of that account; \
+         `--sandbox` is bound to its world file), or keep this API's state apart (another \
+         --state-dir or --state-url); if it is the same NetBird under a new address, pass \
+         --rebind-state to plan and apply to move the state to it"
+    ))]
+    OtherApi {
+        run_key: String,
+        location: String,
+        recorded: String,
+        here: String,
+    },
+    #[error(
+        "cannot tell which account the PAT belongs to (GET /api/accounts), which the state of \
+         `{run_key}` must match: {source}"
+    )]
+    Account {
+        run_key: String,
+        #[source]
+        source: onboard_netbird::ApiError,
+    },
     #[error("the saved plan is stale: {why}; nothing was written")]
     #[diagnostic(help("make a new one with `onboard plan ... --out PLAN.json`"))]
     Stale { why: String },
@@ -105,20 +133,8 @@ pub struct Applied {
 /// The offline plan of every customer: validation, and each run's key.
 pub fn offline(customers: &[Customer], account: Option<&str>) -> Result<Vec<Plan>, Diags> {
     let mut diags = Diags::new();
-    if let (Some(account), Some(c)) = (
-        account,
-        customers
-            .iter()
-            .find(|c| c.loaded.playbook.tenant.is_some()),
-    ) {
-        // Silently ignoring it would write in the tenant when the operator meant `account`.
-        diags.push(
-            Diag::plain(format!(
-                "`--account {account}` is for playbooks without a tenant block, and `{}` has one",
-                c.loaded.playbook.name
-            ))
-            .help("drop --account: the tenant block says which tenant the playbook works in"),
-        );
+    if let Some(d) = account_with_tenant(customers, account) {
+        diags.push(d);
     }
     let mut plans = Vec::new();
     for c in customers {
@@ -136,6 +152,22 @@ pub fn offline(customers: &[Customer], account: Option<&str>) -> Result<Vec<Plan
         diags.extend(same_domain(customers, &plans));
     }
     diags.sorted().into_result(plans)
+}
+
+/// `--account` with a playbook that has a tenant block: an error. Silently ignoring it would
+/// write in the tenant when the operator meant `account`.
+fn account_with_tenant(customers: &[Customer], account: Option<&str>) -> Option<Diag> {
+    let account = account?;
+    let c = customers
+        .iter()
+        .find(|c| c.loaded.playbook.tenant.is_some())?;
+    Some(
+        Diag::plain(format!(
+            "`--account {account}` is for playbooks without a tenant block, and `{}` has one",
+            c.loaded.playbook.name
+        ))
+        .help("drop --account: the tenant block says which tenant the playbook works in"),
+    )
 }
 
 /// One tenant, one owner: customers of an inventory whose tenants have the same domain are an
@@ -190,16 +222,83 @@ pub struct Session {
     options: Options,
     /// Where state, journals and locks live: the local folder or PostgreSQL.
     store: Store,
+    /// The API the session talks to, as a state records it: the client's normalised URL, or
+    /// the embedded sandbox's world file ([`Session::bound_as`]).
+    api_url: String,
 }
 
 impl Session {
     pub fn new(client: Client, options: Options, store: Store) -> Self {
         Self {
+            api_url: client.base_url().to_owned(),
             client,
             reads: Arc::new(Reads::new()),
             options,
             store,
         }
+    }
+
+    /// The API as states record it, when the client's URL does not name it for good: the
+    /// embedded sandbox listens on a new port every run, so it is `sandbox:<world file>`.
+    pub fn bound_as(mut self, api_url: String) -> Self {
+        self.api_url = api_url;
+        self
+    }
+
+    /// The API this session talks to, as a state records it ([`ApiBinding`]): its URL and the
+    /// PAT's own account (read once a session; the first contact already read it for a
+    /// playbook without a tenant block).
+    async fn here(&self, run_key: &str) -> Result<ApiBinding, SessionError> {
+        let own = onboard_netbird::Scope::Own;
+        let account = self.reads.account(&self.client, &own).await;
+        let account = account.map_err(|source| SessionError::Account {
+            run_key: run_key.to_owned(),
+            source,
+        })?;
+        Ok(ApiBinding {
+            url: self.api_url.clone(),
+            account: Some(account.id),
+        })
+    }
+
+    /// Refuse `state` when it was made against another API (unless `--rebind-state`), as
+    /// [`Session::plan`] does; for a command that reads with a state's ids without planning
+    /// (`drift`'s audit log).
+    pub async fn check_api(&self, state: &State) -> Result<(), SessionError> {
+        self.bind(state, false).await.map(drop)
+    }
+
+    /// The API `state` must record from now on: this session's. A state made against another
+    /// API is refused, naming both, unless `--rebind-state`; a state that records objects but
+    /// not its API (an older onboard's) adopts this one. An empty state is not checked (no
+    /// call) unless `record`: apply records the API in what it writes.
+    async fn bind(&self, state: &State, record: bool) -> Result<Option<ApiBinding>, SessionError> {
+        if state.is_empty() && !record {
+            return Ok(None);
+        }
+        let here = self.here(&state.run_key).await?;
+        match state.binding(&here) {
+            Binding::Same | Binding::Unrecorded => {}
+            Binding::Other(recorded) if self.options.rebind_state => tracing::warn!(
+                "the state of `{}` was made against {recorded}; --rebind-state: it is used \
+                 against {here}{}",
+                state.run_key,
+                if record {
+                    " and records it from now on"
+                } else {
+                    ""
+                }
+            ),
+            Binding::Other(recorded) => {
+                return Err(SessionError::OtherApi {
+                    run_key: state.run_key.clone(),
+                    location: self.store.location(&state.playbook, &state.run_key),
+                    recorded: recorded.to_string(),
+                    here: here.to_string(),
+                });
+            }
+        }
+        Ok(Some(here))
     }
 
     pub fn store(&self) -> &Store {
@@ -288,6 +387,9 @@ impl Session {
             .map(|((c, k), client)| async move {
                 let state = self
                     .state(&c.loaded.playbook.name, &k.run_key)
+                    .await
+                    .map_err(|e| Diags::from(Diag::from(e)))?;
+                self.bind(&state, false)
                     .await
                     .map_err(|e| Diags::from(Diag::from(e)))?;
                 let template = c
@@ -394,8 +496,22 @@ impl Session {
     ) -> Result<Applied, SessionError> {
         let run_key = plan.run_key.clone();
         let playbook = customer.loaded.playbook.name.clone();
-        let state = self.state(&playbook, &run_key).await?;
+        let mut state = self.state(&playbook, &run_key).await?;
         let state_sink = held.sink(&playbook, &run_key);
+        // The ids the run records belong to this API: a state of another is refused here (the
+        // plan refused it already, unless the state changed meanwhile), an older one adopts it.
+        let here = self.bind(&state, true).await?;
+        if here.is_some() && state.api != here {
+            state.api = here;
+            if !state.is_empty() {
+                state_sink
+                    .save(&state)
+                    .map_err(|reason| SessionError::State {
+                        run_key: run_key.clone(),
+                        reason: Box::new(reason),
+                    })?;
+            }
+        }
         // A lost database connection stops the run before its next write, as Ctrl-C does.
         held.stop_on_loss(interrupted.clone());
         let deletions: Vec<String> = plan
@@ -543,6 +659,10 @@ impl Session {
                 run_key: t.run_key.clone(),
             });
         }
+        // Ids of another API would delete nothing here, or the wrong objects.
+        if let Some(here) = self.bind(&state, false).await? {
+            state.api = Some(here);
+        }
         let gate = ScopeGate::new(self.reads.clone());
         let client = gated(&self.client, &gate);
         let api = Api {
@@ -576,13 +696,17 @@ pub async fn teardowns(
     account: Option<&str>,
     customers: &[Customer],
 ) -> Result<Vec<Teardown>, Diags> {
-    let keys = offline(customers, account)?;
+    if let Some(d) = account_with_tenant(customers, account) {
+        return Err(d.into());
+    }
     let mut out = Vec::new();
-    for (c, k) in customers.iter().zip(&keys) {
+    for c in customers {
+        let (pb, dag) = (&c.loaded.playbook, &c.loaded.dag);
+        let run_key = plan::run_key_only(pb, dag, &c.inputs, c.key.as_deref(), account)?;
         let playbook = c.loaded.playbook.name.clone();
-        let state = store.load(&playbook, &k.run_key).await.map_err(|reason| {
+        let state = store.load(&playbook, &run_key).await.map_err(|reason| {
             Diags::from(Diag::from(SessionError::State {
-                run_key: k.run_key.clone(),
+                run_key: run_key.clone(),
                 reason: Box::new(reason),
             }))
         })?;
@@ -591,8 +715,8 @@ pub async fn teardowns(
             .filter(|a| state.steps.get(a).is_some_and(|r| deletable(r).is_ok()))
             .collect();
         out.push(Teardown {
-            location: store.location(&playbook, &k.run_key),
-            run_key: k.run_key.clone(),
+            location: store.location(&playbook, &run_key),
+            run_key,
             playbook,
             listed: state,
             order,

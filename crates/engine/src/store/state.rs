@@ -88,6 +88,44 @@ pub struct State {
     /// first such field is written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub salt: Option<String>,
+    /// The API the recorded ids belong to ([`ApiBinding`]); absent in a state written before
+    /// onboard recorded it (the first run adopts the API it meets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<ApiBinding>,
+}
+
+/// The API a state was made against: its ids mean something there only. Another API would
+/// not find them and would create every object again.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ApiBinding {
+    /// The management URL as the client normalised it (lower-case scheme and host, no default
+    /// port, no trailing `/`), or `sandbox:<world file>` for `--sandbox`, whose port is new
+    /// on every run.
+    pub url: String,
+    /// The PAT's own account: the MSP account of a playbook with a tenant block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+impl std::fmt::Display for ApiBinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.account {
+            Some(a) => write!(f, "{} (account {a})", self.url),
+            None => write!(f, "{}", self.url),
+        }
+    }
+}
+
+/// How a state's recorded API compares with the one a run talks to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Binding {
+    /// The same API, or a state that records nothing yet.
+    Same,
+    /// A state that records objects but not (all of) its API: an older onboard wrote it. The
+    /// run records the API it meets.
+    Unrecorded,
+    /// Another API: the state's ids mean nothing here.
+    Other(ApiBinding),
 }
 
 /// A point in an account's audit log: the account matched the playbook there.
@@ -135,6 +173,31 @@ impl State {
             template_dirty: None,
             audit_mark: None,
             salt: None,
+            api: None,
+        }
+    }
+
+    /// Whether this state records nothing (a run key never applied).
+    pub fn is_empty(&self) -> bool {
+        self.tenant.is_none() && self.steps.is_empty() && self.pending.is_empty()
+    }
+
+    /// How the API this state records compares with `here` (the URLs as normalised; the
+    /// accounts when both are known).
+    pub fn binding(&self, here: &ApiBinding) -> Binding {
+        let Some(recorded) = &self.api else {
+            return match self.is_empty() {
+                true => Binding::Same,
+                false => Binding::Unrecorded,
+            };
+        };
+        if recorded.url != here.url {
+            return Binding::Other(recorded.clone());
+        }
+        match (&recorded.account, &here.account) {
+            (Some(a), Some(b)) if a != b => Binding::Other(recorded.clone()),
+            (None, Some(_)) if !self.is_empty() => Binding::Unrecorded,
+            _ => Binding::Same,
         }
     }
 
@@ -295,5 +358,50 @@ mod tests {
             State::load(&path, "team a", "acme").expect("its own"),
             other
         );
+    }
+
+    fn api(url: &str, account: Option<&str>) -> ApiBinding {
+        ApiBinding {
+            url: url.into(),
+            account: account.map(str::to_owned),
+        }
+    }
+
+    /// A state is bound to the URL and the account it was made against: another URL, or the
+    /// same URL with another account, is another API; a state that records objects but no API
+    /// (or no account) adopts the one it meets; an empty state is free.
+    #[test]
+    fn a_state_belongs_to_one_url_and_account() {
+        let here = api("https://nb.example", Some("a1"));
+        let mut state = State::new("p", "acme");
+        assert_eq!(state.binding(&here), Binding::Same, "nothing recorded");
+        state.tenant = Some(TenantRecord {
+            id: "t1".into(),
+            domain: "acme.example".into(),
+            origin: "created".into(),
+        });
+        assert_eq!(state.binding(&here), Binding::Unrecorded, "an older state");
+        state.api = Some(api("https://nb.example", None));
+        assert_eq!(state.binding(&here), Binding::Unrecorded, "no account yet");
+        state.api = Some(here.clone());
+        assert_eq!(state.binding(&here), Binding::Same);
+        for other in [
+            api("https://other.example", Some("a1")),
+            api("https://nb.example", Some("a2")),
+        ] {
+            state.api = Some(other.clone());
+            assert_eq!(state.binding(&here), Binding::Other(other));
+        }
+        assert_eq!(here.to_string(), "https://nb.example (account a1)");
+    }
+
+    /// States without `api` (written before it was recorded) load as before.
+    #[test]
+    fn an_older_state_without_api_loads() {
+        let text =
+            r#"{"version": 1, "playbook": "p", "run_key": "k", "tenant": null, "steps": {}}"#;
+        let state: State = serde_json::from_str(text).expect("an older state");
+        assert_eq!(state.api, None);
+        assert!(!serde_json::to_string(&state).expect("json").contains("api"));
     }
 }

@@ -27,6 +27,7 @@ pub fn config(url: String) -> ClientConfig {
         max_delay: Duration::from_millis(20),
         jitter: 0.0,
         max_reposts: 2,
+        deadline: None,
     };
     cfg
 }
