@@ -45,6 +45,7 @@ mod scope_safety;
 mod secret_taint;
 mod secrets_sink;
 mod sensitive_inputs;
+mod shared_budget;
 mod state_binding;
 mod state_postgres;
 mod state_postgres_lock;
