@@ -9,10 +9,12 @@
 //! `responses`.
 
 mod accounts;
+mod invites;
 mod objects;
 mod responses;
 
 use accounts::{ACCOUNT_SETTINGS, DNS_SETTINGS, TOKEN, USER};
+use invites::USER_INVITE;
 
 pub use objects::USER_ROLES;
 use objects::*;
@@ -78,6 +80,7 @@ catalogue! {
     DnsZone => DNS_ZONE,
     DnsRecord => DNS_RECORD,
     IdentityProvider => IDENTITY_PROVIDER,
+    UserInvite => USER_INVITE,
 }
 
 /// Defaults shared by most kinds; each spec overrides what differs.

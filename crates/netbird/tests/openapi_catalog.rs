@@ -267,6 +267,7 @@ fn secrets_and_unique_names_are_as_documented() {
             (SetupKey, &["key"][..]),
             (User, &["password"][..]),
             (Token, &["plain_token"][..]),
+            (UserInvite, &["invite_token"][..]),
         ]
     );
     let unique: Vec<_> = ResourceKind::ALL
@@ -283,6 +284,8 @@ fn secrets_and_unique_names_are_as_documented() {
             (User, ("email", 409)),
             // NetBird's zones manager: `zone with domain <d> already exists`.
             (DnsZone, ("domain", 409)),
+            // `user with this email already exists`, `invite already exists for this email`.
+            (UserInvite, ("email", 409)),
         ]
     );
     for k in ResourceKind::ALL {

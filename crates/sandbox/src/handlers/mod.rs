@@ -12,6 +12,7 @@ pub mod events;
 pub mod groups;
 pub mod identity_providers;
 pub mod introspect;
+pub mod invites;
 pub mod network_children;
 pub mod networks;
 pub mod peers;
@@ -103,6 +104,7 @@ kinds! {
     dns_zones: dns_zones::Zones,
     dns_records: dns_zones::Records,
     identity_providers: identity_providers::Providers,
+    user_invites: invites::Invites,
     users: users::Users,
     tokens: tokens::Tokens,
     peers: peers::Peers;

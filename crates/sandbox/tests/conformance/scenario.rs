@@ -409,4 +409,21 @@ async fn users_and_tokens(r: &mut Recorder, g: &str) {
     r.delete(tok, &format!("/api/users/{svc}/tokens/{tid}"))
         .await;
     r.delete(one, &format!("/api/users/{u}")).await;
+    user_invites(r, g).await;
+}
+
+async fn user_invites(r: &mut Recorder, g: &str) {
+    let (all, one) = ("/api/users/invites", "/api/users/invites/{inviteId}");
+    let body = json!({"email": "b@acme.com", "name": "B", "role": "user", "auto_groups": [g],
+        "expires_in": 7200});
+    let i = r.create(all, all, body).await;
+    r.get(all, all).await;
+    r.call(
+        Method::POST,
+        "/api/users/invites/{inviteId}/regenerate",
+        &format!("{all}/{i}/regenerate"),
+        Some(json!({"expires_in": 3600})),
+    )
+    .await;
+    r.delete(one, &format!("{all}/{i}")).await;
 }
