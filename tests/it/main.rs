@@ -46,5 +46,6 @@ mod sensitive_inputs;
 mod state_postgres;
 mod state_postgres_lock;
 mod state_postgres_secrets;
+mod user_invites;
 mod validate_differential;
 mod waves;

@@ -13,7 +13,8 @@
 //!   absent), `expires_at`, `created_at`, `expired`, and `invite_token`, the plain token,
 //!   only here). `GET` lists the account's pending invites, without tokens. There is no
 //!   `PUT`: an invite is not changed, only regenerated or deleted. `DELETE` answers `{}`.
-//! - Create, in order: local users disabled (the account's `local_auth_disabled`): 412
+//! - Create, in order: local users disabled (the account's `local_auth_disabled`, read-only
+//!   in the API: the sandbox's accounts have it off unless its data file says otherwise): 412
 //!   `local user creation is disabled - use an external identity provider`; then
 //!   `validateUserInvite`, 422 each: `name can't be empty`, `email can't be empty`, `can't
 //!   invite a user with owner role` (any other role text is taken as it is, and the groups are
