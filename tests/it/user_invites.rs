@@ -49,12 +49,19 @@ fn apply_keeping_link(
     outputs: &Path,
     args: &[&str],
 ) -> String {
-    let mut all = vec!["apply", "--yes", "--outputs", outputs.to_str().unwrap()];
+    let mut all = vec![
+        "apply",
+        "--yes",
+        "--outputs",
+        outputs.to_str().expect("a UTF-8 path"),
+    ];
     all.extend(args);
     let out = onboard(sb, state, &all).output().expect("onboard runs");
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
     assert_private(outputs);
-    let written: Value = serde_json::from_str(&std::fs::read_to_string(outputs).unwrap()).unwrap();
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(outputs).expect("the outputs file"))
+            .expect("JSON outputs");
     let link = written["alice_link"].as_str().expect("the link").to_owned();
     assert!(link.starts_with("nbi_") && link.len() == 40, "{link}");
     let mut texts = vec![stdout(&out), stderr(&out)];
@@ -62,7 +69,7 @@ fn apply_keeping_link(
         .iter()
         .chain(&walk(&state.join("runs")))
     {
-        texts.push(std::fs::read_to_string(file).unwrap());
+        texts.push(std::fs::read_to_string(file).expect("a readable file"));
     }
     for text in &texts {
         assert!(!text.contains(&link), "the invite link leaked: {text}");
