@@ -15,6 +15,7 @@ pub mod introspect;
 pub mod invites;
 pub mod network_children;
 pub mod networks;
+pub mod notifications;
 pub mod peers;
 pub mod policies;
 pub mod posture_checks;
@@ -105,6 +106,7 @@ kinds! {
     dns_records: dns_zones::Records,
     identity_providers: identity_providers::Providers,
     user_invites: invites::Invites,
+    notification_channels: notifications::Channels,
     users: users::Users,
     tokens: tokens::Tokens,
     peers: peers::Peers;
