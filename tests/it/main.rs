@@ -29,6 +29,7 @@ mod fleet_plan;
 mod fleet_version;
 mod leaks;
 mod normalised;
+mod notification_channels;
 mod onboarding_switches;
 mod outputs_file;
 mod plan_contract;

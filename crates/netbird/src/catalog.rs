@@ -10,11 +10,13 @@
 
 mod accounts;
 mod invites;
+mod notifications;
 mod objects;
 mod responses;
 
 use accounts::{ACCOUNT_SETTINGS, DNS_SETTINGS, TOKEN, USER};
 use invites::USER_INVITE;
+use notifications::NOTIFICATION_CHANNEL;
 
 pub use objects::USER_ROLES;
 use objects::*;
@@ -81,6 +83,7 @@ catalogue! {
     DnsRecord => DNS_RECORD,
     IdentityProvider => IDENTITY_PROVIDER,
     UserInvite => USER_INVITE,
+    NotificationChannel => NOTIFICATION_CHANNEL,
 }
 
 /// Defaults shared by most kinds; each spec overrides what differs.
