@@ -169,6 +169,30 @@ fn channels_apply_replan_clean_rotate_a_header_and_adopt() {
         )]
     );
 
+    // Drift: the email channel switched off by hand is planned back on, and apply does it.
+    let world = sb.world();
+    let tid = tenant_id(&world, "dental.example");
+    let path = format!("/api/integrations/notifications/channels/{mail_id}");
+    let mut edited = call(&rt, &sb, "GET", &path, Some(&tid), None);
+    edited["enabled"] = Value::Bool(false);
+    call(&rt, &sb, "PUT", &path, Some(&tid), Some(&edited));
+    let plan = [
+        "plan",
+        file,
+        "--detailed-exitcode",
+        "--set",
+        "events=[user.join]",
+    ];
+    let out = run_with(&sb, &state, &plan, SECOND);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(stdout(&out).contains("enabled"), "{}", stdout(&out));
+    let out = run_with(&sb, &state, &set, SECOND);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        call(&rt, &sb, "GET", &path, Some(&tid), None)["enabled"],
+        true
+    );
+
     // Adoption: a fresh state finds both channels by type and target and creates none; with
     // no digest recorded, the webhook's header is sent once so NetBird holds the playbook's.
     let fresh = dir.path().join("fresh");
