@@ -108,6 +108,9 @@ pub struct InviteView<'a> {
     expired: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     invite_token: Option<&'a str>,
+    /// Only in the world document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_sha256: Option<&'a str>,
 }
 
 fn view(i: &Invite) -> InviteView<'_> {
@@ -118,6 +121,7 @@ fn view(i: &Invite) -> InviteView<'_> {
         created_at: i.extra.created_at,
         expired: Ts::now() > i.extra.expires_at,
         invite_token: None,
+        token_sha256: None,
     }
 }
 
@@ -134,7 +138,10 @@ impl Collection for Invites {
         what: "user invite",
         codes: ["user.invite.link.create", "", "user.invite.link.delete"],
         name: |i| &i.spec.email,
-        view: |_, _, i| view(i),
+        view: |_, ctx, i| InviteView {
+            token_sha256: ctx.is_none().then_some(i.extra.token_sha256.as_str()),
+            ..view(i)
+        },
     };
     const VERBS: &[Verb] = &[Verb::List, Verb::Create, Verb::Delete];
     const ACTIONS: &[(&str, Action)] = &[("regenerate", regenerate)];
