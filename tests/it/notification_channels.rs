@@ -2,7 +2,8 @@
 //! header comes from a sensitive input apply; the header value reaches NetBird and nothing
 //! else; a re-plan is clean and a re-apply writes nothing (the value is compared through the
 //! state's digest, as NetBird answers it masked); a rotated value and changed event types are
-//! updates in place; a fresh state adopts both channels by type and target; validation names
+//! updates in place; a fresh state adopts both channels by type and target; destroy deletes
+//! them; validation names
 //! a bad recipient where it is.
 
 use crate::support::*;
@@ -217,6 +218,12 @@ fn channels_apply_replan_clean_rotate_a_header_and_adopt() {
     ];
     let out = run_with(&sb, &fresh, &plan, SECOND);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+
+    // Destroy deletes both channels.
+    let destroy = ["destroy", file, "--yes", "--set", "events=[user.join]"];
+    let out = run_with(&sb, &state, &destroy, SECOND);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    assert_eq!(channels(&sb), Vec::<Value>::new());
     rt.block_on(sb.shutdown());
 }
 

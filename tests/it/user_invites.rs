@@ -1,7 +1,8 @@
 //! `user_invite`, added as one catalogue entry and one sandbox rules file: an invite applies
 //! with its link only in the outputs file, re-plans clean, re-applies with no write, is
 //! adopted by its email from an empty state, is created again when deleted by hand, and a
-//! changed role replaces it (a new link); apply refuses to create a link nothing keeps.
+//! changed role replaces it (a new link), destroy deletes it; apply refuses to create a link
+//! nothing keeps.
 
 use crate::support::*;
 use serde_json::Value;
@@ -162,6 +163,17 @@ fn an_invite_applies_adopts_drifts_and_a_changed_role_replaces_it() {
     assert_eq!(live.len(), 1, "{live:?}");
     assert_eq!(live[0]["role"], "user");
     assert_eq!(plan(&sb, &state, &[file, "--set", "role=user"]).0, 0);
+
+    // Destroy deletes the invite (its link stops working).
+    let out = onboard(
+        &sb,
+        &state,
+        &["destroy", file, "--yes", "--set", "role=user"],
+    )
+    .output()
+    .expect("onboard runs");
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    assert_eq!(invites(&sb, &tid), Vec::<Value>::new());
     rt.block_on(sb.shutdown());
 }
 
