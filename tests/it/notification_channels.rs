@@ -2,9 +2,9 @@
 //! header comes from a sensitive input apply; the header value reaches NetBird and nothing
 //! else; a re-plan is clean and a re-apply writes nothing (the value is compared through the
 //! state's digest, as NetBird answers it masked); a rotated value and changed event types are
-//! updates in place; a fresh state adopts both channels by type and target; destroy deletes
-//! them; validation names
-//! a bad recipient where it is.
+//! updates in place; a hand edit is drift that apply puts back; a fresh state adopts both
+//! channels by type and target; destroy deletes them; validation names a bad recipient where
+//! it is.
 
 use crate::support::*;
 use serde_json::Value;
