@@ -10,11 +10,15 @@
 
 mod accounts;
 mod edr;
+mod invites;
+mod notifications;
 mod objects;
 mod responses;
 
 use accounts::{ACCOUNT_SETTINGS, DNS_SETTINGS, TOKEN, USER};
 use edr::{EDR_FALCON, EDR_FLEETDM, EDR_HUNTRESS, EDR_INTUNE, EDR_SENTINELONE};
+use invites::USER_INVITE;
+use notifications::NOTIFICATION_CHANNEL;
 
 pub use objects::USER_ROLES;
 use objects::*;
@@ -85,6 +89,8 @@ catalogue! {
     EdrFalcon => EDR_FALCON,
     EdrHuntress => EDR_HUNTRESS,
     EdrFleetdm => EDR_FLEETDM,
+    UserInvite => USER_INVITE,
+    NotificationChannel => NOTIFICATION_CHANNEL,
 }
 
 /// Defaults shared by most kinds; each spec overrides what differs.

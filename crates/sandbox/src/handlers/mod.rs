@@ -13,8 +13,10 @@ pub mod events;
 pub mod groups;
 pub mod identity_providers;
 pub mod introspect;
+pub mod invites;
 pub mod network_children;
 pub mod networks;
+pub mod notifications;
 pub mod peers;
 pub mod policies;
 pub mod posture_checks;
@@ -109,6 +111,8 @@ kinds! {
     edr_falcon: edr::Edr<edr::Falcon>,
     edr_huntress: edr::Edr<edr::Huntress>,
     edr_fleetdm: edr::Edr<edr::FleetDm>,
+    user_invites: invites::Invites,
+    notification_channels: notifications::Channels,
     users: users::Users,
     tokens: tokens::Tokens,
     peers: peers::Peers;
