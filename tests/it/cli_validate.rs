@@ -142,6 +142,11 @@ const EXAMPLES: &[(&str, &[&str])] = &[
         "playbooks/zero-trust-office.yaml",
         &["--set", "customer=Acme", "--set", "domain=acme.example"],
     ),
+    // Its credentials come from the environment at plan and apply: validate needs none.
+    (
+        "playbooks/security-baseline.yaml",
+        &["--set", "customer=Acme", "--set", "domain=acme.example"],
+    ),
 ];
 
 #[test]

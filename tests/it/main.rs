@@ -46,6 +46,7 @@ mod scope_proofs;
 mod scope_safety;
 mod secret_taint;
 mod secrets_sink;
+mod security_baseline;
 mod sensitive_inputs;
 mod shared_budget;
 mod state_binding;

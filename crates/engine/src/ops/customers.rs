@@ -89,12 +89,33 @@ pub fn prepare(input: &Input) -> Result<Vec<Customer>, Diags> {
 /// only for the inputs the run key is made of (none with an inventory, whose key is the run
 /// key; else those the tenant's `domain` names); every other input without one is unknown.
 pub fn prepare_run_keys(input: &Input) -> Result<Vec<Customer>, Diags> {
-    prepare_with(input, inventory::read(&input.playbook)?, true)
+    prepare_with(input, inventory::read(&input.playbook)?, Needed::RunKeys)
+}
+
+/// [`prepare`] for `validate` and `plan --offline`, which never need a credential: a
+/// sensitive input without a value is unknown, and what depends on it is checked once one is
+/// given.
+pub fn prepare_without_credentials(input: &Input) -> Result<Vec<Customer>, Diags> {
+    prepare_with(
+        input,
+        inventory::read(&input.playbook)?,
+        Needed::NoCredentials,
+    )
 }
 
 /// [`prepare`] with the playbook already read (`apply` reads it once to tell a saved plan).
 pub fn prepare_file(input: &Input, file: SourceFile) -> Result<Vec<Customer>, Diags> {
-    prepare_with(input, file, false)
+    prepare_with(input, file, Needed::All)
+}
+
+/// Which required inputs must have a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Needed {
+    All,
+    /// Only those the run key is made of.
+    RunKeys,
+    /// All but the sensitive ones.
+    NoCredentials,
 }
 
 /// The inputs the run key of a customer (with or without an inventory key) is made of.
@@ -117,11 +138,7 @@ fn run_key_inputs(
         .collect()
 }
 
-fn prepare_with(
-    input: &Input,
-    file: SourceFile,
-    run_keys_only: bool,
-) -> Result<Vec<Customer>, Diags> {
+fn prepare_with(input: &Input, file: SourceFile, needed: Needed) -> Result<Vec<Customer>, Diags> {
     let loaded = crate::playbook::load(&file)?;
     let template = TemplateVersion::of(&input.playbook, file.text());
     let mut diags = Diags::new();
@@ -149,11 +166,16 @@ fn prepare_with(
         None => vec![(None, env.into_iter().chain(cli_sources).collect())],
     };
     for (entry, sources) in entries {
-        let resolved = if run_keys_only {
-            let needed = run_key_inputs(&loaded.playbook, entry.is_some());
-            inputs::resolve_only(&loaded.playbook, &sources, &|name| needed.contains(name))
-        } else {
-            inputs::resolve(&loaded.playbook, &sources)
+        let pb = &loaded.playbook;
+        let resolved = match needed {
+            Needed::All => inputs::resolve(pb, &sources),
+            Needed::RunKeys => {
+                let keys = run_key_inputs(pb, entry.is_some());
+                inputs::resolve_only(pb, &sources, &|name| keys.contains(name))
+            }
+            Needed::NoCredentials => inputs::resolve_only(pb, &sources, &|name| {
+                !pb.inputs.get(name).is_some_and(|d| d.sensitive)
+            }),
         };
         match resolved {
             Ok(inputs) => runs.push(Customer {

@@ -46,7 +46,11 @@ pub async fn plan(
             Diag::plain("`--out` saves a plan made against live state; drop `--offline`").into(),
         );
     }
-    let runs = customers::prepare(&opts.input)?;
+    // An offline plan sends nothing: it needs no credential (they show as `(sensitive)`).
+    let runs = match opts.offline {
+        true => customers::prepare_without_credentials(&opts.input)?,
+        false => customers::prepare(&opts.input)?,
+    };
     let offline = session::offline(&runs, opts.api.account.as_deref())?;
     if let Some(out) = &opts.out {
         crate::store::private::check_target(out).map_err(OpError::from)?;

@@ -1,5 +1,6 @@
 //! `validate`: the playbook loaded and every customer planned offline; no network. With no
-//! values given at all, inputs without a value are notes, not errors.
+//! values given at all, inputs without a value are notes, not errors; a sensitive input (a
+//! credential) is never needed.
 
 use crate::diag::{Diags, printable};
 use crate::ops::Frontend;
@@ -31,7 +32,7 @@ pub fn validate(input: &Input, ui: &dyn Frontend) -> Result<Validated, Diags> {
             template: None,
         }]
     } else {
-        customers::prepare(input)?
+        customers::prepare_without_credentials(input)?
     };
     Ok(Validated {
         plans: session::offline(&runs, None)?,

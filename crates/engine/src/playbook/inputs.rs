@@ -198,7 +198,10 @@ fn resolve_with(
                 None => {
                     diags.push(
                         Diag::at(&playbook.file, decl.span, format!("missing value for required input `{name}`"), "declared here without a default")
-                            .help(format!("pass `--set {name}=...`, add `{name}:` to a values file, or give it a `default`")),
+                            .help(match decl.sensitive {
+                                true => format!("a sensitive input comes from the environment: set `{ENV_PREFIX}{name}` (from your secret store)"),
+                                false => format!("pass `--set {name}=...`, add `{name}:` to a values file, set `{ENV_PREFIX}{name}`, or give it a `default`"),
+                            }),
                     );
                     None
                 }
