@@ -242,3 +242,37 @@ fn validate_names_a_recipient_that_is_not_an_email() {
     assert!(err.contains("alerts.yaml:"), "{err}");
     assert!(err.contains("it-dental") && err.contains("email"), "{err}");
 }
+
+/// An event type NetBird does not list is an error at its line when the plan is made (one
+/// read of the types a session), with the nearest code, and nothing is written; a playbook
+/// without a channel never reads the types.
+#[test]
+fn an_unknown_event_type_is_refused_at_its_line_before_any_write() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("alerts.yaml");
+    std::fs::write(&file, PLAYBOOK.replace("[user.join]", "[user.joined]")).unwrap();
+    let file = file.to_str().unwrap();
+    let state = dir.path().join("state");
+    for args in [vec!["plan", file], vec!["apply", file, "--yes"]] {
+        let out = run_with(&sb, &state, &args, FIRST);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stdout(&out));
+        let err = flat(&stderr(&out));
+        assert!(err.contains("alerts.yaml:23:20"), "{err}");
+        assert!(err.contains("`user.joined`"), "{err}");
+        assert!(err.contains("did you mean `user.join`?"), "{err}");
+    }
+    assert_eq!(writes_after(&sb, 0), Vec::<String>::new());
+    let types = "/api/integrations/notifications/types";
+    let reads = sb.log().iter().filter(|e| e.path == types).count();
+    assert_eq!(reads, 2, "one read of the types per command");
+
+    // The quickstart has no channel: it never reads them.
+    let mark = last_seq(&sb);
+    let out = onboard(&sb, &state, &["plan", "playbooks/quickstart.yaml"])
+        .output()
+        .expect("onboard runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(sb.log().iter().all(|e| e.seq <= mark || e.path != types));
+}

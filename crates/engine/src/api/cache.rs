@@ -37,6 +37,7 @@ pub struct Reads {
     accounts: Mutex<BTreeMap<Option<String>, Slot<Account>>>,
     tenants: Slot<Vec<TenantResponse>>,
     caller: Slot<User>,
+    notification_types: Slot<std::collections::BTreeSet<String>>,
 }
 
 /// A client and the session's reads: what [`crate::api::converge`] works with.
@@ -181,6 +182,33 @@ impl Reads {
         }
         let t = client.list_tenants().await?;
         *tenants = Some(t.clone());
+        Ok(t)
+    }
+
+    /// The event types a notification channel may subscribe to (`GET
+    /// /api/integrations/notifications/types`, a map of code → text, the same for every
+    /// account), read once a session and only by a playbook that has a channel.
+    pub async fn notification_types(
+        &self,
+        client: &Client,
+    ) -> Result<std::collections::BTreeSet<String>, ApiError> {
+        let mut types = self.notification_types.lock().await;
+        if let Some(t) = types.as_ref() {
+            return Ok(t.clone());
+        }
+        let answer = client
+            .raw(
+                onboard_netbird::Method::Get,
+                "/api/integrations/notifications/types",
+                &Scope::Own,
+                None,
+            )
+            .await?;
+        let t: std::collections::BTreeSet<String> = answer
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        *types = Some(t.clone());
         Ok(t)
     }
 

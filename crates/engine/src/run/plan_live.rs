@@ -230,6 +230,7 @@ async fn look_batch(
                     .map_or(ApiScope::Own, |a| ApiScope::Account(a.to_owned())),
             ),
         };
+        event_types(playbook, step, planned, to).await?;
         let mut found = Vec::new();
         for p in planned.iter_mut() {
             found.push(match &scope {
@@ -261,6 +262,63 @@ async fn look_batch(
         }
     }
     if diags.is_empty() { Ok(()) } else { Err(diags) }
+}
+
+/// A notification channel's `event_types`, checked against the codes NetBird lists (one read
+/// a session, only for a playbook with a channel): an unknown code is an error at its line
+/// before anything is written, not a 422 at apply.
+async fn event_types(
+    playbook: &crate::playbook::model::Playbook,
+    step: &crate::playbook::model::Step,
+    planned: &[PlannedStep],
+    to: &Live<'_>,
+) -> Result<(), Diag> {
+    if step.ty.resource_kind() != Some(onboard_netbird::ResourceKind::NotificationChannel) {
+        return Ok(());
+    }
+    let wanted: Vec<&str> = planned
+        .iter()
+        .filter(|p| is_pending(p.action))
+        .filter_map(|p| p.body.get("event_types")?.as_array())
+        .flatten()
+        .filter_map(Json::as_str)
+        .filter(|t| *t != crate::playbook::template::UNKNOWN)
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let known = to
+        .reads
+        .notification_types(to.client)
+        .await
+        .map_err(|e| Diag::plain(format!("reading NetBird's notification event types: {e}")))?;
+    let unknown: Vec<&str> = wanted.into_iter().filter(|t| !known.contains(*t)).collect();
+    let Some(first) = unknown.first() else {
+        return Ok(());
+    };
+    let span = step
+        .with
+        .get("event_types")
+        .map_or(step.id_span, |n| n.span);
+    let hint = crate::diag::did_you_mean(first, known.iter().map(String::as_str)).map_or_else(
+        || "`GET /api/integrations/notifications/types` lists the codes NetBird knows".to_owned(),
+        |s| format!("did you mean `{s}`?"),
+    );
+    Err(Diag::at(
+        &playbook.file,
+        span,
+        format!(
+            "`{}`: NetBird knows no event type {}",
+            step.id,
+            unknown
+                .iter()
+                .map(|t| format!("`{t}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        "event types",
+    )
+    .help(hint))
 }
 
 /// Where a run's tenant stands.
