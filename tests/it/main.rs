@@ -28,6 +28,7 @@ mod edr_kinds;
 mod export;
 mod fleet_plan;
 mod fleet_version;
+mod idp_sync_kinds;
 mod leaks;
 mod normalised;
 mod outputs_file;

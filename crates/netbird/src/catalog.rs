@@ -10,11 +10,13 @@
 
 mod accounts;
 mod edr;
+mod idp_sync;
 mod objects;
 mod responses;
 
 use accounts::{ACCOUNT_SETTINGS, DNS_SETTINGS, TOKEN, USER};
 use edr::{EDR_FALCON, EDR_FLEETDM, EDR_HUNTRESS, EDR_INTUNE, EDR_SENTINELONE};
+use idp_sync::{AZURE_IDP, GOOGLE_IDP, SCIM_IDP};
 
 pub use objects::USER_ROLES;
 use objects::*;
@@ -85,6 +87,9 @@ catalogue! {
     EdrFalcon => EDR_FALCON,
     EdrHuntress => EDR_HUNTRESS,
     EdrFleetdm => EDR_FLEETDM,
+    GoogleIdp => GOOGLE_IDP,
+    AzureIdp => AZURE_IDP,
+    ScimIdp => SCIM_IDP,
 }
 
 /// Defaults shared by most kinds; each spec overrides what differs.

@@ -285,6 +285,8 @@ fn secrets_and_unique_names_are_as_documented() {
             (SetupKey, &["key"][..]),
             (User, &["password"][..]),
             (Token, &["plain_token"][..]),
+            // Answered in full by the create only; masked afterwards.
+            (ScimIdp, &["auth_token"][..]),
         ]
     );
     let unique: Vec<_> = ResourceKind::ALL

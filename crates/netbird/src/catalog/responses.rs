@@ -29,8 +29,6 @@ pub static RAW: &[(&str, &[&str])] = &[
     ("/api/integrations/okta-scim-idp", &["auth_token"]),
     ("/api/integrations/okta-scim-idp/{}", &["auth_token"]),
     ("/api/integrations/okta-scim-idp/{}/token", &["auth_token"]),
-    ("/api/integrations/scim-idp", &["auth_token"]),
-    ("/api/integrations/scim-idp/{}", &["auth_token"]),
     ("/api/integrations/scim-idp/{}/token", &["auth_token"]),
     ("/api/reverse-proxies/proxy-tokens", &["plain_token"]),
     (

@@ -12,6 +12,7 @@ pub mod edr;
 pub mod events;
 pub mod groups;
 pub mod identity_providers;
+pub mod idp_sync;
 pub mod introspect;
 pub mod network_children;
 pub mod networks;
@@ -109,6 +110,9 @@ kinds! {
     edr_falcon: edr::Edr<edr::Falcon>,
     edr_huntress: edr::Edr<edr::Huntress>,
     edr_fleetdm: edr::Edr<edr::FleetDm>,
+    google_idp: idp_sync::Google,
+    azure_idp: idp_sync::Azure,
+    scim_idp: idp_sync::Scim,
     users: users::Users,
     tokens: tokens::Tokens,
     peers: peers::Peers;
