@@ -324,6 +324,42 @@ async fn routes_and_dns(r: &mut Recorder, g: &str) {
     dns_zones(r, g).await;
     identity_providers(r).await;
     edr(r, g).await;
+    idp_sync(r).await;
+}
+
+/// Every identity-provider sync integration: created, listed, read, updated and deleted on
+/// its numeric id.
+async fn idp_sync(r: &mut Recorder) {
+    let kinds: [(&'static str, &'static str, Value, Value); 3] = [
+        (
+            "/api/integrations/google-idp",
+            "/api/integrations/google-idp/{id}",
+            json!({"service_account_key": "a2V5", "customer_id": "C0123",
+                "group_prefixes": ["Eng"], "user_group_prefixes": []}),
+            json!({"enabled": false, "sync_interval": 600, "service_account_key": "cm90"}),
+        ),
+        (
+            "/api/integrations/azure-idp",
+            "/api/integrations/azure-idp/{id}",
+            json!({"client_secret": "c2Vj", "client_id": "app", "tenant_id": "azure",
+                "host": "microsoft.com", "sync_interval": 300}),
+            json!({"client_secret": "cm90", "user_group_prefixes": ["Users"]}),
+        ),
+        (
+            "/api/integrations/scim-idp",
+            "/api/integrations/scim-idp/{id}",
+            json!({"prefix": "acme", "provider": "jumpcloud"}),
+            json!({"prefix": "acme2", "enabled": true}),
+        ),
+    ];
+    for (all, one, create, update) in kinds {
+        let made = r.call(Method::POST, all, all, Some(create)).await;
+        let item = format!("{all}/{}", made["id"]);
+        r.get(all, all).await;
+        r.get(one, &item).await;
+        r.put(one, &item, update).await;
+        r.delete(one, &item).await;
+    }
 }
 
 /// Every EDR integration: created, read, replaced and deleted on its one path.
