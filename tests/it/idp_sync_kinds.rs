@@ -279,3 +279,23 @@ fn the_schema_lists_every_sync_integration_type() {
         assert!(text.contains(&format!("\"{ty}\"")), "{ty} missing");
     }
 }
+
+#[test]
+fn creating_a_scim_integration_without_an_output_for_its_token_is_refused_before_any_write() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let without_output = PLAYBOOK.split("outputs:\n").next().unwrap();
+    let file = dir.path().join("idps.yaml");
+    std::fs::write(&file, without_output).unwrap();
+    let mark = last_seq(&sb);
+    let out = with_key(&sb, &state, &["apply", file.to_str().unwrap(), "--yes"], FIRST);
+    assert!(!out.status.success(), "{}", printed(&out));
+    let text = flat(&printed(&out));
+    assert!(
+        text.contains("scim_idp `scim`") && text.contains("steps.scim.auth_token"),
+        "{text}"
+    );
+    assert_eq!(writes_after(&sb, mark), Vec::<String>::new());
+}
