@@ -99,7 +99,7 @@ fn sync_integrations_apply_replan_clean_update_in_place_and_keep_the_scim_token_
     let outputs_arg = outputs.to_str().unwrap();
     let mut shown = String::new();
 
-    // Apply: one POST each.
+    // Apply: one POST each (in any order: they run at once).
     let mark = last_seq(&sb);
     let out = with_key(
         &sb,
@@ -109,11 +109,13 @@ fn sync_integrations_apply_replan_clean_update_in_place_and_keep_the_scim_token_
     );
     assert!(out.status.success(), "{}", printed(&out));
     shown += &printed(&out);
+    let mut posted = idp_writes(&sb, mark);
+    posted.sort();
     assert_eq!(
-        idp_writes(&sb, mark),
+        posted,
         [
-            "POST /api/integrations/google-idp",
             "POST /api/integrations/azure-idp",
+            "POST /api/integrations/google-idp",
             "POST /api/integrations/scim-idp"
         ]
     );
@@ -170,11 +172,13 @@ fn sync_integrations_apply_replan_clean_update_in_place_and_keep_the_scim_token_
     shown += &printed(&out);
     let google_id = google[0]["id"].to_string();
     let azure_id = integrations(&sb, "azure_idp")[0]["id"].to_string();
+    let mut put = idp_writes(&sb, mark);
+    put.sort();
     assert_eq!(
-        idp_writes(&sb, mark),
+        put,
         [
-            format!("PUT /api/integrations/google-idp/{google_id}"),
-            format!("PUT /api/integrations/azure-idp/{azure_id}")
+            format!("PUT /api/integrations/azure-idp/{azure_id}"),
+            format!("PUT /api/integrations/google-idp/{google_id}")
         ]
     );
     assert_eq!(
@@ -275,7 +279,7 @@ fn the_schema_lists_every_sync_integration_type() {
     let out = binary().arg("schema").output().expect("onboard runs");
     assert!(out.status.success());
     let text = stdout(&out);
-    for ty in ["google_idp", "azure_idp", "scim_idp"] {
+    for ty in ["google_idp", "azure_idp", "okta_scim_idp", "scim_idp"] {
         assert!(text.contains(&format!("\"{ty}\"")), "{ty} missing");
     }
 }
@@ -290,7 +294,12 @@ fn creating_a_scim_integration_without_an_output_for_its_token_is_refused_before
     let file = dir.path().join("idps.yaml");
     std::fs::write(&file, without_output).unwrap();
     let mark = last_seq(&sb);
-    let out = with_key(&sb, &state, &["apply", file.to_str().unwrap(), "--yes"], FIRST);
+    let out = with_key(
+        &sb,
+        &state,
+        &["apply", file.to_str().unwrap(), "--yes"],
+        FIRST,
+    );
     assert!(!out.status.success(), "{}", printed(&out));
     let text = flat(&printed(&out));
     assert!(
@@ -298,4 +307,157 @@ fn creating_a_scim_integration_without_an_output_for_its_token_is_refused_before
         "{text}"
     );
     assert_eq!(writes_after(&sb, mark), Vec::<String>::new());
+}
+
+const OKTA: &str = r#"version: 1
+name: okta
+inputs:
+  customer: { type: string, default: Dental }
+  domain: { type: string, default: dental.example }
+tenant:
+  name: "{{ inputs.customer }}"
+  domain: "{{ inputs.domain }}"
+steps:
+  - id: okta
+    type: okta_scim_idp
+    with:
+      connection_name: dental-okta
+      group_prefixes: [Staff]
+outputs:
+  okta_token: "{{ steps.okta.auth_token }}"
+"#;
+
+#[test]
+fn an_okta_scim_integration_keeps_its_token_in_outputs_and_updates_its_filters_in_place() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("okta.yaml");
+    std::fs::write(&file, OKTA).unwrap();
+    let file = file.to_str().unwrap();
+    let state = dir.path().join("state");
+    let outputs = dir.path().join("outputs.json");
+    let outputs_arg = outputs.to_str().unwrap();
+    let mut shown = String::new();
+
+    let mark = last_seq(&sb);
+    let args = ["apply", file, "--yes", "--outputs", outputs_arg];
+    let out = with_key(&sb, &state, &args, FIRST);
+    assert!(out.status.success(), "{}", printed(&out));
+    shown += &printed(&out);
+    assert_eq!(
+        idp_writes(&sb, mark),
+        ["POST /api/integrations/okta-scim-idp"]
+    );
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&outputs).unwrap()).unwrap();
+    let token = written["okta_token"]
+        .as_str()
+        .expect("the token")
+        .to_owned();
+    assert!(token.starts_with("nbs_") && token.len() == 44, "{token}");
+
+    // Nothing changed: a clean plan and no write, though the name is never answered.
+    let out = with_key(&sb, &state, &["plan", file, "--detailed-exitcode"], FIRST);
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+    shown += &printed(&out);
+    let mark = last_seq(&sb);
+    let out = with_key(&sb, &state, &args, FIRST);
+    assert!(out.status.success(), "{}", printed(&out));
+    shown += &printed(&out);
+    assert_eq!(writes_after(&sb, mark), Vec::<String>::new());
+
+    // Another group prefix: one PUT on the integration's id.
+    std::fs::write(file, OKTA.replace("[Staff]", "[Staff, Doctors]")).unwrap();
+    let mark = last_seq(&sb);
+    let out = with_key(&sb, &state, &args, FIRST);
+    assert!(out.status.success(), "{}", printed(&out));
+    shown += &printed(&out);
+    let okta = integrations(&sb, "okta_scim_idp");
+    assert_eq!(okta.len(), 1, "{okta:?}");
+    assert_eq!(
+        idp_writes(&sb, mark),
+        [format!(
+            "PUT /api/integrations/okta-scim-idp/{}",
+            okta[0]["id"]
+        )]
+    );
+    assert_eq!(
+        okta[0]["group_prefixes"],
+        serde_json::json!(["Staff", "Doctors"])
+    );
+    assert!(!shown.contains(&token), "the token printed:\n{shown}");
+    for path in walk(dir.path()) {
+        if path != outputs {
+            let text =
+                String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default()).into_owned();
+            assert!(!text.contains(&token), "the token in {}", path.display());
+        }
+    }
+}
+
+#[test]
+fn the_accounts_okta_scim_integration_made_by_hand_is_adopted() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let tenant_only = OKTA.split("steps:\n").next().unwrap().to_owned() + "steps: []\n";
+    let tenant_file = dir.path().join("tenant.yaml");
+    std::fs::write(&tenant_file, tenant_only).unwrap();
+    let out = with_key(
+        &sb,
+        &state,
+        &["apply", tenant_file.to_str().unwrap(), "--yes"],
+        FIRST,
+    );
+    assert!(out.status.success(), "{}", printed(&out));
+    let tid = tenant_id(&sb.world(), "dental.example");
+    let by_hand = serde_json::json!({"connection_name": "dental-okta"});
+    call(
+        &rt,
+        &sb,
+        "POST",
+        "/api/integrations/okta-scim-idp",
+        Some(&tid),
+        Some(&by_hand),
+    );
+    let id = integrations(&sb, "okta_scim_idp")[0]["id"].to_string();
+
+    // No second integration (and so no new token to keep): its filters are updated in place.
+    let file = dir.path().join("okta.yaml");
+    std::fs::write(&file, OKTA).unwrap();
+    let file = file.to_str().unwrap();
+    let mark = last_seq(&sb);
+    let out = with_key(&sb, &state, &["apply", file, "--yes"], FIRST);
+    assert!(out.status.success(), "{}", printed(&out));
+    assert_eq!(
+        idp_writes(&sb, mark),
+        [format!("PUT /api/integrations/okta-scim-idp/{id}")]
+    );
+    assert_eq!(integrations(&sb, "okta_scim_idp").len(), 1);
+    let out = with_key(&sb, &state, &["plan", file, "--detailed-exitcode"], FIRST);
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+}
+
+#[test]
+fn two_okta_scim_integrations_in_one_scope_are_refused_at_validation() {
+    let dir = tempfile::tempdir().unwrap();
+    let two = OKTA.replace(
+        "outputs:\n",
+        "  - id: okta2\n    type: okta_scim_idp\n    with: { connection_name: other }\noutputs:\n  okta2_token: \"{{ steps.okta2.auth_token }}\"\n",
+    );
+    let file = dir.path().join("two.yaml");
+    std::fs::write(&file, two).unwrap();
+    let out = binary()
+        .args(["validate", file.to_str().unwrap()])
+        .output()
+        .expect("onboard runs");
+    assert_eq!(out.status.code(), Some(1), "{}", printed(&out));
+    let text = flat(&printed(&out));
+    assert!(
+        text.contains(
+            "`okta` and `okta2` would both create a okta_scim_idp identified by (one per account)"
+        ) && text.contains("two.yaml:15:9"),
+        "{text}"
+    );
 }

@@ -16,7 +16,7 @@ mod responses;
 
 use accounts::{ACCOUNT_SETTINGS, DNS_SETTINGS, TOKEN, USER};
 use edr::{EDR_FALCON, EDR_FLEETDM, EDR_HUNTRESS, EDR_INTUNE, EDR_SENTINELONE};
-use idp_sync::{AZURE_IDP, GOOGLE_IDP, SCIM_IDP};
+use idp_sync::{AZURE_IDP, GOOGLE_IDP, OKTA_SCIM_IDP, SCIM_IDP};
 
 pub use objects::USER_ROLES;
 use objects::*;
@@ -89,6 +89,7 @@ catalogue! {
     EdrFleetdm => EDR_FLEETDM,
     GoogleIdp => GOOGLE_IDP,
     AzureIdp => AZURE_IDP,
+    OktaScimIdp => OKTA_SCIM_IDP,
     ScimIdp => SCIM_IDP,
 }
 

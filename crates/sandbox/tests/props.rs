@@ -103,6 +103,10 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/api/integrations/azure-idp", true),
     ("PUT", "/api/integrations/azure-idp/{id}", true),
     ("DELETE", "/api/integrations/azure-idp/{id}", false),
+    ("GET", "/api/integrations/okta-scim-idp", false),
+    ("POST", "/api/integrations/okta-scim-idp", true),
+    ("PUT", "/api/integrations/okta-scim-idp/{id}", true),
+    ("DELETE", "/api/integrations/okta-scim-idp/{id}", false),
     ("GET", "/api/integrations/scim-idp", false),
     ("POST", "/api/integrations/scim-idp", true),
     ("PUT", "/api/integrations/scim-idp/{id}", true),
@@ -174,6 +178,7 @@ const FIELDS: &[&str] = &[
     "prefix",
     "provider",
     "group_prefixes",
+    "connection_name",
 ];
 
 fn json_value() -> impl Strategy<Value = Value> {

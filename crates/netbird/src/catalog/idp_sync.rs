@@ -1,6 +1,6 @@
-//! Identity-provider sync integrations (`/api/integrations/{google,azure,scim}-idp`): NetBird
-//! Cloud pulls users and groups from Google Workspace or Azure AD, or takes them pushed over
-//! SCIM. Each is a collection with numeric ids (the client reads them as strings). Create and
+//! Identity-provider sync integrations (`/api/integrations/{google,azure,okta-scim,scim}-idp`):
+//! NetBird Cloud pulls users and groups from Google Workspace or Azure AD, or takes them pushed
+//! over SCIM (by Okta through an Auth0 enterprise connection, or by any SCIM provider). Each is a collection with numeric ids (the client reads them as strings). Create and
 //! update bodies differ: an update takes every field as optional and adds `enabled`, and
 //! some create fields (Azure's `host`, SCIM's `provider`) it does not take at all, so a
 //! change to them is a replacement.
@@ -8,6 +8,10 @@
 //! Google's service-account key and Azure's client secret are taken on every write and
 //! never answered: they are `write_only`. A SCIM integration's `auth_token` is answered in
 //! full by the create only (masked afterwards): a secret output, like a setup key's `key`.
+//!
+//! An Okta SCIM integration's `connection_name` is taken by the create only and never
+//! answered, so nothing can find one by it: onboard keeps one per account (an empty identity
+//! key: the account's integration is adopted) and cannot see a changed name.
 
 use super::BASE;
 use crate::kind::ResourceKind;
@@ -167,5 +171,45 @@ const SCIM_IDP_PUT: ObjectSpec = ObjectSpec {
         strings("user_group_prefixes"),
         string("connector_id"),
         string("prefix").len(1, usize::MAX),
+    ],
+};
+
+pub(super) static OKTA_SCIM_IDP: KindSpec = KindSpec {
+    kind: ResourceKind::OktaScimIdp,
+    name: "okta_scim_idp",
+    collection: "/api/integrations/okta-scim-idp",
+    request_schema: "CreateOktaScimIntegrationRequest",
+    required: &["connection_name"],
+    fields: &[
+        string("connection_name").len(1, usize::MAX),
+        strings("group_prefixes").or(NONE),
+        strings("user_group_prefixes").or(NONE),
+        string("connector_id"),
+    ],
+    update: UpdateBody::Other(&OKTA_SCIM_IDP_PUT),
+    response_schemas: &["OktaScimIntegration"],
+    response_fields: &[
+        "enabled",
+        "group_prefixes",
+        "user_group_prefixes",
+        "connector_id",
+        "id",
+        "auth_token",
+        "last_synced_at",
+    ],
+    secret_fields: &["auth_token"],
+    // One per account: the name it is made with is never answered.
+    identity: Identity::Fields(&[]),
+    ..SYNC
+};
+
+const OKTA_SCIM_IDP_PUT: ObjectSpec = ObjectSpec {
+    schema: "UpdateOktaScimIntegrationRequest",
+    required: &[],
+    fields: &[
+        boolean("enabled"),
+        strings("group_prefixes"),
+        strings("user_group_prefixes"),
+        string("connector_id"),
     ],
 };

@@ -1,20 +1,22 @@
-//! `/api/integrations/{google,azure,scim}-idp`: an account's identity-provider sync
-//! integrations (Google Workspace, Azure AD, a SCIM provider), each a collection with
-//! numeric ids.
+//! `/api/integrations/{google,azure,okta-scim,scim}-idp`: an account's identity-provider sync
+//! integrations (Google Workspace, Azure AD, Okta over SCIM, a SCIM provider), each a
+//! collection with numeric ids.
 //!
 //! NetBird's code for them is not open (NetBird Cloud); what the sandbox does is read from
 //! the OpenAPI spec and is documented in docs/sandbox.md as the sandbox's reading:
 //!
 //! - `POST` takes `Create<Kind>IntegrationRequest` and answers 200 with the integration;
 //!   `PUT` takes `Update<Kind>IntegrationRequest`, where every field is optional (an absent
-//!   one is kept) and `enabled` may be set; `DELETE` answers 200 `{}`; an unknown id 404
+//!   one is kept) and `enabled` may be set (Okta's takes only `enabled` and the filters); `DELETE` answers 200 `{}`; an unknown id 404
 //!   `integration not found: <id>`. Several integrations of a kind may exist in an account.
 //! - A body that is not JSON: 400 `couldn't parse JSON request`. Checks, 422 each, in the
 //!   order of the create request's required fields: an empty required string `<field> is
 //!   required` (on `PUT`, a field sent empty); `sync_interval must be at least 300`; an
 //!   Azure `host` other than `microsoft.com` or `microsoft.us`: `invalid host`.
 //! - Google's `service_account_key` and Azure's `client_secret` are never in an answer; the
-//!   sandbox keeps their SHA-256 (`secret_sha256` in its data file). A SCIM integration's
+//!   sandbox keeps their SHA-256 (`secret_sha256` in its data file). Okta's
+//!   `connection_name` is never answered either (no answer schema has it); the data file
+//!   keeps it. A SCIM (or Okta SCIM) integration's
 //!   `auth_token` (`nbs_` and 40 letters or digits) is in full in the create's answer only;
 //!   every other answer has its first seven characters and stars. The sandbox keeps the
 //!   masked form and its SHA-256.
@@ -22,7 +24,7 @@
 //!   `last_synced_at` is the creation time (the sandbox syncs nothing).
 //! - Audit: NetBird's generic integration codes `integration.create`, `.update`, `.delete`
 //!   (`activity/codes.go`, 52 to 54), target the integration's id, meta `platform`
-//!   (`google-idp`, `azure-idp`, `scim-idp`).
+//!   (`google-idp`, `azure-idp`, `okta-scim-idp`, `scim-idp`).
 
 use serde::Serialize;
 
@@ -95,6 +97,9 @@ pub struct Extra {
     /// A SCIM integration's token as answered after the create: masked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub masked_token: Option<String>,
+    /// An Okta SCIM integration's connection name, which no answer has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_name: Option<String>,
 }
 
 /// The answer: `id` a number, the stored fields, `last_synced_at`.
@@ -218,6 +223,7 @@ impl Collection for Google {
                     &r.service_account_key.unwrap_or_default(),
                 ),
                 masked_token: None,
+                connection_name: None,
             },
         })
     }
@@ -325,6 +331,7 @@ impl Collection for Azure {
                 created_at: Ts::now(),
                 secret_sha256: crate::world::ids::hash_token(&r.client_secret.unwrap_or_default()),
                 masked_token: None,
+                connection_name: None,
             },
         })
     }
@@ -414,6 +421,7 @@ impl Collection for Scim {
                 created_at: Ts::now(),
                 secret_sha256: crate::world::ids::hash_token(&token),
                 masked_token: Some(mask(&token)),
+                connection_name: None,
             },
         };
         at.once = Some(token);
@@ -433,6 +441,82 @@ impl Collection for Scim {
     }
     fn meta(_: &ScimItem, _: Verb) -> Vec<(&'static str, String)> {
         platform("scim-idp")
+    }
+}
+
+// Okta SCIM.
+
+/// `CreateOktaScimIntegrationRequest` and `UpdateOktaScimIntegrationRequest` (which has no
+/// `connection_name`).
+#[derive(Debug, Deserialize)]
+pub struct OktaRequest {
+    #[serde(default)]
+    connection_name: Option<String>,
+    #[serde(flatten)]
+    filters: Filters,
+}
+
+/// What is stored and answered: the filters only.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OktaSpec {
+    #[serde(flatten)]
+    common: Common,
+}
+
+/// A stored Okta SCIM integration.
+pub type OktaItem = Item<OktaSpec, Extra>;
+
+/// `/api/integrations/okta-scim-idp`.
+pub struct Okta;
+
+impl Collection for Okta {
+    type Item = OktaItem;
+    type Create = OktaRequest;
+    type Update = OktaRequest;
+    type View<'a> = View<'a, OktaSpec>;
+    const SPEC: Spec<Self> = Spec {
+        path: "/api/integrations/okta-scim-idp",
+        what: "integration",
+        codes: CODES,
+        name: |i| i.extra.connection_name.as_deref().unwrap_or_default(),
+        view: |_, _, i| view(i, None),
+    };
+
+    fn check_create(_: &World, _: &At, r: &OktaRequest) -> Result<(), ApiError> {
+        required(
+            "connection_name",
+            r.connection_name.as_deref().unwrap_or_default(),
+        )
+    }
+    fn create(w: &mut World, at: &mut At, r: OktaRequest) -> Built<Self> {
+        let token = format!("nbs_{}", w.ids.alnum(40));
+        let id = new_id(w, at);
+        let item = Item {
+            id,
+            spec: OktaSpec {
+                common: r.filters.over(None),
+            },
+            extra: Extra {
+                created_at: Ts::now(),
+                secret_sha256: crate::world::ids::hash_token(&token),
+                masked_token: Some(mask(&token)),
+                connection_name: r.connection_name,
+            },
+        };
+        at.once = Some(token);
+        Ok(item)
+    }
+    fn update(w: &mut World, at: &mut At, r: OktaRequest) -> Built<Self> {
+        // The update request has no `connection_name`: one sent is ignored.
+        let mut old = stored::<Self>(w, at)?;
+        old.spec.common = r.filters.over(Some(&old.spec.common));
+        Ok(old)
+    }
+    fn view_once<'a>(_: &'a Account, _: &Ctx, i: &'a OktaItem, token: &'a str) -> Self::View<'a> {
+        view(i, Some(token))
+    }
+    fn meta(_: &OktaItem, _: Verb) -> Vec<(&'static str, String)> {
+        platform("okta-scim-idp")
     }
 }
 

@@ -112,6 +112,7 @@ kinds! {
     edr_fleetdm: edr::Edr<edr::FleetDm>,
     google_idp: idp_sync::Google,
     azure_idp: idp_sync::Azure,
+    okta_scim_idp: idp_sync::Okta,
     scim_idp: idp_sync::Scim,
     users: users::Users,
     tokens: tokens::Tokens,

@@ -330,7 +330,7 @@ async fn routes_and_dns(r: &mut Recorder, g: &str) {
 /// Every identity-provider sync integration: created, listed, read, updated and deleted on
 /// its numeric id.
 async fn idp_sync(r: &mut Recorder) {
-    let kinds: [(&'static str, &'static str, Value, Value); 3] = [
+    let kinds: [(&'static str, &'static str, Value, Value); 4] = [
         (
             "/api/integrations/google-idp",
             "/api/integrations/google-idp/{id}",
@@ -344,6 +344,12 @@ async fn idp_sync(r: &mut Recorder) {
             json!({"client_secret": "c2Vj", "client_id": "app", "tenant_id": "azure",
                 "host": "microsoft.com", "sync_interval": 300}),
             json!({"client_secret": "cm90", "user_group_prefixes": ["Users"]}),
+        ),
+        (
+            "/api/integrations/okta-scim-idp",
+            "/api/integrations/okta-scim-idp/{id}",
+            json!({"connection_name": "acme-okta", "group_prefixes": ["Eng"]}),
+            json!({"enabled": false, "user_group_prefixes": ["Users"]}),
         ),
         (
             "/api/integrations/scim-idp",
