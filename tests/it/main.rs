@@ -25,6 +25,7 @@ mod dns_kinds;
 mod docs_reference;
 mod drift;
 mod edr_kinds;
+mod event_streaming;
 mod export;
 mod fleet_plan;
 mod fleet_version;

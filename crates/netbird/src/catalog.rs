@@ -10,12 +10,15 @@
 
 mod accounts;
 mod edr;
+mod event_streaming;
 mod idp_sync;
 mod objects;
 mod responses;
 
 use accounts::{ACCOUNT_SETTINGS, DNS_SETTINGS, TOKEN, USER};
 use edr::{EDR_FALCON, EDR_FLEETDM, EDR_HUNTRESS, EDR_INTUNE, EDR_SENTINELONE};
+pub use event_streaming::CONFIG_KEYS as EVENT_STREAMING_CONFIG_KEYS;
+use event_streaming::EVENT_STREAMING;
 use idp_sync::{AZURE_IDP, GOOGLE_IDP, OKTA_SCIM_IDP, SCIM_IDP};
 
 pub use objects::USER_ROLES;
@@ -91,6 +94,7 @@ catalogue! {
     AzureIdp => AZURE_IDP,
     OktaScimIdp => OKTA_SCIM_IDP,
     ScimIdp => SCIM_IDP,
+    EventStreaming => EVENT_STREAMING,
 }
 
 /// Defaults shared by most kinds; each spec overrides what differs.

@@ -107,6 +107,11 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/api/integrations/okta-scim-idp", true),
     ("PUT", "/api/integrations/okta-scim-idp/{id}", true),
     ("DELETE", "/api/integrations/okta-scim-idp/{id}", false),
+    ("GET", "/api/event-streaming", false),
+    ("POST", "/api/event-streaming", true),
+    ("GET", "/api/event-streaming/{id}", false),
+    ("PUT", "/api/event-streaming/{id}", true),
+    ("DELETE", "/api/event-streaming/{id}", false),
     ("GET", "/api/integrations/scim-idp", false),
     ("POST", "/api/integrations/scim-idp", true),
     ("PUT", "/api/integrations/scim-idp/{id}", true),
@@ -179,6 +184,8 @@ const FIELDS: &[&str] = &[
     "provider",
     "group_prefixes",
     "connection_name",
+    "platform",
+    "config",
 ];
 
 fn json_value() -> impl Strategy<Value = Value> {

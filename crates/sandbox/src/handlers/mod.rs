@@ -9,6 +9,7 @@ pub mod collection;
 pub mod dns;
 pub mod dns_zones;
 pub mod edr;
+pub mod event_streaming;
 pub mod events;
 pub mod groups;
 pub mod identity_providers;
@@ -114,6 +115,7 @@ kinds! {
     azure_idp: idp_sync::Azure,
     okta_scim_idp: idp_sync::Okta,
     scim_idp: idp_sync::Scim,
+    event_streaming: event_streaming::Streams,
     users: users::Users,
     tokens: tokens::Tokens,
     peers: peers::Peers;

@@ -325,6 +325,29 @@ async fn routes_and_dns(r: &mut Recorder, g: &str) {
     identity_providers(r).await;
     edr(r, g).await;
     idp_sync(r).await;
+    event_streaming(r).await;
+}
+
+/// Event streaming: a Datadog and a generic HTTP integration, created, listed, read, updated
+/// and deleted on their numeric ids.
+async fn event_streaming(r: &mut Recorder) {
+    let (all, one) = ("/api/event-streaming", "/api/event-streaming/{id}");
+    let bodies = [
+        json!({"platform": "datadog", "enabled": true,
+            "config": {"api_key": "k", "api_url": "https://http-intake.logs.datadoghq.eu/api/v2/logs"}}),
+        json!({"platform": "generic_http", "enabled": true,
+            "config": {"url": "https://siem.example/ingest", "headers": "{}"}}),
+    ];
+    for body in bodies {
+        let made = r.call(Method::POST, all, all, Some(body.clone())).await;
+        let item = format!("{all}/{}", made["id"]);
+        r.get(all, all).await;
+        r.get(one, &item).await;
+        let mut changed = body;
+        changed["enabled"] = json!(false);
+        r.put(one, &item, changed).await;
+        r.delete(one, &item).await;
+    }
 }
 
 /// Every identity-provider sync integration: created, listed, read, updated and deleted on
