@@ -9,8 +9,9 @@
 //!   with `IntegrationResponse`; `PUT /{id}` takes the same body, ignores `platform`, merges
 //!   `config` over the stored one (a key sent replaces, the others stay) and sets `enabled`;
 //!   `DELETE /{id}` answers 200 `{}`; an unknown id 404 `integration not found: <id>`.
-//! - A body that is not JSON, or a `config` value that is not a string: 400 `couldn't parse
-//!   JSON request`. Checks, 422 each, in order: `platform is required`, `invalid platform`
+//! - A body that is not JSON: 400 `couldn't parse JSON request`; a `config` value that is not
+//!   a string: 422 `invalid field config.<key>: ...`, as every wrong type. Checks, 422 each,
+//!   in order: `platform is required`, `invalid platform`
 //!   (datadog, s3, firehose, generic_http), then each key the platform needs, in the
 //!   dashboard's order, `config.<key> is required` (datadog: api_key, api_url; s3 and
 //!   firehose: access_key, secret_key, bucket_name or stream_name, region; generic_http:
