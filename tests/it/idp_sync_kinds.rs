@@ -461,3 +461,52 @@ fn two_okta_scim_integrations_in_one_scope_are_refused_at_validation() {
         "{text}"
     );
 }
+
+#[test]
+fn a_sync_interval_changed_by_hand_is_drift_and_the_next_apply_puts_it_back() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("idps.yaml");
+    std::fs::write(&file, PLAYBOOK).unwrap();
+    let file = file.to_str().unwrap();
+    let state = dir.path().join("state");
+    let outputs = dir.path().join("outputs.json");
+    let args = [
+        "apply",
+        file,
+        "--yes",
+        "--outputs",
+        outputs.to_str().unwrap(),
+    ];
+    let out = with_key(&sb, &state, &args, FIRST);
+    assert!(out.status.success(), "{}", printed(&out));
+
+    // Someone sets the Azure sync to an hour in the dashboard.
+    let tid = tenant_id(&sb.world(), "dental.example");
+    let azure = integrations(&sb, "azure_idp")[0]["id"].to_string();
+    let path = format!("/api/integrations/azure-idp/{azure}");
+    let hourly = serde_json::json!({"sync_interval": 3600});
+    call(&rt, &sb, "PUT", &path, Some(&tid), Some(&hourly));
+
+    let mark = last_seq(&sb);
+    let out = with_key(&sb, &state, &["drift", file], FIRST);
+    assert_eq!(out.status.code(), Some(2), "{}", printed(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("azure (azure_idp): changed") && text.contains("sync_interval"),
+        "{text}"
+    );
+    assert!(!text.contains("google (google_idp)"), "{text}");
+    assert_eq!(
+        writes_after(&sb, mark),
+        Vec::<String>::new(),
+        "drift writes nothing"
+    );
+
+    let mark = last_seq(&sb);
+    let out = with_key(&sb, &state, &args, FIRST);
+    assert!(out.status.success(), "{}", printed(&out));
+    assert_eq!(idp_writes(&sb, mark), [format!("PUT {path}")]);
+    assert_eq!(integrations(&sb, "azure_idp")[0]["sync_interval"], 600);
+}
