@@ -1,7 +1,7 @@
 //! Event streaming (`/api/event-streaming`): NetBird Cloud sends the account's activity events
 //! to Datadog, Amazon S3, Amazon Data Firehose or any HTTP endpoint. A collection with numeric
 //! ids; `PUT` takes the create's body and ignores `platform`, so the platform is the identity
-//! key (one integration a platform).
+//! key (one integration per platform).
 //!
 //! `config` is a free map of strings whose keys depend on the platform (the keys NetBird's
 //! dashboard sends, [`CONFIG_KEYS`]; checked in `cross`). Its secret values (an API key, an
