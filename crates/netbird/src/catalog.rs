@@ -12,6 +12,8 @@ mod accounts;
 mod edr;
 mod event_streaming;
 mod idp_sync;
+mod invites;
+mod notifications;
 mod objects;
 mod responses;
 
@@ -20,6 +22,8 @@ use edr::{EDR_FALCON, EDR_FLEETDM, EDR_HUNTRESS, EDR_INTUNE, EDR_SENTINELONE};
 pub use event_streaming::CONFIG_KEYS as EVENT_STREAMING_CONFIG_KEYS;
 use event_streaming::EVENT_STREAMING;
 use idp_sync::{AZURE_IDP, GOOGLE_IDP, OKTA_SCIM_IDP, SCIM_IDP};
+use invites::USER_INVITE;
+use notifications::NOTIFICATION_CHANNEL;
 
 pub use objects::USER_ROLES;
 use objects::*;
@@ -90,6 +94,8 @@ catalogue! {
     EdrFalcon => EDR_FALCON,
     EdrHuntress => EDR_HUNTRESS,
     EdrFleetdm => EDR_FLEETDM,
+    UserInvite => USER_INVITE,
+    NotificationChannel => NOTIFICATION_CHANNEL,
     GoogleIdp => GOOGLE_IDP,
     AzureIdp => AZURE_IDP,
     OktaScimIdp => OKTA_SCIM_IDP,

@@ -22,6 +22,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::attempt::{Attempt, Reply, may_have_landed, send, to_reqwest};
+use crate::budget::{SharedBudget, SharedPool};
 use crate::config::{ClientConfig, RateLimit};
 use crate::error::{ApiError, ConfigError, RetryCause};
 use crate::events::{ClientEvent, Observer};
@@ -53,6 +54,8 @@ pub(crate) struct Inner {
     http: reqwest::Client,
     base: String,
     limiter: RateLimiter,
+    /// The budget shared with other runners of this PAT, once attached.
+    shared: std::sync::OnceLock<SharedPool>,
     inflight: Arc<Semaphore>,
     concurrency: usize,
     pub(crate) retry: RetryPolicy,
@@ -107,6 +110,7 @@ impl Client {
             http,
             base: base.as_str().trim_end_matches('/').to_owned(),
             limiter: RateLimiter::new(cfg.rate.with_headroom()),
+            shared: std::sync::OnceLock::new(),
             inflight: Arc::new(Semaphore::new(cfg.concurrency)),
             concurrency: cfg.concurrency,
             retry: cfg.retry,
@@ -165,7 +169,29 @@ impl Client {
     /// Takes `calls` rate tokens, waiting until they are there: for calls a [`Client::prepaid`]
     /// clone then sends at once.
     pub async fn pay(&self, calls: u32) {
-        self.inner.limiter.acquire_many(calls).await;
+        self.tokens(calls).await;
+    }
+
+    /// Spends this PAT's budget together with other runners (see [`SharedBudget`]): every
+    /// clone of this client, from now on, takes each rate token from the local limiter and
+    /// from `budget` (shaped as this client's limit, with the same headroom). Only the first
+    /// budget attached counts; returns false for a later one.
+    pub fn share_budget(&self, budget: Arc<dyn SharedBudget>) -> bool {
+        let pool = SharedPool::new(budget, self.inner.rate.with_headroom());
+        self.inner.shared.set(pool).is_ok()
+    }
+
+    /// Takes `n` rate tokens from the local limiter and, if one is attached, the shared budget:
+    /// both reserve at once and the wait is the later of the two; returns it.
+    async fn tokens(&self, n: u32) -> Duration {
+        let local = self.inner.limiter.acquire_many(n);
+        match self.inner.shared.get() {
+            Some(pool) => {
+                let (local, shared) = tokio::join!(local, pool.acquire(n));
+                local.max(shared)
+            }
+            None => local.await,
+        }
     }
 
     /// The most writes one scope proof may cover ([`RateLimit::writes_per_proof`]).
@@ -184,7 +210,7 @@ impl Client {
             .acquire_many_owned(n)
             .await
             .expect("the in-flight semaphore is never closed");
-        self.inner.limiter.acquire_many(n.saturating_add(1)).await;
+        self.tokens(n.saturating_add(1)).await;
         Reservation::new(permits)
     }
 
@@ -318,7 +344,7 @@ impl Client {
         };
         let waited = match paid {
             true => Duration::ZERO,
-            false => self.inner.limiter.acquire().await,
+            false => self.tokens(1).await,
         };
         if !waited.is_zero() {
             self.emit(ClientEvent::RateLimited {

@@ -16,6 +16,7 @@
 mod accounts;
 mod adopt;
 mod attempt;
+mod budget;
 mod calls;
 mod catalog;
 mod check;
@@ -37,6 +38,9 @@ mod tenants;
 mod token;
 
 pub use adopt::{Created, by_field};
+pub use budget::{
+    BudgetError, BudgetFuture, SharedBudget, interval as budget_interval, slot as budget_slot,
+};
 pub use catalog::{
     RAW_RESPONSE_SECRETS, ResponseSecrets, USER_ROLES, looks_secret, response_secrets,
 };

@@ -312,6 +312,23 @@ impl KindSpec {
         self.fields.iter().filter(|f| f.write_only).map(|f| f.name)
     }
 
+    /// Every request field the API takes and never returns, as a path: `client_secret` at
+    /// the top level, `target.headers` in a nested object (one level deep). A write-only
+    /// field is compared whole, whatever it holds (a string, or a map of header values).
+    pub fn write_only_paths(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for f in self.fields {
+            if f.write_only {
+                out.push(f.name.to_owned());
+            }
+            if let FieldType::Object(o) = f.ty {
+                let nested = o.fields.iter().filter(|g| g.write_only);
+                out.extend(nested.map(|g| format!("{}.{}", f.name, g.name)));
+            }
+        }
+        out
+    }
+
     pub fn is_secret(&self, response_field: &str) -> bool {
         self.secret_fields.contains(&response_field)
     }

@@ -103,7 +103,17 @@ fn ref_name(r: &str) -> &str {
 
 fn check_object(s: &Schemas, spec: &ObjectSpec, at: &str, errors: &mut Vec<String>) {
     let (mut props, mut req) = (Map::new(), BTreeSet::new());
-    s.object(s.named(spec.schema), &mut props, &mut req);
+    // `A|B`: the spec's `oneOf` of A and B as one object: every property of either, required
+    // what both require.
+    let mut alternatives = spec.schema.split('|');
+    if let Some(first) = alternatives.next() {
+        s.object(s.named(first), &mut props, &mut req);
+    }
+    for other in alternatives {
+        let mut theirs = BTreeSet::new();
+        s.object(s.named(other), &mut props, &mut theirs);
+        req.retain(|r| theirs.contains(r));
+    }
     // RouteRequest lists `id` as required without declaring it: ignore such names.
     req.retain(|r| props.contains_key(r));
     let ours: BTreeSet<String> = spec.required.iter().map(|r| r.to_string()).collect();
@@ -138,7 +148,17 @@ fn check_field(
     at: &str,
     errors: &mut Vec<String>,
 ) {
-    let (spec_ty, spec_enum) = s.scalar(prop);
+    let (mut spec_ty, spec_enum) = s.scalar(prop);
+    // A `oneOf` of objects is an object.
+    let one_of = s.deref(prop).get("oneOf").and_then(Value::as_array);
+    if spec_ty.is_none()
+        && one_of.is_some_and(|alts| {
+            alts.iter()
+                .all(|a| s.scalar(a).0.as_deref() == Some("object"))
+        })
+    {
+        spec_ty = Some("object".into());
+    }
     let want = match ty {
         FieldType::String => "string",
         FieldType::Integer => "integer",
@@ -170,6 +190,18 @@ fn check_field(
             if item_ty != Some(Some("integer".into())) {
                 errors.push(format!("{at}: items {item_ty:?}, want integers"));
             }
+        }
+        FieldType::Object(o) if o.schema.contains('|') => {
+            let refs: BTreeSet<&str> = one_of
+                .into_iter()
+                .flatten()
+                .filter_map(|a| a.get("$ref").and_then(Value::as_str).map(ref_name))
+                .collect();
+            let want: BTreeSet<&str> = o.schema.split('|').collect();
+            if refs != want {
+                errors.push(format!("{at}: oneOf {refs:?} != {want:?}"));
+            }
+            check_object(s, o, at, errors);
         }
         FieldType::Object(o) => {
             if !s.refers_to(prop, o.schema) {
@@ -285,6 +317,7 @@ fn secrets_and_unique_names_are_as_documented() {
             (SetupKey, &["key"][..]),
             (User, &["password"][..]),
             (Token, &["plain_token"][..]),
+            (UserInvite, &["invite_token"][..]),
             // Answered in full by the create only; masked afterwards.
             (OktaScimIdp, &["auth_token"][..]),
             (ScimIdp, &["auth_token"][..]),
@@ -304,6 +337,8 @@ fn secrets_and_unique_names_are_as_documented() {
             (User, ("email", 409)),
             // NetBird's zones manager: `zone with domain <d> already exists`.
             (DnsZone, ("domain", 409)),
+            // `user with this email already exists`, `invite already exists for this email`.
+            (UserInvite, ("email", 409)),
         ]
     );
     for k in ResourceKind::ALL {

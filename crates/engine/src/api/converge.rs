@@ -311,6 +311,8 @@ pub fn identity_lookup(ty: StepType, body: &Json) -> impl Fn(&[Json]) -> Option<
         Identity::Singleton | Identity::None => Vec::new(),
     };
     let parent = ty.spec().parent();
+    // A write-only value is never returned (or returned masked): it identifies nothing.
+    let body = &crate::playbook::write_only::strip(ty, body);
     let wanted: Option<Vec<(&'static str, Json)>> = sets
         .into_iter()
         .find(|set| set.iter().all(|f| body.get(f).is_some()))

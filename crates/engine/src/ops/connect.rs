@@ -1,6 +1,7 @@
 //! Connecting to the API: a real NetBird (NB_MANAGEMENT_URL, NB_PAT or --token-file) or an
 //! endpoint the frontend provides (the CLI's embedded sandbox), with the client-side rate
-//! limit and concurrency; where state lives; the session's options.
+//! limit and concurrency (with `--state-url`, the PAT's rate budget shared with every runner of
+//! that database: [`PgBudget`]); where state lives; the session's options.
 //!
 //! Before a command reads anything from a real API, one quick call (the tenant list or
 //! `GET /api/accounts`, at most one retry, within 9 s: [`CHECK_RETRY`]) checks the three
@@ -22,6 +23,7 @@ use crate::diag::{Diag, printable};
 use crate::ops::{Frontend, OpError};
 use crate::run::session::{Customer, Options, Session};
 use crate::store::Store;
+use crate::store::postgres::budget::PgBudget;
 
 /// Where the API is and how to talk to it.
 #[derive(Debug, Clone)]
@@ -92,6 +94,12 @@ pub async fn client_with(
     notice: Arc<dyn Fn(&str) + Send + Sync>,
 ) -> Result<Client, Diag> {
     let end = connector.open(api).await?;
+    // Runners that share a state database share the PAT's budget (keyed by a hash of the PAT
+    // and the management URL).
+    let budget = match &api.state_url {
+        Some(url) => Some(PgBudget::new(url, &end.url, &end.token).map_err(OpError::from)?),
+        None => None,
+    };
     let mut cfg = ClientConfig::new(end.url, Token::new(end.token));
     cfg.rate = RateLimit {
         per_minute: api.rate_limit,
@@ -106,6 +114,9 @@ pub async fn client_with(
                 notice(&line);
             }
         }));
+    if let Some(budget) = budget {
+        client.share_budget(Arc::new(budget));
+    }
     Ok(client)
 }
 

@@ -638,11 +638,7 @@ fn plan_instance(
     if !write_only.is_empty() && planned.action != Action::Skip {
         let real = instance::renderer(playbook, scope, known, Some(inst), false);
         let full = instance::body(step, &real).map_err(|e| e.to_diag())?;
-        let values: Map<String, Json> = write_only
-            .iter()
-            .filter_map(|f| Some(((*f).to_owned(), full.get(*f)?.clone())))
-            .collect();
-        planned.write_only = Some(Json::Object(values));
+        planned.write_only = Some(crate::playbook::write_only::pick(step.ty, &full));
         crate::playbook::write_only::mask(step.ty, &mut planned.body);
     }
     Ok(planned)
@@ -692,6 +688,8 @@ pub fn identity_value(ty: StepType, body: &Json) -> Option<String> {
         Identity::Singleton => return Some("(singleton)".into()),
         Identity::None => return None,
     };
+    // A write-only value identifies nothing, and is not shown.
+    let body = &crate::playbook::write_only::strip(ty, body);
     let set = sets
         .into_iter()
         .find(|set| set.iter().all(|f| body.get(f).is_some()))?;

@@ -141,8 +141,12 @@ fn write_only_spans(step: &Step) -> Vec<crate::diag::source::Span> {
         return Vec::new();
     };
     kind.spec()
-        .write_only_fields()
-        .filter_map(|f| step.with.get(f).map(|n| n.span))
+        .write_only_paths()
+        .iter()
+        .filter_map(|f| {
+            let node = f.split('.').try_fold(&step.with, |n, k| n.get(k));
+            node.map(|n| n.span)
+        })
         .collect()
 }
 

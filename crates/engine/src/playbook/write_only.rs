@@ -26,11 +26,55 @@ pub const SENT_BEFORE: &str = "(sensitive, sent earlier)";
 /// How a write-only field with no digest recorded is shown: what NetBird holds is not known.
 pub const NOT_RECORDED: &str = "(not known: never sent by onboard)";
 
-/// The write-only fields of a kind (none for a raw request).
-pub fn fields(ty: StepType) -> Vec<&'static str> {
+/// The write-only fields of a kind, as dotted paths (`client_secret`, `target.headers`; none
+/// for a raw request).
+pub fn fields(ty: StepType) -> Vec<String> {
     ty.resource_kind()
-        .map(|k| k.spec().write_only_fields().collect())
+        .map(|k| k.spec().write_only_paths())
         .unwrap_or_default()
+}
+
+/// The value at a dotted path of `body`.
+pub fn at<'a>(body: &'a Json, path: &str) -> Option<&'a Json> {
+    path.split('.').try_fold(body, |v, k| v.get(k))
+}
+
+fn at_mut<'a>(body: &'a mut Json, path: &str) -> Option<&'a mut Json> {
+    path.split('.').try_fold(body, |v, k| v.get_mut(k))
+}
+
+fn remove(body: &mut Json, path: &str) {
+    let (parent, last) = match path.rsplit_once('.') {
+        Some((parent, last)) => (at_mut(body, parent), last),
+        None => (Some(body), path),
+    };
+    if let Some(map) = parent.and_then(Json::as_object_mut) {
+        map.remove(last);
+    }
+}
+
+/// Only the write-only fields of `body`, at their paths (what a plan keeps aside, unmasked,
+/// for their digests).
+pub fn pick(ty: StepType, body: &Json) -> Json {
+    let mut out = Json::Object(Default::default());
+    for f in fields(ty) {
+        let Some(v) = at(body, &f) else { continue };
+        let mut here = &mut out;
+        let mut keys = f.split('.').peekable();
+        while let Some(k) = keys.next() {
+            let Some(map) = here.as_object_mut() else {
+                break;
+            };
+            if keys.peek().is_none() {
+                map.insert(k.to_owned(), v.clone());
+                break;
+            }
+            here = map
+                .entry(k.to_owned())
+                .or_insert_with(|| Json::Object(Default::default()));
+        }
+    }
+    out
 }
 
 /// A fresh salt for a state: 32 random bytes, hex.
@@ -49,30 +93,29 @@ pub fn digest(salt: &str, field: &str, value: &Json) -> String {
 pub fn digests(ty: StepType, body: &Json, salt: &str) -> BTreeMap<String, String> {
     fields(ty)
         .into_iter()
-        .filter_map(|f| Some((f.to_owned(), digest(salt, f, body.get(f)?))))
+        .filter_map(|f| {
+            let d = digest(salt, &f, at(body, &f)?);
+            Some((f, d))
+        })
         .collect()
 }
 
 /// `body` without its write-only fields.
 pub fn strip(ty: StepType, body: &Json) -> Json {
     let mut out = body.clone();
-    if let Some(map) = out.as_object_mut() {
-        for f in fields(ty) {
-            map.remove(f);
-        }
+    for f in fields(ty) {
+        remove(&mut out, &f);
     }
     out
 }
 
 /// `body` with its write-only fields shown as `(sensitive)`.
 pub fn mask(ty: StepType, body: &mut Json) {
-    if let Some(map) = body.as_object_mut() {
-        for f in fields(ty) {
-            if let Some(v) = map.get_mut(f)
-                && v.as_str() != Some(UNKNOWN)
-            {
-                *v = Json::String(SENSITIVE.to_owned());
-            }
+    for f in fields(ty) {
+        if let Some(v) = at_mut(body, &f)
+            && v.as_str() != Some(UNKNOWN)
+        {
+            *v = Json::String(SENSITIVE.to_owned());
         }
     }
 }
@@ -88,17 +131,17 @@ pub fn changes(
 ) -> Vec<(String, Json, Json)> {
     let mut out = Vec::new();
     for f in fields(ty) {
-        let Some(v) = values.get(f) else { continue };
+        let Some(v) = at(values, &f) else { continue };
         if crate::playbook::render::contains_unknown(v) {
             continue;
         }
-        let before = match recorded.and_then(|r| r.get(f)) {
-            Some(d) if *d == digest(salt, f, v) => continue,
+        let before = match recorded.and_then(|r| r.get(&f)) {
+            Some(d) if *d == digest(salt, &f, v) => continue,
             Some(_) => SENT_BEFORE,
             None => NOT_RECORDED,
         };
         out.push((
-            f.to_owned(),
+            f,
             Json::String(before.to_owned()),
             Json::String(SENSITIVE.to_owned()),
         ));
@@ -164,6 +207,36 @@ mod tests {
         assert_ne!(digests(ty, &same, &new_salt()), sent);
         // No digest holds the secret.
         assert!(sent.values().all(|d| !d.contains("one")));
+    }
+
+    #[test]
+    fn a_nested_write_only_field_is_compared_whole_and_masked_in_place() {
+        let ty = StepType::from_name("notification_channel").expect("a kind");
+        assert_eq!(fields(ty), ["target.headers"]);
+        let body = json!({"type": "webhook", "target": {"url": "https://h.example",
+            "headers": {"Authorization": "Bearer one"}}});
+        let salt = new_salt();
+        let sent = digests(ty, &body, &salt);
+        assert_eq!(sent.keys().collect::<Vec<_>>(), ["target.headers"]);
+        assert_eq!(
+            pick(ty, &body),
+            json!({"target": {"headers": {"Authorization": "Bearer one"}}})
+        );
+        assert!(changes(ty, &pick(ty, &body), &salt, Some(&sent)).is_empty());
+        // Another header beside the same one: the map changed.
+        let more = json!({"target": {"headers": {"Authorization": "Bearer one", "X": "y"}}});
+        assert_eq!(
+            changes(ty, &more, &salt, Some(&sent))[0].0,
+            "target.headers"
+        );
+        assert_eq!(
+            strip(ty, &body),
+            json!({"type": "webhook", "target": {"url": "https://h.example"}})
+        );
+        let mut shown = body.clone();
+        mask(ty, &mut shown);
+        assert_eq!(shown["target"]["headers"], json!(SENSITIVE));
+        assert_eq!(shown["target"]["url"], "https://h.example");
     }
 
     #[test]

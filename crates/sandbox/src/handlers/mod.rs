@@ -15,8 +15,10 @@ pub mod groups;
 pub mod identity_providers;
 pub mod idp_sync;
 pub mod introspect;
+pub mod invites;
 pub mod network_children;
 pub mod networks;
+pub mod notifications;
 pub mod peers;
 pub mod policies;
 pub mod posture_checks;
@@ -111,6 +113,8 @@ kinds! {
     edr_falcon: edr::Edr<edr::Falcon>,
     edr_huntress: edr::Edr<edr::Huntress>,
     edr_fleetdm: edr::Edr<edr::FleetDm>,
+    user_invites: invites::Invites,
+    notification_channels: notifications::Channels,
     google_idp: idp_sync::Google,
     azure_idp: idp_sync::Azure,
     okta_scim_idp: idp_sync::Okta,

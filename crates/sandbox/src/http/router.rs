@@ -11,7 +11,9 @@ use axum::routing::get;
 use super::error::ApiError;
 use crate::app::App;
 use crate::handlers::collection::settings;
-use crate::handlers::{self, accounts, dns, events, introspect, network_children, users};
+use crate::handlers::{
+    self, accounts, dns, events, introspect, network_children, notifications, users,
+};
 
 /// The router, with the shared state applied: every kind of `handlers::kinds!`, the two
 /// settings objects and the bespoke endpoints.
@@ -24,6 +26,10 @@ pub fn build(app: Arc<App>) -> Router {
         .merge(settings::<dns::Dns>())
         .route("/api/users/current", get(users::current_user))
         .route("/api/events/audit", get(events::audit_events))
+        .route(
+            "/api/integrations/notifications/types",
+            get(notifications::types),
+        )
         .route(
             "/api/networks/routers",
             get(network_children::list_all_routers),

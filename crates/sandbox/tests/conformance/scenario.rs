@@ -515,4 +515,45 @@ async fn users_and_tokens(r: &mut Recorder, g: &str) {
     r.delete(tok, &format!("/api/users/{svc}/tokens/{tid}"))
         .await;
     r.delete(one, &format!("/api/users/{u}")).await;
+    user_invites(r, g).await;
+    notification_channels(r).await;
+}
+
+async fn notification_channels(r: &mut Recorder) {
+    let types = "/api/integrations/notifications/types";
+    r.get(types, types).await;
+    let (all, one) = (
+        "/api/integrations/notifications/channels",
+        "/api/integrations/notifications/channels/{channelId}",
+    );
+    let body = json!({"type": "email", "target": {"emails": ["ops@acme.com"]},
+        "event_types": ["user.join", "peer.login.expire"], "enabled": true});
+    let mail = r.create(all, all, body).await;
+    let body = json!({"type": "webhook", "target": {"url": "https://hooks.acme.com/nb",
+        "headers": {"Authorization": "Bearer s3cret"}}, "event_types": ["user.join"],
+        "enabled": true});
+    let hook = r.create(all, all, body).await;
+    r.get(all, all).await;
+    r.get(one, &format!("{all}/{hook}")).await;
+    let body = json!({"type": "email", "target": {"emails": ["ops@acme.com", "it@acme.com"]},
+        "event_types": [], "enabled": false});
+    r.put(one, &format!("{all}/{mail}"), body).await;
+    r.delete(one, &format!("{all}/{mail}")).await;
+    r.delete(one, &format!("{all}/{hook}")).await;
+}
+
+async fn user_invites(r: &mut Recorder, g: &str) {
+    let (all, one) = ("/api/users/invites", "/api/users/invites/{inviteId}");
+    let body = json!({"email": "b@acme.com", "name": "B", "role": "user", "auto_groups": [g],
+        "expires_in": 7200});
+    let i = r.create(all, all, body).await;
+    r.get(all, all).await;
+    r.call(
+        Method::POST,
+        "/api/users/invites/{inviteId}/regenerate",
+        &format!("{all}/{i}/regenerate"),
+        Some(json!({"expires_in": 3600})),
+    )
+    .await;
+    r.delete(one, &format!("{all}/{i}")).await;
 }

@@ -7,6 +7,7 @@
 //! session ([`session::PgSession`]), so a save succeeds only while the lock is held.
 //! TLS: rustls with the system's roots, as `sslmode` in the URL asks (`prefer` by default).
 
+pub mod budget;
 pub mod schema;
 pub mod session;
 

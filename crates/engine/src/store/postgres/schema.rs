@@ -12,9 +12,10 @@ use tokio_postgres::Client;
 const MIGRATION_LOCK: i64 = 0x6f6e_626f_6172_6400;
 
 /// `(version, SQL)`, in order. Never edit a released entry: add a new one.
-pub const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    r#"
+pub const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        r#"
 CREATE TABLE onboard_state (
     playbook    text        NOT NULL,
     run_key     text        NOT NULL,
@@ -46,7 +47,17 @@ CREATE TABLE onboard_journal (
 );
 CREATE INDEX onboard_journal_by_key ON onboard_journal (run_key, at);
 "#,
-)];
+    ),
+    (
+        2,
+        r#"
+CREATE TABLE onboard_budget (
+    budget_key  text        PRIMARY KEY,
+    full_at     timestamptz NOT NULL
+);
+"#,
+    ),
+];
 
 /// The schema version this onboard writes.
 pub fn latest() -> i32 {

@@ -209,7 +209,7 @@ impl PgSession {
         if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
             return Err(StoreError::NotMultiThread);
         }
-        tokio::task::block_in_place(|| handle.block_on(self.save(state)))
+        wait_blocking(&handle, self.save(state))
     }
 
     fn lost_message(&self, why: String, source: Option<tokio_postgres::Error>) -> StoreError {
@@ -243,9 +243,82 @@ impl PgSession {
     }
 }
 
+/// Runs `work` to its end on this thread, which runs a task of `handle`'s runtime (the
+/// caller is synchronous code inside that task), without losing that task's wakeups.
+///
+/// `Handle::block_on` would not do: on the thread of `Runtime::block_on` it parks on the very
+/// parker the surrounding task is woken through, so a wakeup of that task while `work` runs (a
+/// reply it awaits arriving) is taken by the inner wait and lost. The surrounding task then
+/// sleeps for ever once nothing else wakes it: that stalled runs sharing a rate budget (whose
+/// first design made every request wait behind one database reply). This waits on the thread's
+/// own park token (std's), which tokio's parker never touches.
+fn wait_blocking<F: std::future::Future>(handle: &tokio::runtime::Handle, work: F) -> F::Output {
+    use std::task::{Context, Poll, Wake, Waker};
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    tokio::task::block_in_place(|| {
+        // The runtime's timers and sockets serve `work` from the runtime's workers.
+        let _runtime = handle.enter();
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        let mut work = std::pin::pin!(work);
+        loop {
+            if let Poll::Ready(out) = work.as_mut().poll(&mut cx) {
+                return out;
+            }
+            std::thread::park();
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The task around a blocking save awaits a reply that arrives while the save runs (as the
+    /// shared rate budget's reply did): it must still be woken. With `Handle::block_on` in place
+    /// of [`wait_blocking`] the reply's wakeup is lost and the runtime sleeps for ever; the
+    /// watchdog (far longer than the test needs) turns that hang into a failure.
+    #[test]
+    fn a_blocking_save_does_not_lose_the_wakeups_of_the_task_around_it() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            rt.block_on(async {
+                let (reply, replied) = tokio::sync::oneshot::channel::<()>();
+                // First: waits for the reply (the task's waker is registered).
+                let waiting = async { replied.await.is_ok() };
+                // Then, in the same poll: a blocking save during which the reply arrives, and
+                // which itself waits (parks) before it is done.
+                let saving = async {
+                    let handle = tokio::runtime::Handle::current();
+                    wait_blocking(&handle, async move {
+                        let _ = reply.send(());
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    });
+                };
+                let (got, ()) = tokio::join!(waiting, saving);
+                let _ = done.send(got);
+            });
+        });
+        let got = finished.recv_timeout(Duration::from_secs(30));
+        assert_eq!(
+            got,
+            Ok(true),
+            "the task that awaited the reply was never woken"
+        );
+    }
 
     #[test]
     fn lock_keys_differ_by_playbook_and_run_key_and_are_stable() {
