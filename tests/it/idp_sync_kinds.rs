@@ -510,3 +510,69 @@ fn a_sync_interval_changed_by_hand_is_drift_and_the_next_apply_puts_it_back() {
     assert_eq!(idp_writes(&sb, mark), [format!("PUT {path}")]);
     assert_eq!(integrations(&sb, "azure_idp")[0]["sync_interval"], 600);
 }
+
+#[test]
+fn another_azure_host_is_a_replacement_that_needs_allow_replace() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("idps.yaml");
+    std::fs::write(&file, PLAYBOOK).unwrap();
+    let file = file.to_str().unwrap();
+    let state = dir.path().join("state");
+    let outputs = dir.path().join("outputs.json");
+    let outputs_arg = outputs.to_str().unwrap();
+    let out = with_key(
+        &sb,
+        &state,
+        &["apply", file, "--yes", "--outputs", outputs_arg],
+        FIRST,
+    );
+    assert!(out.status.success(), "{}", printed(&out));
+    let old = integrations(&sb, "azure_idp")[0]["id"].to_string();
+
+    // The update request has no `host`: Azure Government is a new integration.
+    let gov = PLAYBOOK.replace(
+        "      sync_interval: 600\n",
+        "      sync_interval: 600\n      host: microsoft.us\n",
+    );
+    std::fs::write(file, gov).unwrap();
+    let mark = last_seq(&sb);
+    let out = with_key(
+        &sb,
+        &state,
+        &["apply", file, "--yes", "--outputs", outputs_arg],
+        FIRST,
+    );
+    assert!(!out.status.success(), "{}", printed(&out));
+    assert!(
+        flat(&printed(&out)).contains("--allow-replace"),
+        "{}",
+        printed(&out)
+    );
+    assert_eq!(writes_after(&sb, mark), Vec::<String>::new());
+
+    let mark = last_seq(&sb);
+    let args = [
+        "apply",
+        file,
+        "--yes",
+        "--allow-replace",
+        "--outputs",
+        outputs_arg,
+    ];
+    let out = with_key(&sb, &state, &args, FIRST);
+    assert!(out.status.success(), "{}", printed(&out));
+    let mut writes = idp_writes(&sb, mark);
+    writes.sort();
+    assert_eq!(
+        writes,
+        [
+            format!("DELETE /api/integrations/azure-idp/{old}"),
+            "POST /api/integrations/azure-idp".to_owned()
+        ]
+    );
+    let now = integrations(&sb, "azure_idp");
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert_eq!(now[0]["host"], "microsoft.us");
+}
