@@ -113,7 +113,7 @@ pub struct View<'a, S> {
     last_synced_at: String,
 }
 
-/// The answer of `item`; a SCIM integration's `token` in full (the create's) or masked.
+/// The answer of `item`; a SCIM integration's `auth_token` in full (the create's) or masked.
 fn view<'a, S>(item: &'a Item<S, Extra>, token: Option<&'a str>) -> View<'a, S> {
     View {
         id: item.id.parse().unwrap_or_default(),
