@@ -3,9 +3,10 @@
 //!
 //! Every call takes a [`Scope`] and, for nested kinds, the parent id
 //! (`network_id`, `user_id`). Bodies and results are JSON values shaped as the
-//! NetBird API has them, with two normalisations: a token's create response is
-//! flattened (`personal_access_token` fields plus `plain_token`), and account
-//! settings are read and written as the bare settings object.
+//! NetBird API has them, with three normalisations: a token's create response is
+//! flattened (`personal_access_token` fields plus `plain_token`), account
+//! settings are read and written as the bare settings object, and a numeric `id`
+//! (an integration's) is read as its decimal string, as every other id is.
 
 use std::borrow::Cow;
 
@@ -28,7 +29,8 @@ impl Client {
     ) -> Result<Vec<Value>, ApiError> {
         let spec = collection_kind(kind)?;
         let path = spec.collection_path(parent)?;
-        self.get_list(scope, path, Vec::new()).await
+        let list = self.get_list(scope, path, Vec::new()).await?;
+        Ok(list.into_iter().map(string_id).collect())
     }
 
     /// `GET <collection>/<id>`. Users have no such endpoint: the list is searched.
@@ -42,7 +44,10 @@ impl Client {
         let spec = collection_kind(kind)?;
         let path = spec.item_path(parent, id)?;
         if spec.get_item {
-            return self.call(Method::Get, scope, path, None).await;
+            return self
+                .call(Method::Get, scope, path, None)
+                .await
+                .map(string_id);
         }
         let list = self.list(kind, scope, parent).await?;
         list.into_iter()
@@ -75,7 +80,7 @@ impl Client {
             .await?;
         Ok(match kind {
             ResourceKind::Token => flatten_token(created),
-            _ => created,
+            _ => string_id(created),
         })
     }
 
@@ -96,6 +101,7 @@ impl Client {
         let body = without_parent(spec, body);
         self.call(Method::Put, scope, path, Some(body.as_ref()))
             .await
+            .map(string_id)
     }
 
     /// `DELETE <collection>/<id>`. A 404 after a retried attempt that may have
@@ -202,6 +208,16 @@ impl Client {
     }
 }
 
+/// An object whose `id` is a number (an integration's) with that id as its decimal string.
+fn string_id(mut object: Value) -> Value {
+    if let Some(id) = object.get_mut("id")
+        && let Value::Number(n) = id
+    {
+        *id = Value::String(n.to_string());
+    }
+    object
+}
+
 /// The spec of a kind that has a collection (not a singleton).
 fn collection_kind(kind: ResourceKind) -> Result<&'static KindSpec, ApiError> {
     let spec = kind.spec();
@@ -275,6 +291,15 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn a_numeric_id_reads_as_its_decimal_string() {
+        assert_eq!(
+            string_id(json!({"id": 123, "prefix": "p"})),
+            json!({"id": "123", "prefix": "p"})
+        );
+        assert_eq!(string_id(json!({"id": "g1"})), json!({"id": "g1"}));
+    }
 
     #[test]
     fn token_create_response_is_flattened() {

@@ -10,6 +10,8 @@
 
 mod accounts;
 mod edr;
+mod event_streaming;
+mod idp_sync;
 mod invites;
 mod notifications;
 mod objects;
@@ -17,6 +19,9 @@ mod responses;
 
 use accounts::{ACCOUNT_SETTINGS, DNS_SETTINGS, TOKEN, USER};
 use edr::{EDR_FALCON, EDR_FLEETDM, EDR_HUNTRESS, EDR_INTUNE, EDR_SENTINELONE};
+pub use event_streaming::CONFIG_KEYS as EVENT_STREAMING_CONFIG_KEYS;
+use event_streaming::EVENT_STREAMING;
+use idp_sync::{AZURE_IDP, GOOGLE_IDP, OKTA_SCIM_IDP, SCIM_IDP};
 use invites::USER_INVITE;
 use notifications::NOTIFICATION_CHANNEL;
 
@@ -91,6 +96,11 @@ catalogue! {
     EdrFleetdm => EDR_FLEETDM,
     UserInvite => USER_INVITE,
     NotificationChannel => NOTIFICATION_CHANNEL,
+    GoogleIdp => GOOGLE_IDP,
+    AzureIdp => AZURE_IDP,
+    OktaScimIdp => OKTA_SCIM_IDP,
+    ScimIdp => SCIM_IDP,
+    EventStreaming => EVENT_STREAMING,
 }
 
 /// Defaults shared by most kinds; each spec overrides what differs.

@@ -85,6 +85,7 @@ pub(crate) fn check(
         ResourceKind::NameserverGroup => nameserver_group(&v, issues),
         ResourceKind::User => user(&v, issues),
         ResourceKind::AccountSettings => account_settings(&v, issues),
+        ResourceKind::EventStreaming => event_streaming(&v, issues),
         _ => {}
     }
 }
@@ -348,5 +349,31 @@ fn account_settings(v: &View, issues: &mut Vec<FieldIssue>) {
             "dns_domain".into(),
             "must be a domain with at least two labels, or empty",
         );
+    }
+}
+
+/// An event-streaming integration's `config` has the keys its platform needs, each a string
+/// (`config.api_key`: missing).
+fn event_streaming(v: &View, issues: &mut Vec<FieldIssue>) {
+    let (Some(platform), Some(Value::Object(config))) = (v.str("platform"), v.get("config")) else {
+        return;
+    };
+    let needed = crate::catalog::EVENT_STREAMING_CONFIG_KEYS
+        .iter()
+        .find(|(p, _)| *p == platform)
+        .map_or(&[][..], |(_, keys)| *keys);
+    for key in needed {
+        if config.get(*key).is_none_or(Value::is_null) {
+            issues.push(issue(format!("config.{key}"), Problem::Missing));
+        }
+    }
+    for (key, value) in config {
+        if !value.is_string() && !value.is_null() {
+            rule(
+                issues,
+                format!("config.{key}"),
+                "every `config` value is a string (NetBird's config is a map of strings)",
+            );
+        }
     }
 }

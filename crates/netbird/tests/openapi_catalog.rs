@@ -318,6 +318,9 @@ fn secrets_and_unique_names_are_as_documented() {
             (User, &["password"][..]),
             (Token, &["plain_token"][..]),
             (UserInvite, &["invite_token"][..]),
+            // Answered in full by the create only; masked afterwards.
+            (OktaScimIdp, &["auth_token"][..]),
+            (ScimIdp, &["auth_token"][..]),
         ]
     );
     let unique: Vec<_> = ResourceKind::ALL

@@ -693,6 +693,10 @@ pub fn identity_value(ty: StepType, body: &Json) -> Option<String> {
     let set = sets
         .into_iter()
         .find(|set| set.iter().all(|f| body.get(f).is_some()))?;
+    // An empty key (an Okta SCIM integration, whose name is never answered): one per account.
+    if set.is_empty() {
+        return Some("(one per account)".into());
+    }
     let values: Vec<&Json> = set.iter().filter_map(|f| body.get(f)).collect();
     if values
         .iter()

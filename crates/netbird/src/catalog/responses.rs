@@ -26,11 +26,7 @@ pub static RAW: &[(&str, &[&str])] = &[
     ("/api/users/{}/approve", &["password"]),
     ("/api/users/invites", &["invite_token"]),
     ("/api/users/invites/{}/regenerate", &["invite_token"]),
-    ("/api/integrations/okta-scim-idp", &["auth_token"]),
-    ("/api/integrations/okta-scim-idp/{}", &["auth_token"]),
     ("/api/integrations/okta-scim-idp/{}/token", &["auth_token"]),
-    ("/api/integrations/scim-idp", &["auth_token"]),
-    ("/api/integrations/scim-idp/{}", &["auth_token"]),
     ("/api/integrations/scim-idp/{}/token", &["auth_token"]),
     ("/api/reverse-proxies/proxy-tokens", &["plain_token"]),
     (

@@ -9,9 +9,11 @@ pub mod collection;
 pub mod dns;
 pub mod dns_zones;
 pub mod edr;
+pub mod event_streaming;
 pub mod events;
 pub mod groups;
 pub mod identity_providers;
+pub mod idp_sync;
 pub mod introspect;
 pub mod invites;
 pub mod network_children;
@@ -113,6 +115,11 @@ kinds! {
     edr_fleetdm: edr::Edr<edr::FleetDm>,
     user_invites: invites::Invites,
     notification_channels: notifications::Channels,
+    google_idp: idp_sync::Google,
+    azure_idp: idp_sync::Azure,
+    okta_scim_idp: idp_sync::Okta,
+    scim_idp: idp_sync::Scim,
+    event_streaming: event_streaming::Streams,
     users: users::Users,
     tokens: tokens::Tokens,
     peers: peers::Peers;

@@ -324,6 +324,71 @@ async fn routes_and_dns(r: &mut Recorder, g: &str) {
     dns_zones(r, g).await;
     identity_providers(r).await;
     edr(r, g).await;
+    idp_sync(r).await;
+    event_streaming(r).await;
+}
+
+/// Event streaming: a Datadog and a generic HTTP integration, created, listed, read, updated
+/// and deleted on their numeric ids.
+async fn event_streaming(r: &mut Recorder) {
+    let (all, one) = ("/api/event-streaming", "/api/event-streaming/{id}");
+    let bodies = [
+        json!({"platform": "datadog", "enabled": true,
+            "config": {"api_key": "k", "api_url": "https://http-intake.logs.datadoghq.eu/api/v2/logs"}}),
+        json!({"platform": "generic_http", "enabled": true,
+            "config": {"url": "https://siem.example/ingest", "headers": "{}"}}),
+    ];
+    for body in bodies {
+        let made = r.call(Method::POST, all, all, Some(body.clone())).await;
+        let item = format!("{all}/{}", made["id"]);
+        r.get(all, all).await;
+        r.get(one, &item).await;
+        let mut changed = body;
+        changed["enabled"] = json!(false);
+        r.put(one, &item, changed).await;
+        r.delete(one, &item).await;
+    }
+}
+
+/// Every identity-provider sync integration: created, listed, read, updated and deleted on
+/// its numeric id.
+async fn idp_sync(r: &mut Recorder) {
+    let kinds: [(&'static str, &'static str, Value, Value); 4] = [
+        (
+            "/api/integrations/google-idp",
+            "/api/integrations/google-idp/{id}",
+            json!({"service_account_key": "a2V5", "customer_id": "C0123",
+                "group_prefixes": ["Eng"], "user_group_prefixes": []}),
+            json!({"enabled": false, "sync_interval": 600, "service_account_key": "cm90"}),
+        ),
+        (
+            "/api/integrations/azure-idp",
+            "/api/integrations/azure-idp/{id}",
+            json!({"client_secret": "c2Vj", "client_id": "app", "tenant_id": "azure",
+                "host": "microsoft.com", "sync_interval": 300}),
+            json!({"client_secret": "cm90", "user_group_prefixes": ["Users"]}),
+        ),
+        (
+            "/api/integrations/okta-scim-idp",
+            "/api/integrations/okta-scim-idp/{id}",
+            json!({"connection_name": "acme-okta", "group_prefixes": ["Eng"]}),
+            json!({"enabled": false, "user_group_prefixes": ["Users"]}),
+        ),
+        (
+            "/api/integrations/scim-idp",
+            "/api/integrations/scim-idp/{id}",
+            json!({"prefix": "acme", "provider": "jumpcloud"}),
+            json!({"prefix": "acme2", "enabled": true}),
+        ),
+    ];
+    for (all, one, create, update) in kinds {
+        let made = r.call(Method::POST, all, all, Some(create)).await;
+        let item = format!("{all}/{}", made["id"]);
+        r.get(all, all).await;
+        r.get(one, &item).await;
+        r.put(one, &item, update).await;
+        r.delete(one, &item).await;
+    }
 }
 
 /// Every EDR integration: created, read, replaced and deleted on its one path.
