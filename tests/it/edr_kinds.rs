@@ -56,40 +56,6 @@ fn with_secret(
     cmd.output().expect("onboard runs")
 }
 
-fn printed(out: &Output) -> String {
-    format!("{}{}", stdout(out), stderr(out))
-}
-
-/// The requests to the EDR paths after `mark` other than reads, as `METHOD path`.
-fn edr_writes(sb: &onboard_sandbox::SandboxHandle, mark: u64) -> Vec<String> {
-    let mut w = writes_after(sb, mark);
-    w.retain(|r| r.contains("/api/integrations/edr/"));
-    // Steps of one level run concurrently: their order is not part of the contract.
-    w.sort();
-    w
-}
-
-/// The body of the last write to `path`.
-fn last_body(sb: &onboard_sandbox::SandboxHandle, path: &str) -> Value {
-    let log = sb.log();
-    let write = log
-        .iter()
-        .rev()
-        .find(|e| e.method != "GET" && e.path == path);
-    let write = write.expect("a write to the path");
-    write.body.clone().expect("a JSON body")
-}
-
-/// The tenant's integrations of one vendor, as the sandbox keeps them.
-fn integrations(sb: &onboard_sandbox::SandboxHandle, table: &str) -> Vec<Value> {
-    let world = sb.world();
-    let tid = tenant_id(&world, "dental.example");
-    account(&world, &tid)[table]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
 #[test]
 fn edr_integrations_apply_replan_clean_update_a_rotated_secret_and_are_deleted() {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -107,7 +73,7 @@ fn edr_integrations_apply_replan_clean_update_a_rotated_secret_and_are_deleted()
     let out = with_secret(&sb, &state, &["apply", file, "--yes"], FIRST);
     assert!(out.status.success(), "{}", printed(&out));
     shown += &printed(&out);
-    let mut posted = edr_writes(&sb, mark);
+    let mut posted = writes_to(&sb, mark, "/api/integrations/edr/");
     posted.sort();
     assert_eq!(
         posted,
@@ -119,11 +85,11 @@ fn edr_integrations_apply_replan_clean_update_a_rotated_secret_and_are_deleted()
     let sent = last_body(&sb, "/api/integrations/edr/falcon");
     assert_eq!(sent["secret"], FIRST);
     assert_eq!(sent["enabled"], true, "the default is sent: {sent}");
-    let falcon = integrations(&sb, "edr_falcon");
+    let falcon = tenant_table(&sb, "dental.example", "edr_falcon");
     assert_eq!(falcon.len(), 1, "{falcon:?}");
     assert_eq!(falcon[0]["cloud_id"], "eu-1");
     assert!(falcon[0].get("secret").is_none(), "{}", falcon[0]);
-    let intune = integrations(&sb, "edr_intune");
+    let intune = tenant_table(&sb, "dental.example", "edr_intune");
     assert_eq!(intune.len(), 1, "{intune:?}");
     assert_eq!(intune[0]["last_synced_interval"], 24, "the default");
 
@@ -151,12 +117,18 @@ fn edr_integrations_apply_replan_clean_update_a_rotated_secret_and_are_deleted()
     let out = with_secret(&sb, &state, &["apply", file, "--yes"], SECOND);
     assert!(out.status.success(), "{}", printed(&out));
     shown += &printed(&out);
-    assert_eq!(edr_writes(&sb, mark), ["PUT /api/integrations/edr/falcon"]);
+    assert_eq!(
+        writes_to(&sb, mark, "/api/integrations/edr/"),
+        ["PUT /api/integrations/edr/falcon"]
+    );
     assert_eq!(
         last_body(&sb, "/api/integrations/edr/falcon")["secret"],
         SECOND
     );
-    assert_eq!(integrations(&sb, "edr_falcon")[0]["id"], falcon[0]["id"]);
+    assert_eq!(
+        tenant_table(&sb, "dental.example", "edr_falcon")[0]["id"],
+        falcon[0]["id"]
+    );
 
     // Intune gone from the playbook: `--prune` deletes it on its path.
     let smaller = PLAYBOOK.split("  - id: intune").next().unwrap();
@@ -173,10 +145,10 @@ fn edr_integrations_apply_replan_clean_update_a_rotated_secret_and_are_deleted()
     assert!(out.status.success(), "{}", printed(&out));
     shown += &printed(&out);
     assert_eq!(
-        edr_writes(&sb, mark),
+        writes_to(&sb, mark, "/api/integrations/edr/"),
         ["DELETE /api/integrations/edr/intune"]
     );
-    assert!(integrations(&sb, "edr_intune").is_empty());
+    assert!(tenant_table(&sb, "dental.example", "edr_intune").is_empty());
 
     // `destroy` deletes the Falcon integration (before its group).
     let mark = last_seq(&sb);
@@ -187,7 +159,7 @@ fn edr_integrations_apply_replan_clean_update_a_rotated_secret_and_are_deleted()
     assert_eq!(writes.len(), 2, "{writes:?}");
     assert_eq!(writes[0], "DELETE /api/integrations/edr/falcon");
     assert!(writes[1].starts_with("DELETE /api/groups/"), "{writes:?}");
-    assert!(integrations(&sb, "edr_falcon").is_empty());
+    assert!(tenant_table(&sb, "dental.example", "edr_falcon").is_empty());
 
     // Nothing onboard printed, and no file it wrote, holds a secret.
     for secret in [FIRST, SECOND, "Intune-Literal-Secret-4d2b"] {
@@ -264,7 +236,7 @@ fn an_integration_made_by_hand_is_adopted_with_one_put_and_kept_when_changed_beh
     let out = with_secret(&sb, &state, &["apply", file, "--yes"], FIRST);
     assert!(out.status.success(), "{}", printed(&out));
     assert_eq!(
-        edr_writes(&sb, mark),
+        writes_to(&sb, mark, "/api/integrations/edr/"),
         [
             "POST /api/integrations/edr/intune",
             "PUT /api/integrations/edr/falcon"
@@ -296,8 +268,8 @@ fn an_integration_made_by_hand_is_adopted_with_one_put_and_kept_when_changed_beh
         "{text}"
     );
     assert_eq!(
-        edr_writes(&sb, mark),
+        writes_to(&sb, mark, "/api/integrations/edr/"),
         ["DELETE /api/integrations/edr/intune"]
     );
-    assert_eq!(integrations(&sb, "edr_falcon").len(), 1);
+    assert_eq!(tenant_table(&sb, "dental.example", "edr_falcon").len(), 1);
 }

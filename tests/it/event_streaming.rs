@@ -40,25 +40,6 @@ fn with_key(sb: &onboard_sandbox::SandboxHandle, state: &Path, args: &[&str], ke
     cmd.output().expect("onboard runs")
 }
 
-fn printed(out: &Output) -> String {
-    format!("{}{}", stdout(out), stderr(out))
-}
-
-fn stream_writes(sb: &onboard_sandbox::SandboxHandle, mark: u64) -> Vec<String> {
-    let mut w = writes_after(sb, mark);
-    w.retain(|r| r.contains("/api/event-streaming"));
-    w
-}
-
-fn last_body(sb: &onboard_sandbox::SandboxHandle) -> Value {
-    let log = sb.log();
-    let write = log
-        .iter()
-        .rev()
-        .find(|e| e.method != "GET" && e.path.starts_with("/api/event-streaming"));
-    write.expect("a write").body.clone().expect("a JSON body")
-}
-
 fn streams(sb: &onboard_sandbox::SandboxHandle) -> Vec<Value> {
     let world = sb.world();
     let tid = tenant_id(&world, "dental.example");
@@ -83,8 +64,11 @@ fn a_datadog_stream_applies_replans_clean_and_a_rotated_key_is_one_put() {
     let out = with_key(&sb, &state, &["apply", file, "--yes"], FIRST);
     assert!(out.status.success(), "{}", printed(&out));
     shown += &printed(&out);
-    assert_eq!(stream_writes(&sb, mark), ["POST /api/event-streaming"]);
-    let sent = last_body(&sb);
+    assert_eq!(
+        writes_to(&sb, mark, "/api/event-streaming"),
+        ["POST /api/event-streaming"]
+    );
+    let sent = last_body(&sb, "/api/event-streaming");
     assert_eq!(sent["config"]["api_key"], FIRST);
     assert_eq!(sent["enabled"], true, "the default is sent: {sent}");
     let live = streams(&sb);
@@ -115,10 +99,13 @@ fn a_datadog_stream_applies_replans_clean_and_a_rotated_key_is_one_put() {
     assert!(out.status.success(), "{}", printed(&out));
     shown += &printed(&out);
     assert_eq!(
-        stream_writes(&sb, mark),
+        writes_to(&sb, mark, "/api/event-streaming"),
         [format!("PUT /api/event-streaming/{}", live[0]["id"])]
     );
-    assert_eq!(last_body(&sb)["config"]["api_key"], SECOND);
+    assert_eq!(
+        last_body(&sb, "/api/event-streaming")["config"]["api_key"],
+        SECOND
+    );
     let out = with_key(&sb, &state, &["plan", file, "--detailed-exitcode"], SECOND);
     assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
 
@@ -128,7 +115,7 @@ fn a_datadog_stream_applies_replans_clean_and_a_rotated_key_is_one_put() {
     assert!(out.status.success(), "{}", printed(&out));
     shown += &printed(&out);
     assert_eq!(
-        stream_writes(&sb, mark),
+        writes_to(&sb, mark, "/api/event-streaming"),
         [format!("DELETE /api/event-streaming/{}", live[0]["id"])]
     );
     assert!(streams(&sb).is_empty());

@@ -54,38 +54,6 @@ fn with_key(sb: &onboard_sandbox::SandboxHandle, state: &Path, args: &[&str], ke
     cmd.output().expect("onboard runs")
 }
 
-fn printed(out: &Output) -> String {
-    format!("{}{}", stdout(out), stderr(out))
-}
-
-/// The requests to the sync integrations' paths after `mark` other than reads.
-fn idp_writes(sb: &onboard_sandbox::SandboxHandle, mark: u64) -> Vec<String> {
-    let mut w = writes_after(sb, mark);
-    w.retain(|r| r.contains("-idp"));
-    w
-}
-
-/// The body of the last write to a path starting with `path`.
-fn last_body(sb: &onboard_sandbox::SandboxHandle, path: &str) -> Value {
-    let log = sb.log();
-    let write = log
-        .iter()
-        .rev()
-        .find(|e| e.method != "GET" && e.path.starts_with(path));
-    let write = write.expect("a write to the path");
-    write.body.clone().expect("a JSON body")
-}
-
-/// The tenant's integrations of one kind, as the sandbox keeps them.
-fn integrations(sb: &onboard_sandbox::SandboxHandle, table: &str) -> Vec<Value> {
-    let world = sb.world();
-    let tid = tenant_id(&world, "dental.example");
-    account(&world, &tid)[table]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
 #[test]
 fn sync_integrations_apply_replan_clean_update_in_place_and_keep_the_scim_token_in_outputs() {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -109,7 +77,7 @@ fn sync_integrations_apply_replan_clean_update_in_place_and_keep_the_scim_token_
     );
     assert!(out.status.success(), "{}", printed(&out));
     shown += &printed(&out);
-    let mut posted = idp_writes(&sb, mark);
+    let mut posted = writes_to(&sb, mark, "-idp");
     posted.sort();
     assert_eq!(
         posted,
@@ -122,12 +90,15 @@ fn sync_integrations_apply_replan_clean_update_in_place_and_keep_the_scim_token_
     let sent = last_body(&sb, "/api/integrations/google-idp");
     assert_eq!(sent["service_account_key"], FIRST);
     assert_eq!(sent["sync_interval"], 300, "the default is sent: {sent}");
-    let google = integrations(&sb, "google_idp");
+    let google = tenant_table(&sb, "dental.example", "google_idp");
     assert_eq!(google.len(), 1, "{google:?}");
     assert_eq!(google[0]["customer_id"], "C0dental");
     assert!(google[0]["id"].is_i64(), "a numeric id: {}", google[0]);
     assert!(google[0].get("service_account_key").is_none());
-    assert_eq!(integrations(&sb, "azure_idp")[0]["host"], "microsoft.com");
+    assert_eq!(
+        tenant_table(&sb, "dental.example", "azure_idp")[0]["host"],
+        "microsoft.com"
+    );
 
     // The SCIM token: in full in the outputs file, masked in NetBird's later answers.
     let written: Value = serde_json::from_str(&std::fs::read_to_string(&outputs).unwrap()).unwrap();
@@ -136,7 +107,7 @@ fn sync_integrations_apply_replan_clean_update_in_place_and_keep_the_scim_token_
         .expect("the token")
         .to_owned();
     assert!(token.starts_with("nbs_") && token.len() == 44, "{token}");
-    let scim = integrations(&sb, "scim_idp");
+    let scim = tenant_table(&sb, "dental.example", "scim_idp");
     assert_eq!(scim.len(), 1, "{scim:?}");
     assert_ne!(scim[0]["auth_token"], token.as_str());
 
@@ -171,8 +142,8 @@ fn sync_integrations_apply_replan_clean_update_in_place_and_keep_the_scim_token_
     assert!(out.status.success(), "{}", printed(&out));
     shown += &printed(&out);
     let google_id = google[0]["id"].to_string();
-    let azure_id = integrations(&sb, "azure_idp")[0]["id"].to_string();
-    let mut put = idp_writes(&sb, mark);
+    let azure_id = tenant_table(&sb, "dental.example", "azure_idp")[0]["id"].to_string();
+    let mut put = writes_to(&sb, mark, "-idp");
     put.sort();
     assert_eq!(
         put,
@@ -185,7 +156,10 @@ fn sync_integrations_apply_replan_clean_update_in_place_and_keep_the_scim_token_
         last_body(&sb, "/api/integrations/google-idp")["service_account_key"],
         SECOND
     );
-    assert_eq!(integrations(&sb, "azure_idp")[0]["sync_interval"], 900);
+    assert_eq!(
+        tenant_table(&sb, "dental.example", "azure_idp")[0]["sync_interval"],
+        900
+    );
     let out = with_key(&sb, &state, &["plan", file, "--detailed-exitcode"], SECOND);
     assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
 
@@ -194,7 +168,7 @@ fn sync_integrations_apply_replan_clean_update_in_place_and_keep_the_scim_token_
     let out = with_key(&sb, &state, &["destroy", file, "--yes"], SECOND);
     assert!(out.status.success(), "{}", printed(&out));
     shown += &printed(&out);
-    let mut deleted = idp_writes(&sb, mark);
+    let mut deleted = writes_to(&sb, mark, "-idp");
     deleted.sort();
     assert_eq!(deleted.len(), 3, "{deleted:?}");
     assert!(
@@ -202,7 +176,10 @@ fn sync_integrations_apply_replan_clean_update_in_place_and_keep_the_scim_token_
         "{deleted:?}"
     );
     for table in ["google_idp", "azure_idp", "scim_idp"] {
-        assert!(integrations(&sb, table).is_empty(), "{table}");
+        assert!(
+            tenant_table(&sb, "dental.example", table).is_empty(),
+            "{table}"
+        );
     }
 
     // Nothing onboard printed, and no file it wrote but the outputs file, holds a secret.
@@ -253,7 +230,7 @@ fn a_scim_integration_made_by_hand_is_adopted_by_its_provider() {
         Some(&tid),
         Some(&by_hand),
     );
-    let made = integrations(&sb, "scim_idp");
+    let made = tenant_table(&sb, "dental.example", "scim_idp");
 
     // Found by its provider: the prefix is updated in place, no second integration.
     let file = dir.path().join("scim.yaml");
@@ -264,10 +241,10 @@ fn a_scim_integration_made_by_hand_is_adopted_by_its_provider() {
     assert!(out.status.success(), "{}", printed(&out));
     let id = made[0]["id"].to_string();
     assert_eq!(
-        idp_writes(&sb, mark),
+        writes_to(&sb, mark, "-idp"),
         [format!("PUT /api/integrations/scim-idp/{id}")]
     );
-    let now = integrations(&sb, "scim_idp");
+    let now = tenant_table(&sb, "dental.example", "scim_idp");
     assert_eq!(now.len(), 1, "{now:?}");
     assert_eq!(now[0]["prefix"], "dental");
     let out = with_key(&sb, &state, &["plan", file, "--detailed-exitcode"], FIRST);
@@ -346,7 +323,7 @@ fn an_okta_scim_integration_keeps_its_token_in_outputs_and_updates_its_filters_i
     assert!(out.status.success(), "{}", printed(&out));
     shown += &printed(&out);
     assert_eq!(
-        idp_writes(&sb, mark),
+        writes_to(&sb, mark, "-idp"),
         ["POST /api/integrations/okta-scim-idp"]
     );
     let written: Value = serde_json::from_str(&std::fs::read_to_string(&outputs).unwrap()).unwrap();
@@ -372,10 +349,10 @@ fn an_okta_scim_integration_keeps_its_token_in_outputs_and_updates_its_filters_i
     let out = with_key(&sb, &state, &args, FIRST);
     assert!(out.status.success(), "{}", printed(&out));
     shown += &printed(&out);
-    let okta = integrations(&sb, "okta_scim_idp");
+    let okta = tenant_table(&sb, "dental.example", "okta_scim_idp");
     assert_eq!(okta.len(), 1, "{okta:?}");
     assert_eq!(
-        idp_writes(&sb, mark),
+        writes_to(&sb, mark, "-idp"),
         [format!(
             "PUT /api/integrations/okta-scim-idp/{}",
             okta[0]["id"]
@@ -421,7 +398,7 @@ fn the_accounts_okta_scim_integration_made_by_hand_is_adopted() {
         Some(&tid),
         Some(&by_hand),
     );
-    let id = integrations(&sb, "okta_scim_idp")[0]["id"].to_string();
+    let id = tenant_table(&sb, "dental.example", "okta_scim_idp")[0]["id"].to_string();
 
     // No second integration (and so no new token to keep): its filters are updated in place.
     let file = dir.path().join("okta.yaml");
@@ -431,10 +408,13 @@ fn the_accounts_okta_scim_integration_made_by_hand_is_adopted() {
     let out = with_key(&sb, &state, &["apply", file, "--yes"], FIRST);
     assert!(out.status.success(), "{}", printed(&out));
     assert_eq!(
-        idp_writes(&sb, mark),
+        writes_to(&sb, mark, "-idp"),
         [format!("PUT /api/integrations/okta-scim-idp/{id}")]
     );
-    assert_eq!(integrations(&sb, "okta_scim_idp").len(), 1);
+    assert_eq!(
+        tenant_table(&sb, "dental.example", "okta_scim_idp").len(),
+        1
+    );
     let out = with_key(&sb, &state, &["plan", file, "--detailed-exitcode"], FIRST);
     assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
 }
@@ -484,7 +464,7 @@ fn a_sync_interval_changed_by_hand_is_drift_and_the_next_apply_puts_it_back() {
 
     // Someone sets the Azure sync to an hour in the dashboard.
     let tid = tenant_id(&sb.world(), "dental.example");
-    let azure = integrations(&sb, "azure_idp")[0]["id"].to_string();
+    let azure = tenant_table(&sb, "dental.example", "azure_idp")[0]["id"].to_string();
     let path = format!("/api/integrations/azure-idp/{azure}");
     let hourly = serde_json::json!({"sync_interval": 3600});
     call(&rt, &sb, "PUT", &path, Some(&tid), Some(&hourly));
@@ -507,8 +487,11 @@ fn a_sync_interval_changed_by_hand_is_drift_and_the_next_apply_puts_it_back() {
     let mark = last_seq(&sb);
     let out = with_key(&sb, &state, &args, FIRST);
     assert!(out.status.success(), "{}", printed(&out));
-    assert_eq!(idp_writes(&sb, mark), [format!("PUT {path}")]);
-    assert_eq!(integrations(&sb, "azure_idp")[0]["sync_interval"], 600);
+    assert_eq!(writes_to(&sb, mark, "-idp"), [format!("PUT {path}")]);
+    assert_eq!(
+        tenant_table(&sb, "dental.example", "azure_idp")[0]["sync_interval"],
+        600
+    );
 }
 
 #[test]
@@ -529,7 +512,7 @@ fn another_azure_host_is_a_replacement_that_needs_allow_replace() {
         FIRST,
     );
     assert!(out.status.success(), "{}", printed(&out));
-    let old = integrations(&sb, "azure_idp")[0]["id"].to_string();
+    let old = tenant_table(&sb, "dental.example", "azure_idp")[0]["id"].to_string();
 
     // The update request has no `host`: Azure Government is a new integration.
     let gov = PLAYBOOK.replace(
@@ -563,7 +546,7 @@ fn another_azure_host_is_a_replacement_that_needs_allow_replace() {
     ];
     let out = with_key(&sb, &state, &args, FIRST);
     assert!(out.status.success(), "{}", printed(&out));
-    let mut writes = idp_writes(&sb, mark);
+    let mut writes = writes_to(&sb, mark, "-idp");
     writes.sort();
     assert_eq!(
         writes,
@@ -572,7 +555,7 @@ fn another_azure_host_is_a_replacement_that_needs_allow_replace() {
             "POST /api/integrations/azure-idp".to_owned()
         ]
     );
-    let now = integrations(&sb, "azure_idp");
+    let now = tenant_table(&sb, "dental.example", "azure_idp");
     assert_eq!(now.len(), 1, "{now:?}");
     assert_eq!(now[0]["host"], "microsoft.us");
 }

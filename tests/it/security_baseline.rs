@@ -46,10 +46,6 @@ fn run(
     cmd.output().expect("onboard runs")
 }
 
-fn printed(out: &Output) -> String {
-    format!("{}{}", stdout(out), stderr(out))
-}
-
 #[test]
 fn the_security_baseline_applies_with_credentials_from_the_environment() {
     let rt = tokio::runtime::Runtime::new().unwrap();

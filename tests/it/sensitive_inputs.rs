@@ -59,10 +59,6 @@ fn with_secret(
     cmd.output().expect("onboard runs")
 }
 
-fn printed(out: &Output) -> String {
-    format!("{}{}", stdout(out), stderr(out))
-}
-
 /// The one identity provider of the tenant, as the sandbox keeps it.
 fn provider(sb: &onboard_sandbox::SandboxHandle) -> Value {
     let world = sb.world();

@@ -95,6 +95,11 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Everything a command printed: stdout, then stderr.
+pub fn printed(out: &Output) -> String {
+    format!("{}{}", stdout(out), stderr(out))
+}
+
 /// Text with miette's frame (`×`, `│`) and line wrapping undone, for `contains` checks.
 pub fn flat(text: &str) -> String {
     text.replace(['│', '×'], " ")

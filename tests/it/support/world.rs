@@ -33,6 +33,36 @@ pub fn writes_after(sb: &SandboxHandle, after: u64) -> Vec<String> {
         .collect()
 }
 
+/// Requests other than GET with `seq > after` whose path contains `part`, as `METHOD path`,
+/// sorted: the writes of steps on one level run concurrently, their order is the scheduler's.
+pub fn writes_to(sb: &SandboxHandle, after: u64, part: &str) -> Vec<String> {
+    let mut w = writes_after(sb, after);
+    w.retain(|r| r.contains(part));
+    w.sort();
+    w
+}
+
+/// The JSON body of the last request other than GET whose path starts with `prefix`.
+pub fn last_body(sb: &SandboxHandle, prefix: &str) -> Value {
+    let log = sb.log();
+    let write = log
+        .iter()
+        .rev()
+        .find(|e| e.method != "GET" && e.path.starts_with(prefix));
+    let write = write.unwrap_or_else(|| panic!("no write to {prefix}"));
+    write.body.clone().expect("a JSON body")
+}
+
+/// The objects of one table of the tenant with `domain`, as the sandbox keeps them.
+pub fn tenant_table(sb: &SandboxHandle, domain: &str, table: &str) -> Vec<Value> {
+    let world = sb.world();
+    let tid = super::tenant_id(&world, domain);
+    super::account(&world, &tid)[table]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// The highest request sequence number so far (0 before any request).
 pub fn last_seq(sb: &SandboxHandle) -> u64 {
     sb.log().iter().map(|e| e.seq).max().unwrap_or(0)
