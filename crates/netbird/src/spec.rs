@@ -307,11 +307,6 @@ impl KindSpec {
             .is_some_and(|b| b.fields.iter().any(|f| f.name == field))
     }
 
-    /// The request fields the API takes and never returns (top level).
-    pub fn write_only_fields(&self) -> impl Iterator<Item = &'static str> + use<> {
-        self.fields.iter().filter(|f| f.write_only).map(|f| f.name)
-    }
-
     /// Every request field the API takes and never returns, as a path: `client_secret` at
     /// the top level, `target.headers` in a nested object (one level deep). A write-only
     /// field is compared whole, whatever it holds (a string, or a map of header values).

@@ -35,7 +35,7 @@ pub fn fields(ty: StepType) -> Vec<String> {
 }
 
 /// The value at a dotted path of `body`.
-pub fn at<'a>(body: &'a Json, path: &str) -> Option<&'a Json> {
+fn at<'a>(body: &'a Json, path: &str) -> Option<&'a Json> {
     path.split('.').try_fold(body, |v, k| v.get(k))
 }
 
@@ -84,7 +84,7 @@ pub fn new_salt() -> String {
 }
 
 /// The digest of one field's value.
-pub fn digest(salt: &str, field: &str, value: &Json) -> String {
+fn digest(salt: &str, field: &str, value: &Json) -> String {
     let message = format!("{field}\0{value}");
     hex(&hmac_sha256(salt.as_bytes(), message.as_bytes()))
 }
