@@ -125,7 +125,6 @@ fn calls_after(sb: &onboard_sandbox::SandboxHandle, after: u64) -> Vec<String> {
         .collect()
 }
 
-const TENANTS: &str = "GET /api/integrations/msp/tenants";
 const AUDIT: &str = "GET /api/events/audit";
 /// The PAT's own account, once a run: the state's API is checked before its ids are used.
 const ACCOUNT: &str = "GET /api/accounts";
@@ -158,9 +157,9 @@ fn an_unchanged_applied_customer_costs_one_call_its_audit_log() {
             stdout(&out),
             "drift `zed.example` (playbook `zero-trust-office`): in sync\n"
         );
-        // The run's first contact (the tenant list) and the PAT's account, then one call for
-        // the customer.
-        assert_eq!(calls_after(&sb, mark), [TENANTS, ACCOUNT, AUDIT]);
+        // The run's first contact (the PAT's own account, which the state's API check needs),
+        // then one call for the customer.
+        assert_eq!(calls_after(&sb, mark), [ACCOUNT, AUDIT]);
     }
     let (code, doc) = json_drift(&sb, dir.path(), &ARGS);
     assert_eq!(code, Some(0));
@@ -253,7 +252,7 @@ fn onboard_s_own_apply_is_not_drift() {
     let (code, doc) = json_drift(&sb, dir.path(), &changed);
     assert_eq!(code, Some(0), "{doc}");
     assert_eq!(doc["customers"][0]["checked"], "audit_log", "{doc}");
-    assert_eq!(calls_after(&sb, mark), [TENANTS, ACCOUNT, AUDIT]);
+    assert_eq!(calls_after(&sb, mark), [ACCOUNT, AUDIT]);
 }
 
 /// The state file of `zed.example`, without its audit mark (as an older onboard left it).
@@ -301,7 +300,7 @@ fn a_customer_without_a_mark_or_with_a_changed_playbook_gets_a_full_plan() {
     // In sync: the check recorded a mark, so the next one costs one call.
     let mark = last_seq(&sb);
     assert_eq!(json_drift(&sb, dir.path(), &ARGS).0, Some(0));
-    assert_eq!(calls_after(&sb, mark), [TENANTS, ACCOUNT, AUDIT]);
+    assert_eq!(calls_after(&sb, mark), [ACCOUNT, AUDIT]);
 
     // Other values (the playbook as rendered changed): a full plan, which shows the change.
     let mut changed = ARGS.to_vec();

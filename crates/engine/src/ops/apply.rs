@@ -201,7 +201,8 @@ async fn run_all(
     let held = session
         .lock(&runs, &keys, &|m| ui.notice(&printable(m)))
         .await?;
-    crate::ops::connect::first_contact(&session, &runs, &opts.api).await?;
+    let first = crate::run::session::FirstRead::Plan;
+    crate::ops::connect::first_contact(&session, &runs, &opts.api, first).await?;
     // Each run's journal records its plan's reads as well as its writes.
     let mut journals = Vec::new();
     for (h, k) in held.iter().zip(&keys) {

@@ -21,7 +21,7 @@ use std::time::Duration;
 use crate::api::converge::Replace;
 use crate::diag::{Diag, printable};
 use crate::ops::{Frontend, OpError};
-use crate::run::session::{Customer, Options, Session};
+use crate::run::session::{Customer, FirstRead, Options, Session};
 use crate::store::Store;
 use crate::store::postgres::budget::PgBudget;
 
@@ -219,12 +219,17 @@ fn read_token_file(path: &std::path::Path) -> Result<String, Diag> {
 /// and fails within seconds with a message that says which. It is a read the plan needs anyway
 /// (the tenant list, or the account), so it costs no call of its own. Other failures (a 5xx, a
 /// 429) are left to the command, which retries them. Nothing to check on the embedded sandbox.
-pub async fn first_contact(session: &Session, runs: &[Customer], api: &Api) -> Result<(), Diag> {
+pub async fn first_contact(
+    session: &Session,
+    runs: &[Customer],
+    api: &Api,
+    first: FirstRead,
+) -> Result<(), Diag> {
     if api.sandbox {
         return Ok(());
     }
     let quick = session.client().with_retry(CHECK_RETRY);
-    let (what, err) = match session.first_contact(&quick, runs).await {
+    let (what, err) = match session.first_contact(&quick, runs, first).await {
         Ok(()) => return Ok(()),
         Err(e) => e,
     };
@@ -333,6 +338,7 @@ impl<'a> Connected<'a> {
         options: Options,
         store: Option<Store>,
         runs: &[Customer],
+        first: FirstRead,
         ui: &dyn Frontend,
     ) -> Result<Connected<'a>, Diag> {
         let notice = ui.notices();
@@ -342,7 +348,7 @@ impl<'a> Connected<'a> {
             None => open_store(api).await?,
         };
         let session = session(api, client, options, store);
-        first_contact(&session, runs, api).await?;
+        first_contact(&session, runs, api, first).await?;
         Ok(Connected { session, connector })
     }
 

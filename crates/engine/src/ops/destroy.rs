@@ -63,7 +63,17 @@ pub async fn destroy(
     }
     confirm(ui, opts.yes, Confirm::Destroy)?;
     let session_opts = options(&opts.api, Replace::default(), false, 0);
-    let c = Connected::open(connector, &opts.api, session_opts, Some(store), &runs, ui).await?;
+    let first = crate::run::session::FirstRead::Plan;
+    let c = Connected::open(
+        connector,
+        &opts.api,
+        session_opts,
+        Some(store),
+        &runs,
+        first,
+        ui,
+    )
+    .await?;
     let mut ok = true;
     for t in &teardowns {
         let removals = c.session.destroy(t).await.map_err(Diag::from)?;

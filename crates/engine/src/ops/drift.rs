@@ -205,7 +205,9 @@ pub async fn drift(
     let runs = customers::prepare(&opts.input)?;
     let keys = session::offline(&runs, opts.api.account.as_deref())?;
     let session_opts = options(&opts.api, Replace::default(), false, 0);
-    let c = Connected::open(connector, &opts.api, session_opts, None, &runs, ui).await?;
+    // Each customer's state is checked against this API first: the PAT's own account.
+    let first = crate::run::session::FirstRead::OwnAccount;
+    let c = Connected::open(connector, &opts.api, session_opts, None, &runs, first, ui).await?;
     let mut customers = Vec::new();
     let n = opts.api.concurrency.max(1);
     let work: Vec<_> = runs.iter().zip(&keys).collect();

@@ -59,7 +59,8 @@ pub async fn plan(
         offline
     } else {
         let session_opts = options(&opts.api, opts.replace, opts.prune, 0);
-        let c = Connected::open(connector, &opts.api, session_opts, None, &runs, ui).await?;
+        let first = crate::run::session::FirstRead::Plan;
+        let c = Connected::open(connector, &opts.api, session_opts, None, &runs, first, ui).await?;
         let plans = c.session.plan(&runs, &offline, &[]).await;
         c.close().await;
         plans?

@@ -59,6 +59,17 @@ pub struct Options {
     pub rebind_state: bool,
 }
 
+/// The read a command makes first, which also serves as its connection check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstRead {
+    /// A command that plans: the tenant list when a customer has a tenant block (its tenant is
+    /// looked up there), else the PAT's own account.
+    Plan,
+    /// A command whose first read is each state's API check (`drift`, which then reads only
+    /// audit logs): the PAT's own account, which that check needs.
+    OwnAccount,
+}
+
 /// Why a session could not go on. Step failures are not errors: the report holds them.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum SessionError {
@@ -323,16 +334,17 @@ impl Session {
             })
     }
 
-    /// The session's first read, with `quick` (a client that fails fast): the tenant list when
-    /// a customer has a tenant block, else the PAT's own account. Either is a read the plan
-    /// makes anyway, so it lands in the cache and costs nothing extra. Err: what was read, and
-    /// the error.
+    /// The session's first read, with `quick` (a client that fails fast): the one the command
+    /// makes first anyway, so it lands in the cache and costs nothing extra ([`FirstRead`]).
+    /// Err: what was read, and the error.
     pub async fn first_contact(
         &self,
         quick: &Client,
         customers: &[Customer],
+        first: FirstRead,
     ) -> Result<(), (&'static str, onboard_netbird::ApiError)> {
-        if customers.iter().any(|c| c.loaded.playbook.tenant.is_some()) {
+        let tenants = customers.iter().any(|c| c.loaded.playbook.tenant.is_some());
+        if tenants && first == FirstRead::Plan {
             let read = self.reads.tenants(quick).await;
             return read
                 .map(drop)
