@@ -360,6 +360,7 @@ impl<'a> Planner<'a> {
         };
         let r = Renderer {
             playbook: self.playbook,
+            file: &self.playbook.file,
             ctx: before.context(None),
             mask_secrets: true,
         };
@@ -413,6 +414,7 @@ impl<'a> Planner<'a> {
         let t = self.playbook.tenant.as_ref()?;
         let r = Renderer {
             playbook: self.playbook,
+            file: &self.playbook.file,
             ctx: self.scope.context_with_steps(self.known.clone(), None),
             mask_secrets: true,
         };
@@ -494,7 +496,8 @@ impl<'a> Planner<'a> {
             cost: None,
             template: None,
         };
-        self.diags.into_result(plan)
+        let diags = crate::playbook::compose::annotate(self.playbook, self.diags);
+        diags.into_result(plan)
     }
 }
 
@@ -561,7 +564,7 @@ fn plan_step(
     deps: Vec<String>,
     level: usize,
 ) -> Result<Vec<PlannedStep>, Diag> {
-    let r = instance::renderer(playbook, scope, known, None, true);
+    let r = instance::renderer(playbook, step, scope, known, None, true);
     let base = PlannedStep {
         address: step.id.clone(),
         step: step.id.clone(),
@@ -593,7 +596,7 @@ fn plan_step(
     }
     let items = instance::instances(&step.id, list.as_ref()).map_err(|m| {
         Diag::at(
-            &playbook.file,
+            &step.file,
             step.for_each
                 .as_ref()
                 .map(|fe| fe.node.span)
@@ -621,7 +624,7 @@ fn plan_instance(
     inst: &Instance,
     mut planned: PlannedStep,
 ) -> Result<PlannedStep, Diag> {
-    let r = instance::renderer(playbook, scope, known, Some(inst), true);
+    let r = instance::renderer(playbook, step, scope, known, Some(inst), true);
     match instance::when(step, &r).map_err(|e| e.to_diag())? {
         When::Unknown => planned.note = Some("`when` known after apply".into()),
         When::Skip => planned.action = Action::Skip,
@@ -636,7 +639,7 @@ fn plan_instance(
     // plans show and save, holds `(sensitive)`.
     let write_only = crate::playbook::write_only::fields(step.ty);
     if !write_only.is_empty() && planned.action != Action::Skip {
-        let real = instance::renderer(playbook, scope, known, Some(inst), false);
+        let real = instance::renderer(playbook, step, scope, known, Some(inst), false);
         let full = instance::body(step, &real).map_err(|e| e.to_diag())?;
         planned.write_only = Some(crate::playbook::write_only::pick(step.ty, &full));
         crate::playbook::write_only::mask(step.ty, &mut planned.body);
@@ -664,13 +667,16 @@ fn check_unique(playbook: &Playbook, steps: &[PlannedStep], diags: &mut Diags) {
                 .step(&first.step)
                 .map(|s| s.id_span)
                 .unwrap_or_default();
+            let file = playbook
+                .step(&planned.step)
+                .map_or(&playbook.file, |s| &s.file);
             let what = if planned.ty.spec().unique().is_some() {
                 "NetBird keeps it unique"
             } else {
                 "it is how an existing object is found"
             };
             diags.push(
-                Diag::at(&playbook.file, span, format!("`{}` and `{}` would both create a {} identified by {identity} in the {} scope", first.address, planned.address, planned.ty.name(), planned.scope.name()), "second one here")
+                Diag::at(file, span, format!("`{}` and `{}` would both create a {} identified by {identity} in the {} scope", first.address, planned.address, planned.ty.name(), planned.scope.name()), "second one here")
                     .label(first_span, "first one here")
                     .help(format!("give each its own identity ({what})")),
             );
@@ -716,6 +722,7 @@ pub fn identity_value(ty: StepType, body: &Json) -> Option<String> {
 fn render_outputs(playbook: &Playbook, scope: &Scope, diags: &mut Diags) -> Vec<PlannedOutput> {
     let r = Renderer {
         playbook,
+        file: &playbook.file,
         ctx: scope.context(None),
         mask_secrets: true,
     };

@@ -20,10 +20,10 @@ pub fn check(playbook: &Playbook) -> Result<Dag, Diags> {
     let mut first: HashMap<&str, &Step> = HashMap::new();
     for step in &playbook.steps {
         if let Some(prev) = first.get(step.id.as_str()) {
-            let (line, _) = playbook.file.line_col(prev.id_span.offset);
+            let (line, _) = step.file.line_col(prev.id_span.offset);
             diags.push(
                 Diag::at(
-                    &playbook.file,
+                    &step.file,
                     step.id_span,
                     format!("duplicate step id `{}`", step.id),
                     "used again here",
@@ -52,14 +52,14 @@ pub fn check(playbook: &Playbook) -> Result<Dag, Diags> {
     for step in &playbook.steps {
         for (dep, span) in &step.depends_on {
             if !first.contains_key(dep.as_str()) {
-                diags.push(ctx.unknown_step(dep, *span));
+                diags.push(ctx.unknown_step(&step.file, dep, *span));
             }
         }
         for tpl in step.all_templates() {
             ctx.template(tpl, Some(step), &mut diags);
         }
         if step.ty == crate::playbook::resource::StepType::Request {
-            request_with(playbook, step, &mut diags);
+            request_with(step, &mut diags);
         }
     }
     for out in &playbook.outputs {
@@ -94,6 +94,7 @@ fn secret_flow(playbook: &Playbook, diags: &mut Diags) {
         [&t.name, &t.domain]
             .into_iter()
             .chain(t.group_templates.iter())
+            .map(|tpl| (&playbook.file, tpl))
     });
     let steps = playbook.steps.iter().flat_map(|s| {
         let write_only = write_only_spans(s);
@@ -101,22 +102,23 @@ fn secret_flow(playbook: &Playbook, diags: &mut Diags) {
             .iter()
             .filter(move |t| !write_only.iter().any(|w| w.contains(t.span)))
             .chain(s.for_each.iter().flat_map(|f| f.templates.iter()))
+            .map(|tpl| (&s.file, tpl))
     });
     let secret_steps = playbook.secret_steps();
-    for tpl in tenant.chain(steps) {
+    for (file, tpl) in tenant.chain(steps) {
         let mut dynamic = false;
         for r in &tpl.refs {
             if let Target::StepsDynamic(how) = &r.target
                 && !secret_steps.is_empty()
             {
                 dynamic = true;
-                diags.push(dynamic_use(playbook, r, how, &secret_steps));
+                diags.push(dynamic_use(file, r, how, &secret_steps));
             }
         }
         if !dynamic && playbook.template_is_secret(tpl) {
             diags.push(
                 Diag::at(
-                    &playbook.file,
+                    file,
                     tpl.span,
                     format!(
                         "`{}` reads a secret, which NetBird would store here in plain text",
@@ -162,8 +164,8 @@ const REQUEST_WITH: [&str; 5] = [
 /// A `request` step's `with`: known fields only, and `secret_fields` / `not_secret_fields`
 /// literal lists of response fields (validation reads them to tell what is secret) that do
 /// not contradict each other or the catalogue.
-fn request_with(playbook: &Playbook, step: &Step, diags: &mut Diags) {
-    let file = &playbook.file;
+fn request_with(step: &Step, diags: &mut Diags) {
+    let file = &step.file;
     for (key, _) in step.with.as_map().unwrap_or_default() {
         if !REQUEST_WITH.contains(&key.name.as_str()) {
             let hint = did_you_mean(&key.name, REQUEST_WITH).map_or_else(
@@ -234,7 +236,7 @@ fn request_with(playbook: &Playbook, step: &Step, diags: &mut Diags) {
 
 /// A use of `steps` that could reach a secret, located, with what to write instead.
 fn dynamic_use(
-    playbook: &Playbook,
+    file: &crate::diag::source::SourceFile,
     r: &Ref,
     how: &crate::playbook::template::Dynamic,
     secret_steps: &[(&Step, crate::playbook::secrets::Secrets)],
@@ -249,7 +251,7 @@ fn dynamic_use(
         holders.push(format!("{} more", secret_steps.len() - 3));
     }
     Diag::at(
-        &playbook.file,
+        file,
         r.span,
         format!(
             "{what} could read any step, and these have secrets NetBird would store here in \
@@ -279,10 +281,10 @@ impl Ctx<'_> {
     }
 
     fn reference(&self, r: &Ref, step: Option<&Step>) -> Option<Diag> {
-        let file = &self.playbook.file;
+        let file = step.map_or(&self.playbook.file, |s| &s.file);
         match &r.target {
             Target::Step { id, key, field } => {
-                self.step_ref(r, id, key.is_some(), field.as_deref())
+                self.step_ref(file, r, id, key.is_some(), field.as_deref())
             }
             Target::Input(name) if !self.playbook.inputs.contains_key(name) => {
                 let hint = match did_you_mean(name, self.playbook.inputs.keys().map(String::as_str))
@@ -351,13 +353,18 @@ impl Ctx<'_> {
         }
     }
 
-    fn unknown_step(&self, id: &str, span: crate::diag::source::Span) -> Diag {
+    fn unknown_step(
+        &self,
+        file: &crate::diag::source::SourceFile,
+        id: &str,
+        span: crate::diag::source::Span,
+    ) -> Diag {
         let hint = match did_you_mean(id, self.steps.keys().copied()) {
             Some(s) => format!("did you mean `{s}`?"),
             None => "reference a step declared under `steps:`".to_owned(),
         };
         Diag::at(
-            &self.playbook.file,
+            file,
             span,
             format!("unknown step `{id}`"),
             "no step has this id",
@@ -365,10 +372,16 @@ impl Ctx<'_> {
         .help(hint)
     }
 
-    fn step_ref(&self, r: &Ref, id: &str, key: bool, field: Option<&str>) -> Option<Diag> {
-        let file = &self.playbook.file;
+    fn step_ref(
+        &self,
+        file: &crate::diag::source::SourceFile,
+        r: &Ref,
+        id: &str,
+        key: bool,
+        field: Option<&str>,
+    ) -> Option<Diag> {
         let Some(target) = self.steps.get(id) else {
-            return Some(self.unknown_step(id, r.span));
+            return Some(self.unknown_step(file, id, r.span));
         };
         if key && target.for_each.is_none() {
             return Some(

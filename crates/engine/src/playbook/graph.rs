@@ -268,12 +268,17 @@ fn edges(playbook: &Playbook, index_of: &dyn Fn(&str) -> Option<usize>) -> Vec<E
     out
 }
 
-/// One cycle through the stuck nodes, reported with every edge's location.
+/// One cycle through the stuck nodes, reported with every edge's location (an edge written in
+/// another file, a module's, is a related note at its place).
 fn cycle_diag(playbook: &Playbook, dag: &Dag, stuck: &[NodeIndex]) -> Diag {
     let cycle = find_cycle(dag, stuck);
     let name = |n: NodeId| match n {
         NodeId::Tenant => "tenant".to_owned(),
         NodeId::Step(i) => playbook.steps[i].id.clone(),
+    };
+    let file = |n: NodeId| match n {
+        NodeId::Tenant => &playbook.file,
+        NodeId::Step(i) => &playbook.steps[i].file,
     };
     let path: Vec<String> = cycle
         .iter()
@@ -281,15 +286,22 @@ fn cycle_diag(playbook: &Playbook, dag: &Dag, stuck: &[NodeIndex]) -> Diag {
         .chain(cycle.first().map(|e| name(e.from)))
         .collect();
     let first = cycle.first().map_or(Span::default(), |e| e.span);
+    let home = cycle.first().map_or(&playbook.file, |e| file(e.from));
     let mut diag = Diag::at(
-        &playbook.file,
+        home,
         first,
         format!("dependency cycle: {}", path.join(" → ")),
         edge_label(&name, cycle.first()),
     )
     .help("remove one of these references or `depends_on` entries to break the cycle");
     for e in cycle.iter().skip(1) {
-        diag = diag.label(e.span, edge_label(&name, Some(e)));
+        let at = file(e.from);
+        if at.same(home) {
+            diag = diag.label(e.span, edge_label(&name, Some(e)));
+        } else {
+            let label = edge_label(&name, Some(e));
+            diag = diag.related(Diag::at(at, e.span, label.clone(), label));
+        }
     }
     diag
 }

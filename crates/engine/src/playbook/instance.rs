@@ -44,6 +44,7 @@ pub enum When {
 /// A renderer for a step (`instance`: None) or one of its instances.
 pub fn renderer<'a>(
     playbook: &'a Playbook,
+    step: &'a Step,
     scope: &Scope,
     known: &Mj,
     instance: Option<&Instance>,
@@ -52,6 +53,7 @@ pub fn renderer<'a>(
     let inst = instance.and_then(|i| i.key.as_deref().map(|k| (k, &i.item)));
     Renderer {
         playbook,
+        file: &step.file,
         ctx: scope.context_with_steps(known.clone(), inst),
         mask_secrets,
     }
@@ -113,19 +115,19 @@ pub fn address(id: &str, key: Option<&str>) -> String {
     }
 }
 
-/// The step's `when` for the instance `r` renders.
+/// The step's `when` for the instance `r` renders, after the `when` of each import that
+/// brought the step in: a false one skips it.
 pub fn when(step: &Step, r: &Renderer) -> Result<When, RenderError> {
-    let Some(when) = &step.when else {
-        return Ok(When::Run);
-    };
-    let v = r.template(when)?;
-    Ok(if v.as_str() == Some(UNKNOWN) {
-        When::Unknown
-    } else if truthy(&v) {
-        When::Run
-    } else {
-        When::Skip
-    })
+    let mut out = When::Run;
+    for when in step.guards.iter().chain(step.when.iter()) {
+        let v = r.template(when)?;
+        if v.as_str() == Some(UNKNOWN) {
+            out = When::Unknown;
+        } else if !truthy(&v) {
+            return Ok(When::Skip);
+        }
+    }
+    Ok(out)
 }
 
 /// The step's `with` for the instance `r` renders, with the type's defaults unless the step

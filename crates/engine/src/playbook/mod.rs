@@ -1,9 +1,10 @@
 //! Loading a playbook: text to a spanned node tree ([`yaml`]), to a typed [`model::Playbook`]
-//! ([`decode`], [`parse`]), checked ([`check`], [`refs`], [`rules`]) into a [`graph::Dag`]; templates
+//! ([`decode`], [`parse`]), composed with the modules it imports ([`compose`]), checked ([`check`], [`refs`], [`rules`]) into a [`graph::Dag`]; templates
 //! ([`template`], [`render`]); values ([`inputs`], [`inventory`]); the step types
 //! ([`resource`]) and what of them is secret ([`secrets`], [`token_scan`]).
 
 pub mod check;
+pub mod compose;
 pub mod decode;
 pub mod graph;
 pub mod inputs;
@@ -34,9 +35,9 @@ pub struct Loaded {
     pub dag: Dag,
 }
 
-/// Parse and check a playbook.
+/// Parse a playbook and the modules it imports ([`compose`]), and check it.
 pub fn load(file: &SourceFile) -> Result<Loaded, Diags> {
-    let playbook = parse::playbook(file)?;
-    let dag = check::check(&playbook)?;
+    let playbook = compose::compose(file)?;
+    let dag = check::check(&playbook).map_err(|d| compose::annotate(&playbook, d))?;
     Ok(Loaded { playbook, dag })
 }

@@ -23,8 +23,72 @@ pub struct Playbook {
     pub tenant: Option<TenantDecl>,
     pub steps: Vec<Step>,
     pub outputs: Vec<Output>,
+    /// `module:`: this file is a module, imported by playbooks ([`crate::playbook::compose`]).
+    pub module: Option<ModuleDecl>,
+    /// `imports:` as written in this file. A composed playbook's steps hold what they built.
+    pub imports: Vec<ImportDecl>,
+    /// `moved:` renames: of this file as written; of every file, with the ids of the composed
+    /// playbook, once composed.
+    pub moved: Vec<Moved>,
+    /// The module instances the composed playbook is made of, in import order.
+    pub namespaces: Vec<Namespace>,
+    /// Every file the playbook was built from: the playbook first, then each module file once,
+    /// in import order (the template's digest covers them all).
+    pub sources: Vec<SourceFile>,
     /// Step id → index in `steps` (the first, if an id repeats), built on first use.
     pub(crate) step_index: OnceLock<HashMap<String, usize>>,
+}
+
+/// A module's `module:` block.
+#[derive(Debug, Clone)]
+pub struct ModuleDecl {
+    pub name: String,
+    pub version: semver::Version,
+    pub span: Span,
+}
+
+/// One entry of `imports:`.
+#[derive(Debug, Clone)]
+pub struct ImportDecl {
+    pub id: String,
+    pub id_span: Span,
+    /// The whole entry.
+    pub span: Span,
+    /// `source:` as written, relative to the importing file.
+    pub source: String,
+    pub source_span: Span,
+    /// `version:`, a semver requirement on the module's version.
+    pub version: Option<(semver::VersionReq, Span)>,
+    /// `with:` (a map), the values of the module's inputs; templates inside are the importing
+    /// file's.
+    pub with: Option<Node>,
+    pub when: Option<Template>,
+}
+
+/// One `moved:` entry: the step once at `from` is now `to`; its object is kept.
+#[derive(Debug, Clone)]
+pub struct Moved {
+    pub from: String,
+    pub from_span: Span,
+    pub to: String,
+    pub to_span: Span,
+    /// The file the entry is written in.
+    pub file: SourceFile,
+}
+
+/// One module instance of a composed playbook: the steps of import `base` are `base.<id>`.
+#[derive(Debug, Clone)]
+pub struct Namespace {
+    /// `base`, or `base.net` for a module `base` imports as `net`.
+    pub path: String,
+    pub file: SourceFile,
+    pub module: String,
+    pub version: String,
+    /// The `source:` of each import that brought it in, the playbook's first, with what it
+    /// is (`import `base` (modules/baseline.yaml)`).
+    pub imported_at: Vec<(SourceFile, Span, String)>,
+    /// Index in `namespaces` of the instance that imports this one.
+    pub parent: Option<usize>,
 }
 
 /// The type of an input.
@@ -132,6 +196,12 @@ pub struct Step {
     pub for_each: Option<ForEach>,
     pub when: Option<Template>,
     pub prune: bool,
+    /// The file the step is written in: the playbook, or a module.
+    pub file: SourceFile,
+    /// The `when:` of each import that brought the step in: it runs only if all hold.
+    pub guards: Vec<Template>,
+    /// The module instance it belongs to (index in `Playbook::namespaces`).
+    pub namespace: Option<usize>,
 }
 
 /// A `for_each`: a literal list or map, or a template that yields one.
@@ -151,12 +221,13 @@ pub struct Output {
 }
 
 impl Step {
-    /// Every template of the step: `with`, `for_each`, `when`.
+    /// Every template of the step: `with`, `for_each`, `when`, its imports' `when`.
     pub fn all_templates(&self) -> impl Iterator<Item = &Template> {
         self.templates
             .iter()
             .chain(self.for_each.iter().flat_map(|f| f.templates.iter()))
             .chain(self.when.iter())
+            .chain(self.guards.iter())
     }
 
     /// Whether this step's `for_each` waits for another step's output.

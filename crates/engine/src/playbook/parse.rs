@@ -13,7 +13,8 @@ use crate::diag::source::{SourceFile, Span};
 use crate::diag::{Diag, Diags, did_you_mean};
 use crate::playbook::decode::{Decoder, Fields};
 use crate::playbook::model::{
-    ForEach, InputDecl, InputType, Output, Playbook, Step, StepScope, TenantDecl,
+    ForEach, ImportDecl, InputDecl, InputType, ModuleDecl, Moved, Output, Playbook, Step,
+    StepScope, TenantDecl,
 };
 use crate::playbook::resource::{StepType, missing_required};
 use crate::playbook::template::Template;
@@ -27,7 +28,13 @@ pub const PLAYBOOK_FIELDS: &[&str] = &[
     "tenant",
     "steps",
     "outputs",
+    "module",
+    "imports",
+    "moved",
 ];
+pub const MODULE_FIELDS: &[&str] = &["name", "version"];
+pub const IMPORT_FIELDS: &[&str] = &["id", "source", "version", "with", "when"];
+pub const MOVED_FIELDS: &[&str] = &["from", "to"];
 pub const INPUT_FIELDS: &[&str] = &[
     "type",
     "description",
@@ -58,42 +65,79 @@ fn id_regex() -> &'static Regex {
 
 /// Parse and validate a playbook's structure. References are checked by [`crate::playbook::check`].
 pub fn playbook(file: &SourceFile) -> Result<Playbook, Diags> {
+    parse(file, None)
+}
+
+/// Parse a file another imports (a module): its steps run where the playbook's do, in the
+/// tenant when the playbook has a tenant block (`root_has_tenant`).
+pub fn imported(file: &SourceFile, root_has_tenant: bool) -> Result<Playbook, Diags> {
+    parse(file, Some(root_has_tenant))
+}
+
+fn parse(file: &SourceFile, imported: Option<bool>) -> Result<Playbook, Diags> {
     let root = yaml::parse(file)?;
     let mut dec = Decoder::new(file);
     let Some(fields) = dec.fields(&root, "the playbook", PLAYBOOK_FIELDS) else {
         return dec.diags.into_result(empty(file));
     };
     version(&mut dec, &fields);
-    let name = fields
-        .require(
-            &mut dec,
-            "name",
-            "give the playbook a name, e.g. `name: standard-customer`",
-        )
-        .and_then(|_| fields.string(&mut dec, "name"))
-        .map(|(s, span)| {
-            playbook_name(&mut dec, &s, span);
-            s
-        })
-        .unwrap_or_default();
+    let module = fields.get("module").and_then(|n| module(&mut dec, n));
+    let name = match (&module, fields.get("name")) {
+        (Some(m), None) => m.name.clone(),
+        _ => fields
+            .require(
+                &mut dec,
+                "name",
+                "give the playbook a name, e.g. `name: standard-customer`",
+            )
+            .and_then(|_| fields.string(&mut dec, "name"))
+            .map(|(s, span)| {
+                playbook_name(&mut dec, &s, span);
+                s
+            })
+            .unwrap_or_default(),
+    };
     let description = fields.string(&mut dec, "description").map(|(s, _)| s);
     let inputs = fields
         .get("inputs")
         .map(|n| inputs(&mut dec, n))
         .unwrap_or_default();
     let tenant = fields.get("tenant").and_then(|n| tenant(&mut dec, n));
-    let default_scope = if tenant.is_some() {
+    if let (Some(t), Some(_)) = (&tenant, &module) {
+        dec.push(
+            Diag::at(
+                file,
+                fields.key_span("tenant").unwrap_or(t.span),
+                "a module has no tenant block",
+                "in a module",
+            )
+            .help(
+                "the playbook that imports the module has the tenant block; the module's steps \
+                 run in that tenant",
+            ),
+        );
+    }
+    let has_tenant = imported.unwrap_or(tenant.is_some());
+    let default_scope = if has_tenant {
         StepScope::Tenant
     } else {
         StepScope::Account
     };
     let steps = fields
         .require(&mut dec, "steps", "add a list of steps, e.g. `steps: [{id: servers, type: group, with: {name: Servers}}]`")
-        .map(|n| steps(&mut dec, n, default_scope, tenant.is_some()))
+        .map(|n| steps(&mut dec, n, default_scope, has_tenant))
         .unwrap_or_default();
     let outputs = fields
         .get("outputs")
         .map(|n| outputs(&mut dec, n))
+        .unwrap_or_default();
+    let imports = fields
+        .get("imports")
+        .map(|n| imports(&mut dec, n))
+        .unwrap_or_default();
+    let moved = fields
+        .get("moved")
+        .map(|n| moved(&mut dec, n))
         .unwrap_or_default();
     let playbook = Playbook {
         file: file.clone(),
@@ -103,9 +147,200 @@ pub fn playbook(file: &SourceFile) -> Result<Playbook, Diags> {
         tenant,
         steps,
         outputs,
+        module,
+        imports,
+        moved,
+        namespaces: Vec::new(),
+        sources: vec![file.clone()],
         step_index: Default::default(),
     };
     dec.diags.into_result(playbook)
+}
+
+/// `module: { name, version }`: a module's name and its semver version.
+fn module(dec: &mut Decoder, node: &Node) -> Option<ModuleDecl> {
+    let f = dec.fields(node, "the module block", MODULE_FIELDS)?;
+    let name = f.require(dec, "name", "the module's name, e.g. `name: baseline`");
+    let name = name.and_then(|_| f.string(dec, "name"));
+    let version = f.require(
+        dec,
+        "version",
+        "the module's semver version, e.g. `version: 1.4.0`",
+    );
+    let version = version.and_then(|n| {
+        // `version: 1.4` reads as a number in YAML: the text is what was meant.
+        let text = match &n.value {
+            Value::Str(s) => s.clone(),
+            Value::Int(_) | Value::Float(_) => written(&dec.file, n.span),
+            _ => {
+                dec.expected(n, "a semver version such as `1.4.0`", "version");
+                return None;
+            }
+        };
+        match semver::Version::parse(text.trim()) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                dec.push(
+                    Diag::at(
+                        &dec.file,
+                        n.span,
+                        format!("`{text}` is not a semver version: {e}"),
+                        "not a version",
+                    )
+                    .help("a module's version is MAJOR.MINOR.PATCH, e.g. `version: 1.4.0`"),
+                );
+                None
+            }
+        }
+    });
+    let (name, _) = name?;
+    if !id_regex().is_match(&name) {
+        dec.error(
+            f.key_span("name").unwrap_or(node.span),
+            format!("invalid module name `{name}`"),
+            "names match ^[a-z][a-z0-9_]*$",
+        );
+    }
+    Some(ModuleDecl {
+        name,
+        version: version?,
+        span: node.span,
+    })
+}
+
+/// The text at `span`, as written.
+fn written(file: &SourceFile, span: Span) -> String {
+    file.text()
+        .get(span.offset..span.offset + span.len)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// `imports:`: the modules this file is built from.
+fn imports(dec: &mut Decoder, node: &Node) -> Vec<ImportDecl> {
+    let Some(items) = node.as_seq() else {
+        dec.expected(node, "a list of imports", "imports");
+        return Vec::new();
+    };
+    let mut out: Vec<ImportDecl> = Vec::new();
+    for item in items {
+        let Some(f) = dec.fields(item, "an import", IMPORT_FIELDS) else {
+            continue;
+        };
+        let id = f.require(dec, "id", "every import needs an id, e.g. `id: base`");
+        let source = f.require(
+            dec,
+            "source",
+            "the module's file, relative to this one, e.g. `source: modules/baseline.yaml`",
+        );
+        let (Some(id), Some(source)) = (id, source) else {
+            continue;
+        };
+        let Some(id_text) = id.as_str() else {
+            dec.expected(id, "a string", "id");
+            continue;
+        };
+        if !id_regex().is_match(id_text) {
+            dec.push(
+                Diag::at(&dec.file, id.span, format!("invalid import id `{id_text}`"), "not a valid id")
+                    .help("ids match ^[a-z][a-z0-9_]*$ so that `imports.<id>.<output>` works, e.g. `base`"),
+            );
+        }
+        if let Some(prev) = out.iter().find(|i| i.id == id_text) {
+            let (line, _) = dec.file.line_col(prev.id_span.offset);
+            dec.push(
+                Diag::at(
+                    &dec.file,
+                    id.span,
+                    format!("duplicate import id `{id_text}`"),
+                    "used again here",
+                )
+                .label(prev.id_span, "first used here")
+                .help(format!(
+                    "import ids are unique; rename this one (the first is on line {line})"
+                )),
+            );
+        }
+        let Some(source_text) = source.as_str() else {
+            dec.expected(source, "a string (a file path)", "source");
+            continue;
+        };
+        let version = f.get("version").and_then(|n| {
+            let text = match &n.value {
+                Value::Str(s) => s.clone(),
+                Value::Int(_) | Value::Float(_) => written(&dec.file, n.span),
+                _ => {
+                    dec.expected(n, "a semver requirement such as `^1.4`", "version");
+                    return None;
+                }
+            };
+            match semver::VersionReq::parse(text.trim()) {
+                Ok(req) => Some((req, n.span)),
+                Err(e) => {
+                    dec.push(
+                        Diag::at(
+                            &dec.file,
+                            n.span,
+                            format!("`{text}` is not a semver requirement: {e}"),
+                            "not a requirement",
+                        )
+                        .help("write a requirement such as `^1.4` (1.4 up to, not including, 2.0), `~1.4.2` or `=1.4.0`"),
+                    );
+                    None
+                }
+            }
+        });
+        let with = f.get("with").cloned();
+        if let Some(w) = &with
+            && w.as_map().is_none()
+        {
+            dec.expected(w, "a map of the module's inputs to values", "with");
+        }
+        // Templates in `with` are parsed here so their errors are this file's.
+        if let Some(w) = &with {
+            dec.templates(w);
+        }
+        let when = f.get("when").and_then(|n| when(dec, n));
+        out.push(ImportDecl {
+            id: id_text.to_owned(),
+            id_span: id.span,
+            span: item.span,
+            source: source_text.to_owned(),
+            source_span: source.span,
+            version,
+            with,
+            when,
+        });
+    }
+    out
+}
+
+/// `moved:`: renames of steps whose objects are kept.
+fn moved(dec: &mut Decoder, node: &Node) -> Vec<Moved> {
+    let Some(items) = node.as_seq() else {
+        dec.expected(node, "a list of `{from, to}` renames", "moved");
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let Some(f) = dec.fields(item, "a `moved` entry", MOVED_FIELDS) else {
+            continue;
+        };
+        let from = f.require(dec, "from", "the step's old id, e.g. `from: ssh`");
+        let to = f.require(dec, "to", "the step's new id, e.g. `to: admin_ssh`");
+        let from = from.and_then(|_| f.string(dec, "from"));
+        let to = to.and_then(|_| f.string(dec, "to"));
+        if let (Some((from, from_span)), Some((to, to_span))) = (from, to) {
+            out.push(Moved {
+                from,
+                from_span,
+                to,
+                to_span,
+                file: dec.file.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// The playbook's name keys its state (`<state-dir>/state/<name>/`, and the rows of the
@@ -139,6 +374,11 @@ fn empty(file: &SourceFile) -> Playbook {
         tenant: None,
         steps: Vec::new(),
         outputs: Vec::new(),
+        module: None,
+        imports: Vec::new(),
+        moved: Vec::new(),
+        namespaces: Vec::new(),
+        sources: vec![file.clone()],
         step_index: Default::default(),
     }
 }
@@ -383,6 +623,9 @@ fn step(
         for_each,
         when,
         prune: f.bool(dec, "prune").unwrap_or(true),
+        file: dec.file.clone(),
+        guards: Vec::new(),
+        namespace: None,
     })
 }
 

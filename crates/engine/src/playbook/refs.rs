@@ -264,7 +264,7 @@ impl Walk<'_> {
 
     fn diag(&self, span: Span, message: String, label: impl Into<String>) -> Diag {
         Diag::at(
-            &self.playbook.file,
+            &self.step.file,
             span,
             format!(
                 "step `{}` ({}): {message}",

@@ -168,6 +168,8 @@ impl RenderError {
 /// Renders nodes of one playbook.
 pub struct Renderer<'a> {
     pub playbook: &'a Playbook,
+    /// The file the rendered values are written in (a module's, for a step of a module).
+    pub file: &'a SourceFile,
     pub ctx: Mj,
     /// Show secret-derived values as [`SENSITIVE`].
     pub mask_secrets: bool,
@@ -185,15 +187,20 @@ impl Renderer<'_> {
                 .and_then(|e| e.eval(&self.ctx))
                 .and_then(|v| {
                     if v.downcast_object_ref::<Unknown>().is_some() {
-                        Ok(Json::String(UNKNOWN.to_owned()))
-                    } else {
-                        crate::playbook::template::to_json(&v)
+                        return Ok(Json::String(UNKNOWN.to_owned()));
+                    }
+                    // Text joined with an unknown value (`steps.x.id ~ "-a"`) is unknown.
+                    match crate::playbook::template::to_json(&v)? {
+                        Json::String(s) if s.contains(UNKNOWN) => {
+                            Ok(Json::String(UNKNOWN.to_owned()))
+                        }
+                        json => Ok(json),
                     }
                 }),
             _ => t.render(&self.ctx),
         };
         result.map_err(|e| RenderError {
-            file: self.playbook.file.clone(),
+            file: self.file.clone(),
             template: t.clone(),
             message: describe(&e),
         })
@@ -203,9 +210,7 @@ impl Renderer<'_> {
     pub fn node(&self, node: &Node) -> Result<Json, RenderError> {
         Ok(match &node.value {
             // Every string of a loaded playbook passed `Template::parse` already.
-            Value::Str(s) => {
-                self.template(&Template::reparse(&self.playbook.file, node.span, s))?
-            }
+            Value::Str(s) => self.template(&Template::reparse(self.file, node.span, s))?,
             Value::Seq(items) => Json::Array(
                 items
                     .iter()

@@ -93,10 +93,10 @@ pub fn check_instance(playbook: &Playbook, step: &Step, body: &Json) -> Result<(
     }
     let mut found: Vec<Found> = issues
         .drain(..)
-        .map(|i| Found::of(playbook, step, body, &i))
+        .map(|i| Found::of(step, body, &i))
         .collect();
     found.append(&mut extra);
-    Err(to_diag(playbook, step, found))
+    Err(to_diag(step, found))
 }
 
 /// One problem, located.
@@ -108,7 +108,7 @@ struct Found {
 }
 
 impl Found {
-    fn of(playbook: &Playbook, step: &Step, body: &Json, issue: &FieldIssue) -> Found {
+    fn of(step: &Step, body: &Json, issue: &FieldIssue) -> Found {
         let path = segments(&issue.path);
         let (node, key) = locate(&step.with, &path);
         let value = pointer(body, &path);
@@ -141,7 +141,7 @@ impl Found {
             span,
             message,
             label,
-            help: help(&issue.problem, value, node, &playbook.file),
+            help: help(&issue.problem, value, node, &step.file),
         }
     }
 }
@@ -291,13 +291,13 @@ fn all_group_refs(playbook: &Playbook, step: &Step) -> Vec<Found> {
     out
 }
 
-fn to_diag(playbook: &Playbook, step: &Step, mut found: Vec<Found>) -> Diag {
+fn to_diag(step: &Step, mut found: Vec<Found>) -> Diag {
     found.sort_by_key(|f| f.span.offset);
     let what = format!("step `{}` ({})", step.id, step.ty.name());
     let mut iter = found.into_iter();
     let Some(first) = iter.next() else {
         return Diag::at(
-            &playbook.file,
+            &step.file,
             step.span,
             format!("{what}: invalid body"),
             "here",
@@ -306,7 +306,7 @@ fn to_diag(playbook: &Playbook, step: &Step, mut found: Vec<Found>) -> Diag {
     let rest: Vec<Found> = iter.collect();
     if rest.is_empty() {
         return Diag::at(
-            &playbook.file,
+            &step.file,
             first.span,
             format!("{what}: {}", first.message),
             first.label,
@@ -316,7 +316,7 @@ fn to_diag(playbook: &Playbook, step: &Step, mut found: Vec<Found>) -> Diag {
     let count = rest.len() + 1;
     let mut helps = Vec::new();
     let mut diag = Diag::at(
-        &playbook.file,
+        &step.file,
         first.span,
         format!("{what}: {count} problems NetBird would refuse"),
         format!("{} ({})", first.message, first.label),

@@ -416,6 +416,7 @@ impl Executor {
         let ctx = lock(&shared.scope).context_with_steps(shared.known.clone(), None);
         let r = Renderer {
             playbook: &self.loaded.playbook,
+            file: &self.loaded.playbook.file,
             ctx,
             mask_secrets: false,
         };
@@ -538,7 +539,7 @@ impl Executor {
         let step = &pb.steps[i];
         let api_scope = self.api_scope(step.scope, shared)?;
         let scope = lock(&shared.scope).clone();
-        let r = instance::renderer(pb, &scope, &shared.known, None, false);
+        let r = instance::renderer(pb, step, &scope, &shared.known, None, false);
         let list = instance::for_each_value(step, &r)?;
         if let Some(v) = &list {
             no_secret_in(shared, v, "`for_each`")?;
@@ -582,7 +583,7 @@ impl Executor {
             (self.sink)(&Event::StepStarted {
                 address: address.clone(),
             });
-            let r = instance::renderer(pb, scope, &shared.known, Some(&inst), false);
+            let r = instance::renderer(pb, step, scope, &shared.known, Some(&inst), false);
             if instance::when(step, &r)? == When::Skip {
                 (self.sink)(&Event::StepFinished {
                     address: address.clone(),

@@ -230,7 +230,7 @@ async fn look_batch(
                     .map_or(ApiScope::Own, |a| ApiScope::Account(a.to_owned())),
             ),
         };
-        event_types(playbook, step, planned, to).await?;
+        event_types(step, planned, to).await?;
         let mut found = Vec::new();
         for p in planned.iter_mut() {
             found.push(match &scope {
@@ -268,7 +268,6 @@ async fn look_batch(
 /// a session, only for a playbook with a channel): an unknown code is an error at its line
 /// before anything is written, not a 422 at apply.
 async fn event_types(
-    playbook: &crate::playbook::model::Playbook,
     step: &crate::playbook::model::Step,
     planned: &[PlannedStep],
     to: &Live<'_>,
@@ -305,7 +304,7 @@ async fn event_types(
         |s| format!("did you mean `{s}`?"),
     );
     Err(Diag::at(
-        &playbook.file,
+        &step.file,
         span,
         format!(
             "`{}`: NetBird knows no event type {}",

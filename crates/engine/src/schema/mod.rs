@@ -20,8 +20,9 @@ struct Playbook {
     /// Format version; only 1 exists.
     #[schemars(range(min = 1, max = 1))]
     version: u32,
-    /// The playbook's name; used in state file names and reports.
-    name: String,
+    /// The playbook's name; used in state file names and reports. Required, except in a
+    /// module, whose `module.name` names it.
+    name: Option<String>,
     /// Free text.
     description: Option<String>,
     /// Typed parameters, filled from --values, --set, an inventory entry or `default`.
@@ -30,8 +31,52 @@ struct Playbook {
     tenant: Option<Tenant>,
     /// The resources, in any order; order only breaks ties.
     steps: Vec<Step>,
-    /// Named values shown after apply; secrets are redacted unless asked for.
+    /// Named values shown after apply; secrets are redacted unless asked for. A module's
+    /// outputs are what the files that import it read: `{{ imports.<id>.<output> }}`.
     outputs: Option<IndexMap<String, Value>>,
+    /// This file is a module: a part of playbooks, with no tenant block, imported by them.
+    module: Option<Module>,
+    /// Modules this file is built from; their steps are `<id>.<step>` in plans and state.
+    imports: Option<Vec<Import>>,
+    /// Renames that keep the object: the step once at `from` is now `to`.
+    moved: Option<Vec<MovedStep>>,
+}
+
+/// A module's name and version.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+struct Module {
+    #[schemars(regex(pattern = "^[a-z][a-z0-9_]*$"))]
+    name: String,
+    /// A semver version: MAJOR.MINOR.PATCH, e.g. `1.4.0`.
+    #[schemars(regex(pattern = "^[0-9]+\\.[0-9]+\\.[0-9]+"))]
+    version: String,
+}
+
+/// One imported module.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+struct Import {
+    /// Unique in the file: `imports.<id>.<output>` reads the module's outputs, and its steps
+    /// are `<id>.<step>`.
+    #[schemars(regex(pattern = "^[a-z][a-z0-9_]*$"))]
+    id: String,
+    /// The module's file, relative to this one.
+    source: String,
+    /// A semver requirement the module's version must meet, e.g. `^1.4`.
+    version: Option<String>,
+    /// The module's inputs; values may be templates of this file.
+    with: Option<IndexMap<String, Value>>,
+    /// A template or a bool: every step of the module is skipped when it is false.
+    when: Option<When>,
+}
+
+/// A step's old id and its new one (a module's steps: `<import>.<id>`).
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+struct MovedStep {
+    from: String,
+    to: String,
 }
 
 /// A typed input.
@@ -155,6 +200,8 @@ struct InventoryCustomer {
 /// for each step type its own `with` (derived from the API client's catalogue).
 pub fn playbook_schema() -> String {
     let mut schema = serde_json::to_value(schemars::schema_for!(Playbook)).unwrap_or_default();
+    // A playbook has a name; a module may have only its `module.name`.
+    schema["anyOf"] = serde_json::json!([{"required": ["name"]}, {"required": ["module"]}]);
     crate::schema::with::extend(&mut schema);
     pretty(&schema)
 }
@@ -178,7 +225,8 @@ fn pretty(schema: &Value) -> String {
 mod tests {
     use super::*;
     use crate::playbook::parse::{
-        INPUT_FIELDS, PLAYBOOK_FIELDS, STEP_FIELDS, TENANT_FIELDS, TENANT_GROUP_FIELDS,
+        IMPORT_FIELDS, INPUT_FIELDS, MODULE_FIELDS, MOVED_FIELDS, PLAYBOOK_FIELDS, STEP_FIELDS,
+        TENANT_FIELDS, TENANT_GROUP_FIELDS,
     };
 
     fn properties(schema: &Value, def: Option<&str>) -> Vec<String> {
@@ -213,6 +261,9 @@ mod tests {
             sorted(TENANT_GROUP_FIELDS)
         );
         assert_eq!(properties(&schema, Some("Step")), sorted(STEP_FIELDS));
+        assert_eq!(properties(&schema, Some("Module")), sorted(MODULE_FIELDS));
+        assert_eq!(properties(&schema, Some("Import")), sorted(IMPORT_FIELDS));
+        assert_eq!(properties(&schema, Some("MovedStep")), sorted(MOVED_FIELDS));
     }
 
     #[test]

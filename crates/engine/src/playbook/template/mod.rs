@@ -118,7 +118,20 @@ pub struct Template {
 }
 
 /// The variables a template may use.
-pub const ROOTS: &[&str] = &["inputs", "tenant", "steps", "item", "key", "env"];
+pub const ROOTS: &[&str] = &["inputs", "tenant", "steps", "item", "key", "env", "imports"];
+
+/// Where a template names `steps`, `inputs` or `imports` by a literal path (see
+/// [`Template::heads`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Head {
+    /// `steps`, `inputs` or `imports`.
+    pub root: String,
+    /// The literal segments that name the object: a step id, an input name, an import id and
+    /// one of its outputs. Fewer when the path is computed.
+    pub names: Vec<String>,
+    /// Byte range in the template's source, from the variable to the end of `names`.
+    pub range: std::ops::Range<usize>,
+}
 
 /// The shared environment: strict undefined, no auto-escaping.
 pub fn env() -> &'static Environment<'static> {
@@ -135,6 +148,29 @@ impl Template {
     /// Parse `src`, the text of the string node at `span` in `file`.
     pub fn parse(file: &SourceFile, span: Span, src: &str) -> Result<Template, Diag> {
         let base = source_base(file, span, src);
+        let at = |range: std::ops::Range<usize>| match base {
+            Some(b) => Span::new(b + range.start, range.len()),
+            None => span,
+        };
+        Self::parse_at(file, span, src, &at)
+    }
+
+    /// Where `src` names `steps`, `inputs` or `imports` by a literal path, in source order.
+    pub fn heads(&self) -> Vec<Head> {
+        match self.form {
+            Form::Literal => Vec::new(),
+            _ => scan::heads(&self.src),
+        }
+    }
+
+    /// [`Template::parse`] with the place in `file` of each byte range of `src` given by `at`:
+    /// for a template rewritten from another (a module's, whose names the playbook's replace).
+    pub fn parse_at(
+        file: &SourceFile,
+        span: Span,
+        src: &str,
+        at: &dyn Fn(std::ops::Range<usize>) -> Span,
+    ) -> Result<Template, Diag> {
         if !src.contains("{{") && !src.contains("{%") && !src.contains("{#") {
             return Ok(Template {
                 src: src.to_owned(),
@@ -143,25 +179,21 @@ impl Template {
                 refs: Vec::new(),
             });
         }
-        let at = |range: std::ops::Range<usize>| match base {
-            Some(b) => Span::new(b + range.start, range.len()),
-            None => span,
-        };
         let tmpl = env()
             .template_from_str(src)
-            .map_err(|e| syntax_diag(file, &e, src, 0, &at, span))?;
+            .map_err(|e| syntax_diag(file, &e, src, 0, at, span))?;
         let form = match single_expression(src) {
             Some(expr) => {
                 // `expr` is a slice of `src`; error ranges are relative to it.
                 let start = expr.as_ptr() as usize - src.as_ptr() as usize;
                 env()
                     .compile_expression(expr)
-                    .map_err(|e| syntax_diag(file, &e, src, start, &at, span))?;
+                    .map_err(|e| syntax_diag(file, &e, src, start, at, span))?;
                 Form::Expr(expr.to_owned())
             }
             None => Form::Mixed,
         };
-        let refs = scan::scan(src, &at);
+        let refs = scan::scan(src, at);
         let mut roots: Vec<String> = tmpl.undeclared_variables(false).into_iter().collect();
         roots.sort();
         if let Some(unknown) = roots.iter().find(|r| !ROOTS.contains(&r.as_str())) {
@@ -253,7 +285,7 @@ pub fn to_json(value: &minijinja::Value) -> Result<serde_json::Value, minijinja:
 }
 
 /// Where `src` starts in the file, when the node's text contains it verbatim.
-fn source_base(file: &SourceFile, span: Span, src: &str) -> Option<usize> {
+pub(crate) fn source_base(file: &SourceFile, span: Span, src: &str) -> Option<usize> {
     let slice = file.text().get(span.offset..span.offset + span.len)?;
     slice.find(src).map(|i| span.offset + i)
 }

@@ -24,10 +24,32 @@ pub(super) fn scan(src: &str, at: &dyn Fn(Range<usize>) -> Span) -> Vec<Ref> {
         at,
         len: src.len(),
         refs: Vec::new(),
+        heads: Vec::new(),
     };
     walker.stmt(&tree);
     walker.refs.sort_by_key(|r| r.span.offset);
     walker.refs
+}
+
+/// Where `src` names `steps`, `inputs` or `imports`: the byte range from the variable to the
+/// end of the segments that name the object (`steps.servers`, `inputs.name`,
+/// `imports.base.servers_id`), so a module's names can be replaced by the playbook's. A use
+/// with fewer literal segments than that has the variable's own range.
+pub(super) fn heads(src: &str) -> Vec<super::Head> {
+    let Ok(tree) = minijinja::machinery::parse(src, "<template>", Default::default()) else {
+        return Vec::new();
+    };
+    let at = |r: Range<usize>| Span::new(r.start, r.len());
+    let mut walker = Walker {
+        at: &at,
+        len: src.len(),
+        refs: Vec::new(),
+        heads: Vec::new(),
+    };
+    walker.stmt(&tree);
+    walker.heads.sort_by_key(|h| h.range.start);
+    walker.heads.dedup_by_key(|h| h.range.start);
+    walker.heads
 }
 
 /// How an expression's value is used, for the message about a `steps` that cannot be resolved.
@@ -43,6 +65,7 @@ struct Walker<'a> {
     at: &'a dyn Fn(Range<usize>) -> Span,
     len: usize,
     refs: Vec<Ref>,
+    heads: Vec<super::Head>,
 }
 
 /// One step of an access path: `.name` or `[expression]`.
@@ -147,14 +170,18 @@ impl Walker<'_> {
 
     fn expr(&mut self, e: &Expr<'_>, use_: &Use) {
         match e {
-            Expr::Var(v) => self.root(v.id, &[], e.span(), use_),
+            Expr::Var(v) => {
+                self.head(v.id, &[], &[], e.span());
+                self.root(v.id, &[], e.span(), use_);
+            }
             Expr::GetAttr(_) | Expr::GetItem(_) => {
-                let (base, segs) = path(e);
+                let (base, segs, ends) = path(e);
                 match base {
                     // minijinja's span of a path may start at its last segment: from the
                     // variable to the end of the path.
                     Expr::Var(v) => {
                         let mut span = base.span();
+                        self.head(v.id, &segs, &ends, span);
                         span.end_offset = e.span().end_offset.max(span.end_offset);
                         self.root(v.id, &segs, span, use_);
                     }
@@ -234,6 +261,34 @@ impl Walker<'_> {
                 CallArg::KwargSplat(e) => self.expr(e, use_),
             }
         }
+    }
+
+    /// The head of a path from `steps`, `inputs` or `imports` ([`heads`]); `ends` are the end
+    /// offsets of the segments' expressions.
+    fn head(
+        &mut self,
+        name: &str,
+        segs: &[Seg<'_, '_>],
+        ends: &[u32],
+        var: minijinja::machinery::Span,
+    ) {
+        let depth = match name {
+            "steps" | "inputs" => 1,
+            "imports" => 2,
+            _ => return,
+        };
+        let names: Vec<String> = segs.iter().map_while(Seg::name).take(depth).collect();
+        let start = (var.start_offset as usize).min(self.len);
+        let end = match names.len() {
+            n if n == depth => ends[n - 1] as usize,
+            _ => var.end_offset as usize,
+        }
+        .clamp(start, self.len);
+        self.heads.push(super::Head {
+            root: name.to_owned(),
+            names,
+            range: start..end,
+        });
     }
 
     /// A variable, with the path read from it.
@@ -316,25 +371,30 @@ fn suggestion(subscript: &Expr<'_>, rest: &[Seg<'_, '_>]) -> Option<String> {
     Some(out)
 }
 
-/// The innermost expression of an access path and the path's segments, outermost last.
-fn path<'t, 's>(e: &'t Expr<'s>) -> (&'t Expr<'s>, Vec<Seg<'t, 's>>) {
+/// The innermost expression of an access path, the path's segments (outermost last) and the
+/// end offset of each segment's expression.
+fn path<'t, 's>(e: &'t Expr<'s>) -> (&'t Expr<'s>, Vec<Seg<'t, 's>>, Vec<u32>) {
     let mut segs = Vec::new();
+    let mut ends = Vec::new();
     let mut cur = e;
     loop {
         match cur {
             Expr::GetAttr(g) => {
                 segs.push(Seg::Attr(g.name));
+                ends.push(cur.span().end_offset);
                 cur = &g.expr;
             }
             Expr::GetItem(g) => {
                 segs.push(Seg::Item(&g.subscript_expr));
+                ends.push(cur.span().end_offset);
                 cur = &g.expr;
             }
             _ => break,
         }
     }
     segs.reverse();
-    (cur, segs)
+    ends.reverse();
+    (cur, segs, ends)
 }
 
 #[cfg(test)]
@@ -422,6 +482,30 @@ mod tests {
         assert_eq!(
             targets("{{ steps ~ '' }}"),
             [Target::StepsDynamic(Dynamic::Whole)]
+        );
+    }
+
+    #[test]
+    fn heads_end_after_the_segments_that_name_the_object() {
+        let src =
+            r#"{{ steps.servers.id ~ inputs["name"] ~ imports.base.out.x }} {{ steps[x].id }}"#;
+        let found: Vec<(String, Vec<String>, &str)> = super::heads(src)
+            .into_iter()
+            .map(|h| (h.root, h.names, &src[h.range]))
+            .collect();
+        let names = |n: &[&str]| n.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            found,
+            [
+                ("steps".into(), names(&["servers"]), "steps.servers"),
+                ("inputs".into(), names(&["name"]), r#"inputs["name"]"#),
+                (
+                    "imports".into(),
+                    names(&["base", "out"]),
+                    "imports.base.out"
+                ),
+                ("steps".into(), names(&[]), "steps"),
+            ]
         );
     }
 

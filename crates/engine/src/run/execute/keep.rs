@@ -324,6 +324,7 @@ impl Executor {
         let ctx = lock(&shared.scope).context_with_steps(shared.known.clone(), None);
         let r = Renderer {
             playbook: pb,
+            file: &pb.file,
             ctx,
             mask_secrets: false,
         };

@@ -1,0 +1,1012 @@
+//! Modules: a playbook built from files.
+//!
+//! Input: the playbook's [`SourceFile`]. Output: one composed [`Playbook`], in which every
+//! module's steps are the playbook's own, named by their import (`base.servers`), or every
+//! error of every file, each located in its file and naming the chain of imports that brought
+//! the file in.
+//!
+//! A module is a file with a `module: {name, version}` block and no tenant block. A file
+//! imports modules with `imports:` (`id`, `source` relative to the file, `version` a semver
+//! requirement, `with` the module's inputs, `when`). A module's templates name only what is
+//! its own: `steps.<id>` its steps, `inputs.<name>` its inputs, `imports.<id>.<output>` the
+//! outputs of what it imports. Composing rewrites them into the playbook's names:
+//! `steps.servers` in import `base` becomes `steps["base.servers"]`; `inputs.name` becomes the
+//! expression the import's `with` gives it (or its default); `imports.base.servers_id` the
+//! module's output expression. The rest of the pipeline (the graph, the plan, the state)
+//! sees one playbook. An import's `when` guards every step it brings in.
+
+use indexmap::IndexMap;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use crate::diag::source::{SourceFile, Span};
+use crate::diag::{Diag, Diags, did_you_mean};
+use crate::playbook::inputs::check_value;
+use crate::playbook::model::{ImportDecl, Moved, Namespace, Playbook, Step};
+use crate::playbook::parse;
+use crate::playbook::template::{Form, Template};
+use crate::playbook::yaml::{Key, Node, Value};
+
+/// Parse the playbook in `file` and every module it imports into one playbook.
+pub fn compose(file: &SourceFile) -> Result<Playbook, Diags> {
+    let root = parse::playbook(file)?;
+    if root.imports.is_empty() {
+        let mut diags = Diags::new();
+        check_moved(&root, &mut diags);
+        return diags.into_result(root);
+    }
+    let mut loader = Loader {
+        has_tenant: root.tenant.is_some(),
+        diags: Diags::new(),
+        chains: Vec::new(),
+        sources: vec![file.clone()],
+    };
+    let mut stack = vec![canonical(Path::new(file.name()))];
+    let unit = loader.unit(root, &mut stack, &[]);
+    if !loader.diags.is_empty() {
+        return Err(loader.annotate(loader.diags.clone()));
+    }
+    let mut flat = Flat {
+        diags: Diags::new(),
+        steps: Vec::new(),
+        namespaces: Vec::new(),
+        moved: Vec::new(),
+        chains: &loader.chains,
+    };
+    let root_env = flat.emit(&unit, String::new(), None, None, Vec::new());
+    let mut playbook = unit.pb.clone();
+    if let Some(t) = playbook.tenant.as_mut() {
+        let file = unit.pb.file.clone();
+        t.name = flat.template(&t.name, &file, &root_env);
+        t.domain = flat.template(&t.domain, &file, &root_env);
+        let (groups, templates) = flat.node(&t.groups, &file, &root_env);
+        t.groups = groups;
+        t.group_templates = templates;
+    }
+    for out in &mut playbook.outputs {
+        let (value, templates) = flat.node(&out.value, &unit.pb.file, &root_env);
+        out.value = value;
+        out.templates = templates;
+    }
+    playbook.steps = std::mem::take(&mut flat.steps);
+    playbook.namespaces = std::mem::take(&mut flat.namespaces);
+    playbook.moved = std::mem::take(&mut flat.moved);
+    playbook.sources = loader.sources.clone();
+    playbook.step_index = Default::default();
+    let mut diags = std::mem::take(&mut flat.diags);
+    if diags.is_empty() {
+        check_moved(&playbook, &mut diags);
+    }
+    if diags.is_empty() {
+        Ok(playbook)
+    } else {
+        Err(loader.annotate(diags))
+    }
+}
+
+/// Where a file is, for telling two imports of one file apart from two files.
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
+}
+
+/// One `source:` that brought a file in.
+#[derive(Debug, Clone)]
+struct Link {
+    file: SourceFile,
+    span: Span,
+    /// `import `base` (modules/baseline.yaml)`.
+    what: String,
+}
+
+/// A file and what it imports, loaded.
+struct Unit {
+    pb: Playbook,
+    children: Vec<(ImportDecl, Unit)>,
+}
+
+struct Loader {
+    has_tenant: bool,
+    diags: Diags,
+    /// For each module file, the chain of imports that first brought it in.
+    chains: Vec<(SourceFile, Vec<Link>)>,
+    /// Every file read: the playbook, then each module file once.
+    sources: Vec<SourceFile>,
+}
+
+impl Loader {
+    fn unit(&mut self, pb: Playbook, stack: &mut Vec<PathBuf>, chain: &[Link]) -> Unit {
+        let mut children = Vec::new();
+        let dir = Path::new(pb.file.name())
+            .parent()
+            .map(Path::to_owned)
+            .unwrap_or_default();
+        for imp in &pb.imports {
+            let path = dir.join(&imp.source);
+            let canon = canonical(&path);
+            if let Some(pos) = stack.iter().position(|p| *p == canon) {
+                self.diags.push(cycle(&pb.file, imp, &stack[pos..], &canon));
+                continue;
+            }
+            let link = Link {
+                file: pb.file.clone(),
+                span: imp.source_span,
+                what: format!("import `{}` ({})", imp.id, imp.source),
+            };
+            let file = match self.read(&path, &canon) {
+                Ok(f) => f,
+                Err(reason) => {
+                    self.diags.push(
+                        Diag::at(
+                            &pb.file,
+                            imp.source_span,
+                            format!("cannot read module `{}`: {reason}", imp.source),
+                            "no module here",
+                        )
+                        .help(format!(
+                            "`source:` is relative to the importing file, so this is {}",
+                            path.display()
+                        )),
+                    );
+                    continue;
+                }
+            };
+            let mut child_chain = chain.to_vec();
+            child_chain.push(link);
+            if !self.chains.iter().any(|(f, _)| f.same(&file)) {
+                self.chains.push((file.clone(), child_chain.clone()));
+            }
+            let child = match parse::imported(&file, self.has_tenant) {
+                Ok(p) => p,
+                Err(d) => {
+                    self.diags.extend(d);
+                    continue;
+                }
+            };
+            if !self.module(&pb.file, imp, &child) {
+                continue;
+            }
+            stack.push(canon);
+            let unit = self.unit(child, stack, &child_chain);
+            stack.pop();
+            children.push((imp.clone(), unit));
+        }
+        Unit { pb, children }
+    }
+
+    /// The file at `path`, read once however often it is imported.
+    fn read(&mut self, path: &Path, canon: &Path) -> Result<SourceFile, String> {
+        if let Some(f) = self
+            .sources
+            .iter()
+            .find(|f| canonical(Path::new(f.name())) == canon)
+        {
+            return Ok(f.clone());
+        }
+        let file = crate::playbook::inventory::read(path).map_err(|d| {
+            let m = d.message;
+            match m.rsplit_once(": ") {
+                Some((_, reason)) => reason.to_owned(),
+                None => m,
+            }
+        })?;
+        self.sources.push(file.clone());
+        Ok(file)
+    }
+
+    /// Whether `child` is a module `imp` may import: its version meets the requirement, and
+    /// `with` gives its inputs and nothing else. Every problem is recorded.
+    fn module(&mut self, file: &SourceFile, imp: &ImportDecl, child: &Playbook) -> bool {
+        let Some(m) = &child.module else {
+            self.diags.push(
+                Diag::at(
+                    file,
+                    imp.source_span,
+                    format!("`{}` is not a module", imp.source),
+                    "a playbook, not a module",
+                )
+                .help(
+                    "a module declares itself with `module: { name: baseline, version: 1.0.0 }` \
+                     and has no tenant block",
+                ),
+            );
+            return false;
+        };
+        let mut ok = true;
+        if let Some((req, span)) = &imp.version
+            && !req.matches(&m.version)
+        {
+            ok = false;
+            self.diags.push(
+                Diag::at(
+                    file,
+                    *span,
+                    format!(
+                        "module `{}` is version {}, which does not meet `{req}`",
+                        m.name, m.version
+                    ),
+                    "requirement not met",
+                )
+                .help(format!(
+                    "{} declares version {}: require a version it meets (e.g. `^{}.{}`), or use \
+                     a version of the module that meets `{req}`",
+                    child.file.location(m.span),
+                    m.version,
+                    m.version.major,
+                    m.version.minor
+                )),
+            );
+        }
+        let given: &[(Key, Node)] = imp.with.as_ref().and_then(Node::as_map).unwrap_or_default();
+        for (key, value) in given {
+            let Some(decl) = child.inputs.get(&key.name) else {
+                ok = false;
+                let hint = match did_you_mean(&key.name, child.inputs.keys().map(String::as_str)) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None if child.inputs.is_empty() => {
+                        format!("module `{}` declares no inputs", m.name)
+                    }
+                    None => format!(
+                        "module `{}` has the inputs {}",
+                        m.name,
+                        child.inputs.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                };
+                self.diags.push(
+                    Diag::at(
+                        file,
+                        key.span,
+                        format!("module `{}` has no input `{}`", m.name, key.name),
+                        "not an input of the module",
+                    )
+                    .help(hint),
+                );
+                continue;
+            };
+            if !value.strings().iter().any(|(_, s)| is_template(s)) {
+                if decl.sensitive {
+                    ok = false;
+                    self.diags.push(
+                        Diag::at(
+                            file,
+                            value.span,
+                            format!(
+                                "input `{}` of module `{}` is sensitive: it takes a sensitive \
+                                 input of the playbook, not a value written here",
+                                key.name, m.name
+                            ),
+                            "a secret written in a file",
+                        )
+                        .help(format!(
+                            "declare `{0}: {{ type: string, sensitive: true }}` under the \
+                             playbook's `inputs:` and write `{0}: \"{{{{ inputs.{0} }}}}\"`",
+                            key.name
+                        )),
+                    );
+                } else if let Err(why) = check_value(decl, &value.to_json()) {
+                    ok = false;
+                    self.diags.push(
+                        Diag::at(
+                            file,
+                            value.span,
+                            format!("input `{}` of module `{}` {why}", key.name, m.name),
+                            "not what the module takes",
+                        )
+                        .help(format!("declared at {}", child.file.location(decl.span))),
+                    );
+                }
+            }
+        }
+        for (name, decl) in &child.inputs {
+            if decl.default.is_none() && !given.iter().any(|(k, _)| k.name == *name) {
+                ok = false;
+                self.diags.push(
+                    Diag::at(
+                        file,
+                        imp.id_span,
+                        format!(
+                            "import `{}` does not give module `{}` its required input `{name}`",
+                            imp.id, m.name
+                        ),
+                        "missing an input",
+                    )
+                    .help(format!(
+                        "add `{name}: ...` under this import's `with:` ({} declares it, \
+                         without a default)",
+                        child.file.location(decl.span)
+                    )),
+                );
+            }
+        }
+        ok
+    }
+
+    fn annotate(&self, diags: Diags) -> Diags {
+        let chains: Vec<Chain> = self
+            .chains
+            .iter()
+            .map(|(f, links)| {
+                let links = links
+                    .iter()
+                    .map(|l| (l.file.clone(), l.span, l.what.clone()))
+                    .collect();
+                (f.clone(), links)
+            })
+            .collect();
+        annotate_with(&chains, diags)
+    }
+}
+
+/// Every error located in a module's file names the imports that brought the file in (each
+/// `source:`, the playbook's first); an error found twice (a module imported twice) is
+/// reported once.
+pub fn annotate(playbook: &Playbook, diags: Diags) -> Diags {
+    if playbook.namespaces.is_empty() {
+        return diags;
+    }
+    let chains: Vec<Chain> = playbook
+        .namespaces
+        .iter()
+        .map(|n| (n.file.clone(), n.imported_at.clone()))
+        .collect();
+    annotate_with(&chains, diags)
+}
+
+/// A module file and the imports that brought it in.
+type Chain = (SourceFile, Vec<(SourceFile, Span, String)>);
+
+fn annotate_with(chains: &[Chain], diags: Diags) -> Diags {
+    let mut out = Diags::new();
+    let mut seen = std::collections::HashSet::new();
+    for d in diags.iter() {
+        let key = (d.location(), d.message.clone());
+        if !seen.insert(key) {
+            continue;
+        }
+        let chain = d
+            .file
+            .as_ref()
+            .and_then(|f| chains.iter().find(|(c, _)| c.same(f)));
+        let mut d = d.clone();
+        if let Some((_, links)) = chain {
+            for (file, span, what) in links.iter().rev() {
+                d = d.related(Diag::at(
+                    file,
+                    *span,
+                    format!("in {what}, imported here"),
+                    "imported here",
+                ));
+            }
+        }
+        out.push(d);
+    }
+    out.sorted()
+}
+
+/// An import that closes a cycle: `stack` is the files from the one imported again to the
+/// importing one.
+fn cycle(file: &SourceFile, imp: &ImportDecl, stack: &[PathBuf], again: &Path) -> Diag {
+    let name = |p: &Path| {
+        p.file_name().map_or_else(
+            || p.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    };
+    let mut path: Vec<String> = stack.iter().map(|p| name(p)).collect();
+    path.push(name(again));
+    Diag::at(
+        file,
+        imp.source_span,
+        format!("import cycle: {}", path.join(" → ")),
+        "imports a file that imports this one",
+    )
+    .help(
+        "a module cannot import, directly or through others, a file that imports it: move what \
+         both need into a module they both import",
+    )
+}
+
+fn is_template(s: &str) -> bool {
+    s.contains("{{") || s.contains("{%") || s.contains("{#")
+}
+
+/// What the templates of one file may name, in the composed playbook's terms.
+#[derive(Default)]
+struct Env {
+    /// `base.` for the steps of import `base`; empty for the playbook.
+    prefix: String,
+    /// The file's step ids.
+    steps: Vec<String>,
+    /// The file's declared inputs, and for a module the expression each one stands for (an
+    /// input without one has an error of its own). `None` in the playbook: its inputs are
+    /// the run's.
+    inputs: Option<(Vec<String>, HashMap<String, String>)>,
+    /// Import id → output name → expression.
+    outputs: IndexMap<String, (String, BTreeMap<String, String>)>,
+    /// Import id → the composed ids of every step it brought in.
+    members: HashMap<String, Vec<String>>,
+    guards: Vec<Template>,
+}
+
+struct Flat<'a> {
+    diags: Diags,
+    steps: Vec<Step>,
+    namespaces: Vec<Namespace>,
+    moved: Vec<Moved>,
+    chains: &'a [(SourceFile, Vec<Link>)],
+}
+
+impl Flat<'_> {
+    /// Add the steps of `unit` (its imports' first) with the names of the composed playbook;
+    /// the environment of its templates is returned, for its outputs.
+    fn emit(
+        &mut self,
+        unit: &Unit,
+        prefix: String,
+        ns: Option<usize>,
+        inputs: Option<HashMap<String, String>>,
+        guards: Vec<Template>,
+    ) -> Env {
+        let file = unit.pb.file.clone();
+        let mut env = Env {
+            prefix: prefix.clone(),
+            steps: unit.pb.steps.iter().map(|s| s.id.clone()).collect(),
+            inputs: inputs.map(|i| (unit.pb.inputs.keys().cloned().collect(), i)),
+            guards,
+            ..Env::default()
+        };
+        for (imp, child) in &unit.children {
+            let mut values = HashMap::new();
+            for (name, decl) in &child.pb.inputs {
+                let given = imp.with.as_ref().and_then(|w| w.get(name));
+                let expr = match (given, &decl.default) {
+                    (Some(node), _) => {
+                        let (node, _) = self.node(node, &file, &env);
+                        self.expr(&node, &file)
+                    }
+                    (None, Some(default)) => Some(literal(default)),
+                    (None, None) => None,
+                };
+                if let Some(e) = expr {
+                    values.insert(name.clone(), e);
+                }
+            }
+            let mut child_guards = env.guards.clone();
+            if let Some(w) = &imp.when {
+                child_guards.push(self.template(w, &file, &env));
+            }
+            let path = format!("{prefix}{}", imp.id);
+            let (module, version) = child
+                .pb
+                .module
+                .as_ref()
+                .map(|m| (m.name.clone(), m.version.to_string()))
+                .unwrap_or_default();
+            let imported_at = self
+                .chains
+                .iter()
+                .find(|(f, _)| f.same(&child.pb.file))
+                .map(|(_, links)| {
+                    links
+                        .iter()
+                        .map(|l| (l.file.clone(), l.span, l.what.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            self.namespaces.push(Namespace {
+                path: path.clone(),
+                file: child.pb.file.clone(),
+                module,
+                version,
+                imported_at,
+                parent: ns,
+            });
+            let index = self.namespaces.len() - 1;
+            let first = self.steps.len();
+            let child_env = self.emit(
+                child,
+                format!("{path}."),
+                Some(index),
+                Some(values),
+                child_guards,
+            );
+            let mut outputs = BTreeMap::new();
+            for out in &child.pb.outputs {
+                let (node, _) = self.node(&out.value, &child.pb.file, &child_env);
+                if let Some(e) = self.expr(&node, &child.pb.file) {
+                    outputs.insert(out.name.clone(), e);
+                }
+            }
+            let name = child
+                .pb
+                .module
+                .as_ref()
+                .map(|m| m.name.clone())
+                .unwrap_or_default();
+            env.outputs.insert(imp.id.clone(), (name, outputs));
+            let members = self.steps[first..].iter().map(|s| s.id.clone()).collect();
+            env.members.insert(imp.id.clone(), members);
+        }
+        for step in &unit.pb.steps {
+            let mut s = step.clone();
+            s.id = format!("{prefix}{}", step.id);
+            let (with, templates) = self.node(&step.with, &file, &env);
+            s.with = with;
+            s.templates = templates;
+            if let Some(fe) = s.for_each.as_mut() {
+                let (node, templates) = self.node(&fe.node, &file, &env);
+                fe.node = node;
+                fe.templates = templates;
+            }
+            s.when = step.when.as_ref().map(|w| self.template(w, &file, &env));
+            s.depends_on = self.depends_on(step, &file, &env);
+            s.guards = env.guards.clone();
+            s.namespace = ns;
+            self.steps.push(s);
+        }
+        for m in &unit.pb.moved {
+            self.moved.push(Moved {
+                from: format!("{prefix}{}", m.from),
+                to: format!("{prefix}{}", m.to),
+                ..m.clone()
+            });
+        }
+        env
+    }
+
+    /// `depends_on` with composed ids; an import's id stands for every step it brought in.
+    fn depends_on(&mut self, step: &Step, file: &SourceFile, env: &Env) -> Vec<(String, Span)> {
+        let mut out = Vec::new();
+        for (dep, span) in &step.depends_on {
+            if let Some(members) = env.members.get(dep) {
+                out.extend(members.iter().map(|m| (m.clone(), *span)));
+            } else if env.steps.contains(dep) || env.inputs.is_none() {
+                // The playbook's unknown ids are reported by the check, as they always were.
+                out.push((format!("{}{dep}", env.prefix), *span));
+            } else {
+                self.diags.push(unknown_step(file, *span, dep, env));
+            }
+        }
+        out
+    }
+
+    /// A value tree with every template rewritten, and its templates.
+    fn node(&mut self, node: &Node, file: &SourceFile, env: &Env) -> (Node, Vec<Template>) {
+        let mut templates = Vec::new();
+        let node = self.rewrite_node(node, file, env, &mut templates);
+        (node, templates)
+    }
+
+    fn rewrite_node(
+        &mut self,
+        node: &Node,
+        file: &SourceFile,
+        env: &Env,
+        out: &mut Vec<Template>,
+    ) -> Node {
+        let value = match &node.value {
+            Value::Str(s) => {
+                let t = self.rewrite(s, node.span, file, env);
+                let text = t.src.clone();
+                if t.form != Form::Literal {
+                    out.push(t);
+                }
+                Value::Str(text)
+            }
+            Value::Seq(items) => Value::Seq(
+                items
+                    .iter()
+                    .map(|i| self.rewrite_node(i, file, env, out))
+                    .collect(),
+            ),
+            Value::Map(entries) => Value::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), self.rewrite_node(v, file, env, out)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
+        Node::new(node.span, value)
+    }
+
+    /// One template rewritten.
+    fn template(&mut self, t: &Template, file: &SourceFile, env: &Env) -> Template {
+        if t.form == Form::Literal {
+            return t.clone();
+        }
+        self.rewrite(&t.src, t.span, file, env)
+    }
+
+    /// The template `src` (the string at `span` of `file`) in the composed playbook's names.
+    fn rewrite(&mut self, src: &str, span: Span, file: &SourceFile, env: &Env) -> Template {
+        let parsed = Template::reparse(file, span, src);
+        if parsed.form == Form::Literal {
+            return parsed;
+        }
+        let base = crate::playbook::template::source_base(file, span, src);
+        let loc = |r: &Range<usize>| base.map_or(span, |b| Span::new(b + r.start, r.len()));
+        let mut text = String::with_capacity(src.len());
+        let mut edits: Vec<(Range<usize>, Range<usize>)> = Vec::new();
+        let mut last = 0;
+        for head in parsed.heads() {
+            let Some(with) = self.replacement(&head, &loc(&head.range), file, env) else {
+                continue;
+            };
+            if head.range.start < last {
+                continue;
+            }
+            text.push_str(&src[last..head.range.start]);
+            edits.push((text.len()..text.len() + with.len(), head.range.clone()));
+            text.push_str(&with);
+            last = head.range.end;
+        }
+        if edits.is_empty() {
+            return Template::parse(file, span, src).unwrap_or(parsed);
+        }
+        text.push_str(&src[last..]);
+        let at = |r: Range<usize>| match base {
+            Some(b) => {
+                let start = original(&edits, r.start, false);
+                let end = original(&edits, r.end, true).max(start);
+                Span::new(b + start, end - start)
+            }
+            None => span,
+        };
+        match Template::parse_at(file, span, &text, &at) {
+            Ok(t) => t,
+            Err(d) => {
+                self.diags.push(d);
+                parsed
+            }
+        }
+    }
+
+    /// What replaces a name of a module's (`None`: it stays as written), or an error.
+    fn replacement(
+        &mut self,
+        head: &crate::playbook::template::Head,
+        at: &Span,
+        file: &SourceFile,
+        env: &Env,
+    ) -> Option<String> {
+        let in_module = env.inputs.is_some();
+        match (head.root.as_str(), head.names.as_slice()) {
+            ("steps", [id, ..]) => {
+                if env.steps.contains(id) {
+                    return (!env.prefix.is_empty())
+                        .then(|| format!("steps[{}]", quote(&format!("{}{id}", env.prefix))));
+                }
+                if in_module || env.outputs.contains_key(id) {
+                    self.diags.push(unknown_step(file, *at, id, env));
+                }
+                None
+            }
+            ("steps", []) if in_module => {
+                self.diags.push(
+                    Diag::at(
+                        file,
+                        *at,
+                        "a module's templates name its steps literally",
+                        "`steps` used as a whole",
+                    )
+                    .help("write `steps.<id>.<field>`, with the id of a step of this module"),
+                );
+                None
+            }
+            ("inputs", names) if in_module => {
+                let (declared, values) = env.inputs.as_ref()?;
+                let Some(name) = names.first() else {
+                    self.diags.push(
+                        Diag::at(
+                            file,
+                            *at,
+                            "a module's templates name its inputs literally",
+                            "`inputs` used as a whole",
+                        )
+                        .help("write `inputs.<name>`, with an input the module declares"),
+                    );
+                    return None;
+                };
+                if let Some(e) = values.get(name) {
+                    return Some(format!("({e})"));
+                }
+                if !declared.contains(name) {
+                    let hint = match did_you_mean(name, declared.iter().map(String::as_str)) {
+                        Some(s) => format!("did you mean `inputs.{s}`?"),
+                        None => format!(
+                            "declare it under the module's `inputs:`, e.g. `{name}: {{ type: string }}`"
+                        ),
+                    };
+                    self.diags.push(
+                        Diag::at(file, *at, format!("unknown input `{name}`"), "not declared")
+                            .help(hint),
+                    );
+                }
+                None
+            }
+            ("imports", [id, output]) => {
+                let Some((module, outputs)) = env.outputs.get(id) else {
+                    self.diags.push(unknown_import(file, *at, id, env));
+                    return None;
+                };
+                if let Some(e) = outputs.get(output) {
+                    return Some(format!("({e})"));
+                }
+                let hint = match did_you_mean(output, outputs.keys().map(String::as_str)) {
+                    Some(s) => format!("did you mean `imports.{id}.{s}`?"),
+                    None if outputs.is_empty() => format!("module `{module}` has no outputs"),
+                    None => format!(
+                        "module `{module}` has the outputs {}",
+                        outputs.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                };
+                self.diags.push(
+                    Diag::at(
+                        file,
+                        *at,
+                        format!("module `{module}` (import `{id}`) has no output `{output}`"),
+                        "not an output",
+                    )
+                    .help(hint),
+                );
+                None
+            }
+            ("imports", [id]) if !env.outputs.contains_key(id) => {
+                self.diags.push(unknown_import(file, *at, id, env));
+                None
+            }
+            ("imports", _) => {
+                self.diags.push(
+                    Diag::at(
+                        file,
+                        *at,
+                        "`imports` is read through an output: `imports.<id>.<output>`",
+                        "not an output",
+                    )
+                    .help(
+                        "a module's steps are its own; what it gives the file that imports it \
+                         are its `outputs:`",
+                    ),
+                );
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// A value (templates already rewritten) as one template expression.
+    fn expr(&mut self, node: &Node, file: &SourceFile) -> Option<String> {
+        Some(match &node.value {
+            Value::Str(s) => {
+                let t = Template::reparse(file, node.span, s);
+                match &t.form {
+                    Form::Literal => quote(s),
+                    Form::Expr(e) => format!("({e})"),
+                    Form::Mixed => match concatenation(s) {
+                        Some(e) => e,
+                        None => {
+                            self.diags.push(
+                                Diag::at(
+                                    file,
+                                    node.span,
+                                    "a value passed to a module cannot hold `{% %}` blocks or \
+                                     `{# #}` comments",
+                                    "a block here",
+                                )
+                                .help(
+                                    "pass one expression, e.g. `\"{{ inputs.a if inputs.b else \
+                                     inputs.c }}\"`, or text with `{{ }}` expressions in it",
+                                ),
+                            );
+                            return None;
+                        }
+                    },
+                }
+            }
+            Value::Seq(items) => {
+                let parts: Option<Vec<String>> = items.iter().map(|i| self.expr(i, file)).collect();
+                format!("[{}]", parts?.join(", "))
+            }
+            Value::Map(entries) => {
+                let parts: Option<Vec<String>> = entries
+                    .iter()
+                    .map(|(k, v)| Some(format!("{}: {}", quote(&k.name), self.expr(v, file)?)))
+                    .collect();
+                format!("{{{}}}", parts?.join(", "))
+            }
+            _ => literal(node),
+        })
+    }
+}
+
+/// A position of a rewritten template in the original: inside a replacement, the place of
+/// what it replaced (its start, or its end for the end of a range).
+fn original(edits: &[(Range<usize>, Range<usize>)], pos: usize, end: bool) -> usize {
+    let mut delta: isize = 0;
+    for (new, old) in edits {
+        if pos <= new.start {
+            break;
+        }
+        if pos < new.end {
+            return if end { old.end } else { old.start };
+        }
+        delta = old.end as isize - new.end as isize;
+    }
+    (pos as isize + delta).max(0) as usize
+}
+
+/// A string as a template string literal (JSON's escapes are minijinja's).
+fn quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned())
+}
+
+/// A literal value (an input's default, a `with` value without templates) as an expression.
+fn literal(node: &Node) -> String {
+    match &node.value {
+        Value::Null => "none".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) if f.is_finite() => format!("{f:?}"),
+        Value::Float(_) => "none".to_owned(),
+        Value::Str(s) => quote(s),
+        Value::Seq(items) => format!(
+            "[{}]",
+            items.iter().map(literal).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Map(entries) => format!(
+            "{{{}}}",
+            entries
+                .iter()
+                .map(|(k, v)| format!("{}: {}", quote(&k.name), literal(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Text with `{{ }}` expressions as one expression that joins the parts (`~`); `None` when
+/// it holds a block or a comment.
+fn concatenation(src: &str) -> Option<String> {
+    if src.contains("{%") || src.contains("{#") {
+        return None;
+    }
+    let mut parts = Vec::new();
+    let mut rest = src;
+    while let Some(open) = rest.find("{{") {
+        if open > 0 {
+            parts.push(quote(&rest[..open]));
+        }
+        let after = &rest[open + 2..];
+        let close = after.find("}}")?;
+        let inner = after[..close].trim();
+        let inner = inner.strip_prefix('-').unwrap_or(inner);
+        let inner = inner.strip_suffix('-').unwrap_or(inner).trim();
+        parts.push(format!("({inner})"));
+        rest = &after[close + 2..];
+    }
+    if !rest.is_empty() {
+        parts.push(quote(rest));
+    }
+    Some(format!("({})", parts.join(" ~ ")))
+}
+
+fn unknown_step(file: &SourceFile, at: Span, id: &str, env: &Env) -> Diag {
+    let hint = if env.outputs.contains_key(id) {
+        format!(
+            "`{id}` is an import: a module's steps are its own; read what it gives through its \
+             outputs, `imports.{id}.<output>`"
+        )
+    } else {
+        match did_you_mean(id, env.steps.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "reference a step declared under this file's `steps:`".to_owned(),
+        }
+    };
+    Diag::at(
+        file,
+        at,
+        format!("unknown step `{id}`"),
+        "no step of this file has this id",
+    )
+    .help(hint)
+}
+
+fn unknown_import(file: &SourceFile, at: Span, id: &str, env: &Env) -> Diag {
+    let hint = match did_you_mean(id, env.outputs.keys().map(String::as_str)) {
+        Some(s) => format!("did you mean `imports.{s}`?"),
+        None if env.outputs.is_empty() => "this file imports no modules: add `imports:`".to_owned(),
+        None => format!(
+            "this file imports {}",
+            env.outputs.keys().cloned().collect::<Vec<_>>().join(", ")
+        ),
+    };
+    Diag::at(file, at, format!("unknown import `{id}`"), "not imported").help(hint)
+}
+
+/// `moved:` entries: each names a step of the composed playbook as `to`, and as `from` an id
+/// no step has any more; no id is moved twice.
+fn check_moved(playbook: &Playbook, diags: &mut Diags) {
+    let ids: Vec<&str> = playbook.steps.iter().map(|s| s.id.as_str()).collect();
+    let mut seen: Vec<&str> = Vec::new();
+    for m in &playbook.moved {
+        if !ids.contains(&m.to.as_str()) {
+            let hint = match did_you_mean(&m.to, ids.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "`to` is the step's id now (a module's steps: `<import>.<id>`)".to_owned(),
+            };
+            diags.push(
+                Diag::at(
+                    &m.file,
+                    m.to_span,
+                    format!("`moved` to `{}`, which no step has", m.to),
+                    "no step has this id",
+                )
+                .help(hint),
+            );
+        }
+        if ids.contains(&m.from.as_str()) {
+            diags.push(
+                Diag::at(
+                    &m.file,
+                    m.from_span,
+                    format!("`moved` from `{}`, which is still a step", m.from),
+                    "still a step",
+                )
+                .help(
+                    "`from` is the id the step had before; a step of that id would keep its object",
+                ),
+            );
+        }
+        if seen.contains(&m.from.as_str()) {
+            diags.push(Diag::at(
+                &m.file,
+                m.from_span,
+                format!("`{}` is moved twice", m.from),
+                "moved again here",
+            ));
+        }
+        seen.push(&m.from);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_inside_a_replacement_map_to_what_it_replaced() {
+        // "ab{{ steps.x }}" → "ab{{ steps[\"m.x\"] }}": the replacement is 6..18 of the new
+        // text, 6..13 of the old.
+        let edits = vec![(6..18, 6..13)];
+        assert_eq!(original(&edits, 3, false), 3);
+        assert_eq!(original(&edits, 6, false), 6);
+        assert_eq!(original(&edits, 10, false), 6);
+        assert_eq!(original(&edits, 18, true), 13);
+        assert_eq!(original(&edits, 21, true), 16);
+    }
+
+    #[test]
+    fn literals_and_text_become_expressions_minijinja_reads_back() {
+        let env = crate::playbook::template::env();
+        let node = Node::from_json(
+            &serde_json::json!({"a": ["x\"y\\z\n", 1, 2.5, true, null], "b": {}}),
+            Span::default(),
+        );
+        let value = env
+            .compile_expression(&literal(&node))
+            .and_then(|e| e.eval(minijinja::context! {}))
+            .expect("a valid expression");
+        assert_eq!(
+            serde_json::to_value(&value).expect("json"),
+            serde_json::json!({"a": ["x\"y\\z\n", 1, 2.5, true, null], "b": {}})
+        );
+        let joined = concatenation("pre-{{ 1 + 2 }}-{{- 'x' -}}").expect("no block");
+        let value = env
+            .compile_expression(&joined)
+            .and_then(|e| e.eval(minijinja::context! {}))
+            .expect("a valid expression");
+        assert_eq!(value.as_str(), Some("pre-3-x"));
+        assert_eq!(concatenation("{% if x %}a{% endif %}"), None);
+    }
+}
