@@ -119,6 +119,10 @@ pub struct PlannedStep {
     /// compared through their digests, never serialised.
     #[serde(skip)]
     pub write_only: Option<Json>,
+    /// The address the state recorded the object at before a `moved:` rename: the object is
+    /// kept, not deleted and created again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<String>,
 }
 
 /// One field that differs: live `before`, desired `after`.
@@ -152,6 +156,9 @@ pub struct Summary {
     /// Kept orphans (see [`Action::Keep`]); absent when none, so older plans read the same.
     #[serde(skip_serializing_if = "is_zero")]
     pub keep: usize,
+    /// Steps whose records a `moved:` rename carries to their new address (any action).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub moved: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -233,6 +240,16 @@ impl TemplateChange {
 }
 
 impl Plan {
+    /// Mark the steps whose records `renames` (old address, new address) carried over.
+    pub fn moved(&mut self, renames: &[(String, String)]) {
+        for step in &mut self.steps {
+            if let Some((old, _)) = renames.iter().find(|(_, new)| *new == step.address) {
+                step.moved_from = Some(old.clone());
+            }
+        }
+        self.summary = summarize(&self.steps);
+    }
+
     /// A run without a tenant and without an inventory key in `--account ID` is keyed
     /// `account-<ID>`, so that it keeps its own state.
     pub fn in_account(mut self, account: Option<&str>) -> Plan {
@@ -584,6 +601,7 @@ fn plan_step(
         object: None,
         lookup_at_apply: false,
         write_only: None,
+        moved_from: None,
     };
     let list = instance::for_each_value(step, &r).map_err(|e| e.to_diag())?;
     if list.as_ref().and_then(Json::as_str) == Some(UNKNOWN) {
@@ -759,6 +777,7 @@ pub fn summarize(steps: &[PlannedStep]) -> Summary {
             Action::Skip => &mut s.skip,
             Action::Keep => &mut s.keep,
         } += 1;
+        s.moved += usize::from(p.moved_from.is_some());
     }
     s
 }

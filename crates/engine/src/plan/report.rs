@@ -80,6 +80,9 @@ fn text(plan: &Plan) -> String {
             step.ty.name(),
             scope_note(step)
         );
+        if let Some(from) = &step.moved_from {
+            let _ = writeln!(out, "      # moved from `{from}`: the object is kept");
+        }
         if let Some(note) = &step.note {
             let _ = writeln!(out, "      # {note}");
         }
@@ -164,6 +167,7 @@ pub fn summary_line(plan: &Plan) -> String {
         (s.skip, "skipped"),
         (s.keep, "kept (no longer in the playbook)"),
         (s.no_change, "unchanged"),
+        (s.moved, "moved"),
     ] {
         if n > 0 {
             parts.push(format!("{n} {what}"));
@@ -198,7 +202,10 @@ fn markdown(plan: &Plan) -> String {
     }
     for step in &plan.steps {
         // An update or a replacement says what changes, as the text plan does.
-        let note = [step.note.clone().unwrap_or_default(), diffs(&step.changes)]
+        let moved = (step.moved_from.as_ref())
+            .map(|f| format!("moved from `{f}`: the object is kept"))
+            .unwrap_or_default();
+        let note = [moved, step.note.clone().unwrap_or_default(), diffs(&step.changes)]
             .into_iter()
             .filter(|n| !n.is_empty())
             .collect::<Vec<_>>()

@@ -203,6 +203,7 @@ fn orphans(loaded: &Loaded, plan: &Plan, state: &State, prune: bool) -> Vec<Plan
                 object: None,
                 lookup_at_apply: false,
                 write_only: None,
+                moved_from: None,
                 address,
             })
         })

@@ -334,6 +334,18 @@ impl Session {
             })
     }
 
+    /// The state of a customer's run key, with the playbook's `moved:` renames made (in
+    /// memory: apply saves them with its first record). The renames made, too.
+    async fn moved_state(
+        &self,
+        loaded: &crate::playbook::Loaded,
+        run_key: &str,
+    ) -> Result<(State, Vec<(String, String)>), SessionError> {
+        let mut state = self.state(&loaded.playbook.name, run_key).await?;
+        let renames = state.apply_moves(moves(&loaded.playbook));
+        Ok((state, renames))
+    }
+
     /// The session's first read, with `quick` (a client that fails fast): the one the command
     /// makes first anyway, so it lands in the cache and costs nothing extra ([`FirstRead`]).
     /// Err: what was read, and the error.
@@ -397,8 +409,8 @@ impl Session {
             .zip(keys)
             .zip(&clients)
             .map(|((c, k), client)| async move {
-                let state = self
-                    .state(&c.loaded.playbook.name, &k.run_key)
+                let (state, renames) = self
+                    .moved_state(&c.loaded, &k.run_key)
                     .await
                     .map_err(|e| Diags::from(Diag::from(e)))?;
                 self.bind(&state, false)
@@ -424,6 +436,7 @@ impl Session {
                 if let Some(other) = owned_elsewhere(&p, owners) {
                     return Err(Diags::from(self.owned_by(&p, other)));
                 }
+                p.moved(&renames);
                 p.template = template;
                 Ok(p)
             });
@@ -508,8 +521,17 @@ impl Session {
     ) -> Result<Applied, SessionError> {
         let run_key = plan.run_key.clone();
         let playbook = customer.loaded.playbook.name.clone();
-        let mut state = self.state(&playbook, &run_key).await?;
+        let (mut state, renames) = self.moved_state(&customer.loaded, &run_key).await?;
         let state_sink = held.sink(&playbook, &run_key);
+        // `moved:` renames are kept before anything runs: the objects are the same.
+        if !renames.is_empty() {
+            state_sink
+                .save(&state)
+                .map_err(|reason| SessionError::State {
+                    run_key: run_key.clone(),
+                    reason: Box::new(reason),
+                })?;
+        }
         // The ids the run records belong to this API: a state of another is refused here (the
         // plan refused it already, unless the state changed meanwhile), an older one adopts it.
         let here = self.bind(&state, true).await?;
@@ -666,6 +688,7 @@ impl Session {
             .await
             .map_err(locked)?;
         let mut state = self.state(&t.playbook, &t.run_key).await?;
+        state.apply_moves(t.moves.iter().map(|(f, t)| (f.as_str(), t.as_str())));
         if state != t.listed {
             return Err(SessionError::Changed {
                 run_key: t.run_key.clone(),
@@ -716,12 +739,13 @@ pub async fn teardowns(
         let (pb, dag) = (&c.loaded.playbook, &c.loaded.dag);
         let run_key = plan::run_key_only(pb, dag, &c.inputs, c.key.as_deref(), account)?;
         let playbook = c.loaded.playbook.name.clone();
-        let state = store.load(&playbook, &run_key).await.map_err(|reason| {
+        let mut state = store.load(&playbook, &run_key).await.map_err(|reason| {
             Diags::from(Diag::from(SessionError::State {
                 run_key: run_key.clone(),
                 reason: Box::new(reason),
             }))
         })?;
+        state.apply_moves(moves(pb));
         let order = removal_order(&c.loaded.playbook, &c.loaded.dag, &state)
             .into_iter()
             .filter(|a| state.steps.get(a).is_some_and(|r| deletable(r).is_ok()))
@@ -732,6 +756,7 @@ pub async fn teardowns(
             playbook,
             listed: state,
             order,
+            moves: moves(pb).map(|(f, t)| (f.to_owned(), t.to_owned())).collect(),
         });
     }
     Ok(out)
@@ -743,10 +768,20 @@ pub struct Teardown {
     pub playbook: String,
     /// Where its state is kept, for messages.
     pub location: String,
-    /// The state as listed.
+    /// The state as listed (with the playbook's `moved:` renames made).
     pub listed: State,
     /// Addresses, dependants first.
     pub order: Vec<String>,
+    /// The playbook's `moved:` renames, (from, to).
+    pub moves: Vec<(String, String)>,
+}
+
+/// The playbook's `moved:` renames, (from, to).
+fn moves(playbook: &crate::playbook::model::Playbook) -> impl Iterator<Item = (&str, &str)> {
+    playbook
+        .moved
+        .iter()
+        .map(|m| (m.from.as_str(), m.to.as_str()))
 }
 
 /// `apply PLAN.json`: refuse a saved plan whose fresh counterpart differs.

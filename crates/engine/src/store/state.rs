@@ -178,6 +178,39 @@ impl State {
     }
 
     /// Whether this state records nothing (a run key never applied).
+    /// Rename the records of moved steps (`moved:` in the playbook): the record at `from`
+    /// (or at an instance of it, `from["k"]`) is now at `to`, unless `to` has one already.
+    /// The renames made, as (old address, new address), in order.
+    pub fn apply_moves<'m>(
+        &mut self,
+        moves: impl IntoIterator<Item = (&'m str, &'m str)>,
+    ) -> Vec<(String, String)> {
+        let mut done = Vec::new();
+        for (from, to) in moves {
+            let instance = format!("{from}[");
+            let found: Vec<String> = self
+                .steps
+                .keys()
+                .filter(|a| *a == from || a.starts_with(&instance))
+                .cloned()
+                .collect();
+            for old in found {
+                let new = format!("{to}{}", &old[from.len()..]);
+                if self.steps.contains_key(&new) {
+                    continue;
+                }
+                if let Some(record) = self.steps.remove(&old) {
+                    self.steps.insert(new.clone(), record);
+                }
+                if let Some(p) = self.pending.remove(&old) {
+                    self.pending.insert(new.clone(), p);
+                }
+                done.push((old, new));
+            }
+        }
+        done
+    }
+
     pub fn is_empty(&self) -> bool {
         self.tenant.is_none() && self.steps.is_empty() && self.pending.is_empty()
     }
