@@ -140,7 +140,7 @@ fn run_key_inputs(
 
 fn prepare_with(input: &Input, file: SourceFile, needed: Needed) -> Result<Vec<Customer>, Diags> {
     let loaded = crate::playbook::load(&file)?;
-    let template = TemplateVersion::of(&input.playbook, file.text());
+    let template = TemplateVersion::of_sources(&input.playbook, &loaded.playbook.sources);
     let mut diags = Diags::new();
     let cli_sources = sources(input, &mut diags);
     // `ONBOARD_VAR_<name>` first: every other source overrides it.
@@ -249,17 +249,16 @@ pub fn saved(saved: SavedPlan) -> Result<(Vec<Customer>, Vec<Json>), Diags> {
             ))
             .into());
         }
+        let template = versions
+            .entry(r.playbook.path.clone())
+            .or_insert_with(|| TemplateVersion::of_sources(path, &loaded.playbook.sources))
+            .clone();
         runs.push(Customer {
             key: r.inventory_key,
             loaded,
             inputs,
             entry: None,
-            template: Some(
-                versions
-                    .entry(r.playbook.path.clone())
-                    .or_insert_with(|| TemplateVersion::of(path, file.text()))
-                    .clone(),
-            ),
+            template: Some(template),
         });
         expected.push(r.plan);
     }

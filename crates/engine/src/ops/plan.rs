@@ -91,6 +91,13 @@ fn save(
         sources.push(Hashed::of(path).map_err(OpError::from)?);
     }
     let playbook = Hashed::of(&input.playbook).map_err(OpError::from)?;
+    // The modules the playbook imports: a changed one makes the plan stale, as the playbook.
+    if let Some(run) = runs.first() {
+        for module in run.loaded.playbook.sources.iter().skip(1) {
+            let path = std::path::Path::new(module.name());
+            sources.push(Hashed::of(path).map_err(OpError::from)?);
+        }
+    }
     let saved: Vec<SavedRun> = runs
         .iter()
         .zip(plans)

@@ -49,7 +49,8 @@ fn dot_escape(s: &str) -> String {
 /// A Mermaid node id: the step id, capitalised when it is a keyword (step ids are lower case,
 /// so the result cannot meet another step's id).
 fn mermaid_id(playbook: &Playbook, n: NodeId) -> String {
-    let id = name(playbook, n);
+    // A module's step `base.servers` is `base__servers`: Mermaid ids have no dots.
+    let id = name(playbook, n).replace('.', "__");
     if !MERMAID_RESERVED.contains(&id.as_str()) {
         return id;
     }
@@ -60,19 +61,74 @@ fn mermaid_id(playbook: &Playbook, n: NodeId) -> String {
         .unwrap_or_default()
 }
 
+/// The nodes of module instance `ns` (None: the playbook's own), in graph order, each with
+/// the clusters of the instances it imports after them, written by `node` and `cluster`.
+fn clustered(
+    playbook: &Playbook,
+    dag: &Dag,
+    ns: Option<usize>,
+    depth: usize,
+    out: &mut String,
+    node: &dyn Fn(&mut String, NodeId, usize),
+    cluster: &dyn Fn(&mut String, usize, usize, bool),
+) {
+    for &n in dag.order() {
+        let here = match n {
+            NodeId::Tenant => None,
+            NodeId::Step(i) => playbook.steps[i].namespace,
+        };
+        if here == ns {
+            node(out, n, depth);
+        }
+    }
+    for (i, _) in playbook
+        .namespaces
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.parent == ns)
+    {
+        cluster(out, i, depth, true);
+        clustered(playbook, dag, Some(i), depth + 1, out, node, cluster);
+        cluster(out, i, depth, false);
+    }
+}
+
+/// A module instance's title: `base: baseline 1.4.0`.
+fn title(playbook: &Playbook, ns: usize) -> String {
+    let m = &playbook.namespaces[ns];
+    crate::diag::printable(&format!("{}: {} {}", m.path, m.module, m.version)).into_owned()
+}
+
 pub fn dot(playbook: &Playbook, dag: &Dag) -> String {
     let mut out = format!(
         "digraph \"{}\" {{\n  rankdir=RL;\n  node [shape=box];\n",
         dot_escape(&crate::diag::printable(&playbook.name))
     );
-    for &n in dag.order() {
+    let node = |out: &mut String, n: NodeId, depth: usize| {
         let _ = writeln!(
             out,
-            "  \"{}\" [label=\"{}\"];",
+            "{}\"{}\" [label=\"{}\"];",
+            "  ".repeat(depth + 1),
             name(playbook, n),
             label(playbook, n)
         );
-    }
+    };
+    // A module instance is a cluster: `subgraph "cluster_base" { label="base: baseline 1.4.0"; ... }`.
+    let cluster = |out: &mut String, ns: usize, depth: usize, open: bool| {
+        let pad = "  ".repeat(depth + 1);
+        if open {
+            let path = &playbook.namespaces[ns].path;
+            let _ = writeln!(
+                out,
+                "{pad}subgraph \"cluster_{}\" {{\n{pad}  label=\"{}\";",
+                dot_escape(path),
+                dot_escape(&title(playbook, ns))
+            );
+        } else {
+            let _ = writeln!(out, "{pad}}}");
+        }
+    };
+    clustered(playbook, dag, None, 0, &mut out, &node, &cluster);
     for e in dag.edges() {
         let attr = match e.kind {
             EdgeKind::Reference => String::new(),
@@ -92,14 +148,30 @@ pub fn dot(playbook: &Playbook, dag: &Dag) -> String {
 
 pub fn mermaid(playbook: &Playbook, dag: &Dag) -> String {
     let mut out = String::from("flowchart RL\n");
-    for &n in dag.order() {
+    let node = |out: &mut String, n: NodeId, depth: usize| {
         let _ = writeln!(
             out,
-            "  {}[\"{}\"]",
+            "{}{}[\"{}\"]",
+            "  ".repeat(depth + 1),
             mermaid_id(playbook, n),
             label(playbook, n).replace("\\n", "<br/>")
         );
-    }
+    };
+    // A module instance is a subgraph: `subgraph m_base["base: baseline 1.4.0"] ... end`.
+    let cluster = |out: &mut String, ns: usize, depth: usize, open: bool| {
+        let pad = "  ".repeat(depth + 1);
+        if open {
+            let id = playbook.namespaces[ns].path.replace('.', "__");
+            let _ = writeln!(
+                out,
+                "{pad}subgraph m_{id}[\"{}\"]",
+                title(playbook, ns).replace('"', "#quot;")
+            );
+        } else {
+            let _ = writeln!(out, "{pad}end");
+        }
+    };
+    clustered(playbook, dag, None, 0, &mut out, &node, &cluster);
     for e in dag.edges() {
         let arrow = match e.kind {
             EdgeKind::Reference => "-->",

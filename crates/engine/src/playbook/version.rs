@@ -1,7 +1,6 @@
 //! The template's version: which playbook a customer runs, recorded per run key by apply.
 //!
-//! Input: the playbook file as read (and the files it reads: none today, a playbook has no
-//! includes). Output: a [`TemplateVersion`]: the SHA-256 of those files' bytes (values files
+//! Input: the playbook file as read, and the module files it imports. Output: a [`TemplateVersion`]: the SHA-256 of those files' bytes (values files
 //! and inventories are not part of it: they are the values, not the template) and, when the
 //! playbook is in a git work tree, the HEAD commit and whether tracked files have uncommitted
 //! changes. Git is asked as a subprocess, with no prompt and a timeout; when git or the
@@ -29,6 +28,22 @@ pub struct TemplateVersion {
 }
 
 impl TemplateVersion {
+    /// The version of the playbook at `path` built from `sources`: the playbook's text first,
+    /// then each module it imports ([`crate::playbook::model::Playbook::sources`]).
+    pub fn of_sources(
+        path: &Path,
+        sources: &[crate::diag::source::SourceFile],
+    ) -> TemplateVersion {
+        let files: Vec<(&Path, &[u8])> = sources
+            .iter()
+            .map(|f| (Path::new(f.name()), f.text().as_bytes()))
+            .collect();
+        TemplateVersion {
+            template_digest: digest(&files),
+            ..Self::of(path, "")
+        }
+    }
+
     /// The version of the playbook at `path` whose bytes were read as `text`.
     pub fn of(path: &Path, text: &str) -> TemplateVersion {
         let (template_commit, template_dirty) = match git(path) {
