@@ -64,6 +64,10 @@ pub enum Command {
     /// Print the dependency graph.
     #[command(after_help = AFTER_HELP)]
     Graph(GraphArgs),
+    /// Say which file and line set a step's field: the step, a module's input, an import's
+    /// `with`, a customer's value (no network).
+    #[command(after_help = AFTER_HELP)]
+    Explain(ExplainArgs),
     /// Write a playbook that reproduces an existing account (peers and secrets excluded).
     #[command(after_help = AFTER_HELP)]
     Export(ExportArgs),
@@ -285,6 +289,41 @@ pub struct DriftArgs {
     pub format: Format,
     #[command(flatten)]
     pub api: ApiArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The playbook file.
+    pub playbook: PathBuf,
+    /// The field: a step id, then the field's path in its `with` (`base.servers.name`,
+    /// `admin_ssh.rules.0.ports`).
+    #[arg(value_name = "STEP.FIELD")]
+    pub target: String,
+    /// A values file (repeatable; later ones win).
+    #[arg(long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// An input value KEY=VALUE (repeatable; wins over values files).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// The customers of this inventory (its `playbook:` must be PLAYBOOK).
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    /// With --inventory: only these customer keys.
+    #[arg(long, value_delimiter = ',', value_name = "KEY,...")]
+    pub only: Vec<String>,
+}
+
+impl ExplainArgs {
+    pub fn ops(&self) -> Result<Input, Diags> {
+        Ok(Input {
+            playbook_arg: Some(self.playbook.clone()),
+            playbook: ops::customers::playbook(Some(&self.playbook), self.inventory.as_deref())?,
+            values: self.values.clone(),
+            set: self.set.clone(),
+            inventory: self.inventory.clone(),
+            only: self.only.clone(),
+        })
+    }
 }
 
 #[derive(Debug, Args)]

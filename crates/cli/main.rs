@@ -57,6 +57,7 @@ fn run(mut cli: Cli) -> Result<u8, Diags> {
         Command::Sandbox(args) => sandbox::sandbox(args),
         Command::Destroy(args) => destroy::destroy(&args),
         Command::Graph(args) => validate::graph(&args),
+        Command::Explain(args) => validate::explain(&args),
         Command::Export(args) => export::export(&args),
         Command::State(args) => state::state(&args),
         Command::Schema { inventory } => {

@@ -1,9 +1,9 @@
-//! `onboard validate` and `onboard graph`: no network.
+//! `onboard validate`, `onboard graph` and `onboard explain`: no network.
 
 use onboard_engine::diag::Diags;
 use onboard_engine::ops;
 
-use crate::args::{GraphArgs, GraphFormat, InputArgs};
+use crate::args::{ExplainArgs, GraphArgs, GraphFormat, InputArgs};
 use crate::output;
 use crate::terminal::Terminal;
 
@@ -24,5 +24,10 @@ pub fn validate(input: &InputArgs, quiet: bool) -> Result<u8, Diags> {
 pub fn graph(args: &GraphArgs) -> Result<u8, Diags> {
     let mermaid = args.format == GraphFormat::Mermaid;
     output::print(&ops::validate::graph(&args.playbook, mermaid)?);
+    Ok(0)
+}
+
+pub fn explain(args: &ExplainArgs) -> Result<u8, Diags> {
+    output::print(&ops::explain::explain(&args.ops()?, &args.target)?);
     Ok(0)
 }

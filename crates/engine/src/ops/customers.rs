@@ -142,30 +142,8 @@ fn prepare_with(input: &Input, file: SourceFile, needed: Needed) -> Result<Vec<C
     let loaded = crate::playbook::load(&file)?;
     let template = TemplateVersion::of_sources(&input.playbook, &loaded.playbook.sources);
     let mut diags = Diags::new();
-    let cli_sources = sources(input, &mut diags);
-    // `ONBOARD_VAR_<name>` first: every other source overrides it.
-    let env = Source::environment(&loaded.playbook, std::env::vars());
     let mut runs = Vec::new();
-    let entries: Vec<(Option<Entry>, Vec<Source>)> = match &input.inventory {
-        Some(path) => {
-            let inv = Inventory::parse(&inventory::read(path)?)?;
-            inv.select(&input.only)?
-                .into_iter()
-                .map(|e| {
-                    (
-                        Some(e.clone()),
-                        env.iter()
-                            .chain(&e.sources)
-                            .chain(&cli_sources)
-                            .cloned()
-                            .collect(),
-                    )
-                })
-                .collect()
-        }
-        None => vec![(None, env.into_iter().chain(cli_sources).collect())],
-    };
-    for (entry, sources) in entries {
+    for (entry, sources) in entries(input, &loaded.playbook, &mut diags)? {
         let pb = &loaded.playbook;
         let resolved = match needed {
             Needed::All => inputs::resolve(pb, &sources),
@@ -193,6 +171,38 @@ fn prepare_with(input: &Input, file: SourceFile, needed: Needed) -> Result<Vec<C
     } else {
         Err(diags.sorted())
     }
+}
+
+/// Each customer (its inventory entry, or none) and where its values come from, lowest
+/// precedence first: `ONBOARD_VAR_<name>`, the inventory's `defaults` and entry, values
+/// files, `--set`.
+pub(crate) fn entries(
+    input: &Input,
+    playbook: &crate::playbook::model::Playbook,
+    diags: &mut Diags,
+) -> Result<Vec<(Option<Entry>, Vec<Source>)>, Diags> {
+    let cli_sources = sources(input, diags);
+    // `ONBOARD_VAR_<name>` first: every other source overrides it.
+    let env = Source::environment(playbook, std::env::vars());
+    Ok(match &input.inventory {
+        Some(path) => {
+            let inv = Inventory::parse(&inventory::read(path)?)?;
+            inv.select(&input.only)?
+                .into_iter()
+                .map(|e| {
+                    (
+                        Some(e.clone()),
+                        env.iter()
+                            .chain(&e.sources)
+                            .chain(&cli_sources)
+                            .cloned()
+                            .collect(),
+                    )
+                })
+                .collect()
+        }
+        None => vec![(None, env.into_iter().chain(cli_sources).collect())],
+    })
 }
 
 fn sources(input: &Input, diags: &mut Diags) -> Vec<Source> {

@@ -14,6 +14,7 @@ pub mod connect;
 pub mod customers;
 pub mod destroy;
 pub mod drift;
+pub mod explain;
 pub mod export;
 pub mod plan;
 pub mod render;

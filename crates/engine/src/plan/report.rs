@@ -205,11 +205,15 @@ fn markdown(plan: &Plan) -> String {
         let moved = (step.moved_from.as_ref())
             .map(|f| format!("moved from `{f}`: the object is kept"))
             .unwrap_or_default();
-        let note = [moved, step.note.clone().unwrap_or_default(), diffs(&step.changes)]
-            .into_iter()
-            .filter(|n| !n.is_empty())
-            .collect::<Vec<_>>()
-            .join("; ");
+        let note = [
+            moved,
+            step.note.clone().unwrap_or_default(),
+            diffs(&step.changes),
+        ]
+        .into_iter()
+        .filter(|n| !n.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
         let _ = writeln!(
             out,
             "| `{}` | {} | {} | {} | {} |",

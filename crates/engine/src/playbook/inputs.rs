@@ -120,6 +120,32 @@ impl Source {
     }
 }
 
+/// Where the value of input `name` comes from: the key that gives it in the last of `sources`
+/// that does (the highest precedence), else its declared default. None: it has no value.
+pub fn origin(playbook: &Playbook, sources: &[Source], name: &str) -> Option<(SourceFile, Span)> {
+    for source in sources.iter().rev() {
+        match source {
+            Source::Map { file, node } => {
+                let entries = node.as_map().unwrap_or_default();
+                if let Some((key, _)) = entries.iter().find(|(k, _)| k.name == name) {
+                    return Some((file.clone(), key.span));
+                }
+            }
+            Source::Set { file } => {
+                if let Ok((key, _, _, file)) = parse_set(file)
+                    && key.name == name
+                {
+                    return Some((file, key.span));
+                }
+            }
+        }
+    }
+    let decl = playbook.inputs.get(name)?;
+    decl.default
+        .as_ref()
+        .map(|d| (playbook.file.clone(), d.span))
+}
+
 /// The prefix of an environment variable that gives an input a value: `ONBOARD_VAR_customer`.
 pub const ENV_PREFIX: &str = "ONBOARD_VAR_";
 

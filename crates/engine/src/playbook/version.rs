@@ -30,10 +30,7 @@ pub struct TemplateVersion {
 impl TemplateVersion {
     /// The version of the playbook at `path` built from `sources`: the playbook's text first,
     /// then each module it imports ([`crate::playbook::model::Playbook::sources`]).
-    pub fn of_sources(
-        path: &Path,
-        sources: &[crate::diag::source::SourceFile],
-    ) -> TemplateVersion {
+    pub fn of_sources(path: &Path, sources: &[crate::diag::source::SourceFile]) -> TemplateVersion {
         let files: Vec<(&Path, &[u8])> = sources
             .iter()
             .map(|f| (Path::new(f.name()), f.text().as_bytes()))

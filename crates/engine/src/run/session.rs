@@ -756,7 +756,9 @@ pub async fn teardowns(
             playbook,
             listed: state,
             order,
-            moves: moves(pb).map(|(f, t)| (f.to_owned(), t.to_owned())).collect(),
+            moves: moves(pb)
+                .map(|(f, t)| (f.to_owned(), t.to_owned()))
+                .collect(),
         });
     }
     Ok(out)
