@@ -31,6 +31,7 @@ mod fleet_plan;
 mod fleet_version;
 mod idp_sync_kinds;
 mod leaks;
+mod modules;
 mod normalised;
 mod notification_channels;
 mod onboarding_switches;

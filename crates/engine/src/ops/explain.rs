@@ -38,9 +38,13 @@ pub fn explain(input: &Input, target: &str) -> Result<String, Diags> {
         for p in plan.steps.iter().filter(|p| p.step == step.id) {
             let value = at_json(&p.body, &path)
                 .map_or_else(|| "(not set)".to_owned(), crate::plan::report::show);
+            let skipped = match p.action {
+                crate::plan::Action::Skip => " (skipped: a `when` is false)",
+                _ => "",
+            };
             let _ = writeln!(
                 out,
-                "  {}: {} = {}",
+                "  {}: {} = {}{skipped}",
                 printable(&who),
                 printable(&p.address),
                 printable(&value)

@@ -1,0 +1,385 @@
+//! Modules: a playbook built from a baseline module and add-ons.
+//!
+//! - The composed example (`tiered-customer.yaml` with the office add-on) builds exactly what
+//!   the same playbook written out by hand (`msp-customer.yaml`) builds: the two tenants, each
+//!   in its own sandbox, export to the same playbook.
+//! - Errors: one inside a module is located in the module's file and names the import that
+//!   brought it in; an unmet version requirement is located at the `version:` line; a cycle
+//!   of imports is located at the `source:` that closes it; a `with` key the module does not
+//!   declare, and a required input no `with` gives, are located at the import.
+//! - `moved:` carries a step into a module without a delete and a create.
+//! - `when` on an import leaves the add-on out; `explain` names the file and line of a value.
+
+use crate::support::{self, apply, onboard, printed, sandbox, stderr, stdout, writes};
+use onboard_sandbox::SandboxHandle;
+use std::path::Path;
+
+const VALUES: &[&str] = &[
+    "--set",
+    "customer=Acme Corp",
+    "--set",
+    "domain=acme.example",
+    "--set",
+    "admins=[ops@acme.example]",
+];
+
+/// `onboard ARGS` (no sandbox needed: validate, plan --offline, explain); its output and exit code.
+fn offline(args: &[&str]) -> (String, Option<i32>) {
+    let out = support::binary()
+        .args(args)
+        .env_remove("ONBOARD_STATE_URL")
+        .output()
+        .expect("onboard runs");
+    (support::flat(&printed(&out)), out.status.code())
+}
+
+fn export(sb: &SandboxHandle, state: &Path) -> String {
+    let world = sb.world();
+    let tenant = support::tenant_id(&world, "acme.example");
+    let out = onboard(
+        sb,
+        state,
+        &["export", "--name", "acme", "--account", &tenant],
+    )
+    .output()
+    .expect("onboard runs");
+    assert!(out.status.success(), "export failed: {}", stderr(&out));
+    stdout(&out)
+}
+
+#[test]
+fn the_composed_playbook_builds_what_the_hand_written_one_builds() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let (by_hand, composed) = (sandbox(&rt), sandbox(&rt));
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut args = vec!["playbooks/msp-customer.yaml"];
+    args.extend(VALUES);
+    apply(&by_hand, a.path(), &args);
+    let mut args = vec!["playbooks/tiered-customer.yaml", "--set", "addons=[office]"];
+    args.extend(VALUES);
+    apply(&composed, b.path(), &args);
+    let (one, other) = (export(&by_hand, a.path()), export(&composed, b.path()));
+    assert!(
+        one.contains("office-lan"),
+        "the office add-on is in the export:\n{one}"
+    );
+    assert_eq!(one, other, "the two tenants export differently");
+    // The composed playbook's writes are the hand-written one's, call for call.
+    let calls = |sb: &SandboxHandle| -> Vec<String> {
+        let log = sb.log();
+        let mut w: Vec<String> = writes(&log)
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e.method,
+                    e.path.split('/').take(3).collect::<Vec<_>>().join("/")
+                )
+            })
+            .collect();
+        w.sort();
+        w
+    };
+    assert_eq!(calls(&by_hand), calls(&composed));
+    // And a second apply of the composed playbook writes nothing.
+    let before = writes(&composed.log()).len();
+    apply(&composed, b.path(), &args);
+    assert_eq!(writes(&composed.log()).len(), before, "the re-apply wrote");
+}
+
+#[test]
+fn an_import_when_leaves_the_add_on_out() {
+    let (text, code) = offline(&[
+        "plan",
+        "--offline",
+        "--inventory",
+        "playbooks/tiers.yaml",
+        "--only",
+        "initech",
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("+ base.servers (group)"), "{text}");
+    for addon in ["office.office", "office.office_lan", "soc.alerts"] {
+        assert!(
+            !text.contains(&format!("+ {addon} ")),
+            "initech has no add-ons, yet {addon} is created:\n{text}"
+        );
+    }
+    let (text, _) = offline(&[
+        "plan",
+        "--offline",
+        "--inventory",
+        "playbooks/tiers.yaml",
+        "--only",
+        "acme",
+    ]);
+    for addon in ["office.office", "office.office_lan", "soc.alerts"] {
+        assert!(text.contains(&format!("+ {addon} ")), "{addon}:\n{text}");
+    }
+}
+
+/// Writes `files` (path, text) into a new folder; returns it.
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+const MODULE: &str = "version: 1
+module: { name: base, version: 1.4.0 }
+inputs:
+  group_name: { type: string, default: Servers }
+steps:
+  - id: servers
+    type: group
+    with: { name: \"{{ inputs.group_name }}\" }
+  - id: key
+    type: setup_key
+    with: { name: k, type: reusable, expires_in: 86400, auto_groups: [\"{{ steps.servers.id }}\"] }
+outputs:
+  servers_id: \"{{ steps.servers.id }}\"
+";
+
+fn playbook(import: &str) -> String {
+    format!(
+        "version: 1
+name: app
+imports:
+{import}
+steps:
+  - id: admins
+    type: group
+    with: {{ name: Admins }}
+"
+    )
+}
+
+#[test]
+fn an_error_in_a_module_is_located_there_with_the_import_that_brought_it_in() {
+    let broken = MODULE.replace(
+        "auto_groups: [\"{{ steps.servers.id }}\"]",
+        "auto_groups: [\"{{ steps.server.id }}\"]",
+    );
+    let dir = project(&[
+        ("modules/base.yaml", &broken),
+        (
+            "app.yaml",
+            &playbook("  - id: base\n    source: modules/base.yaml\n"),
+        ),
+    ]);
+    let app = dir.path().join("app.yaml");
+    let (text, code) = offline(&["validate", app.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{text}");
+    let module = dir.path().join("modules/base.yaml");
+    assert!(
+        text.contains(&format!("{}:11:", module.display()))
+            && text.contains("unknown step `server`"),
+        "not located in the module:\n{text}"
+    );
+    assert!(text.contains("did you mean `servers`?"), "{text}");
+    assert!(
+        text.contains(&format!("{}:5:13", app.display()))
+            && text.contains("in import `base` (modules/base.yaml), imported here"),
+        "the import chain is not named:\n{text}"
+    );
+}
+
+#[test]
+fn an_unmet_version_requirement_is_located_at_its_line() {
+    let dir = project(&[
+        ("modules/base.yaml", MODULE),
+        (
+            "app.yaml",
+            &playbook("  - id: base\n    source: modules/base.yaml\n    version: \"^2.0\"\n"),
+        ),
+    ]);
+    let app = dir.path().join("app.yaml");
+    let (text, code) = offline(&["validate", app.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(&format!("{}:6:14", app.display()))
+            && text.contains("module `base` is version 1.4.0, which does not meet `^2.0`"),
+        "{text}"
+    );
+    // A requirement it meets is fine.
+    std::fs::write(
+        &app,
+        playbook("  - id: base\n    source: modules/base.yaml\n    version: \"~1.4\"\n"),
+    )
+    .unwrap();
+    let (text, code) = offline(&["validate", app.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{text}");
+}
+
+#[test]
+fn a_cycle_of_imports_is_located_at_the_source_that_closes_it() {
+    let dir = project(&[
+        (
+            "modules/a.yaml",
+            "version: 1\nmodule: { name: a, version: 1.0.0 }\nimports:\n  - id: b\n    source: b.yaml\nsteps: []\n",
+        ),
+        (
+            "modules/b.yaml",
+            "version: 1\nmodule: { name: b, version: 1.0.0 }\nimports:\n  - id: a\n    source: a.yaml\nsteps: []\n",
+        ),
+        (
+            "app.yaml",
+            &playbook("  - id: a\n    source: modules/a.yaml\n"),
+        ),
+    ]);
+    let app = dir.path().join("app.yaml");
+    let (text, code) = offline(&["validate", app.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{text}");
+    let b = dir.path().join("modules/b.yaml");
+    assert!(
+        text.contains(&format!("{}:5:13", b.display()))
+            && text.contains("import cycle: a.yaml → b.yaml → a.yaml"),
+        "{text}"
+    );
+}
+
+#[test]
+fn with_takes_the_module_inputs_and_every_required_one() {
+    let module = MODULE.replace(
+        "group_name: { type: string, default: Servers }",
+        "group_name: { type: string }\n  port: { type: number, default: 22 }",
+    );
+    let dir = project(&[
+        ("modules/base.yaml", &module),
+        (
+            "app.yaml",
+            &playbook(
+                "  - id: base\n    source: modules/base.yaml\n    with: { group_nam: x, port: \"22\" }\n",
+            ),
+        ),
+    ]);
+    let app = dir.path().join("app.yaml");
+    let (text, code) = offline(&["validate", app.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{text}");
+    let at = |l: usize, c: usize| format!("{}:{l}:{c}", app.display());
+    assert!(
+        text.contains(&at(6, 13))
+            && text.contains("module `base` has no input `group_nam`")
+            && text.contains("did you mean `group_name`?"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&at(6, 33))
+            && text.contains("input `port` of module `base` must be a number"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&at(4, 9))
+            && text.contains(
+                "import `base` does not give module `base` its required input `group_name`"
+            ),
+        "{text}"
+    );
+}
+
+const FLAT: &str = "version: 1
+name: app
+steps:
+  - id: servers
+    type: group
+    with: { name: Servers }
+  - id: key
+    type: setup_key
+    with: { name: k, type: reusable, expires_in: 86400, auto_groups: [\"{{ steps.servers.id }}\"] }
+  - id: admins
+    type: group
+    with: { name: Admins }
+";
+
+#[test]
+fn moved_carries_steps_into_a_module_without_a_delete_or_a_create() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = sandbox(&rt);
+    let state = tempfile::tempdir().unwrap();
+    let dir = project(&[("modules/base.yaml", MODULE), ("app.yaml", FLAT)]);
+    let app = dir.path().join("app.yaml");
+    let app = app.to_str().unwrap();
+    apply(&sb, state.path(), &[app]);
+    let before = writes(&sb.log()).len();
+
+    let composed = playbook("  - id: base\n    source: modules/base.yaml\n")
+        + "moved:\n  - { from: servers, to: base.servers }\n  - { from: key, to: base.key }\n";
+    std::fs::write(dir.path().join("app.yaml"), composed).unwrap();
+    let out = onboard(&sb, state.path(), &["plan", app])
+        .output()
+        .expect("runs");
+    let text = printed(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("Plan: 0 to create,") && text.contains("2 moved"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("to delete") && !text.contains("kept (no longer"),
+        "{text}"
+    );
+    assert!(
+        text.contains("base.servers (group")
+            && text.contains("# moved from `servers`: the object is kept"),
+        "{text}"
+    );
+
+    apply(&sb, state.path(), &[app, "--prune"]);
+    assert_eq!(
+        writes(&sb.log()).len(),
+        before,
+        "the moves wrote to NetBird"
+    );
+    let recorded =
+        std::fs::read_to_string(state.path().join("state/app/own-account.json")).unwrap();
+    let recorded: serde_json::Value = serde_json::from_str(&recorded).unwrap();
+    let mut addresses: Vec<&str> = recorded["steps"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    addresses.sort_unstable();
+    assert_eq!(addresses, ["admins", "base.key", "base.servers"]);
+    // The moves are done: a plan without them has nothing to do either.
+    let out = onboard(&sb, state.path(), &["plan", app, "--detailed-exitcode"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+}
+
+#[test]
+fn explain_names_the_file_and_line_of_each_link() {
+    let (text, code) = offline(&[
+        "explain",
+        "playbooks/tiered-customer.yaml",
+        "office.office_lan.address",
+        "--inventory",
+        "playbooks/tiers.yaml",
+        "--only",
+        "globex",
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("globex: office.office_lan = \"10.20.0.0/24\""),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "playbooks/modules/office.yaml:20:16 written in module `office` 1.0.0, import `office`"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("playbooks/tiered-customer.yaml:41:12 inputs.lan: given by import `office`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("playbooks/tiers.yaml:15:5 inputs.lan (globex): given here"),
+        "{text}"
+    );
+}
