@@ -8,6 +8,7 @@
 //!   and token-wise (`{{`, `}}`, `:`, `-`, `[`, `steps.`, quotes, anchors, ...), with random
 //!   values files and `--set` arguments;
 //! * the example inventory, mutated the same way, driving the msp-customer playbook;
+//! * the example built from modules, with the playbook or one of its modules mutated;
 //! * YAML-ish random text and plain random bytes.
 //!
 //! Errors are fine; what must hold is that nothing panics, that every [`Diag`] with a file has
@@ -39,6 +40,41 @@ const EXAMPLES: [(&str, &str); 3] = [
 ];
 
 const INVENTORY: &str = include_str!("../../../playbooks/customers.yaml");
+
+/// The example built from modules: the playbook first, then the modules it imports.
+const MODULAR: [(&str, &str); 4] = [
+    (
+        "tiered-customer.yaml",
+        include_str!("../../../playbooks/tiered-customer.yaml"),
+    ),
+    (
+        "modules/baseline.yaml",
+        include_str!("../../../playbooks/modules/baseline.yaml"),
+    ),
+    (
+        "modules/office.yaml",
+        include_str!("../../../playbooks/modules/office.yaml"),
+    ),
+    (
+        "modules/soc.yaml",
+        include_str!("../../../playbooks/modules/soc.yaml"),
+    ),
+];
+
+/// The modular example written to a folder, file `which` mutated; the playbook's path.
+fn modular(dir: &std::path::Path, which: usize, mutations: &[Mutation]) -> String {
+    for (i, (path, text)) in MODULAR.iter().enumerate() {
+        let text = if i == which {
+            mutated(text, mutations)
+        } else {
+            (*text).to_owned()
+        };
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().expect("a folder")).expect("mkdir");
+        std::fs::write(&p, text).expect("write");
+    }
+    dir.join(MODULAR[0].0).display().to_string()
+}
 
 /// Keys for `--only`: the inventory's and one it does not have.
 const CUSTOMER_KEYS: &[&str] = &["acme", "globex", "initech", "nope"];
@@ -405,6 +441,18 @@ proptest! {
     }
 
     #[test]
+    fn mutated_modules_never_panic(
+        which in 0..MODULAR.len(),
+        mutations in prop::collection::vec(mutation(), 0..4),
+    ) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = modular(dir.path(), which, &mutations);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let sets = ["customer=Acme", "domain=acme.example", "addons=[office, soc]"].map(String::from);
+        pipeline(&path, &text, &[], &sets);
+    }
+
+    #[test]
     fn yamlish_text_never_panics(text in "[a-z_:{}\\[\\]\\- \n\"'#|>&*!%.,0-9]{0,300}") {
         pipeline("yamlish.yaml", &text, &[], &[]);
         let framed = format!("version: 1\nname: x\nsteps:\n{text}");
@@ -421,6 +469,21 @@ proptest! {
 /// The unmutated examples go through the whole pipeline without errors.
 #[test]
 fn examples_plan_cleanly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = modular(dir.path(), usize::MAX, &[]);
+    let text = std::fs::read_to_string(&path).expect("read");
+    let loaded = onboard_engine::playbook::load(&SourceFile::new(path.clone(), text))
+        .unwrap_or_else(|d| panic!("{path}: {d}"));
+    let sets = [
+        "customer=Acme",
+        "domain=acme.example",
+        "addons=[office, soc]",
+    ];
+    let sources: Vec<Source> = sets.iter().map(|s| Source::set(s)).collect();
+    let inputs = inputs::resolve(&loaded.playbook, &sources).unwrap_or_else(|d| panic!("{d}"));
+    let plan = plan::offline(&loaded.playbook, &loaded.dag, &inputs, None)
+        .unwrap_or_else(|d| panic!("{path}: {d}"));
+    assert_eq!(plan.summary.create, 7, "the modular example, every add-on, no admins");
     let sets = ["customer=Acme".to_owned(), "domain=acme.example".to_owned()];
     for (name, text) in EXAMPLES {
         let loaded = onboard_engine::playbook::load(&SourceFile::new(name, text))

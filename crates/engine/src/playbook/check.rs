@@ -55,8 +55,12 @@ pub fn check(playbook: &Playbook) -> Result<Dag, Diags> {
                 diags.push(ctx.unknown_step(&step.file, dep, *span));
             }
         }
-        for tpl in step.all_templates() {
+        for tpl in step.own_templates() {
             ctx.template(tpl, Some(step), &mut diags);
+        }
+        // An import's `when` is checked where it is written, as the playbook's outputs are.
+        for g in &step.guards {
+            ctx.template_in(&g.file, &g.when, &mut diags);
         }
         if step.ty == crate::playbook::resource::StepType::Request {
             request_with(step, &mut diags);
@@ -275,6 +279,21 @@ impl Ctx<'_> {
     fn template(&self, tpl: &Template, step: Option<&Step>, diags: &mut Diags) {
         for r in &tpl.refs {
             if let Some(d) = self.reference(r, step) {
+                diags.push(d);
+            }
+        }
+    }
+
+    /// A template outside any step, written in `file`.
+    fn template_in(
+        &self,
+        file: &crate::diag::source::SourceFile,
+        tpl: &Template,
+        diags: &mut Diags,
+    ) {
+        for r in &tpl.refs {
+            if let Some(mut d) = self.reference(r, None) {
+                d.file = Some(file.clone());
                 diags.push(d);
             }
         }

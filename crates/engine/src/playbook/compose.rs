@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use crate::diag::source::{SourceFile, Span};
 use crate::diag::{Diag, Diags, did_you_mean};
 use crate::playbook::inputs::check_value;
-use crate::playbook::model::{ImportDecl, Moved, Namespace, Playbook, Step};
+use crate::playbook::model::{Guard, ImportDecl, Moved, Namespace, Playbook, Step};
 use crate::playbook::parse;
 use crate::playbook::template::{Form, Template};
 use crate::playbook::yaml::{Key, Node, Value};
@@ -425,7 +425,7 @@ struct Env {
     outputs: IndexMap<String, (String, BTreeMap<String, String>)>,
     /// Import id → the composed ids of every step it brought in.
     members: HashMap<String, Vec<String>>,
-    guards: Vec<Template>,
+    guards: Vec<Guard>,
 }
 
 struct Flat<'a> {
@@ -445,7 +445,7 @@ impl Flat<'_> {
         prefix: String,
         ns: Option<usize>,
         inputs: Option<HashMap<String, String>>,
-        guards: Vec<Template>,
+        guards: Vec<Guard>,
     ) -> Env {
         let file = unit.pb.file.clone();
         let mut env = Env {
@@ -473,7 +473,10 @@ impl Flat<'_> {
             }
             let mut child_guards = env.guards.clone();
             if let Some(w) = &imp.when {
-                child_guards.push(self.template(w, &file, &env));
+                child_guards.push(Guard {
+                    file: file.clone(),
+                    when: self.template(w, &file, &env),
+                });
             }
             let path = format!("{prefix}{}", imp.id);
             let (module, version) = child

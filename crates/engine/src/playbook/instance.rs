@@ -119,8 +119,14 @@ pub fn address(id: &str, key: Option<&str>) -> String {
 /// brought the step in: a false one skips it.
 pub fn when(step: &Step, r: &Renderer) -> Result<When, RenderError> {
     let mut out = When::Run;
-    for when in step.guards.iter().chain(step.when.iter()) {
-        let v = r.template(when)?;
+    let guards = step.guards.iter().map(|g| (Some(&g.file), &g.when));
+    for (file, when) in guards.chain(step.when.iter().map(|w| (None, w))) {
+        let v = r.template(when).map_err(|mut e| {
+            if let Some(f) = file {
+                e.file = f.clone();
+            }
+            e
+        })?;
         if v.as_str() == Some(UNKNOWN) {
             out = When::Unknown;
         } else if !truthy(&v) {

@@ -199,9 +199,16 @@ pub struct Step {
     /// The file the step is written in: the playbook, or a module.
     pub file: SourceFile,
     /// The `when:` of each import that brought the step in: it runs only if all hold.
-    pub guards: Vec<Template>,
+    pub guards: Vec<Guard>,
     /// The module instance it belongs to (index in `Playbook::namespaces`).
     pub namespace: Option<usize>,
+}
+
+/// An import's `when`, written in the importing file, on every step the import brings in.
+#[derive(Debug, Clone)]
+pub struct Guard {
+    pub file: SourceFile,
+    pub when: Template,
 }
 
 /// A `for_each`: a literal list or map, or a template that yields one.
@@ -227,7 +234,15 @@ impl Step {
             .iter()
             .chain(self.for_each.iter().flat_map(|f| f.templates.iter()))
             .chain(self.when.iter())
-            .chain(self.guards.iter())
+            .chain(self.guards.iter().map(|g| &g.when))
+    }
+
+    /// The templates written in the step itself: `with`, `for_each`, `when`.
+    pub fn own_templates(&self) -> impl Iterator<Item = &Template> {
+        self.templates
+            .iter()
+            .chain(self.for_each.iter().flat_map(|f| f.templates.iter()))
+            .chain(self.when.iter())
     }
 
     /// Whether this step's `for_each` waits for another step's output.
