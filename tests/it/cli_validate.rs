@@ -168,18 +168,29 @@ fn examples_are_valid() {
 
 #[test]
 fn every_example_validates_without_input_values() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("playbooks");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut seen = 0;
-    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{e}")) {
-        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
-        let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    // The playbooks, and the modules they import (a module validates alone).
+    let files = ["playbooks", "playbooks/modules"]
+        .into_iter()
+        .flat_map(|d| {
+            std::fs::read_dir(root.join(d))
+                .unwrap_or_else(|e| panic!("{d}: {e}"))
+                .map(|e| e.unwrap_or_else(|e| panic!("{e}")).path())
+                .filter(|p| p.is_file())
+                .map(move |p| {
+                    format!(
+                        "{d}/{}",
+                        p.file_name().and_then(|n| n.to_str()).unwrap_or("")
+                    )
+                })
+        });
+    for relative in files {
+        let source =
+            std::fs::read_to_string(root.join(&relative)).unwrap_or_else(|e| panic!("{e}"));
         if source.contains("\ncustomers:") {
             continue; // an inventory, not a playbook
         }
-        let relative = format!(
-            "playbooks/{}",
-            path.file_name().and_then(|n| n.to_str()).unwrap_or("")
-        );
         let out = onboard(&["validate", &relative, "--color", "never"]);
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{relative}\n{stderr}");

@@ -33,8 +33,15 @@ fn every_example_playbook_and_inventory_validates() {
     let playbook = schema("playbook.schema.json");
     let inventory = schema("inventory.schema.json");
     let mut seen = 0;
-    for entry in std::fs::read_dir(root().join("playbooks")).expect("playbooks/") {
-        let path = entry.expect("entry").path();
+    let files = ["playbooks", "playbooks/modules"]
+        .into_iter()
+        .flat_map(|d| {
+            std::fs::read_dir(root().join(d))
+                .expect("a folder of examples")
+                .map(|e| e.expect("entry").path())
+                .filter(|p| p.is_file())
+        });
+    for path in files {
         let text = std::fs::read_to_string(&path).expect("example");
         let doc = yaml(&path.display().to_string(), &text);
         let v = if doc.get("customers").is_some() {

@@ -483,7 +483,10 @@ fn examples_plan_cleanly() {
     let inputs = inputs::resolve(&loaded.playbook, &sources).unwrap_or_else(|d| panic!("{d}"));
     let plan = plan::offline(&loaded.playbook, &loaded.dag, &inputs, None)
         .unwrap_or_else(|d| panic!("{path}: {d}"));
-    assert_eq!(plan.summary.create, 7, "the modular example, every add-on, no admins");
+    assert_eq!(
+        plan.summary.create, 7,
+        "the modular example, every add-on, no admins"
+    );
     let sets = ["customer=Acme".to_owned(), "domain=acme.example".to_owned()];
     for (name, text) in EXAMPLES {
         let loaded = onboard_engine::playbook::load(&SourceFile::new(name, text))

@@ -33,6 +33,7 @@ pub fn compose(file: &SourceFile) -> Result<Playbook, Diags> {
     let root = parse::playbook(file)?;
     if root.imports.is_empty() {
         let mut diags = Diags::new();
+        no_imports(&root, &mut diags);
         check_moved(&root, &mut diags);
         return diags.into_result(root);
     }
@@ -927,6 +928,27 @@ fn unknown_import(file: &SourceFile, at: Span, id: &str, env: &Env) -> Diag {
     Diag::at(file, at, format!("unknown import `{id}`"), "not imported").help(hint)
 }
 
+/// A file that imports nothing cannot read `imports`.
+fn no_imports(playbook: &Playbook, diags: &mut Diags) {
+    let tenant = playbook.tenant.iter().flat_map(|t| {
+        [&t.name, &t.domain]
+            .into_iter()
+            .chain(t.group_templates.iter())
+    });
+    let steps = playbook.steps.iter().flat_map(Step::all_templates);
+    let outputs = playbook.outputs.iter().flat_map(|o| o.templates.iter());
+    for t in tenant.chain(steps).chain(outputs) {
+        for head in t.heads().into_iter().filter(|h| h.root == "imports") {
+            let base = crate::playbook::template::source_base(&playbook.file, t.span, &t.src);
+            let at = base.map_or(t.span, |b| {
+                Span::new(b + head.range.start, head.range.len())
+            });
+            let id = head.names.first().map_or("", String::as_str);
+            diags.push(unknown_import(&playbook.file, at, id, &Env::default()));
+        }
+    }
+}
+
 /// `moved:` entries: each names a step of the composed playbook as `to`, and as `from` an id
 /// no step has any more; no id is moved twice.
 fn check_moved(playbook: &Playbook, diags: &mut Diags) {
@@ -976,6 +998,16 @@ fn check_moved(playbook: &Playbook, diags: &mut Diags) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_without_imports_cannot_read_them() {
+        let text = "version: 1\nname: x\nsteps:\n  - id: g\n    type: group\n    with: { name: \"{{ imports.base.x }}\" }\n";
+        let file = SourceFile::new("x.yaml", text);
+        let err = compose(&file).expect_err("an unknown import");
+        let d = err.iter().next().expect("one error");
+        assert_eq!(d.message, "unknown import `base`");
+        assert_eq!(d.location().as_deref(), Some("x.yaml:6:23"));
+    }
 
     #[test]
     fn positions_inside_a_replacement_map_to_what_it_replaced() {
