@@ -383,3 +383,73 @@ fn explain_names_the_file_and_line_of_each_link() {
         "{text}"
     );
 }
+
+#[test]
+fn graph_draws_each_module_instance_as_a_cluster() {
+    let (dot, code) = offline(&["graph", "playbooks/tiered-customer.yaml"]);
+    assert_eq!(code, Some(0), "{dot}");
+    for cluster in [
+        "subgraph \"cluster_base\" { label=\"base: baseline 1.0.0\";",
+        "subgraph \"cluster_office\" { label=\"office: office 1.0.0\";",
+        "\"office.office_lan\" -> \"base.servers\";",
+    ] {
+        assert!(dot.contains(cluster), "{cluster}:\n{dot}");
+    }
+    let (mermaid, _) = offline(&[
+        "graph",
+        "playbooks/tiered-customer.yaml",
+        "--format",
+        "mermaid",
+    ]);
+    assert!(
+        mermaid.contains("subgraph m_base[\"base: baseline 1.0.0\"]")
+            && mermaid.contains("office__office_lan --> base__servers"),
+        "{mermaid}"
+    );
+}
+
+#[test]
+fn a_changed_module_is_a_new_template_and_makes_a_saved_plan_stale() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = sandbox(&rt);
+    let state = tempfile::tempdir().unwrap();
+    let dir = project(&[
+        ("modules/base.yaml", MODULE),
+        (
+            "app.yaml",
+            &playbook("  - id: base\n    source: modules/base.yaml\n"),
+        ),
+    ]);
+    let app = dir.path().join("app.yaml");
+    let app = app.to_str().unwrap();
+    apply(&sb, state.path(), &[app]);
+    let plan = state.path().join("plan.json");
+    let plan = plan.to_str().unwrap();
+    let out = onboard(&sb, state.path(), &["plan", app, "--out", plan])
+        .output()
+        .expect("runs");
+    assert!(printed(&out).contains("(current)"), "{}", printed(&out));
+
+    // Only the module changes: the template is new, and the saved plan is stale.
+    let changed = format!("# the baseline, now with a comment\n{MODULE}");
+    std::fs::write(dir.path().join("modules/base.yaml"), changed).unwrap();
+    let out = onboard(&sb, state.path(), &["plan", app])
+        .output()
+        .expect("runs");
+    let text = printed(&out);
+    assert!(
+        text.contains("template: sha256:") && !text.contains("(current)"),
+        "{text}"
+    );
+    let before = writes(&sb.log()).len();
+    let out = onboard(&sb, state.path(), &["apply", plan, "--discard-secrets"])
+        .output()
+        .expect("runs");
+    let text = printed(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("modules/base.yaml changed since the plan was made"),
+        "{text}"
+    );
+    assert_eq!(writes(&sb.log()).len(), before, "a stale plan wrote");
+}
