@@ -51,7 +51,10 @@ fn export(sb: &SandboxHandle, state: &Path) -> String {
 fn the_composed_playbook_builds_what_the_hand_written_one_builds() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let (by_hand, composed) = (sandbox(&rt), sandbox(&rt));
-    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b) = (
+        tempfile::tempdir().expect("works"),
+        tempfile::tempdir().expect("works"),
+    );
     let mut args = vec!["playbooks/msp-customer.yaml"];
     args.extend(VALUES);
     apply(&by_hand, a.path(), &args);
@@ -120,11 +123,11 @@ fn an_import_when_leaves_the_add_on_out() {
 
 /// Writes `files` (path, text) into a new folder; returns it.
 fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("works");
     for (path, text) in files {
         let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
+        std::fs::create_dir_all(p.parent().expect("a folder")).expect("works");
+        std::fs::write(p, text).expect("works");
     }
     dir
 }
@@ -172,7 +175,7 @@ fn an_error_in_a_module_is_located_there_with_the_import_that_brought_it_in() {
         ),
     ]);
     let app = dir.path().join("app.yaml");
-    let (text, code) = offline(&["validate", app.to_str().unwrap()]);
+    let (text, code) = offline(&["validate", app.to_str().expect("works")]);
     assert_eq!(code, Some(1), "{text}");
     let module = dir.path().join("modules/base.yaml");
     assert!(
@@ -198,7 +201,7 @@ fn an_unmet_version_requirement_is_located_at_its_line() {
         ),
     ]);
     let app = dir.path().join("app.yaml");
-    let (text, code) = offline(&["validate", app.to_str().unwrap()]);
+    let (text, code) = offline(&["validate", app.to_str().expect("works")]);
     assert_eq!(code, Some(1), "{text}");
     assert!(
         text.contains(&format!("{}:6:14", app.display()))
@@ -210,8 +213,8 @@ fn an_unmet_version_requirement_is_located_at_its_line() {
         &app,
         playbook("  - id: base\n    source: modules/base.yaml\n    version: \"~1.4\"\n"),
     )
-    .unwrap();
-    let (text, code) = offline(&["validate", app.to_str().unwrap()]);
+    .expect("works");
+    let (text, code) = offline(&["validate", app.to_str().expect("works")]);
     assert_eq!(code, Some(0), "{text}");
 }
 
@@ -232,7 +235,7 @@ fn a_cycle_of_imports_is_located_at_the_source_that_closes_it() {
         ),
     ]);
     let app = dir.path().join("app.yaml");
-    let (text, code) = offline(&["validate", app.to_str().unwrap()]);
+    let (text, code) = offline(&["validate", app.to_str().expect("works")]);
     assert_eq!(code, Some(1), "{text}");
     let b = dir.path().join("modules/b.yaml");
     assert!(
@@ -258,7 +261,7 @@ fn with_takes_the_module_inputs_and_every_required_one() {
         ),
     ]);
     let app = dir.path().join("app.yaml");
-    let (text, code) = offline(&["validate", app.to_str().unwrap()]);
+    let (text, code) = offline(&["validate", app.to_str().expect("works")]);
     assert_eq!(code, Some(1), "{text}");
     let at = |l: usize, c: usize| format!("{}:{l}:{c}", app.display());
     assert!(
@@ -299,16 +302,16 @@ steps:
 fn moved_carries_steps_into_a_module_without_a_delete_or_a_create() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let sb = sandbox(&rt);
-    let state = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().expect("works");
     let dir = project(&[("modules/base.yaml", MODULE), ("app.yaml", FLAT)]);
     let app = dir.path().join("app.yaml");
-    let app = app.to_str().unwrap();
+    let app = app.to_str().expect("works");
     apply(&sb, state.path(), &[app]);
     let before = writes(&sb.log()).len();
 
     let composed = playbook("  - id: base\n    source: modules/base.yaml\n")
         + "moved:\n  - { from: servers, to: base.servers }\n  - { from: key, to: base.key }\n";
-    std::fs::write(dir.path().join("app.yaml"), composed).unwrap();
+    std::fs::write(dir.path().join("app.yaml"), composed).expect("works");
     let out = onboard(&sb, state.path(), &["plan", app])
         .output()
         .expect("runs");
@@ -335,11 +338,11 @@ fn moved_carries_steps_into_a_module_without_a_delete_or_a_create() {
         "the moves wrote to NetBird"
     );
     let recorded =
-        std::fs::read_to_string(state.path().join("state/app/own-account.json")).unwrap();
-    let recorded: serde_json::Value = serde_json::from_str(&recorded).unwrap();
+        std::fs::read_to_string(state.path().join("state/app/own-account.json")).expect("works");
+    let recorded: serde_json::Value = serde_json::from_str(&recorded).expect("works");
     let mut addresses: Vec<&str> = recorded["steps"]
         .as_object()
-        .unwrap()
+        .expect("works")
         .keys()
         .map(String::as_str)
         .collect();
@@ -412,7 +415,7 @@ fn graph_draws_each_module_instance_as_a_cluster() {
 fn a_changed_module_is_a_new_template_and_makes_a_saved_plan_stale() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let sb = sandbox(&rt);
-    let state = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().expect("works");
     let dir = project(&[
         ("modules/base.yaml", MODULE),
         (
@@ -421,10 +424,10 @@ fn a_changed_module_is_a_new_template_and_makes_a_saved_plan_stale() {
         ),
     ]);
     let app = dir.path().join("app.yaml");
-    let app = app.to_str().unwrap();
+    let app = app.to_str().expect("works");
     apply(&sb, state.path(), &[app]);
     let plan = state.path().join("plan.json");
-    let plan = plan.to_str().unwrap();
+    let plan = plan.to_str().expect("works");
     let out = onboard(&sb, state.path(), &["plan", app, "--out", plan])
         .output()
         .expect("runs");
@@ -432,7 +435,7 @@ fn a_changed_module_is_a_new_template_and_makes_a_saved_plan_stale() {
 
     // Only the module changes: the template is new, and the saved plan is stale.
     let changed = format!("# the baseline, now with a comment\n{MODULE}");
-    std::fs::write(dir.path().join("modules/base.yaml"), changed).unwrap();
+    std::fs::write(dir.path().join("modules/base.yaml"), changed).expect("works");
     let out = onboard(&sb, state.path(), &["plan", app])
         .output()
         .expect("runs");

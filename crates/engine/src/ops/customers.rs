@@ -173,6 +173,9 @@ fn prepare_with(input: &Input, file: SourceFile, needed: Needed) -> Result<Vec<C
     }
 }
 
+/// A customer's inventory entry (none without an inventory) and its value sources.
+pub(crate) type Sourced = (Option<Entry>, Vec<Source>);
+
 /// Each customer (its inventory entry, or none) and where its values come from, lowest
 /// precedence first: `ONBOARD_VAR_<name>`, the inventory's `defaults` and entry, values
 /// files, `--set`.
@@ -180,7 +183,7 @@ pub(crate) fn entries(
     input: &Input,
     playbook: &crate::playbook::model::Playbook,
     diags: &mut Diags,
-) -> Result<Vec<(Option<Entry>, Vec<Source>)>, Diags> {
+) -> Result<Vec<Sourced>, Diags> {
     let cli_sources = sources(input, diags);
     // `ONBOARD_VAR_<name>` first: every other source overrides it.
     let env = Source::environment(playbook, std::env::vars());
