@@ -456,3 +456,76 @@ fn a_changed_module_is_a_new_template_and_makes_a_saved_plan_stale() {
     );
     assert_eq!(writes(&sb.log()).len(), before, "a stale plan wrote");
 }
+
+#[test]
+fn a_module_imports_a_module_with_its_own_names() {
+    let inner = "version: 1
+module: { name: inner, version: 0.2.0 }
+inputs:
+  label: { type: string }
+steps:
+  - id: group
+    type: group
+    with: { name: \"{{ inputs.label }}\" }
+outputs:
+  id: \"{{ steps.group.id }}\"
+";
+    let outer = "version: 1
+module: { name: outer, version: 1.0.0 }
+inputs:
+  prefix: { type: string, default: Ops }
+imports:
+  - id: net
+    source: inner.yaml
+    version: \"~0.2\"
+    with: { label: \"{{ inputs.prefix }}-{{ steps.anchor.id }}\" }
+steps:
+  - id: anchor
+    type: group
+    with: { name: Anchor }
+  - id: key
+    type: setup_key
+    with: { name: k, type: reusable, expires_in: 86400, auto_groups: [\"{{ imports.net.id }}\"] }
+outputs:
+  group_id: \"{{ imports.net.id }}\"
+";
+    let dir = project(&[
+        ("modules/inner.yaml", inner),
+        ("modules/outer.yaml", outer),
+        (
+            "app.yaml",
+            &playbook("  - id: base\n    source: modules/outer.yaml\n    with: { prefix: Team }\n"),
+        ),
+    ]);
+    let app = dir.path().join("app.yaml");
+    let (text, code) = offline(&["plan", "--offline", app.to_str().expect("utf-8")]);
+    assert_eq!(code, Some(0), "{text}");
+    // The inner module's step is `base.net.group`; its name reads the outer module's input
+    // (given by the playbook) and the outer module's step, which it therefore runs after.
+    assert!(
+        text.contains("+ base.net.group (group, scope account) name: (known after apply)"),
+        "{text}"
+    );
+    let order: Vec<usize> = ["+ base.anchor ", "+ base.net.group ", "+ base.key "]
+        .iter()
+        .map(|s| text.find(s).unwrap_or_else(|| panic!("{s}: {text}")))
+        .collect();
+    assert!(order[0] < order[1] && order[1] < order[2], "{text}");
+    let (text, _) = offline(&["graph", app.to_str().expect("utf-8")]);
+    assert!(
+        text.contains("subgraph \"cluster_base.net\" { label=\"base.net: inner 0.2.0\";")
+            && text.contains("\"base.net.group\" -> \"base.anchor\";"),
+        "{text}"
+    );
+    let (text, _) = offline(&[
+        "explain",
+        app.to_str().expect("utf-8"),
+        "base.net.group.name",
+    ]);
+    assert!(
+        text.contains("inputs.label: given by import `net`")
+            && text.contains("inputs.prefix: given by import `base`")
+            && text.contains("steps.anchor: read from step `base.anchor`"),
+        "{text}"
+    );
+}
