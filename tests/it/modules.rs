@@ -529,3 +529,120 @@ outputs:
         "{text}"
     );
 }
+
+/// A module whose input `tok` is sensitive and `tier` takes gold or silver.
+const TYPED: &str = "version: 1
+module: { name: typed, version: 1.0.0 }
+inputs:
+  tok: { type: string, sensitive: true, default: \"\" }
+  tier: { type: string, enum: [gold, silver], default: gold }
+steps:
+  - id: g
+    type: group
+    with: { name: \"tier-{{ inputs.tier }}\" }
+outputs:
+  gid: \"{{ steps.g.id }}\"
+";
+
+/// `validate` (or `plan --offline` with `args`) of `app` next to the typed module.
+fn typed(app: &str, args: &[&str]) -> (String, std::path::PathBuf, tempfile::TempDir) {
+    let dir = project(&[("typed.yaml", TYPED), ("app.yaml", app)]);
+    let path = dir.path().join("app.yaml");
+    let mut all = vec!["plan", "--offline", path.to_str().expect("utf-8")];
+    all.extend(args);
+    let (text, _) = offline(&all);
+    (text, path, dir)
+}
+
+#[test]
+fn values_passed_to_a_module_are_checked_in_the_importing_file() {
+    let head = "version: 1\nname: app\ninputs:\n  plain: { type: string, default: x }\n  t: { type: string, default: gold }\nimports:\n";
+    // A sensitive module input given a value that is not a secret.
+    let (text, app, _d) = typed(
+        &format!(
+            "{head}  - id: a\n    source: typed.yaml\n    with: {{ tok: \"{{{{ inputs.plain }}}}\" }}\nsteps: []\n"
+        ),
+        &[],
+    );
+    assert!(
+        text.contains(&format!("{}:9:18", app.display()))
+            && text.contains("input `tok` of module `typed` (import `a`) is sensitive, but this value is not a secret: `inputs.plain` is not sensitive"),
+        "{text}"
+    );
+    // A templated value, checked against the module's `enum` once rendered.
+    let (text, app, _d) = typed(
+        &format!(
+            "{head}  - id: a\n    source: typed.yaml\n    with: {{ tier: \"{{{{ inputs.t }}}}\" }}\nsteps: []\n"
+        ),
+        &["--set", "t=bronze"],
+    );
+    assert!(
+        text.contains(&format!("{}:9:19", app.display()))
+            && text.contains("input `tier` of module `typed` (import `a`) must be one of \"gold\", \"silver\", found \"bronze\""),
+        "{text}"
+    );
+    // `item` outside a step, and a name of the playbook's that does not exist: at the value.
+    let (text, app, _d) = typed(
+        &format!(
+            "{head}  - id: a\n    source: typed.yaml\n    with: {{ tier: \"{{{{ item }}}}-{{{{ inputs.nope }}}}\" }}\nsteps: []\n"
+        ),
+        &[],
+    );
+    assert!(
+        text.contains(&format!("{}:9:23", app.display()))
+            && text.contains("`item` and `key` exist only inside a step with `for_each`")
+            && text.contains(&format!("{}:9:34", app.display()))
+            && text.contains("unknown input `nope`"),
+        "{text}"
+    );
+    // A module's steps are its own: the playbook reads its outputs.
+    let (text, app, _d) = typed(
+        &format!(
+            "{head}  - id: a\n    source: typed.yaml\nsteps:\n  - id: k\n    type: setup_key\n    with: {{ name: k, type: reusable, expires_in: 86400, auto_groups: [\"{{{{ steps['a.g'].id }}}}\"] }}\n"
+        ),
+        &[],
+    );
+    assert!(
+        text.contains(&format!("{}:12:75", app.display()))
+            && text.contains("unknown step `a.g`")
+            && text.contains("imports.a.<output>"),
+        "{text}"
+    );
+}
+
+#[test]
+fn imports_may_read_each_others_outputs_in_any_order() {
+    let app = "version: 1\nname: app\nimports:\n  - id: second\n    source: typed.yaml\n    with: { tier: \"{{ 'gold' if imports.first.gid else 'silver' }}\" }\n  - id: first\n    source: typed.yaml\n    with: { tier: silver }\nsteps: []\n";
+    let (text, _, _d) = typed(app, &[]);
+    let (first, second) = (
+        text.find("+ first.g ").unwrap_or_else(|| panic!("{text}")),
+        text.find("+ second.g ").unwrap_or_else(|| panic!("{text}")),
+    );
+    assert!(first < second, "the import read is composed first:\n{text}");
+    // Two imports that read each other's outputs: an error at each.
+    let cyclic = app.replace(
+        "with: { tier: silver }",
+        "with: { tier: \"{{ imports.second.gid }}\" }",
+    );
+    let (text, app, _d) = typed(&cyclic, &[]);
+    assert!(
+        text.contains(&format!("{}:4:9", app.display()))
+            && text.contains("import `second` reads the outputs of `first`, which read its own"),
+        "{text}"
+    );
+}
+
+#[test]
+fn two_steps_moved_to_one_is_an_error() {
+    let app = playbook("  - id: base\n    source: modules/base.yaml\n")
+        + "moved:\n  - { from: a, to: base.servers }\n  - { from: b, to: base.servers }\n";
+    let dir = project(&[("modules/base.yaml", MODULE), ("app.yaml", &app)]);
+    let path = dir.path().join("app.yaml");
+    let (text, code) = offline(&["validate", path.to_str().expect("utf-8")]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(&format!("{}:13:20", path.display()))
+            && text.contains("two steps are moved to `base.servers`"),
+        "{text}"
+    );
+}

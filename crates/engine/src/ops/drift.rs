@@ -245,10 +245,13 @@ async fn check(
         why: None,
     };
     let store = c.session.store();
-    let state = match store.load(&playbook, &run_key).await {
+    let mut state = match store.load(&playbook, &run_key).await {
         Ok(s) => s,
         Err(e) => return unknown(e.to_string()),
     };
+    // `moved:` renames, as a plan makes them: the objects are where the playbook now says.
+    let moves = run.loaded.playbook.moved.iter();
+    state.apply_moves(moves.map(|m| (m.from.as_str(), m.to.as_str())));
     if state.tenant.is_none() && state.steps.is_empty() {
         let location = store.location(&playbook, &run_key);
         return unknown(format!("never applied (no state in {location})"));

@@ -49,8 +49,13 @@ fn dot_escape(s: &str) -> String {
 /// A Mermaid node id: the step id, capitalised when it is a keyword (step ids are lower case,
 /// so the result cannot meet another step's id).
 fn mermaid_id(playbook: &Playbook, n: NodeId) -> String {
-    // A module's step `base.servers` is `base__servers`: Mermaid ids have no dots.
-    let id = name(playbook, n).replace('.', "__");
+    // A module's step `base.servers` is `base__servers` (Mermaid ids have no dots), with `_`
+    // added while a playbook's step has that id.
+    let name = name(playbook, n);
+    let mut id = name.replace('.', "__");
+    while name.contains('.') && playbook.steps.iter().any(|s| s.id == id) {
+        id.push('_');
+    }
     if !MERMAID_RESERVED.contains(&id.as_str()) {
         return id;
     }
@@ -132,6 +137,7 @@ pub fn dot(playbook: &Playbook, dag: &Dag) -> String {
     for e in dag.edges() {
         let attr = match e.kind {
             EdgeKind::Reference => String::new(),
+            EdgeKind::Guard(_) => " [label=\"when\"]".to_owned(),
             EdgeKind::DependsOn => " [style=dashed, label=\"depends_on\"]".to_owned(),
             EdgeKind::Tenant => " [style=dotted]".to_owned(),
         };
@@ -161,10 +167,13 @@ pub fn mermaid(playbook: &Playbook, dag: &Dag) -> String {
     let cluster = |out: &mut String, ns: usize, depth: usize, open: bool| {
         let pad = "  ".repeat(depth + 1);
         if open {
-            let id = playbook.namespaces[ns].path.replace('.', "__");
+            let mut id = format!("m_{}", playbook.namespaces[ns].path.replace('.', "__"));
+            while playbook.steps.iter().any(|s| s.id == id) {
+                id.push('_');
+            }
             let _ = writeln!(
                 out,
-                "{pad}subgraph m_{id}[\"{}\"]",
+                "{pad}subgraph {id}[\"{}\"]",
                 title(playbook, ns).replace('"', "#quot;")
             );
         } else {
@@ -175,6 +184,7 @@ pub fn mermaid(playbook: &Playbook, dag: &Dag) -> String {
     for e in dag.edges() {
         let arrow = match e.kind {
             EdgeKind::Reference => "-->",
+            EdgeKind::Guard(_) => "-- when -->",
             EdgeKind::DependsOn => "-. depends_on .->",
             EdgeKind::Tenant => "-.->",
         };

@@ -495,6 +495,7 @@ impl<'a> Planner<'a> {
 
     pub fn into_plan(mut self, inventory_key: Option<&str>, offline: bool) -> Result<Plan, Diags> {
         check_unique(self.playbook, &self.steps, &mut self.diags);
+        check_module_inputs(self.playbook, &self.scope, &mut self.diags);
         let outputs = render_outputs(self.playbook, &self.scope, &mut self.diags);
         let domain = self
             .tenant
@@ -681,10 +682,10 @@ fn check_unique(playbook: &Playbook, steps: &[PlannedStep], diags: &mut Diags) {
                 .step(&planned.step)
                 .map(|s| s.id_span)
                 .unwrap_or_default();
-            let first_span = playbook
+            let first_at = playbook
                 .step(&first.step)
-                .map(|s| s.id_span)
-                .unwrap_or_default();
+                .map(|s| (&s.file, s.id_span))
+                .unwrap_or((&playbook.file, Default::default()));
             let file = playbook
                 .step(&planned.step)
                 .map_or(&playbook.file, |s| &s.file);
@@ -693,11 +694,29 @@ fn check_unique(playbook: &Playbook, steps: &[PlannedStep], diags: &mut Diags) {
             } else {
                 "it is how an existing object is found"
             };
-            diags.push(
-                Diag::at(file, span, format!("`{}` and `{}` would both create a {} identified by {identity} in the {} scope", first.address, planned.address, planned.ty.name(), planned.scope.name()), "second one here")
-                    .label(first_span, "first one here")
-                    .help(format!("give each its own identity ({what})")),
-            );
+            let diag = Diag::at(
+                file,
+                span,
+                format!(
+                    "`{}` and `{}` would both create a {} identified by {identity} in the {} scope",
+                    first.address,
+                    planned.address,
+                    planned.ty.name(),
+                    planned.scope.name()
+                ),
+                "second one here",
+            )
+            .help(format!("give each its own identity ({what})"));
+            // The first one may be written in another file (a module's).
+            diags.push(match first_at.0.same(file) {
+                true => diag.label(first_at.1, "first one here"),
+                false => diag.related(Diag::at(
+                    first_at.0,
+                    first_at.1,
+                    format!("`{}` is written here", first.address),
+                    "first one here",
+                )),
+            });
         } else {
             seen.insert(key, planned);
         }
@@ -735,6 +754,43 @@ pub fn identity_value(ty: StepType, body: &Json) -> Option<String> {
             .collect::<Vec<_>>()
             .join(", "),
     )
+}
+
+/// The module inputs an import gives a template, checked once rendered against the module's
+/// declaration (type, `pattern`, `enum`), at the import's `with` value: what the same value
+/// given to a playbook's input would be. A value known only after apply, or a secret, is not
+/// judged; one that fails to render is reported where the module uses it.
+fn check_module_inputs(playbook: &Playbook, scope: &Scope, diags: &mut Diags) {
+    if playbook.module_inputs.is_empty() {
+        return;
+    }
+    let ctx = scope.context(None);
+    for m in &playbook.module_inputs {
+        let r = Renderer {
+            playbook,
+            file: &m.file,
+            ctx: ctx.clone(),
+            mask_secrets: true,
+        };
+        let Ok(value) = r.node(&m.value) else {
+            continue;
+        };
+        let masked = |v: &Json| v.to_string().contains(SENSITIVE);
+        if crate::playbook::render::contains_unknown(&value) || masked(&value) {
+            continue;
+        }
+        if let Err(why) = crate::playbook::inputs::check_value(&m.decl, &value) {
+            diags.push(
+                Diag::at(
+                    &m.file,
+                    m.span,
+                    format!("{} {why}", m.what),
+                    "not what the module takes",
+                )
+                .help(format!("the module declares it at {}", m.declared_at)),
+            );
+        }
+    }
 }
 
 fn render_outputs(playbook: &Playbook, scope: &Scope, diags: &mut Diags) -> Vec<PlannedOutput> {

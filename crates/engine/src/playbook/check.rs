@@ -98,7 +98,7 @@ fn secret_flow(playbook: &Playbook, diags: &mut Diags) {
         [&t.name, &t.domain]
             .into_iter()
             .chain(t.group_templates.iter())
-            .map(|tpl| (&playbook.file, tpl))
+            .map(|tpl| (&playbook.file, None, tpl))
     });
     let steps = playbook.steps.iter().flat_map(|s| {
         let write_only = write_only_spans(s);
@@ -106,10 +106,10 @@ fn secret_flow(playbook: &Playbook, diags: &mut Diags) {
             .iter()
             .filter(move |t| !write_only.iter().any(|w| w.contains(t.span)))
             .chain(s.for_each.iter().flat_map(|f| f.templates.iter()))
-            .map(|tpl| (&s.file, tpl))
+            .map(move |tpl| (&s.file, s.namespace.map(|_| s.id.as_str()), tpl))
     });
     let secret_steps = playbook.secret_steps();
-    for (file, tpl) in tenant.chain(steps) {
+    for (file, whose, tpl) in tenant.chain(steps) {
         let mut dynamic = false;
         for r in &tpl.refs {
             if let Target::StepsDynamic(how) = &r.target
@@ -125,8 +125,9 @@ fn secret_flow(playbook: &Playbook, diags: &mut Diags) {
                     file,
                     tpl.span,
                     format!(
-                        "`{}` reads a secret, which NetBird would store here in plain text",
-                        tpl.src
+                        "{}`{}` reads a secret, which NetBird would store here in plain text",
+                        whose.map_or(String::new(), |id| format!("step `{id}`: ")),
+                        written(file, tpl)
                     ),
                     "a value made from a secret",
                 )
@@ -138,6 +139,18 @@ fn secret_flow(playbook: &Playbook, diags: &mut Diags) {
                 ),
             );
         }
+    }
+}
+
+/// A template as written in its file: a module's step holds it with the playbook's names.
+fn written(file: &crate::diag::source::SourceFile, tpl: &Template) -> String {
+    let text = file
+        .text()
+        .get(tpl.span.offset..tpl.span.offset + tpl.span.len)
+        .unwrap_or(&tpl.src);
+    match text.contains(tpl.src.as_str()) {
+        true => tpl.src.clone(),
+        false => text.trim_matches(|c| c == '"' || c == '\'').to_owned(),
     }
 }
 

@@ -25,7 +25,7 @@ use crate::diag::{Diag, Diags, did_you_mean};
 use crate::playbook::inputs::check_value;
 use crate::playbook::model::{Guard, ImportDecl, Moved, Namespace, Playbook, Step};
 use crate::playbook::parse;
-use crate::playbook::template::{Form, Template};
+use crate::playbook::template::{Form, Target, Template};
 use crate::playbook::yaml::{Key, Node, Value};
 
 /// Parse the playbook in `file` and every module it imports into one playbook.
@@ -53,7 +53,12 @@ pub fn compose(file: &SourceFile) -> Result<Playbook, Diags> {
         steps: Vec::new(),
         namespaces: Vec::new(),
         moved: Vec::new(),
-        chains: &loader.chains,
+        sensitive: (unit.pb.inputs.iter())
+            .filter(|(_, d)| d.sensitive)
+            .map(|(n, _)| n.clone())
+            .collect(),
+        checks: Vec::new(),
+        strict: false,
     };
     let root_env = flat.emit(&unit, String::new(), None, None, Vec::new());
     let mut playbook = unit.pb.clone();
@@ -73,6 +78,7 @@ pub fn compose(file: &SourceFile) -> Result<Playbook, Diags> {
     playbook.steps = std::mem::take(&mut flat.steps);
     playbook.namespaces = std::mem::take(&mut flat.namespaces);
     playbook.moved = std::mem::take(&mut flat.moved);
+    playbook.module_inputs = std::mem::take(&mut flat.checks);
     playbook.sources = loader.sources.clone();
     playbook.step_index = Default::default();
     let mut diags = std::mem::take(&mut flat.diags);
@@ -104,12 +110,14 @@ struct Link {
 struct Unit {
     pb: Playbook,
     children: Vec<(ImportDecl, Unit)>,
+    /// The imports that brought this instance in, the playbook's first (none for it).
+    chain: Vec<Link>,
 }
 
 struct Loader {
     has_tenant: bool,
     diags: Diags,
-    /// For each module file, the chain of imports that first brought it in.
+    /// For each import of a module file, the chain of imports that brought it in.
     chains: Vec<(SourceFile, Vec<Link>)>,
     /// Every file read: the playbook, then each module file once.
     sources: Vec<SourceFile>,
@@ -123,6 +131,23 @@ impl Loader {
             .map(Path::to_owned)
             .unwrap_or_default();
         for imp in &pb.imports {
+            if let Some(step) = pb.steps.iter().find(|s| s.id == imp.id) {
+                let (line, _) = pb.file.line_col(step.id_span.offset);
+                self.diags.push(
+                    Diag::at(
+                        &pb.file,
+                        imp.id_span,
+                        format!("import id `{}` is also a step's id", imp.id),
+                        "a step has this id",
+                    )
+                    .label(step.id_span, "the step")
+                    .help(format!(
+                        "an import's id names its steps (`{0}.<id>`) and `depends_on: [{0}]` \
+                         waits for all of them: rename the import or the step (line {line})",
+                        imp.id
+                    )),
+                );
+            }
             let path = dir.join(&imp.source);
             let canon = canonical(&path);
             if let Some(pos) = stack.iter().position(|p| *p == canon) {
@@ -154,9 +179,7 @@ impl Loader {
             };
             let mut child_chain = chain.to_vec();
             child_chain.push(link);
-            if !self.chains.iter().any(|(f, _)| f.same(&file)) {
-                self.chains.push((file.clone(), child_chain.clone()));
-            }
+            self.chains.push((file.clone(), child_chain.clone()));
             let child = match parse::imported(&file, self.has_tenant) {
                 Ok(p) => p,
                 Err(d) => {
@@ -172,7 +195,11 @@ impl Loader {
             stack.pop();
             children.push((imp.clone(), unit));
         }
-        Unit { pb, children }
+        Unit {
+            pb,
+            children,
+            chain: chain.to_vec(),
+        }
     }
 
     /// The file at `path`, read once however often it is imported.
@@ -229,12 +256,15 @@ impl Loader {
                     "requirement not met",
                 )
                 .help(format!(
-                    "{} declares version {}: require a version it meets (e.g. `^{}.{}`), or use \
+                    "{} declares version {}: require a version it meets (e.g. `{}`), or use \
                      a version of the module that meets `{req}`",
                     child.file.location(m.span),
                     m.version,
-                    m.version.major,
-                    m.version.minor
+                    match m.version.pre.is_empty() {
+                        true => format!("^{}.{}", m.version.major, m.version.minor),
+                        // A pre-release meets only requirements that name one.
+                        false => format!("={}", m.version),
+                    }
                 )),
             );
         }
@@ -364,13 +394,19 @@ fn annotate_with(chains: &[Chain], diags: Diags) -> Diags {
         if !seen.insert(key) {
             continue;
         }
-        let chain = d
-            .file
-            .as_ref()
-            .and_then(|f| chains.iter().find(|(c, _)| c.same(f)));
         let mut d = d.clone();
-        if let Some((_, links)) = chain {
+        let mut linked: Vec<(String, Span)> = Vec::new();
+        let file = d.file.clone();
+        // A file imported more than once: every import that brought it in.
+        for (_, links) in chains
+            .iter()
+            .filter(|(c, _)| file.as_ref().is_some_and(|f| c.same(f)))
+        {
             for (file, span, what) in links.iter().rev() {
+                if linked.contains(&(file.name().to_owned(), *span)) {
+                    continue;
+                }
+                linked.push((file.name().to_owned(), *span));
                 d = d.related(Diag::at(
                     file,
                     *span,
@@ -418,26 +454,113 @@ struct Env {
     prefix: String,
     /// The file's step ids.
     steps: Vec<String>,
-    /// The file's declared inputs, and for a module the expression each one stands for (an
-    /// input without one has an error of its own). `None` in the playbook: its inputs are
-    /// the run's.
-    inputs: Option<(Vec<String>, HashMap<String, String>)>,
-    /// Import id → output name → expression.
+    /// The file's declared inputs.
+    declared: Vec<String>,
+    /// In a module, the expression each input stands for (an input without one has an error
+    /// of its own). `None` in the playbook: its inputs are the run's.
+    values: Option<HashMap<String, String>>,
+    /// Import id → (module name, output name → expression).
     outputs: IndexMap<String, (String, BTreeMap<String, String>)>,
+    /// The file's import ids.
+    imports: Vec<String>,
     /// Import id → the composed ids of every step it brought in.
     members: HashMap<String, Vec<String>>,
     guards: Vec<Guard>,
 }
 
-struct Flat<'a> {
+impl Env {
+    fn in_module(&self) -> bool {
+        self.values.is_some()
+    }
+}
+
+/// The import ids `imp` reads the outputs of (`imports.<id>.<output>` in its `with` and
+/// `when`).
+fn reads_imports(imp: &ImportDecl) -> Vec<String> {
+    let mut out = Vec::new();
+    let with = imp.with.iter().flat_map(|w| w.strings());
+    let when = imp.when.iter().map(|t| (t.span, t.src.as_str()));
+    for (_, s) in with.chain(when) {
+        let t = Template::reparse(&SourceFile::new("", ""), Span::default(), s);
+        for h in t.heads() {
+            if let ("imports", Some(id)) = (h.root.as_str(), h.names.first())
+                && !out.contains(id)
+            {
+                out.push(id.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The imports in an order in which each comes after those whose outputs it reads (in
+/// declaration order otherwise); imports that read each other are an error at each.
+fn import_order(
+    file: &SourceFile,
+    children: &[(ImportDecl, Unit)],
+    diags: &mut Diags,
+) -> Vec<usize> {
+    let ids: Vec<&str> = children.iter().map(|(i, _)| i.id.as_str()).collect();
+    let deps: Vec<Vec<usize>> = children
+        .iter()
+        .map(|(imp, _)| {
+            reads_imports(imp)
+                .iter()
+                .filter_map(|d| ids.iter().position(|i| i == d))
+                .collect()
+        })
+        .collect();
+    let mut order = Vec::new();
+    let mut done = vec![false; children.len()];
+    loop {
+        let next =
+            (0..children.len()).find(|&i| !done[i] && deps[i].iter().all(|&d| done[d] && d != i));
+        match next {
+            Some(i) => {
+                done[i] = true;
+                order.push(i);
+            }
+            None => break,
+        }
+    }
+    for (i, (imp, _)) in children.iter().enumerate().filter(|(i, _)| !done[*i]) {
+        let others: Vec<String> = deps[i]
+            .iter()
+            .filter(|&&d| !done[d])
+            .map(|&d| format!("`{}`", children[d].0.id))
+            .collect();
+        diags.push(
+            Diag::at(
+                file,
+                imp.id_span,
+                format!(
+                    "import `{}` reads the outputs of {}, which read its own",
+                    imp.id,
+                    others.join(", ")
+                ),
+                "imports that read each other",
+            )
+            .help("an import's `with` and `when` may read the outputs of other imports, not of itself through them"),
+        );
+    }
+    order
+}
+
+struct Flat {
     diags: Diags,
     steps: Vec<Step>,
     namespaces: Vec<Namespace>,
     moved: Vec<Moved>,
-    chains: &'a [(SourceFile, Vec<Link>)],
+    /// The playbook's sensitive inputs.
+    sensitive: Vec<String>,
+    /// Module inputs given templates: checked against their declarations once rendered.
+    checks: Vec<crate::playbook::model::ModuleInput>,
+    /// Rewriting a value the importing file passes (`with`, an import's `when`) or a
+    /// module's output: every name must be the file's, and `item`/`key` mean nothing there.
+    strict: bool,
 }
 
-impl Flat<'_> {
+impl Flat {
     /// Add the steps of `unit` (its imports' first) with the names of the composed playbook;
     /// the environment of its templates is returned, for its outputs.
     fn emit(
@@ -445,24 +568,39 @@ impl Flat<'_> {
         unit: &Unit,
         prefix: String,
         ns: Option<usize>,
-        inputs: Option<HashMap<String, String>>,
+        values: Option<HashMap<String, String>>,
         guards: Vec<Guard>,
     ) -> Env {
         let file = unit.pb.file.clone();
         let mut env = Env {
             prefix: prefix.clone(),
             steps: unit.pb.steps.iter().map(|s| s.id.clone()).collect(),
-            inputs: inputs.map(|i| (unit.pb.inputs.keys().cloned().collect(), i)),
+            declared: unit.pb.inputs.keys().cloned().collect(),
+            values,
+            imports: unit.children.iter().map(|(i, _)| i.id.clone()).collect(),
             guards,
             ..Env::default()
         };
-        for (imp, child) in &unit.children {
+        for i in import_order(&file, &unit.children, &mut self.diags) {
+            let (imp, child) = &unit.children[i];
+            let path = format!("{prefix}{}", imp.id);
+            let (module, version) = child
+                .pb
+                .module
+                .as_ref()
+                .map(|m| (m.name.clone(), m.version.to_string()))
+                .unwrap_or_default();
             let mut values = HashMap::new();
             for (name, decl) in &child.pb.inputs {
                 let given = imp.with.as_ref().and_then(|w| w.get(name));
                 let expr = match (given, &decl.default) {
                     (Some(node), _) => {
-                        let (node, _) = self.node(node, &file, &env);
+                        let (node, templates) = self.value(node, &file, &env);
+                        let what = format!("input `{name}` of module `{module}` (import `{path}`)");
+                        if !templates.is_empty() {
+                            let declared_at = child.pb.file.location(decl.span);
+                            self.typed_later(decl, &node, &file, &templates, (what, declared_at));
+                        }
                         self.expr(&node, &file)
                     }
                     (None, Some(default)) => Some(literal(default)),
@@ -474,33 +612,23 @@ impl Flat<'_> {
             }
             let mut child_guards = env.guards.clone();
             if let Some(w) = &imp.when {
+                let strict = std::mem::replace(&mut self.strict, true);
+                let when = self.template(w, &file, &env);
+                self.strict = strict;
                 child_guards.push(Guard {
                     file: file.clone(),
-                    when: self.template(w, &file, &env),
+                    when,
                 });
             }
-            let path = format!("{prefix}{}", imp.id);
-            let (module, version) = child
-                .pb
-                .module
-                .as_ref()
-                .map(|m| (m.name.clone(), m.version.to_string()))
-                .unwrap_or_default();
-            let imported_at = self
-                .chains
+            let imported_at = child
+                .chain
                 .iter()
-                .find(|(f, _)| f.same(&child.pb.file))
-                .map(|(_, links)| {
-                    links
-                        .iter()
-                        .map(|l| (l.file.clone(), l.span, l.what.clone()))
-                        .collect()
-                })
-                .unwrap_or_default();
+                .map(|l| (l.file.clone(), l.span, l.what.clone()))
+                .collect();
             self.namespaces.push(Namespace {
                 path: path.clone(),
                 file: child.pb.file.clone(),
-                module,
+                module: module.clone(),
                 version,
                 imported_at,
                 parent: ns,
@@ -516,18 +644,12 @@ impl Flat<'_> {
             );
             let mut outputs = BTreeMap::new();
             for out in &child.pb.outputs {
-                let (node, _) = self.node(&out.value, &child.pb.file, &child_env);
+                let (node, _) = self.value(&out.value, &child.pb.file, &child_env);
                 if let Some(e) = self.expr(&node, &child.pb.file) {
                     outputs.insert(out.name.clone(), e);
                 }
             }
-            let name = child
-                .pb
-                .module
-                .as_ref()
-                .map(|m| m.name.clone())
-                .unwrap_or_default();
-            env.outputs.insert(imp.id.clone(), (name, outputs));
+            env.outputs.insert(imp.id.clone(), (module, outputs));
             let members = self.steps[first..].iter().map(|s| s.id.clone()).collect();
             env.members.insert(imp.id.clone(), members);
         }
@@ -558,13 +680,94 @@ impl Flat<'_> {
         env
     }
 
+    /// A value the importing file passes or a module gives back, rewritten: every name in it
+    /// must be its file's, and `item` and `key` (a loop's, on the other side) are refused.
+    fn value(&mut self, node: &Node, file: &SourceFile, env: &Env) -> (Node, Vec<Template>) {
+        let strict = std::mem::replace(&mut self.strict, true);
+        let out = self.node(node, file, env);
+        self.strict = strict;
+        for t in &out.1 {
+            for r in &t.refs {
+                if matches!(r.target, Target::Item | Target::Key) {
+                    self.diags.push(
+                        Diag::at(
+                            file,
+                            r.span,
+                            "`item` and `key` exist only inside a step with `for_each`",
+                            "not in a for_each",
+                        )
+                        .help(
+                            "a value passed to a module, or a module's output, is outside any \
+                             step: pass the list itself and let the module's step loop over it",
+                        ),
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    /// A module input given a template: a sensitive one takes only sensitive inputs of the
+    /// playbook; any other is checked against its declaration once rendered (the plan).
+    fn typed_later(
+        &mut self,
+        decl: &crate::playbook::model::InputDecl,
+        node: &Node,
+        file: &SourceFile,
+        templates: &[Template],
+        (what, declared_at): (String, String),
+    ) {
+        let inputs: Vec<&str> = templates
+            .iter()
+            .flat_map(|t| t.refs.iter())
+            .filter_map(|r| match &r.target {
+                Target::Input(n) => Some(n.as_str()),
+                _ => None,
+            })
+            .collect();
+        if decl.sensitive {
+            let plain: Vec<&&str> = inputs
+                .iter()
+                .filter(|n| !self.sensitive.iter().any(|s| s == **n))
+                .collect();
+            if inputs.is_empty() || !plain.is_empty() {
+                let why = match plain.first() {
+                    Some(n) => format!("`inputs.{n}` is not sensitive"),
+                    None => "it reads no sensitive input".to_owned(),
+                };
+                self.diags.push(
+                    Diag::at(
+                        file,
+                        node.span,
+                        format!("{what} is sensitive, but this value is not a secret: {why}"),
+                        "not from a sensitive input",
+                    )
+                    .help(format!(
+                        "pass a sensitive input of the playbook, e.g. `\"{{{{ inputs.{} }}}}\"` \
+                         declared `{{ type: string, sensitive: true }}`",
+                        decl.name
+                    )),
+                );
+            }
+            return;
+        }
+        self.checks.push(crate::playbook::model::ModuleInput {
+            decl: decl.clone(),
+            file: file.clone(),
+            span: node.span,
+            what,
+            declared_at,
+            value: node.clone(),
+        });
+    }
+
     /// `depends_on` with composed ids; an import's id stands for every step it brought in.
     fn depends_on(&mut self, step: &Step, file: &SourceFile, env: &Env) -> Vec<(String, Span)> {
         let mut out = Vec::new();
         for (dep, span) in &step.depends_on {
             if let Some(members) = env.members.get(dep) {
                 out.extend(members.iter().map(|m| (m.clone(), *span)));
-            } else if env.steps.contains(dep) || env.inputs.is_none() {
+            } else if env.steps.contains(dep) || (!env.in_module() && !dep.contains('.')) {
                 // The playbook's unknown ids are reported by the check, as they always were.
                 out.push((format!("{}{dep}", env.prefix), *span));
             } else {
@@ -674,59 +877,55 @@ impl Flat<'_> {
         file: &SourceFile,
         env: &Env,
     ) -> Option<String> {
-        let in_module = env.inputs.is_some();
+        // The playbook's own names are checked by the check (as they always were), unless
+        // they are in a value it passes to a module, which must be checked here, in its file.
+        let checked = env.in_module() || self.strict;
         match (head.root.as_str(), head.names.as_slice()) {
             ("steps", [id, ..]) => {
                 if env.steps.contains(id) {
                     return (!env.prefix.is_empty())
                         .then(|| format!("steps[{}]", quote(&format!("{}{id}", env.prefix))));
                 }
-                if in_module || env.outputs.contains_key(id) {
+                if checked || env.outputs.contains_key(id) || id.contains('.') {
                     self.diags.push(unknown_step(file, *at, id, env));
                 }
                 None
             }
-            ("steps", []) if in_module => {
+            ("steps", []) if env.in_module() => {
                 self.diags.push(
                     Diag::at(
                         file,
                         *at,
                         "a module's templates name its steps literally",
-                        "`steps` used as a whole",
+                        "`steps` used other than as `steps.<id>`",
                     )
-                    .help("write `steps.<id>.<field>`, with the id of a step of this module"),
+                    .help("write `steps.<id>.<field>`, with the id of a step of this file"),
                 );
                 None
             }
-            ("inputs", names) if in_module => {
-                let (declared, values) = env.inputs.as_ref()?;
+            ("inputs", names) if env.in_module() => {
                 let Some(name) = names.first() else {
                     self.diags.push(
                         Diag::at(
                             file,
                             *at,
                             "a module's templates name its inputs literally",
-                            "`inputs` used as a whole",
+                            "`inputs` used other than as `inputs.<name>`",
                         )
                         .help("write `inputs.<name>`, with an input the module declares"),
                     );
                     return None;
                 };
-                if let Some(e) = values.get(name) {
+                if let Some(e) = env.values.as_ref().and_then(|v| v.get(name)) {
                     return Some(format!("({e})"));
                 }
-                if !declared.contains(name) {
-                    let hint = match did_you_mean(name, declared.iter().map(String::as_str)) {
-                        Some(s) => format!("did you mean `inputs.{s}`?"),
-                        None => format!(
-                            "declare it under the module's `inputs:`, e.g. `{name}: {{ type: string }}`"
-                        ),
-                    };
-                    self.diags.push(
-                        Diag::at(file, *at, format!("unknown input `{name}`"), "not declared")
-                            .help(hint),
-                    );
+                if !env.declared.contains(name) {
+                    self.diags.push(unknown_input(file, *at, name, env));
                 }
+                None
+            }
+            ("inputs", [name]) if self.strict && !env.declared.contains(name) => {
+                self.diags.push(unknown_input(file, *at, name, env));
                 None
             }
             ("imports", [id, output]) => {
@@ -869,37 +1068,52 @@ fn literal(node: &Node) -> String {
     }
 }
 
-/// Text with `{{ }}` expressions as one expression that joins the parts (`~`); `None` when
-/// it holds a block or a comment.
+/// Text with `{{ }}` expressions as one expression that joins the parts (`~`), as minijinja
+/// renders it (whitespace control, the trailing newline it drops); `None` when it holds a
+/// block or a comment, or does not parse. The parts are read from minijinja's syntax tree: the
+/// text as it is emitted, and each `{{ }}` tag's expression.
 fn concatenation(src: &str) -> Option<String> {
+    use minijinja::machinery::ast::Stmt;
     if src.contains("{%") || src.contains("{#") {
         return None;
     }
+    let tree = minijinja::machinery::parse(src, "<with>", Default::default()).ok()?;
+    let Stmt::Template(t) = tree else {
+        return None;
+    };
     let mut parts = Vec::new();
-    let mut rest = src;
-    while let Some(open) = rest.find("{{") {
-        if open > 0 {
-            parts.push(quote(&rest[..open]));
+    for child in &t.children {
+        match child {
+            Stmt::EmitRaw(raw) if raw.raw.is_empty() => {}
+            Stmt::EmitRaw(raw) => parts.push(quote(raw.raw)),
+            Stmt::EmitExpr(e) => {
+                // The expression's span (which may start late in a path, never early, and
+                // ends where it ends): its tag is from the `{{` before it to the `}}` after.
+                let span = e.expr.span();
+                let (start, end) = (span.start_offset as usize, span.end_offset as usize);
+                let open = src.get(..start)?.rfind("{{")?;
+                let close = end + src.get(end..)?.find("}}")?;
+                let inner = src.get(open + 2..close)?;
+                let inner = inner.strip_prefix('-').unwrap_or(inner);
+                let inner = inner.strip_suffix('-').unwrap_or(inner);
+                parts.push(format!("({})", inner.trim()));
+            }
+            _ => return None,
         }
-        let after = &rest[open + 2..];
-        let close = after.find("}}")?;
-        let inner = after[..close].trim();
-        let inner = inner.strip_prefix('-').unwrap_or(inner);
-        let inner = inner.strip_suffix('-').unwrap_or(inner).trim();
-        parts.push(format!("({inner})"));
-        rest = &after[close + 2..];
     }
-    if !rest.is_empty() {
-        parts.push(quote(rest));
-    }
-    Some(format!("({})", parts.join(" ~ ")))
+    Some(match parts.is_empty() {
+        true => "\"\"".to_owned(),
+        false => format!("({})", parts.join(" ~ ")),
+    })
 }
 
 fn unknown_step(file: &SourceFile, at: Span, id: &str, env: &Env) -> Diag {
-    let hint = if env.outputs.contains_key(id) {
+    let import = id.split('.').next().unwrap_or(id);
+    let hint = if env.imports.iter().any(|i| i == import) {
         format!(
-            "`{id}` is an import: a module's steps are its own; read what it gives through its \
-             outputs, `imports.{id}.<output>`"
+            "`{import}` is an import: a module's steps are its own; read what it gives through \
+             its outputs, `imports.{import}.<output>`, or wait for all its steps with \
+             `depends_on: [{import}]`"
         )
     } else {
         match did_you_mean(id, env.steps.iter().map(String::as_str)) {
@@ -916,14 +1130,30 @@ fn unknown_step(file: &SourceFile, at: Span, id: &str, env: &Env) -> Diag {
     .help(hint)
 }
 
+fn unknown_input(file: &SourceFile, at: Span, name: &str, env: &Env) -> Diag {
+    let hint = match did_you_mean(name, env.declared.iter().map(String::as_str)) {
+        Some(s) => format!("did you mean `inputs.{s}`?"),
+        None => {
+            format!("declare it under this file's `inputs:`, e.g. `{name}: {{ type: string }}`")
+        }
+    };
+    Diag::at(file, at, format!("unknown input `{name}`"), "not declared").help(hint)
+}
+
 fn unknown_import(file: &SourceFile, at: Span, id: &str, env: &Env) -> Diag {
-    let hint = match did_you_mean(id, env.outputs.keys().map(String::as_str)) {
-        Some(s) => format!("did you mean `imports.{s}`?"),
-        None if env.outputs.is_empty() => "this file imports no modules: add `imports:`".to_owned(),
-        None => format!(
-            "this file imports {}",
-            env.outputs.keys().cloned().collect::<Vec<_>>().join(", ")
-        ),
+    let hint = if env.imports.iter().any(|i| i == id) {
+        format!(
+            "import `{id}` is not composed yet here: its own `with` or `when` reads, directly or \
+             through other imports, the value being made"
+        )
+    } else {
+        match did_you_mean(id, env.imports.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `imports.{s}`?"),
+            None if env.imports.is_empty() => {
+                "this file imports no modules: add `imports:`".to_owned()
+            }
+            None => format!("this file imports {}", env.imports.join(", ")),
+        }
     };
     Diag::at(file, at, format!("unknown import `{id}`"), "not imported").help(hint)
 }
@@ -954,7 +1184,20 @@ fn no_imports(playbook: &Playbook, diags: &mut Diags) {
 fn check_moved(playbook: &Playbook, diags: &mut Diags) {
     let ids: Vec<&str> = playbook.steps.iter().map(|s| s.id.as_str()).collect();
     let mut seen: Vec<&str> = Vec::new();
+    let mut targets: Vec<&str> = Vec::new();
     for m in &playbook.moved {
+        if targets.contains(&m.to.as_str()) {
+            diags.push(
+                Diag::at(
+                    &m.file,
+                    m.to_span,
+                    format!("two steps are moved to `{}`", m.to),
+                    "moved to again here",
+                )
+                .help("a step keeps one object: move one old id to it, and remove the other step's entry"),
+            );
+        }
+        targets.push(&m.to);
         if !ids.contains(&m.to.as_str()) {
             let hint = match did_you_mean(&m.to, ids.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
@@ -1036,12 +1279,28 @@ mod tests {
             serde_json::to_value(&value).expect("json"),
             serde_json::json!({"a": ["x\"y\\z\n", 1, 2.5, true, null], "b": {}})
         );
-        let joined = concatenation("pre-{{ 1 + 2 }}-{{- 'x' -}}").expect("no block");
-        let value = env
-            .compile_expression(&joined)
-            .and_then(|e| e.eval(minijinja::context! {}))
-            .expect("a valid expression");
-        assert_eq!(value.as_str(), Some("pre-3-x"));
+        // Each text renders as minijinja renders it as a template.
+        let ctx = minijinja::context! { inputs => minijinja::context! { v => "V" } };
+        for src in [
+            "pre-{{ 1 + 2 }}-{{- 'x' -}} post",
+            "a {{- 'v' }}",
+            "port {{ -1 }}",
+            "b {{ 'v' }}\n",
+            "c {{ '}}' ~ 'v' }}",
+            "{{ 'a' }}{{ 'b' }} and {{ ['x', 'y'] | join('-') }}",
+            "{{ 'only' }}",
+            "text, no tags",
+            "a {{- inputs.v }}",
+            "{{ inputs.v }}{{ inputs.v | lower }}-{{ inputs['v'] }}",
+        ] {
+            let joined = concatenation(src).unwrap_or_else(|| panic!("{src}: no expression"));
+            let value = env
+                .compile_expression(&joined)
+                .and_then(|e| e.eval(ctx.clone()))
+                .unwrap_or_else(|e| panic!("{src} → {joined}: {e}"));
+            let rendered = env.render_str(src, ctx.clone()).expect("renders");
+            assert_eq!(value.to_string(), rendered, "{src} → {joined}");
+        }
         assert_eq!(concatenation("{% if x %}a{% endif %}"), None);
     }
 }

@@ -27,6 +27,9 @@ pub enum NodeId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EdgeKind {
     Reference,
+    /// A reference in the `when` of an import that brought the step in (the step's `guards`,
+    /// by index): written in the importing file.
+    Guard(usize),
     DependsOn,
     /// A tenant-scoped step runs inside the tenant.
     Tenant,
@@ -222,7 +225,9 @@ fn edges(playbook: &Playbook, index_of: &dyn Fn(&str) -> Option<usize>) -> Vec<E
     }
     for (i, step) in playbook.steps.iter().enumerate() {
         let from = NodeId::Step(i);
-        for tpl in step.all_templates() {
+        let own = step.own_templates().map(|t| (EdgeKind::Reference, t));
+        let guards = (step.guards.iter().enumerate()).map(|(k, g)| (EdgeKind::Guard(k), &g.when));
+        for (kind, tpl) in own.chain(guards) {
             for r in &tpl.refs {
                 if let crate::playbook::template::Target::Step { id, .. } = &r.target
                     && let Some(j) = index_of(id)
@@ -230,7 +235,7 @@ fn edges(playbook: &Playbook, index_of: &dyn Fn(&str) -> Option<usize>) -> Vec<E
                     out.push(Edge {
                         from,
                         to: NodeId::Step(j),
-                        kind: EdgeKind::Reference,
+                        kind,
                         span: r.span,
                     });
                 }
@@ -240,7 +245,7 @@ fn edges(playbook: &Playbook, index_of: &dyn Fn(&str) -> Option<usize>) -> Vec<E
                     out.push(Edge {
                         from,
                         to: NodeId::Tenant,
-                        kind: EdgeKind::Reference,
+                        kind,
                         span: r.span,
                     });
                 }
@@ -276,9 +281,11 @@ fn cycle_diag(playbook: &Playbook, dag: &Dag, stuck: &[NodeIndex]) -> Diag {
         NodeId::Tenant => "tenant".to_owned(),
         NodeId::Step(i) => playbook.steps[i].id.clone(),
     };
-    let file = |n: NodeId| match n {
-        NodeId::Tenant => &playbook.file,
-        NodeId::Step(i) => &playbook.steps[i].file,
+    // An edge is written in its step's file, or, for an import's `when`, in the importer's.
+    let file = |e: &Edge| match (e.from, e.kind) {
+        (NodeId::Tenant, _) => &playbook.file,
+        (NodeId::Step(i), EdgeKind::Guard(k)) => &playbook.steps[i].guards[k].file,
+        (NodeId::Step(i), _) => &playbook.steps[i].file,
     };
     let path: Vec<String> = cycle
         .iter()
@@ -286,7 +293,7 @@ fn cycle_diag(playbook: &Playbook, dag: &Dag, stuck: &[NodeIndex]) -> Diag {
         .chain(cycle.first().map(|e| name(e.from)))
         .collect();
     let first = cycle.first().map_or(Span::default(), |e| e.span);
-    let home = cycle.first().map_or(&playbook.file, |e| file(e.from));
+    let home = cycle.first().map_or(&playbook.file, file);
     let mut diag = Diag::at(
         home,
         first,
@@ -295,7 +302,7 @@ fn cycle_diag(playbook: &Playbook, dag: &Dag, stuck: &[NodeIndex]) -> Diag {
     )
     .help("remove one of these references or `depends_on` entries to break the cycle");
     for e in cycle.iter().skip(1) {
-        let at = file(e.from);
+        let at = file(e);
         if at.same(home) {
             diag = diag.label(e.span, edge_label(&name, Some(e)));
         } else {

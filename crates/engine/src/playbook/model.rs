@@ -35,6 +35,9 @@ pub struct Playbook {
     /// Every file the playbook was built from: the playbook first, then each module file once,
     /// in import order (the template's digest covers them all).
     pub sources: Vec<SourceFile>,
+    /// Module inputs given a template: checked against their declarations when the plan
+    /// renders them.
+    pub module_inputs: Vec<ModuleInput>,
     /// Step id → index in `steps` (the first, if an id repeats), built on first use.
     pub(crate) step_index: OnceLock<HashMap<String, usize>>,
 }
@@ -74,6 +77,22 @@ pub struct Moved {
     pub to_span: Span,
     /// The file the entry is written in.
     pub file: SourceFile,
+}
+
+/// A module input an import gives a template: its value is known only when the plan renders
+/// it, and is checked then against the module's declaration, at the `with` value.
+#[derive(Debug, Clone)]
+pub struct ModuleInput {
+    pub decl: InputDecl,
+    /// The importing file, and the `with` value's place in it.
+    pub file: SourceFile,
+    pub span: Span,
+    /// `input `tier` of module `baseline` (import `base`)`.
+    pub what: String,
+    /// Where the module declares it (`file:line:col`).
+    pub declared_at: String,
+    /// The value, in the composed playbook's names.
+    pub value: Node,
 }
 
 /// One module instance of a composed playbook: the steps of import `base` are `base.<id>`.

@@ -152,6 +152,7 @@ fn parse(file: &SourceFile, imported: Option<bool>) -> Result<Playbook, Diags> {
         moved,
         namespaces: Vec::new(),
         sources: vec![file.clone()],
+        module_inputs: Vec::new(),
         step_index: Default::default(),
     };
     dec.diags.into_result(playbook)
@@ -379,6 +380,7 @@ fn empty(file: &SourceFile) -> Playbook {
         moved: Vec::new(),
         namespaces: Vec::new(),
         sources: vec![file.clone()],
+        module_inputs: Vec::new(),
         step_index: Default::default(),
     }
 }

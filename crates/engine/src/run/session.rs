@@ -523,28 +523,22 @@ impl Session {
         let playbook = customer.loaded.playbook.name.clone();
         let (mut state, renames) = self.moved_state(&customer.loaded, &run_key).await?;
         let state_sink = held.sink(&playbook, &run_key);
-        // `moved:` renames are kept before anything runs: the objects are the same.
-        if !renames.is_empty() {
+        // The ids the run records belong to this API: a state of another is refused here (the
+        // plan refused it already, unless the state changed meanwhile), an older one adopts it.
+        let here = self.bind(&state, true).await?;
+        let rebound = here.is_some() && state.api != here;
+        if rebound {
+            state.api = here;
+        }
+        // A new binding, and `moved:` renames (the objects are the same), are kept before
+        // anything runs.
+        if (rebound && !state.is_empty()) || !renames.is_empty() {
             state_sink
                 .save(&state)
                 .map_err(|reason| SessionError::State {
                     run_key: run_key.clone(),
                     reason: Box::new(reason),
                 })?;
-        }
-        // The ids the run records belong to this API: a state of another is refused here (the
-        // plan refused it already, unless the state changed meanwhile), an older one adopts it.
-        let here = self.bind(&state, true).await?;
-        if here.is_some() && state.api != here {
-            state.api = here;
-            if !state.is_empty() {
-                state_sink
-                    .save(&state)
-                    .map_err(|reason| SessionError::State {
-                        run_key: run_key.clone(),
-                        reason: Box::new(reason),
-                    })?;
-            }
         }
         // A lost database connection stops the run before its next write, as Ctrl-C does.
         held.stop_on_loss(interrupted.clone());

@@ -63,12 +63,21 @@ struct Import {
     id: String,
     /// The module's file, relative to this one.
     source: String,
-    /// A semver requirement the module's version must meet, e.g. `^1.4`.
-    version: Option<String>,
+    /// A semver requirement the module's version must meet, e.g. `^1.4` (a bare number such
+    /// as `1` is read as written).
+    version: Option<Requirement>,
     /// The module's inputs; values may be templates of this file.
     with: Option<IndexMap<String, Value>>,
     /// A template or a bool: every step of the module is skipped when it is false.
     when: Option<When>,
+}
+
+/// A semver requirement: text, or a number YAML read from it.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+enum Requirement {
+    Text(String),
+    Number(f64),
 }
 
 /// A step's old id and its new one (a module's steps: `<import>.<id>`).

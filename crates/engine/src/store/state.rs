@@ -188,15 +188,15 @@ impl State {
         let mut done = Vec::new();
         for (from, to) in moves {
             let instance = format!("{from}[");
-            let found: Vec<String> = self
-                .steps
-                .keys()
-                .filter(|a| *a == from || a.starts_with(&instance))
-                .cloned()
-                .collect();
+            let moved = |a: &String| *a == from || a.starts_with(&instance);
+            let mut found: Vec<String> = self.steps.keys().filter(|a| moved(a)).cloned().collect();
+            // A create sent but not recorded (a secret's) moves too, record or not.
+            found.extend(self.pending.keys().filter(|a| moved(a)).cloned());
+            found.sort();
+            found.dedup();
             for old in found {
                 let new = format!("{to}{}", &old[from.len()..]);
-                if self.steps.contains_key(&new) {
+                if self.steps.contains_key(&new) || self.pending.contains_key(&new) {
                     continue;
                 }
                 if let Some(record) = self.steps.remove(&old) {

@@ -22,6 +22,7 @@ pub(super) fn scan(src: &str, at: &dyn Fn(Range<usize>) -> Span) -> Vec<Ref> {
     };
     let mut walker = Walker {
         at,
+        src,
         len: src.len(),
         refs: Vec::new(),
         heads: Vec::new(),
@@ -42,6 +43,7 @@ pub(super) fn heads(src: &str) -> Vec<super::Head> {
     let at = |r: Range<usize>| Span::new(r.start, r.len());
     let mut walker = Walker {
         at: &at,
+        src,
         len: src.len(),
         refs: Vec::new(),
         heads: Vec::new(),
@@ -63,6 +65,7 @@ enum Use {
 
 struct Walker<'a> {
     at: &'a dyn Fn(Range<usize>) -> Span,
+    src: &'a str,
     len: usize,
     refs: Vec<Ref>,
     heads: Vec<super::Head>,
@@ -277,8 +280,16 @@ impl Walker<'_> {
             "imports" => 2,
             _ => return,
         };
-        let names: Vec<String> = segs.iter().map_while(Seg::name).take(depth).collect();
         let start = (var.start_offset as usize).min(self.len);
+        // Only a path written from the variable on (`steps.x`, `steps["x"]`) names the object
+        // where it stands: `(steps).x` is read as a whole.
+        let after = self.src.get(var.end_offset as usize..).unwrap_or("");
+        let literal = self.src.get(start..).is_some_and(|s| s.starts_with(name))
+            && after.starts_with(['.', '[']);
+        let names: Vec<String> = match literal {
+            true => segs.iter().map_while(Seg::name).take(depth).collect(),
+            false => Vec::new(),
+        };
         let end = match names.len() {
             n if n == depth => ends[n - 1] as usize,
             _ => var.end_offset as usize,
@@ -487,8 +498,7 @@ mod tests {
 
     #[test]
     fn heads_end_after_the_segments_that_name_the_object() {
-        let src =
-            r#"{{ steps.servers.id ~ inputs["name"] ~ imports.base.out.x }} {{ steps[x].id }}"#;
+        let src = r#"{{ steps.servers.id ~ inputs["name"] ~ imports.base.out.x }} {{ steps[x].id }} {{ (steps).y }}"#;
         let found: Vec<(String, Vec<String>, &str)> = super::heads(src)
             .into_iter()
             .map(|h| (h.root, h.names, &src[h.range]))
@@ -504,6 +514,7 @@ mod tests {
                     names(&["base", "out"]),
                     "imports.base.out"
                 ),
+                ("steps".into(), names(&[]), "steps"),
                 ("steps".into(), names(&[]), "steps"),
             ]
         );
