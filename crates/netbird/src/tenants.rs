@@ -14,8 +14,7 @@ use crate::client::{Call, Client};
 use crate::error::ApiError;
 use crate::kind::encode_segment;
 use crate::models::{
-    CreateTenantRequest, DnsChallengeResponse, DnsVerification, TenantResponse,
-    UpdateTenantRequest,
+    CreateTenantRequest, DnsChallengeResponse, DnsVerification, TenantResponse, UpdateTenantRequest,
 };
 use crate::retry::Method;
 use crate::scope::Scope;

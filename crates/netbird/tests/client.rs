@@ -10,8 +10,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use onboard_netbird::{
-    ApiError, Client, ClientConfig, ClientEvent, ConfigError, CreateTenantRequest,
-    DnsVerification, Method, ResourceKind, Scope, TenantGroup, Token,
+    ApiError, Client, ClientConfig, ClientEvent, ConfigError, CreateTenantRequest, DnsVerification,
+    Method, ResourceKind, Scope, TenantGroup, Token,
 };
 use serde_json::{Value, json};
 use support::PAT;
@@ -310,7 +310,9 @@ async fn tenant_dns_verification_reads_the_501_challenge_and_then_verifies() {
     let server = Server::start().await;
     let t = tenant(&server, "dns.example").await;
     let client = server.client();
-    let challenge = client.list_tenants().await.unwrap()[0].dns_challenge.clone();
+    let challenge = client.list_tenants().await.unwrap()[0]
+        .dns_challenge
+        .clone();
     assert!(!challenge.is_empty());
     let path = format!("/api/integrations/msp/tenants/{t}/dns");
     let failed = client.verify_tenant_dns(&t).await.unwrap();
