@@ -6,9 +6,13 @@
 //! - Each example's tenant, after apply, exports to a playbook that validates and plans with
 //!   no change against the tenant it came from (only adoptions and reads), and whose apply
 //!   writes nothing.
+//! - Credentials NetBird never answers (an identity provider's client secret, the sync
+//!   integrations' keys) export as sensitive inputs; the copy applied with them from the
+//!   environment sends them, re-plans clean and exports to the same playbook.
 
 use crate::support::{
-    self, PAT, account, apply, names, onboard, sandbox, stderr, stdout, tenant_id, writes,
+    self, PAT, account, apply, command, last_body, names, onboard, printed, sandbox, stderr,
+    stdout, tenant_id, writes,
 };
 use onboard_sandbox::SandboxHandle;
 use serde_json::{Value, json};
@@ -499,4 +503,141 @@ fn names_with_template_syntax_export_and_replan_as_themselves() {
         );
     }
     writes_nothing(&sb, dir.path(), &[playbook]);
+}
+
+/// An account with credentials NetBird never answers: an identity provider, a Google and an
+/// Azure sync integration.
+const CREDENTIALS: &str = r#"version: 1
+name: creds
+inputs:
+  idp_secret: { type: string, sensitive: true }
+  google_key: { type: string, sensitive: true }
+tenant:
+  name: Creds
+  domain: creds.example
+steps:
+  - id: sso
+    type: identity_provider
+    with:
+      type: oidc
+      name: Creds SSO
+      issuer: https://login.creds.example
+      client_id: creds-client
+      client_secret: "{{ inputs.idp_secret }}"
+  - id: google
+    type: google_idp
+    with:
+      service_account_key: "{{ inputs.google_key }}"
+      customer_id: C0creds
+  - id: azure
+    type: azure_idp
+    with:
+      client_secret: Azure-Literal-Secret-Creds-77aa
+      client_id: azure-app
+      tenant_id: creds-azure-tenant
+"#;
+
+#[test]
+fn credentials_export_as_sensitive_inputs_and_the_copy_round_trips() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("creds.yaml");
+    std::fs::write(&source, CREDENTIALS).unwrap();
+    let secrets = [
+        ("ONBOARD_VAR_idp_secret", "Recognisable-Idp-Secret-One-31c4"),
+        ("ONBOARD_VAR_google_key", "Recognisable-Google-Key-One-8d02"),
+    ];
+    let mut cmd = command(&sb, dir.path(), &[source.to_str().unwrap()]);
+    cmd.envs(secrets);
+    let out = cmd.output().expect("onboard runs");
+    assert!(out.status.success(), "{}", printed(&out));
+    let tenant = tenant_id(&sb.world(), "creds.example");
+
+    // Each credential is a sensitive input named after its step (whose id comes from the
+    // object's identity), the field its template; no secret is in the text.
+    let text = export(&sb, dir.path(), Some(&tenant));
+    for part in [
+        "  creds_sso_client_secret:\n    type: string\n    sensitive: true\n",
+        "  c0creds_service_account_key:\n    type: string\n    sensitive: true\n",
+        "  creds_azure_tenant_client_secret:\n    type: string\n    sensitive: true\n",
+        "client_secret: \"{{ inputs.creds_sso_client_secret }}\"",
+        "service_account_key: \"{{ inputs.c0creds_service_account_key }}\"",
+        "client_secret: \"{{ inputs.creds_azure_tenant_client_secret }}\"",
+    ] {
+        assert!(text.contains(part), "{part}\nnot in:\n{text}");
+    }
+    for secret in secrets
+        .map(|s| s.1)
+        .into_iter()
+        .chain(["Azure-Literal-Secret-Creds-77aa"])
+    {
+        assert!(!text.contains(secret), "{secret} exported");
+    }
+    let file = dir.path().join("exported.yaml");
+    std::fs::write(&file, &text).unwrap();
+    let playbook = file.to_str().unwrap();
+    // Validation needs no credential.
+    let valid = support::binary()
+        .args(["validate", playbook])
+        .output()
+        .expect("onboard runs");
+    assert!(valid.status.success(), "{}", printed(&valid));
+
+    // A copy for another customer: the credentials from the environment reach NetBird.
+    let copied = [
+        (
+            "ONBOARD_VAR_creds_sso_client_secret",
+            "Copy-Idp-Secret-Two-5b9e",
+        ),
+        (
+            "ONBOARD_VAR_c0creds_service_account_key",
+            "Copy-Google-Key-Two-0c7d",
+        ),
+        (
+            "ONBOARD_VAR_creds_azure_tenant_client_secret",
+            "Copy-Azure-Secret-Two-e41f",
+        ),
+    ];
+    let copy = [
+        "--set",
+        "customer=Copy",
+        "--set",
+        "domain=copy-creds.example",
+    ];
+    let args: Vec<&str> = [playbook].into_iter().chain(copy).collect();
+    let mut cmd = command(&sb, dir.path(), &args);
+    cmd.envs(copied);
+    let out = cmd.output().expect("onboard runs");
+    assert!(out.status.success(), "{}", printed(&out));
+    for (path, field, value) in [
+        ("/api/identity-providers", "client_secret", copied[0].1),
+        (
+            "/api/integrations/google-idp",
+            "service_account_key",
+            copied[1].1,
+        ),
+        ("/api/integrations/azure-idp", "client_secret", copied[2].1),
+    ] {
+        assert_eq!(last_body(&sb, path)[field], value, "{path}");
+    }
+    let copy_tenant = tenant_id(&sb.world(), "copy-creds.example");
+    for table in ["identity_providers", "google_idp", "azure_idp"] {
+        let n = account(&sb.world(), &copy_tenant)[table]
+            .as_array()
+            .map_or(0, Vec::len);
+        assert_eq!(n, 1, "{table} of the copy");
+    }
+    // The same credentials again: the copy plans no change and writes nothing.
+    let mut cmd = onboard(&sb, dir.path(), &["plan", playbook, "--detailed-exitcode"]);
+    cmd.args(copy).envs(copied);
+    let out = cmd.output().expect("onboard runs");
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+    // Exported again, the copy gives the same playbook but its name and domain.
+    let again = export(&sb, dir.path(), Some(&copy_tenant));
+    let expected = text
+        .replace("from creds.example", "from copy-creds.example")
+        .replace("default: creds.example\n", "default: copy-creds.example\n")
+        .replace("default: Creds\n", "default: Copy\n");
+    assert_eq!(again, expected);
 }

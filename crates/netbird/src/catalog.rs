@@ -494,9 +494,7 @@ static IDENTITY_PROVIDER: KindSpec = KindSpec {
     ],
     response_schemas: &["IdentityProvider"],
     response_fields: &["id", "type", "name", "issuer", "client_id"],
-    // NetBird does not keep names unique; onboard finds a provider by its name.
-    // Not exported yet: the secret cannot be read back, so an export would need a sensitive
-    // input per provider.
-    exported: false,
+    // NetBird does not keep names unique; onboard finds a provider by its name. Exported
+    // with its secret as a sensitive input (the secret cannot be read back).
     ..BASE
 };

@@ -136,13 +136,42 @@ impl Exporter<'_> {
         let s = self.snap;
         for o in sorted(kind, s.values(kind)) {
             let ctx = format!("{} {}", suffix(kind), label(kind, o));
-            let with = body(&mut self.names, kind, o, &ctx);
+            let mut with = body(&mut self.names, kind, o, &ctx);
             let id = self.step_id(kind, o);
+            self.credentials(kind, &id, &label(kind, o), &mut with);
             self.steps
                 .push(Step::new(&id, StepType::Resource(kind), with));
             for child in children(kind) {
                 self.children(child, live_id(o), &id);
             }
+        }
+    }
+
+    /// The write-only credentials of an object (an identity provider's `client_secret`), which
+    /// NetBird never answers: each becomes a sensitive input `<step id>_<field>`, given at
+    /// plan and apply as `ONBOARD_VAR_<step id>_<field>`, and the field its template.
+    fn credentials(
+        &mut self,
+        kind: ResourceKind,
+        step: &str,
+        label: &str,
+        with: &mut Map<String, Value>,
+    ) {
+        let fields = kind.spec().fields.iter();
+        for f in fields.filter(|f| f.write_only && f.ty == FieldType::String) {
+            let input = format!("{step}_{}", f.name);
+            let description = format!(
+                "the `{}` of {} `{}` (NetBird never returns it): from your secret store, as \
+                 ONBOARD_VAR_{input}",
+                f.name,
+                kind.name(),
+                label
+            );
+            self.inputs.insert(
+                input.clone(),
+                json!({"type": "string", "sensitive": true, "description": description}),
+            );
+            with.insert(f.name.into(), json!(format!("{{{{ inputs.{input} }}}}")));
         }
     }
 
