@@ -577,6 +577,34 @@ fn credentials_export_as_sensitive_inputs_and_the_copy_round_trips() {
     let file = dir.path().join("exported.yaml");
     std::fs::write(&file, &text).unwrap();
     let playbook = file.to_str().unwrap();
+    // Applied to the account it came from (a new state): each object is adopted, its
+    // credential sent once (onboard never sent it, so it is not known to match).
+    let fresh = dir.path().join("fresh");
+    let mut cmd = onboard(&sb, &fresh, &["plan", playbook, "--format", "json"]);
+    cmd.envs([
+        ("ONBOARD_VAR_creds_sso_client_secret", "S1"),
+        ("ONBOARD_VAR_c0creds_service_account_key", "S2"),
+        ("ONBOARD_VAR_creds_azure_tenant_client_secret", "S3"),
+    ]);
+    let out = cmd.output().expect("onboard runs");
+    assert!(out.status.success(), "{}", printed(&out));
+    let plans: Value = serde_json::from_str(&stdout(&out)).expect("a JSON list of plans");
+    let steps = plans[0]["steps"].as_array().expect("steps");
+    for (address, field) in [
+        ("creds_sso", "client_secret"),
+        ("c0creds", "service_account_key"),
+        ("creds_azure_tenant", "client_secret"),
+    ] {
+        let step = steps
+            .iter()
+            .find(|s| s["address"] == address)
+            .expect(address);
+        assert_eq!(step["action"], "update", "{step}");
+        let changes = step["changes"].as_array().expect("changes");
+        assert_eq!(changes.len(), 1, "{step}");
+        assert_eq!(changes[0]["field"], field);
+        assert_eq!(changes[0]["before"], "(not known: never sent by onboard)");
+    }
     // Validation needs no credential.
     let valid = support::binary()
         .args(["validate", playbook])
