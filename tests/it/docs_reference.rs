@@ -1,4 +1,5 @@
-//! `docs/playbook-reference.md` against the kind declaration: every resource type's block
+//! `docs/playbook-reference.md` against the kind declaration: the summary table of the types
+//! and every resource type's block
 //! (between its `BEGIN GENERATED` and `END GENERATED` markers: the path, identity key, secret
 //! outputs, write-only fields, what changes in place, and the field table's field, type and
 //! default columns) is what `onboard_engine::schema::reference` renders from the API client's

@@ -1,5 +1,6 @@
-//! The per-type sections of `docs/playbook-reference.md` that the kind declaration can say,
-//! rendered from it: for every resource type, a line with its path, identity key, secret
+//! The parts of `docs/playbook-reference.md` that the kind declaration can say, rendered from
+//! it: the summary table of the step types (path, identity, in-place changes, secrets) and, for
+//! every resource type, a line with its path, identity key, secret
 //! outputs, write-only fields and what changes in place, then its field table (field, bold
 //! when the API requires it; type; default), nested objects one level deep as `↳` rows.
 //!
@@ -32,13 +33,17 @@ pub fn types() -> impl Iterator<Item = StepType> {
         .filter(|t| t.spec().api().is_some())
 }
 
-/// The reference with every type's block rendered again, each field's `meaning` kept; or the
-/// types whose markers are missing or broken.
+/// The name of the summary table's block.
+pub const SUMMARY: &str = "summary";
+
+/// The reference with the summary table and every type's block rendered again, each field's
+/// `meaning` kept; or the blocks whose markers are missing or broken.
 pub fn regenerate(doc: &str) -> Result<String, Vec<String>> {
     let mut out = doc.to_owned();
     let mut problems = Vec::new();
-    for ty in types() {
-        let name = ty.name();
+    let names = std::iter::once(None).chain(types().map(Some));
+    for ty in names {
+        let name = ty.map_or(SUMMARY, StepType::name);
         let open = format!("{BEGIN}{name} ");
         let close = format!("{END}{name} -->");
         let (Some(start), Some(end)) = (out.find(&open), out.find(&close)) else {
@@ -49,8 +54,10 @@ pub fn regenerate(doc: &str) -> Result<String, Vec<String>> {
             problems.push(format!("{name}: its END marker comes before its BEGIN"));
             continue;
         }
-        let meanings = meanings(&out[start..end]);
-        let block = block(ty, &meanings);
+        let block = match ty {
+            Some(ty) => block(ty, &meanings(&out[start..end])),
+            None => summary_table(),
+        };
         out.replace_range(start..end + close.len(), &block);
     }
     match problems.is_empty() {
@@ -81,6 +88,45 @@ pub fn block(ty: StepType, meanings: &BTreeMap<String, String>) -> String {
         ));
     }
     out.push_str(&format!("{END}{name} -->"));
+    out
+}
+
+/// The table of every step type, markers included: its API path, identity key, what changes
+/// in place, its secrets.
+pub fn summary_table() -> String {
+    let mut out = format!(
+        "{BEGIN}{SUMMARY}{BEGIN_TAIL}\n| type | API path | identity key | in place | secrets |\n\
+         |---|---|---|---|---|\n"
+    );
+    for ty in types() {
+        let Some(api) = ty.spec().api() else { continue };
+        let mut secrets: Vec<String> = api
+            .secret_fields
+            .iter()
+            .map(|f| format!("`{f}` (answered once)"))
+            .collect();
+        let write_only = api.write_only_paths();
+        secrets.extend(write_only.iter().map(|f| format!("*write-only* `{f}`")));
+        let path = match api.msp_action {
+            true => format!("`POST {}` (MSP account)", api.collection),
+            false => format!("`{}`", api.collection),
+        };
+        let name = ty.name();
+        let cells = [
+            format!("[`{name}`](#{name})"),
+            path,
+            identity(api),
+            in_place(ty, api),
+            secrets.join(", "),
+        ];
+        out.push_str(&format!("| {} |\n", cells.join(" | ")).replace("  |", " |"));
+    }
+    out.push_str(
+        "| [`request`](#request) | `method` + `path` | none: runs once | nothing: its answer is \
+         recorded | the catalogue's for its path, else fields named like secrets; \
+         `secret_fields`, `not_secret_fields` |\n",
+    );
+    out.push_str(&format!("{END}{SUMMARY} -->"));
     out
 }
 
@@ -211,10 +257,22 @@ pub fn summary(ty: StepType) -> String {
 }
 
 fn identity(api: &KindSpec) -> String {
+    // A write-only value inside an identity field identifies nothing: it is left out.
+    let write_only = api.write_only_paths();
+    let field = |f: &str| {
+        let hidden: Vec<String> = write_only
+            .iter()
+            .filter_map(|p| p.strip_prefix(&format!("{f}.")).map(|n| format!("`{n}`")))
+            .collect();
+        match hidden.is_empty() {
+            true => format!("`{f}`"),
+            false => format!("`{f}` (without {})", hidden.join(", ")),
+        }
+    };
     let set = |fields: &[&str]| {
         fields
             .iter()
-            .map(|f| format!("`{f}`"))
+            .map(|f| field(f))
             .collect::<Vec<_>>()
             .join(" + ")
     };
@@ -415,8 +473,22 @@ mod tests {
     }
 
     #[test]
+    fn the_summary_has_a_row_per_type_with_its_secrets() {
+        let table = summary_table();
+        let rows = table.lines().filter(|l| l.starts_with("| [`")).count();
+        assert_eq!(rows, StepType::ALL.len());
+        assert!(table.contains(
+            "| [`token`](#token) | `/api/users/{user_id}/tokens` | `user_id` + `name` | nothing: \
+             any change replaces it | `plain_token` (answered once) |"
+        ));
+        assert!(table.contains("| `type` + `target` (without `headers`) |"));
+        assert!(table.contains("`POST /api/integrations/msp/tenants/{tenant_id}/dns`"));
+    }
+
+    #[test]
     fn a_missing_block_is_named() {
         let problems = regenerate("no blocks here").unwrap_err();
+        assert!(problems.iter().any(|p| p.starts_with("summary: no")));
         assert!(
             problems.iter().any(|p| p.starts_with("group: no")),
             "{problems:?}"
