@@ -1,8 +1,8 @@
 //! The parts of `docs/playbook-reference.md` that the kind declaration can say, rendered from
 //! it: the summary table of the step types (path, identity, in-place changes, secrets) and, for
-//! every resource type, a line with its path, identity key, secret
-//! outputs, write-only fields and what changes in place, then its field table (field, bold
-//! when the API requires it; type; default), nested objects one level deep as `↳` rows.
+//! every resource type, a line with its path, identity key, secret outputs, write-only fields
+//! and what changes in place, then its field table (field, bold when the API requires it;
+//! type; default), nested objects one level deep as `↳` rows.
 //!
 //! Each block sits between a `BEGIN` and an `END` marker in the reference; the prose around
 //! it is hand-written, and so is the table's last column (`meaning`), which [`regenerate`]
