@@ -535,6 +535,17 @@ steps:
       client_secret: Azure-Literal-Secret-Creds-77aa
       client_id: azure-app
       tenant_id: creds-azure-tenant
+  - id: laptops
+    type: group
+    with: { name: laptops }
+  - id: falcon
+    type: edr_falcon
+    with:
+      client_id: Falcon-Literal-Client-Creds-1b2c
+      secret: Falcon-Literal-Secret-Creds-3d4e
+      cloud_id: eu-1
+      groups: ["{{ steps.laptops.id }}"]
+      zta_score_threshold: 75
 "#;
 
 #[test]
@@ -555,45 +566,62 @@ fn credentials_export_as_sensitive_inputs_and_the_copy_round_trips() {
     let tenant = tenant_id(&sb.world(), "creds.example");
 
     // Each credential is a sensitive input named after its step (whose id comes from the
-    // object's identity), the field its template; no secret is in the text.
+    // object's identity; a singleton's from its type), the field its template; no secret is
+    // in the text.
     let text = export(&sb, dir.path(), Some(&tenant));
-    for part in [
-        "  creds_sso_client_secret:\n    type: string\n    sensitive: true\n",
-        "  c0creds_service_account_key:\n    type: string\n    sensitive: true\n",
-        "  creds_azure_tenant_client_secret:\n    type: string\n    sensitive: true\n",
-        "client_secret: \"{{ inputs.creds_sso_client_secret }}\"",
-        "service_account_key: \"{{ inputs.c0creds_service_account_key }}\"",
-        "client_secret: \"{{ inputs.creds_azure_tenant_client_secret }}\"",
-    ] {
-        assert!(text.contains(part), "{part}\nnot in:\n{text}");
+    let inputs = [
+        ("creds_sso", "client_secret"),
+        ("c0creds", "service_account_key"),
+        ("creds_azure_tenant", "client_secret"),
+        ("edr_falcon", "client_id"),
+        ("edr_falcon", "secret"),
+    ];
+    for (step, field) in inputs {
+        let input = format!("{step}_{field}");
+        for part in [
+            format!("  {input}:\n    type: string\n    sensitive: true\n"),
+            format!("{field}: \"{{{{ inputs.{input} }}}}\""),
+        ] {
+            assert!(text.contains(&part), "{part}\nnot in:\n{text}");
+        }
     }
-    for secret in secrets
-        .map(|s| s.1)
-        .into_iter()
-        .chain(["Azure-Literal-Secret-Creds-77aa"])
-    {
+    assert!(
+        text.contains("groups: [\"{{ steps.laptops.id }}\"]"),
+        "{text}"
+    );
+    let literals = [
+        "Azure-Literal-Secret-Creds-77aa",
+        "Falcon-Literal-Client-Creds-1b2c",
+        "Falcon-Literal-Secret-Creds-3d4e",
+    ];
+    for secret in secrets.map(|s| s.1).into_iter().chain(literals) {
         assert!(!text.contains(secret), "{secret} exported");
     }
     let file = dir.path().join("exported.yaml");
     std::fs::write(&file, &text).unwrap();
     let playbook = file.to_str().unwrap();
+    let vars = |values: [&'static str; 5]| {
+        inputs
+            .iter()
+            .zip(values)
+            .map(|((step, field), v)| (format!("ONBOARD_VAR_{step}_{field}"), v))
+            .collect::<Vec<_>>()
+    };
+
     // Applied to the account it came from (a new state): each object is adopted, its
-    // credential sent once (onboard never sent it, so it is not known to match).
+    // credentials sent once (onboard never sent them, so they are not known to match).
     let fresh = dir.path().join("fresh");
     let mut cmd = onboard(&sb, &fresh, &["plan", playbook, "--format", "json"]);
-    cmd.envs([
-        ("ONBOARD_VAR_creds_sso_client_secret", "S1"),
-        ("ONBOARD_VAR_c0creds_service_account_key", "S2"),
-        ("ONBOARD_VAR_creds_azure_tenant_client_secret", "S3"),
-    ]);
+    cmd.envs(vars(["S1", "S2", "S3", "S4", "S5"]));
     let out = cmd.output().expect("onboard runs");
     assert!(out.status.success(), "{}", printed(&out));
     let plans: Value = serde_json::from_str(&stdout(&out)).expect("a JSON list of plans");
     let steps = plans[0]["steps"].as_array().expect("steps");
-    for (address, field) in [
-        ("creds_sso", "client_secret"),
-        ("c0creds", "service_account_key"),
-        ("creds_azure_tenant", "client_secret"),
+    for (address, fields) in [
+        ("creds_sso", &["client_secret"][..]),
+        ("c0creds", &["service_account_key"]),
+        ("creds_azure_tenant", &["client_secret"]),
+        ("edr_falcon", &["client_id", "secret"]),
     ] {
         let step = steps
             .iter()
@@ -601,9 +629,11 @@ fn credentials_export_as_sensitive_inputs_and_the_copy_round_trips() {
             .expect(address);
         assert_eq!(step["action"], "update", "{step}");
         let changes = step["changes"].as_array().expect("changes");
-        assert_eq!(changes.len(), 1, "{step}");
-        assert_eq!(changes[0]["field"], field);
-        assert_eq!(changes[0]["before"], "(not known: never sent by onboard)");
+        let changed: Vec<&Value> = changes.iter().map(|c| &c["field"]).collect();
+        assert_eq!(changed, fields, "{step}");
+        for c in changes {
+            assert_eq!(c["before"], "(not known: never sent by onboard)");
+        }
     }
     // Validation needs no credential.
     let valid = support::binary()
@@ -614,18 +644,11 @@ fn credentials_export_as_sensitive_inputs_and_the_copy_round_trips() {
 
     // A copy for another customer: the credentials from the environment reach NetBird.
     let copied = [
-        (
-            "ONBOARD_VAR_creds_sso_client_secret",
-            "Copy-Idp-Secret-Two-5b9e",
-        ),
-        (
-            "ONBOARD_VAR_c0creds_service_account_key",
-            "Copy-Google-Key-Two-0c7d",
-        ),
-        (
-            "ONBOARD_VAR_creds_azure_tenant_client_secret",
-            "Copy-Azure-Secret-Two-e41f",
-        ),
+        "Copy-Idp-Secret-Two-5b9e",
+        "Copy-Google-Key-Two-0c7d",
+        "Copy-Azure-Secret-Two-e41f",
+        "Copy-Falcon-Client-Two-a9b8",
+        "Copy-Falcon-Secret-Two-c7d6",
     ];
     let copy = [
         "--set",
@@ -635,30 +658,37 @@ fn credentials_export_as_sensitive_inputs_and_the_copy_round_trips() {
     ];
     let args: Vec<&str> = [playbook].into_iter().chain(copy).collect();
     let mut cmd = command(&sb, dir.path(), &args);
-    cmd.envs(copied);
+    cmd.envs(vars(copied));
     let out = cmd.output().expect("onboard runs");
     assert!(out.status.success(), "{}", printed(&out));
     for (path, field, value) in [
-        ("/api/identity-providers", "client_secret", copied[0].1),
+        ("/api/identity-providers", "client_secret", copied[0]),
         (
             "/api/integrations/google-idp",
             "service_account_key",
-            copied[1].1,
+            copied[1],
         ),
-        ("/api/integrations/azure-idp", "client_secret", copied[2].1),
+        ("/api/integrations/azure-idp", "client_secret", copied[2]),
+        ("/api/integrations/edr/falcon", "client_id", copied[3]),
+        ("/api/integrations/edr/falcon", "secret", copied[4]),
     ] {
         assert_eq!(last_body(&sb, path)[field], value, "{path}");
     }
     let copy_tenant = tenant_id(&sb.world(), "copy-creds.example");
-    for table in ["identity_providers", "google_idp", "azure_idp"] {
+    for table in [
+        "identity_providers",
+        "google_idp",
+        "azure_idp",
+        "edr_falcon",
+    ] {
         let n = account(&sb.world(), &copy_tenant)[table]
             .as_array()
             .map_or(0, Vec::len);
         assert_eq!(n, 1, "{table} of the copy");
     }
-    // The same credentials again: the copy plans no change and writes nothing.
+    // The same credentials again: the copy plans no change.
     let mut cmd = onboard(&sb, dir.path(), &["plan", playbook, "--detailed-exitcode"]);
-    cmd.args(copy).envs(copied);
+    cmd.args(copy).envs(vars(copied));
     let out = cmd.output().expect("onboard runs");
     assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
     // Exported again, the copy gives the same playbook but its name and domain.

@@ -117,7 +117,8 @@ impl Exporter<'_> {
         }
     }
 
-    /// Every kind's steps, in the export's order.
+    /// Every kind's steps, in the export's order: the collections, then the singletons an
+    /// account may have none of (the EDR integrations), in catalogue order.
     pub fn kinds(&mut self) {
         for kind in top_level() {
             match kind {
@@ -127,6 +128,13 @@ impl Exporter<'_> {
                 ResourceKind::Route => self.routes(),
                 _ => self.plain(kind),
             }
+        }
+        let absent = ResourceKind::ALL.into_iter().filter(|k| {
+            let s = k.spec();
+            s.exported && s.may_be_absent
+        });
+        for kind in absent.collect::<Vec<_>>() {
+            self.plain(kind);
         }
     }
 
@@ -158,14 +166,17 @@ impl Exporter<'_> {
         with: &mut Map<String, Value>,
     ) {
         let fields = kind.spec().fields.iter();
+        // A singleton has no label: the account's one.
+        let of = match label {
+            "" => format!("the account's {}", kind.name()),
+            label => format!("{} `{label}`", kind.name()),
+        };
         for f in fields.filter(|f| f.write_only && f.ty == FieldType::String) {
             let input = format!("{step}_{}", f.name);
             let description = format!(
-                "the `{}` of {} `{}` (NetBird never returns it): from your secret store, as \
+                "the `{}` of {of} (NetBird never returns it): from your secret store, as \
                  ONBOARD_VAR_{input}",
                 f.name,
-                kind.name(),
-                label
             );
             self.inputs.insert(
                 input.clone(),
