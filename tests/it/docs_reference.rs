@@ -1,83 +1,66 @@
-//! `docs/playbook-reference.md` against the API client's catalogue: each resource type's field
-//! table lists exactly the catalogue's request fields (plus the parent id a playbook writes in
-//! `with`), and marks in bold exactly the fields the API requires.
+//! `docs/playbook-reference.md` against the kind declaration: the summary table of the types
+//! and every resource type's block
+//! (between its `BEGIN GENERATED` and `END GENERATED` markers: the path, identity key, secret
+//! outputs, write-only fields, what changes in place, and the field table's field, type and
+//! default columns) is what `onboard_engine::schema::reference` renders from the API client's
+//! catalogue. The prose around the blocks, and each field's `meaning`, are hand-written and
+//! kept. `UPDATE_DOCS=1 cargo test --test it docs_reference` rewrites the blocks.
 
-use onboard_engine::playbook::resource::StepType;
-use std::collections::BTreeSet;
+use onboard_engine::schema::reference;
 
-/// The rows of the first table under `### <name>`: (field, bold).
-fn table(doc: &str, name: &str) -> Vec<(String, bool)> {
-    let start = doc
-        .find(&format!("\n### {name}\n"))
-        .unwrap_or_else(|| panic!("no section for {name}"));
-    let rest = &doc[start + name.len() + 6..];
-    let rest = &rest[..rest.find("\n### ").unwrap_or(rest.len())];
-    rest.lines()
-        .skip_while(|l| !l.starts_with("| field"))
-        .skip(2)
-        .take_while(|l| l.starts_with('|'))
-        .filter(|l| !l.starts_with("| ↳"))
-        .flat_map(|l| {
-            let cell = l.split('|').nth(1).unwrap_or("").trim().to_owned();
-            let bold = cell.starts_with("**");
-            cell.split([',', '/'])
-                .map(|f| {
-                    (
-                        f.trim_matches(|c| c == '*' || c == '`' || c == ' ')
-                            .to_owned(),
-                        bold,
-                    )
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect()
+const DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/playbook-reference.md");
+
+#[test]
+fn every_type_section_is_what_the_catalogue_declares() {
+    let doc = std::fs::read_to_string(DOC).expect("the reference");
+    let generated = reference::regenerate(&doc)
+        .unwrap_or_else(|missing| panic!("the reference lacks blocks:\n{}", missing.join("\n")));
+    if generated == doc {
+        return;
+    }
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(DOC, &generated).expect("the reference is writable");
+        return;
+    }
+    let first = doc
+        .lines()
+        .zip(generated.lines())
+        .enumerate()
+        .find(|(_, (a, b))| a != b)
+        .map_or_else(
+            || "the files differ in length".to_owned(),
+            |(i, (a, b))| format!("line {}:\n  docs:      {a}\n  generated: {b}", i + 1),
+        );
+    panic!(
+        "docs/playbook-reference.md differs from the catalogue; run \
+         `UPDATE_DOCS=1 cargo test --test it docs_reference` and review the diff\n{first}"
+    );
 }
 
 #[test]
-fn field_tables_match_the_catalogue() {
-    let doc = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/docs/playbook-reference.md"
-    ))
-    .expect("the reference");
-    let mut problems = Vec::new();
-    for ty in StepType::ALL {
-        let Some(api) = ty.spec().api() else { continue };
-        let rows = table(&doc, ty.name());
-        // Fields that only an update takes (`revoked`) are documented with the type too.
-        let update_only: BTreeSet<&str> = api
-            .update_body()
-            .map(|u| u.fields.iter().map(|f| f.name).collect())
-            .unwrap_or_default();
-        let documented: BTreeSet<&str> = rows.iter().map(|(f, _)| f.as_str()).collect();
-        let mut want: BTreeSet<&str> = api.fields.iter().map(|f| f.name).collect();
-        want.extend(api.parent);
-        let extra: Vec<_> = documented
-            .difference(&want)
-            .filter(|f| !update_only.contains(*f))
-            .collect();
-        let missing: Vec<_> = want.difference(&documented).collect();
-        if !extra.is_empty() || !missing.is_empty() {
-            problems.push(format!(
-                "{}: not in the catalogue {extra:?}, undocumented {missing:?}",
-                ty.name()
-            ));
-        }
-        // A singleton's `with` is merged onto the live object: nothing is required (but one
-        // that may be absent is created from its body).
-        let singleton = ty.spec().identity
-            == onboard_engine::playbook::resource::Identity::Singleton
-            && !api.may_be_absent;
-        for (field, bold) in rows.iter().filter(|_| !singleton) {
-            let required =
-                api.required.contains(&field.as_str()) || api.parent == Some(field.as_str());
-            if *bold != required && !field.contains(' ') {
-                problems.push(format!(
-                    "{}: `{field}` bold {bold}, API requires it: {required}",
-                    ty.name()
-                ));
-            }
+fn every_field_of_a_type_has_a_row_and_its_meaning_survives_a_rewrite() {
+    let doc = std::fs::read_to_string(DOC).expect("the reference");
+    // A meaning written into a generated row is kept by the rewrite, as is the prose around.
+    let marked = doc.replacen(
+        "| **`expires_in`** |",
+        "| **`expires_in`** | (stale type) | (stale default) | MARKED MEANING |\n| x |",
+        1,
+    );
+    let again = reference::regenerate(&marked).expect("blocks");
+    assert!(again.contains("MARKED MEANING"), "the meaning is kept");
+    assert!(
+        !again.contains("(stale type)"),
+        "the type is rendered again"
+    );
+    for ty in reference::types() {
+        for row in reference::rows(ty) {
+            let needle = format!("`{}`", row.name);
+            assert!(
+                again.contains(&needle),
+                "{}: no row for {}",
+                ty.name(),
+                row.path
+            );
         }
     }
-    assert!(problems.is_empty(), "{problems:#?}");
 }

@@ -6,9 +6,13 @@
 //! - Each example's tenant, after apply, exports to a playbook that validates and plans with
 //!   no change against the tenant it came from (only adoptions and reads), and whose apply
 //!   writes nothing.
+//! - Credentials NetBird never answers (an identity provider's client secret, the sync
+//!   integrations' keys) export as sensitive inputs; the copy applied with them from the
+//!   environment sends them, re-plans clean and exports to the same playbook.
 
 use crate::support::{
-    self, PAT, account, apply, names, onboard, sandbox, stderr, stdout, tenant_id, writes,
+    self, PAT, account, apply, command, last_body, names, onboard, printed, sandbox, stderr,
+    stdout, tenant_id, writes,
 };
 use onboard_sandbox::SandboxHandle;
 use serde_json::{Value, json};
@@ -499,4 +503,199 @@ fn names_with_template_syntax_export_and_replan_as_themselves() {
         );
     }
     writes_nothing(&sb, dir.path(), &[playbook]);
+}
+
+/// An account with credentials NetBird never answers: an identity provider, a Google and an
+/// Azure sync integration.
+const CREDENTIALS: &str = r#"version: 1
+name: creds
+inputs:
+  idp_secret: { type: string, sensitive: true }
+  google_key: { type: string, sensitive: true }
+tenant:
+  name: Creds
+  domain: creds.example
+steps:
+  - id: sso
+    type: identity_provider
+    with:
+      type: oidc
+      name: Creds SSO
+      issuer: https://login.creds.example
+      client_id: creds-client
+      client_secret: "{{ inputs.idp_secret }}"
+  - id: google
+    type: google_idp
+    with:
+      service_account_key: "{{ inputs.google_key }}"
+      customer_id: C0creds
+  - id: azure
+    type: azure_idp
+    with:
+      client_secret: Azure-Literal-Secret-Creds-77aa
+      client_id: azure-app
+      tenant_id: creds-azure-tenant
+  - id: laptops
+    type: group
+    with: { name: laptops }
+  - id: falcon
+    type: edr_falcon
+    with:
+      client_id: Falcon-Literal-Client-Creds-1b2c
+      secret: Falcon-Literal-Secret-Creds-3d4e
+      cloud_id: eu-1
+      groups: ["{{ steps.laptops.id }}"]
+      zta_score_threshold: 75
+"#;
+
+#[test]
+fn credentials_export_as_sensitive_inputs_and_the_copy_round_trips() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("creds.yaml");
+    std::fs::write(&source, CREDENTIALS).unwrap();
+    let secrets = [
+        ("ONBOARD_VAR_idp_secret", "Recognisable-Idp-Secret-One-31c4"),
+        ("ONBOARD_VAR_google_key", "Recognisable-Google-Key-One-8d02"),
+    ];
+    let mut cmd = command(&sb, dir.path(), &[source.to_str().unwrap()]);
+    cmd.envs(secrets);
+    let out = cmd.output().expect("onboard runs");
+    assert!(out.status.success(), "{}", printed(&out));
+    let tenant = tenant_id(&sb.world(), "creds.example");
+
+    // Each credential is a sensitive input named after its step (whose id comes from the
+    // object's identity; a singleton's from its type), the field its template; no secret is
+    // in the text.
+    let text = export(&sb, dir.path(), Some(&tenant));
+    let inputs = [
+        ("creds_sso", "client_secret"),
+        ("c0creds", "service_account_key"),
+        ("creds_azure_tenant", "client_secret"),
+        ("edr_falcon", "client_id"),
+        ("edr_falcon", "secret"),
+    ];
+    for (step, field) in inputs {
+        let input = format!("{step}_{field}");
+        for part in [
+            format!("  {input}:\n    type: string\n    sensitive: true\n"),
+            format!("{field}: \"{{{{ inputs.{input} }}}}\""),
+        ] {
+            assert!(text.contains(&part), "{part}\nnot in:\n{text}");
+        }
+    }
+    assert!(
+        text.contains("groups: [\"{{ steps.laptops.id }}\"]"),
+        "{text}"
+    );
+    let literals = [
+        "Azure-Literal-Secret-Creds-77aa",
+        "Falcon-Literal-Client-Creds-1b2c",
+        "Falcon-Literal-Secret-Creds-3d4e",
+    ];
+    for secret in secrets.map(|s| s.1).into_iter().chain(literals) {
+        assert!(!text.contains(secret), "{secret} exported");
+    }
+    let file = dir.path().join("exported.yaml");
+    std::fs::write(&file, &text).unwrap();
+    let playbook = file.to_str().unwrap();
+    let vars = |values: [&'static str; 5]| {
+        inputs
+            .iter()
+            .zip(values)
+            .map(|((step, field), v)| (format!("ONBOARD_VAR_{step}_{field}"), v))
+            .collect::<Vec<_>>()
+    };
+
+    // Applied to the account it came from (a new state): each object is adopted, its
+    // credentials sent once (onboard never sent them, so they are not known to match).
+    let fresh = dir.path().join("fresh");
+    let mut cmd = onboard(&sb, &fresh, &["plan", playbook, "--format", "json"]);
+    cmd.envs(vars(["S1", "S2", "S3", "S4", "S5"]));
+    let out = cmd.output().expect("onboard runs");
+    assert!(out.status.success(), "{}", printed(&out));
+    let plans: Value = serde_json::from_str(&stdout(&out)).expect("a JSON list of plans");
+    let steps = plans[0]["steps"].as_array().expect("steps");
+    for (address, fields) in [
+        ("creds_sso", &["client_secret"][..]),
+        ("c0creds", &["service_account_key"]),
+        ("creds_azure_tenant", &["client_secret"]),
+        ("edr_falcon", &["client_id", "secret"]),
+    ] {
+        let step = steps
+            .iter()
+            .find(|s| s["address"] == address)
+            .expect(address);
+        assert_eq!(step["action"], "update", "{step}");
+        let changes = step["changes"].as_array().expect("changes");
+        let changed: Vec<&Value> = changes.iter().map(|c| &c["field"]).collect();
+        assert_eq!(changed, fields, "{step}");
+        for c in changes {
+            assert_eq!(c["before"], "(not known: never sent by onboard)");
+        }
+    }
+    // Validation needs no credential.
+    let valid = support::binary()
+        .args(["validate", playbook])
+        .output()
+        .expect("onboard runs");
+    assert!(valid.status.success(), "{}", printed(&valid));
+
+    // A copy for another customer: the credentials from the environment reach NetBird.
+    let copied = [
+        "Copy-Idp-Secret-Two-5b9e",
+        "Copy-Google-Key-Two-0c7d",
+        "Copy-Azure-Secret-Two-e41f",
+        "Copy-Falcon-Client-Two-a9b8",
+        "Copy-Falcon-Secret-Two-c7d6",
+    ];
+    let copy = [
+        "--set",
+        "customer=Copy",
+        "--set",
+        "domain=copy-creds.example",
+    ];
+    let args: Vec<&str> = [playbook].into_iter().chain(copy).collect();
+    let mut cmd = command(&sb, dir.path(), &args);
+    cmd.envs(vars(copied));
+    let out = cmd.output().expect("onboard runs");
+    assert!(out.status.success(), "{}", printed(&out));
+    for (path, field, value) in [
+        ("/api/identity-providers", "client_secret", copied[0]),
+        (
+            "/api/integrations/google-idp",
+            "service_account_key",
+            copied[1],
+        ),
+        ("/api/integrations/azure-idp", "client_secret", copied[2]),
+        ("/api/integrations/edr/falcon", "client_id", copied[3]),
+        ("/api/integrations/edr/falcon", "secret", copied[4]),
+    ] {
+        assert_eq!(last_body(&sb, path)[field], value, "{path}");
+    }
+    let copy_tenant = tenant_id(&sb.world(), "copy-creds.example");
+    for table in [
+        "identity_providers",
+        "google_idp",
+        "azure_idp",
+        "edr_falcon",
+    ] {
+        let n = account(&sb.world(), &copy_tenant)[table]
+            .as_array()
+            .map_or(0, Vec::len);
+        assert_eq!(n, 1, "{table} of the copy");
+    }
+    // The same credentials again: the copy plans no change.
+    let mut cmd = onboard(&sb, dir.path(), &["plan", playbook, "--detailed-exitcode"]);
+    cmd.args(copy).envs(vars(copied));
+    let out = cmd.output().expect("onboard runs");
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+    // Exported again, the copy gives the same playbook but its name and domain.
+    let again = export(&sb, dir.path(), Some(&copy_tenant));
+    let expected = text
+        .replace("from creds.example", "from copy-creds.example")
+        .replace("default: creds.example\n", "default: copy-creds.example\n")
+        .replace("default: Creds\n", "default: Copy\n");
+    assert_eq!(again, expected);
 }

@@ -56,6 +56,7 @@ mod state_binding;
 mod state_postgres;
 mod state_postgres_lock;
 mod state_postgres_secrets;
+mod tenant_dns;
 mod tenant_update;
 mod user_invites;
 mod validate_differential;

@@ -13,6 +13,7 @@ mod edr;
 mod event_streaming;
 mod idp_sync;
 mod invites;
+mod msp;
 mod notifications;
 mod objects;
 mod responses;
@@ -23,6 +24,7 @@ pub use event_streaming::CONFIG_KEYS as EVENT_STREAMING_CONFIG_KEYS;
 use event_streaming::EVENT_STREAMING;
 use idp_sync::{AZURE_IDP, GOOGLE_IDP, OKTA_SCIM_IDP, SCIM_IDP};
 use invites::USER_INVITE;
+use msp::TENANT_DNS_VERIFICATION;
 use notifications::NOTIFICATION_CHANNEL;
 
 pub use objects::USER_ROLES;
@@ -101,6 +103,7 @@ catalogue! {
     OktaScimIdp => OKTA_SCIM_IDP,
     ScimIdp => SCIM_IDP,
     EventStreaming => EVENT_STREAMING,
+    TenantDnsVerification => TENANT_DNS_VERIFICATION,
 }
 
 /// Defaults shared by most kinds; each spec overrides what differs.
@@ -122,6 +125,7 @@ const BASE: KindSpec = KindSpec {
     unique_name: None,
     identity: Identity::Fields(&["name"]),
     exported: true,
+    msp_action: false,
 };
 
 static GROUP: KindSpec = KindSpec {
@@ -490,9 +494,7 @@ static IDENTITY_PROVIDER: KindSpec = KindSpec {
     ],
     response_schemas: &["IdentityProvider"],
     response_fields: &["id", "type", "name", "issuer", "client_id"],
-    // NetBird does not keep names unique; onboard finds a provider by its name.
-    // Not exported yet: the secret cannot be read back, so an export would need a sensitive
-    // input per provider.
-    exported: false,
+    // NetBird does not keep names unique; onboard finds a provider by its name. Exported
+    // with its secret as a sensitive input (the secret cannot be read back).
     ..BASE
 };

@@ -56,8 +56,8 @@ pub use gate::{GateFuture, GateRefusal, Reservation, Slot, WriteGate};
 pub use kind::ResourceKind;
 pub use limiter::RateLimiter;
 pub use models::{
-    Account, CreateTenantRequest, TenantGroup, TenantResponse, TenantStatus, UpdateTenantRequest,
-    User, UserStatus,
+    Account, CreateTenantRequest, DnsChallengeResponse, DnsVerification, TenantGroup,
+    TenantResponse, TenantStatus, UpdateTenantRequest, User, UserStatus,
 };
 pub use printable::{escape_controls, escape_controls_json, is_unsafe_char};
 pub use retry::{Backoff, Decision, Method, Outcome, RetryPolicy, RetryReason, decide};

@@ -48,6 +48,25 @@ pub enum TenantStatus {
     Unknown,
 }
 
+/// The body of NetBird's 501 to `POST .../tenants/{id}/dns` ("DNS Challenge Failed").
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct DnsChallengeResponse {
+    /// The value the TXT record at the tenant's domain must hold.
+    pub dns_challenge: String,
+}
+
+/// What NetBird answered to a tenant domain verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DnsVerification {
+    /// 200: the TXT record holds the challenge; the domain is verified.
+    Verified,
+    /// 501: the TXT record is missing or holds another value.
+    Failed {
+        /// The value the TXT record at the tenant's domain must hold.
+        dns_challenge: String,
+    },
+}
+
 /// A tenant as the MSP API returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TenantResponse {

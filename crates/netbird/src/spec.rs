@@ -265,6 +265,13 @@ pub struct KindSpec {
     pub identity: Identity,
     /// `onboard export` writes objects of this kind as steps.
     pub exported: bool,
+    /// Not an object but an action NetBird takes on one of the MSP account's tenants (with
+    /// [`Identity::None`]: it runs once, and what it answered is recorded): `POST` on the
+    /// collection path, which holds the tenant's id as its parent (`tenant_id`). Its step
+    /// runs in the MSP account (scope `msp`, the only one it may have) and its `tenant_id`
+    /// is the playbook's tenant unless `with` gives another. Nothing is read, compared,
+    /// updated, deleted or exported.
+    pub msp_action: bool,
 }
 
 impl KindSpec {

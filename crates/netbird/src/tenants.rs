@@ -10,10 +10,12 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::adopt::Created;
-use crate::client::Client;
+use crate::client::{Call, Client};
 use crate::error::ApiError;
 use crate::kind::encode_segment;
-use crate::models::{CreateTenantRequest, TenantResponse, UpdateTenantRequest};
+use crate::models::{
+    CreateTenantRequest, DnsChallengeResponse, DnsVerification, TenantResponse, UpdateTenantRequest,
+};
 use crate::retry::Method;
 use crate::scope::Scope;
 
@@ -63,6 +65,34 @@ impl Client {
         let body = to_body(req)?;
         let path = format!("{TENANTS}/{}", encode_segment(id));
         self.tenant_call(Method::Put, path, Some(&body)).await
+    }
+
+    /// Asks NetBird to verify the tenant's domain: `POST .../tenants/{id}/dns`, no body.
+    /// NetBird looks for a TXT record at the domain holding the tenant's `dns_challenge`:
+    /// 200 is [`DnsVerification::Verified`]; 501 ("DNS Challenge Failed", with
+    /// `DNSChallengeResponse`) is [`DnsVerification::Failed`] with the value the record needs.
+    /// Any other answer is an error (404: no such tenant). A 501 is never retried (a definite
+    /// answer, see [`crate::decide`]).
+    pub async fn verify_tenant_dns(&self, id: &str) -> Result<DnsVerification, ApiError> {
+        let path = format!("{TENANTS}/{}/dns", encode_segment(id));
+        let call = Call {
+            method: Method::Post,
+            path,
+            query: Vec::new(),
+            scope: &Scope::Own,
+            body: None,
+        };
+        let reply = self.execute(&call).await?;
+        if reply.status == 501 {
+            let parsed: Option<DnsChallengeResponse> = serde_json::from_slice(&reply.body).ok();
+            return match parsed {
+                Some(c) => Ok(DnsVerification::Failed {
+                    dns_challenge: c.dns_challenge,
+                }),
+                None => Err(reply.status_error(&call)),
+            };
+        }
+        reply.json(&call).map(|_| DnsVerification::Verified)
     }
 
     /// Deletes a tenant (unverified endpoint; see the module docs).

@@ -10,8 +10,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use onboard_netbird::{
-    ApiError, Client, ClientConfig, ClientEvent, ConfigError, CreateTenantRequest, Method,
-    ResourceKind, Scope, TenantGroup, Token,
+    ApiError, Client, ClientConfig, ClientEvent, ConfigError, CreateTenantRequest, DnsVerification,
+    Method, ResourceKind, Scope, TenantGroup, Token,
 };
 use serde_json::{Value, json};
 use support::PAT;
@@ -303,4 +303,39 @@ async fn events_carry_no_bodies_or_secrets() {
     assert_eq!(rejected.status, 429);
     assert_eq!(json[1]["request_id"], rejected.seq.to_string());
     assert_eq!(json[1]["status"], 429);
+}
+
+#[tokio::test]
+async fn tenant_dns_verification_reads_the_501_challenge_and_then_verifies() {
+    let server = Server::start().await;
+    let t = tenant(&server, "dns.example").await;
+    let client = server.client();
+    let challenge = client.list_tenants().await.unwrap()[0]
+        .dns_challenge
+        .clone();
+    assert!(!challenge.is_empty());
+    let path = format!("/api/integrations/msp/tenants/{t}/dns");
+    let failed = client.verify_tenant_dns(&t).await.unwrap();
+    assert_eq!(
+        failed,
+        DnsVerification::Failed {
+            dns_challenge: challenge.clone()
+        }
+    );
+    // A 501 is a definite answer: sent once, never retried; no body, no `account`.
+    let sent: Vec<_> = server
+        .sandbox
+        .log()
+        .into_iter()
+        .filter(|e| e.path == path)
+        .collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!((sent[0].method.as_str(), sent[0].status), ("POST", 501));
+    assert_eq!(sent[0].query, None);
+    assert_eq!(sent[0].body, None);
+    server.sandbox.publish_txt("dns.example", &challenge);
+    let verified = client.verify_tenant_dns(&t).await.unwrap();
+    assert_eq!(verified, DnsVerification::Verified);
+    let unknown = client.verify_tenant_dns("nope").await.unwrap_err();
+    assert!(unknown.is_not_found(), "{unknown}");
 }

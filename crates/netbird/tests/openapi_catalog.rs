@@ -254,6 +254,10 @@ fn catalogue_matches_openapi() {
     let mut errors = Vec::new();
     for kind in ResourceKind::ALL {
         let spec = kind.spec();
+        if spec.msp_action {
+            check_action(&doc, spec, &mut errors);
+            continue;
+        }
         check_object(&schemas, &spec.body(), spec.name, &mut errors);
         if let UpdateBody::Other(o) = spec.update {
             check_object(&schemas, o, &format!("{} (update)", spec.name), &mut errors);
@@ -301,6 +305,52 @@ fn catalogue_matches_openapi() {
         "catalogue drifted from openapi.yml:\n{}",
         errors.join("\n")
     );
+}
+
+/// An action on a tenant ([`onboard_netbird::KindSpec::msp_action`]): its path is a `POST`
+/// of the MSP tag with no request body, whose 200 has no content (what onboard records of it
+/// is its own: the tenant it ran on), and its kind declares no request field.
+fn check_action(doc: &Value, spec: &onboard_netbird::KindSpec, errors: &mut Vec<String>) {
+    let kind = spec.name;
+    let path = spec
+        .collection
+        .replace(&format!("{{{}}}", spec.parent.unwrap_or("")), "{id}");
+    let Some(post) = doc["paths"].get(&path).and_then(|p| p.get("post")) else {
+        errors.push(format!("{kind}: no POST {path}"));
+        return;
+    };
+    if post["tags"] != serde_json::json!(["MSP"]) {
+        errors.push(format!("{kind}: POST {path} is not an MSP call"));
+    }
+    if post.get("requestBody").is_some() || !spec.fields.is_empty() || !spec.required.is_empty() {
+        errors.push(format!(
+            "{kind}: POST {path} takes no body, so the kind has no field"
+        ));
+    }
+    if post["responses"]["200"].get("content").is_some() {
+        errors.push(format!("{kind}: POST {path} answers 200 with a body"));
+    }
+    if spec.parent != Some("tenant_id") || !spec.response_fields.contains(&"tenant_id") {
+        errors.push(format!(
+            "{kind}: the tenant's id is its parent and its output"
+        ));
+    }
+}
+
+#[test]
+fn the_dns_verification_is_the_specs_tenant_dns_call_and_its_501_the_challenge() {
+    let Some(doc) = load_spec() else { return };
+    let spec = ResourceKind::TenantDnsVerification.spec();
+    let mut errors = Vec::new();
+    check_action(&doc, spec, &mut errors);
+    assert!(errors.is_empty(), "{errors:?}");
+    let post = &doc["paths"]["/api/integrations/msp/tenants/{id}/dns"]["post"];
+    assert_eq!(
+        post["responses"]["501"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/DNSChallengeResponse"
+    );
+    let challenge = &doc["components"]["schemas"]["DNSChallengeResponse"];
+    assert_eq!(challenge["required"], serde_json::json!(["dns_challenge"]));
 }
 
 #[test]

@@ -212,6 +212,13 @@ impl SandboxHandle {
         view::world(&self.app.lock())
     }
 
+    /// Publishes a TXT record `name` → `value` in the sandbox's public DNS, as
+    /// `POST /__sandbox/dns/txt` does: a tenant whose domain is `name` and whose
+    /// `dns_challenge` is `value` then verifies (`POST .../tenants/{id}/dns` answers 200).
+    pub fn publish_txt(&self, name: &str, value: &str) {
+        crate::handlers::introspect::publish(&mut self.app.lock(), name, value);
+    }
+
     /// Holds the answer to the first request that `matches` (see [`Hold`]).
     pub fn hold_when(&self, matches: impl FnMut(&LogEntry) -> bool + Send + 'static) -> Hold {
         self.app.holds.arm(Box::new(matches))

@@ -50,15 +50,18 @@ async fn new_tenants_get_all_and_default_and_account_switch_works() {
         )
         .await;
     assert_error(&bad_group, 404, "group not found: nope");
-    assert_eq!(
-        api.post(
-            &format!("/api/integrations/msp/tenants/{tid}/dns"),
-            json!({})
-        )
-        .await
-        .code(),
-        200
-    );
+    let challenge = t.body["dns_challenge"].as_str().unwrap().to_owned();
+    let verify = format!("/api/integrations/msp/tenants/{tid}/dns");
+    let failed = api.post(&verify, json!({})).await;
+    assert_eq!(failed.code(), 501, "no TXT record yet: {}", failed.body);
+    assert_eq!(failed.body, json!({"dns_challenge": challenge}));
+    let still = api.get("/api/integrations/msp/tenants").await.body;
+    assert_eq!(still[0]["status"], "pending");
+    api.sandbox.publish_txt("ACME.com.", "another value");
+    assert_eq!(api.post(&verify, json!({})).await.code(), 501);
+    api.sandbox.publish_txt("ACME.com.", &challenge);
+    assert_eq!(api.post(&verify, json!({})).await.code(), 200);
+    assert_eq!(api.world()["txt_records"]["acme.com"][1], json!(challenge));
     let listed = api.get("/api/integrations/msp/tenants").await.body;
     assert_eq!(listed[0]["status"], "active");
     let world = api.world();

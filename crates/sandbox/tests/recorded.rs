@@ -93,6 +93,19 @@ impl Rec {
         self.call(method, path, Some(body)).await
     }
 
+    /// Publishes a TXT record through `POST /__sandbox/dns/txt` and records it.
+    async fn publish_txt(&mut self, body: Value) {
+        let url = format!("{}/__sandbox/dns/txt", self.sandbox.url());
+        let resp = self.http.post(url).json(&body).send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        writeln!(
+            self.out,
+            ">>> POST /__sandbox/dns/txt\n{body}\n<<< {status}\n{text}\n"
+        )
+        .unwrap();
+    }
+
     /// Records the world document.
     async fn world(&mut self) {
         let url = format!("{}/__sandbox/world", self.sandbox.url());
@@ -738,6 +751,12 @@ async fn msp_run(r: &mut Rec) {
     )
     .await;
     r.get(&format!("/api/integrations/msp/tenants/{t}")).await;
+    // No TXT record yet: 501 with the challenge; published, the domain verifies.
+    r.post(&format!("/api/integrations/msp/tenants/{t}/dns"), json!({}))
+        .await;
+    let challenge = tenant["dns_challenge"].clone();
+    r.publish_txt(json!({"name": "acme.com", "value": challenge}))
+        .await;
     r.post(&format!("/api/integrations/msp/tenants/{t}/dns"), json!({}))
         .await;
     r.post(

@@ -7,7 +7,7 @@
 //! identity known after apply). A POST is never repeated blindly: the client settles an
 //! unknown outcome by looking the object up by its identity.
 
-use onboard_netbird::{ApiError, Method, ResourceKind, Scope};
+use onboard_netbird::{ApiError, DnsVerification, Method, ResourceKind, Scope};
 use serde_json::Value as Json;
 
 use crate::api::cache::Api;
@@ -76,6 +76,19 @@ pub enum ConvergeError {
          does not scope requests to the tenant, so nothing was written"
     )]
     NotScoped { tenant: String, account: String },
+    /// NetBird could not verify a tenant's domain (501 "DNS Challenge Failed"): the TXT
+    /// record at the domain does not hold the tenant's DNS challenge (yet).
+    #[error(
+        "NetBird could not verify the domain {} of tenant {tenant}: no TXT record at the domain \
+         holds its DNS challenge (501 DNS Challenge Failed)",
+        .domain.as_deref().unwrap_or("(not listed)")
+    )]
+    DnsNotVerified {
+        tenant: String,
+        /// `None` when the tenant list does not have it.
+        domain: Option<String>,
+        dns_challenge: String,
+    },
     /// A raw request with a method it cannot send.
     #[error(
         "request method must be GET, POST, PUT or DELETE, found {}",
@@ -99,18 +112,23 @@ pub struct Inspection {
 
 /// Look the object up and decide what to do, reading only.
 pub async fn inspect(api: &Api<'_>, t: &Desired<'_>) -> Result<Inspection, ConvergeError> {
-    let Some(kind) = t.ty.resource_kind() else {
-        // A raw request runs once; the state says whether it ran.
-        let action = if t.known_id.is_some() {
-            Action::NoChange
-        } else {
-            Action::Create
-        };
-        return Ok(Inspection {
-            action,
-            live: None,
-            changes: Vec::new(),
-        });
+    let spec = t.ty.spec();
+    let kind = match t.ty.resource_kind() {
+        Some(kind) if !spec.runs_once() => kind,
+        // A raw request runs once, an action once for its tenant; the state says whether it
+        // ran.
+        _ => {
+            let action = if spec.ran(t.known_id.map(Some), t.body) {
+                Action::NoChange
+            } else {
+                Action::Create
+            };
+            return Ok(Inspection {
+                action,
+                live: None,
+                changes: Vec::new(),
+            });
+        }
     };
     let live = if matches!(t.ty.spec().identity, Identity::Singleton) {
         // None: a singleton the account may have none of (an EDR integration) is absent.
@@ -182,6 +200,12 @@ pub async fn write(
             _ => request(client, t).await,
         };
     };
+    if kind.spec().msp_action {
+        return match found.action {
+            Action::NoChange => Ok((Action::NoChange, Json::Null)),
+            _ => msp_action(api, kind, t).await,
+        };
+    }
     let parent = parent_of(t);
     let (action, object) = match (found.action, found.live) {
         (Action::Create, _) if is_singleton(t.ty) => {
@@ -431,6 +455,46 @@ async fn singleton(
         _ => client.put_singleton(kind, t.scope, &merged).await?,
     };
     Ok((Action::Update, written))
+}
+
+/// Runs an action on a tenant (the DNS verification): `POST` with no body, in the MSP
+/// account. What is recorded is the tenant it ran on (NetBird's 200 has no body).
+async fn msp_action(
+    api: &Api<'_>,
+    kind: ResourceKind,
+    t: &Desired<'_>,
+) -> Result<(Action, Json), ConvergeError> {
+    let tenant = parent_of(t).unwrap_or_default().to_owned();
+    if kind != ResourceKind::TenantDnsVerification {
+        let what = format!("{kind}: an action onboard cannot run");
+        return Err(ConvergeError::Api(ApiError::Usage(what)));
+    }
+    match api.client.verify_tenant_dns(&tenant).await? {
+        DnsVerification::Verified => {
+            let done = serde_json::json!({"id": tenant, "tenant_id": tenant, "verified": true});
+            Ok((Action::Create, done))
+        }
+        DnsVerification::Failed { dns_challenge } => {
+            let domain = tenant_domain(api, &tenant).await;
+            Err(ConvergeError::DnsNotVerified {
+                tenant,
+                domain,
+                dns_challenge,
+            })
+        }
+    }
+}
+
+/// The domain of an MSP tenant, for the message of a failed verification: from the session's
+/// tenant list (read by the plan, updated by a tenant this run created), else listed again.
+async fn tenant_domain(api: &Api<'_>, tenant: &str) -> Option<String> {
+    let find = |list: Vec<onboard_netbird::TenantResponse>| {
+        list.into_iter().find(|t| t.id == tenant).map(|t| t.domain)
+    };
+    if let Some(d) = api.reads.tenants(api.client).await.ok().and_then(find) {
+        return Some(d);
+    }
+    api.client.list_tenants().await.ok().and_then(find)
 }
 
 async fn request(

@@ -117,7 +117,8 @@ impl Exporter<'_> {
         }
     }
 
-    /// Every kind's steps, in the export's order.
+    /// Every kind's steps, in the export's order: the collections, then the singletons an
+    /// account may have none of (the EDR integrations), in catalogue order.
     pub fn kinds(&mut self) {
         for kind in top_level() {
             match kind {
@@ -128,6 +129,13 @@ impl Exporter<'_> {
                 _ => self.plain(kind),
             }
         }
+        let absent = ResourceKind::ALL.into_iter().filter(|k| {
+            let s = k.spec();
+            s.exported && s.may_be_absent
+        });
+        for kind in absent.collect::<Vec<_>>() {
+            self.plain(kind);
+        }
     }
 
     /// A kind without rules of its own: one step per object, its body from the catalogue,
@@ -136,13 +144,45 @@ impl Exporter<'_> {
         let s = self.snap;
         for o in sorted(kind, s.values(kind)) {
             let ctx = format!("{} {}", suffix(kind), label(kind, o));
-            let with = body(&mut self.names, kind, o, &ctx);
+            let mut with = body(&mut self.names, kind, o, &ctx);
             let id = self.step_id(kind, o);
+            self.credentials(kind, &id, &label(kind, o), &mut with);
             self.steps
                 .push(Step::new(&id, StepType::Resource(kind), with));
             for child in children(kind) {
                 self.children(child, live_id(o), &id);
             }
+        }
+    }
+
+    /// The write-only credentials of an object (an identity provider's `client_secret`), which
+    /// NetBird never answers: each becomes a sensitive input `<step id>_<field>`, given at
+    /// plan and apply as `ONBOARD_VAR_<step id>_<field>`, and the field its template.
+    fn credentials(
+        &mut self,
+        kind: ResourceKind,
+        step: &str,
+        label: &str,
+        with: &mut Map<String, Value>,
+    ) {
+        let fields = kind.spec().fields.iter();
+        // A singleton has no label: the account's one.
+        let of = match label {
+            "" => format!("the account's {}", kind.name()),
+            label => format!("{} `{label}`", kind.name()),
+        };
+        for f in fields.filter(|f| f.write_only && f.ty == FieldType::String) {
+            let input = format!("{step}_{}", f.name);
+            let description = format!(
+                "the `{}` of {of} (NetBird never returns it): from your secret store, as \
+                 ONBOARD_VAR_{input}",
+                f.name,
+            );
+            self.inputs.insert(
+                input.clone(),
+                json!({"type": "string", "sensitive": true, "description": description}),
+            );
+            with.insert(f.name.into(), json!(format!("{{{{ inputs.{input} }}}}")));
         }
     }
 

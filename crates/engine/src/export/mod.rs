@@ -4,7 +4,9 @@
 //! Output: playbook YAML in the documented format that reproduces the account: groups,
 //! posture checks, networks with their resources and routers, setup keys (without secrets),
 //! policies, routes, nameserver groups, DNS and account settings, users (emails become list
-//! inputs). Live ids become `{{ steps.<id>.id }}` references; NetBird's built-ins (`All`, an
+//! inputs), identity providers, the Google and Azure sync integrations and the EDR
+//! integrations (each write-only credential, which NetBird never answers, a sensitive input of
+//! its own). Live ids become `{{ steps.<id>.id }}` references; NetBird's built-ins (`All`, an
 //! unchanged `Default` policy) are `existing: true` steps; peers are not exported.
 //!
 //! [`read`] takes a [`Snapshot`] through the API (after proving that a tenant id really

@@ -165,5 +165,18 @@ async fn read_objects(client: &Client, scope: &Scope, snap: &mut Snapshot) -> Re
         .get_singleton(ResourceKind::DnsSettings, scope)
         .await
         .map_err(failed("the DNS settings"))?;
+    // One read each of the exported singletons an account may have none of (the EDR
+    // integrations): 404 means none.
+    for kind in ResourceKind::ALL {
+        let spec = kind.spec();
+        if !(spec.exported && spec.may_be_absent) {
+            continue;
+        }
+        match client.get_singleton(kind, scope).await {
+            Ok(v) => *snap = std::mem::take(snap).with(kind, None, vec![v]),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(failed(kind.name())(e)),
+        }
+    }
     Ok(())
 }

@@ -44,8 +44,8 @@ pub async fn destroy(
     }
     if teardowns.iter().any(|t| !t.order.is_empty()) {
         listed.push_str(
-            "kept: `existing` reads, account and DNS settings, raw requests and steps with \
-             `prune: false`\n",
+            "kept: `existing` reads, account and DNS settings, raw requests, tenant DNS \
+             verifications and steps with `prune: false`\n",
         );
     }
     for t in &teardowns {

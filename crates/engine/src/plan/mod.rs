@@ -404,6 +404,8 @@ impl<'a> Planner<'a> {
         map.insert("name".into(), name.clone());
         map.insert("domain".into(), domain.clone());
         map.insert("status".into(), field_of("status").unwrap_or_else(unknown));
+        let challenge = field_of("dns_challenge").unwrap_or_else(unknown);
+        map.insert("dns_challenge".into(), challenge);
         self.scope.tenant = Some(map);
         let action = if live.is_some() {
             Action::NoChange

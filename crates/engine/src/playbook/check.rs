@@ -12,7 +12,7 @@ use crate::playbook::model::{Playbook, Step};
 use crate::playbook::template::{Ref, Target, Template};
 
 /// Fields of the tenant that templates may read.
-pub const TENANT_FIELDS: &[&str] = &["id", "name", "domain", "status"];
+pub const TENANT_FIELDS: &[&str] = &["id", "name", "domain", "status", "dns_challenge"];
 
 /// Check references and build the graph.
 pub fn check(playbook: &Playbook) -> Result<Dag, Diags> {

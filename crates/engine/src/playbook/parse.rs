@@ -18,7 +18,7 @@ use crate::playbook::model::{
 };
 use crate::playbook::resource::{StepType, missing_required};
 use crate::playbook::template::Template;
-use crate::playbook::yaml::{self, Node, Value};
+use crate::playbook::yaml::{self, Key, Node, Value};
 
 pub const PLAYBOOK_FIELDS: &[&str] = &[
     "version",
@@ -587,15 +587,23 @@ fn step(
         }
         None => return None,
     };
-    let ty = step_type(dec, ty_node?)?;
-    let scope = scope(dec, &f, default_scope, has_tenant);
-    let with = f
+    let ty_node = ty_node?;
+    let ty = step_type(dec, ty_node)?;
+    let msp_action = ty.spec().api().is_some_and(|a| a.msp_action);
+    let scope = match msp_action {
+        true => msp_scope(dec, &f, ty),
+        false => scope(dec, &f, default_scope, has_tenant),
+    };
+    let mut with = f
         .get("with")
         .cloned()
         .unwrap_or_else(|| Node::new(Span::new(node.span.offset, 0), Value::Map(Vec::new())));
     if with.as_map().is_none() {
         dec.expected(&with, "a map (the request body)", "with");
         return None;
+    }
+    if msp_action && has_tenant {
+        default_tenant(&mut with, ty, ty_node.span);
     }
     let existing = f.bool(dec, "existing").unwrap_or(false);
     required_fields(dec, ty, &with, existing, &id);
@@ -682,6 +690,48 @@ fn step_type(dec: &mut Decoder, node: &Node) -> Option<StepType> {
     ty
 }
 
+/// An action on a tenant (`tenant_dns_verification`) runs in the MSP account: `scope` may be
+/// left out or say `msp`; anything else is refused at its place.
+fn msp_scope(dec: &mut Decoder, f: &Fields, ty: StepType) -> StepScope {
+    if let Some((s, span)) = f.string(dec, "scope")
+        && s != "msp"
+    {
+        dec.push(
+            Diag::at(
+                &dec.file,
+                span,
+                format!("a {} runs in the MSP account, not `scope: {s}`", ty.name()),
+                "not `msp`",
+            )
+            .help(
+                "NetBird's MSP calls run in the MSP account; leave `scope` out (or write \
+                 `scope: msp`) and name the tenant with `tenant_id` (the playbook's tenant when \
+                 left out)",
+            ),
+        );
+    }
+    StepScope::Msp
+}
+
+/// With a tenant block, an action's `tenant_id` left out is the playbook's tenant: the
+/// template `{{ tenant.id }}` (which also orders the step after the tenant), located at the
+/// step's `type`.
+fn default_tenant(with: &mut Node, ty: StepType, at: Span) {
+    let Some(parent) = ty.spec().parent() else {
+        return;
+    };
+    if let Value::Map(entries) = &mut with.value
+        && !entries.iter().any(|(k, _)| k.name == parent)
+    {
+        let key = Key {
+            name: parent.to_owned(),
+            span: at,
+        };
+        let value = Node::new(at, Value::Str("{{ tenant.id }}".to_owned()));
+        entries.push((key, value));
+    }
+}
+
 fn scope(dec: &mut Decoder, f: &Fields, default: StepScope, has_tenant: bool) -> StepScope {
     let Some((s, span)) = f.string(dec, "scope") else {
         return default;
@@ -754,6 +804,17 @@ fn required_fields(dec: &mut Decoder, ty: StepType, with: &Node, existing: bool,
     }
     let missing = missing_required(&spec.body, &|f| with.get(f).is_some());
     for field in missing {
+        let action = spec
+            .api()
+            .is_some_and(|a| a.msp_action && a.parent == Some(field));
+        let help = match action {
+            true => format!(
+                "a {} acts on an MSP tenant: give the tenant's id as `{field}`, or add a \
+                 `tenant:` block, whose tenant it then acts on",
+                spec.name
+            ),
+            false => format!("the NetBird API requires `{field}` for a {}", spec.name),
+        };
         dec.push(
             Diag::at(
                 &dec.file,
@@ -764,10 +825,7 @@ fn required_fields(dec: &mut Decoder, ty: StepType, with: &Node, existing: bool,
                 ),
                 format!("add `{field}` here"),
             )
-            .help(format!(
-                "the NetBird API requires `{field}` for a {}",
-                spec.name
-            )),
+            .help(help),
         );
     }
     for (list, shape) in &spec.body.nested {

@@ -248,6 +248,27 @@ impl Spec {
         self.secrets().contains(&field)
     }
 
+    /// A step that runs once instead of converging an object: a raw `request`, or an action
+    /// on a tenant (`KindSpec::msp_action`, the DNS verification). The state records that it
+    /// ran; nothing is looked up, compared or deleted.
+    pub fn runs_once(&self) -> bool {
+        self.ty == StepType::Request || self.api().is_some_and(|a| a.msp_action)
+    }
+
+    /// Whether a step that runs once already ran for `body`, by the state's record of it
+    /// (`None`: no record; `Some(id)`: the id it recorded). A `request` ran once whatever its
+    /// body; an action ran for the tenant it recorded, so another tenant runs it again.
+    pub fn ran(&self, recorded: Option<Option<&str>>, body: &Value) -> bool {
+        match (recorded, self.api().filter(|a| a.msp_action)) {
+            (None, _) => false,
+            (Some(_), None) => self.ty == StepType::Request,
+            (Some(id), Some(api)) => {
+                let tenant = api.parent.and_then(|p| body.get(p)).and_then(Value::as_str);
+                id.is_some() && id == tenant
+            }
+        }
+    }
+
     /// Whether an object with this body may be one of the objects NetBird puts in every new
     /// account: its settings, the `All` group, the `Default` policy. Anything else is known
     /// not to exist in a tenant created moments ago, so it needs no lookup there.

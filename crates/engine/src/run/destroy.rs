@@ -3,7 +3,8 @@
 //!
 //! Input: the state, the addresses to remove in order (dependants first), a client. Output: one
 //! [`Removal`] per address. Only objects the state records as `created` or `adopted` are ever
-//! deleted; `existing` reads, settings, raw requests and steps with `prune: false` are kept. An
+//! deleted; `existing` reads, settings, raw requests, tenant DNS verifications (which leave
+//! nothing to delete) and steps with `prune: false` are kept. An
 //! object that changed behind our back since we last wrote it is reported and kept, never
 //! silently deleted. The state is saved after every deletion.
 
@@ -273,6 +274,9 @@ pub fn deletable(record: &Record) -> Result<(ResourceKind, &str), &'static str> 
         return Err("not created or adopted by onboard");
     }
     let kind = ty.resource_kind().ok_or("a raw request cannot be undone")?;
+    if kind.spec().msp_action {
+        return Err("a tenant DNS verification leaves nothing to delete");
+    }
     if kind.spec().may_be_absent {
         // One per account, deleted on its path: no id is needed.
         return Ok((kind, record.id.as_deref().unwrap_or_default()));

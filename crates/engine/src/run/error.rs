@@ -55,6 +55,23 @@ pub enum StepError {
         #[source]
         source: ApiError,
     },
+    /// A `tenant_dns_verification` step NetBird answered with 501: the TXT record is missing.
+    /// `at` is the step's `file:line:col`; the help names the record to create.
+    #[error(
+        "{at}: NetBird could not verify the domain {domain} of tenant {tenant}: no TXT record \
+         at {domain} holds the tenant's DNS challenge yet (501 DNS Challenge Failed)"
+    )]
+    #[diagnostic(help(
+        "create a TXT record named {domain} with the value {dns_challenge} in the domain's DNS \
+         (`tenant.dns_challenge` in templates), wait until it resolves, then run apply again: \
+         the steps that depend on this one run once it passes"
+    ))]
+    DnsNotVerified {
+        at: String,
+        tenant: String,
+        domain: String,
+        dns_challenge: String,
+    },
     /// The belt behind the secret check at validation: a rendered value holds a secret this
     /// run has seen (its value is never printed, only where it came from).
     #[error(

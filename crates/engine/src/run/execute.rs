@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::api::cache::{Api, Reads};
-use crate::api::converge::{Desired, inspect, write};
+use crate::api::converge::{ConvergeError, Desired, inspect, write};
 use crate::api::gate::{Entered, ScopeGate, within};
 use crate::plan::{Action, Plan, PlannedStep, cost};
 use crate::playbook::Loaded;
@@ -36,7 +36,6 @@ use crate::playbook::inputs::Inputs;
 use crate::playbook::instance::{self, Instance, When};
 use crate::playbook::model::StepScope;
 use crate::playbook::render::{Renderer, Scope, StepOutputs};
-use crate::playbook::resource::StepType;
 use crate::playbook::secrets::{Secrets, Seen};
 use crate::run::error::StepError;
 use crate::run::schedule::{Scheduler, Status};
@@ -508,6 +507,8 @@ impl Executor {
             "status".into(),
             serde_json::to_value(tenant.status).unwrap_or(Json::Null),
         );
+        let challenge = Json::String(tenant.dns_challenge.clone());
+        t.insert("dns_challenge".into(), challenge);
         lock(&shared.scope).tenant = Some(t);
         *lock(&shared.tenant_id) = Some(tenant.id.clone());
         // Before any step in the tenant starts: they all depend on it.
@@ -601,10 +602,15 @@ impl Executor {
                 .steps
                 .get(&address)
                 .and_then(|r| r.id.clone());
-            // A request ran once; the state holds its answer (its secrets removed).
-            let ran = (step.ty == StepType::Request)
+            // A request ran once, an action once for its tenant; the state holds its answer
+            // (its secrets removed).
+            let ran = step
+                .ty
+                .spec()
+                .runs_once()
                 .then(|| lock(&shared.state).steps.get(&address).cloned())
-                .flatten();
+                .flatten()
+                .filter(|rec| step.ty.spec().ran(Some(rec.id.as_deref()), &body));
             if let Some(rec) = ran {
                 let mut object = rec.outputs.clone();
                 self.saw(shared, step, &address, Action::NoChange, false, &mut object);
@@ -655,7 +661,8 @@ impl Executor {
             };
             // Its writes in a tenant pass the gate in the API client, as writes of this node
             // (which entered the gate when it started).
-            let (planned_create, (action, mut object)) = converge.await?;
+            let (planned_create, (action, mut object)) =
+                converge.await.map_err(|e| located(pb, step, e))?;
             self.saw(shared, step, &address, action, planned_create, &mut object);
             // What wrote or read in a tenant: the proof at the end of the run covers it.
             let wrote = matches!(action, Action::Create | Action::Update | Action::Replace)
@@ -681,6 +688,27 @@ impl Executor {
             }
         }
         Ok(())
+    }
+}
+
+/// A failed DNS verification names the step's place in the playbook and the record to create.
+fn located(
+    pb: &crate::playbook::model::Playbook,
+    step: &crate::playbook::model::Step,
+    e: StepError,
+) -> StepError {
+    match e {
+        StepError::Converge(ConvergeError::DnsNotVerified {
+            tenant,
+            domain,
+            dns_challenge,
+        }) => StepError::DnsNotVerified {
+            at: pb.file.location(step.id_span),
+            domain: domain.unwrap_or_else(|| format!("the domain of tenant {tenant}")),
+            tenant,
+            dns_challenge,
+        },
+        e => e,
     }
 }
 

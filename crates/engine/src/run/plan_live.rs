@@ -74,6 +74,10 @@ pub async fn live(
                 "status".into(),
                 serde_json::to_value(t.status).unwrap_or(Json::Null),
             );
+            live.insert(
+                "dns_challenge".into(),
+                Json::String(t.dns_challenge.clone()),
+            );
             planner.tenant(Some(live));
             tenant = TenantAt::Live(t.id.clone());
             live_tenant = Some(t);
@@ -358,17 +362,19 @@ async fn look(
     }
     let known_id = to.state.steps.get(&p.address).and_then(|r| r.id.clone());
     let identity_known = crate::plan::identity_value(p.ty, &p.body).is_some();
-    let is_request = p.ty.resource_kind().is_none();
+    let once = p.ty.spec().runs_once();
     // A raw request runs once: recorded (with or without an id in its answer), it is done,
-    // as apply will find.
-    if is_request && to.state.steps.contains_key(&p.address) {
-        p.action = Action::NoChange;
+    // as apply will find; an action on a tenant, once for that tenant.
+    let record = to.state.steps.get(&p.address).map(|r| r.id.as_deref());
+    if once {
+        if p.ty.spec().ran(record, &p.body) {
+            p.action = Action::NoChange;
+        }
         return Ok(None);
     }
     // Nothing to look it up by yet: an identity that depends on something not created yet.
-    // A raw request never ran (the state would say so): it is a create.
     if known_id.is_none() && !identity_known {
-        p.lookup_at_apply = !is_request;
+        p.lookup_at_apply = true;
         return Ok(None);
     }
     // A child of a parent known only after apply (a resource of a new network): apply looks

@@ -7,6 +7,7 @@
 
 #![allow(dead_code)]
 
+pub mod reference;
 pub mod with;
 
 use indexmap::IndexMap;

@@ -31,7 +31,13 @@ pub fn extend(schema: &mut Value) {
             let of = api
                 .parent_kind()
                 .map_or_else(|| "the parent".to_owned(), |k| format!("a {}", k.name()));
-            let description = format!("the id of {of}, usually `{{{{ steps.<id>.id }}}}`");
+            let description = match api.msp_action {
+                // An action on a tenant: the playbook's tenant when left out.
+                true => "the id of the MSP tenant, the playbook's tenant (`{{ tenant.id }}`) \
+                         when left out"
+                    .to_owned(),
+                false => format!("the id of {of}, usually `{{{{ steps.<id>.id }}}}`"),
+            };
             props.insert(
                 parent.into(),
                 json!({"type": "string", "description": description}),
@@ -43,7 +49,9 @@ pub fn extend(schema: &mut Value) {
             "if": {"properties": {"type": {"const": ty.name()}}, "required": ["type"]},
             "then": {"properties": {"with": {"$ref": format!("#/$defs/{name}")}}}
         }));
-        let required = missing_required(&ty.spec().body, &|_| false);
+        // An action's `tenant_id` defaults to the tenant block's, which the schema cannot see.
+        let defaulted = |f: &str| api.msp_action && Some(f) == api.parent;
+        let required = missing_required(&ty.spec().body, &defaulted);
         if !required.is_empty() {
             all_of.push(json!({
                 "if": {

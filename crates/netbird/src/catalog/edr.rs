@@ -15,14 +15,13 @@ const YES: Lit = Lit::Bool(true);
 /// NetBird's floor, and what onboard sends when a playbook leaves it out: a day.
 const DAY: Lit = Lit::Int(24);
 
-/// What every EDR kind shares: a singleton that may be absent, not exported (its
-/// credentials cannot be read back).
+/// What every EDR kind shares: a singleton that may be absent, exported with its
+/// credentials as sensitive inputs (they cannot be read back).
 const EDR: KindSpec = KindSpec {
     singleton: true,
     may_be_absent: true,
     get_item: false,
     identity: Identity::Singleton,
-    exported: false,
     ..BASE
 };
 

@@ -23,10 +23,17 @@ const NONE: Lit = Lit::EmptyList;
 /// NetBird's floor, and its default: five minutes.
 const FIVE_MINUTES: Lit = Lit::Int(300);
 
-/// What every sync integration shares: not exported (a credential or a token that cannot be
-/// read back).
+/// What the SCIM integrations share: not exported (their token is NetBird's, made by the
+/// create and shown once: a copy would get a new one, which the export cannot hand over).
 const SYNC: KindSpec = KindSpec {
     exported: false,
+    ..BASE
+};
+
+/// What the Google and Azure integrations share: exported, their write-only credential as a
+/// sensitive input (it cannot be read back).
+const PULLED: KindSpec = KindSpec {
+    exported: true,
     ..BASE
 };
 
@@ -60,7 +67,7 @@ pub(super) static GOOGLE_IDP: KindSpec = KindSpec {
     ],
     // One Google Workspace customer is synced once.
     identity: Identity::Fields(&["customer_id"]),
-    ..SYNC
+    ..PULLED
 };
 
 const GOOGLE_IDP_PUT: ObjectSpec = ObjectSpec {
@@ -111,7 +118,7 @@ pub(super) static AZURE_IDP: KindSpec = KindSpec {
     ],
     // One Azure AD tenant is synced once.
     identity: Identity::Fields(&["tenant_id"]),
-    ..SYNC
+    ..PULLED
 };
 
 const AZURE_IDP_PUT: ObjectSpec = ObjectSpec {

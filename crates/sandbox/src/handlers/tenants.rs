@@ -2,8 +2,9 @@
 //! account. Only a request running in the MSP account of a non-standalone sandbox may use
 //! them (403 otherwise). Creating answers 200 with `status: pending`; a domain used by any
 //! account is 409; tenant groups must be groups of the MSP account (404) with a NetBird role
-//! (422). `dns` verifies the domain (status `active`), `invite` marks an existing account as
-//! invited, `unlink` turns a tenant into a standalone account, `DELETE` removes the tenant
+//! (422). `dns` verifies the domain (status `active`) once its TXT record holds the tenant's
+//! `dns_challenge` (`POST /__sandbox/dns/txt` publishes one), else answers 501; `invite` marks
+//! an existing account as invited, `unlink` turns a tenant into a standalone account, `DELETE` removes the tenant
 //! account with everything in it.
 
 use super::collection::Action;
@@ -149,14 +150,39 @@ fn invite(w: &mut World, ctx: &Ctx, id: &str, _: &[u8]) -> ApiResult {
     json(t)
 }
 
-/// `POST .../{id}/dns`: the DNS challenge always verifies in the sandbox.
+/// `POST .../{id}/dns`: verifies the tenant's domain, as NetBird does, by looking for a TXT
+/// record at the domain whose value is the tenant's `dns_challenge`. The sandbox's public DNS
+/// is the world's `txt_records` (`POST /__sandbox/dns/txt`): found, the tenant is `active`
+/// (200, no body); not found, 501 with `DNSChallengeResponse` and nothing changes.
 fn verify_dns(w: &mut World, ctx: &Ctx, id: &str, _: &[u8]) -> ApiResult {
+    let t = tenant_mut(w, ctx, id)?;
+    let (domain, challenge) = (txt_name(&t.spec.domain), t.extra.dns_challenge.clone());
+    let published = w
+        .txt_records
+        .get(&domain)
+        .is_some_and(|values| values.contains(&challenge));
+    if !published {
+        #[derive(serde::Serialize)]
+        struct DnsChallengeResponse<'a> {
+            dns_challenge: &'a str,
+        }
+        let body = DnsChallengeResponse {
+            dns_challenge: &challenge,
+        };
+        let status = axum::http::StatusCode::NOT_IMPLEMENTED;
+        return Err(ApiError::with_body(status, "dns challenge failed", &body));
+    }
     let t = tenant_mut(w, ctx, id)?;
     let now = Ts::now();
     t.extra.status = "active".to_owned();
     t.extra.activated_at = Some(now);
     t.extra.updated_at = now;
     empty()
+}
+
+/// A DNS name as the sandbox's public DNS keys it: lower case, no trailing dot.
+pub fn txt_name(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
 }
 
 /// `POST .../{id}/unlink`: the tenant becomes a standalone account.

@@ -14,6 +14,9 @@ pub struct ApiError {
     pub status: StatusCode,
     /// Message (lower-cased when rendered).
     pub message: String,
+    /// A body other than `{"message", "code"}`, as JSON text: the 501 of a failed DNS
+    /// challenge answers `DNSChallengeResponse`.
+    pub body: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -23,11 +26,23 @@ struct ErrorBody<'a> {
 }
 
 impl ApiError {
+    /// Any status with its own JSON body (`message` is for the sandbox's log only).
+    pub fn with_body(status: StatusCode, message: &str, body: &impl Serialize) -> ApiError {
+        match serde_json::to_string(body) {
+            Ok(text) => ApiError {
+                body: Some(text),
+                ..ApiError::new(status, message)
+            },
+            Err(e) => ApiError::internal(format!("cannot serialize an error body: {e}")),
+        }
+    }
+
     /// Any status.
     pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             message: message.into(),
+            body: None,
         }
     }
 
@@ -86,6 +101,14 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let Some(body) = self.body {
+            let mut response = (self.status, body).into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            return response;
+        }
         let message = self.message.to_lowercase();
         let body = ErrorBody {
             message: &message,

@@ -1,12 +1,12 @@
-//! The route table: every API path the sandbox answers, plus `/__sandbox/log` and
-//! `/__sandbox/world`. An unknown path is 404 and a known path with another method is 405,
+//! The route table: every API path the sandbox answers, plus `/__sandbox/log`,
+//! `/__sandbox/world` and `/__sandbox/dns/txt`. An unknown path is 404 and a known path with another method is 405,
 //! both with the error body.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use super::error::ApiError;
 use crate::app::App;
@@ -21,6 +21,7 @@ pub fn build(app: Arc<App>) -> Router {
     Router::new()
         .route("/__sandbox/log", get(introspect::log))
         .route("/__sandbox/world", get(introspect::world))
+        .route("/__sandbox/dns/txt", post(introspect::publish_txt))
         .merge(handlers::routes())
         .merge(settings::<accounts::Accounts>())
         .merge(settings::<dns::Dns>())

@@ -102,6 +102,7 @@ pub fn new_world(ids: IdGen, standalone: bool, token_hash: &str) -> World {
         standalone,
         accounts: IndexMap::new(),
         tenants: IndexMap::new(),
+        txt_records: Default::default(),
         tokens: Default::default(),
         ids,
     };

@@ -6,7 +6,7 @@
 //! PAT to the account and token that hold it; every account but the root one has a parent
 //! or is a former (unlinked) tenant.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -42,6 +42,11 @@ pub struct World {
     pub accounts: IndexMap<String, Account>,
     /// Tenant records of the root account, by tenant (account) id.
     pub tenants: IndexMap<String, Tenant>,
+    /// The public DNS's TXT records, as far as the sandbox knows it: name (lower case, no
+    /// trailing dot) to values, published with `POST /__sandbox/dns/txt`. A tenant's domain
+    /// verifies only when its name holds the tenant's `dns_challenge`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub txt_records: BTreeMap<String, Vec<String>>,
     /// PAT hash to token.
     #[serde(skip)]
     pub tokens: HashMap<String, TokenRef>,

@@ -6,11 +6,14 @@
 //!     "setup_keys", "policies", "posture_checks", "networks", "network_resources" (+network_id),
 //!     "network_routers" (+network_id), "routes", "nameserver_groups", "users",
 //!     "tokens" (+user_id), "events", "peers"}},
-//!  "tenants": [TenantResponse...]}
+//!  "tenants": [TenantResponse...],
+//!  "txt_records": {"<name>": ["<value>"...]}}   (only once one is published)
 //! ```
 //!
 //! Every object is in its API GET form (the views of `render`), in creation order; no secret
 //! appears (setup keys are masked, tokens carry no hash).
+
+use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 use serde::ser::SerializeMap;
@@ -29,6 +32,8 @@ pub struct WorldView<'a> {
     standalone: bool,
     accounts: IndexMap<&'a str, AccountDoc<'a>>,
     tenants: Vec<&'a Tenant>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    txt_records: &'a BTreeMap<String, Vec<String>>,
 }
 
 /// One account: its own fields, then every table of `handlers::kinds!` in list order, each
@@ -73,6 +78,7 @@ pub fn view(world: &World) -> WorldView<'_> {
             .map(|a| (a.id.as_str(), AccountDoc(a)))
             .collect(),
         tenants: world.tenants.values().collect(),
+        txt_records: &world.txt_records,
     }
 }
 
