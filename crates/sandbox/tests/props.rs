@@ -12,6 +12,9 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+/// The tenant DNS verification, whose unmet challenge is a 501 by design.
+const DNS_VERIFY: &str = "/api/integrations/msp/tenants/{id}/dns";
+
 /// Routes whose body is optional: an empty one is the defaults (`regenerate`'s `expires_in`).
 const OPTIONAL_BODY: &[&str] = &["/api/users/invites/{id}/regenerate"];
 
@@ -340,6 +343,12 @@ fn no_route_body_or_query_makes_it_fail() {
                 path.push_str(&format!("?account={}", fx.ids[a]));
             }
             let (status, value, _) = rt.block_on(fx.send(method, &path, &body))?;
+            // NetBird's one 5xx by design: a tenant's DNS challenge not (yet) met is 501 with
+            // `DNSChallengeResponse {dns_challenge}`, not an error body.
+            if status == 501 && template == DNS_VERIFY {
+                prop_assert!(value["dns_challenge"].is_string(), "{}", value);
+                return Ok(());
+            }
             prop_assert!(status < 500, "{} {} -> {} {}", method, path, status, value);
             if status >= 400 {
                 error_body(status, &value)?;
