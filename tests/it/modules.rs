@@ -646,3 +646,38 @@ fn two_steps_moved_to_one_is_an_error() {
         "{text}"
     );
 }
+
+#[test]
+fn explain_never_prints_a_sensitive_value() {
+    for (how, secret) in [("--set", "SetSecret-4711"), ("env", "EnvSecret-4712")] {
+        let mut cmd = support::binary();
+        cmd.args([
+            "explain",
+            "playbooks/security-baseline.yaml",
+            "falcon.secret",
+            "--set",
+            "customer=Acme",
+            "--set",
+            "domain=acme.example",
+        ]);
+        match how {
+            "--set" => cmd.args(["--set", &format!("falcon_secret={secret}")]),
+            _ => cmd.env("ONBOARD_VAR_falcon_secret", secret),
+        };
+        let out = cmd.output().expect("onboard runs");
+        let text = printed(&out);
+        assert!(out.status.success(), "{text}");
+        assert!(
+            !text.contains(secret),
+            "{how}: the secret was printed:\n{text}"
+        );
+        assert!(text.contains("falcon = (sensitive)"), "{text}");
+        let source = match how {
+            "--set" => "inputs.falcon_secret: given by `--set falcon_secret=…`",
+            _ => {
+                "inputs.falcon_secret: given by the environment variable ONBOARD_VAR_falcon_secret"
+            }
+        };
+        assert!(text.contains(source), "{text}");
+    }
+}
