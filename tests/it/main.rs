@@ -15,6 +15,7 @@ mod apply_refuses_invalid;
 mod apply_scoping;
 mod apply_secrets;
 mod budget;
+mod ci_example;
 mod cli_apply;
 mod cli_help;
 mod cli_init;
