@@ -36,7 +36,10 @@ const NEXT: &str = "onboard apply --inventory customers.yaml --values values.yam
 
 pub fn init(dir: &Path) -> Result<u8, Diags> {
     let written = init::init(dir, STARTER)?;
-    let shown = printable(&written.dir.display().to_string()).into_owned();
+    let shown = match dir == Path::new(".") {
+        true => "the current folder".to_string(),
+        false => printable(&written.dir.display().to_string()).into_owned(),
+    };
     output::print(&format!(
         "wrote a starter project in {shown}: {}\n\
          edit customers.yaml (your customers) and values.yaml (your MSP group), then rehearse it\n\

@@ -196,3 +196,29 @@ fn init_writes_nothing_when_one_of_its_files_exists() {
         "edited\n"
     );
 }
+
+#[test]
+fn readme_install_section_shows_what_init_prints() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let install = readme
+        .split("## Install")
+        .nth(1)
+        .expect("an Install section");
+    let command = |prefix: &str| {
+        install
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no `{prefix}` line in README's Install section"))
+            .split(" #")
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    let init = command("onboard init ");
+    let args: Vec<&str> = init.split_whitespace().collect();
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let printed = ok(tmp.path(), &args[1..]);
+    assert_eq!(command("cd "), next_command(&printed));
+}
