@@ -222,3 +222,45 @@ fn readme_install_section_shows_what_init_prints() {
     let printed = ok(tmp.path(), &args[1..]);
     assert_eq!(command("cd "), next_command(&printed));
 }
+
+#[test]
+fn the_starter_readme_commands_run_on_the_sandbox() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    ok(tmp.path(), &["init"]);
+    let readme = std::fs::read_to_string(tmp.path().join("README.md")).expect("README.md");
+    let lines: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.starts_with("onboard "))
+        .map(|l| l.split(" #").next().unwrap_or_default().trim())
+        .collect();
+    // The rehearsal as written; the lines meant for NetBird itself (no `--sandbox`) on the
+    // sandbox's world, but the second apply, which asks a person: its flags are apply's.
+    let mut ran = Vec::new();
+    for line in &lines {
+        let args: Vec<&str> = line.split_whitespace().skip(1).collect();
+        let sandbox = [&args[..], &["--sandbox"]].concat();
+        match args[0] {
+            "validate" => {
+                ok(tmp.path(), &args);
+            }
+            _ if line.contains("--sandbox") => {
+                ok(tmp.path(), &args);
+            }
+            "plan" | "drift" => {
+                ok(tmp.path(), &sandbox);
+            }
+            verb => {
+                let help = ok(tmp.path(), &[verb, "--help"]);
+                for flag in args.iter().filter(|a| a.starts_with("--")) {
+                    assert!(help.contains(flag), "`{line}`: {verb} has no {flag}");
+                }
+            }
+        }
+        ran.push(args[0]);
+    }
+    assert_eq!(
+        ran,
+        ["validate", "apply", "plan", "apply", "drift"],
+        "{lines:?}"
+    );
+}
