@@ -18,7 +18,13 @@ Exit codes: 0 success (plan --detailed-exitcode: no changes; drift: in sync), 1 
 
 /// Onboard MSP customers onto NetBird from declarative playbooks.
 #[derive(Debug, Parser)]
-#[command(name = "onboard", version, about, max_term_width = 100, after_help = AFTER_HELP)]
+#[command(
+    name = "onboard",
+    version = env!("ONBOARD_VERSION_LINE"),
+    about,
+    max_term_width = 100,
+    after_help = AFTER_HELP
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -42,6 +48,17 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a starter project into DIR: playbook, inventory, values, .gitignore, README.
+    ///
+    /// The inventory has two example customers; the last line printed is the command that
+    /// applies the project on the embedded sandbox. Refuses, writing nothing, when any of
+    /// its files already exists.
+    #[command(after_help = AFTER_HELP)]
+    Init {
+        /// Where to write it (created when missing; default: the current folder).
+        #[arg(value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+    },
     /// Parse, type-check inputs, check references, build the graph; no network.
     #[command(after_help = AFTER_HELP)]
     Validate(InputArgs),
@@ -90,6 +107,9 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Print the man page (roff): `onboard man > onboard.1; man ./onboard.1`.
+    #[command(after_help = AFTER_HELP)]
+    Man,
 }
 
 impl Command {

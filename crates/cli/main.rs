@@ -10,6 +10,8 @@ mod connect;
 mod destroy;
 mod drift;
 mod export;
+mod init;
+mod man;
 mod output;
 mod plan;
 mod sandbox;
@@ -50,6 +52,7 @@ fn run(mut cli: Cli) -> Result<u8, Diags> {
         input.resolve()?;
     }
     match cli.command {
+        Command::Init { dir } => init::init(&dir),
         Command::Validate(input) => validate::validate(&input, cli.quiet),
         Command::Plan(args) => plan::plan(&args),
         Command::Apply(args) => apply::apply(&args, cli.quiet),
@@ -70,6 +73,10 @@ fn run(mut cli: Cli) -> Result<u8, Diags> {
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "onboard", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Man => {
+            output::print(&man::page());
             Ok(0)
         }
     }

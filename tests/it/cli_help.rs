@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 const COMMANDS: &[&[&str]] = &[
     &[],
+    &["init"],
     &["validate"],
     &["plan"],
     &["apply"],
@@ -21,6 +22,7 @@ const COMMANDS: &[&[&str]] = &[
     &["sandbox"],
     &["schema"],
     &["completions"],
+    &["man"],
 ];
 
 fn help(command: &[&str]) -> String {

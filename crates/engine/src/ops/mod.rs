@@ -4,7 +4,7 @@
 //! lock, plan, confirm, execute, outputs) is the op's, never the frontend's.
 //!
 //! ```text
-//! validate  plan  apply  destroy  drift  export  state
+//! validate  plan  apply  destroy  drift  export  state      init (writes new files only)
 //!     └─ customers (playbook, values, inventory, saved plan → Customer)
 //!     └─ connect   (endpoint, client, store, session options, the first call's diagnosis)
 //! ```
@@ -16,6 +16,7 @@ pub mod destroy;
 pub mod drift;
 pub mod explain;
 pub mod export;
+pub mod init;
 pub mod plan;
 pub mod render;
 pub mod state;
