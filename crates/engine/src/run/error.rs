@@ -58,13 +58,14 @@ pub enum StepError {
     /// A `tenant_dns_verification` step NetBird answered with 501: the TXT record is missing.
     /// `at` is the step's `file:line:col`; the help names the record to create.
     #[error(
-        "{at}: NetBird could not verify the domain {domain} of tenant {tenant}: no TXT record \
-         at {domain} holds the tenant's DNS challenge yet (501 DNS Challenge Failed)"
+        "{at}: NetBird could not verify the domain {domain} of tenant {tenant}: its DNS does \
+         not hold the tenant's DNS challenge yet (501 DNS Challenge Failed)"
     )]
     #[diagnostic(help(
-        "create a TXT record named {domain} with the value {dns_challenge} in the domain's DNS \
-         (`tenant.dns_challenge` in templates), wait until it resolves, then run apply again: \
-         the steps that depend on this one run once it passes"
+        "publish the TXT record NetBird asks for in {domain}'s DNS with the value \
+         {dns_challenge} (`tenant.dns_challenge` in templates; the MSP portal shows the record's \
+         name, which the API does not give), wait until it resolves, then run apply again: the \
+         steps that depend on this one run once it passes"
     ))]
     DnsNotVerified {
         at: String,

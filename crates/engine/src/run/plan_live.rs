@@ -346,6 +346,25 @@ async fn prove(to: &Live<'_>, id: &str) -> Result<(), Diags> {
     }
 }
 
+/// A DNS verification of a tenant NetBird already lists as `active` (verified before, by
+/// onboard or in the portal): nothing to do, and no call. The tenant list is the session's
+/// cached read (the plan of a tenant playbook has made it already).
+async fn verified(to: &Live<'_>, p: &PlannedStep) -> bool {
+    use onboard_netbird::ResourceKind;
+    if p.ty.resource_kind() != Some(ResourceKind::TenantDnsVerification) {
+        return false;
+    }
+    let Some(id) = p.body.get("tenant_id").and_then(Json::as_str) else {
+        return false;
+    };
+    let Ok(tenants) = to.reads.tenants(to.client).await else {
+        return false;
+    };
+    tenants
+        .iter()
+        .any(|t| t.id == id && t.status == onboard_netbird::TenantStatus::Active)
+}
+
 fn is_pending(action: Action) -> bool {
     !matches!(action, Action::Skip | Action::Deferred)
 }
@@ -369,6 +388,9 @@ async fn look(
     if once {
         if p.ty.spec().ran(record, &p.body) {
             p.action = Action::NoChange;
+        } else if verified(to, p).await {
+            p.action = Action::NoChange;
+            p.note = Some("the tenant is active: its domain is verified".into());
         }
         return Ok(None);
     }
