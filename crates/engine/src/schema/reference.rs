@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use onboard_netbird::{FieldSpec, FieldType, Format, Identity, KindSpec, Lit, UpdateBody};
+use onboard_netbird::{FieldSpec, FieldType, Format, Identity, KindSpec, Lit};
 
 use crate::playbook::resource::{StepType, Updatable};
 
@@ -214,18 +214,8 @@ pub fn rows(ty: StepType) -> Vec<Row> {
             }
         }
     }
-    if let UpdateBody::Other(put) = api.update {
-        for f in put.fields.iter().filter(|f| api.field(f.name).is_none()) {
-            rows.push(Row {
-                path: f.name.to_owned(),
-                name: f.name.to_owned(),
-                nested: false,
-                required: false,
-                ty: format!("{} (update only)", type_of(f)),
-                default: f.default.map_or("—".to_owned(), literal),
-            });
-        }
-    }
+    // Fields only an update body has (a key's `revoked`, a sync's `enabled`) are not the
+    // playbook's: `with` is the create body, and validation refuses anything else.
     rows
 }
 
@@ -302,12 +292,19 @@ fn in_place(ty: StepType, api: &KindSpec) -> String {
         Updatable::All if api.may_be_absent => "every field (the body is sent whole)".into(),
         Updatable::All => "every field".into(),
         Updatable::Only(only) => {
+            // Of the fields a playbook writes (an update-only field is not one).
+            let only: Vec<&str> = only
+                .iter()
+                .copied()
+                .filter(|f| fields().any(|g| g == *f))
+                .collect();
             let fixed: Vec<&str> = fields().filter(|f| !only.contains(f)).collect();
-            match fixed.is_empty() {
-                true => "every field".into(),
-                false => format!(
+            match (only.is_empty(), fixed.is_empty()) {
+                (true, _) => "nothing: any change replaces it".into(),
+                (false, true) => "every field".into(),
+                (false, false) => format!(
                     "{}; a change of {} replaces it",
-                    code_list(only.iter().copied()),
+                    code_list(only.into_iter()),
                     code_list(fixed.into_iter())
                 ),
             }
