@@ -698,4 +698,24 @@ fn credentials_export_as_sensitive_inputs_and_the_copy_round_trips() {
         .replace("default: creds.example\n", "default: copy-creds.example\n")
         .replace("default: Creds\n", "default: Copy\n");
     assert_eq!(again, expected);
+
+    // A sync switched off in NetBird is left out, and said so: a playbook can only create it
+    // switched on (the create takes no `enabled`), so a copy would start pulling users.
+    let google = account(&sb.world(), &copy_tenant)["google_idp"][0]["id"].to_string();
+    let api = Api {
+        rt: &rt,
+        sb: &sb,
+        account: Some(copy_tenant.clone()),
+    };
+    api.call(
+        "PUT",
+        &format!("/api/integrations/google-idp/{google}"),
+        Some(json!({"enabled": false})),
+    );
+    let off = export(&sb, dir.path(), Some(&copy_tenant));
+    assert!(!off.contains("type: google_idp"), "{off}");
+    assert!(
+        off.contains("disabled in NetBird, not exported (a playbook creates it enabled)"),
+        "{off}"
+    );
 }

@@ -144,6 +144,15 @@ impl Exporter<'_> {
         let s = self.snap;
         for o in sorted(kind, s.values(kind)) {
             let ctx = format!("{} {}", suffix(kind), label(kind, o));
+            // Switched off in NetBird, but a playbook can only create it on (its create takes
+            // no `enabled`): a copy would start it. Left out, and said so.
+            let writable = kind.spec().field("enabled").is_some();
+            if o.get("enabled") == Some(&serde_json::Value::Bool(false)) && !writable {
+                self.notes.push(format!(
+                    "{ctx}: disabled in NetBird, not exported (a playbook creates it enabled)"
+                ));
+                continue;
+            }
             let mut with = body(&mut self.names, kind, o, &ctx);
             let id = self.step_id(kind, o);
             self.credentials(kind, &id, &label(kind, o), &mut with);
