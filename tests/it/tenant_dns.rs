@@ -229,3 +229,26 @@ fn the_verification_runs_in_the_msp_account_and_needs_a_tenant() {
         "{text}"
     );
 }
+
+#[test]
+fn a_tenant_id_that_names_no_tenant_fails_at_the_step_with_what_would_be_right() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nope.yaml");
+    std::fs::write(
+        &path,
+        "version: 1\nname: nope\nsteps:\n  - id: verify\n    type: tenant_dns_verification\n    with: { tenant_id: does-not-exist }\n",
+    )
+    .unwrap();
+    let file = path.to_str().unwrap();
+    let out = run(&sb, &dir.path().join("state"), &[file]);
+    assert_eq!(out.status.code(), Some(1), "{}", printed(&out));
+    let shown = flat(&printed(&out));
+    for part in [
+        format!("{file}:4:9: no tenant of the MSP account has the id does-not-exist (404"),
+        "leave it out to verify the playbook's own tenant".to_owned(),
+    ] {
+        assert!(shown.contains(&part), "{part}\nnot in:\n{shown}");
+    }
+}

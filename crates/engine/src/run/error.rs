@@ -73,6 +73,17 @@ pub enum StepError {
         domain: String,
         dns_challenge: String,
     },
+    /// A `tenant_dns_verification` step whose `tenant_id` names no tenant (NetBird's 404).
+    #[error("{at}: no tenant of the MSP account has the id {tenant} (404 {message})")]
+    #[diagnostic(help(
+        "`tenant_id` takes a tenant's id, as `GET /api/integrations/msp/tenants` lists them; \
+         leave it out to verify the playbook's own tenant (`{{{{ tenant.id }}}}`)"
+    ))]
+    UnknownTenant {
+        at: String,
+        tenant: String,
+        message: String,
+    },
     /// The belt behind the secret check at validation: a rendered value holds a secret this
     /// run has seen (its value is never printed, only where it came from).
     #[error(

@@ -662,7 +662,7 @@ impl Executor {
             // Its writes in a tenant pass the gate in the API client, as writes of this node
             // (which entered the gate when it started).
             let (planned_create, (action, mut object)) =
-                converge.await.map_err(|e| located(pb, step, e))?;
+                converge.await.map_err(|e| located(step, e))?;
             self.saw(shared, step, &address, action, planned_create, &mut object);
             // What wrote or read in a tenant: the proof at the end of the run covers it.
             let wrote = matches!(action, Action::Create | Action::Update | Action::Replace)
@@ -692,22 +692,38 @@ impl Executor {
 }
 
 /// A failed DNS verification names the step's place in the playbook and the record to create.
-fn located(
-    pb: &crate::playbook::model::Playbook,
-    step: &crate::playbook::model::Step,
-    e: StepError,
-) -> StepError {
+fn located(step: &crate::playbook::model::Step, e: StepError) -> StepError {
     match e {
         StepError::Converge(ConvergeError::DnsNotVerified {
             tenant,
             domain,
             dns_challenge,
         }) => StepError::DnsNotVerified {
-            at: pb.file.location(step.id_span),
+            at: step.file.location(step.id_span),
             domain: domain.unwrap_or_else(|| format!("the domain of tenant {tenant}")),
             tenant,
             dns_challenge,
         },
+        StepError::Converge(ConvergeError::Api(onboard_netbird::ApiError::Status {
+            status: 404,
+            path,
+            message,
+            ..
+        })) if step.ty.resource_kind()
+            == Some(onboard_netbird::ResourceKind::TenantDnsVerification) =>
+        {
+            let tenant = path
+                .trim_end_matches("/dns")
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            StepError::UnknownTenant {
+                at: step.file.location(step.id_span),
+                tenant,
+                message,
+            }
+        }
         e => e,
     }
 }
