@@ -210,3 +210,25 @@ async fn a_network_lists_only_enabled_policies_with_enabled_rules() {
     let network = api.get(&format!("/api/networks/{net}")).await.body;
     assert_eq!(network["policies"], json!([on]));
 }
+
+/// NetBird's identity providers are Dex connectors, whose update refuses a type change
+/// (`connector type change not allowed`), answered as an internal error: 500 with NetBird's
+/// generic message; any other change is made in place.
+#[tokio::test]
+async fn an_identity_provider_cannot_change_its_type() {
+    let api = Api::start().await;
+    let body = |kind: &str, name: &str| {
+        json!({"type": kind, "name": name, "issuer": "https://login.example.com",
+               "client_id": "netbird", "client_secret": "s3cret"})
+    };
+    let id = api
+        .post("/api/identity-providers", body("oidc", "SSO"))
+        .await
+        .id();
+    let path = format!("/api/identity-providers/{id}");
+    let renamed = api.put(&path, body("oidc", "SSO renamed")).await;
+    assert_eq!(renamed.code(), 200, "{}", renamed.body);
+    let retyped = api.put(&path, body("zitadel", "SSO renamed")).await;
+    assert_error(&retyped, 500, "internal server error");
+    assert_eq!(api.get(&path).await.body["type"], "oidc");
+}

@@ -103,6 +103,13 @@ fn row(api: &'static KindSpec) -> Spec {
         UpdateBody::SameAsCreate if api.kind == ResourceKind::Group => {
             Updatable::Only(api.fields.iter().map(|f| f.name).collect())
         }
+        // NetBird's Dex connector refuses a type change (a 500): another type is another
+        // provider.
+        UpdateBody::SameAsCreate if api.kind == ResourceKind::IdentityProvider => Updatable::Only(
+            (api.fields.iter().map(|f| f.name))
+                .filter(|f| *f != "type")
+                .collect(),
+        ),
         UpdateBody::SameAsCreate => Updatable::All,
         UpdateBody::Other(put) => Updatable::Only(put.fields.iter().map(|f| f.name).collect()),
         UpdateBody::Unsupported => Updatable::Nothing,

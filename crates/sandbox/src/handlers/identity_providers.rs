@@ -129,8 +129,13 @@ impl Collection for Providers {
         let id = at.id(&mut w.ids);
         Ok(stored_form(id, req))
     }
+    /// NetBird's Dex connector refuses a type change (`connector type change not allowed`),
+    /// which the handler answers as an internal error: 500.
     fn update(w: &mut World, at: &mut At, req: ProviderRequest) -> Built<Self> {
         let old = stored::<Self>(w, at)?;
+        if old.spec.kind != req.kind {
+            return Err(ApiError::internal("connector type change not allowed"));
+        }
         Ok(stored_form(old.id, req))
     }
     fn meta(p: &Provider, _: Verb) -> Vec<(&'static str, String)> {
