@@ -57,7 +57,7 @@ fn a_meaning_written_in_a_generated_row_survives_a_rewrite() {
 #[test]
 fn no_generated_block_is_left_for_a_type_that_is_gone() {
     let doc = std::fs::read_to_string(DOC).expect("the reference");
-    let names: Vec<&str> = reference::types().into_iter().map(|t| t.name()).collect();
+    let names: Vec<&str> = reference::types().map(|t| t.name()).collect();
     let marked: Vec<&str> = doc
         .lines()
         .filter_map(|l| l.strip_prefix("<!-- BEGIN GENERATED "))
