@@ -412,6 +412,12 @@ fn update_body(ty: StepType, fields: &[&str], desired: &Json, live: &Json) -> Js
     if ty == StepType::SETUP_KEY {
         body.entry("revoked").or_insert(Json::Bool(false));
     }
+    // An identity provider's PUT is its create body: the `type` it cannot change goes along.
+    if ty == StepType::Resource(onboard_netbird::ResourceKind::IdentityProvider)
+        && let Some(kind) = desired.get("type").or_else(|| live.get("type"))
+    {
+        body.insert("type".to_owned(), kind.clone());
+    }
     Json::Object(body)
 }
 

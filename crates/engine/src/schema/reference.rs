@@ -448,7 +448,8 @@ mod tests {
         assert!(first.contains(
             "| **`expires_in`** | integer 86400..31536000, or `0` | `2592000` | seconds; `0`: never |"
         ));
-        assert!(first.contains("| `revoked` | bool (update only) | — | |"));
+        // `revoked` is only in the update body: not a field of the playbook's `with`.
+        assert!(!first.contains("`revoked`"));
         assert!(first.contains("secret outputs (answered once): `key`"));
         assert!(first.contains("a change of `name`, `type`,"));
         // Rendering what was rendered keeps it as it is.

@@ -460,8 +460,9 @@ async fn identity_providers(r: &mut Recorder) {
     let idp = r.create(all, all, body).await;
     r.get(all, all).await;
     r.get(one, &format!("{all}/{idp}")).await;
-    let body = json!({"type": "google", "name": "Acme Google", "issuer": "",
-        "client_id": "onboard", "client_secret": "rotated"});
+    // The same type (NetBird's connector refuses another: a 500), everything else new.
+    let body = json!({"type": "oidc", "name": "Acme SSO (new)", "issuer": "https://sso.acme.example",
+        "client_id": "onboard-2", "client_secret": "rotated"});
     r.put(one, &format!("{all}/{idp}"), body).await;
     r.delete(one, &format!("{all}/{idp}")).await;
 }
