@@ -210,3 +210,25 @@ fn a_credential_never_reaches_the_postgresql_state() {
         assert!(!dump.contains(secret), "{secret} in the PostgreSQL state");
     }
 }
+
+#[test]
+fn another_provider_type_is_a_replacement_not_an_update() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = sandbox(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sso.yaml");
+    std::fs::write(&path, PLAYBOOK).unwrap();
+    let (file, state) = (path.to_str().unwrap(), dir.path().join("state"));
+    let out = with_secret(&sb, &state, &["apply", file, "--yes"], Some(FIRST));
+    assert!(out.status.success(), "{}", printed(&out));
+    // NetBird's connector refuses a type change (a 500): the plan says it needs a
+    // replacement, and apply without --allow-replace writes nothing.
+    std::fs::write(&path, PLAYBOOK.replace("type: oidc", "type: zitadel")).unwrap();
+    let out = with_secret(&sb, &state, &["plan", file], Some(FIRST));
+    let text = stdout(&out);
+    assert!(text.contains("-/+ sso"), "{text}");
+    let mark = last_seq(&sb);
+    let out = with_secret(&sb, &state, &["apply", file, "--yes"], Some(FIRST));
+    assert!(!out.status.success(), "{}", printed(&out));
+    assert_eq!(writes_after(&sb, mark), Vec::<String>::new());
+}
