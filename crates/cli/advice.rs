@@ -43,14 +43,14 @@ fn rotate_words(args: &ApplyArgs, run_key: &str) -> Vec<String> {
         w.push(name.to_owned());
         w.push(value);
     };
-    if let Some(inventory) = &input.inventory {
+    if let Some(inventory) = &input.given.inventory {
         flag("--inventory", inventory.display().to_string());
         flag("--only", run_key.to_owned());
     }
-    for v in &input.values {
+    for v in &input.given.values {
         flag("--values", v.display().to_string());
     }
-    for s in &input.set {
+    for s in &input.given.set {
         flag("--set", s.clone());
     }
     // From the environment, the URL is there for the next command too; with a URL the folder

@@ -135,6 +135,13 @@ pub struct InputArgs {
     /// The playbook to use: set by `playbook_arg::resolve` before a command runs.
     #[arg(skip)]
     pub playbook: PathBuf,
+    #[command(flatten)]
+    pub given: ValueArgs,
+}
+
+/// Where input values come from, and which customers.
+#[derive(Debug, Args, Clone)]
+pub struct ValueArgs {
     /// A values file (repeatable; later ones win).
     #[arg(long = "values", value_name = "FILE")]
     pub values: Vec<PathBuf>,
@@ -149,23 +156,33 @@ pub struct InputArgs {
     pub only: Vec<String>,
 }
 
-impl InputArgs {
-    /// Sets `playbook`: the PLAYBOOK argument, or the inventory's `playbook:`.
-    pub fn resolve(&mut self) -> Result<(), Diags> {
-        self.playbook =
-            ops::customers::playbook(self.playbook_arg.as_deref(), self.inventory.as_deref())?;
-        Ok(())
-    }
-
-    pub fn ops(&self) -> Input {
+impl ValueArgs {
+    /// The ops' input for `playbook` (found from the arguments).
+    fn input(&self, playbook_arg: Option<PathBuf>, playbook: PathBuf) -> Input {
         Input {
-            playbook_arg: self.playbook_arg.clone(),
-            playbook: self.playbook.clone(),
+            playbook_arg,
+            playbook,
             values: self.values.clone(),
             set: self.set.clone(),
             inventory: self.inventory.clone(),
             only: self.only.clone(),
         }
+    }
+}
+
+impl InputArgs {
+    /// Sets `playbook`: the PLAYBOOK argument, or the inventory's `playbook:`.
+    pub fn resolve(&mut self) -> Result<(), Diags> {
+        self.playbook = ops::customers::playbook(
+            self.playbook_arg.as_deref(),
+            self.given.inventory.as_deref(),
+        )?;
+        Ok(())
+    }
+
+    pub fn ops(&self) -> Input {
+        self.given
+            .input(self.playbook_arg.clone(), self.playbook.clone())
     }
 }
 
@@ -319,30 +336,15 @@ pub struct ExplainArgs {
     /// `admin_ssh.rules.0.ports`).
     #[arg(value_name = "STEP.FIELD")]
     pub target: String,
-    /// A values file (repeatable; later ones win).
-    #[arg(long = "values", value_name = "FILE")]
-    pub values: Vec<PathBuf>,
-    /// An input value KEY=VALUE (repeatable; wins over values files).
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
-    /// The customers of this inventory (its `playbook:` must be PLAYBOOK).
-    #[arg(long, value_name = "FILE")]
-    pub inventory: Option<PathBuf>,
-    /// With --inventory: only these customer keys.
-    #[arg(long, value_delimiter = ',', value_name = "KEY,...")]
-    pub only: Vec<String>,
+    #[command(flatten)]
+    pub given: ValueArgs,
 }
 
 impl ExplainArgs {
     pub fn ops(&self) -> Result<Input, Diags> {
-        Ok(Input {
-            playbook_arg: Some(self.playbook.clone()),
-            playbook: ops::customers::playbook(Some(&self.playbook), self.inventory.as_deref())?,
-            values: self.values.clone(),
-            set: self.set.clone(),
-            inventory: self.inventory.clone(),
-            only: self.only.clone(),
-        })
+        let playbook =
+            ops::customers::playbook(Some(&self.playbook), self.given.inventory.as_deref())?;
+        Ok(self.given.input(Some(self.playbook.clone()), playbook))
     }
 }
 
