@@ -44,6 +44,13 @@ impl SourceFile {
         &self.inner.text
     }
 
+    /// The text at `span`, as written (empty when the span is not in the text).
+    pub fn at(&self, span: Span) -> &str {
+        self.text()
+            .get(span.offset..span.offset + span.len)
+            .unwrap_or_default()
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let text = self.text();

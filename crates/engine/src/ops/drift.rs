@@ -250,8 +250,7 @@ async fn check(
         Err(e) => return unknown(e.to_string()),
     };
     // `moved:` renames, as a plan makes them: the objects are where the playbook now says.
-    let moves = run.loaded.playbook.moved.iter();
-    state.apply_moves(moves.map(|m| (m.from.as_str(), m.to.as_str())));
+    state.apply_moves(run.loaded.playbook.moves());
     if state.tenant.is_none() && state.steps.is_empty() {
         let location = store.location(&playbook, &run_key);
         return unknown(format!("never applied (no state in {location})"));

@@ -141,10 +141,7 @@ struct Trace<'a> {
 impl Trace<'_> {
     /// `  <file:line:col> <what>: <text as written>`.
     fn line(&mut self, depth: usize, file: &SourceFile, span: Span, what: &str) {
-        let text = file
-            .text()
-            .get(span.offset..span.offset + span.len)
-            .unwrap_or_default();
+        let text = file.at(span);
         let mut text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
         if text.chars().count() > 100 {
             text = text.chars().take(99).collect::<String>() + "…";

@@ -144,10 +144,7 @@ fn secret_flow(playbook: &Playbook, diags: &mut Diags) {
 
 /// A template as written in its file: a module's step holds it with the playbook's names.
 fn written(file: &crate::diag::source::SourceFile, tpl: &Template) -> String {
-    let text = file
-        .text()
-        .get(tpl.span.offset..tpl.span.offset + tpl.span.len)
-        .unwrap_or(&tpl.src);
+    let text = file.at(tpl.span);
     match text.contains(tpl.src.as_str()) {
         true => tpl.src.clone(),
         false => text.trim_matches(|c| c == '"' || c == '\'').to_owned(),

@@ -97,14 +97,9 @@ fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
 }
 
-/// One `source:` that brought a file in.
-#[derive(Debug, Clone)]
-struct Link {
-    file: SourceFile,
-    span: Span,
-    /// `import `base` (modules/baseline.yaml)`.
-    what: String,
-}
+/// One `source:` that brought a file in: where, and what (`import `base`
+/// (modules/baseline.yaml)`), as [`Namespace::imported_at`] keeps it.
+type Link = (SourceFile, Span, String);
 
 /// A file and what it imports, loaded.
 struct Unit {
@@ -118,7 +113,7 @@ struct Loader {
     has_tenant: bool,
     diags: Diags,
     /// For each import of a module file, the chain of imports that brought it in.
-    chains: Vec<(SourceFile, Vec<Link>)>,
+    chains: Vec<Chain>,
     /// Every file read: the playbook, then each module file once.
     sources: Vec<SourceFile>,
 }
@@ -154,11 +149,11 @@ impl Loader {
                 self.diags.push(cycle(&pb.file, imp, &stack[pos..], &canon));
                 continue;
             }
-            let link = Link {
-                file: pb.file.clone(),
-                span: imp.source_span,
-                what: format!("import `{}` ({})", imp.id, imp.source),
-            };
+            let link = (
+                pb.file.clone(),
+                imp.source_span,
+                format!("import `{}` ({})", imp.id, imp.source),
+            );
             let file = match self.read(&path, &canon) {
                 Ok(f) => f,
                 Err(reason) => {
@@ -353,18 +348,7 @@ impl Loader {
     }
 
     fn annotate(&self, diags: Diags) -> Diags {
-        let chains: Vec<Chain> = self
-            .chains
-            .iter()
-            .map(|(f, links)| {
-                let links = links
-                    .iter()
-                    .map(|l| (l.file.clone(), l.span, l.what.clone()))
-                    .collect();
-                (f.clone(), links)
-            })
-            .collect();
-        annotate_with(&chains, diags)
+        annotate_with(&self.chains, diags)
     }
 }
 
@@ -384,7 +368,7 @@ pub fn annotate(playbook: &Playbook, diags: Diags) -> Diags {
 }
 
 /// A module file and the imports that brought it in.
-type Chain = (SourceFile, Vec<(SourceFile, Span, String)>);
+type Chain = (SourceFile, Vec<Link>);
 
 fn annotate_with(chains: &[Chain], diags: Diags) -> Diags {
     let mut out = Diags::new();
@@ -620,11 +604,7 @@ impl Flat {
                     when,
                 });
             }
-            let imported_at = child
-                .chain
-                .iter()
-                .map(|l| (l.file.clone(), l.span, l.what.clone()))
-                .collect();
+            let imported_at = child.chain.clone();
             self.namespaces.push(Namespace {
                 path: path.clone(),
                 file: child.pb.file.clone(),

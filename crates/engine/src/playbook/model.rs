@@ -273,6 +273,11 @@ impl Step {
 }
 
 impl Playbook {
+    /// The `moved:` renames, (from, to), for [`crate::store::state::State::apply_moves`].
+    pub fn moves(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.moved.iter().map(|m| (m.from.as_str(), m.to.as_str()))
+    }
+
     pub fn step(&self, id: &str) -> Option<&Step> {
         let index = self.step_index.get_or_init(|| {
             let mut index = HashMap::new();

@@ -172,7 +172,7 @@ fn module(dec: &mut Decoder, node: &Node) -> Option<ModuleDecl> {
         // `version: 1.4` reads as a number in YAML: the text is what was meant.
         let text = match &n.value {
             Value::Str(s) => s.clone(),
-            Value::Int(_) | Value::Float(_) => written(&dec.file, n.span),
+            Value::Int(_) | Value::Float(_) => dec.file.at(n.span).to_owned(),
             _ => {
                 dec.expected(n, "a semver version such as `1.4.0`", "version");
                 return None;
@@ -207,14 +207,6 @@ fn module(dec: &mut Decoder, node: &Node) -> Option<ModuleDecl> {
         version: version?,
         span: node.span,
     })
-}
-
-/// The text at `span`, as written.
-fn written(file: &SourceFile, span: Span) -> String {
-    file.text()
-        .get(span.offset..span.offset + span.len)
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// `imports:`: the modules this file is built from.
@@ -269,7 +261,7 @@ fn imports(dec: &mut Decoder, node: &Node) -> Vec<ImportDecl> {
         let version = f.get("version").and_then(|n| {
             let text = match &n.value {
                 Value::Str(s) => s.clone(),
-                Value::Int(_) | Value::Float(_) => written(&dec.file, n.span),
+                Value::Int(_) | Value::Float(_) => dec.file.at(n.span).to_owned(),
                 _ => {
                     dec.expected(n, "a semver requirement such as `^1.4`", "version");
                     return None;

@@ -342,7 +342,7 @@ impl Session {
         run_key: &str,
     ) -> Result<(State, Vec<(String, String)>), SessionError> {
         let mut state = self.state(&loaded.playbook.name, run_key).await?;
-        let renames = state.apply_moves(moves(&loaded.playbook));
+        let renames = state.apply_moves(loaded.playbook.moves());
         Ok((state, renames))
     }
 
@@ -739,7 +739,7 @@ pub async fn teardowns(
                 reason: Box::new(reason),
             }))
         })?;
-        state.apply_moves(moves(pb));
+        state.apply_moves(pb.moves());
         let order = removal_order(&c.loaded.playbook, &c.loaded.dag, &state)
             .into_iter()
             .filter(|a| state.steps.get(a).is_some_and(|r| deletable(r).is_ok()))
@@ -750,7 +750,8 @@ pub async fn teardowns(
             playbook,
             listed: state,
             order,
-            moves: moves(pb)
+            moves: pb
+                .moves()
                 .map(|(f, t)| (f.to_owned(), t.to_owned()))
                 .collect(),
         });
@@ -770,14 +771,6 @@ pub struct Teardown {
     pub order: Vec<String>,
     /// The playbook's `moved:` renames, (from, to).
     pub moves: Vec<(String, String)>,
-}
-
-/// The playbook's `moved:` renames, (from, to).
-fn moves(playbook: &crate::playbook::model::Playbook) -> impl Iterator<Item = (&str, &str)> {
-    playbook
-        .moved
-        .iter()
-        .map(|m| (m.from.as_str(), m.to.as_str()))
 }
 
 /// `apply PLAN.json`: refuse a saved plan whose fresh counterpart differs.

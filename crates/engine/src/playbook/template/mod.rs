@@ -286,8 +286,7 @@ pub fn to_json(value: &minijinja::Value) -> Result<serde_json::Value, minijinja:
 
 /// Where `src` starts in the file, when the node's text contains it verbatim.
 pub(crate) fn source_base(file: &SourceFile, span: Span, src: &str) -> Option<usize> {
-    let slice = file.text().get(span.offset..span.offset + span.len)?;
-    slice.find(src).map(|i| span.offset + i)
+    file.at(span).find(src).map(|i| span.offset + i)
 }
 
 fn syntax_diag(
