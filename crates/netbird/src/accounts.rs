@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::adopt::Created;
-use crate::client::{Call, Client};
+use crate::client::Client;
 use crate::error::ApiError;
 use crate::kind::ResourceKind;
 use crate::models::{Account, User};
@@ -111,18 +111,7 @@ impl Client {
         scope: &Scope,
     ) -> Result<(), ApiError> {
         let path = absent_singleton_path(kind, "delete_singleton")?;
-        let call = Call {
-            method: Method::Delete,
-            path,
-            query: Vec::new(),
-            scope,
-            body: None,
-        };
-        let reply = self.execute(&call).await?;
-        if reply.status == 404 && reply.earlier_may_have_landed {
-            return Ok(());
-        }
-        reply.json(&call).map(drop)
+        self.delete_path(scope, path).await
     }
 
     /// `PUT /api/accounts/{account_id}` with `{"settings": body}`, for a caller that already

@@ -115,6 +115,11 @@ impl Client {
     ) -> Result<(), ApiError> {
         let spec = collection_kind(kind)?;
         let path = spec.item_path(parent, id)?;
+        self.delete_path(scope, path).await
+    }
+
+    /// `DELETE <path>`. A 404 after a retried attempt that may have landed counts as deleted.
+    pub(crate) async fn delete_path(&self, scope: &Scope, path: String) -> Result<(), ApiError> {
         let call = Call {
             method: Method::Delete,
             path,

@@ -7,13 +7,15 @@
 use super::BASE;
 use crate::kind::ResourceKind;
 use crate::spec::{
-    Identity, KindSpec, Lit, ObjectSpec, boolean, integer, integers, object, one_of, ranged,
-    string, strings,
+    FieldSpec, Identity, KindSpec, Lit, ObjectSpec, boolean, integer, integers, object, one_of,
+    ranged, string, strings,
 };
 
-const YES: Lit = Lit::Bool(true);
+// The fields every integration takes (Falcon has no sync interval).
+const GROUPS: FieldSpec = strings("groups").refers(ResourceKind::Group);
 /// NetBird's floor, and what onboard sends when a playbook leaves it out: a day.
-const DAY: Lit = Lit::Int(24);
+const INTERVAL: FieldSpec = ranged("last_synced_interval", 24, i64::MAX).or(Lit::Int(24));
+const ENABLED: FieldSpec = boolean("enabled").or(Lit::Bool(true));
 
 /// What every EDR kind shares: a singleton that may be absent, exported with its
 /// credentials as sensitive inputs (they cannot be read back).
@@ -58,9 +60,9 @@ pub(super) static EDR_INTUNE: KindSpec = KindSpec {
         string("client_id").len(1, usize::MAX),
         string("tenant_id").len(1, usize::MAX),
         string("secret").len(1, usize::MAX).write_only(),
-        strings("groups").refers(ResourceKind::Group),
-        ranged("last_synced_interval", 24, i64::MAX).or(DAY),
-        boolean("enabled").or(YES),
+        GROUPS,
+        INTERVAL,
+        ENABLED,
     ],
     response_schemas: &["EDRIntuneResponse"],
     response_fields: response!("client_id", "tenant_id", "last_synced_interval"),
@@ -100,9 +102,9 @@ pub(super) static EDR_SENTINELONE: KindSpec = KindSpec {
     fields: &[
         string("api_token").len(1, usize::MAX).write_only(),
         string("api_url").len(1, usize::MAX),
-        strings("groups").refers(ResourceKind::Group),
-        ranged("last_synced_interval", 24, i64::MAX).or(DAY),
-        boolean("enabled").or(YES),
+        GROUPS,
+        INTERVAL,
+        ENABLED,
         object("match_attributes", &SENTINELONE_MATCH),
     ],
     response_schemas: &["EDRSentinelOneResponse"],
@@ -127,9 +129,9 @@ pub(super) static EDR_FALCON: KindSpec = KindSpec {
         string("client_id").len(1, usize::MAX).write_only(),
         string("secret").len(1, usize::MAX).write_only(),
         string("cloud_id").len(1, usize::MAX),
-        strings("groups").refers(ResourceKind::Group),
+        GROUPS,
         ranged("zta_score_threshold", 0, 100),
-        boolean("enabled").or(YES),
+        ENABLED,
     ],
     response_schemas: &["EDRFalconResponse"],
     response_fields: response!("cloud_id", "zta_score_threshold"),
@@ -163,9 +165,9 @@ pub(super) static EDR_HUNTRESS: KindSpec = KindSpec {
         // Never returned, like the secret.
         string("api_key").len(1, usize::MAX).write_only(),
         string("api_secret").len(1, usize::MAX).write_only(),
-        strings("groups").refers(ResourceKind::Group),
-        ranged("last_synced_interval", 24, i64::MAX).or(DAY),
-        boolean("enabled").or(YES),
+        GROUPS,
+        INTERVAL,
+        ENABLED,
         object("match_attributes", &HUNTRESS_MATCH),
     ],
     response_schemas: &["EDRHuntressResponse"],
@@ -200,9 +202,9 @@ pub(super) static EDR_FLEETDM: KindSpec = KindSpec {
     fields: &[
         string("api_url").len(1, usize::MAX),
         string("api_token").len(1, usize::MAX).write_only(),
-        strings("groups").refers(ResourceKind::Group),
-        ranged("last_synced_interval", 24, i64::MAX).or(DAY),
-        boolean("enabled").or(YES),
+        GROUPS,
+        INTERVAL,
+        ENABLED,
         object("match_attributes", &FLEETDM_MATCH),
     ],
     response_schemas: &["EDRFleetDMResponse"],

@@ -16,12 +16,70 @@
 use super::BASE;
 use crate::kind::ResourceKind;
 use crate::spec::{
-    Identity, KindSpec, Lit, ObjectSpec, UpdateBody, boolean, one_of, ranged, string, strings,
+    FieldSpec, Identity, KindSpec, Lit, ObjectSpec, UpdateBody, boolean, one_of, ranged, string,
+    strings,
 };
 
 const NONE: Lit = Lit::EmptyList;
 /// NetBird's floor, and its default: five minutes.
 const FIVE_MINUTES: Lit = Lit::Int(300);
+
+// The fields more than one body takes: a create fills `sync_interval` in, an update does not.
+const SERVICE_ACCOUNT_KEY: FieldSpec = string("service_account_key")
+    .len(1, usize::MAX)
+    .write_only();
+const CUSTOMER_ID: FieldSpec = string("customer_id").len(1, usize::MAX);
+const CLIENT_SECRET: FieldSpec = string("client_secret").len(1, usize::MAX).write_only();
+const CLIENT_ID: FieldSpec = string("client_id").len(1, usize::MAX);
+const TENANT_ID: FieldSpec = string("tenant_id").len(1, usize::MAX);
+const PREFIX: FieldSpec = string("prefix").len(1, usize::MAX);
+const SYNC_INTERVAL: FieldSpec = ranged("sync_interval", 300, i64::MAX);
+
+/// A create body's fields: the integration's own, then the prefixes and connector every
+/// integration takes.
+macro_rules! create_fields {
+    ($($field:expr),* $(,)?) => {
+        &[
+            $($field,)*
+            strings("group_prefixes").or(NONE),
+            strings("user_group_prefixes").or(NONE),
+            string("connector_id"),
+        ]
+    };
+}
+
+/// An update body (`schema`): every integration's `enabled`, prefixes and connector, then the
+/// integration's own fields; none required.
+macro_rules! update_body {
+    ($schema:literal $(, $field:expr)* $(,)?) => {
+        ObjectSpec {
+            schema: $schema,
+            required: &[],
+            fields: &[
+                boolean("enabled"),
+                strings("group_prefixes"),
+                strings("user_group_prefixes"),
+                string("connector_id"),
+                $($field,)*
+            ],
+        }
+    };
+}
+
+/// The response fields: every integration's, the integration's own, then `last_synced_at`.
+macro_rules! response {
+    ($($field:literal),* $(,)?) => {
+        &[
+            "enabled",
+            "group_prefixes",
+            "user_group_prefixes",
+            "connector_id",
+            "id",
+            $($field,)*
+            "last_synced_at",
+        ]
+    };
+}
 
 /// What the SCIM integrations share: not exported (their token is NetBird's, made by the
 /// create and shown once: a copy would get a new one, which the export cannot hand over).
@@ -43,48 +101,25 @@ pub(super) static GOOGLE_IDP: KindSpec = KindSpec {
     collection: "/api/integrations/google-idp",
     request_schema: "CreateGoogleIntegrationRequest",
     required: &["service_account_key", "customer_id"],
-    fields: &[
-        string("service_account_key")
-            .len(1, usize::MAX)
-            .write_only(),
-        string("customer_id").len(1, usize::MAX),
-        ranged("sync_interval", 300, i64::MAX).or(FIVE_MINUTES),
-        strings("group_prefixes").or(NONE),
-        strings("user_group_prefixes").or(NONE),
-        string("connector_id"),
+    fields: create_fields![
+        SERVICE_ACCOUNT_KEY,
+        CUSTOMER_ID,
+        SYNC_INTERVAL.or(FIVE_MINUTES),
     ],
     update: UpdateBody::Other(&GOOGLE_IDP_PUT),
     response_schemas: &["GoogleIntegration"],
-    response_fields: &[
-        "enabled",
-        "group_prefixes",
-        "user_group_prefixes",
-        "connector_id",
-        "id",
-        "customer_id",
-        "sync_interval",
-        "last_synced_at",
-    ],
+    response_fields: response!["customer_id", "sync_interval"],
     // One Google Workspace customer is synced once.
     identity: Identity::Fields(&["customer_id"]),
     ..PULLED
 };
 
-const GOOGLE_IDP_PUT: ObjectSpec = ObjectSpec {
-    schema: "UpdateGoogleIntegrationRequest",
-    required: &[],
-    fields: &[
-        boolean("enabled"),
-        strings("group_prefixes"),
-        strings("user_group_prefixes"),
-        string("connector_id"),
-        string("service_account_key")
-            .len(1, usize::MAX)
-            .write_only(),
-        string("customer_id").len(1, usize::MAX),
-        ranged("sync_interval", 300, i64::MAX),
-    ],
-};
+const GOOGLE_IDP_PUT: ObjectSpec = update_body!(
+    "UpdateGoogleIntegrationRequest",
+    SERVICE_ACCOUNT_KEY,
+    CUSTOMER_ID,
+    SYNC_INTERVAL,
+);
 
 pub(super) static AZURE_IDP: KindSpec = KindSpec {
     kind: ResourceKind::AzureIdp,
@@ -92,49 +127,28 @@ pub(super) static AZURE_IDP: KindSpec = KindSpec {
     collection: "/api/integrations/azure-idp",
     request_schema: "CreateAzureIntegrationRequest",
     required: &["client_secret", "client_id", "tenant_id", "host"],
-    fields: &[
-        string("client_secret").len(1, usize::MAX).write_only(),
-        string("client_id").len(1, usize::MAX),
-        string("tenant_id").len(1, usize::MAX),
-        ranged("sync_interval", 300, i64::MAX).or(FIVE_MINUTES),
+    fields: create_fields![
+        CLIENT_SECRET,
+        CLIENT_ID,
+        TENANT_ID,
+        SYNC_INTERVAL.or(FIVE_MINUTES),
         one_of("host", &["microsoft.com", "microsoft.us"]).or(Lit::Str("microsoft.com")),
-        strings("group_prefixes").or(NONE),
-        strings("user_group_prefixes").or(NONE),
-        string("connector_id"),
     ],
     update: UpdateBody::Other(&AZURE_IDP_PUT),
     response_schemas: &["AzureIntegration"],
-    response_fields: &[
-        "enabled",
-        "group_prefixes",
-        "user_group_prefixes",
-        "connector_id",
-        "id",
-        "client_id",
-        "tenant_id",
-        "sync_interval",
-        "host",
-        "last_synced_at",
-    ],
+    response_fields: response!["client_id", "tenant_id", "sync_interval", "host"],
     // One Azure AD tenant is synced once.
     identity: Identity::Fields(&["tenant_id"]),
     ..PULLED
 };
 
-const AZURE_IDP_PUT: ObjectSpec = ObjectSpec {
-    schema: "UpdateAzureIntegrationRequest",
-    required: &[],
-    fields: &[
-        boolean("enabled"),
-        strings("group_prefixes"),
-        strings("user_group_prefixes"),
-        string("connector_id"),
-        string("client_secret").len(1, usize::MAX).write_only(),
-        string("client_id").len(1, usize::MAX),
-        string("tenant_id").len(1, usize::MAX),
-        ranged("sync_interval", 300, i64::MAX),
-    ],
-};
+const AZURE_IDP_PUT: ObjectSpec = update_body!(
+    "UpdateAzureIntegrationRequest",
+    CLIENT_SECRET,
+    CLIENT_ID,
+    TENANT_ID,
+    SYNC_INTERVAL,
+);
 
 pub(super) static SCIM_IDP: KindSpec = KindSpec {
     kind: ResourceKind::ScimIdp,
@@ -142,26 +156,10 @@ pub(super) static SCIM_IDP: KindSpec = KindSpec {
     collection: "/api/integrations/scim-idp",
     request_schema: "CreateScimIntegrationRequest",
     required: &["prefix", "provider"],
-    fields: &[
-        string("prefix").len(1, usize::MAX),
-        string("provider").len(1, usize::MAX),
-        strings("group_prefixes").or(NONE),
-        strings("user_group_prefixes").or(NONE),
-        string("connector_id"),
-    ],
+    fields: create_fields![PREFIX, string("provider").len(1, usize::MAX)],
     update: UpdateBody::Other(&SCIM_IDP_PUT),
     response_schemas: &["ScimIntegration"],
-    response_fields: &[
-        "enabled",
-        "group_prefixes",
-        "user_group_prefixes",
-        "connector_id",
-        "id",
-        "prefix",
-        "provider",
-        "auth_token",
-        "last_synced_at",
-    ],
+    response_fields: response!["prefix", "provider", "auth_token"],
     // The token the provider pushes with: in full in the create's answer only.
     secret_fields: &["auth_token"],
     // One integration a SCIM provider.
@@ -169,17 +167,7 @@ pub(super) static SCIM_IDP: KindSpec = KindSpec {
     ..SYNC
 };
 
-const SCIM_IDP_PUT: ObjectSpec = ObjectSpec {
-    schema: "UpdateScimIntegrationRequest",
-    required: &[],
-    fields: &[
-        boolean("enabled"),
-        strings("group_prefixes"),
-        strings("user_group_prefixes"),
-        string("connector_id"),
-        string("prefix").len(1, usize::MAX),
-    ],
-};
+const SCIM_IDP_PUT: ObjectSpec = update_body!("UpdateScimIntegrationRequest", PREFIX);
 
 pub(super) static OKTA_SCIM_IDP: KindSpec = KindSpec {
     kind: ResourceKind::OktaScimIdp,
@@ -187,36 +175,14 @@ pub(super) static OKTA_SCIM_IDP: KindSpec = KindSpec {
     collection: "/api/integrations/okta-scim-idp",
     request_schema: "CreateOktaScimIntegrationRequest",
     required: &["connection_name"],
-    fields: &[
-        string("connection_name").len(1, usize::MAX),
-        strings("group_prefixes").or(NONE),
-        strings("user_group_prefixes").or(NONE),
-        string("connector_id"),
-    ],
+    fields: create_fields![string("connection_name").len(1, usize::MAX)],
     update: UpdateBody::Other(&OKTA_SCIM_IDP_PUT),
     response_schemas: &["OktaScimIntegration"],
-    response_fields: &[
-        "enabled",
-        "group_prefixes",
-        "user_group_prefixes",
-        "connector_id",
-        "id",
-        "auth_token",
-        "last_synced_at",
-    ],
+    response_fields: response!["auth_token"],
     secret_fields: &["auth_token"],
     // One per account: the name it is made with is never answered.
     identity: Identity::Fields(&[]),
     ..SYNC
 };
 
-const OKTA_SCIM_IDP_PUT: ObjectSpec = ObjectSpec {
-    schema: "UpdateOktaScimIntegrationRequest",
-    required: &[],
-    fields: &[
-        boolean("enabled"),
-        strings("group_prefixes"),
-        strings("user_group_prefixes"),
-        string("connector_id"),
-    ],
-};
+const OKTA_SCIM_IDP_PUT: ObjectSpec = update_body!("UpdateOktaScimIntegrationRequest");
