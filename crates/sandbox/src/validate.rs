@@ -34,6 +34,11 @@ pub fn non_empty(field: &str, value: &str) -> Result<(), ApiError> {
     )
 }
 
+/// 422 `<field> is required` when `value` is empty (NetBird Cloud's integrations' wording).
+pub fn required(field: &str, value: &str) -> Result<(), ApiError> {
+    ensure(!value.is_empty(), format!("{field} is required"))
+}
+
 /// 422 unless `lo <= value <= hi`.
 pub fn in_range(field: &str, value: i64, lo: i64, hi: i64) -> Result<(), ApiError> {
     let message = format!("invalid field {field}: must be between {lo} and {hi}");

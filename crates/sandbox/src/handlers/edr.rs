@@ -35,6 +35,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::prelude::*;
+use crate::validate::required;
 use crate::world::item::Item;
 use crate::world::render::GroupView;
 use crate::world::time::Ts;
@@ -261,11 +262,11 @@ where
                 },
             };
             a.audit(ids, &ctx.user, CODES[verb].0, &id, &[("platform", V::NAME)]);
+            let answer = json(&view(a, &item));
             let table = Integration::<V>::table_mut(w, account)?;
             table.clear();
             table.insert(id, item);
-            let found = current::<V>(w, account)?.ok_or_else(not_found::<V>)?;
-            json(&view(w.account(account)?, found))
+            answer
         })
         .await
 }
@@ -290,11 +291,6 @@ where
         return Ok(StatusCode::ACCEPTED.into_response());
     }
     Ok(empty()?.into_response())
-}
-
-/// 422 `<field> is required` for an empty required string.
-fn required(field: &str, value: &str) -> Result<(), ApiError> {
-    ensure(!value.is_empty(), format!("{field} is required"))
 }
 
 /// 422 unless `hours` is at least a day.

@@ -123,14 +123,14 @@ fn view<'a, S>(item: &'a Item<S, Extra>, token: Option<&'a str>) -> View<'a, S> 
     }
 }
 
-/// 422 `<field> is required` for an empty required string.
-fn required(field: &str, value: &str) -> Result<(), ApiError> {
-    ensure(!value.is_empty(), format!("{field} is required"))
+/// 422 `<field> is required` for a required string a create leaves absent or empty.
+fn required(field: &str, value: Option<&String>) -> Result<(), ApiError> {
+    validate::required(field, value.map_or("", String::as_str))
 }
 
 /// 422 `<field> is required` for a string a `PUT` sends empty.
 fn not_emptied(field: &str, value: Option<&String>) -> Result<(), ApiError> {
-    value.map_or(Ok(()), |v| required(field, v))
+    value.map_or(Ok(()), |v| validate::required(field, v))
 }
 
 /// 422 unless the interval is at least five minutes.
@@ -148,8 +148,33 @@ fn new_id(w: &mut World, at: &mut At) -> String {
     at.id(&mut w.ids)
 }
 
-fn platform(name: &str) -> Vec<(&'static str, String)> {
+/// The audit meta of kind `C`: `platform`, its path's last segment (`google-idp`).
+fn platform<C: Collection>() -> Vec<(&'static str, String)> {
+    let name = C::SPEC.path.rsplit('/').next().unwrap_or_default();
     vec![("platform", name.to_owned())]
+}
+
+/// What the server adds to a new integration whose credential is `secret`.
+fn extra(secret: &str) -> Extra {
+    Extra {
+        created_at: Ts::now(),
+        secret_sha256: crate::world::ids::hash_token(secret),
+        masked_token: None,
+        connection_name: None,
+    }
+}
+
+/// What the server adds to a new SCIM (or Okta SCIM) integration: a new token, kept masked
+/// and hashed, and shown in full in the create's answer only. Call it before [`new_id`]
+/// (the token is drawn first).
+fn minted(w: &mut World, at: &mut At) -> Extra {
+    let token = format!("nbs_{}", w.ids.alnum(40));
+    let extra = Extra {
+        masked_token: Some(mask(&token)),
+        ..extra(&token)
+    };
+    at.once = Some(token);
+    extra
 }
 
 // Google Workspace.
@@ -196,11 +221,8 @@ impl Collection for Google {
     };
 
     fn check_create(_: &World, _: &At, r: &GoogleRequest) -> Result<(), ApiError> {
-        required(
-            "service_account_key",
-            r.service_account_key.as_deref().unwrap_or_default(),
-        )?;
-        required("customer_id", r.customer_id.as_deref().unwrap_or_default())?;
+        required("service_account_key", r.service_account_key.as_ref())?;
+        required("customer_id", r.customer_id.as_ref())?;
         interval(r.sync_interval)
     }
     fn check_update(_: &World, _: &At, r: &GoogleRequest) -> Result<(), ApiError> {
@@ -217,14 +239,7 @@ impl Collection for Google {
                 customer_id: r.customer_id.unwrap_or_default(),
                 sync_interval: r.sync_interval.unwrap_or(300),
             },
-            extra: Extra {
-                created_at: Ts::now(),
-                secret_sha256: crate::world::ids::hash_token(
-                    &r.service_account_key.unwrap_or_default(),
-                ),
-                masked_token: None,
-                connection_name: None,
-            },
+            extra: extra(&r.service_account_key.unwrap_or_default()),
         })
     }
     fn update(w: &mut World, at: &mut At, r: GoogleRequest) -> Built<Self> {
@@ -242,7 +257,7 @@ impl Collection for Google {
         Ok(old)
     }
     fn meta(_: &GoogleItem, _: Verb) -> Vec<(&'static str, String)> {
-        platform("google-idp")
+        platform::<Self>()
     }
 }
 
@@ -296,17 +311,13 @@ impl Collection for Azure {
     };
 
     fn check_create(_: &World, _: &At, r: &AzureRequest) -> Result<(), ApiError> {
-        required(
-            "client_secret",
-            r.client_secret.as_deref().unwrap_or_default(),
-        )?;
-        required("client_id", r.client_id.as_deref().unwrap_or_default())?;
-        required("tenant_id", r.tenant_id.as_deref().unwrap_or_default())?;
-        let host = r.host.as_deref().unwrap_or_default();
-        required("host", host)?;
+        required("client_secret", r.client_secret.as_ref())?;
+        required("client_id", r.client_id.as_ref())?;
+        required("tenant_id", r.tenant_id.as_ref())?;
+        required("host", r.host.as_ref())?;
         interval(r.sync_interval)?;
         ensure(
-            matches!(host, "microsoft.com" | "microsoft.us"),
+            matches!(r.host.as_deref(), Some("microsoft.com" | "microsoft.us")),
             "invalid host",
         )
     }
@@ -327,12 +338,7 @@ impl Collection for Azure {
                 sync_interval: r.sync_interval.unwrap_or(300),
                 host: r.host.unwrap_or_default(),
             },
-            extra: Extra {
-                created_at: Ts::now(),
-                secret_sha256: crate::world::ids::hash_token(&r.client_secret.unwrap_or_default()),
-                masked_token: None,
-                connection_name: None,
-            },
+            extra: extra(&r.client_secret.unwrap_or_default()),
         })
     }
     fn update(w: &mut World, at: &mut At, r: AzureRequest) -> Built<Self> {
@@ -354,7 +360,7 @@ impl Collection for Azure {
         Ok(old)
     }
     fn meta(_: &AzureItem, _: Verb) -> Vec<(&'static str, String)> {
-        platform("azure-idp")
+        platform::<Self>()
     }
 }
 
@@ -401,31 +407,23 @@ impl Collection for Scim {
     };
 
     fn check_create(_: &World, _: &At, r: &ScimRequest) -> Result<(), ApiError> {
-        required("prefix", r.prefix.as_deref().unwrap_or_default())?;
-        required("provider", r.provider.as_deref().unwrap_or_default())
+        required("prefix", r.prefix.as_ref())?;
+        required("provider", r.provider.as_ref())
     }
     fn check_update(_: &World, _: &At, r: &ScimRequest) -> Result<(), ApiError> {
         not_emptied("prefix", r.prefix.as_ref())
     }
     fn create(w: &mut World, at: &mut At, r: ScimRequest) -> Built<Self> {
-        let token = format!("nbs_{}", w.ids.alnum(40));
-        let id = new_id(w, at);
-        let item = Item {
-            id,
+        let extra = minted(w, at);
+        Ok(Item {
+            id: new_id(w, at),
             spec: ScimSpec {
                 common: r.filters.over(None),
                 prefix: r.prefix.unwrap_or_default(),
                 provider: r.provider.unwrap_or_default(),
             },
-            extra: Extra {
-                created_at: Ts::now(),
-                secret_sha256: crate::world::ids::hash_token(&token),
-                masked_token: Some(mask(&token)),
-                connection_name: None,
-            },
-        };
-        at.once = Some(token);
-        Ok(item)
+            extra,
+        })
     }
     fn update(w: &mut World, at: &mut At, r: ScimRequest) -> Built<Self> {
         // The update request has no `provider`: one sent is ignored.
@@ -440,7 +438,7 @@ impl Collection for Scim {
         view(i, Some(token))
     }
     fn meta(_: &ScimItem, _: Verb) -> Vec<(&'static str, String)> {
-        platform("scim-idp")
+        platform::<Self>()
     }
 }
 
@@ -483,28 +481,20 @@ impl Collection for Okta {
     };
 
     fn check_create(_: &World, _: &At, r: &OktaRequest) -> Result<(), ApiError> {
-        required(
-            "connection_name",
-            r.connection_name.as_deref().unwrap_or_default(),
-        )
+        required("connection_name", r.connection_name.as_ref())
     }
     fn create(w: &mut World, at: &mut At, r: OktaRequest) -> Built<Self> {
-        let token = format!("nbs_{}", w.ids.alnum(40));
-        let id = new_id(w, at);
-        let item = Item {
-            id,
+        let extra = minted(w, at);
+        Ok(Item {
+            id: new_id(w, at),
             spec: OktaSpec {
                 common: r.filters.over(None),
             },
             extra: Extra {
-                created_at: Ts::now(),
-                secret_sha256: crate::world::ids::hash_token(&token),
-                masked_token: Some(mask(&token)),
                 connection_name: r.connection_name,
+                ..extra
             },
-        };
-        at.once = Some(token);
-        Ok(item)
+        })
     }
     fn update(w: &mut World, at: &mut At, r: OktaRequest) -> Built<Self> {
         // The update request has no `connection_name`: one sent is ignored.
@@ -516,7 +506,7 @@ impl Collection for Okta {
         view(i, Some(token))
     }
     fn meta(_: &OktaItem, _: Verb) -> Vec<(&'static str, String)> {
-        platform("okta-scim-idp")
+        platform::<Self>()
     }
 }
 
